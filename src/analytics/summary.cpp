@@ -1,0 +1,44 @@
+#include "analytics/summary.hpp"
+
+#include <boost/json.hpp>
+
+#include "store/repositories.hpp"
+
+namespace de::analytics {
+
+namespace json = boost::json;
+
+json::object summary(store::Connection& c) {
+  auto tasks = store::tasks::count_by_status(c);
+  json::object by_status;
+  std::int64_t total = 0;
+  for (auto status : model::task_statuses) {
+    auto it = tasks.find(std::string(status));
+    std::int64_t n = it == tasks.end() ? 0 : it->second;
+    by_status[status] = n;
+    total += n;
+  }
+  auto completed = by_status["completed"].as_int64(), failed = by_status["failed"].as_int64();
+  json::value success_rate = completed + failed > 0 ? json::value(double(completed) / double(completed + failed))
+                                                    : json::value(nullptr);
+  auto latency = store::tasks::latency(c, 1000);
+  auto agents = store::agents::count_by_status(c);
+  json::object agents_by_status;
+  for (auto status : model::agent_statuses) {
+    auto it = agents.find(std::string(status));
+    agents_by_status[status] = it == agents.end() ? 0 : it->second;
+  }
+  auto opt = [](const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); };
+  return {{"tasks_by_status", by_status},
+          {"tasks_total", total},
+          {"success_rate", success_rate},
+          {"latency_ms", {{"p50", opt(latency.p50)}, {"p95", opt(latency.p95)}}},
+          {"agents_by_status", agents_by_status},
+          {"queue_depth", by_status["queued"].as_int64() + by_status["pending"].as_int64()},
+          {"pipeline_value", nullptr},
+          {"weighted_pipeline_value", nullptr},
+          {"campaign_roi", nullptr},
+          {"leads_scored", nullptr}};
+}
+
+}  // namespace de::analytics

@@ -1,0 +1,11 @@
+#pragma once
+#include <boost/json/object.hpp>
+
+#include "store/sql.hpp"
+
+namespace de::analytics {
+
+// KPIs of GET /api/v1/analytics/summary. Business figures stay null until their agents exist.
+boost::json::object summary(store::Connection& c);
+
+}  // namespace de::analytics

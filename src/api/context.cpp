@@ -1,0 +1,93 @@
+#include "api/context.hpp"
+
+#include <charconv>
+
+#include "auth/sessions.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace de::api {
+
+auth::Principal authenticate(Context& ctx, const Request& request) {
+  auto authorization = request.header("authorization");
+  if (!authorization.empty()) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), authorization.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      throw core::Error(core::ErrorKind::unauthorized, "the Authorization header must be 'Bearer <token>'");
+    auto claims = ctx.jwt.verify(std::string(authorization.substr(scheme.size())));
+    if (!claims)
+      throw core::Error(core::ErrorKind::unauthorized, "the access token is invalid or has expired");
+    return {claims->user_id, claims->roles, std::nullopt};
+  }
+  auto key = request.header("x-api-key");
+  if (!key.empty()) {
+    auto record = ctx.db.read(
+        [&](store::Connection& c) { return auth::find_api_key(c, std::string(key)); });
+    if (!record) throw core::Error(core::ErrorKind::unauthorized, "the API key is invalid or revoked");
+    // Recording last use is best effort and must not slow the request down.
+    auto now = core::now_ms();
+    if (!record->last_used_at || now - *record->last_used_at > 60000) {
+      ctx.db.write([id = record->id, now](store::Tx& tx) { store::api_keys::touch(tx.connection, id, now); },
+                   nullptr);
+    }
+    return {record->user_id, record->roles, record->id};
+  }
+  throw core::Error(core::ErrorKind::unauthorized,
+                    "credentials required: send 'Authorization: Bearer <token>' or 'X-API-Key'");
+}
+
+void secured(Context& ctx, http::Router& router, std::string method, std::string path,
+             auth::Permission permission, AuthedHandler handler) {
+  router.add(std::move(method), std::move(path),
+             [&ctx, permission, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
+               auto principal = authenticate(ctx, request);
+               if (!auth::allowed(principal.roles, permission))
+                 throw core::Error(core::ErrorKind::forbidden, "your role does not allow this action");
+               co_return co_await handler(request, principal);
+             });
+}
+
+json::object json_body(const Request& request) {
+  auto type = request.header("content-type");
+  auto base = type.substr(0, type.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  bool is_json = base.size() >= 16 && std::equal(base.begin(), base.begin() + 16, "application/json",
+                                                 [](char a, char b) { return std::tolower(a) == b; }) &&
+                 base.size() == 16;
+  if (!is_json)
+    throw core::Error(core::ErrorKind::unsupported_media_type,
+                      "send the body as JSON with 'Content-Type: application/json'");
+  return core::parse_object(request.body);
+}
+
+store::PageRequest page_request(const Request& request) {
+  store::PageRequest page;
+  if (auto limit = request.query("limit")) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > 500)
+      throw core::Error(core::ErrorKind::bad_request, "limit must be an integer from 1 to 500");
+    page.limit = n;
+  }
+  if (auto cursor = request.query("cursor"); cursor && !cursor->empty()) {
+    if (!core::is_uuid(*cursor)) throw core::Error(core::ErrorKind::bad_request, "cursor is not valid");
+    page.cursor = *cursor;
+  }
+  return page;
+}
+
+const std::string& id_param(const Request& request, std::string_view resource, std::string_view name) {
+  const auto& id = request.param(name);
+  if (!core::is_uuid(id)) throw core::not_found(resource, id);
+  return id;
+}
+
+Response created(const json::value& body, const std::string& location) {
+  auto r = Response::json(201, body);
+  r.set_header("Location", location);
+  return r;
+}
+
+}  // namespace de::api

@@ -1,0 +1,136 @@
+#pragma once
+// What every API handler works with, and the helpers they share.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+#include <type_traits>
+
+#include "analytics/registry.hpp"
+#include "auth/jwt.hpp"
+#include "auth/rbac.hpp"
+#include "auth/throttle.hpp"
+#include "bus/router.hpp"
+#include "core/config.hpp"
+#include "core/json.hpp"
+#include "http/router.hpp"
+#include "store/database.hpp"
+#include "store/repositories.hpp"
+
+namespace de::api {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+struct Context {
+  const core::Config& config;
+  store::Database& db;
+  bus::MessageRouter& bus;
+  analytics::Registry& registry;
+  asio::thread_pool& cpu;  // Argon2id and other CPU-heavy work, off the I/O threads
+  auth::JwtCodec jwt;
+  auth::LoginThrottle throttle;
+};
+
+// A handler that runs after authentication and the permission check.
+using AuthedHandler = std::function<asio::awaitable<Response>(Request&, const auth::Principal&)>;
+
+// Registers `handler` behind authentication and `permission`; missing or bad credentials
+// give 401, a role without the permission 403.
+void secured(Context& ctx, http::Router& router, std::string method, std::string path,
+             auth::Permission permission, AuthedHandler handler);
+
+// The caller from `Authorization: Bearer` or `X-API-Key`; throws unauthorized.
+auth::Principal authenticate(Context& ctx, const Request& request);
+
+// The JSON object body; 415 when not JSON, 400 when malformed.
+json::object json_body(const Request& request);
+// ?limit= and ?cursor=
+store::PageRequest page_request(const Request& request);
+// A path id that must be a UUID, else 404 naming the resource.
+const std::string& id_param(const Request& request, std::string_view resource,
+                            std::string_view name = "id");
+Response created(const json::value& body, const std::string& location);
+
+template <class T>
+json::object page_json(const store::Page<T>& page) {
+  json::array items;
+  for (const auto& item : page.items) items.push_back(to_json(item));
+  return {{"items", std::move(items)},
+          {"next_cursor", page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr)}};
+}
+
+// Runs `fn` in the batching writer and resumes the coroutine when its batch has committed.
+template <class F>
+asio::awaitable<std::invoke_result_t<F, store::Tx&>> write(store::Database& db, F fn) {
+  using R = std::invoke_result_t<F, store::Tx&>;
+  using Slot = std::conditional_t<std::is_void_v<R>, bool, std::optional<R>>;
+  auto executor = co_await asio::this_coro::executor;
+  Slot result{};
+  std::exception_ptr error;
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [&](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        db.write(
+            [&](store::Tx& tx) {
+              if constexpr (std::is_void_v<R>) {
+                fn(tx);
+                result = true;
+              } else {
+                result.emplace(fn(tx));
+              }
+            },
+            [&error, shared, executor](std::exception_ptr e) {
+              error = e;
+              asio::post(executor, [shared]() mutable { (*shared)(); });
+            });
+      },
+      asio::use_awaitable);
+  if (error) std::rethrow_exception(error);
+  if constexpr (!std::is_void_v<R>) co_return std::move(*result);
+}
+
+// Runs `fn` on the CPU pool and comes back to the caller's executor.
+template <class F>
+asio::awaitable<std::invoke_result_t<F>> on_cpu(Context& ctx, F fn) {
+  auto executor = co_await asio::this_coro::executor;
+  co_await asio::post(ctx.cpu, asio::use_awaitable);
+  std::exception_ptr error;
+  using R = std::invoke_result_t<F>;
+  if constexpr (std::is_void_v<R>) {
+    try {
+      fn();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    co_await asio::post(executor, asio::use_awaitable);
+    if (error) std::rethrow_exception(error);
+  } else {
+    std::optional<R> result;
+    try {
+      result.emplace(fn());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    co_await asio::post(executor, asio::use_awaitable);
+    if (error) std::rethrow_exception(error);
+    co_return std::move(*result);
+  }
+}
+
+// Route groups.
+void add_system_routes(Context& ctx, http::Router& router);
+void add_auth_routes(Context& ctx, http::Router& router);
+void add_user_routes(Context& ctx, http::Router& router);
+void add_api_key_routes(Context& ctx, http::Router& router);
+void add_agent_routes(Context& ctx, http::Router& router);
+void add_task_routes(Context& ctx, http::Router& router);
+void add_analytics_routes(Context& ctx, http::Router& router);
+
+}  // namespace de::api

@@ -1,0 +1,15 @@
+#include "api/routes.hpp"
+
+namespace de::api {
+
+void add_routes(Context& ctx, http::Router& router) {
+  add_system_routes(ctx, router);
+  add_auth_routes(ctx, router);
+  add_user_routes(ctx, router);
+  add_api_key_routes(ctx, router);
+  add_agent_routes(ctx, router);
+  add_task_routes(ctx, router);
+  add_analytics_routes(ctx, router);
+}
+
+}  // namespace de::api

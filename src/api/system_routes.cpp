@@ -1,0 +1,70 @@
+#include <fstream>
+
+#include "analytics/summary.hpp"
+#include "api/context.hpp"
+#include "api/openapi.hpp"
+
+namespace de::api {
+
+namespace {
+double resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return double(resident) * 4096.0;
+}
+
+void prometheus_tasks_and_agents(store::Connection& c, std::string& out) {
+  auto s = analytics::summary(c);
+  out += "# HELP de_tasks Tasks by status.\n# TYPE de_tasks gauge\n";
+  for (const auto& [status, n] : s["tasks_by_status"].as_object())
+    analytics::sample(out, "de_tasks", "status=" + analytics::label_value(status), n.to_number<double>());
+  out += "# HELP de_agents Agents by status.\n# TYPE de_agents gauge\n";
+  for (const auto& [status, n] : s["agents_by_status"].as_object())
+    analytics::sample(out, "de_agents", "status=" + analytics::label_value(status), n.to_number<double>());
+  out += "# HELP de_queue_depth Tasks waiting for an agent.\n# TYPE de_queue_depth gauge\n";
+  analytics::sample(out, "de_queue_depth", "", s["queue_depth"].to_number<double>());
+}
+}  // namespace
+
+void add_system_routes(Context& ctx, http::Router& router) {
+  router.add("GET", "/healthz", [](Request&) -> asio::awaitable<Response> {
+    co_return Response::json(200, {{"status", "ok"}});
+  });
+
+  router.add("GET", "/readyz", [&ctx](Request&) -> asio::awaitable<Response> {
+    try {
+      ctx.db.read([](store::Connection& c) { c.query("SELECT 1"); });
+    } catch (const std::exception& e) {
+      throw core::Error(core::ErrorKind::unavailable, std::string("database unreachable: ") + e.what());
+    }
+    co_return Response::json(200, {{"status", "ready"}});
+  });
+
+  router.add("GET", "/metrics", [&ctx](Request&) -> asio::awaitable<Response> {
+    std::string out;
+    ctx.registry.render(out);
+    ctx.db.read([&](store::Connection& c) { prometheus_tasks_and_agents(c, out); });
+    out += "# HELP de_store_batches_total Write transactions committed (group commit).\n";
+    out += "# TYPE de_store_batches_total counter\n";
+    analytics::sample(out, "de_store_batches_total", "", double(ctx.db.batches_committed()));
+    out += "# HELP de_store_writes_total Write operations committed.\n# TYPE de_store_writes_total counter\n";
+    analytics::sample(out, "de_store_writes_total", "", double(ctx.db.jobs_committed()));
+    out += "# HELP de_events_last_id Id of the newest published event.\n# TYPE de_events_last_id gauge\n";
+    analytics::sample(out, "de_events_last_id", "", double(ctx.bus.last_event_id()));
+    out += "# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\n";
+    analytics::sample(out, "process_resident_memory_bytes", "", resident_bytes());
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = std::move(out);
+    co_return r;
+  });
+
+  router.add("GET", "/api/v1/openapi.json", [](Request&) -> asio::awaitable<Response> {
+    Response r;
+    r.body = std::string(openapi_document());
+    co_return r;
+  });
+}
+
+}  // namespace de::api

@@ -1,0 +1,176 @@
+#include <fmt/format.h>
+
+#include "api/context.hpp"
+#include "auth/crypto.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace de::api {
+
+namespace {
+using auth::Permission;
+
+model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
+  model::Task t;
+  t.id = core::new_id();
+  t.title = in.title;
+  t.description = in.description;
+  t.type = in.type;
+  t.priority = in.priority;
+  t.input_data = in.input_data;
+  t.assigned_agent = in.assigned_agent;
+  t.created_by = who.user_id;
+  if (in.max_attempts) t.max_attempts = *in.max_attempts;
+  if (in.timeout_ms) t.timeout_ms = *in.timeout_ms;
+  t.status = "queued";
+  t.created_at = t.updated_at = core::now_ms();
+  return t;
+}
+
+// Inserts the task and records its event; `field` names it in errors.
+void insert_task(store::Tx& tx, const model::Task& task, const std::string& field,
+                 const std::optional<std::string>& idempotency_key = {},
+                 const std::optional<std::string>& request_hash = {}) {
+  if (task.assigned_agent && !store::agents::find(tx.connection, *task.assigned_agent))
+    throw core::validation_error(field.empty() ? "assigned_agent" : field + ".assigned_agent",
+                                 "no agent has this id");
+  store::tasks::insert(tx.connection, task, idempotency_key, request_hash);
+  tx.emit("tasks.created", model::to_json(task));
+}
+
+model::Task find_task(store::Connection& c, const std::string& id) {
+  auto task = store::tasks::find(c, id);
+  if (!task) throw core::not_found("task", id);
+  return *task;
+}
+
+// Changes a task's status in one transaction, with the event `tasks.<status>`.
+asio::awaitable<model::Task> transition(Context& ctx, const std::string& id,
+                                        std::function<void(model::Task&)> change) {
+  co_return co_await write(ctx.db, [&](store::Tx& tx) {
+    auto task = find_task(tx.connection, id);
+    change(task);
+    task.updated_at = core::now_ms();
+    store::tasks::update(tx.connection, task);
+    tx.emit("tasks." + task.status, model::to_json(task));
+    return task;
+  });
+}
+
+std::optional<std::string> choice_query(const Request& request, const char* key,
+                                        std::span<const std::string_view> allowed) {
+  auto value = request.query(key);
+  if (value && std::find(allowed.begin(), allowed.end(), *value) == allowed.end())
+    throw core::Error(core::ErrorKind::bad_request,
+                      fmt::format("{} must be one of: {}", key, fmt::join(allowed, ", ")));
+  return value;
+}
+}  // namespace
+
+void add_task_routes(Context& ctx, http::Router& router) {
+  secured(ctx, router, "POST", "/api/v1/tasks", Permission::run_tasks,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            auto body = json_body(request);
+            std::vector<core::FieldError> errors;
+            auto input = model::read_new_task(body, "", errors);
+            core::throw_if_errors(std::move(errors));
+            std::optional<std::string> key;
+            if (auto header = request.header("idempotency-key"); !header.empty()) {
+              if (header.size() > 255)
+                throw core::Error(core::ErrorKind::bad_request, "Idempotency-Key must be at most 255 characters");
+              key = std::string(header);
+            }
+            auto hash = auth::sha256_hex(request.body);
+            auto task = make_task(*input, who);
+            auto replayed = co_await write(ctx.db, [&](store::Tx& tx) -> std::optional<model::Task> {
+              if (key) {
+                if (auto existing = store::tasks::find_by_idempotency_key(tx.connection, who.user_id, *key)) {
+                  if (existing->request_hash != hash)
+                    throw core::Error(core::ErrorKind::validation,
+                                      "this Idempotency-Key was used with a different request body");
+                  return existing->task;
+                }
+              }
+              insert_task(tx, task, "", key, hash);
+              return std::nullopt;
+            });
+            if (replayed) {
+              auto response = Response::json(200, model::to_json(*replayed));
+              response.set_header("Idempotent-Replayed", "true");
+              co_return response;
+            }
+            co_return created(model::to_json(task), "/api/v1/tasks/" + task.id);
+          });
+
+  secured(ctx, router, "POST", "/api/v1/tasks/batch", Permission::run_tasks,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            auto body = json_body(request);
+            core::ObjectReader r(body);
+            const auto* items = r.any("tasks", true);
+            if (items && (!items->is_array() || items->get_array().empty() || items->get_array().size() > 1000))
+              r.error("tasks", "must be an array of 1 to 1000 tasks");
+            r.finish();
+            std::vector<core::FieldError> errors;
+            std::vector<model::Task> tasks;
+            const auto& array = items->get_array();
+            for (std::size_t i = 0; i < array.size(); ++i)
+              if (auto input = model::read_new_task(array[i], fmt::format("tasks[{}]", i), errors))
+                tasks.push_back(make_task(*input, who));
+            core::throw_if_errors(std::move(errors));
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              for (std::size_t i = 0; i < tasks.size(); ++i) insert_task(tx, tasks[i], fmt::format("tasks[{}]", i));
+            });
+            json::array out;
+            for (const auto& t : tasks) out.push_back(model::to_json(t));
+            co_return Response::json(201, {{"items", std::move(out)}});
+          });
+
+  secured(ctx, router, "GET", "/api/v1/tasks", Permission::read,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto page = page_request(request);
+            store::tasks::Filter filter{choice_query(request, "status", model::task_statuses),
+                                        request.query("type"), request.query("agent")};
+            if (filter.agent && !core::is_uuid(*filter.agent))
+              throw core::Error(core::ErrorKind::bad_request, "agent must be an agent id (UUID)");
+            auto tasks = ctx.db.read([&](store::Connection& c) { return store::tasks::list(c, filter, page); });
+            co_return Response::json(200, page_json(tasks));
+          });
+
+  secured(ctx, router, "GET", "/api/v1/tasks/{id}", Permission::read,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "task");
+            auto task = ctx.db.read([&](store::Connection& c) { return find_task(c, id); });
+            co_return Response::json(200, model::to_json(task));
+          });
+
+  secured(ctx, router, "POST", "/api/v1/tasks/{id}/cancel", Permission::run_tasks,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "task");
+            auto task = co_await transition(ctx, id, [](model::Task& t) {
+              if (model::is_terminal_task_status(t.status))
+                throw core::Error(core::ErrorKind::conflict, "the task is already " + t.status);
+              t.status = "cancelled";
+              t.completed_at = core::now_ms();
+            });
+            co_return Response::json(200, model::to_json(task));
+          });
+
+  secured(ctx, router, "POST", "/api/v1/tasks/{id}/retry", Permission::run_tasks,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "task");
+            auto task = co_await transition(ctx, id, [](model::Task& t) {
+              if (t.status != "failed" && t.status != "cancelled")
+                throw core::Error(core::ErrorKind::conflict,
+                                  "only a failed or cancelled task can be retried; this one is " + t.status);
+              t.status = "queued";
+              t.attempts = 0;
+              t.error.reset();
+              t.output_data.reset();
+              t.started_at.reset();
+              t.completed_at.reset();
+            });
+            co_return Response::json(200, model::to_json(task));
+          });
+}
+
+}  // namespace de::api

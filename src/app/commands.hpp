@@ -1,0 +1,17 @@
+#pragma once
+// The subcommands of digital-enterprise. Each returns the process exit code.
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace de::app {
+
+int serve(const core::Config& config);
+int migrate(const core::Config& config);
+// Migrate, make sure the admin exists, load the demo data unless DE_DEMO_DATA=0.
+int init(const core::Config& config);
+int create_user(const core::Config& config, const std::string& email, const std::string& username,
+                const std::vector<std::string>& roles, bool password_from_stdin);
+
+}  // namespace de::app

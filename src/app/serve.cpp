@@ -1,0 +1,64 @@
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "api/routes.hpp"
+#include "app/commands.hpp"
+#include "app/setup.hpp"
+#include "core/json.hpp"
+#include "http/server.hpp"
+#include "http/static_files.hpp"
+
+namespace de::app {
+
+int serve(const core::Config& config) {
+  auto started = std::chrono::steady_clock::now();
+  auto db = open_database(config, std::size_t(config.threads) + 2);
+  bus::MessageRouter bus(*db);
+  analytics::Registry registry;
+  boost::asio::io_context io(config.threads);
+  boost::asio::thread_pool cpu(std::max(1, config.threads / 2));
+
+  api::Context ctx{config, *db, bus, registry, cpu,
+                   auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
+                   auth::LoginThrottle()};
+  http::Router router;
+  api::add_routes(ctx, router);
+  router.set_fallback(http::static_files(config.web_root));
+
+  http::ServerOptions options;
+  options.listen = config.listen;
+  options.timeout = std::chrono::seconds(config.http_timeout_seconds);
+  options.on_request = [&registry](const http::Request& request, const http::Response& response, double seconds) {
+    registry.observe_request(request.method, request.route, response.status, seconds);
+  };
+  http::Server server(io, router, options);
+  auto port = server.start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int signal) {
+    spdlog::info(R"("msg":"stopping","signal":{})", signal);
+    server.stop();
+    io.stop();
+  });
+
+  double startup_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  spdlog::info(R"("msg":"listening","address":{},"port":{},"threads":{},"startup_ms":{:.1f})",
+               core::quoted(config.listen.host), port, config.threads, startup_ms);
+  std::cout << "Digital Enterprise is serving on http://" << config.listen.host << ":" << port << std::endl;
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.threads; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  cpu.join();
+  return 0;
+}
+
+}  // namespace de::app

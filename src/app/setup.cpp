@@ -1,0 +1,103 @@
+#include "app/setup.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "auth/crypto.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/repositories.hpp"
+
+namespace de::app {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<store::Database> open_database(const core::Config& config, std::size_t read_connections) {
+  auto db = store::Database::open(config.database_url, read_connections);
+  db->migrate();
+  return db;
+}
+
+std::string jwt_secret(const core::Config& config) {
+  if (!config.jwt_secret.empty()) return config.jwt_secret;
+  fs::path path = fs::path(config.data_dir) / "jwt-secret";
+  if (std::ifstream in(path); in) {
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.size() >= 32) return secret;
+  }
+  std::error_code ec;
+  fs::create_directories(config.data_dir, ec);
+  std::string secret = auth::random_token(48);
+  fs::path temporary = path;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    if (!out) throw core::Error(core::ErrorKind::unavailable, "cannot write " + temporary.string());
+    out << secret << '\n';
+  }
+  ::chmod(temporary.c_str(), 0600);
+  fs::rename(temporary, path);
+  return secret;
+}
+
+std::string ensure_admin(store::Database& db, const core::Config& config) {
+  auto email = model::lower(config.admin_email);
+  if (auto problem = model::email_problem(email); !problem.empty())
+    throw core::Error(core::ErrorKind::bad_request, "DE_ADMIN_EMAIL " + problem);
+  bool exists = db.read([&](store::Connection& c) { return store::users::find_by_login(c, email).has_value(); });
+  if (exists) return "";
+  std::string password = config.admin_password;
+  std::string generated;
+  if (password.empty()) generated = password = auth::random_token(15);
+  if (auto problem = model::password_problem(password); !problem.empty())
+    throw core::Error(core::ErrorKind::bad_request, "DE_ADMIN_PASSWORD " + problem);
+  model::User admin;
+  admin.id = core::new_id();
+  admin.email = email;
+  admin.username = "admin";
+  admin.password_hash = auth::hash_password(password);
+  admin.roles = model::role_bit(model::Role::admin);
+  admin.created_at = admin.updated_at = core::now_ms();
+  db.write_sync([&](store::Tx& tx) {
+    if (store::users::find_by_login(tx.connection, admin.username)) admin.username = "admin-" + admin.id.substr(0, 8);
+    store::users::insert(tx.connection, admin);
+  });
+  return generated;
+}
+
+int load_demo_data(store::Database& db) {
+  struct Demo {
+    const char* name;
+    const char* type;
+    const char* description;
+  };
+  static constexpr Demo demo_agents[] = {
+      {"Product Manager Agent", "product_manager", "Analyses requirements and keeps stakeholders informed."},
+      {"Sales Agent", "sales", "Scores leads and manages the sales pipeline."},
+      {"Marketing Agent", "marketing", "Drafts content and optimises campaign budgets."},
+      {"Echo Agent", "echo", "Answers every task with its input: for tests and benchmarks."},
+  };
+  return db.write_sync([&](store::Tx& tx) {
+    int added = 0;
+    for (const auto& d : demo_agents) {
+      if (store::agents::find_by_name(tx.connection, d.name)) continue;
+      model::Agent agent;
+      agent.id = core::new_id();
+      agent.name = d.name;
+      agent.type = d.type;
+      agent.capabilities = model::default_capabilities(agent.type);
+      agent.config = {{"description", d.description}};
+      agent.created_at = agent.updated_at = core::now_ms();
+      store::agents::insert(tx.connection, agent);
+      tx.emit("agents.created", model::to_json(agent));
+      ++added;
+    }
+    return added;
+  });
+}
+
+}  // namespace de::app

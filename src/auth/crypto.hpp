@@ -1,0 +1,16 @@
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace de::auth {
+
+// Argon2id (libsodium, interactive limits). CPU- and memory-heavy: call off the I/O threads.
+std::string hash_password(std::string_view password);
+bool verify_password(const std::string& hash, std::string_view password);
+
+// `bytes` random bytes from the OS, URL-safe base64 without padding.
+std::string random_token(std::size_t bytes);
+// SHA-256 in hex: how refresh tokens and API keys are stored (they are high-entropy).
+std::string sha256_hex(std::string_view text);
+
+}  // namespace de::auth

@@ -1,0 +1,72 @@
+#include "auth/jwt.hpp"
+
+#include <jwt.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+
+namespace de::auth {
+
+namespace {
+struct JwtFree {
+  void operator()(jwt_t* j) const { jwt_free(j); }
+};
+using JwtPtr = std::unique_ptr<jwt_t, JwtFree>;
+struct CharFree {
+  void operator()(char* p) const { std::free(p); }
+};
+using CharPtr = std::unique_ptr<char, CharFree>;
+}  // namespace
+
+JwtCodec::JwtCodec(std::string secret, int ttl_seconds)
+    : secret_(std::move(secret)), ttl_seconds_(ttl_seconds) {}
+
+std::string JwtCodec::issue(const std::string& user_id, model::RoleSet roles) const {
+  jwt_t* raw = nullptr;
+  if (jwt_new(&raw) != 0) throw core::Error(core::ErrorKind::internal, "jwt_new failed");
+  JwtPtr jwt(raw);
+  auto now = core::now_ms() / 1000;
+  boost::json::array role_names;
+  for (auto& r : model::role_list(roles)) role_names.emplace_back(r);
+  std::string grants = core::to_text(boost::json::object{{"roles", role_names}});
+  if (jwt_add_grant(jwt.get(), "sub", user_id.c_str()) != 0 ||
+      jwt_add_grant_int(jwt.get(), "iat", now) != 0 ||
+      jwt_add_grant_int(jwt.get(), "exp", now + ttl_seconds_) != 0 ||
+      jwt_add_grants_json(jwt.get(), grants.c_str()) != 0 ||
+      jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
+                  int(secret_.size())) != 0)
+    throw core::Error(core::ErrorKind::internal, "cannot build an access token");
+  CharPtr encoded(jwt_encode_str(jwt.get()));
+  if (!encoded) throw core::Error(core::ErrorKind::internal, "cannot sign an access token");
+  return encoded.get();
+}
+
+std::optional<AccessClaims> JwtCodec::verify(const std::string& token) const {
+  if (token.empty() || token.size() > 4096) return std::nullopt;
+  jwt_t* raw = nullptr;
+  if (jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                 int(secret_.size())) != 0)
+    return std::nullopt;
+  JwtPtr jwt(raw);
+  if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return std::nullopt;
+  AccessClaims claims;
+  const char* sub = jwt_get_grant(jwt.get(), "sub");
+  if (!sub) return std::nullopt;
+  claims.user_id = sub;
+  claims.expires_at = jwt_get_grant_int(jwt.get(), "exp");
+  if (claims.expires_at <= core::now_ms() / 1000) return std::nullopt;
+  CharPtr roles_json(jwt_get_grants_json(jwt.get(), "roles"));
+  if (!roles_json) return std::nullopt;
+  auto roles = core::parse_stored(roles_json.get(), nullptr);
+  if (!roles.is_array()) return std::nullopt;
+  for (const auto& r : roles.get_array())
+    if (r.is_string())
+      if (auto role = model::parse_role(r.get_string())) claims.roles |= model::role_bit(*role);
+  return claims;
+}
+
+}  // namespace de::auth

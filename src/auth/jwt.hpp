@@ -1,0 +1,30 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/model.hpp"
+
+namespace de::auth {
+
+struct AccessClaims {
+  std::string user_id;
+  model::RoleSet roles = 0;
+  std::int64_t expires_at = 0;  // seconds since the epoch
+};
+
+// HS256 access tokens (libjwt): sub, roles, iat, exp.
+class JwtCodec {
+ public:
+  JwtCodec(std::string secret, int ttl_seconds);
+  std::string issue(const std::string& user_id, model::RoleSet roles) const;
+  // nullopt when tampered, expired, not HS256 or malformed.
+  std::optional<AccessClaims> verify(const std::string& token) const;
+  int ttl_seconds() const { return ttl_seconds_; }
+
+ private:
+  std::string secret_;
+  int ttl_seconds_;
+};
+
+}  // namespace de::auth

@@ -1,0 +1,31 @@
+#pragma once
+// Role-based access: which of the five roles may do what (docs/api.md, "Roles and permissions").
+#include <optional>
+#include <string>
+
+#include "model/model.hpp"
+
+namespace de::auth {
+
+enum class Permission {
+  authenticated,     // any role: /users/me, own password
+  read,              // agents, tasks, analytics, messages, workflows
+  manage_agents,     // create, update, delete agents
+  control_agents,    // start, pause, stop, execute
+  run_tasks,         // create, batch, cancel, retry tasks
+  record_metrics,
+  admin,             // users and API keys
+  agent_protocol,    // /ws/agents and task results
+};
+
+bool allowed(model::RoleSet roles, Permission permission);
+
+// Who is calling: from an access token or an API key.
+struct Principal {
+  std::string user_id;
+  model::RoleSet roles = 0;
+  std::optional<std::string> api_key_id;
+  bool has(model::Role role) const { return roles & model::role_bit(role); }
+};
+
+}  // namespace de::auth

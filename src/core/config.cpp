@@ -1,0 +1,124 @@
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace de::core {
+
+namespace {
+Error invalid(const std::string& name, const std::string& value, std::string_view expected) {
+  return Error(ErrorKind::bad_request,
+               fmt::format("invalid {}={:?}: expected {}", name, value, expected));
+}
+
+int parse_int(const std::string& name, const std::string& value, int min, int max) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max)
+    throw invalid(name, value, fmt::format("an integer from {} to {}", min, max));
+  return n;
+}
+
+bool parse_bool(const std::string& name, const std::string& value) {
+  if (value == "1" || value == "true" || value == "yes") return true;
+  if (value == "0" || value == "false" || value == "no") return false;
+  throw invalid(name, value, "1 or 0");
+}
+
+using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> table = {
+      {"DE_LISTEN", [](Config& c, auto&, auto& v) { c.listen = parse_endpoint(v); }},
+      {"DE_DATABASE_URL", [](Config& c, auto&, auto& v) { c.database_url = v; }},
+      {"DE_DATA_DIR", [](Config& c, auto&, auto& v) { c.data_dir = v; }},
+      {"DE_JWT_SECRET", [](Config& c, auto&, auto& v) { c.jwt_secret = v; }},
+      {"DE_MASTER_KEY", [](Config& c, auto&, auto& v) { c.master_key = v; }},
+      {"DE_ADMIN_EMAIL", [](Config& c, auto&, auto& v) { c.admin_email = v; }},
+      {"DE_ADMIN_PASSWORD", [](Config& c, auto&, auto& v) { c.admin_password = v; }},
+      {"DE_DEMO_DATA", [](Config& c, auto& n, auto& v) { c.demo_data = parse_bool(n, v); }},
+      {"DE_LOG_LEVEL",
+       [](Config& c, auto& n, auto& v) {
+         if (v != "trace" && v != "debug" && v != "info" && v != "warn" && v != "error" &&
+             v != "off")
+           throw invalid(n, v, "trace, debug, info, warn, error or off");
+         c.log_level = v;
+       }},
+      {"DE_THREADS", [](Config& c, auto& n, auto& v) { c.threads = parse_int(n, v, 0, 256); }},
+      {"DE_WEB_ROOT", [](Config& c, auto&, auto& v) { c.web_root = v; }},
+      {"DE_HTTP_TIMEOUT",
+       [](Config& c, auto& n, auto& v) { c.http_timeout_seconds = parse_int(n, v, 1, 3600); }},
+      {"DE_ACCESS_TOKEN_TTL",
+       [](Config& c, auto& n, auto& v) {
+         c.access_token_ttl_seconds = parse_int(n, v, 10, 24 * 3600);
+       }},
+      {"DE_REFRESH_TOKEN_TTL",
+       [](Config& c, auto& n, auto& v) {
+         c.refresh_token_ttl_seconds = parse_int(n, v, 60, 365 * 24 * 3600);
+       }},
+      {"DE_OPENAI_BASE_URL", [](Config& c, auto&, auto& v) { c.openai_base_url = v; }},
+      {"DE_OPENAI_API_KEY", [](Config& c, auto&, auto& v) { c.openai_api_key = v; }},
+      {"DE_ANTHROPIC_BASE_URL", [](Config& c, auto&, auto& v) { c.anthropic_base_url = v; }},
+      {"DE_ANTHROPIC_API_KEY", [](Config& c, auto&, auto& v) { c.anthropic_api_key = v; }},
+  };
+  return table;
+}
+
+void apply(Config& config, const std::string& name, const std::string& value) {
+  auto it = setters().find(name);
+  if (it == setters().end())
+    throw Error(ErrorKind::bad_request, fmt::format("unknown setting {}", name));
+  it->second(config, name, value);
+}
+}  // namespace
+
+Endpoint parse_endpoint(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw invalid("DE_LISTEN", text, "HOST:PORT, for example 127.0.0.1:8080");
+  Endpoint e;
+  e.host = text.substr(0, colon);
+  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']')
+    e.host = e.host.substr(1, e.host.size() - 2);
+  e.port = static_cast<std::uint16_t>(parse_int("DE_LISTEN port", text.substr(colon + 1), 0, 65535));
+  return e;
+}
+
+Config load_config(const std::optional<std::string>& config_file,
+                   const std::map<std::string, std::string>& overrides) {
+  Config config;
+  if (config_file) {
+    std::ifstream in(*config_file);
+    if (!in)
+      throw Error(ErrorKind::bad_request, fmt::format("cannot read config file {}", *config_file));
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      auto first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#') continue;
+      auto eq = line.find('=');
+      if (eq == std::string::npos)
+        throw Error(ErrorKind::bad_request,
+                    fmt::format("{}:{}: expected KEY=VALUE", *config_file, number));
+      auto key = line.substr(first, eq - first);
+      while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+      apply(config, key, line.substr(eq + 1));
+    }
+  }
+  for (const auto& [name, setter] : setters()) {
+    if (const char* value = std::getenv(name.c_str()); value && *value) setter(config, name, value);
+  }
+  for (const auto& [name, value] : overrides) apply(config, name, value);
+  if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
+  return config;
+}
+
+}  // namespace de::core

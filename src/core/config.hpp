@@ -1,0 +1,43 @@
+#pragma once
+// Configuration: defaults < file (--config, KEY=VALUE lines) < environment < command-line flags.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace de::core {
+
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+struct Config {
+  Endpoint listen{"127.0.0.1", 8080};
+  std::string database_url = "sqlite:var/digital-enterprise.db";
+  std::string data_dir = "var";
+  std::string jwt_secret;  // empty: generated and kept in data_dir
+  std::string master_key;  // empty: generated and kept in data_dir
+  std::string admin_email = "admin@example.com";
+  std::string admin_password;  // empty: generated and printed once
+  bool demo_data = true;
+  std::string log_level = "info";
+  int threads = 0;  // 0: one per core
+  std::string web_root = "web/dist";
+  int http_timeout_seconds = 30;
+  int access_token_ttl_seconds = 900;
+  int refresh_token_ttl_seconds = 30 * 24 * 3600;
+  std::string openai_base_url;
+  std::string openai_api_key;
+  std::string anthropic_base_url;
+  std::string anthropic_api_key;
+};
+
+// `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.
+// Throws core::Error(bad_request) naming the variable on an invalid value.
+Config load_config(const std::optional<std::string>& config_file,
+                   const std::map<std::string, std::string>& overrides);
+
+Endpoint parse_endpoint(const std::string& text);
+
+}  // namespace de::core

@@ -1,0 +1,173 @@
+#include "core/json.hpp"
+
+#include <fmt/format.h>
+
+namespace de::core {
+
+json::object parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec) throw Error(ErrorKind::bad_request, fmt::format("malformed JSON: {}", ec.message()));
+  if (!value.is_object()) throw Error(ErrorKind::bad_request, "the body must be a JSON object");
+  return std::move(value.as_object());
+}
+
+json::value parse_stored(std::string_view text, json::value fallback) {
+  if (text.empty()) return fallback;
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  return ec ? fallback : value;
+}
+
+std::string to_text(const json::value& value) { return json::serialize(value); }
+
+std::string quoted(std::string_view text) { return json::serialize(json::string(text)); }
+
+ObjectReader::ObjectReader(const json::object& object, std::string prefix)
+    : object_(object), prefix_(std::move(prefix)) {}
+
+std::string ObjectReader::field_name(std::string_view key) const {
+  return prefix_.empty() ? std::string(key) : fmt::format("{}.{}", prefix_, key);
+}
+
+void ObjectReader::error(std::string_view key, std::string message) {
+  errors_.push_back({field_name(key), std::move(message)});
+}
+
+const json::value* ObjectReader::find(std::string_view key, bool required) {
+  seen_.emplace(key);
+  auto it = object_.find(key);
+  if (it == object_.end() || (it->value().is_null() && !required)) {
+    if (required) error(key, "is required");
+    return nullptr;
+  }
+  return &it->value();
+}
+
+std::optional<std::string> ObjectReader::string(std::string_view key, bool required,
+                                                std::size_t max_length) {
+  const json::value* v = find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    error(key, "must be a string");
+    return std::nullopt;
+  }
+  const auto& s = v->get_string();
+  if (required && s.empty()) {
+    error(key, "must not be empty");
+    return std::nullopt;
+  }
+  if (s.size() > max_length) {
+    error(key, fmt::format("must be at most {} characters", max_length));
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+std::optional<std::int64_t> ObjectReader::integer(std::string_view key, bool required,
+                                                  std::int64_t min, std::int64_t max) {
+  const json::value* v = find(key, required);
+  if (!v) return std::nullopt;
+  std::int64_t n;
+  if (v->is_int64()) {
+    n = v->get_int64();
+  } else if (v->is_uint64() && v->get_uint64() <= std::uint64_t(INT64_MAX)) {
+    n = std::int64_t(v->get_uint64());
+  } else {
+    error(key, "must be an integer");
+    return std::nullopt;
+  }
+  if (n < min || n > max) {
+    error(key, fmt::format("must be between {} and {}", min, max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<double> ObjectReader::number(std::string_view key, bool required) {
+  const json::value* v = find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_number()) {
+    error(key, "must be a number");
+    return std::nullopt;
+  }
+  return v->to_number<double>();
+}
+
+std::optional<bool> ObjectReader::boolean(std::string_view key, bool required) {
+  const json::value* v = find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    error(key, "must be true or false");
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+const json::object* ObjectReader::object(std::string_view key, bool required) {
+  const json::value* v = find(key, required);
+  if (!v) return nullptr;
+  if (!v->is_object()) {
+    error(key, "must be an object");
+    return nullptr;
+  }
+  return &v->get_object();
+}
+
+const json::value* ObjectReader::any(std::string_view key, bool required) {
+  return find(key, required);
+}
+
+std::optional<std::vector<std::string>> ObjectReader::strings(std::string_view key, bool required,
+                                                              std::size_t max_items) {
+  const json::value* v = find(key, required);
+  if (!v) return std::nullopt;
+  if (!v->is_array()) {
+    error(key, "must be an array of strings");
+    return std::nullopt;
+  }
+  const auto& array = v->get_array();
+  if (array.size() > max_items) {
+    error(key, fmt::format("must have at most {} items", max_items));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    if (!array[i].is_string() || array[i].get_string().empty() ||
+        array[i].get_string().size() > 200) {
+      errors_.push_back({fmt::format("{}[{}]", field_name(key), i),
+                         "must be a non-empty string of at most 200 characters"});
+      return std::nullopt;
+    }
+    out.emplace_back(array[i].get_string());
+  }
+  return out;
+}
+
+std::optional<std::string> ObjectReader::choice(std::string_view key, bool required,
+                                                std::span<const std::string_view> allowed) {
+  auto value = string(key, required);
+  if (!value) return std::nullopt;
+  for (auto a : allowed)
+    if (a == *value) return value;
+  error(key, fmt::format("must be one of: {}", fmt::join(allowed, ", ")));
+  return std::nullopt;
+}
+
+std::vector<FieldError> ObjectReader::take_errors() {
+  for (const auto& item : object_)
+    if (!seen_.contains(std::string_view(item.key()))) error(item.key(), "is not a known field");
+  return std::move(errors_);
+}
+
+void ObjectReader::finish() { throw_if_errors(take_errors()); }
+
+void throw_if_errors(std::vector<FieldError> errors) {
+  if (errors.empty()) return;
+  std::string detail = errors.size() == 1
+                           ? fmt::format("{}: {}", errors[0].field, errors[0].message)
+                           : fmt::format("{} fields are invalid", errors.size());
+  throw Error(ErrorKind::validation, std::move(detail), std::move(errors));
+}
+
+}  // namespace de::core

@@ -1,0 +1,69 @@
+#pragma once
+// JSON helpers on Boost.JSON: parsing request bodies and reading fields with validation.
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace de::core {
+
+namespace json = boost::json;
+
+// Parses a request body that must be a JSON object; throws bad_request otherwise.
+json::object parse_object(std::string_view text);
+// Parses stored JSON text; an empty or NULL column reads as `fallback`.
+json::value parse_stored(std::string_view text, json::value fallback = json::object());
+
+std::string to_text(const json::value& value);
+// A JSON string literal (quoted and escaped), for log lines.
+std::string quoted(std::string_view text);
+
+// Reads the fields of one JSON object, collecting a FieldError per bad field, so that a
+// client learns every problem at once. finish() rejects unknown fields and throws if any
+// error was collected.
+class ObjectReader {
+ public:
+  explicit ObjectReader(const json::object& object, std::string prefix = "");
+
+  std::optional<std::string> string(std::string_view key, bool required,
+                                    std::size_t max_length = 10000);
+  std::optional<std::int64_t> integer(std::string_view key, bool required, std::int64_t min,
+                                      std::int64_t max);
+  std::optional<double> number(std::string_view key, bool required);
+  std::optional<bool> boolean(std::string_view key, bool required);
+  const json::object* object(std::string_view key, bool required);
+  const json::value* any(std::string_view key, bool required);
+  std::optional<std::vector<std::string>> strings(std::string_view key, bool required,
+                                                  std::size_t max_items = 100);
+  // A string that must be one of `allowed`.
+  std::optional<std::string> choice(std::string_view key, bool required,
+                                    std::span<const std::string_view> allowed);
+
+  void error(std::string_view key, std::string message);
+  std::vector<FieldError>& errors() { return errors_; }
+  std::string field_name(std::string_view key) const;
+  // Rejects keys never asked for; returns the collected errors (does not throw).
+  std::vector<FieldError> take_errors();
+  // take_errors(), then throws a validation Error when there is any.
+  void finish();
+
+ private:
+  const json::value* find(std::string_view key, bool required);
+
+  const json::object& object_;
+  std::string prefix_;
+  std::set<std::string, std::less<>> seen_;
+  std::vector<FieldError> errors_;
+};
+
+void throw_if_errors(std::vector<FieldError> errors);
+
+}  // namespace de::core

@@ -1,0 +1,47 @@
+#pragma once
+// HTTP request and response as the router and handlers see them (Beast stays in server.cpp).
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace de::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;
+  std::string target;  // as sent
+  std::string path;    // percent-decoded
+  std::vector<std::pair<std::string, std::string>> query_params;  // decoded
+  Headers headers;                                                 // names lower-case
+  std::string body;
+  std::string remote_address;
+  std::string request_id;
+  std::string route;  // the matched path template, e.g. /api/v1/agents/{id}
+  std::vector<std::pair<std::string, std::string>> path_params;
+
+  std::string_view header(std::string_view lower_name) const;
+  std::optional<std::string> query(std::string_view key) const;
+  const std::string& param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, const boost::json::value& value);
+  static Response no_content();
+  // RFC 9457 problem+json.
+  static Response problem(const core::Error& error);
+  void set_header(std::string name, std::string value);
+};
+
+}  // namespace de::http

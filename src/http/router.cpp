@@ -1,0 +1,106 @@
+#include "http/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/json.hpp"
+
+#include <set>
+
+namespace de::http {
+
+namespace {
+std::vector<std::string_view> split(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') path.remove_prefix(1);
+    auto slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+}  // namespace
+
+void Router::add(std::string method, std::string path_template, Handler handler) {
+  Route route{std::move(method), std::move(path_template), {}, std::move(handler)};
+  for (auto s : split(route.path)) route.segments.emplace_back(s);
+  routes_.push_back(std::move(route));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string_view>& segments,
+                   std::vector<std::pair<std::string, std::string>>& params) {
+  if (route.segments.size() != segments.size()) return false;
+  params.clear();
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const auto& pattern = route.segments[i];
+    if (pattern.size() > 2 && pattern.front() == '{' && pattern.back() == '}') {
+      if (segments[i].empty()) return false;
+      params.emplace_back(pattern.substr(1, pattern.size() - 2), std::string(segments[i]));
+    } else if (pattern != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
+  auto segments = split(request.path);
+  std::set<std::string> allowed;
+  const Route* found = nullptr;
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& route : routes_) {
+    if (!match(route, segments, params)) continue;
+    bool method_ok = route.method == request.method ||
+                     (request.method == "HEAD" && route.method == "GET");
+    if (method_ok) {
+      found = &route;
+      break;
+    }
+    allowed.insert(route.method);
+  }
+  try {
+    if (found) {
+      // match() left the params of the last route tried; redo it for the one found.
+      match(*found, segments, request.path_params);
+      request.route = found->path;
+      co_return co_await found->handler(request);
+    }
+    if (!allowed.empty()) {
+      request.route = request.path;
+      std::string allow;
+      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+      auto response = Response::problem(core::Error(
+          core::ErrorKind::method_not_allowed,
+          request.method + " is not allowed on " + request.path + "; allowed: " + allow));
+      response.set_header("Allow", allow);
+      co_return response;
+    }
+    bool api = request.path.starts_with("/api/") || request.path == "/api" ||
+               request.path.starts_with("/ws/");
+    if (fallback_ && !api && (request.method == "GET" || request.method == "HEAD")) {
+      request.route = "(static)";
+      co_return co_await fallback_(request);
+    }
+    request.route = "(none)";
+    co_return Response::problem(
+        core::Error(core::ErrorKind::no_route, "no route for " + request.method + " " + request.path));
+  } catch (const core::Error& e) {
+    if (e.kind() == core::ErrorKind::internal)
+      spdlog::error(R"("msg":"internal error","request_id":"{}","error":{})", request.request_id,
+                    core::quoted(e.what()));
+    co_return Response::problem(e);
+  } catch (const std::exception& e) {
+    spdlog::error(R"("msg":"unhandled exception","request_id":"{}","error":{})", request.request_id,
+                  core::quoted(e.what()));
+    co_return Response::problem(core::Error(core::ErrorKind::internal, "internal error"));
+  }
+}
+
+std::vector<RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& r : routes_) out.push_back({r.method, r.path});
+  return out;
+}
+
+}  // namespace de::http

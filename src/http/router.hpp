@@ -1,0 +1,43 @@
+#pragma once
+// Routes (method + path template with {params}) to handlers; unknown paths 404, known paths
+// with another method 405 with Allow; a handler's core::Error becomes problem+json.
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace de::http {
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+struct RouteInfo {
+  std::string method;
+  std::string path;  // template
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string path_template, Handler handler);
+  // For paths no route matches and outside /api/ and /ws/ (the dashboard's files).
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
+
+  boost::asio::awaitable<Response> dispatch(Request& request) const;
+  std::vector<RouteInfo> routes() const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string path;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  static bool match(const Route& route, const std::vector<std::string_view>& segments,
+                    std::vector<std::pair<std::string, std::string>>& params);
+  std::vector<Route> routes_;
+  Handler fallback_;
+};
+
+}  // namespace de::http

@@ -1,0 +1,36 @@
+#pragma once
+// The HTTP/1.1 server (Boost.Beast, one coroutine per connection).
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "core/config.hpp"
+#include "http/router.hpp"
+
+namespace de::http {
+
+struct ServerOptions {
+  core::Endpoint listen;
+  std::chrono::seconds timeout{30};  // to receive a request; idle time between requests
+  std::size_t body_limit = 1024 * 1024;
+  // Called after each request is answered (metrics).
+  std::function<void(const Request&, const Response&, double seconds)> on_request;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Router& router, ServerOptions options);
+  ~Server();
+  // Binds and starts accepting; returns the bound port. Throws core::Error when it cannot bind.
+  std::uint16_t start();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace de::http

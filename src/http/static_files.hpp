@@ -1,0 +1,12 @@
+#pragma once
+#include <string>
+
+#include "http/router.hpp"
+
+namespace de::http {
+
+// Serves the built dashboard from `root`: hashed assets cached for a year, index.html never;
+// any other path falls back to index.html so that the client's routes load.
+Handler static_files(std::string root);
+
+}  // namespace de::http

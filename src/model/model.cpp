@@ -1,0 +1,237 @@
+#include "model/model.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+namespace de::model {
+
+namespace {
+json::value optional_time(const std::optional<std::int64_t>& t) {
+  return t ? json::value(core::format_timestamp(*t)) : json::value(nullptr);
+}
+json::value optional_string(const std::optional<std::string>& s) {
+  return s ? json::value(*s) : json::value(nullptr);
+}
+json::array string_array(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+}  // namespace
+
+std::optional<Role> parse_role(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(role_names); ++i)
+    if (role_names[i] == name) return static_cast<Role>(i);
+  return std::nullopt;
+}
+
+std::string_view to_string(Role role) { return role_names[static_cast<std::size_t>(role)]; }
+
+RoleSet role_bit(Role role) { return RoleSet(1u << static_cast<unsigned>(role)); }
+
+std::vector<std::string> role_list(RoleSet roles) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < std::size(role_names); ++i)
+    if (roles & (1u << i)) out.emplace_back(role_names[i]);
+  return out;
+}
+
+std::optional<RoleSet> read_roles(core::ObjectReader& reader, std::string_view key, bool required) {
+  auto names = reader.strings(key, required, std::size(role_names));
+  if (!names) return std::nullopt;
+  RoleSet set = 0;
+  for (std::size_t i = 0; i < names->size(); ++i) {
+    auto role = parse_role((*names)[i]);
+    if (!role) {
+      reader.errors().push_back(
+          {fmt::format("{}[{}]", reader.field_name(key), i),
+           fmt::format("must be one of: {}", fmt::join(role_names, ", "))});
+      return std::nullopt;
+    }
+    set |= role_bit(*role);
+  }
+  if (set == 0) {
+    reader.error(key, "must name at least one role");
+    return std::nullopt;
+  }
+  return set;
+}
+
+json::object to_json(const User& user) {
+  return {{"id", user.id},
+          {"email", user.email},
+          {"username", user.username},
+          {"roles", string_array(role_list(user.roles))},
+          {"is_active", user.is_active},
+          {"created_at", core::format_timestamp(user.created_at)},
+          {"updated_at", core::format_timestamp(user.updated_at)}};
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string email_problem(std::string_view email) {
+  auto at = email.find('@');
+  if (email.size() > 254 || at == std::string_view::npos || at == 0 ||
+      email.find('@', at + 1) != std::string_view::npos || email.find('.', at) == std::string_view::npos ||
+      email.back() == '.' || email.find_first_of(" \t\r\n") != std::string_view::npos)
+    return "must be an email address";
+  return "";
+}
+
+std::string username_problem(std::string_view username) {
+  if (username.size() < 3 || username.size() > 64) return "must be 3 to 64 characters";
+  for (char c : username)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      return "may contain only letters, digits, '_', '.' and '-'";
+  return "";
+}
+
+std::string password_problem(std::string_view password) {
+  if (password.size() < 8) return "must be at least 8 characters";
+  if (password.size() > 1024) return "must be at most 1024 characters";
+  return "";
+}
+
+NewUser read_new_user(const json::object& body) {
+  core::ObjectReader r(body);
+  NewUser u;
+  if (auto email = r.string("email", true, 254)) {
+    if (auto p = email_problem(*email); !p.empty()) r.error("email", p);
+    u.email = lower(*email);
+  }
+  if (auto username = r.string("username", false, 64)) {
+    if (auto p = username_problem(*username); !p.empty()) r.error("username", p);
+    u.username = lower(*username);
+  } else {
+    // Derived from the email's local part, made valid.
+    u.username = u.email.substr(0, std::min<std::size_t>(u.email.find('@'), 60));
+    for (auto& c : u.username)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
+    while (u.username.size() < 3) u.username += '_';
+  }
+  if (auto password = r.string("password", true, 1024)) {
+    if (auto p = password_problem(*password); !p.empty()) r.error("password", p);
+    u.password = *password;
+  }
+  u.roles = read_roles(r, "roles", false).value_or(role_bit(Role::viewer));
+  r.finish();
+  return u;
+}
+
+json::object to_json(const Agent& agent) {
+  return {{"id", agent.id},
+          {"name", agent.name},
+          {"type", agent.type},
+          {"version", agent.version},
+          {"config", agent.config},
+          {"status", agent.status},
+          {"capabilities", string_array(agent.capabilities)},
+          {"created_by", optional_string(agent.created_by)},
+          {"created_at", core::format_timestamp(agent.created_at)},
+          {"updated_at", core::format_timestamp(agent.updated_at)},
+          {"stats",
+           {{"tasks_completed", agent.stats.tasks_completed},
+            {"tasks_failed", agent.stats.tasks_failed},
+            {"avg_latency_ms", agent.stats.avg_latency_ms},
+            {"queue_depth", agent.stats.queue_depth}}}};
+}
+
+std::vector<std::string> default_capabilities(std::string_view type) {
+  if (type == "product_manager")
+    return {"product.analyze_requirements", "product.prioritize", "product.stakeholder_update"};
+  if (type == "sales") return {"sales.score_lead", "sales.train_lead_model", "sales.pipeline_forecast"};
+  if (type == "marketing")
+    return {"marketing.generate_content", "marketing.optimize_budget", "marketing.campaign_report"};
+  if (type == "echo") return {"echo"};
+  return {};
+}
+
+int priority_rank(std::string_view priority) {
+  if (priority == "critical") return 3;
+  if (priority == "high") return 2;
+  if (priority == "low") return 0;
+  return 1;
+}
+
+bool is_terminal_task_status(std::string_view status) {
+  return status == "completed" || status == "failed" || status == "cancelled";
+}
+
+json::object to_json(const Task& task) {
+  return {{"id", task.id},
+          {"title", task.title},
+          {"description", task.description},
+          {"type", task.type},
+          {"status", task.status},
+          {"priority", task.priority},
+          {"assigned_agent", optional_string(task.assigned_agent)},
+          {"created_by", optional_string(task.created_by)},
+          {"input_data", task.input_data},
+          {"output_data", task.output_data ? *task.output_data : json::value(nullptr)},
+          {"error", optional_string(task.error)},
+          {"attempts", task.attempts},
+          {"max_attempts", task.max_attempts},
+          {"timeout_ms", task.timeout_ms},
+          {"started_at", optional_time(task.started_at)},
+          {"completed_at", optional_time(task.completed_at)},
+          {"created_at", core::format_timestamp(task.created_at)},
+          {"updated_at", core::format_timestamp(task.updated_at)}};
+}
+
+namespace {
+bool valid_task_type(std::string_view type) {
+  if (type.empty() || type.size() > 100) return false;
+  for (char c : type)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+      return false;
+  return true;
+}
+}  // namespace
+
+std::optional<NewTask> read_new_task(const json::value& body, const std::string& field_prefix,
+                                     std::vector<core::FieldError>& errors) {
+  if (!body.is_object()) {
+    errors.push_back({field_prefix.empty() ? "body" : field_prefix, "must be an object"});
+    return std::nullopt;
+  }
+  core::ObjectReader r(body.get_object(), field_prefix);
+  NewTask t;
+  auto type = r.string("type", true, 100);
+  if (type && !valid_task_type(*type))
+    r.error("type", "may contain only a-z, 0-9, '_', '.' and '-'");
+  else if (type)
+    t.type = *type;
+  t.title = r.string("title", false, 500).value_or(t.type);
+  t.description = r.string("description", false, 20000).value_or("");
+  t.priority = r.choice("priority", false, task_priorities).value_or("normal");
+  if (const auto* input = r.object("input_data", false)) t.input_data = *input;
+  t.assigned_agent = r.string("assigned_agent", false, 36);
+  if (t.assigned_agent && !core::is_uuid(*t.assigned_agent)) r.error("assigned_agent", "must be a UUID");
+  t.max_attempts = r.integer("max_attempts", false, 1, 10);
+  t.timeout_ms = r.integer("timeout_ms", false, 1, 3600000);
+  auto found = r.take_errors();
+  if (!found.empty()) {
+    errors.insert(errors.end(), found.begin(), found.end());
+    return std::nullopt;
+  }
+  if (t.title.empty()) t.title = t.type;
+  return t;
+}
+
+json::object to_json(const Event& event) {
+  return {{"type", "event"},
+          {"id", event.id},
+          {"topic", event.topic},
+          {"data", event.data},
+          {"ts", core::format_timestamp(event.created_at)}};
+}
+
+}  // namespace de::model

@@ -1,0 +1,151 @@
+#pragma once
+// Domain types of the platform and their JSON form (the public contract of DESIGN.md §6).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.hpp"
+
+namespace de::model {
+
+namespace json = boost::json;
+
+// ---- roles -------------------------------------------------------------------------------
+enum class Role : std::uint8_t { admin, manager, operator_, viewer, agent };
+inline constexpr std::string_view role_names[] = {"admin", "manager", "operator", "viewer",
+                                                  "agent"};
+std::optional<Role> parse_role(std::string_view name);
+std::string_view to_string(Role role);
+using RoleSet = std::uint8_t;  // bit per Role
+RoleSet role_bit(Role role);
+std::vector<std::string> role_list(RoleSet roles);
+// Validates a "roles" array; errors go to the reader.
+std::optional<RoleSet> read_roles(core::ObjectReader& reader, std::string_view key, bool required);
+
+// ---- users -------------------------------------------------------------------------------
+struct User {
+  std::string id;
+  std::string email;
+  std::string username;
+  std::string password_hash;
+  RoleSet roles = 0;
+  bool is_active = true;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+json::object to_json(const User& user);  // never the hash
+
+// Field checks shared by the API and the command line; each returns an error message or "".
+std::string email_problem(std::string_view email);
+std::string username_problem(std::string_view username);
+std::string password_problem(std::string_view password);
+std::string lower(std::string_view text);
+
+// A validated user-creation request (password still in clear: hash it off the I/O threads).
+struct NewUser {
+  std::string email;
+  std::string username;
+  std::string password;
+  RoleSet roles = 0;
+};
+// Throws core::Error(validation) naming every bad field.
+NewUser read_new_user(const json::object& body);
+
+// ---- agents ------------------------------------------------------------------------------
+inline constexpr std::array<std::string_view, 5> agent_types = {
+    "product_manager", "sales", "marketing", "echo", "remote"};
+inline constexpr std::array<std::string_view, 6> agent_statuses = {
+    "idle", "busy", "paused", "stopped", "offline", "error"};
+
+struct AgentStats {
+  std::int64_t tasks_completed = 0;
+  std::int64_t tasks_failed = 0;
+  double avg_latency_ms = 0;
+  std::int64_t queue_depth = 0;
+};
+
+struct Agent {
+  std::string id;
+  std::string name;
+  std::string type;
+  std::string version = "1.0.0";
+  json::object config;
+  std::string status = "idle";
+  std::vector<std::string> capabilities;
+  std::optional<std::string> created_by;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  AgentStats stats;
+};
+json::object to_json(const Agent& agent);
+// The task types an agent of `type` handles unless told otherwise (DESIGN.md §6).
+std::vector<std::string> default_capabilities(std::string_view type);
+
+// ---- tasks -------------------------------------------------------------------------------
+inline constexpr std::array<std::string_view, 6> task_statuses = {
+    "pending", "queued", "running", "completed", "failed", "cancelled"};
+inline constexpr std::array<std::string_view, 4> task_priorities = {"low", "normal",
+                                                                             "high", "critical"};
+// critical 3 > high 2 > normal 1 > low 0; the queue runs higher ranks first.
+int priority_rank(std::string_view priority);
+bool is_terminal_task_status(std::string_view status);
+
+struct Task {
+  std::string id;
+  std::string title;
+  std::string description;
+  std::string type;
+  std::string status = "queued";
+  std::string priority = "normal";
+  std::optional<std::string> assigned_agent;
+  std::optional<std::string> created_by;
+  json::object input_data;
+  std::optional<json::value> output_data;
+  std::optional<std::string> error;
+  std::int64_t attempts = 0;
+  std::int64_t max_attempts = 3;
+  std::int64_t timeout_ms = 300000;
+  std::optional<std::int64_t> started_at;
+  std::optional<std::int64_t> completed_at;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+json::object to_json(const Task& task);
+
+// A validated task-creation request. `field_prefix` names the fields in errors ("tasks[2]").
+struct NewTask {
+  std::string title;
+  std::string description;
+  std::string type;
+  std::string priority = "normal";
+  json::object input_data;
+  std::optional<std::string> assigned_agent;
+  std::optional<std::int64_t> max_attempts;
+  std::optional<std::int64_t> timeout_ms;
+};
+// Returns the task, or nullopt with errors appended to `errors`.
+std::optional<NewTask> read_new_task(const json::value& body, const std::string& field_prefix,
+                                     std::vector<core::FieldError>& errors);
+
+// ---- analytics ---------------------------------------------------------------------------
+struct Metric {
+  std::string name;
+  double value = 0;
+  std::optional<std::string> agent_id;
+  json::object tags;
+  std::int64_t recorded_at = 0;
+};
+
+// ---- events ------------------------------------------------------------------------------
+struct Event {
+  std::int64_t id = 0;
+  std::string topic;
+  json::value data;
+  std::int64_t created_at = 0;
+};
+json::object to_json(const Event& event);
+
+}  // namespace de::model

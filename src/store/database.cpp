@@ -1,0 +1,194 @@
+#include "store/database.hpp"
+
+#include <filesystem>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "store/migrations.hpp"
+
+namespace de::store {
+
+namespace {
+constexpr std::size_t max_batch = 1024;
+}
+
+std::int64_t Tx::emit(std::string topic, boost::json::value data) {
+  model::Event event{0, std::move(topic), std::move(data), core::now_ms()};
+  std::string text = core::to_text(event.data);
+  auto result = connection.query("INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?) RETURNING id",
+                                 {std::string_view(event.topic), std::string_view(text), event.created_at});
+  event.id = result.rows.at(0).integer(0);
+  events_.push_back(std::move(event));
+  return events_.back().id;
+}
+
+std::unique_ptr<Database> Database::open(const std::string& url, std::size_t read_connections) {
+  if (url.starts_with("sqlite:")) {
+    std::string path = url.substr(7);
+    if (path.starts_with("//")) path = path.substr(2);
+    if (path.empty())
+      throw core::Error(core::ErrorKind::bad_request, "DE_DATABASE_URL sqlite: needs a file path");
+    auto parent = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    return std::unique_ptr<Database>(
+        new Database(Dialect::sqlite, [path] { return open_sqlite(path); }, read_connections));
+  }
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return std::unique_ptr<Database>(
+        new Database(Dialect::postgres, [url] { return open_postgres(url); }, read_connections));
+  }
+  throw core::Error(core::ErrorKind::bad_request,
+                    "DE_DATABASE_URL must start with sqlite: or postgres://, got \"" + url + "\"");
+}
+
+Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()> connect,
+                   std::size_t read_connections)
+    : dialect_(dialect), connect_(std::move(connect)), pool_limit_(std::max<std::size_t>(1, read_connections)) {
+  writer_connection_ = connect_();
+  writer_ = std::thread([this] { run_writer(); });
+}
+
+Database::~Database() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Database::Lease::Lease(Database& db) : db(db) {
+  std::unique_lock lock(db.pool_mutex_);
+  db.pool_cv_.wait(lock, [&] { return !db.idle_.empty() || db.pool_size_ < db.pool_limit_; });
+  if (!db.idle_.empty()) {
+    connection = std::move(db.idle_.back());
+    db.idle_.pop_back();
+    return;
+  }
+  ++db.pool_size_;
+  lock.unlock();
+  try {
+    connection = db.connect_();
+  } catch (...) {
+    std::lock_guard relock(db.pool_mutex_);
+    --db.pool_size_;
+    db.pool_cv_.notify_one();
+    throw;
+  }
+}
+
+Database::Lease::~Lease() {
+  std::lock_guard lock(db.pool_mutex_);
+  db.idle_.push_back(std::move(connection));
+  db.pool_cv_.notify_one();
+}
+
+void Database::write(Job job, Done done) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (!stopping_) {
+      queue_.push_back({std::move(job), std::move(done)});
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done(std::make_exception_ptr(core::Error(core::ErrorKind::unavailable, "shutting down")));
+    return;
+  }
+  queue_cv_.notify_one();
+}
+
+void Database::on_commit(CommitListener listener) {
+  std::lock_guard lock(queue_mutex_);
+  listeners_.push_back(std::move(listener));
+}
+
+void Database::run_writer() {
+  std::vector<Pending> batch;
+  while (true) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left
+      while (!queue_.empty() && batch.size() < max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+    batch.clear();
+  }
+}
+
+void Database::commit_batch(std::vector<Pending>& batch) {
+  Connection& conn = *writer_connection_;
+  Tx tx(conn);
+  std::vector<std::exception_ptr> errors(batch.size());
+  std::exception_ptr commit_error;
+  try {
+    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::size_t events_before = tx.events_.size();
+      conn.execute_script("SAVEPOINT job");
+      try {
+        batch[i].job(tx);
+        conn.execute_script("RELEASE SAVEPOINT job");
+      } catch (...) {
+        errors[i] = std::current_exception();
+        tx.events_.resize(events_before);
+        conn.execute_script("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+      }
+    }
+    conn.execute_script("COMMIT");
+  } catch (...) {
+    commit_error = std::current_exception();
+    try {
+      conn.execute_script("ROLLBACK");
+    } catch (...) {
+      // The connection may be gone; the next batch reconnects.
+    }
+    try {
+      writer_connection_ = connect_();
+    } catch (...) {
+    }
+  }
+  if (!commit_error) {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (!tx.events_.empty()) {
+      std::vector<CommitListener> listeners;
+      {
+        std::lock_guard lock(queue_mutex_);
+        listeners = listeners_;
+      }
+      for (auto& listener : listeners) listener(tx.events_);
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(commit_error ? commit_error : errors[i]);
+  }
+}
+
+std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t limit) {
+  return read([&](Connection& conn) {
+    auto result = conn.query("SELECT id, topic, data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                             {since, std::int64_t(limit)});
+    std::vector<model::Event> events;
+    events.reserve(result.rows.size());
+    for (const auto& row : result.rows)
+      events.push_back({row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3)});
+    return events;
+  });
+}
+
+void Database::migrate() {
+  write_sync([&](Tx& tx) { apply_migrations(tx.connection); });
+}
+
+int Database::schema_version() {
+  return read([](Connection& conn) { return current_schema_version(conn); });
+}
+
+}  // namespace de::store

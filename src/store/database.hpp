@@ -1,0 +1,126 @@
+#pragma once
+// Database: read connections from a pool, writes through one batching writer (group commit).
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "model/model.hpp"
+#include "store/sql.hpp"
+
+namespace de::store {
+
+// What a write job sees: the writer's connection inside the batch transaction, and the
+// event log, appended in the same transaction as the change it records.
+class Tx {
+ public:
+  explicit Tx(Connection& connection) : connection(connection) {}
+  Connection& connection;
+  // Appends to `events`; published to listeners once the transaction commits.
+  std::int64_t emit(std::string topic, boost::json::value data);
+
+ private:
+  friend class Database;
+  std::vector<model::Event> events_;
+};
+
+class Database {
+ public:
+  using Job = std::function<void(Tx&)>;
+  using Done = std::function<void(std::exception_ptr)>;
+  using CommitListener = std::function<void(const std::vector<model::Event>&)>;
+
+  // `url`: sqlite:PATH or postgres://... Throws core::Error with a clear message.
+  static std::unique_ptr<Database> open(const std::string& url, std::size_t read_connections = 4);
+  ~Database();
+
+  Dialect dialect() const { return dialect_; }
+
+  // Applies pending migrations (idempotent; serialised across nodes on PostgreSQL).
+  void migrate();
+  // Highest applied migration version, or 0.
+  int schema_version();
+
+  // Runs `fn` with a pooled read connection on the calling thread.
+  template <class F>
+  auto read(F&& fn) -> std::invoke_result_t<F, Connection&> {
+    Lease lease(*this);
+    return fn(*lease.connection);
+  }
+
+  // Queues a write. `job` runs on the writer thread inside a savepoint of the batch
+  // transaction: if it throws, only its own changes roll back. `done` runs on the writer
+  // thread after the commit (nullptr on success) or with the job's or the commit's error.
+  void write(Job job, Done done);
+
+  // Blocking write for the command line and tests; rethrows the job's error.
+  template <class F>
+  auto write_sync(F&& fn) -> std::invoke_result_t<F, Tx&> {
+    using R = std::invoke_result_t<F, Tx&>;
+    std::promise<void> done;
+    auto future = done.get_future();
+    if constexpr (std::is_void_v<R>) {
+      write([&](Tx& tx) { fn(tx); },
+            [&](std::exception_ptr e) { e ? done.set_exception(e) : done.set_value(); });
+      future.get();
+    } else {
+      std::optional<R> result;
+      write([&](Tx& tx) { result.emplace(fn(tx)); },
+            [&](std::exception_ptr e) { e ? done.set_exception(e) : done.set_value(); });
+      future.get();
+      return std::move(*result);
+    }
+  }
+
+  void on_commit(CommitListener listener);
+
+  // Events after `since` (for replay), oldest first.
+  std::vector<model::Event> events_since(std::int64_t since, std::size_t limit);
+
+  // Batches committed and jobs run, for /metrics.
+  std::uint64_t batches_committed() const { return batches_; }
+  std::uint64_t jobs_committed() const { return jobs_; }
+
+ private:
+  Database(Dialect dialect, std::function<std::unique_ptr<Connection>()> connect,
+           std::size_t read_connections);
+  struct Lease {
+    explicit Lease(Database& db);
+    ~Lease();
+    Database& db;
+    std::unique_ptr<Connection> connection;
+  };
+  struct Pending {
+    Job job;
+    Done done;
+  };
+  void run_writer();
+  void commit_batch(std::vector<Pending>& batch);
+
+  Dialect dialect_;
+  std::function<std::unique_ptr<Connection>()> connect_;
+
+  std::mutex pool_mutex_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t pool_size_ = 0;
+  std::size_t pool_limit_;
+
+  std::unique_ptr<Connection> writer_connection_;
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::vector<CommitListener> listeners_;
+  std::atomic<std::uint64_t> batches_{0}, jobs_{0};
+  std::thread writer_;
+};
+
+}  // namespace de::store

@@ -1,0 +1,214 @@
+#include "store/migrations.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "core/clock.hpp"
+
+namespace de::store {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  // Portable SQL with type placeholders: {uuid} {json} {bool} {true} {false} {real} {serial}.
+  const char* sql;
+};
+
+// Timestamps are BIGINT milliseconds since the epoch (UTC) in both backends.
+constexpr Migration migrations[] = {
+    {1, "foundation", R"SQL(
+CREATE TABLE users (
+  id {uuid} PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  roles {json} NOT NULL,
+  is_active {bool} NOT NULL DEFAULT {true},
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE agents (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  version TEXT NOT NULL,
+  config {json} NOT NULL,
+  status TEXT NOT NULL,
+  capabilities {json} NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  tasks_completed BIGINT NOT NULL DEFAULT 0,
+  tasks_failed BIGINT NOT NULL DEFAULT 0,
+  total_latency_ms BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE tasks (
+  id {uuid} PRIMARY KEY,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  priority_rank INTEGER NOT NULL,
+  assigned_agent {uuid} REFERENCES agents(id) ON DELETE SET NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  input_data {json} NOT NULL,
+  output_data {json},
+  error TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  timeout_ms BIGINT NOT NULL,
+  idempotency_key TEXT,
+  request_hash TEXT,
+  lease_owner TEXT,
+  lease_expires_at BIGINT,
+  available_at BIGINT NOT NULL DEFAULT 0,
+  started_at BIGINT,
+  completed_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX tasks_queue ON tasks (status, priority_rank, id);
+CREATE INDEX tasks_agent ON tasks (assigned_agent, id);
+CREATE INDEX tasks_type ON tasks (type, id);
+CREATE UNIQUE INDEX tasks_idempotency ON tasks (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
+CREATE TABLE workflows (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  definition {json} NOT NULL,
+  status TEXT NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE workflow_executions (
+  id {uuid} PRIMARY KEY,
+  workflow_id {uuid} NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  input {json} NOT NULL,
+  output {json},
+  error TEXT,
+  started_at BIGINT,
+  completed_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX workflow_executions_workflow ON workflow_executions (workflow_id, id);
+CREATE TABLE messages (
+  id {uuid} PRIMARY KEY,
+  from_agent {uuid},
+  to_agent {uuid},
+  message_type TEXT NOT NULL,
+  payload {json} NOT NULL,
+  status TEXT NOT NULL,
+  sent_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX messages_to ON messages (to_agent, id);
+CREATE TABLE integrations (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  config {json} NOT NULL,
+  credentials_encrypted TEXT,
+  is_active {bool} NOT NULL DEFAULT {true},
+  last_sync BIGINT,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE analytics (
+  id {serial},
+  name TEXT NOT NULL,
+  value {real} NOT NULL,
+  agent_id {uuid},
+  tags {json} NOT NULL,
+  recorded_at BIGINT NOT NULL
+);
+CREATE INDEX analytics_name_time ON analytics (name, recorded_at);
+CREATE TABLE events (
+  id {serial},
+  topic TEXT NOT NULL,
+  data {json} NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE refresh_tokens (
+  id {uuid} PRIMARY KEY,
+  user_id {uuid} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  family_id {uuid} NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT,
+  revoked_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+CREATE TABLE api_keys (
+  id {uuid} PRIMARY KEY,
+  user_id {uuid} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  roles {json} NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT
+);
+)SQL"},
+};
+
+std::string render(const char* sql, Dialect dialect) {
+  bool pg = dialect == Dialect::postgres;
+  const std::pair<const char*, const char*> types[] = {
+      {"{uuid}", pg ? "UUID" : "TEXT"},
+      {"{json}", pg ? "JSONB" : "TEXT"},
+      {"{bool}", pg ? "BOOLEAN" : "INTEGER"},
+      {"{true}", pg ? "TRUE" : "1"},
+      {"{false}", pg ? "FALSE" : "0"},
+      {"{real}", pg ? "DOUBLE PRECISION" : "REAL"},
+      {"{serial}", pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+                      : "INTEGER PRIMARY KEY AUTOINCREMENT"},
+  };
+  std::string out = sql;
+  for (const auto& [from, to] : types) {
+    for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos))
+      out.replace(pos, std::strlen(from), to);
+  }
+  return out;
+}
+
+void ensure_table(Connection& connection) {
+  connection.execute_script(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+      "NULL, applied_at BIGINT NOT NULL)");
+}
+
+}  // namespace
+
+int latest_schema_version() { return std::end(migrations)[-1].version; }
+
+int current_schema_version(Connection& connection) {
+  auto exists = connection.dialect() == Dialect::sqlite
+                    ? connection.query("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'")
+                    : connection.query("SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations' AND schemaname = current_schema()");
+  if (exists.rows.at(0).integer(0) == 0) return 0;
+  auto result = connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  return int(result.rows.at(0).integer(0));
+}
+
+void apply_migrations(Connection& connection) {
+  // Nodes sharing one PostgreSQL migrate one at a time.
+  if (connection.dialect() == Dialect::postgres)
+    connection.query("SELECT pg_advisory_xact_lock(7400421)");
+  ensure_table(connection);
+  int current = current_schema_version(connection);
+  for (const auto& m : migrations) {
+    if (m.version <= current) continue;
+    connection.execute_script(render(m.sql, connection.dialect()));
+    connection.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                     {std::int64_t(m.version), std::string_view(m.name), core::now_ms()});
+  }
+}
+
+}  // namespace de::store

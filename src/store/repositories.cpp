@@ -1,0 +1,452 @@
+#include "store/repositories.hpp"
+
+#include <algorithm>
+#include <deque>
+
+#include "core/clock.hpp"
+#include "core/json.hpp"
+
+namespace de::store {
+
+namespace json = boost::json;
+using core::parse_stored;
+using core::to_text;
+
+namespace {
+
+std::vector<std::string> parse_string_array(const std::string& text) {
+  std::vector<std::string> out;
+  auto value = parse_stored(text, json::array());
+  if (value.is_array())
+    for (const auto& item : value.get_array())
+      if (item.is_string()) out.emplace_back(item.get_string());
+  return out;
+}
+
+std::string string_array_text(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return to_text(a);
+}
+
+model::RoleSet parse_roles(const std::string& text) {
+  model::RoleSet set = 0;
+  for (const auto& name : parse_string_array(text))
+    if (auto role = model::parse_role(name)) set |= model::role_bit(*role);
+  return set;
+}
+
+std::string roles_text(model::RoleSet roles) { return string_array_text(model::role_list(roles)); }
+
+// Appends "WHERE/AND id < ? ORDER BY id DESC LIMIT ?" and builds the page from the rows.
+struct Paging {
+  std::string sql;
+  std::vector<Param> params;
+  std::deque<std::string> owned;  // keeps filter values alive (stable) for the string_view params
+
+  void where(const std::string& condition, std::string value) {
+    sql += params.empty() ? " WHERE " : " AND ";
+    sql += condition;
+    owned.push_back(std::move(value));
+    params.emplace_back(std::string_view(owned.back()));
+  }
+  Result run(Connection& c, const PageRequest& page) {
+    if (page.cursor) where("id < ?", *page.cursor);
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(page.limit + 1);
+    return c.query(sql, std::span<const Param>(params));
+  }
+};
+
+template <class T, class F>
+Page<T> to_page(Result& result, const PageRequest& page, F from_row) {
+  Page<T> out;
+  bool more = std::int64_t(result.rows.size()) > page.limit;
+  if (more) result.rows.erase(result.rows.begin() + page.limit, result.rows.end());
+  for (const auto& row : result.rows) out.items.push_back(from_row(row));
+  if (more && !out.items.empty()) out.next_cursor = out.items.back().id;
+  return out;
+}
+
+// ---- users ------------------------------------------------------------------------------
+constexpr const char* user_columns =
+    "SELECT id, email, username, password_hash, roles, is_active, created_at, updated_at FROM users";
+
+model::User user_from_row(const Row& r) {
+  model::User u;
+  u.id = r.text(0);
+  u.email = r.text(1);
+  u.username = r.text(2);
+  u.password_hash = r.text(3);
+  u.roles = parse_roles(r.text(4));
+  u.is_active = r.boolean(5);
+  u.created_at = r.integer(6);
+  u.updated_at = r.integer(7);
+  return u;
+}
+
+// ---- agents -----------------------------------------------------------------------------
+constexpr const char* agent_columns =
+    "SELECT id, name, type, version, config, status, capabilities, created_by, created_at, "
+    "updated_at, tasks_completed, tasks_failed, total_latency_ms, "
+    "(SELECT count(*) FROM tasks t WHERE t.assigned_agent = agents.id AND t.status IN "
+    "('queued', 'running')) FROM agents";
+
+model::Agent agent_from_row(const Row& r) {
+  model::Agent a;
+  a.id = r.text(0);
+  a.name = r.text(1);
+  a.type = r.text(2);
+  a.version = r.text(3);
+  auto config = parse_stored(r.text(4));
+  if (config.is_object()) a.config = std::move(config.get_object());
+  a.status = r.text(5);
+  a.capabilities = parse_string_array(r.text(6));
+  a.created_by = r.optional_text(7);
+  a.created_at = r.integer(8);
+  a.updated_at = r.integer(9);
+  a.stats.tasks_completed = r.integer(10);
+  a.stats.tasks_failed = r.integer(11);
+  auto finished = a.stats.tasks_completed + a.stats.tasks_failed;
+  a.stats.avg_latency_ms = finished ? double(r.integer(12)) / double(finished) : 0.0;
+  a.stats.queue_depth = r.integer(13);
+  return a;
+}
+
+// ---- tasks ------------------------------------------------------------------------------
+constexpr const char* task_columns =
+    "SELECT id, title, description, type, status, priority, assigned_agent, created_by, "
+    "input_data, output_data, error, attempts, max_attempts, timeout_ms, started_at, "
+    "completed_at, created_at, updated_at FROM tasks";
+
+model::Task task_from_row(const Row& r) {
+  model::Task t;
+  t.id = r.text(0);
+  t.title = r.text(1);
+  t.description = r.text(2);
+  t.type = r.text(3);
+  t.status = r.text(4);
+  t.priority = r.text(5);
+  t.assigned_agent = r.optional_text(6);
+  t.created_by = r.optional_text(7);
+  auto input = parse_stored(r.text(8));
+  if (input.is_object()) t.input_data = std::move(input.get_object());
+  if (!r.is_null(9)) t.output_data = parse_stored(r.text(9), nullptr);
+  t.error = r.optional_text(10);
+  t.attempts = r.integer(11);
+  t.max_attempts = r.integer(12);
+  t.timeout_ms = r.integer(13);
+  t.started_at = r.optional_integer(14);
+  t.completed_at = r.optional_integer(15);
+  t.created_at = r.integer(16);
+  t.updated_at = r.integer(17);
+  return t;
+}
+
+std::map<std::string, std::int64_t> counts(Connection& c, const char* sql) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& row : c.query(sql).rows) out[row.text(0)] = row.integer(1);
+  return out;
+}
+
+}  // namespace
+
+// ---- users ------------------------------------------------------------------------------
+namespace users {
+void insert(Connection& c, const model::User& u) {
+  auto roles = roles_text(u.roles);
+  c.query(
+      "INSERT INTO users (id, email, username, password_hash, roles, is_active, created_at, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {std::string_view(u.id), std::string_view(u.email), std::string_view(u.username),
+       std::string_view(u.password_hash), std::string_view(roles), std::int64_t(u.is_active),
+       u.created_at, u.updated_at});
+}
+
+void update(Connection& c, const model::User& u) {
+  auto roles = roles_text(u.roles);
+  c.query(
+      "UPDATE users SET email = ?, username = ?, password_hash = ?, roles = ?, is_active = ?, "
+      "updated_at = ? WHERE id = ?",
+      {std::string_view(u.email), std::string_view(u.username), std::string_view(u.password_hash),
+       std::string_view(roles), std::int64_t(u.is_active), u.updated_at, std::string_view(u.id)});
+}
+
+bool remove(Connection& c, const std::string& id) {
+  return c.query("DELETE FROM users WHERE id = ?", {std::string_view(id)}).affected > 0;
+}
+
+std::optional<model::User> find(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(user_columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return user_from_row(r.rows[0]);
+}
+
+std::optional<model::User> find_by_login(Connection& c, const std::string& login) {
+  auto r = c.query(std::string(user_columns) + " WHERE email = ? OR username = ?",
+                   {std::string_view(login), std::string_view(login)});
+  if (r.rows.empty()) return std::nullopt;
+  return user_from_row(r.rows[0]);
+}
+
+Page<model::User> list(Connection& c, const PageRequest& page) {
+  Paging q{user_columns};
+  auto r = q.run(c, page);
+  return to_page<model::User>(r, page, user_from_row);
+}
+
+std::int64_t count(Connection& c) { return c.query("SELECT count(*) FROM users").rows[0].integer(0); }
+}  // namespace users
+
+// ---- agents -----------------------------------------------------------------------------
+namespace agents {
+void insert(Connection& c, const model::Agent& a) {
+  auto config = to_text(a.config);
+  auto caps = string_array_text(a.capabilities);
+  c.query(
+      "INSERT INTO agents (id, name, type, version, config, status, capabilities, created_by, "
+      "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {std::string_view(a.id), std::string_view(a.name), std::string_view(a.type),
+       std::string_view(a.version), std::string_view(config), std::string_view(a.status),
+       std::string_view(caps), nullable(a.created_by), a.created_at, a.updated_at});
+}
+
+void update(Connection& c, const model::Agent& a) {
+  auto config = to_text(a.config);
+  auto caps = string_array_text(a.capabilities);
+  c.query(
+      "UPDATE agents SET name = ?, type = ?, version = ?, config = ?, status = ?, capabilities = "
+      "?, updated_at = ? WHERE id = ?",
+      {std::string_view(a.name), std::string_view(a.type), std::string_view(a.version),
+       std::string_view(config), std::string_view(a.status), std::string_view(caps), a.updated_at,
+       std::string_view(a.id)});
+}
+
+bool remove(Connection& c, const std::string& id) {
+  return c.query("DELETE FROM agents WHERE id = ?", {std::string_view(id)}).affected > 0;
+}
+
+std::optional<model::Agent> find(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(agent_columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return agent_from_row(r.rows[0]);
+}
+
+std::optional<model::Agent> find_by_name(Connection& c, const std::string& name) {
+  auto r = c.query(std::string(agent_columns) + " WHERE name = ?", {std::string_view(name)});
+  if (r.rows.empty()) return std::nullopt;
+  return agent_from_row(r.rows[0]);
+}
+
+Page<model::Agent> list(Connection& c, const Filter& filter, const PageRequest& page) {
+  Paging q{agent_columns};
+  if (filter.status) q.where("status = ?", *filter.status);
+  if (filter.type) q.where("type = ?", *filter.type);
+  auto r = q.run(c, page);
+  return to_page<model::Agent>(r, page, agent_from_row);
+}
+
+std::vector<model::Agent> all(Connection& c) {
+  std::vector<model::Agent> out;
+  for (const auto& row : c.query(std::string(agent_columns) + " ORDER BY id").rows)
+    out.push_back(agent_from_row(row));
+  return out;
+}
+
+std::map<std::string, std::int64_t> count_by_status(Connection& c) {
+  return counts(c, "SELECT status, count(*) FROM agents GROUP BY status");
+}
+}  // namespace agents
+
+// ---- tasks ------------------------------------------------------------------------------
+namespace tasks {
+void insert(Connection& c, const model::Task& t, const std::optional<std::string>& idempotency_key,
+            const std::optional<std::string>& request_hash) {
+  auto input = to_text(t.input_data);
+  c.query(
+      "INSERT INTO tasks (id, title, description, type, status, priority, priority_rank, "
+      "assigned_agent, created_by, input_data, attempts, max_attempts, timeout_ms, "
+      "idempotency_key, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?)",
+      {std::string_view(t.id), std::string_view(t.title), std::string_view(t.description),
+       std::string_view(t.type), std::string_view(t.status), std::string_view(t.priority),
+       std::int64_t(model::priority_rank(t.priority)), nullable(t.assigned_agent),
+       nullable(t.created_by), std::string_view(input), t.attempts, t.max_attempts, t.timeout_ms,
+       nullable(idempotency_key), nullable(request_hash), t.created_at, t.updated_at});
+}
+
+void update(Connection& c, const model::Task& t) {
+  std::optional<std::string> output;
+  if (t.output_data) output = to_text(*t.output_data);
+  c.query(
+      "UPDATE tasks SET status = ?, assigned_agent = ?, output_data = ?, error = ?, attempts = ?, "
+      "started_at = ?, completed_at = ?, updated_at = ? WHERE id = ?",
+      {std::string_view(t.status), nullable(t.assigned_agent), nullable(output), nullable(t.error),
+       t.attempts, nullable(t.started_at), nullable(t.completed_at), t.updated_at,
+       std::string_view(t.id)});
+}
+
+std::optional<model::Task> find(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(task_columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return task_from_row(r.rows[0]);
+}
+
+std::optional<IdempotentMatch> find_by_idempotency_key(Connection& c, const std::string& created_by,
+                                                       const std::string& key) {
+  auto hashes = c.query("SELECT id, request_hash FROM tasks WHERE created_by = ? AND idempotency_key = ?",
+                        {std::string_view(created_by), std::string_view(key)});
+  if (hashes.rows.empty()) return std::nullopt;
+  auto task = find(c, hashes.rows[0].text(0));
+  if (!task) return std::nullopt;
+  return IdempotentMatch{std::move(*task), hashes.rows[0].text(1)};
+}
+
+Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& page) {
+  Paging q{task_columns};
+  if (filter.status) q.where("status = ?", *filter.status);
+  if (filter.type) q.where("type = ?", *filter.type);
+  if (filter.agent) q.where("assigned_agent = ?", *filter.agent);
+  auto r = q.run(c, page);
+  return to_page<model::Task>(r, page, task_from_row);
+}
+
+std::map<std::string, std::int64_t> count_by_status(Connection& c) {
+  return counts(c, "SELECT status, count(*) FROM tasks GROUP BY status");
+}
+
+Latency latency(Connection& c, std::int64_t window) {
+  auto r = c.query(
+      "SELECT completed_at - started_at FROM tasks WHERE status = 'completed' AND started_at IS "
+      "NOT NULL ORDER BY completed_at DESC LIMIT ?",
+      {window});
+  std::vector<double> values;
+  for (const auto& row : r.rows) values.push_back(row.real(0));
+  if (values.empty()) return {};
+  std::sort(values.begin(), values.end());
+  auto at = [&](double q) { return values[std::size_t(q * double(values.size() - 1) + 0.5)]; };
+  return {at(0.50), at(0.95)};
+}
+}  // namespace tasks
+
+// ---- refresh tokens -----------------------------------------------------------------------
+namespace refresh_tokens {
+void insert(Connection& c, const Record& r, const std::string& token_hash) {
+  c.query(
+      "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      {std::string_view(r.id), std::string_view(r.user_id), std::string_view(r.family_id),
+       std::string_view(token_hash), r.expires_at, core::now_ms()});
+}
+
+std::optional<Record> find_by_hash(Connection& c, const std::string& token_hash) {
+  auto r = c.query(
+      "SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE "
+      "token_hash = ?",
+      {std::string_view(token_hash)});
+  if (r.rows.empty()) return std::nullopt;
+  const auto& row = r.rows[0];
+  return Record{row.text(0), row.text(1), row.text(2), row.integer(3), row.optional_integer(4),
+                row.optional_integer(5)};
+}
+
+void mark_used(Connection& c, const std::string& id) {
+  c.query("UPDATE refresh_tokens SET used_at = ? WHERE id = ?", {core::now_ms(), std::string_view(id)});
+}
+
+void revoke_family(Connection& c, const std::string& family_id) {
+  c.query("UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+          {core::now_ms(), std::string_view(family_id)});
+}
+}  // namespace refresh_tokens
+
+// ---- API keys -----------------------------------------------------------------------------
+namespace api_keys {
+namespace {
+constexpr const char* key_columns =
+    "SELECT id, user_id, name, prefix, roles, created_at, last_used_at FROM api_keys";
+Record key_from_row(const Row& row) {
+  return Record{row.text(0),         row.text(1),   row.text(2),
+                row.text(3),         parse_roles(row.text(4)), row.integer(5),
+                row.optional_integer(6)};
+}
+}  // namespace
+
+json::object to_json(const Record& r) {
+  json::array roles;
+  for (auto& name : model::role_list(r.roles)) roles.emplace_back(name);
+  return {{"id", r.id},
+          {"user_id", r.user_id},
+          {"name", r.name},
+          {"prefix", r.prefix},
+          {"roles", roles},
+          {"created_at", core::format_timestamp(r.created_at)},
+          {"last_used_at", r.last_used_at ? json::value(core::format_timestamp(*r.last_used_at))
+                                          : json::value(nullptr)}};
+}
+
+void insert(Connection& c, const Record& r, const std::string& key_hash) {
+  auto roles = roles_text(r.roles);
+  c.query(
+      "INSERT INTO api_keys (id, user_id, name, key_hash, prefix, roles, created_at) VALUES (?, "
+      "?, ?, ?, ?, ?, ?)",
+      {std::string_view(r.id), std::string_view(r.user_id), std::string_view(r.name),
+       std::string_view(key_hash), std::string_view(r.prefix), std::string_view(roles),
+       r.created_at});
+}
+
+std::optional<Record> find_by_hash(Connection& c, const std::string& key_hash) {
+  auto r = c.query(std::string(key_columns) + " WHERE key_hash = ?", {std::string_view(key_hash)});
+  if (r.rows.empty()) return std::nullopt;
+  return key_from_row(r.rows[0]);
+}
+
+std::optional<Record> find(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(key_columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return key_from_row(r.rows[0]);
+}
+
+Page<Record> list(Connection& c, const PageRequest& page) {
+  Paging q{key_columns};
+  auto r = q.run(c, page);
+  return to_page<Record>(r, page, key_from_row);
+}
+
+bool remove(Connection& c, const std::string& id) {
+  return c.query("DELETE FROM api_keys WHERE id = ?", {std::string_view(id)}).affected > 0;
+}
+
+void touch(Connection& c, const std::string& id, std::int64_t at) {
+  c.query("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {at, std::string_view(id)});
+}
+}  // namespace api_keys
+
+// ---- metrics ------------------------------------------------------------------------------
+namespace metrics {
+void insert(Connection& c, const model::Metric& m) {
+  auto tags = to_text(m.tags);
+  c.query("INSERT INTO analytics (name, value, agent_id, tags, recorded_at) VALUES (?, ?, ?, ?, ?)",
+          {std::string_view(m.name), m.value, nullable(m.agent_id), std::string_view(tags),
+           m.recorded_at});
+}
+
+std::vector<Point> series(Connection& c, const Query& q) {
+  // `agg` is validated by the caller against a fixed list, so it is safe to splice.
+  std::string fn = q.agg == "count" ? "count(*)" : q.agg + "(value)";
+  std::string sql = "SELECT (recorded_at / ?) * ? AS bucket, " + fn +
+                    " FROM analytics WHERE name = ? AND recorded_at >= ? AND recorded_at < ?";
+  std::vector<Param> params{q.bucket_ms, q.bucket_ms, std::string_view(q.name), q.from, q.to};
+  if (q.agent_id) {
+    sql += " AND agent_id = ?";
+    params.emplace_back(std::string_view(*q.agent_id));
+  }
+  sql += " GROUP BY bucket ORDER BY bucket";
+  std::vector<Point> points;
+  for (const auto& row : c.query(sql, std::span<const Param>(params)).rows)
+    points.push_back({row.integer(0), row.real(1)});
+  return points;
+}
+}  // namespace metrics
+
+}  // namespace de::store

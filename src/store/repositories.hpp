@@ -1,0 +1,126 @@
+#pragma once
+// Repositories: the platform's queries, written once for both SQL dialects.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/model.hpp"
+#include "store/sql.hpp"
+
+namespace de::store {
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;  // id of the last item when more follow
+};
+
+struct PageRequest {
+  std::optional<std::string> cursor;  // a UUID (validated by the caller)
+  std::int64_t limit = 50;
+};
+
+namespace users {
+void insert(Connection& c, const model::User& user);
+void update(Connection& c, const model::User& user);
+bool remove(Connection& c, const std::string& id);
+std::optional<model::User> find(Connection& c, const std::string& id);
+// By email or username.
+std::optional<model::User> find_by_login(Connection& c, const std::string& login);
+Page<model::User> list(Connection& c, const PageRequest& page);
+std::int64_t count(Connection& c);
+}  // namespace users
+
+namespace agents {
+void insert(Connection& c, const model::Agent& agent);
+void update(Connection& c, const model::Agent& agent);
+bool remove(Connection& c, const std::string& id);
+std::optional<model::Agent> find(Connection& c, const std::string& id);
+std::optional<model::Agent> find_by_name(Connection& c, const std::string& name);
+struct Filter {
+  std::optional<std::string> status;
+  std::optional<std::string> type;
+};
+Page<model::Agent> list(Connection& c, const Filter& filter, const PageRequest& page);
+std::vector<model::Agent> all(Connection& c);
+std::map<std::string, std::int64_t> count_by_status(Connection& c);
+}  // namespace agents
+
+namespace tasks {
+void insert(Connection& c, const model::Task& task, const std::optional<std::string>& idempotency_key,
+            const std::optional<std::string>& request_hash);
+// Status, assignment, output, error, attempts and timings.
+void update(Connection& c, const model::Task& task);
+std::optional<model::Task> find(Connection& c, const std::string& id);
+struct IdempotentMatch {
+  model::Task task;
+  std::string request_hash;
+};
+std::optional<IdempotentMatch> find_by_idempotency_key(Connection& c, const std::string& created_by,
+                                                       const std::string& key);
+struct Filter {
+  std::optional<std::string> status;
+  std::optional<std::string> type;
+  std::optional<std::string> agent;
+};
+Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& page);
+std::map<std::string, std::int64_t> count_by_status(Connection& c);
+// Run time (completed_at - started_at) percentiles over the latest `window` completed tasks.
+struct Latency {
+  std::optional<double> p50, p95;
+};
+Latency latency(Connection& c, std::int64_t window);
+}  // namespace tasks
+
+namespace refresh_tokens {
+struct Record {
+  std::string id;
+  std::string user_id;
+  std::string family_id;
+  std::int64_t expires_at = 0;
+  std::optional<std::int64_t> used_at;
+  std::optional<std::int64_t> revoked_at;
+};
+void insert(Connection& c, const Record& record, const std::string& token_hash);
+std::optional<Record> find_by_hash(Connection& c, const std::string& token_hash);
+void mark_used(Connection& c, const std::string& id);
+void revoke_family(Connection& c, const std::string& family_id);
+}  // namespace refresh_tokens
+
+namespace api_keys {
+struct Record {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string prefix;
+  model::RoleSet roles = 0;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> last_used_at;
+};
+boost::json::object to_json(const Record& record);
+void insert(Connection& c, const Record& record, const std::string& key_hash);
+std::optional<Record> find_by_hash(Connection& c, const std::string& key_hash);
+std::optional<Record> find(Connection& c, const std::string& id);
+Page<Record> list(Connection& c, const PageRequest& page);
+bool remove(Connection& c, const std::string& id);
+void touch(Connection& c, const std::string& id, std::int64_t at);
+}  // namespace api_keys
+
+namespace metrics {
+void insert(Connection& c, const model::Metric& metric);
+struct Query {
+  std::string name;
+  std::optional<std::string> agent_id;
+  std::int64_t from = 0, to = 0;
+  std::int64_t bucket_ms = 60000;
+  std::string agg = "sum";  // sum|avg|min|max|count
+};
+struct Point {
+  std::int64_t t;
+  double value;
+};
+std::vector<Point> series(Connection& c, const Query& query);
+}  // namespace metrics
+
+}  // namespace de::store

@@ -1,0 +1,54 @@
+#include "store/sql.hpp"
+
+#include <charconv>
+
+#include "core/error.hpp"
+
+namespace de::store {
+
+namespace {
+core::Error bad_column(const char* what) {
+  return core::Error(core::ErrorKind::internal, std::string("stored value is not ") + what);
+}
+}  // namespace
+
+const std::string& Row::text(std::size_t i) const {
+  static const std::string empty;
+  const auto& c = columns_.at(i);
+  return c ? *c : empty;
+}
+
+std::int64_t Row::integer(std::size_t i) const {
+  const auto& s = text(i);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    // SQLite may hand back a REAL for computed integers ("12.0").
+    double d = 0;
+    auto [end2, ec2] = std::from_chars(s.data(), s.data() + s.size(), d);
+    if (ec2 != std::errc() || end2 != s.data() + s.size()) throw bad_column("an integer");
+    return static_cast<std::int64_t>(d);
+  }
+  return v;
+}
+
+std::optional<std::int64_t> Row::optional_integer(std::size_t i) const {
+  if (is_null(i)) return std::nullopt;
+  return integer(i);
+}
+
+double Row::real(std::size_t i) const {
+  const auto& s = text(i);
+  if (s.empty()) return 0;
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc()) throw bad_column("a number");
+  return v;
+}
+
+bool Row::boolean(std::size_t i) const {
+  const auto& s = text(i);
+  return s == "1" || s == "t" || s == "true";
+}
+
+}  // namespace de::store

@@ -1,0 +1,63 @@
+#pragma once
+// The SQL connection seam under every repository: one interface, a SQLite and a PostgreSQL
+// implementation. SQL is written once with `?` placeholders; PostgreSQL rewrites them to $n.
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace de::store {
+
+enum class Dialect { sqlite, postgres };
+
+using Param = std::variant<std::nullptr_t, std::int64_t, double, std::string_view>;
+
+// Optional values bind as NULL.
+inline Param nullable(const std::optional<std::string>& s) {
+  return s ? Param(std::string_view(*s)) : Param(nullptr);
+}
+inline Param nullable(const std::optional<std::int64_t>& n) { return n ? Param(*n) : Param(nullptr); }
+
+// One result row, every column as text (NULL as nullopt), parsed on access.
+class Row {
+ public:
+  explicit Row(std::vector<std::optional<std::string>> columns) : columns_(std::move(columns)) {}
+  bool is_null(std::size_t i) const { return !columns_.at(i).has_value(); }
+  const std::string& text(std::size_t i) const;
+  std::optional<std::string> optional_text(std::size_t i) const { return columns_.at(i); }
+  std::int64_t integer(std::size_t i) const;
+  std::optional<std::int64_t> optional_integer(std::size_t i) const;
+  double real(std::size_t i) const;
+  bool boolean(std::size_t i) const;  // SQLite 1/0, PostgreSQL t/f
+
+ private:
+  std::vector<std::optional<std::string>> columns_;
+};
+
+struct Result {
+  std::vector<Row> rows;
+  std::int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Dialect dialect() const = 0;
+  virtual Result query(std::string_view sql, std::span<const Param> params) = 0;
+  Result query(std::string_view sql, std::initializer_list<Param> params = {}) {
+    return query(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  // Several statements, no parameters (migrations).
+  virtual void execute_script(std::string_view sql) = 0;
+};
+
+// `path` for SQLite; a libpq URL (postgres://...) for PostgreSQL. Throw core::Error on failure.
+std::unique_ptr<Connection> open_sqlite(const std::string& path);
+std::unique_ptr<Connection> open_postgres(const std::string& url);
+
+}  // namespace de::store

@@ -1,0 +1,128 @@
+#include <sqlite3.h>
+
+#include <string>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "store/sql.hpp"
+
+namespace de::store {
+
+namespace {
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+      std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw core::Error(core::ErrorKind::unavailable,
+                        "cannot open SQLite database " + path + ": " + message);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    // WAL: readers never block the writer. FULL: a commit is on disk when it returns, and
+    // group commit keeps that to one fsync per batch.
+    execute_script(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        "PRAGMA temp_store=MEMORY;");
+  }
+
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+
+  Result query(std::string_view sql, std::span<const Param> params) override {
+    sqlite3_stmt* stmt = prepare(sql);
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{stmt};
+    for (std::size_t i = 0; i < params.size(); ++i) bind(stmt, int(i + 1), params[i]);
+    Result result;
+    int columns = sqlite3_column_count(stmt);
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) fail(rc);
+      std::vector<std::optional<std::string>> row;
+      row.reserve(columns);
+      for (int c = 0; c < columns; ++c) {
+        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+          row.emplace_back(std::nullopt);
+        } else {
+          auto text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          row.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
+        }
+      }
+      result.rows.emplace_back(std::move(row));
+    }
+    result.affected = sqlite3_changes(db_);
+    return result;
+  }
+
+  void execute_script(std::string_view sql) override {
+    std::string text(sql);
+    char* error = nullptr;
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : "unknown error";
+      sqlite3_free(error);
+      throw core::Error(core::ErrorKind::internal, "SQLite: " + message);
+    }
+  }
+
+ private:
+  sqlite3_stmt* prepare(std::string_view sql) {
+    auto it = statements_.find(std::string(sql));
+    if (it != statements_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                                nullptr);
+    if (rc != SQLITE_OK) fail(rc);
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  void bind(sqlite3_stmt* stmt, int index, const Param& param) {
+    int rc = std::visit(
+        [&](const auto& v) -> int {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) return sqlite3_bind_null(stmt, index);
+          else if constexpr (std::is_same_v<T, std::int64_t>) return sqlite3_bind_int64(stmt, index, v);
+          else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(stmt, index, v);
+          else return sqlite3_bind_text(stmt, index, v.data(), int(v.size()), SQLITE_TRANSIENT);
+        },
+        param);
+    if (rc != SQLITE_OK) fail(rc);
+  }
+
+  [[noreturn]] void fail(int rc) {
+    std::string message = sqlite3_errmsg(db_);
+    int primary = rc & 0xff;
+    if (primary == SQLITE_CONSTRAINT)
+      throw core::Error(core::ErrorKind::conflict, "constraint violated: " + message);
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+      throw core::Error(core::ErrorKind::unavailable, "database busy: " + message);
+    throw core::Error(core::ErrorKind::internal, "SQLite: " + message);
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> open_sqlite(const std::string& path) {
+  return std::make_unique<SqliteConnection>(path);
+}
+
+}  // namespace de::store
