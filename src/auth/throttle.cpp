@@ -14,8 +14,9 @@ int LoginThrottle::retry_after(const std::string& key, std::int64_t now_ms) {
 void LoginThrottle::record_failure(const std::string& key, std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   prune(now_ms);
-  auto& w = windows_[key];
-  if (w.started_at + window_ms_ <= now_ms) w = Window{now_ms, 0};
+  auto [it, fresh] = windows_.try_emplace(key, Window{now_ms, 0});
+  auto& w = it->second;
+  if (!fresh && w.started_at + window_ms_ <= now_ms) w = Window{now_ms, 0};
   ++w.failures;
 }
 

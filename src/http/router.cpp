@@ -14,6 +14,7 @@ std::vector<std::string_view> split(std::string_view path) {
   while (!path.empty()) {
     if (path.front() == '/') path.remove_prefix(1);
     auto slash = path.find('/');
+    if (path.empty()) break;  // a trailing slash names the same resource
     out.push_back(path.substr(0, slash));
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash);

@@ -1,1 +1,134 @@
 #include <gtest/gtest.h>
+
+#include "auth/crypto.hpp"
+#include "auth/jwt.hpp"
+#include "auth/rbac.hpp"
+#include "auth/sessions.hpp"
+#include "auth/throttle.hpp"
+#include "core/clock.hpp"
+#include "test_database.hpp"
+
+using namespace de;
+using model::Role;
+using model::role_bit;
+
+TEST(Auth, PasswordsHashWithArgon2idAndVerify) {
+  auto hash = auth::hash_password("correct horse");
+  EXPECT_TRUE(hash.starts_with("$argon2id$"));
+  EXPECT_TRUE(auth::verify_password(hash, "correct horse"));
+  EXPECT_FALSE(auth::verify_password(hash, "correct horse!"));
+  EXPECT_NE(hash, auth::hash_password("correct horse")) << "salted";
+}
+
+TEST(Auth, RandomTokensAreUrlSafeAndUnique) {
+  auto a = auth::random_token(32), b = auth::random_token(32);
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+  EXPECT_EQ(auth::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Auth, AccessTokensVerifyOnlyUntampered) {
+  auth::JwtCodec codec("a-secret-of-sufficient-length-for-hs256", 900);
+  auto roles = role_bit(Role::operator_) | role_bit(Role::viewer);
+  auto token = codec.issue("user-1", roles);
+  auto claims = codec.verify(token);
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->user_id, "user-1");
+  EXPECT_EQ(claims->roles, roles);
+  EXPECT_GT(claims->expires_at, core::now_ms() / 1000 + 800);
+
+  auto tampered = token;
+  tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(codec.verify(tampered));
+  EXPECT_FALSE(auth::JwtCodec("another-secret-of-sufficient-length!!", 900).verify(token));
+  EXPECT_FALSE(codec.verify("garbage"));
+  EXPECT_FALSE(codec.verify(""));
+  // alg "none" with the same claims is refused.
+  auto dot = token.find('.');
+  std::string none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";  // {"alg":"none","typ":"JWT"}
+  auto payload = token.substr(dot + 1, token.rfind('.') - dot - 1);
+  EXPECT_FALSE(codec.verify(none_header + "." + payload + "."));
+}
+
+TEST(Auth, RolesGrantWhatDocsApiMdSays) {
+  using auth::Permission;
+  auto can = [](Role r, Permission p) { return auth::allowed(role_bit(r), p); };
+  EXPECT_TRUE(can(Role::admin, Permission::admin));
+  EXPECT_FALSE(can(Role::manager, Permission::admin));
+  EXPECT_TRUE(can(Role::manager, Permission::manage_agents));
+  EXPECT_FALSE(can(Role::operator_, Permission::manage_agents));
+  EXPECT_TRUE(can(Role::operator_, Permission::control_agents));
+  EXPECT_TRUE(can(Role::operator_, Permission::run_tasks));
+  EXPECT_FALSE(can(Role::viewer, Permission::run_tasks));
+  EXPECT_TRUE(can(Role::viewer, Permission::read));
+  EXPECT_FALSE(can(Role::agent, Permission::read));
+  EXPECT_TRUE(can(Role::agent, Permission::agent_protocol));
+  EXPECT_TRUE(can(Role::agent, Permission::authenticated));
+  EXPECT_FALSE(auth::allowed(0, Permission::authenticated));
+}
+
+TEST(Auth, ThrottleBlocksAfterFiveFailuresUntilTheMinuteEnds) {
+  auth::LoginThrottle throttle(5, 60);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 1000 + i), 0);
+    throttle.record_failure("ann|1.2.3.4", 1000 + i);
+  }
+  EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 2000), 59);
+  EXPECT_EQ(throttle.retry_after("ann|5.6.7.8", 2000), 0) << "per address";
+  EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 61000), 0);
+  throttle.reset("ann|1.2.3.4");
+  EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 2000), 0);
+}
+
+namespace {
+class Sessions : public de::testing::BackendTest {};
+DE_BACKENDS(Sessions);
+}  // namespace
+
+TEST_P(Sessions, RefreshRotatesAndReuseRevokesTheFamily) {
+  auth::JwtCodec codec("a-secret-of-sufficient-length-for-hs256", 900);
+  model::User user;
+  user.id = core::new_id();
+  user.email = "ann@example.com";
+  user.username = "ann";
+  user.password_hash = "x";
+  user.roles = role_bit(Role::viewer);
+  user.created_at = user.updated_at = core::now_ms();
+  auto first = db().write_sync([&](store::Tx& tx) {
+    store::users::insert(tx.connection, user);
+    return auth::issue_tokens(tx.connection, user, codec, 3600);
+  });
+  auto rotate = [&](const std::string& token) {
+    return db().write_sync([&](store::Tx& tx) { return auth::rotate_refresh_token(tx.connection, token, codec, 3600); });
+  };
+  auto second = rotate(first.refresh_token);
+  ASSERT_EQ(second.status, auth::RefreshStatus::ok);
+  EXPECT_TRUE(codec.verify(second.tokens->access_token));
+  EXPECT_EQ(rotate(first.refresh_token).status, auth::RefreshStatus::reused);
+  EXPECT_EQ(rotate(second.tokens->refresh_token).status, auth::RefreshStatus::invalid) << "family revoked";
+  EXPECT_EQ(rotate("rt_unknown").status, auth::RefreshStatus::invalid);
+}
+
+TEST_P(Sessions, ApiKeysAreStoredHashedAndFoundByKey) {
+  model::User user;
+  user.id = core::new_id();
+  user.email = "bob@example.com";
+  user.username = "bob";
+  user.password_hash = "x";
+  user.roles = role_bit(Role::admin);
+  user.created_at = user.updated_at = core::now_ms();
+  auto created = db().write_sync([&](store::Tx& tx) {
+    store::users::insert(tx.connection, user);
+    return auth::create_api_key(tx.connection, user.id, "ci", role_bit(Role::operator_));
+  });
+  EXPECT_TRUE(created.key.starts_with("de_"));
+  auto stored = db().read([&](store::Connection& c) {
+    return c.query("SELECT key_hash FROM api_keys WHERE id = ?", {std::string_view(created.record.id)});
+  });
+  EXPECT_EQ(stored.rows.at(0).text(0), auth::sha256_hex(created.key));
+  auto found = db().read([&](store::Connection& c) { return auth::find_api_key(c, created.key); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->roles, role_bit(Role::operator_));
+  EXPECT_FALSE(db().read([&](store::Connection& c) { return auth::find_api_key(c, created.key + "x"); }));
+}

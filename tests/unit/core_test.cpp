@@ -1,1 +1,102 @@
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+
+using namespace de::core;
+
+TEST(Ids, AreVersion7UuidsThatSortByCreation) {
+  std::string previous;
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto id = new_id();
+    ASSERT_TRUE(is_uuid(id)) << id;
+    EXPECT_EQ(id[14], '7');
+    EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b');
+    EXPECT_LT(previous, id);
+    previous = id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 10000u);
+}
+
+TEST(Ids, RecognisesUuids) {
+  EXPECT_TRUE(is_uuid("01a20ce4-61b4-7003-b6ba-9486d2112aa4"));
+  EXPECT_FALSE(is_uuid("01a20ce4-61b4-7003-b6ba-9486d2112aa"));
+  EXPECT_FALSE(is_uuid("01a20ce4x61b4-7003-b6ba-9486d2112aa4"));
+  EXPECT_FALSE(is_uuid("not-a-uuid"));
+}
+
+TEST(Clock, FormatsAndParsesRfc3339) {
+  EXPECT_EQ(format_timestamp(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_timestamp(1795000000123), "2026-11-18T11:06:40.123Z");
+  EXPECT_EQ(parse_timestamp("2026-11-18T11:06:40.123Z"), 1795000000123);
+  EXPECT_EQ(parse_timestamp("2026-11-18T12:06:40.123+01:00"), 1795000000123);
+  EXPECT_EQ(parse_timestamp("2026-11-18T11:06:40Z"), 1795000000000);
+  EXPECT_FALSE(parse_timestamp("2026-13-18T19:06:40Z"));
+  EXPECT_FALSE(parse_timestamp("2026-11-18 19:06:40"));
+  EXPECT_FALSE(parse_timestamp("yesterday"));
+  auto now = now_ms();
+  EXPECT_EQ(parse_timestamp(format_timestamp(now)), now);
+}
+
+TEST(Json, ParseObjectRejectsMalformedAndNonObjects) {
+  EXPECT_EQ(parse_object(R"({"a":1})").at("a").as_int64(), 1);
+  for (const char* bad : {"{", "[1,2]", "\"text\"", "", "{\"a\":}"}) {
+    try {
+      parse_object(bad);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_request) << bad;
+    }
+  }
+}
+
+TEST(Json, ObjectReaderReportsEveryBadField) {
+  auto body = parse_object(R"({"name":5,"count":"x","mode":"loud","extra":true,"tags":["a",""]})");
+  ObjectReader r(body, "item");
+  r.string("name", true);
+  r.integer("count", true, 0, 10);
+  static constexpr std::string_view modes[] = {"quiet", "normal"};
+  r.choice("mode", true, modes);
+  r.strings("tags", false);
+  r.string("missing", true);
+  try {
+    r.finish();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::validation);
+    std::set<std::string> fields;
+    for (const auto& f : e.fields()) fields.insert(f.field);
+    EXPECT_EQ(fields, (std::set<std::string>{"item.name", "item.count", "item.mode", "item.tags[1]",
+                                             "item.missing", "item.extra"}));
+  }
+}
+
+TEST(Json, ObjectReaderAcceptsValidInput) {
+  auto body = parse_object(R"({"name":"x","count":3,"flag":false,"opt":null})");
+  ObjectReader r(body);
+  EXPECT_EQ(r.string("name", true), "x");
+  EXPECT_EQ(r.integer("count", true, 0, 10), 3);
+  EXPECT_EQ(r.boolean("flag", true), false);
+  EXPECT_FALSE(r.string("opt", false));
+  EXPECT_NO_THROW(r.finish());
+}
+
+TEST(Config, ParsesEndpointsAndRejectsNonsense) {
+  auto e = parse_endpoint("127.0.0.1:9090");
+  EXPECT_EQ(e.host, "127.0.0.1");
+  EXPECT_EQ(e.port, 9090);
+  EXPECT_EQ(parse_endpoint("[::1]:80").host, "::1");
+  EXPECT_THROW(parse_endpoint("nonsense"), Error);
+  EXPECT_THROW(parse_endpoint("127.0.0.1:99999"), Error);
+  EXPECT_THROW(load_config(std::nullopt, {{"DE_THREADS", "many"}}), Error);
+  EXPECT_THROW(load_config(std::nullopt, {{"DE_NOT_A_SETTING", "1"}}), Error);
+  auto c = load_config(std::nullopt, {{"DE_THREADS", "3"}, {"DE_LISTEN", "127.0.0.1:0"}});
+  EXPECT_EQ(c.threads, 3);
+  EXPECT_EQ(c.listen.port, 0);
+}

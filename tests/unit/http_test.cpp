@@ -1,1 +1,91 @@
 #include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+
+#include "http/router.hpp"
+
+using namespace de;
+namespace asio = boost::asio;
+
+namespace {
+http::Response dispatch(const http::Router& router, const std::string& method, const std::string& path) {
+  asio::io_context io;
+  http::Request request;
+  request.method = method;
+  request.path = path;
+  auto future = asio::co_spawn(io, router.dispatch(request), asio::use_future);
+  io.run();
+  return future.get();
+}
+
+http::Handler reply(std::string text) {
+  return [text](http::Request& r) -> asio::awaitable<http::Response> {
+    auto body = boost::json::object{{"text", text}, {"route", r.route}};
+    for (auto& [k, v] : r.path_params) body[k] = v;
+    co_return http::Response::json(200, body);
+  };
+}
+
+boost::json::object body_of(const http::Response& r) { return boost::json::parse(r.body).as_object(); }
+}  // namespace
+
+TEST(HttpRouter, MatchesTemplatesAndCapturesParams) {
+  http::Router router;
+  router.add("GET", "/api/v1/agents", reply("list"));
+  router.add("GET", "/api/v1/agents/{id}", reply("one"));
+  router.add("POST", "/api/v1/agents/{id}/start", reply("start"));
+  auto one = body_of(dispatch(router, "GET", "/api/v1/agents/abc"));
+  EXPECT_EQ(one["text"], "one");
+  EXPECT_EQ(one["id"], "abc");
+  EXPECT_EQ(one["route"], "/api/v1/agents/{id}");
+  EXPECT_EQ(body_of(dispatch(router, "POST", "/api/v1/agents/abc/start"))["text"], "start");
+  EXPECT_EQ(body_of(dispatch(router, "GET", "/api/v1/agents/"))["text"], "list") << "trailing slash";
+  EXPECT_EQ(dispatch(router, "HEAD", "/api/v1/agents").status, 200);
+}
+
+TEST(HttpRouter, AnswersUnknownRoutesAndWrongMethodsWithProblems) {
+  http::Router router;
+  router.add("GET", "/api/v1/agents/{id}", reply("one"));
+  router.add("DELETE", "/api/v1/agents/{id}", reply("delete"));
+  auto missing = dispatch(router, "GET", "/api/v1/nothing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.content_type, "application/problem+json");
+  EXPECT_EQ(body_of(missing)["type"], "https://digital-enterprise.dev/problems/no-route");
+  auto wrong = dispatch(router, "PUT", "/api/v1/agents/x");
+  EXPECT_EQ(wrong.status, 405);
+  ASSERT_EQ(wrong.headers.size(), 1u);
+  EXPECT_EQ(wrong.headers[0].first, "Allow");
+  EXPECT_EQ(wrong.headers[0].second, "DELETE, GET");
+}
+
+TEST(HttpRouter, TurnsHandlerErrorsIntoProblemJson) {
+  http::Router router;
+  router.add("GET", "/fail", [](http::Request&) -> asio::awaitable<http::Response> {
+    throw core::Error(core::ErrorKind::validation, "name: is required", {{"name", "is required"}});
+    co_return http::Response{};
+  });
+  router.add("GET", "/crash", [](http::Request&) -> asio::awaitable<http::Response> {
+    throw std::runtime_error("secret internals");
+    co_return http::Response{};
+  });
+  auto fail = dispatch(router, "GET", "/fail");
+  EXPECT_EQ(fail.status, 422);
+  auto problem = body_of(fail);
+  EXPECT_EQ(problem["status"], 422);
+  EXPECT_EQ(problem["errors"].as_array().at(0).at("field"), "name");
+  auto crash = dispatch(router, "GET", "/crash");
+  EXPECT_EQ(crash.status, 500);
+  EXPECT_EQ(crash.body.find("secret"), std::string::npos) << "internals are not leaked";
+}
+
+TEST(HttpRouter, FallsBackToStaticFilesOutsideTheApi) {
+  http::Router router;
+  router.set_fallback(reply("static"));
+  EXPECT_EQ(body_of(dispatch(router, "GET", "/agents/123"))["text"], "static");
+  EXPECT_EQ(dispatch(router, "GET", "/api/v1/unknown").status, 404);
+  EXPECT_EQ(dispatch(router, "GET", "/ws/unknown").status, 404);
+  EXPECT_EQ(dispatch(router, "POST", "/agents").status, 404);
+}

@@ -1,1 +1,61 @@
 #include <gtest/gtest.h>
+
+#include "model/model.hpp"
+
+using namespace de;
+
+TEST(Model, ReadsAValidTaskWithDefaults) {
+  std::vector<core::FieldError> errors;
+  auto t = model::read_new_task(core::parse_object(R"({"type":"echo","input_data":{"v":1}})"), "", errors);
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(errors.empty());
+  EXPECT_EQ(t->title, "echo");
+  EXPECT_EQ(t->priority, "normal");
+  EXPECT_EQ(t->input_data.at("v").as_int64(), 1);
+}
+
+TEST(Model, NamesBadTaskFieldsWithTheirPrefix) {
+  std::vector<core::FieldError> errors;
+  auto t = model::read_new_task(
+      core::parse_object(R"({"type":"Bad Type","priority":"urgent","max_attempts":0,"assigned_agent":"x"})"),
+      "tasks[2]", errors);
+  EXPECT_FALSE(t);
+  std::set<std::string> fields;
+  for (const auto& e : errors) fields.insert(e.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"tasks[2].type", "tasks[2].priority", "tasks[2].max_attempts",
+                                           "tasks[2].assigned_agent"}));
+}
+
+TEST(Model, PrioritiesRankCriticalFirst) {
+  EXPECT_GT(model::priority_rank("critical"), model::priority_rank("high"));
+  EXPECT_GT(model::priority_rank("high"), model::priority_rank("normal"));
+  EXPECT_GT(model::priority_rank("normal"), model::priority_rank("low"));
+}
+
+TEST(Model, ReadsUsersAndRejectsBadOnes) {
+  auto u = model::read_new_user(core::parse_object(
+      R"({"email":"Ann@Example.com","password":"longenough","roles":["manager","viewer"]})"));
+  EXPECT_EQ(u.email, "ann@example.com");
+  EXPECT_EQ(u.username, "ann");
+  EXPECT_EQ(model::role_list(u.roles), (std::vector<std::string>{"manager", "viewer"}));
+  try {
+    model::read_new_user(core::parse_object(R"({"email":"no-at","password":"short","roles":["god"]})"));
+    FAIL();
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.fields().size(), 3u);
+  }
+}
+
+TEST(Model, UserJsonNeverCarriesTheHash) {
+  model::User u;
+  u.password_hash = "$argon2id$secret";
+  auto text = core::to_text(model::to_json(u));
+  EXPECT_EQ(text.find("argon2"), std::string::npos);
+  EXPECT_EQ(text.find("password"), std::string::npos);
+}
+
+TEST(Model, DefaultCapabilitiesFollowTheAgentType) {
+  EXPECT_EQ(model::default_capabilities("echo"), std::vector<std::string>{"echo"});
+  EXPECT_EQ(model::default_capabilities("sales").size(), 3u);
+  EXPECT_TRUE(model::default_capabilities("remote").empty());
+}

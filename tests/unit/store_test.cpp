@@ -1,1 +1,184 @@
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+
+#include "core/clock.hpp"
+#include "store/migrations.hpp"
+#include "store/repositories.hpp"
+#include "test_database.hpp"
+
+using namespace de;
+using de::testing::BackendTest;
+
+namespace {
+class Store : public BackendTest {};
+DE_BACKENDS(Store);
+
+model::User make_user(const std::string& email) {
+  model::User u;
+  u.id = core::new_id();
+  u.email = email;
+  u.username = email.substr(0, email.find('@'));
+  u.password_hash = "hash";
+  u.roles = model::role_bit(model::Role::manager) | model::role_bit(model::Role::viewer);
+  u.created_at = u.updated_at = core::now_ms();
+  return u;
+}
+
+model::Task make_task(const std::string& type) {
+  model::Task t;
+  t.id = core::new_id();
+  t.title = t.type = type;
+  t.input_data = {{"n", 1}};
+  t.created_at = t.updated_at = core::now_ms();
+  return t;
+}
+}  // namespace
+
+TEST_P(Store, MigrationsAreIdempotent) {
+  EXPECT_EQ(db().schema_version(), store::latest_schema_version());
+  db().migrate();
+  EXPECT_EQ(db().schema_version(), store::latest_schema_version());
+}
+
+TEST_P(Store, UsersRoundTripAndStayUnique) {
+  auto user = make_user("ann@example.com");
+  db().write_sync([&](store::Tx& tx) { store::users::insert(tx.connection, user); });
+  auto found = db().read([&](store::Connection& c) { return store::users::find_by_login(c, "ann"); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, user.id);
+  EXPECT_EQ(found->roles, user.roles);
+  EXPECT_TRUE(found->is_active);
+  try {
+    db().write_sync([&](store::Tx& tx) { store::users::insert(tx.connection, make_user("ann@example.com")); });
+    FAIL() << "duplicate email accepted";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.kind(), core::ErrorKind::conflict);
+  }
+  EXPECT_EQ(db().read([](store::Connection& c) { return store::users::count(c); }), 1);
+}
+
+TEST_P(Store, PagesWalkEveryRowOnceNewestFirst) {
+  std::vector<std::string> ids;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 7; ++i) {
+      auto t = make_task("page.test");
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      ids.push_back(t.id);
+    }
+  });
+  std::vector<std::string> seen;
+  store::PageRequest page{std::nullopt, 3};
+  while (true) {
+    auto p = db().read([&](store::Connection& c) { return store::tasks::list(c, {std::nullopt, "page.test", std::nullopt}, page); });
+    for (auto& t : p.items) seen.push_back(t.id);
+    if (!p.next_cursor) break;
+    page.cursor = p.next_cursor;
+  }
+  std::reverse(ids.begin(), ids.end());
+  EXPECT_EQ(seen, ids);
+}
+
+TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
+  auto t = make_task("echo");
+  db().write_sync([&](store::Tx& tx) { store::tasks::insert(tx.connection, t, std::string("key-1"), std::string("hash-1")); });
+  t.status = "completed";
+  t.output_data = boost::json::object{{"ok", true}};
+  t.started_at = t.created_at;
+  t.completed_at = t.created_at + 5;
+  db().write_sync([&](store::Tx& tx) { store::tasks::update(tx.connection, t); });
+  auto match = db().read([&](store::Connection& c) {
+    return store::tasks::find_by_idempotency_key(c, core::new_id(), "key-1");
+  });
+  EXPECT_FALSE(match) << "keys are per creator";
+  auto found = db().read([&](store::Connection& c) { return store::tasks::find(c, t.id); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->status, "completed");
+  EXPECT_EQ(core::to_text(*found->output_data), R"({"ok":true})");
+  EXPECT_EQ(found->completed_at, t.created_at + 5);
+  auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 100); });
+  EXPECT_EQ(latency.p50, 5.0);
+}
+
+TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
+  // Queue many jobs at once so that they share batches; every third one fails after writing.
+  std::vector<std::future<void>> results;
+  std::vector<std::promise<void>> promises(30);
+  for (int i = 0; i < 30; ++i) {
+    results.push_back(promises[i].get_future());
+    db().write(
+        [i](store::Tx& tx) {
+          auto t = make_task("batch.test");
+          store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+          tx.emit("tasks.created", boost::json::object{{"i", i}});
+          if (i % 3 == 0) throw core::Error(core::ErrorKind::conflict, "planned failure");
+        },
+        [&promises, i](std::exception_ptr e) { e ? promises[i].set_exception(e) : promises[i].set_value(); });
+  }
+  int failures = 0;
+  for (auto& r : results) {
+    try {
+      r.get();
+    } catch (const core::Error&) {
+      ++failures;
+    }
+  }
+  EXPECT_EQ(failures, 10);
+  auto counts = db().read([](store::Connection& c) { return store::tasks::count_by_status(c); });
+  EXPECT_EQ(counts["queued"], 20);
+  auto events = db().events_since(0, 100);
+  ASSERT_EQ(events.size(), 20u);
+  for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1].id, events[i].id);
+  for (const auto& e : events) EXPECT_NE(e.data.at("i").as_int64() % 3, 0);
+  EXPECT_LE(db().batches_committed(), 30u);
+}
+
+TEST_P(Store, ConcurrentWritersShareCommits) {
+  constexpr int writers = 8, per_writer = 50;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&] {
+      for (int i = 0; i < per_writer; ++i)
+        db().write_sync([](store::Tx& tx) { store::tasks::insert(tx.connection, make_task("group.commit"), std::nullopt, std::nullopt); });
+    });
+  for (auto& t : threads) t.join();
+  auto counts = db().read([](store::Connection& c) { return store::tasks::count_by_status(c); });
+  EXPECT_EQ(counts["queued"], writers * per_writer);
+  EXPECT_EQ(db().jobs_committed(), std::uint64_t(writers * per_writer) + 1);  // + the migration
+}
+
+TEST_P(Store, AgentsListWithFiltersAndQueueDepth) {
+  model::Agent a;
+  a.id = core::new_id();
+  a.name = "Echo";
+  a.type = "echo";
+  a.capabilities = {"echo"};
+  a.created_at = a.updated_at = core::now_ms();
+  db().write_sync([&](store::Tx& tx) {
+    store::agents::insert(tx.connection, a);
+    auto t = make_task("echo");
+    t.assigned_agent = a.id;
+    store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+  });
+  auto page = db().read([](store::Connection& c) { return store::agents::list(c, {std::nullopt, "echo"}, {}); });
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].capabilities, std::vector<std::string>{"echo"});
+  EXPECT_EQ(page.items[0].stats.queue_depth, 1);
+  auto none = db().read([](store::Connection& c) { return store::agents::list(c, {"paused", std::nullopt}, {}); });
+  EXPECT_TRUE(none.items.empty());
+}
+
+TEST_P(Store, MetricsAggregateIntoBuckets) {
+  db().write_sync([](store::Tx& tx) {
+    for (int i = 0; i < 6; ++i)
+      store::metrics::insert(tx.connection, {"leads.scored", double(i), std::nullopt, {}, 60000 * (i / 3) + i});
+  });
+  store::metrics::Query q{"leads.scored", std::nullopt, 0, 200000, 60000, "sum"};
+  auto points = db().read([&](store::Connection& c) { return store::metrics::series(c, q); });
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].t, 0);
+  EXPECT_EQ(points[0].value, 0 + 1 + 2);
+  EXPECT_EQ(points[1].t, 60000);
+  EXPECT_EQ(points[1].value, 3 + 4 + 5);
+}
