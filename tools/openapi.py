@@ -44,6 +44,7 @@ paths = {
  "/api/v1/agents/{id}/start": {"post": op("Start (resume) an agent", "agents", ok(ref("Agent")), [ID], roles=R_OP)},
  "/api/v1/agents/{id}/pause": {"post": op("Pause an agent", "agents", ok(ref("Agent")), [ID], roles=R_OP)},
  "/api/v1/agents/{id}/stop": {"post": op("Stop an agent", "agents", ok(ref("Agent")), [ID], roles=R_OP)},
+ "/api/v1/agents/{id}/execute": {"post": op("Run a task on this agent and answer the finished task (504 with task_id after timeout_ms)", "agents", ok(ref("Task")), [ID, P("timeout_ms", {"type":"integer","minimum":1,"maximum":300000,"default":30000})], req=body(ref("NewTask")), roles=R_OP)},
  "/api/v1/tasks": {"get": op("List tasks", "tasks", ok(page("Task")), [LIMIT, CURSOR, P("status"), P("type"), P("agent", {"type":"string","format":"uuid"})], roles=R_ALL),
                     "post": op("Create a task (Idempotency-Key honoured)", "tasks", {**ok(ref("Task"),"201","Created"), **ok(ref("Task"),"200","Replayed: the task an earlier request with this Idempotency-Key created")}, [P("Idempotency-Key", where="header")], req=body(ref("NewTask")), roles=R_OP)},
  "/api/v1/tasks/batch": {"post": op("Create up to 1000 tasks, all or none", "tasks", ok({"type":"object","properties":{"items":{"type":"array","items":ref("Task")}}},"201","Created"), req=body({"type":"object","required":["tasks"],"properties":{"tasks":{"type":"array","items":ref("NewTask"),"minItems":1,"maxItems":1000}}}), roles=R_OP)},

@@ -18,6 +18,7 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "http/router.hpp"
+#include "hub/hub.hpp"
 #include "store/database.hpp"
 #include "store/repositories.hpp"
 
@@ -32,6 +33,7 @@ struct Context {
   const core::Config& config;
   store::Database& db;
   bus::MessageRouter& bus;
+  hub::OrchestrationHub& hub;
   analytics::Registry& registry;
   asio::thread_pool& cpu;  // Argon2id and other CPU-heavy work, off the I/O threads
   auth::JwtCodec jwt;

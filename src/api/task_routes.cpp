@@ -1,4 +1,8 @@
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
@@ -123,6 +127,55 @@ void add_task_routes(Context& ctx, http::Router& router) {
             json::array out;
             for (const auto& t : tasks) out.push_back(model::to_json(t));
             co_return Response::json(201, {{"items", std::move(out)}});
+          });
+
+  // Runs a task on one agent and answers the finished task, or 504 with its id.
+  secured(ctx, router, "POST", "/api/v1/agents/{id}/execute", Permission::control_agents,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            const auto& agent_id = id_param(request, "agent");
+            std::int64_t timeout_ms = 30000;
+            if (auto t = request.query("timeout_ms")) {
+              auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), timeout_ms);
+              if (ec != std::errc() || end != t->data() + t->size() || timeout_ms < 1 || timeout_ms > 300000)
+                throw core::Error(core::ErrorKind::bad_request, "timeout_ms must be an integer from 1 to 300000");
+            }
+            auto body = json_body(request);
+            std::vector<core::FieldError> errors;
+            auto input = model::read_new_task(body, "", errors);
+            core::throw_if_errors(std::move(errors));
+            input->assigned_agent = agent_id;
+            auto task = make_task(*input, who);
+            if (!ctx.db.read([&](store::Connection& c) { return store::agents::find(c, agent_id).has_value(); }))
+              throw core::not_found("agent", agent_id);
+
+            auto executor = co_await asio::this_coro::executor;
+            auto timer = std::make_shared<asio::steady_timer>(executor, std::chrono::milliseconds(timeout_ms));
+            auto finished = std::make_shared<std::optional<json::value>>();
+            auto waiter = ctx.hub.wait_for(task.id, [timer, finished, executor](const json::value& t) {
+              asio::post(executor, [timer, finished, t] {
+                *finished = t;
+                timer->cancel();
+              });
+            });
+            try {
+              co_await write(ctx.db, [&](store::Tx& tx) { insert_task(tx, task, ""); });
+            } catch (...) {
+              ctx.hub.forget(waiter);
+              throw;
+            }
+            if (!*finished) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+            ctx.hub.forget(waiter);
+            if (!*finished) {
+              core::Error error(core::ErrorKind::timeout, "task " + task.id + " did not finish within " +
+                                                              std::to_string(timeout_ms) + " ms; it keeps running");
+              auto response = Response::problem(error);
+              auto problem = json::parse(response.body).as_object();
+              problem["task_id"] = task.id;
+              response.body = json::serialize(problem);
+              response.set_header("Location", "/api/v1/tasks/" + task.id);
+              co_return response;
+            }
+            co_return Response::json(200, **finished);
           });
 
   secured(ctx, router, "GET", "/api/v1/tasks", Permission::read,

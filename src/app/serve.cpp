@@ -7,9 +7,11 @@
 #include <iostream>
 #include <thread>
 
+#include "agents/builtin.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
 #include "app/setup.hpp"
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -23,8 +25,19 @@ int serve(const core::Config& config) {
   analytics::Registry registry;
   boost::asio::io_context io(config.threads);
   boost::asio::thread_pool cpu(std::max(1, config.threads / 2));
+  boost::asio::thread_pool workers(std::max(2, config.threads));  // built-in agents' work
 
-  api::Context ctx{config, *db, bus, registry, cpu,
+  hub::HubOptions hub_options;
+  hub_options.node_id = core::new_id().substr(24);
+  hub_options.lease = std::chrono::seconds(config.task_lease_seconds);
+  hub_options.single_node = db->dialect() == store::Dialect::sqlite;
+  hub::OrchestrationHub hub(io, *db, bus, hub_options, [&workers](const model::Agent& agent) {
+    auto implementation = agents::make_agent(agent.type);
+    return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
+  });
+  hub.start();
+
+  api::Context ctx{config, *db, bus, hub, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
                    auth::LoginThrottle()};
   http::Router router;
@@ -57,6 +70,8 @@ int serve(const core::Config& config) {
   for (int i = 1; i < config.threads; ++i) threads.emplace_back([&] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  hub.stop();
+  workers.join();
   cpu.join();
   return 0;
 }

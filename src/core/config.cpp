@@ -63,6 +63,8 @@ const std::map<std::string, Setter>& setters() {
        [](Config& c, auto& n, auto& v) {
          c.refresh_token_ttl_seconds = parse_int(n, v, 60, 365 * 24 * 3600);
        }},
+      {"DE_TASK_LEASE_SECONDS",
+       [](Config& c, auto& n, auto& v) { c.task_lease_seconds = parse_int(n, v, 1, 3600); }},
       {"DE_OPENAI_BASE_URL", [](Config& c, auto&, auto& v) { c.openai_base_url = v; }},
       {"DE_OPENAI_API_KEY", [](Config& c, auto&, auto& v) { c.openai_api_key = v; }},
       {"DE_ANTHROPIC_BASE_URL", [](Config& c, auto&, auto& v) { c.anthropic_base_url = v; }},

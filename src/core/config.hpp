@@ -27,6 +27,7 @@ struct Config {
   int http_timeout_seconds = 30;
   int access_token_ttl_seconds = 900;
   int refresh_token_ttl_seconds = 30 * 24 * 3600;
+  int task_lease_seconds = 30;  // a claimed task returns to the queue when its lease runs out
   std::string openai_base_url;
   std::string openai_api_key;
   std::string anthropic_base_url;

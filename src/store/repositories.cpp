@@ -226,6 +226,21 @@ bool remove(Connection& c, const std::string& id) {
   return c.query("DELETE FROM agents WHERE id = ?", {std::string_view(id)}).affected > 0;
 }
 
+bool set_activity(Connection& c, const std::string& id, bool busy, std::int64_t now) {
+  return c.query("UPDATE agents SET status = ?, updated_at = ? WHERE id = ? AND status IN ('idle', 'busy') AND status <> ?",
+                 {std::string_view(busy ? "busy" : "idle"), now, std::string_view(id),
+                  std::string_view(busy ? "busy" : "idle")})
+             .affected == 1;
+}
+
+void record_outcome(Connection& c, const std::string& id, bool completed, std::int64_t latency_ms) {
+  c.query(completed ? "UPDATE agents SET tasks_completed = tasks_completed + 1, total_latency_ms = "
+                      "total_latency_ms + ? WHERE id = ?"
+                    : "UPDATE agents SET tasks_failed = tasks_failed + 1, total_latency_ms = "
+                      "total_latency_ms + ? WHERE id = ?",
+          {latency_ms, std::string_view(id)});
+}
+
 std::optional<model::Agent> find(Connection& c, const std::string& id) {
   auto r = c.query(std::string(agent_columns) + " WHERE id = ?", {std::string_view(id)});
   if (r.rows.empty()) return std::nullopt;
@@ -326,6 +341,82 @@ Latency latency(Connection& c, std::int64_t window) {
   std::sort(values.begin(), values.end());
   auto at = [&](double q) { return values[std::size_t(q * double(values.size() - 1) + 0.5)]; };
   return {at(0.50), at(0.95)};
+}
+
+std::vector<Queued> queued(Connection& c, std::size_t limit) {
+  auto r = c.query(
+      "SELECT id, type, priority_rank, assigned_agent, available_at FROM tasks WHERE status = "
+      "'queued' ORDER BY priority_rank DESC, id LIMIT ?",
+      {std::int64_t(limit)});
+  std::vector<Queued> out;
+  out.reserve(r.rows.size());
+  for (const auto& row : r.rows)
+    out.push_back({row.text(0), row.text(1), int(row.integer(2)), row.optional_text(3), row.integer(4)});
+  return out;
+}
+
+bool claim(Connection& c, const std::string& id, const std::string& agent_id, const std::string& lease,
+           std::int64_t lease_expires_at, std::int64_t now) {
+  return c.query(
+              "UPDATE tasks SET status = 'running', assigned_agent = ?, lease_owner = ?, "
+              "lease_expires_at = ?, attempts = attempts + 1, started_at = ?, updated_at = ? WHERE "
+              "id = ? AND status = 'queued'",
+              {std::string_view(agent_id), std::string_view(lease), lease_expires_at, now, now,
+               std::string_view(id)})
+             .affected == 1;
+}
+
+bool renew_lease(Connection& c, const std::string& id, const std::string& lease, std::int64_t lease_expires_at) {
+  return c.query("UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+                 {lease_expires_at, std::string_view(id), std::string_view(lease)})
+             .affected == 1;
+}
+
+namespace {
+std::vector<std::string> ids(Result r) {
+  std::vector<std::string> out;
+  for (const auto& row : r.rows) out.push_back(row.text(0));
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> expired_leases(Connection& c, std::int64_t now, std::size_t limit) {
+  return ids(c.query("SELECT id FROM tasks WHERE status = 'running' AND lease_expires_at < ? LIMIT ?",
+                     {now, std::int64_t(limit)}));
+}
+
+std::optional<model::Task> expire_lease(Connection& c, const std::string& id, std::int64_t now,
+                                        std::int64_t expired_before) {
+  auto r = c.query(
+      "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
+      "error = CASE WHEN attempts >= max_attempts THEN 'the agent running it went away and no "
+      "attempts are left' ELSE error END, completed_at = CASE WHEN attempts >= max_attempts THEN ? "
+      "ELSE NULL END, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND "
+      "status = 'running' AND lease_expires_at < ?",
+      {now, now, std::string_view(id), expired_before});
+  if (r.affected != 1) return std::nullopt;
+  return find(c, id);
+}
+
+std::vector<std::string> running(Connection& c, std::size_t limit) {
+  return ids(c.query("SELECT id FROM tasks WHERE status = 'running' LIMIT ?", {std::int64_t(limit)}));
+}
+
+std::optional<model::Task> finish(Connection& c, const std::string& id, const std::string& lease,
+                                  const std::string& status, const std::optional<json::value>& output,
+                                  const std::optional<std::string>& error, std::int64_t available_at,
+                                  std::int64_t now) {
+  std::optional<std::string> output_text;
+  if (output) output_text = to_text(*output);
+  bool terminal = status != "queued";
+  auto r = c.query(
+      "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, "
+      "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
+      "AND status = 'running' AND lease_owner = ?",
+      {std::string_view(status), nullable(output_text), nullable(error), available_at,
+       terminal ? Param(now) : Param(nullptr), now, std::string_view(id), std::string_view(lease)});
+  if (r.affected != 1) return std::nullopt;
+  return find(c, id);
 }
 }  // namespace tasks
 

@@ -35,6 +35,10 @@ std::int64_t count(Connection& c);
 namespace agents {
 void insert(Connection& c, const model::Agent& agent);
 void update(Connection& c, const model::Agent& agent);
+// idle <-> busy, only while the agent is idle or busy (never over paused or stopped).
+bool set_activity(Connection& c, const std::string& id, bool busy, std::int64_t now);
+// Adds one finished task to the agent's counters.
+void record_outcome(Connection& c, const std::string& id, bool completed, std::int64_t latency_ms);
 bool remove(Connection& c, const std::string& id);
 std::optional<model::Agent> find(Connection& c, const std::string& id);
 std::optional<model::Agent> find_by_name(Connection& c, const std::string& name);
@@ -71,6 +75,37 @@ struct Latency {
   std::optional<double> p50, p95;
 };
 Latency latency(Connection& c, std::int64_t window);
+
+// ---- the queue (used by the hub) ----
+struct Queued {
+  std::string id;
+  std::string type;
+  int priority_rank = 1;
+  std::optional<std::string> assigned_agent;
+  std::int64_t available_at = 0;
+};
+// Queued tasks, highest priority first, oldest first within a priority.
+std::vector<Queued> queued(Connection& c, std::size_t limit);
+// queued -> running under a lease; false when someone else got it first or it was cancelled.
+bool claim(Connection& c, const std::string& id, const std::string& agent_id, const std::string& lease,
+           std::int64_t lease_expires_at, std::int64_t now);
+// Extends the lease of a running task held under `lease`.
+bool renew_lease(Connection& c, const std::string& id, const std::string& lease, std::int64_t lease_expires_at);
+// Leases past their expiry (crashed process, vanished remote agent).
+std::vector<std::string> expired_leases(Connection& c, std::int64_t now, std::size_t limit);
+// A running task whose lease expired goes back to the queue, or fails when it
+// has no attempts left. Returns the task when it changed.
+// `expired_before`: the lease must have ended before it (start-up recovery of a single node
+// passes the largest value: no other process can hold a lease).
+std::optional<model::Task> expire_lease(Connection& c, const std::string& id, std::int64_t now,
+                                        std::int64_t expired_before);
+// Running tasks under any lease (start-up recovery of a single node).
+std::vector<std::string> running(Connection& c, std::size_t limit);
+// Writes a running task's outcome only while it still holds `lease` (so a late or duplicate
+// result is never recorded twice). Returns the updated task, or nullopt when the lease is gone.
+std::optional<model::Task> finish(Connection& c, const std::string& id, const std::string& lease,
+                                  const std::string& status, const std::optional<boost::json::value>& output,
+                                  const std::optional<std::string>& error, std::int64_t available_at, std::int64_t now);
 }  // namespace tasks
 
 namespace refresh_tokens {

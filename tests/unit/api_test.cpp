@@ -14,7 +14,9 @@ TEST(Api, OpenApiDocumentListsExactlyTheRoutesServed) {
   bus::MessageRouter bus(*database.db);
   analytics::Registry registry;
   boost::asio::thread_pool cpu(1);
-  api::Context ctx{config, *database.db, bus, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
+  boost::asio::io_context io;
+  hub::OrchestrationHub hub(io, *database.db, bus, {}, nullptr);
+  api::Context ctx{config, *database.db, bus, hub, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
                    auth::LoginThrottle()};
   http::Router router;
   api::add_routes(ctx, router);

@@ -1,0 +1,29 @@
+#include "agents/base_agent.hpp"
+
+#include "core/error.hpp"
+
+namespace de::agents {
+
+boost::json::value BaseAgent::process_with_ai(const model::Task&) { return nullptr; }
+
+boost::json::value BaseAgent::store_results(const model::Task&, boost::json::value output) { return output; }
+
+void BaseAgent::notify_completion(const model::Task&, const boost::json::value&) {}
+
+hub::Outcome BaseAgent::run(const model::Task& task, const std::atomic<bool>& cancelled) {
+  try {
+    validate_input(task);
+    auto ai_output = process_with_ai(task);
+    if (cancelled) return hub::Outcome::failure("cancelled", false);
+    auto output = store_results(task, execute_business_logic(task, ai_output));
+    notify_completion(task, output);
+    return hub::Outcome::success(std::move(output));
+  } catch (const core::Error& e) {
+    bool permanent = e.kind() == core::ErrorKind::validation || e.kind() == core::ErrorKind::not_implemented;
+    return hub::Outcome::failure(e.what(), !permanent);
+  } catch (const std::exception& e) {
+    return hub::Outcome::failure(e.what(), true);
+  }
+}
+
+}  // namespace de::agents

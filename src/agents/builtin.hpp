@@ -1,0 +1,18 @@
+#pragma once
+// The built-in agent kinds and the executor that runs them on the worker pool.
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+
+#include "agents/base_agent.hpp"
+
+namespace de::agents {
+
+// The agent implementation for a built-in type (echo, product_manager, sales, marketing);
+// nullptr for types that run elsewhere (remote).
+std::unique_ptr<BaseAgent> make_agent(const std::string& type);
+
+// An executor running `agent` on `pool`, never on the I/O threads.
+std::shared_ptr<hub::Executor> make_executor(std::shared_ptr<BaseAgent> agent, boost::asio::thread_pool& pool);
+
+}  // namespace de::agents

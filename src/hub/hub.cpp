@@ -1,0 +1,532 @@
+#include "hub/hub.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <unordered_set>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "store/repositories.hpp"
+
+namespace de::hub {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+using Key = std::pair<int, std::string>;  // (-priority rank, id): critical first, then oldest
+
+std::optional<std::string> optional_string(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end() || !it->value().is_string()) return std::nullopt;
+  return std::string(it->value().get_string());
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  return optional_string(o, key).value_or("");
+}
+}  // namespace
+
+struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
+  struct Slot {
+    std::string id, type, status;
+    std::vector<std::string> capabilities;
+    std::shared_ptr<Executor> executor;
+    int max_concurrency = 8;
+    int running = 0;
+    bool busy = false;         // as last written to the store
+    double latency_ms = 0;     // moving average of recent run times
+    bool usable() const { return executor && (status == "idle" || status == "busy") && running < max_concurrency; }
+    bool handles(const std::string& type_) const {
+      return std::find(capabilities.begin(), capabilities.end(), type_) != capabilities.end();
+    }
+  };
+  struct Item {
+    std::string id, type;
+    int rank = 1;
+    std::optional<std::string> assigned;
+  };
+  struct Running {
+    std::string agent_id, lease;
+    std::int64_t attempts = 0, max_attempts = 1;
+    Clock::time_point started;
+    std::unique_ptr<asio::steady_timer> timeout;
+  };
+
+  Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus, HubOptions options,
+       ExecutorFactory builtin)
+      : strand(asio::make_strand(io)), db(db), bus(bus), options(std::move(options)),
+        builtin(std::move(builtin)), scan_timer(strand), delay_timer(strand) {}
+
+  asio::strand<asio::io_context::executor_type> strand;
+  store::Database& db;
+  bus::MessageRouter& bus;
+  HubOptions options;
+  ExecutorFactory builtin;
+  asio::steady_timer scan_timer, delay_timer;
+  std::uint64_t subscription = 0;
+  bool stopped = false;
+  Clock::time_point last_renewal = Clock::now();
+
+  std::unordered_map<std::string, Slot> agents;
+  std::unordered_map<std::string, Item> items;  // queued: ready or delayed
+  std::unordered_map<std::string, std::set<Key>> ready_by_type, ready_by_agent;
+  std::multimap<std::int64_t, std::string> delayed;  // available_at -> id
+  std::unordered_map<std::string, Running> running;
+  std::unordered_set<std::string> claiming;
+
+  std::mutex waiters_mutex;
+  std::unordered_multimap<std::string, std::pair<std::uint64_t, std::function<void(const json::value&)>>> waiters;
+  std::uint64_t next_waiter = 1;
+
+  template <class F>
+  void on_strand(F f) {
+    asio::post(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
+      if (!self->stopped) f();
+    });
+  }
+
+  // ---- start-up -------------------------------------------------------------------------
+  void start() {
+    subscription = bus.subscribe({"tasks.*", "agents.*"}, [weak = weak_from_this()](const model::Event& e) {
+      if (auto self = weak.lock()) self->on_event(e);
+    });
+    auto all = db.read([](store::Connection& c) { return store::agents::all(c); });
+    std::vector<std::string> orphans;
+    if (options.single_node)
+      orphans = db.read([](store::Connection& c) { return store::tasks::running(c, 1000000); });
+    recover(orphans, std::numeric_limits<std::int64_t>::max());
+    auto queued = db.read([](store::Connection& c) { return store::tasks::queued(c, 1000000); });
+    on_strand([this, all = std::move(all), queued = std::move(queued)] {
+      for (const auto& a : all) upsert_agent(model::to_json(a));
+      for (const auto& q : queued) enqueue({q.id, q.type, q.priority_rank, q.assigned_agent}, q.available_at);
+      pump();
+      schedule_scan();
+    });
+  }
+
+  // Tasks whose lease ended go back to the queue (or fail when out of attempts).
+  void recover(const std::vector<std::string>& ids, std::int64_t expired_before) {
+    if (ids.empty()) return;
+    db.write_sync([&](store::Tx& tx) {
+      auto now = core::now_ms();
+      for (const auto& id : ids)
+        if (auto t = store::tasks::expire_lease(tx.connection, id, now, expired_before))
+          tx.emit("tasks." + t->status, model::to_json(*t));
+    });
+    spdlog::info(R"("msg":"recovered tasks whose lease ended","count":{})", ids.size());
+  }
+
+  // ---- events (writer thread) -------------------------------------------------------------
+  void on_event(const model::Event& e) {
+    const auto& topic = e.topic;
+    if (!e.data.is_object()) return;
+    const auto& data = e.data.get_object();
+    if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") notify_waiters(e.data);
+    if (topic == "tasks.created" || topic == "tasks.queued") {
+      Item item{string_field(data, "id"), string_field(data, "type"),
+                model::priority_rank(string_field(data, "priority")), optional_string(data, "assigned_agent")};
+      std::int64_t available_at = 0;
+      if (auto it = data.find("retry_at"); it != data.end() && it->value().is_int64()) available_at = it->value().get_int64();
+      on_strand([this, item = std::move(item), available_at] {
+        enqueue(item, available_at);
+        pump();
+      });
+    } else if (topic == "tasks.cancelled") {
+      on_strand([this, id = string_field(data, "id")] { on_cancelled(id); });
+    } else if (topic == "agents.created" || topic == "agents.updated") {
+      on_strand([this, agent = e.data] { upsert_agent(agent.get_object()); });
+    } else if (topic == "agents.deleted") {
+      on_strand([this, id = string_field(data, "id")] { remove_agent(id); });
+    }
+  }
+
+  void notify_waiters(const json::value& task) {
+    std::vector<std::function<void(const json::value&)>> callbacks;
+    {
+      std::lock_guard lock(waiters_mutex);
+      auto [begin, end] = waiters.equal_range(string_field(task.get_object(), "id"));
+      for (auto it = begin; it != end; ++it) callbacks.push_back(it->second.second);
+      waiters.erase(begin, end);
+    }
+    for (auto& cb : callbacks) cb(task);
+  }
+
+  // ---- agents -----------------------------------------------------------------------------
+  void upsert_agent(const json::object& a) {
+    auto id = string_field(a, "id");
+    auto& slot = agents[id];
+    slot.id = id;
+    slot.type = string_field(a, "type");
+    slot.status = string_field(a, "status");
+    slot.busy = slot.status == "busy";
+    slot.capabilities.clear();
+    if (auto it = a.find("capabilities"); it != a.end() && it->value().is_array())
+      for (const auto& c : it->value().get_array())
+        if (c.is_string()) slot.capabilities.emplace_back(c.get_string());
+    slot.max_concurrency = options.default_concurrency;
+    if (auto config = a.find("config"); config != a.end() && config->value().is_object()) {
+      auto limit = config->value().get_object().find("max_concurrency");
+      if (limit != config->value().get_object().end() && limit->value().is_int64())
+        slot.max_concurrency = int(std::clamp<std::int64_t>(limit->value().get_int64(), 1, 1024));
+    }
+    if (!slot.executor && slot.type != "remote" && builtin) {
+      model::Agent agent;
+      agent.id = id;
+      agent.type = slot.type;
+      agent.name = string_field(a, "name");
+      slot.executor = builtin(agent);
+    }
+    if (slot.status == "stopped" || slot.status == "offline" || slot.status == "error") requeue_running_of(id);
+    pump();
+  }
+
+  void remove_agent(const std::string& id) {
+    requeue_running_of(id);
+    agents.erase(id);
+    // Tasks pinned to a deleted agent lose the pin (the store sets it to NULL too).
+    if (auto it = ready_by_agent.find(id); it != ready_by_agent.end()) {
+      for (const auto& key : it->second) {
+        auto& item = items[key.second];
+        item.assigned.reset();
+        ready_by_type[item.type].insert(key);
+      }
+      ready_by_agent.erase(it);
+    }
+    pump();
+  }
+
+  // Stopping an agent gives its running tasks back to the queue at once.
+  void requeue_running_of(const std::string& agent_id) {
+    std::vector<std::pair<std::string, std::string>> leases;
+    for (auto& [task_id, r] : running)
+      if (r.agent_id == agent_id) leases.emplace_back(task_id, r.lease);
+    for (const auto& [task_id, lease] : leases) {
+      if (auto slot = agents.find(agent_id); slot != agents.end() && slot->second.executor)
+        slot->second.executor->cancel(task_id);
+      release(task_id);
+      db.write(
+          [task_id, lease](store::Tx& tx) {
+            auto now = core::now_ms();
+            if (auto t = store::tasks::finish(tx.connection, task_id, lease, "queued", std::nullopt,
+                                              std::string("requeued: its agent was stopped"), now, now))
+              tx.emit("tasks.queued", model::to_json(*t));
+          },
+          nullptr);
+    }
+  }
+
+  Slot* choose_agent(const std::string& type) {
+    Slot* best = nullptr;
+    double best_score = 0;
+    for (auto& [id, slot] : agents) {
+      if (!slot.usable() || !slot.handles(type)) continue;
+      // Least loaded first; recent latency breaks ties between equally loaded agents.
+      double score = double(slot.running) / slot.max_concurrency + slot.latency_ms / 1e6;
+      if (!best || score < best_score) best = &slot, best_score = score;
+    }
+    return best;
+  }
+
+  void set_activity(Slot& slot) {
+    bool busy = slot.running > 0;
+    if (busy == slot.busy || (slot.status != "idle" && slot.status != "busy")) return;
+    slot.busy = busy;
+    slot.status = busy ? "busy" : "idle";
+    db.write(
+        [id = slot.id, busy](store::Tx& tx) {
+          if (store::agents::set_activity(tx.connection, id, busy, core::now_ms()))
+            if (auto a = store::agents::find(tx.connection, id)) tx.emit("agents.updated", model::to_json(*a));
+        },
+        nullptr);
+  }
+
+  // ---- the queue ----------------------------------------------------------------------------
+  void enqueue(Item item, std::int64_t available_at) {
+    if (item.id.empty() || items.contains(item.id) || running.contains(item.id) || claiming.contains(item.id)) return;
+    auto id = item.id;
+    items.emplace(id, std::move(item));
+    if (available_at > core::now_ms()) {
+      delayed.emplace(available_at, id);
+      arm_delay_timer();
+    } else {
+      make_ready(items[id]);
+    }
+  }
+
+  void make_ready(const Item& item) {
+    Key key{-item.rank, item.id};
+    if (item.assigned) ready_by_agent[*item.assigned].insert(key);
+    else ready_by_type[item.type].insert(key);
+  }
+
+  void unqueue(const std::string& id) {
+    auto it = items.find(id);
+    if (it == items.end()) return;
+    Key key{-it->second.rank, id};
+    if (it->second.assigned) ready_by_agent[*it->second.assigned].erase(key);
+    else ready_by_type[it->second.type].erase(key);
+    std::erase_if(delayed, [&](const auto& d) { return d.second == id; });
+    items.erase(it);
+  }
+
+  void arm_delay_timer() {
+    if (delayed.empty()) return;
+    auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, delayed.begin()->first - core::now_ms()));
+    delay_timer.expires_after(wait);
+    delay_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopped) return;
+      auto now = core::now_ms();
+      while (!self->delayed.empty() && self->delayed.begin()->first <= now) {
+        auto id = self->delayed.begin()->second;
+        self->delayed.erase(self->delayed.begin());
+        if (auto it = self->items.find(id); it != self->items.end()) self->make_ready(it->second);
+      }
+      self->arm_delay_timer();
+      self->pump();
+    });
+  }
+
+  void pump() {
+    for (auto& [agent_id, ready] : ready_by_agent) {
+      auto slot = agents.find(agent_id);
+      while (!ready.empty() && slot != agents.end() && slot->second.usable()) dispatch(ready, slot->second);
+    }
+    for (auto& [type, ready] : ready_by_type) {
+      while (!ready.empty()) {
+        Slot* slot = choose_agent(type);
+        if (!slot) break;
+        dispatch(ready, *slot);
+      }
+    }
+  }
+
+  void dispatch(std::set<Key>& ready, Slot& slot) {
+    auto id = ready.begin()->second;
+    ready.erase(ready.begin());
+    items.erase(id);
+    claiming.insert(id);
+    ++slot.running;
+    set_activity(slot);
+    auto lease = options.node_id + ":" + core::new_id();
+    auto lease_ms = options.lease.count();
+    // Filled by the claim's job on the writer thread, read by its completion on the strand.
+    auto result = std::make_shared<std::optional<model::Task>>();
+    db.write(
+        [id, agent_id = slot.id, lease, lease_ms, result](store::Tx& tx) {
+          auto now = core::now_ms();
+          if (!store::tasks::claim(tx.connection, id, agent_id, lease, now + lease_ms, now)) return;
+          auto task = store::tasks::find(tx.connection, id);
+          tx.emit("tasks.running", model::to_json(*task));
+          *result = std::move(task);
+        },
+        [this, id, agent_id = slot.id, lease, result](std::exception_ptr error) {
+          on_strand([this, id, agent_id, lease, result, error] {
+            claiming.erase(id);
+            auto slot = agents.find(agent_id);
+            if (error || !*result) {
+              if (slot != agents.end()) {
+                --slot->second.running;
+                set_activity(slot->second);
+              }
+              if (error) schedule_scan(std::chrono::milliseconds(200));  // the rescan picks it up again
+              pump();
+              return;
+            }
+            run(**result, agent_id, lease);
+          });
+        });
+  }
+
+  void run(const model::Task& task, const std::string& agent_id, const std::string& lease) {
+    auto slot = agents.find(agent_id);
+    if (slot == agents.end() || !slot->second.executor) {
+      // The agent went away while the claim was in flight: the lease expiry requeues it.
+      return;
+    }
+    auto& r = running[task.id];
+    r.agent_id = agent_id;
+    r.lease = lease;
+    r.attempts = task.attempts;
+    r.max_attempts = task.max_attempts;
+    r.started = Clock::now();
+    r.timeout = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(task.timeout_ms));
+    r.timeout->async_wait([self = shared_from_this(), id = task.id, lease, ms = task.timeout_ms](boost::system::error_code ec) {
+      if (ec || self->stopped) return;
+      if (auto it = self->running.find(id); it != self->running.end() && it->second.lease == lease) {
+        if (auto s = self->agents.find(it->second.agent_id); s != self->agents.end() && s->second.executor)
+          s->second.executor->cancel(id);
+        self->complete(id, lease, Outcome::failure("timed out after " + std::to_string(ms) + " ms", true));
+      }
+    });
+    slot->second.executor->start(task, [weak = weak_from_this(), id = task.id, lease](Outcome outcome) {
+      if (auto self = weak.lock())
+        self->on_strand([self, id, lease, outcome = std::move(outcome)]() mutable { self->complete(id, lease, std::move(outcome)); });
+    });
+  }
+
+  // Frees the slot of a running task (cancelled, stopped, expired or finished).
+  std::optional<Running> release(const std::string& id) {
+    auto it = running.find(id);
+    if (it == running.end()) return std::nullopt;
+    Running r = std::move(it->second);
+    running.erase(it);
+    if (r.timeout) r.timeout->cancel();
+    if (auto slot = agents.find(r.agent_id); slot != agents.end()) {
+      --slot->second.running;
+      set_activity(slot->second);
+    }
+    return r;
+  }
+
+  std::int64_t backoff_ms(std::int64_t attempts) {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    double base = double(options.backoff_base.count()) * std::pow(2.0, double(std::max<std::int64_t>(0, attempts - 1)));
+    base = std::min(base, double(options.backoff_max.count()));
+    return std::int64_t(base * std::uniform_real_distribution<double>(0.5, 1.0)(rng));  // jitter
+  }
+
+  void complete(const std::string& id, const std::string& lease, Outcome outcome) {
+    auto it = running.find(id);
+    if (it == running.end() || it->second.lease != lease) return;  // late, cancelled or duplicate
+    auto r = *release(id);
+    auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - r.started).count();
+    if (auto slot = agents.find(r.agent_id); slot != agents.end())
+      slot->second.latency_ms = slot->second.latency_ms == 0 ? elapsed : 0.8 * slot->second.latency_ms + 0.2 * elapsed;
+    std::string status = outcome.ok ? "completed"
+                         : (outcome.retryable && r.attempts < r.max_attempts) ? "queued"
+                                                                              : "failed";
+    auto retry_at = status == "queued" ? core::now_ms() + backoff_ms(r.attempts) : 0;
+    std::optional<json::value> output;
+    if (outcome.ok) output = std::move(outcome.output);
+    std::optional<std::string> error;
+    if (!outcome.ok) error = outcome.error;
+    db.write(
+        [id, lease, status, output = std::move(output), error, retry_at, agent_id = r.agent_id,
+         latency = std::int64_t(elapsed)](store::Tx& tx) {
+          auto now = core::now_ms();
+          auto t = store::tasks::finish(tx.connection, id, lease, status, output, error, retry_at, now);
+          if (!t) return;  // the lease was lost meanwhile (cancelled or expired): nothing to record
+          auto data = model::to_json(*t);
+          if (status == "queued") data["retry_at"] = retry_at;
+          else store::agents::record_outcome(tx.connection, agent_id, status == "completed", latency);
+          tx.emit("tasks." + status, std::move(data));
+        },
+        nullptr);
+    pump();
+  }
+
+  void on_cancelled(const std::string& id) {
+    unqueue(id);
+    auto it = running.find(id);
+    if (it == running.end()) return;
+    if (auto slot = agents.find(it->second.agent_id); slot != agents.end() && slot->second.executor)
+      slot->second.executor->cancel(id);
+    release(id);
+    pump();
+  }
+
+  // ---- periodic: lease renewal and reaping, queue rescan -------------------------------------
+  void schedule_scan(std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
+    scan_timer.expires_after(after.count() ? after : options.scan_interval);
+    scan_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopped) return;
+      self->scan();
+    });
+  }
+
+  void scan() {
+    // Renew the leases this node still serves, a third of a lease before they run out.
+    if (Clock::now() - last_renewal > options.lease / 3) {
+      last_renewal = Clock::now();
+      std::vector<std::pair<std::string, std::string>> alive;
+      for (const auto& [id, r] : running) {
+        auto slot = agents.find(r.agent_id);
+        if (slot != agents.end() && slot->second.executor && slot->second.executor->alive()) alive.emplace_back(id, r.lease);
+      }
+      if (!alive.empty())
+        db.write(
+            [alive, ms = options.lease.count()](store::Tx& tx) {
+              auto until = core::now_ms() + ms;
+              for (const auto& [id, lease] : alive) store::tasks::renew_lease(tx.connection, id, lease, until);
+            },
+            nullptr);
+    }
+    try {
+      auto now = core::now_ms();
+      auto expired = db.read([&](store::Connection& c) { return store::tasks::expired_leases(c, now, 1000); });
+      for (const auto& id : expired) release(id);
+      if (!expired.empty())
+        db.write(
+            [expired, now](store::Tx& tx) {
+              for (const auto& id : expired)
+                if (auto t = store::tasks::expire_lease(tx.connection, id, core::now_ms(), now))
+                  tx.emit("tasks." + t->status, model::to_json(*t));
+            },
+            nullptr);
+      // Tasks queued by other nodes, or whose event was missed, join the in-memory queue.
+      for (const auto& q : db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); }))
+        enqueue({q.id, q.type, q.priority_rank, q.assigned_agent}, q.available_at);
+      pump();
+    } catch (const std::exception& e) {
+      spdlog::warn(R"("msg":"hub scan failed","error":{})", core::quoted(e.what()));
+    }
+    schedule_scan();
+  }
+};
+
+OrchestrationHub::OrchestrationHub(asio::io_context& io, store::Database& db, bus::MessageRouter& bus,
+                                   HubOptions options, ExecutorFactory builtin)
+    : impl_(std::make_shared<Impl>(io, db, bus, std::move(options), std::move(builtin))) {}
+
+OrchestrationHub::~OrchestrationHub() { stop(); }
+
+void OrchestrationHub::start() { impl_->start(); }
+
+void OrchestrationHub::stop() {
+  if (impl_->subscription) impl_->bus.unsubscribe(std::exchange(impl_->subscription, 0));
+  asio::post(impl_->strand, [impl = impl_] {
+    impl->stopped = true;
+    impl->scan_timer.cancel();
+    impl->delay_timer.cancel();
+    for (auto& [id, r] : impl->running)
+      if (r.timeout) r.timeout->cancel();
+  });
+}
+
+void OrchestrationHub::attach(const std::string& agent_id, std::shared_ptr<Executor> executor, int max_concurrency) {
+  impl_->on_strand([impl = impl_.get(), agent_id, executor = std::move(executor), max_concurrency] {
+    auto& slot = impl->agents[agent_id];
+    slot.id = agent_id;
+    slot.executor = executor;
+    slot.max_concurrency = std::max(1, max_concurrency);
+    impl->pump();
+  });
+}
+
+void OrchestrationHub::detach(const std::string& agent_id) {
+  impl_->on_strand([impl = impl_.get(), agent_id] {
+    if (auto it = impl->agents.find(agent_id); it != impl->agents.end()) it->second.executor.reset();
+  });
+}
+
+std::uint64_t OrchestrationHub::wait_for(const std::string& task_id, std::function<void(const json::value&)> done) {
+  std::lock_guard lock(impl_->waiters_mutex);
+  auto id = impl_->next_waiter++;
+  impl_->waiters.emplace(task_id, std::make_pair(id, std::move(done)));
+  return id;
+}
+
+void OrchestrationHub::forget(std::uint64_t waiter) {
+  std::lock_guard lock(impl_->waiters_mutex);
+  std::erase_if(impl_->waiters, [&](const auto& w) { return w.second.first == waiter; });
+}
+
+}  // namespace de::hub
