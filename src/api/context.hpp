@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "analytics/registry.hpp"
+#include "api/messaging.hpp"
 #include "auth/jwt.hpp"
 #include "auth/rbac.hpp"
 #include "auth/throttle.hpp"
@@ -38,6 +39,7 @@ struct Context {
   asio::thread_pool& cpu;  // Argon2id and other CPU-heavy work, off the I/O threads
   auth::JwtCodec jwt;
   auth::LoginThrottle throttle;
+  AgentConnections connections;
 };
 
 // A handler that runs after authentication and the permission check.
@@ -134,5 +136,7 @@ void add_api_key_routes(Context& ctx, http::Router& router);
 void add_agent_routes(Context& ctx, http::Router& router);
 void add_task_routes(Context& ctx, http::Router& router);
 void add_analytics_routes(Context& ctx, http::Router& router);
+void add_message_routes(Context& ctx, http::Router& router);
+void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

@@ -10,6 +10,8 @@ void add_routes(Context& ctx, http::Router& router) {
   add_agent_routes(ctx, router);
   add_task_routes(ctx, router);
   add_analytics_routes(ctx, router);
+  add_message_routes(ctx, router);
+  add_websocket_routes(ctx, router);
 }
 
 }  // namespace de::api

@@ -33,7 +33,8 @@ class MessageRouter {
   std::int64_t last_event_id() const { return last_id_.load(); }
 
  private:
-  void publish(const std::vector<model::Event>& events);
+  // Fills each event's wire text once, then hands it to the matching subscribers.
+  void publish(std::vector<model::Event>& events);
 
   struct Subscription {
     std::uint64_t id;

@@ -98,6 +98,16 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
   }
 }
 
+void Router::add_websocket(std::string path, WebSocketEndpoint endpoint) {
+  websockets_.emplace_back(std::move(path), std::move(endpoint));
+}
+
+const WebSocketEndpoint* Router::websocket(std::string_view path) const {
+  for (const auto& [p, endpoint] : websockets_)
+    if (p == path) return &endpoint;
+  return nullptr;
+}
+
 std::vector<RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
   for (const auto& r : routes_) out.push_back({r.method, r.path});

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "http/message.hpp"
+#include "http/websocket.hpp"
 
 namespace de::http {
 
@@ -24,6 +25,9 @@ class Router {
   // For paths no route matches and outside /api/ and /ws/ (the dashboard's files).
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
+  void add_websocket(std::string path, WebSocketEndpoint endpoint);
+  const WebSocketEndpoint* websocket(std::string_view path) const;
+
   boost::asio::awaitable<Response> dispatch(Request& request) const;
   std::vector<RouteInfo> routes() const;
 
@@ -37,6 +41,7 @@ class Router {
   static bool match(const Route& route, const std::vector<std::string_view>& segments,
                     std::vector<std::pair<std::string, std::string>>& params);
   std::vector<Route> routes_;
+  std::vector<std::pair<std::string, WebSocketEndpoint>> websockets_;
   Handler fallback_;
 };
 

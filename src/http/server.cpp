@@ -4,6 +4,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <atomic>
+#include <deque>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
@@ -65,6 +69,80 @@ bhttp::response<bhttp::string_body> to_beast(Response& response, unsigned versio
   return out;
 }
 
+// A WebSocket connection: every operation runs on the connection's strand; writes are queued
+// so that a slow reader costs memory up to the limit, then its connection.
+class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
+ public:
+  BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits) : ws(std::move(stream)), limits_(limits) {}
+
+  void send(std::shared_ptr<const std::string> text) override {
+    asio::post(ws.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      self->enqueue(std::move(text));
+    });
+  }
+
+  void close(int code, std::string reason) override {
+    asio::post(ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+      if (!self->open_ || self->closing_) return;
+      self->closing_ = true;
+      self->close_reason_ = beast::websocket::close_reason(static_cast<beast::websocket::close_code>(code), reason);
+      if (!self->writing_) self->start_close();
+    });
+  }
+
+  bool is_open() const override { return open_; }
+
+  // The read side has ended: no more writes either.
+  void closed() {
+    open_ = false;
+    queue_.clear();
+  }
+
+  beast::websocket::stream<beast::tcp_stream> ws;
+
+ private:
+  void enqueue(std::shared_ptr<const std::string> text) {
+    if (!open_ || closing_) return;
+    if (queue_.size() >= limits_.max_queued_messages) {
+      spdlog::warn(R"("msg":"dropping a WebSocket client that does not keep up","queued":{})", queue_.size());
+      drop();
+      return;
+    }
+    queue_.push_back(std::move(text));
+    if (!writing_) write_next();
+  }
+
+  void write_next() {
+    writing_ = true;
+    ws.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (ec) return self->drop();
+      if (!self->queue_.empty()) self->queue_.pop_front();
+      if (!self->queue_.empty()) self->write_next();
+      else if (self->closing_) self->start_close();
+    });
+  }
+
+  void start_close() {
+    open_ = false;
+    ws.async_close(close_reason_, [self = shared_from_this()](boost::system::error_code) {});
+  }
+
+  void drop() {
+    open_ = false;
+    queue_.clear();
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws).socket().close(ignored);
+  }
+
+  WebSocketLimits limits_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  bool writing_ = false, closing_ = false;
+  std::atomic<bool> open_{true};
+  beast::websocket::close_reason close_reason_;
+};
+
 }  // namespace
 
 struct Server::Impl {
@@ -121,14 +199,14 @@ struct Server::Impl {
       }
       auto& in = parser.get();
       auto started = std::chrono::steady_clock::now();
+      if (beast::websocket::is_upgrade(in)) {
+        co_await websocket_session(std::move(stream), parser.release(), remote);
+        co_return;
+      }
       Request request = to_request(in, remote);
       Response response = co_await router.dispatch(request);
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-      if (options.on_request) options.on_request(request, response, ms / 1000.0);
-      spdlog::info(
-          R"("msg":"request","method":{},"route":{},"path":{},"status":{},"duration_ms":{:.3f},"request_id":{},"remote":{})",
-          core::quoted(request.method), core::quoted(request.route), core::quoted(request.path),
-          response.status, ms, core::quoted(request.request_id), core::quoted(remote));
+      log_request(request, response,
+                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
       bool keep_alive = in.keep_alive();
       auto out = to_beast(response, in.version(), keep_alive, request.request_id,
                           request.method == "HEAD");
@@ -138,6 +216,74 @@ struct Server::Impl {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  void log_request(const Request& request, const Response& response, double ms) {
+    if (options.on_request) options.on_request(request, response, ms / 1000.0);
+    spdlog::info(
+        R"("msg":"request","method":{},"route":{},"path":{},"status":{},"duration_ms":{:.3f},"request_id":{},"remote":{})",
+        core::quoted(request.method), core::quoted(request.route), core::quoted(request.path), response.status,
+        ms, core::quoted(request.request_id), core::quoted(request.remote_address));
+  }
+
+  asio::awaitable<void> websocket_session(beast::tcp_stream stream, bhttp::request<bhttp::string_body> upgrade,
+                                          std::string remote) {
+    auto started = std::chrono::steady_clock::now();
+    Request request = to_request(upgrade, remote);
+    request.route = request.path;
+    auto socket = std::make_shared<BeastWebSocket>(std::move(stream), options.websocket);
+    auto& tcp = beast::get_lowest_layer(socket->ws);
+    WebSocketHandlers handlers;
+    std::optional<core::Error> refused;
+    if (const auto* endpoint = router.websocket(request.path)) {
+      try {
+        handlers = (*endpoint)(request, socket);
+      } catch (const core::Error& e) {
+        refused = e;
+      }
+    } else {
+      refused = core::Error(core::ErrorKind::no_route, "no WebSocket endpoint at " + request.path);
+    }
+    if (refused) {
+      auto response = Response::problem(*refused);
+      log_request(request, response, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+      auto out = to_beast(response, upgrade.version(), false, request.request_id, false);
+      tcp.expires_after(std::chrono::seconds(5));
+      co_await bhttp::async_write(tcp, out, use_tuple);
+      boost::system::error_code ignored;
+      tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+    tcp.expires_never();
+    auto timeouts = beast::websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = std::chrono::seconds(60);
+    timeouts.keep_alive_pings = true;
+    socket->ws.set_option(timeouts);
+    socket->ws.read_message_max(options.websocket.max_message_bytes);
+    socket->ws.set_option(beast::websocket::stream_base::decorator([id = request.request_id](beast::websocket::response_type& r) {
+      r.set(bhttp::field::server, "digital-enterprise");
+      r.set("X-Request-Id", id);
+    }));
+    auto [accept_ec] = co_await socket->ws.async_accept(upgrade, use_tuple);
+    Response switching;
+    switching.status = accept_ec ? 400 : 101;
+    log_request(request, switching, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    if (!accept_ec) {
+      beast::flat_buffer buffer;
+      while (true) {
+        auto [ec, bytes] = co_await socket->ws.async_read(buffer, use_tuple);
+        if (ec) break;
+        if (!socket->ws.got_text()) {
+          socket->close(1003, "only text messages are accepted");
+        } else if (handlers.on_message) {
+          auto data = buffer.cdata();
+          handlers.on_message(std::string_view(static_cast<const char*>(data.data()), data.size()));
+        }
+        buffer.consume(buffer.size());
+      }
+    }
+    socket->closed();
+    if (handlers.on_close) handlers.on_close();
   }
 
   asio::io_context& io;

@@ -9,6 +9,7 @@
 
 #include "core/config.hpp"
 #include "http/router.hpp"
+#include "http/websocket.hpp"
 
 namespace de::http {
 
@@ -16,6 +17,7 @@ struct ServerOptions {
   core::Endpoint listen;
   std::chrono::seconds timeout{30};  // to receive a request; idle time between requests
   std::size_t body_limit = 1024 * 1024;
+  WebSocketLimits websocket;
   // Called after each request is answered (metrics).
   std::function<void(const Request&, const Response&, double seconds)> on_request;
 };

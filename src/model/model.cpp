@@ -226,6 +226,17 @@ std::optional<NewTask> read_new_task(const json::value& body, const std::string&
   return t;
 }
 
+json::object to_json(const Message& m) {
+  return {{"id", m.id},
+          {"from_agent", optional_string(m.from_agent)},
+          {"to_agent", m.to_agent},
+          {"message_type", m.message_type},
+          {"payload", m.payload},
+          {"status", m.status},
+          {"sent_at", core::format_timestamp(m.sent_at)},
+          {"delivered_at", optional_time(m.delivered_at)}};
+}
+
 json::object to_json(const Event& event) {
   return {{"type", "event"},
           {"id", event.id},

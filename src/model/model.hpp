@@ -2,6 +2,7 @@
 // Domain types of the platform and their JSON form (the public contract of DESIGN.md §6).
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -139,12 +140,27 @@ struct Metric {
   std::int64_t recorded_at = 0;
 };
 
+// ---- messages between agents ----------------------------------------------------------------
+struct Message {
+  std::string id;
+  std::optional<std::string> from_agent;  // null: sent by a person through the API
+  std::string to_agent;
+  std::string message_type;
+  json::value payload;
+  std::string status = "sent";  // sent | delivered
+  std::int64_t sent_at = 0;
+  std::optional<std::int64_t> delivered_at;
+};
+json::object to_json(const Message& message);
+
 // ---- events ------------------------------------------------------------------------------
 struct Event {
   std::int64_t id = 0;
   std::string topic;
   json::value data;
   std::int64_t created_at = 0;
+  // to_json(event) serialised once for every subscriber (set by the MessageRouter).
+  std::shared_ptr<const std::string> wire;
 };
 json::object to_json(const Event& event);
 

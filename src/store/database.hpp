@@ -35,7 +35,8 @@ class Database {
  public:
   using Job = std::function<void(Tx&)>;
   using Done = std::function<void(std::exception_ptr)>;
-  using CommitListener = std::function<void(const std::vector<model::Event>&)>;
+  // May annotate the events (the router caches their serialised form).
+  using CommitListener = std::function<void(std::vector<model::Event>&)>;
 
   // `url`: sqlite:PATH or postgres://... Throws core::Error with a clear message.
   static std::unique_ptr<Database> open(const std::string& url, std::size_t read_connections = 4);

@@ -513,6 +513,52 @@ void touch(Connection& c, const std::string& id, std::int64_t at) {
 }
 }  // namespace api_keys
 
+// ---- messages -----------------------------------------------------------------------------
+namespace messages {
+namespace {
+constexpr const char* message_columns =
+    "SELECT id, from_agent, to_agent, message_type, payload, status, sent_at, delivered_at FROM messages";
+model::Message message_from_row(const Row& r) {
+  return {r.text(0), r.optional_text(1), r.text(2), r.text(3), parse_stored(r.text(4), nullptr),
+          r.text(5), r.integer(6), r.optional_integer(7)};
+}
+}  // namespace
+
+void insert(Connection& c, const model::Message& m) {
+  auto payload = to_text(m.payload);
+  c.query(
+      "INSERT INTO messages (id, from_agent, to_agent, message_type, payload, status, sent_at, "
+      "delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {std::string_view(m.id), nullable(m.from_agent), std::string_view(m.to_agent),
+       std::string_view(m.message_type), std::string_view(payload), std::string_view(m.status), m.sent_at,
+       nullable(m.delivered_at)});
+}
+
+bool mark_delivered(Connection& c, const std::string& id, std::int64_t at) {
+  return c.query("UPDATE messages SET status = 'delivered', delivered_at = ? WHERE id = ? AND status = 'sent'",
+                 {at, std::string_view(id)})
+             .affected == 1;
+}
+
+std::optional<model::Message> find(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(message_columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return message_from_row(r.rows[0]);
+}
+
+Page<model::Message> list(Connection& c, const std::optional<std::string>& agent_id, const PageRequest& page) {
+  Paging q{message_columns};
+  if (agent_id) {
+    q.sql += " WHERE (from_agent = ? OR to_agent = ?)";
+    q.owned.push_back(*agent_id);
+    q.params.emplace_back(std::string_view(q.owned.back()));
+    q.params.emplace_back(std::string_view(q.owned.back()));
+  }
+  auto r = q.run(c, page);
+  return to_page<model::Message>(r, page, message_from_row);
+}
+}  // namespace messages
+
 // ---- metrics ------------------------------------------------------------------------------
 namespace metrics {
 void insert(Connection& c, const model::Metric& m) {

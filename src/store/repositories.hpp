@@ -142,6 +142,14 @@ bool remove(Connection& c, const std::string& id);
 void touch(Connection& c, const std::string& id, std::int64_t at);
 }  // namespace api_keys
 
+namespace messages {
+void insert(Connection& c, const model::Message& message);
+bool mark_delivered(Connection& c, const std::string& id, std::int64_t at);
+std::optional<model::Message> find(Connection& c, const std::string& id);
+// Messages from or to `agent_id` (all when unset), newest first.
+Page<model::Message> list(Connection& c, const std::optional<std::string>& agent_id, const PageRequest& page);
+}  // namespace messages
+
 namespace metrics {
 void insert(Connection& c, const model::Metric& metric);
 struct Query {
