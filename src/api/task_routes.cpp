@@ -22,7 +22,7 @@ model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
   t.type = in.type;
   t.priority = in.priority;
   t.input_data = in.input_data;
-  t.assigned_agent = in.assigned_agent;
+  t.assigned_agent = t.pinned_agent = in.assigned_agent;
   t.created_by = who.user_id;
   if (in.max_attempts) t.max_attempts = *in.max_attempts;
   if (in.timeout_ms) t.timeout_ms = *in.timeout_ms;

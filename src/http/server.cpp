@@ -73,7 +73,18 @@ bhttp::response<bhttp::string_body> to_beast(Response& response, unsigned versio
 // so that a slow reader costs memory up to the limit, then its connection.
 class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
  public:
-  BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits) : ws(std::move(stream)), limits_(limits) {}
+  BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits)
+      : ws(std::move(stream)), limits_(limits), watchdog_(ws.get_executor()) {}
+
+  // Checks once a second that a pending write is progressing, even when nothing new is sent.
+  void watch() {
+    watchdog_.expires_after(std::chrono::seconds(1));
+    watchdog_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || !self->open_) return;
+      if (self->stalled()) return self->drop_slow();
+      self->watch();
+    });
+  }
 
   void send(std::shared_ptr<const std::string> text) override {
     asio::post(ws.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
@@ -96,6 +107,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   void closed() {
     open_ = false;
     queue_.clear();
+    watchdog_.cancel();
   }
 
   beast::websocket::stream<beast::tcp_stream> ws;
@@ -103,17 +115,14 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
  private:
   void enqueue(std::shared_ptr<const std::string> text) {
     if (!open_ || closing_) return;
-    if (queue_.size() >= limits_.max_queued_messages) {
-      spdlog::warn(R"("msg":"dropping a WebSocket client that does not keep up","queued":{})", queue_.size());
-      drop();
-      return;
-    }
+    if (stalled() || queue_.size() >= limits_.max_queued_messages) return drop_slow();
     queue_.push_back(std::move(text));
     if (!writing_) write_next();
   }
 
   void write_next() {
     writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
     ws.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
       self->writing_ = false;
       if (ec) return self->drop();
@@ -121,6 +130,15 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
       if (!self->queue_.empty()) self->write_next();
       else if (self->closing_) self->start_close();
     });
+  }
+
+  bool stalled() const {
+    return writing_ && std::chrono::steady_clock::now() - write_started_ > limits_.stall_timeout;
+  }
+
+  void drop_slow() {
+    spdlog::warn(R"("msg":"dropping a WebSocket client that does not keep up","queued":{})", queue_.size());
+    drop();
   }
 
   void start_close() {
@@ -131,6 +149,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   void drop() {
     open_ = false;
     queue_.clear();
+    watchdog_.cancel();
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws).socket().close(ignored);
@@ -139,6 +158,8 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   WebSocketLimits limits_;
   std::deque<std::shared_ptr<const std::string>> queue_;
   bool writing_ = false, closing_ = false;
+  std::chrono::steady_clock::time_point write_started_;
+  asio::steady_timer watchdog_;
   std::atomic<bool> open_{true};
   beast::websocket::close_reason close_reason_;
 };
@@ -255,6 +276,8 @@ struct Server::Impl {
       co_return;
     }
     tcp.expires_never();
+    boost::system::error_code ignored;
+    tcp.socket().set_option(asio::socket_base::send_buffer_size(options.websocket.socket_send_buffer), ignored);
     auto timeouts = beast::websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = std::chrono::seconds(60);
     timeouts.keep_alive_pings = true;
@@ -269,6 +292,7 @@ struct Server::Impl {
     switching.status = accept_ec ? 400 : 101;
     log_request(request, switching, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
     if (!accept_ec) {
+      socket->watch();
       beast::flat_buffer buffer;
       while (true) {
         auto [ec, bytes] = co_await socket->ws.async_read(buffer, use_tuple);

@@ -1,5 +1,6 @@
 #pragma once
 // WebSocket endpoints: the server upgrades, the endpoint decides what the connection does.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,7 +33,12 @@ using WebSocketEndpoint = std::function<WebSocketHandlers(Request& request, std:
 
 struct WebSocketLimits {
   std::size_t max_message_bytes = 64 * 1024;
-  std::size_t max_queued_messages = 8192;  // per connection; more and the client is dropped
+  // A client is dropped when a write to it has made no progress for `stall_timeout` while more
+  // messages wait, or when `max_queued_messages` wait: a client that stops reading costs
+  // bounded memory and never slows the others. Queued messages are shared between clients.
+  std::chrono::milliseconds stall_timeout{10000};
+  std::size_t max_queued_messages = 65536;
+  int socket_send_buffer = 256 * 1024;
 };
 
 }  // namespace de::http

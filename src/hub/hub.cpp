@@ -41,6 +41,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Executor> executor;
     int max_concurrency = 8;
     int running = 0;
+    bool attached = false;     // a remote connection set the executor and its concurrency
     bool busy = false;         // as last written to the store
     double latency_ms = 0;     // moving average of recent run times
     bool usable() const { return executor && (status == "idle" || status == "busy") && running < max_concurrency; }
@@ -106,7 +107,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     auto queued = db.read([](store::Connection& c) { return store::tasks::queued(c, 1000000); });
     on_strand([this, all = std::move(all), queued = std::move(queued)] {
       for (const auto& a : all) upsert_agent(model::to_json(a));
-      for (const auto& q : queued) enqueue({q.id, q.type, q.priority_rank, q.assigned_agent}, q.available_at);
+      for (const auto& q : queued) enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
       pump();
       schedule_scan();
     });
@@ -132,7 +133,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") notify_waiters(e.data);
     if (topic == "tasks.created" || topic == "tasks.queued") {
       Item item{string_field(data, "id"), string_field(data, "type"),
-                model::priority_rank(string_field(data, "priority")), optional_string(data, "assigned_agent")};
+                model::priority_rank(string_field(data, "priority")), optional_string(data, "pinned_agent")};
       std::int64_t available_at = 0;
       if (auto it = data.find("retry_at"); it != data.end() && it->value().is_int64()) available_at = it->value().get_int64();
       on_strand([this, item = std::move(item), available_at] {
@@ -171,8 +172,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (auto it = a.find("capabilities"); it != a.end() && it->value().is_array())
       for (const auto& c : it->value().get_array())
         if (c.is_string()) slot.capabilities.emplace_back(c.get_string());
-    slot.max_concurrency = options.default_concurrency;
-    if (auto config = a.find("config"); config != a.end() && config->value().is_object()) {
+    if (!slot.attached) slot.max_concurrency = options.default_concurrency;
+    if (auto config = a.find("config"); !slot.attached && config != a.end() && config->value().is_object()) {
       auto limit = config->value().get_object().find("max_concurrency");
       if (limit != config->value().get_object().end() && limit->value().is_int64())
         slot.max_concurrency = int(std::clamp<std::int64_t>(limit->value().get_int64(), 1, 1024));
@@ -473,7 +474,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
             nullptr);
       // Tasks queued by other nodes, or whose event was missed, join the in-memory queue.
       for (const auto& q : db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); }))
-        enqueue({q.id, q.type, q.priority_rank, q.assigned_agent}, q.available_at);
+        enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
       pump();
     } catch (const std::exception& e) {
       spdlog::warn(R"("msg":"hub scan failed","error":{})", core::quoted(e.what()));
@@ -506,6 +507,7 @@ void OrchestrationHub::attach(const std::string& agent_id, std::shared_ptr<Execu
     auto& slot = impl->agents[agent_id];
     slot.id = agent_id;
     slot.executor = executor;
+    slot.attached = true;
     slot.max_concurrency = std::max(1, max_concurrency);
     impl->pump();
   });
@@ -513,7 +515,10 @@ void OrchestrationHub::attach(const std::string& agent_id, std::shared_ptr<Execu
 
 void OrchestrationHub::detach(const std::string& agent_id) {
   impl_->on_strand([impl = impl_.get(), agent_id] {
-    if (auto it = impl->agents.find(agent_id); it != impl->agents.end()) it->second.executor.reset();
+    if (auto it = impl->agents.find(agent_id); it != impl->agents.end()) {
+      it->second.executor.reset();
+      it->second.attached = false;
+    }
   });
 }
 

@@ -173,6 +173,7 @@ json::object to_json(const Task& task) {
           {"status", task.status},
           {"priority", task.priority},
           {"assigned_agent", optional_string(task.assigned_agent)},
+          {"pinned_agent", optional_string(task.pinned_agent)},
           {"created_by", optional_string(task.created_by)},
           {"input_data", task.input_data},
           {"output_data", task.output_data ? *task.output_data : json::value(nullptr)},

@@ -101,7 +101,8 @@ struct Task {
   std::string type;
   std::string status = "queued";
   std::string priority = "normal";
-  std::optional<std::string> assigned_agent;
+  std::optional<std::string> assigned_agent;  // the agent running it, or that ran it last
+  std::optional<std::string> pinned_agent;    // the agent asked for at creation: only it may run it
   std::optional<std::string> created_by;
   json::object input_data;
   std::optional<json::value> output_data;

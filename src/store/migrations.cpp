@@ -53,6 +53,7 @@ CREATE TABLE tasks (
   priority TEXT NOT NULL,
   priority_rank INTEGER NOT NULL,
   assigned_agent {uuid} REFERENCES agents(id) ON DELETE SET NULL,
+  pinned_agent {uuid} REFERENCES agents(id) ON DELETE SET NULL,
   created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
   input_data {json} NOT NULL,
   output_data {json},

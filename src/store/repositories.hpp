@@ -81,7 +81,7 @@ struct Queued {
   std::string id;
   std::string type;
   int priority_rank = 1;
-  std::optional<std::string> assigned_agent;
+  std::optional<std::string> pinned_agent;
   std::int64_t available_at = 0;
 };
 // Queued tasks, highest priority first, oldest first within a priority.

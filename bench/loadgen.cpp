@@ -1,0 +1,348 @@
+// de-loadgen: load and delivery checks against a running server, over loopback only.
+//
+//   de-loadgen throughput --url http://127.0.0.1:8080 --email E --password P
+//              [--connections 32] [--seconds 10] [--rate 0]
+//     HTTP task submits (echo) -> completion event over /ws/notifications; tasks/s and
+//     submit-to-completed latency. --rate caps submits per second (0: as fast as possible).
+//   de-loadgen fanout --url ... --email E --password P [--clients 500] [--tasks 5000]
+//     N subscribers to tasks.*, plus one that never reads; submits tasks in batches; checks
+//     every subscriber received every event in the same order without gap, and that the
+//     non-reader was dropped. Exits 1 when a check fails.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+  std::string mode, host = "127.0.0.1", port = "8080", email, password;
+  int connections = 32, seconds = 10, clients = 500, tasks = 5000;
+  double rate = 0;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  if (argc < 2) throw std::runtime_error("usage: de-loadgen throughput|fanout --url URL --email E --password P ...");
+  o.mode = argv[1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string key = argv[i], value = argv[i + 1];
+    if (key == "--url") {
+      auto rest = value.substr(value.find("://") + 3);
+      o.host = rest.substr(0, rest.find(':'));
+      o.port = rest.substr(rest.find(':') + 1);
+      if (o.host != "127.0.0.1" && o.host != "localhost") throw std::runtime_error("loopback targets only");
+    } else if (key == "--email") o.email = value;
+    else if (key == "--password") o.password = value;
+    else if (key == "--connections") o.connections = std::stoi(value);
+    else if (key == "--seconds") o.seconds = std::stoi(value);
+    else if (key == "--clients") o.clients = std::stoi(value);
+    else if (key == "--tasks") o.tasks = std::stoi(value);
+    else if (key == "--rate") o.rate = std::stod(value);
+    else throw std::runtime_error("unknown option " + key);
+  }
+  return o;
+}
+
+// One keep-alive HTTP connection.
+class HttpClient {
+ public:
+  HttpClient(asio::any_io_executor ex, const Options& o) : stream_(ex), o_(o) {}
+  asio::awaitable<void> connect() {
+    tcp::resolver resolver(stream_.get_executor());
+    auto results = co_await resolver.async_resolve(o_.host, o_.port, asio::use_awaitable);
+    co_await stream_.async_connect(results, asio::use_awaitable);
+    stream_.socket().set_option(tcp::no_delay(true));
+  }
+  asio::awaitable<http::response<http::string_body>> request(http::verb verb, std::string target, std::string body,
+                                                             const std::string& token) {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, o_.host);
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = std::move(body);
+    }
+    req.prepare_payload();
+    co_await http::async_write(stream_, req, asio::use_awaitable);
+    http::response<http::string_body> res;
+    co_await http::async_read(stream_, buffer_, res, asio::use_awaitable);
+    co_return res;
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  const Options& o_;
+};
+
+asio::awaitable<std::string> login(const Options& o) {
+  HttpClient client(co_await asio::this_coro::executor, o);
+  co_await client.connect();
+  // (GCC 12 cannot keep string literals alive across co_await: name them.)
+  std::string path = "/api/v1/auth/login", no_token;
+  auto body = json::serialize(json::object{{"email", o.email}, {"password", o.password}});
+  auto res = co_await client.request(http::verb::post, path, body, no_token);
+  if (res.result() != http::status::ok) throw std::runtime_error("login failed: " + res.body());
+  co_return std::string(json::parse(res.body()).at("access_token").as_string());
+}
+
+// A /ws/notifications subscriber.
+class Subscriber {
+ public:
+  Subscriber(asio::any_io_executor ex, const Options& o) : ws_(ex), o_(o) {}
+  // `small_buffer`: a tiny receive buffer, for a client that will stop reading.
+  asio::awaitable<void> open(const std::string& token, json::array topics, bool small_buffer = false) {
+    tcp::resolver resolver(ws_.get_executor());
+    auto results = co_await resolver.async_resolve(o_.host, o_.port, asio::use_awaitable);
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    socket.open(tcp::v4());
+    if (small_buffer) socket.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
+    co_await socket.async_connect(*results.begin(), asio::use_awaitable);
+    beast::get_lowest_layer(ws_).expires_never();
+    std::string host = o_.host + std::string(":") + o_.port, target = std::string("/ws/notifications?access_token=") + token;
+    co_await ws_.async_handshake(host, target, asio::use_awaitable);
+    auto subscribe = json::serialize(json::object{{"type", "subscribe"}, {"topics", topics}});
+    co_await ws_.async_write(asio::buffer(subscribe), asio::use_awaitable);
+    beast::flat_buffer buffer;
+    co_await ws_.async_read(buffer, asio::use_awaitable);  // "subscribed"
+  }
+  // Reads messages until on_event returns false (true) or the connection ends (false).
+  template <class F>
+  asio::awaitable<bool> read(F on_event) {
+    beast::flat_buffer buffer;
+    while (true) {
+      auto [ec, n] = co_await ws_.async_read(buffer, asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return false;
+      auto data = buffer.cdata();
+      bool more = on_event(std::string_view(static_cast<const char*>(data.data()), data.size()));
+      buffer.consume(buffer.size());
+      if (!more) co_return true;
+    }
+  }
+  websocket::stream<beast::tcp_stream>& socket() { return ws_; }
+
+ private:
+  websocket::stream<beast::tcp_stream> ws_;
+  const Options& o_;
+};
+
+// The fields the checks need, found without a full parse: the server writes event
+// messages as {"type":"event","id":N,"topic":"...","data":{"id":"<task id>",...},...}.
+struct EventView {
+  bool is_event = false;
+  std::int64_t id = 0;
+  std::string_view topic, task_id;
+};
+
+EventView view(std::string_view text) {
+  EventView v;
+  if (!text.starts_with(R"({"type":"event","id":)")) return v;
+  v.is_event = true;
+  auto pos = text.find(':', 15) + 1;
+  v.id = std::strtoll(text.data() + pos, nullptr, 10);
+  auto topic = text.find(R"("topic":")") + 9;
+  v.topic = text.substr(topic, text.find('"', topic) - topic);
+  auto data = text.find(R"("data":{"id":")");
+  if (data != std::string_view::npos) v.task_id = text.substr(data + 14, 36);
+  return v;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::size_t(q * double(v.size() - 1))];
+}
+
+asio::awaitable<int> throughput(const Options& o) {
+  auto ex = co_await asio::this_coro::executor;
+  auto token = co_await login(o);
+  Subscriber sub(ex, o);
+  json::array finished_topics{"tasks.completed", "tasks.failed"};
+  co_await sub.open(token, finished_topics);
+  std::unordered_map<std::string, Clock::time_point> submitted;
+  std::vector<double> latencies;
+  std::size_t accepted = 0, failed_tasks = 0, errors = 0;
+  bool submitting = true;
+  auto started = Clock::now();
+  auto deadline = started + std::chrono::seconds(o.seconds);
+  Clock::time_point last_completion = started;
+  std::unordered_map<std::string, Clock::time_point> completed_early;  // event before the 201 arrived
+  auto record = [&](const std::string& id, Clock::time_point at) {
+    auto it = submitted.find(id);
+    if (it == submitted.end()) return completed_early.emplace(id, at), void();
+    latencies.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+    submitted.erase(it);
+    last_completion = at;
+  };
+  asio::co_spawn(ex, sub.read([&](std::string_view text) {
+    auto e = view(text);
+    if (!e.is_event) return true;
+    if (e.topic == "tasks.failed") ++failed_tasks;
+    record(std::string(e.task_id), Clock::now());
+    return submitting || !submitted.empty();
+  }), asio::detached);
+  double interval_ms = o.rate > 0 ? 1000.0 * o.connections / o.rate : 0;
+  int active = o.connections;
+  for (int c = 0; c < o.connections; ++c) {
+    asio::co_spawn(ex, [&, c]() -> asio::awaitable<void> {
+      HttpClient client(ex, o);
+      co_await client.connect();
+      auto next = Clock::now() + std::chrono::microseconds(std::int64_t(interval_ms * 1000 * c / o.connections));
+      asio::steady_timer pacer(ex);
+      while (Clock::now() < deadline) {
+        if (interval_ms > 0) {
+          pacer.expires_at(next);
+          co_await pacer.async_wait(asio::use_awaitable);
+          next += std::chrono::microseconds(std::int64_t(interval_ms * 1000));
+        }
+        auto sent = Clock::now();
+        std::string path = "/api/v1/tasks", body = R"({"type":"echo","input_data":{"n":1}})";
+        auto res = co_await client.request(http::verb::post, path, body, token);
+        if (res.result() != http::status::created) {
+          ++errors;
+          continue;
+        }
+        ++accepted;
+        auto id = std::string(json::parse(res.body()).at("id").as_string());
+        if (auto early = completed_early.find(id); early != completed_early.end()) {
+          latencies.push_back(std::chrono::duration<double, std::milli>(early->second - sent).count());
+          completed_early.erase(early);
+        } else {
+          submitted.emplace(id, sent);
+        }
+      }
+      --active;
+    }, asio::detached);
+  }
+  asio::steady_timer wait(ex);
+  while (active > 0 || (!submitted.empty() && Clock::now() < deadline + std::chrono::seconds(30))) {
+    wait.expires_after(std::chrono::milliseconds(20));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+  submitting = false;
+  double secs = std::chrono::duration<double>(last_completion - started).count();
+  std::cout << json::serialize(json::object{{"mode", "throughput"},
+                                            {"connections", o.connections},
+                                            {"target_rate", o.rate},
+                                            {"accepted", accepted},
+                                            {"completed", latencies.size()},
+                                            {"failed", failed_tasks},
+                                            {"http_errors", errors},
+                                            {"missing", submitted.size()},
+                                            {"tasks_per_second", secs > 0 ? double(latencies.size()) / secs : 0},
+                                            {"latency_ms_p50", percentile(latencies, 0.5)},
+                                            {"latency_ms_p99", percentile(latencies, 0.99)}})
+            << std::endl;
+  co_return submitted.empty() && errors == 0 ? 0 : 1;
+}
+
+asio::awaitable<int> fanout(const Options& o) {
+  auto ex = co_await asio::this_coro::executor;
+  auto token = co_await login(o);
+  std::vector<std::unique_ptr<Subscriber>> subs;
+  for (int i = 0; i < o.clients; ++i) {
+    subs.push_back(std::make_unique<Subscriber>(ex, o));
+    json::array topics{"tasks.*"};
+    co_await subs.back()->open(token, topics);
+  }
+  Subscriber slow(ex, o);  // subscribes, then never reads
+  json::array slow_topics{"tasks.*"};
+  co_await slow.open(token, slow_topics, true);
+
+  std::vector<std::vector<std::int64_t>> ids(o.clients);
+  std::vector<int> completed(o.clients, 0);
+  int done = 0;
+  std::size_t messages = 0;
+  auto started = Clock::now();
+  for (int i = 0; i < o.clients; ++i) {
+    asio::co_spawn(ex, [&, i]() -> asio::awaitable<void> {
+      co_await subs[i]->read([&](std::string_view text) {
+        ++messages;
+        auto e = view(text);
+        if (!e.is_event) return true;
+        ids[i].push_back(e.id);
+        if (e.topic == "tasks.completed" && ++completed[i] == o.tasks) {
+          ++done;
+          return false;
+        }
+        return true;
+      });
+    }, asio::detached);
+  }
+  HttpClient client(ex, o);
+  co_await client.connect();
+  for (int sent = 0; sent < o.tasks; sent += 100) {
+    json::array batch;
+    for (int k = 0; k < std::min(100, o.tasks - sent); ++k) batch.push_back(json::object{{"type", "echo"}, {"input_data", {{"k", sent + k}}}});
+    std::string path = "/api/v1/tasks/batch", body = json::serialize(json::object{{"tasks", batch}});
+    auto res = co_await client.request(http::verb::post, path, body, token);
+    if (res.result() != http::status::created) throw std::runtime_error("batch refused: " + res.body());
+  }
+  asio::steady_timer wait(ex);
+  auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (done < o.clients && Clock::now() < deadline) {
+    wait.expires_after(std::chrono::milliseconds(50));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+  double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  // Checks: everyone got everything, in the same strictly increasing order.
+  bool ordered = true, identical = true;
+  for (int i = 0; i < o.clients; ++i) {
+    for (std::size_t k = 1; k < ids[i].size(); ++k) ordered &= ids[i][k - 1] < ids[i][k];
+    identical &= ids[i] == ids[0];
+  }
+  // The non-reader: the server must have closed it. Drain what the kernel buffered; the read
+  // must end in an error (closed) well before it could have received every event.
+  std::size_t slow_received = 0;
+  bool slow_dropped = !co_await slow.read([&](std::string_view) { return ++slow_received < ids[0].size(); });
+  std::cout << json::serialize(json::object{{"mode", "fanout"},
+                                            {"clients", o.clients},
+                                            {"tasks", o.tasks},
+                                            {"clients_complete", done},
+                                            {"events_per_client", ids.empty() ? 0 : ids[0].size()},
+                                            {"ordered", ordered},
+                                            {"identical", identical},
+                                            {"slow_client_dropped", slow_dropped},
+                                            {"slow_client_received", slow_received},
+                                            {"deliveries_per_second", double(messages) / secs}})
+            << std::endl;
+  co_return done == o.clients && ordered && identical && slow_dropped ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    auto options = parse(argc, argv);
+    asio::io_context io;
+    auto future = asio::co_spawn(io, [&]() -> asio::awaitable<int> {
+      if (options.mode == "throughput") co_return co_await throughput(options);
+      if (options.mode == "fanout") co_return co_await fanout(options);
+      throw std::runtime_error("mode must be throughput or fanout");
+    }, asio::use_future);
+    io.run();
+    return future.get();
+  } catch (const std::exception& e) {
+    std::cerr << "de-loadgen: " << e.what() << '\n';
+    return 2;
+  }
+}

@@ -1,0 +1,18 @@
+"""500 subscribers receive every event of 5,000 tasks in order; a non-reader is dropped."""
+import json
+import subprocess
+
+from server import LOADGEN, PASSWORD
+
+
+def test_five_hundred_subscribers_get_every_event_and_a_stalled_one_is_dropped(make_server):
+    server = make_server()
+    result = subprocess.run([LOADGEN, "fanout", "--url", server.url, "--email", "admin@example.com",
+                             "--password", PASSWORD, "--clients", "500", "--tasks", "5000"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr + server.log_tail()
+    report = json.loads(result.stdout)
+    assert report["clients_complete"] == 500
+    assert report["ordered"] and report["identical"]
+    assert report["events_per_client"] >= 3 * 5000  # created, running, completed for each task
+    assert report["slow_client_dropped"]
