@@ -1,6 +1,10 @@
+import os
+import sys
+
 import pytest
 
-from server import Server
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from deserver import Server  # noqa: E402
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 import json
 import subprocess
 
-from server import LOADGEN, PASSWORD
+from deserver import LOADGEN, PASSWORD
 
 
 def test_five_hundred_subscribers_get_every_event_and_a_stalled_one_is_dropped(make_server):

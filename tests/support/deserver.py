@@ -1,4 +1,6 @@
-"""Starts the real digital-enterprise binary for a test and talks to it over HTTP."""
+"""Starts the real digital-enterprise binary for tests and talks to it over HTTP.
+
+Shared by tests/api (the REST contract) and tests/reliability (crashes, agents, fan-out)."""
 import json
 import os
 import signal
@@ -8,8 +10,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+POSTGRES_URL = os.environ.get("DE_TEST_POSTGRES_URL", "")
 BINARY = os.environ.get("DE_BINARY", os.path.join(ROOT, "build", "release", "digital-enterprise"))
 LOADGEN = os.path.join(os.path.dirname(BINARY), "de-loadgen")
 PASSWORD = "reliability-password"
@@ -21,15 +25,31 @@ def free_port():
         return s.getsockname()[1]
 
 
-class Server:
-    """One server with its own SQLite database; restartable on the same data."""
+def new_postgres_database():
+    """A fresh database on the throwaway PostgreSQL that script/test starts."""
+    name = "de_it_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", POSTGRES_URL, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
 
-    def __init__(self, **env):
-        self.dir = tempfile.mkdtemp(prefix="de-reliability-")
+
+def decode(body, headers):
+    """JSON bodies parsed, others (Prometheus text) as text, empty as None."""
+    if not body:
+        return None
+    return json.loads(body) if "json" in headers.get("Content-Type", "") else body.decode()
+
+
+class Server:
+    """One server with its own database (SQLite file, or a new PostgreSQL database when
+    backend="postgres"); restartable on the same data."""
+
+    def __init__(self, backend="sqlite", **env):
+        self.dir = tempfile.mkdtemp(prefix="de-test-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DE_DATABASE_URL=f"sqlite:{self.dir}/de.db", DE_DATA_DIR=self.dir,
-                        DE_ADMIN_PASSWORD=PASSWORD, DE_LOG_LEVEL="warn")
+        database = f"sqlite:{self.dir}/de.db" if backend == "sqlite" else new_postgres_database()
+        self.env = dict(os.environ, DE_DATABASE_URL=database, DE_DATA_DIR=self.dir,
+                        DE_ADMIN_PASSWORD=PASSWORD, DE_LOG_LEVEL="info")
         self.env.update(env)
         subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)
         self.process = None
@@ -80,11 +100,9 @@ class Server:
             request.add_header(k, v)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                text = response.read()
-                return response.status, json.loads(text) if text else None
+                return response.status, decode(response.read(), response.headers)
         except urllib.error.HTTPError as e:
-            text = e.read()
-            return e.code, json.loads(text) if text else None
+            return e.code, decode(e.read(), e.headers)
 
     def agent_key(self, name="agents"):
         status, body = self.request("POST", "/api/v1/api-keys", {"name": name, "roles": ["agent"]})
