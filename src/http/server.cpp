@@ -181,11 +181,25 @@ struct Server::Impl {
     }
   }
 
+  // Answers an unreadable request and closes. The client may still be sending (a body over
+  // the limit): what it sends is read and dropped for a moment, so that it gets to read the
+  // answer instead of a reset connection.
   asio::awaitable<void> respond_and_close(beast::tcp_stream& stream, const core::Error& error) {
     auto response = Response::problem(error);
     auto out = to_beast(response, 11, false, core::new_id(), false);
     stream.expires_after(std::chrono::seconds(5));
-    co_await bhttp::async_write(stream, out, use_tuple);
+    auto [write_ec, written] = co_await bhttp::async_write(stream, out, use_tuple);
+    if (write_ec) co_return;
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 16 * 1024> discard;
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < 16 * 1024 * 1024) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(discard), use_tuple);
+      if (ec) break;
+      drained += n;
+    }
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
