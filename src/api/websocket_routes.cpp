@@ -13,6 +13,23 @@ std::string message_json(const json::object& fields) { return json::serialize(fi
 
 std::string error_message(std::string_view text) { return message_json({{"type", "error"}, {"message", text}}); }
 
+// A client's message: a JSON object with a string "type". Otherwise tells the client why and
+// returns nothing.
+std::optional<json::object> parse_client_message(http::WebSocket& socket, std::string_view text) {
+  boost::system::error_code ec;
+  auto value = json::parse(text, ec);
+  if (ec || !value.is_object()) {
+    socket.send(error_message("messages must be JSON objects"));
+    return std::nullopt;
+  }
+  auto type = value.get_object().if_contains("type");
+  if (!type || !type->is_string()) {
+    socket.send(error_message("a message needs a string \"type\""));
+    return std::nullopt;
+  }
+  return std::move(value.get_object());
+}
+
 // Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
 auth::Principal authenticate_socket(Context& ctx, Request& request) {
   if (auto token = request.query("access_token"); token && request.header("authorization").empty())
@@ -38,20 +55,17 @@ class NotificationSession : public std::enable_shared_from_this<NotificationSess
   void on_message(std::string_view text) {
     auto socket = socket_.lock();
     if (!socket) return;
-    boost::system::error_code ec;
-    auto value = json::parse(text, ec);
-    if (ec || !value.is_object()) return socket->send(error_message("messages must be JSON objects"));
-    auto& message = value.get_object();
-    auto type = message.if_contains("type");
-    if (!type || !type->is_string()) return socket->send(error_message("a message needs a string \"type\""));
-    if (*type == "ping") return socket->send(message_json({{"type", "pong"}}));
-    if (*type == "unsubscribe") {
+    auto message = parse_client_message(*socket, text);
+    if (!message) return;
+    const auto& type = message->at("type");
+    if (type == "ping") return socket->send(message_json({{"type", "pong"}}));
+    if (type == "unsubscribe") {
       std::lock_guard lock(mutex_);
       patterns_.clear();
       return socket->send(message_json({{"type", "unsubscribed"}}));
     }
-    if (*type != "subscribe") return socket->send(error_message("unknown message type; use subscribe, unsubscribe or ping"));
-    subscribe(*socket, message);
+    if (type != "subscribe") return socket->send(error_message("unknown message type; use subscribe, unsubscribe or ping"));
+    subscribe(*socket, *message);
   }
 
  private:
@@ -191,12 +205,10 @@ class AgentSession : public std::enable_shared_from_this<AgentSession> {
   void on_message(std::string_view text) {
     auto socket = socket_.lock();
     if (!socket) return;
-    boost::system::error_code ec;
-    auto value = json::parse(text, ec);
-    if (ec || !value.is_object()) return socket->send(error_message("messages must be JSON objects"));
-    const auto& m = value.get_object();
-    auto type = m.if_contains("type");
-    if (!type || !type->is_string()) return socket->send(error_message("a message needs a string \"type\""));
+    auto message = parse_client_message(*socket, text);
+    if (!message) return;
+    const auto& m = *message;
+    const auto* type = &m.at("type");
     try {
       if (*type == "register") return register_agent(*socket, m);
       if (*type == "heartbeat") return socket->send(message_json({{"type", "heartbeat_ack"}}));

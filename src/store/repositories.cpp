@@ -58,6 +58,15 @@ struct Paging {
   }
 };
 
+// The first row of `sql` mapped by `from_row`, or nothing.
+template <class F>
+auto find_one(Connection& c, std::string_view columns, std::string_view where, std::string_view value,
+              F from_row) -> std::optional<decltype(from_row(std::declval<const Row&>()))> {
+  auto r = c.query(std::string(columns) + std::string(where), {value});
+  if (r.rows.empty()) return std::nullopt;
+  return from_row(r.rows[0]);
+}
+
 template <class T, class F>
 Page<T> to_page(Result& result, const PageRequest& page, F from_row) {
   Page<T> out;
@@ -178,9 +187,7 @@ bool remove(Connection& c, const std::string& id) {
 }
 
 std::optional<model::User> find(Connection& c, const std::string& id) {
-  auto r = c.query(std::string(user_columns) + " WHERE id = ?", {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  return user_from_row(r.rows[0]);
+  return find_one(c, user_columns, " WHERE id = ?", id, user_from_row);
 }
 
 std::optional<model::User> find_by_login(Connection& c, const std::string& login) {
@@ -243,15 +250,11 @@ void record_outcome(Connection& c, const std::string& id, bool completed, std::i
 }
 
 std::optional<model::Agent> find(Connection& c, const std::string& id) {
-  auto r = c.query(std::string(agent_columns) + " WHERE id = ?", {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  return agent_from_row(r.rows[0]);
+  return find_one(c, agent_columns, " WHERE id = ?", id, agent_from_row);
 }
 
 std::optional<model::Agent> find_by_name(Connection& c, const std::string& name) {
-  auto r = c.query(std::string(agent_columns) + " WHERE name = ?", {std::string_view(name)});
-  if (r.rows.empty()) return std::nullopt;
-  return agent_from_row(r.rows[0]);
+  return find_one(c, agent_columns, " WHERE name = ?", name, agent_from_row);
 }
 
 Page<model::Agent> list(Connection& c, const Filter& filter, const PageRequest& page) {
@@ -304,9 +307,7 @@ void update(Connection& c, const model::Task& t) {
 }
 
 std::optional<model::Task> find(Connection& c, const std::string& id) {
-  auto r = c.query(std::string(task_columns) + " WHERE id = ?", {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  return task_from_row(r.rows[0]);
+  return find_one(c, task_columns, " WHERE id = ?", id, task_from_row);
 }
 
 std::optional<IdempotentMatch> find_by_idempotency_key(Connection& c, const std::string& created_by,
@@ -489,15 +490,11 @@ void insert(Connection& c, const Record& r, const std::string& key_hash) {
 }
 
 std::optional<Record> find_by_hash(Connection& c, const std::string& key_hash) {
-  auto r = c.query(std::string(key_columns) + " WHERE key_hash = ?", {std::string_view(key_hash)});
-  if (r.rows.empty()) return std::nullopt;
-  return key_from_row(r.rows[0]);
+  return find_one(c, key_columns, " WHERE key_hash = ?", key_hash, key_from_row);
 }
 
 std::optional<Record> find(Connection& c, const std::string& id) {
-  auto r = c.query(std::string(key_columns) + " WHERE id = ?", {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  return key_from_row(r.rows[0]);
+  return find_one(c, key_columns, " WHERE id = ?", id, key_from_row);
 }
 
 Page<Record> list(Connection& c, const PageRequest& page) {
@@ -543,9 +540,7 @@ bool mark_delivered(Connection& c, const std::string& id, std::int64_t at) {
 }
 
 std::optional<model::Message> find(Connection& c, const std::string& id) {
-  auto r = c.query(std::string(message_columns) + " WHERE id = ?", {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  return message_from_row(r.rows[0]);
+  return find_one(c, message_columns, " WHERE id = ?", id, message_from_row);
 }
 
 Page<model::Message> list(Connection& c, const std::optional<std::string>& agent_id, const PageRequest& page) {

@@ -1,26 +1,16 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, problemOf } from '../../services/api.js';
+import { useResource } from '../../services/useResource.js';
 import { Empty, ErrorBanner, Loading, PageHeader, formatTime } from '../../components/ui.jsx';
 
 const roles = ['operator', 'viewer', 'manager', 'agent', 'admin'];
+const loadKeys = async () => (await api.get('/api-keys', { params: { limit: 500 } })).data.items;
 
 export default function ApiKeysPage() {
-  const [keys, setKeys] = useState(null);
-  const [error, setError] = useState(null);
+  const { data: keys, error, setError, reload: load } = useResource(loadKeys);
   const [name, setName] = useState('');
   const [role, setRole] = useState('operator');
   const [created, setCreated] = useState(null);
-  const load = useCallback(async () => {
-    try {
-      setKeys((await api.get('/api-keys', { params: { limit: 500 } })).data.items);
-      setError(null);
-    } catch (e) {
-      setError(problemOf(e).message);
-    }
-  }, []);
-  useEffect(() => {
-    load();
-  }, [load]);
   const create = async (e) => {
     e.preventDefault();
     try {

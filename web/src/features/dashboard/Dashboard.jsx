@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useSelector } from 'react-redux';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api, problemOf } from '../../services/api.js';
+import { api } from '../../services/api.js';
+import { useResource } from '../../services/useResource.js';
 import { ErrorBanner, Loading, PageHeader, StatusBadge, formatTime } from '../../components/ui.jsx';
 import { perMinuteSeries } from '../live/liveSlice.js';
 
+const loadSummary = async () => (await api.get('/analytics/summary')).data;
 const percent = (v) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 const ms = (v) => (v === null || v === undefined ? '—' : `${Math.round(v)} ms`);
 
@@ -19,26 +21,13 @@ function Kpi({ label, value, hint }) {
 }
 
 export default function Dashboard() {
-  const [summary, setSummary] = useState(null);
-  const [error, setError] = useState(null);
+  const { data: summary, error, reload: load } = useResource(loadSummary);
   const perMinute = useSelector((s) => s.live.perMinute);
   const lastEventId = useSelector((s) => s.live.lastEventId);
   const recent = useSelector((s) => s.live.recent);
   const agents = useSelector((s) => s.agents.items);
   const throttle = useRef(0);
 
-  const load = useCallback(async () => {
-    try {
-      setSummary((await api.get('/analytics/summary')).data);
-      setError(null);
-    } catch (e) {
-      setError(problemOf(e).message);
-    }
-  }, []);
-
-  useEffect(() => {
-    load();
-  }, [load]);
   // Live events refresh the KPIs, at most twice a second.
   useEffect(() => {
     if (lastEventId === null) return;

@@ -1,25 +1,15 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, problemOf } from '../../services/api.js';
+import { useResource } from '../../services/useResource.js';
 import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatTime } from '../../components/ui.jsx';
 
 const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
+const loadUsers = async () => (await api.get('/users', { params: { limit: 500 } })).data.items;
 
 export default function UsersPage() {
-  const [users, setUsers] = useState(null);
-  const [error, setError] = useState(null);
+  const { data: users, error, setError, reload: load } = useResource(loadUsers);
   const [form, setForm] = useState({ email: '', username: '', password: '', role: 'viewer' });
   const [fields, setFields] = useState({});
-  const load = useCallback(async () => {
-    try {
-      setUsers((await api.get('/users', { params: { limit: 500 } })).data.items);
-      setError(null);
-    } catch (e) {
-      setError(problemOf(e).message);
-    }
-  }, []);
-  useEffect(() => {
-    load();
-  }, [load]);
   const create = async (e) => {
     e.preventDefault();
     try {
