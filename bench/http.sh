@@ -8,11 +8,13 @@ seconds=${1:-10}
 binary=build/release/digital-enterprise
 work=$(mktemp -d /tmp/de-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-export DE_DATABASE_URL="sqlite:$work/de.db" DE_DATA_DIR="$work" DE_ADMIN_PASSWORD=bench-password DE_LOG_LEVEL=warn
-$binary init >/dev/null
+export DE_DATA_DIR="$work" DE_ADMIN_PASSWORD=bench-password DE_LOG_LEVEL=warn
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "machine: $(nproc) cores, $(uname -r); wrk -t2 -c64 -d${seconds}s on 127.0.0.1"
 for threads in 1 2; do
+  # A fresh database each time: the task writes of one run must not weigh on the next.
+  export DE_DATABASE_URL="sqlite:$work/de-$threads.db"
+  $binary init >/dev/null
   $binary serve --listen 127.0.0.1:$port --threads $threads >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 50); do curl -sf 127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done

@@ -339,7 +339,9 @@ int main(int argc, char** argv) {
       if (options.mode == "fanout") co_return co_await fanout(options);
       throw std::runtime_error("mode must be throughput or fanout");
     }, asio::use_future);
-    io.run();
+    // Run until the check is done: subscriber sockets may still be open then.
+    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready && io.run_one() > 0) {
+    }
     return future.get();
   } catch (const std::exception& e) {
     std::cerr << "de-loadgen: " << e.what() << '\n';

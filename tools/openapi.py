@@ -56,6 +56,17 @@ paths = {
                                 "post": op("Record a metric", "analytics", ok(ref("Metric"),"201","Created"), req=body(ref("Metric")), roles=R_MGR)},
  "/api/v1/messages": {"get": op("Messages from or to an agent", "messages", ok(page("Message")), [LIMIT, CURSOR, P("agent_id", {"type":"string","format":"uuid"})], roles=R_ALL),
                        "post": op("Send a message to an agent (delivered at once when it is connected)", "messages", ok(ref("Message"),"201","Created"), req=body(ref("NewMessage")), roles=R_OP)},
+ "/api/v1/workflows": {"get": op("List workflows", "workflows", ok(page("Workflow")), [LIMIT, CURSOR], roles=R_ALL),
+                        "post": op("Create a workflow (the definition is validated: errors name the step and field)", "workflows", ok(ref("Workflow"),"201","Created"), req=body(ref("NewWorkflow")), roles=R_MGR)},
+ "/api/v1/workflows/{id}": {"get": op("Get a workflow", "workflows", ok(ref("Workflow")), [ID], roles=R_ALL),
+                             "patch": op("Change a workflow", "workflows", ok(ref("Workflow")), [ID], req=body(ref("NewWorkflow")), roles=R_MGR),
+                             "delete": op("Delete a workflow and its executions", "workflows", {"204":{"description":"Deleted"}}, [ID], roles=R_MGR)},
+ "/api/v1/workflows/{id}/execute": {"post": op("Run a workflow", "workflows", ok(ref("Execution"),"201","Started"), [ID], req=body({"type":"object","properties":{"input":{"type":"object"}}}), roles=R_OP)},
+ "/api/v1/workflow-executions": {"get": op("List executions", "workflows", ok(page("Execution")), [LIMIT, CURSOR, P("workflow_id", {"type":"string","format":"uuid"})], roles=R_ALL)},
+ "/api/v1/workflow-executions/{id}": {"get": op("An execution with its steps", "workflows", ok(ref("Execution")), [ID], roles=R_ALL)},
+ "/api/v1/workflow-executions/{id}/cancel": {"post": op("Cancel an execution", "workflows", ok(ref("Execution")), [ID], roles=R_OP)},
+ "/api/v1/workflow-executions/{id}/steps/{step_id}/approve": {"post": op("Approve or reject a waiting approval step (the step's role, or admin)", "workflows", ok(ref("Execution")), [ID, P("step_id", where="path")], req=body({"type":"object","required":["approved"],"properties":{"approved":{"type":"boolean"},"comment":{"type":"string"}}}), roles=R_OP)},
+ "/api/v1/hooks/{token}": {"post": op("Webhook trigger: starts the workflow; 202 with the execution id, or 200 with its output when the trigger has respond_with_output", "workflows", {**ok({"type":"object"},"202","Started"), **ok({"type":"object"},"200","Finished, with the workflow's output")}, [P("token", where="path")], req={"required": False, "content": {"application/json": {"schema": {"type":"object"}}}}, secured=False)},
  "/api/v1/analytics/summary": {"get": op("KPIs", "analytics", ok(ref("Summary")), roles=R_ALL)},
 }
 S = lambda **p: {"type":"string", **p}
@@ -81,6 +92,10 @@ schemas = {
  "NewTask": {"type":"object","required":["type"],"additionalProperties":False,"properties":{"type":S(pattern="^[a-z0-9_.-]{1,100}$"),"title":S(),"description":S(),"priority":S(enum=["low","normal","high","critical"]),"input_data":{"type":"object"},"assigned_agent":S(format="uuid"),"max_attempts":{"type":"integer","minimum":1,"maximum":10},"timeout_ms":{"type":"integer","minimum":1,"maximum":3600000}}},
  "Message": {"type":"object","properties":{"id":S(format="uuid"),"from_agent":{"type":["string","null"]},"to_agent":S(format="uuid"),"message_type":S(),"payload":{},"status":S(enum=["sent","delivered"]),"sent_at":ts,"delivered_at":{"type":["string","null"]}}},
  "NewMessage": {"type":"object","required":["to_agent","message_type"],"additionalProperties":False,"properties":{"from_agent":S(format="uuid"),"to_agent":S(format="uuid"),"message_type":S(),"payload":{}}},
+ "Workflow": {"type":"object","properties":{"id":S(format="uuid"),"name":S(),"description":S(),"definition":{"type":"object","description":"docs/workflows.md"},"status":S(enum=["draft","active","archived"]),"webhook_url":S(),"created_by":{"type":["string","null"]},"created_at":ts,"updated_at":ts}},
+ "NewWorkflow": {"type":"object","required":["name","definition"],"additionalProperties":False,"properties":{"name":S(),"description":S(),"status":S(enum=["draft","active","archived"]),"definition":{"type":"object"}}},
+ "Execution": {"type":"object","properties":{"id":S(format="uuid"),"workflow_id":S(format="uuid"),"status":S(enum=["pending","running","waiting","completed","failed","cancelled"]),"trigger":S(),"input":{"type":"object"},"output":{},"error":{"type":["string","null"]},"started_at":{"type":["string","null"]},"completed_at":{"type":["string","null"]},"created_at":ts,
+   "steps":{"type":"array","items":{"type":"object","properties":{"id":S(),"type":S(),"status":S(enum=["pending","running","waiting","completed","failed","skipped","cancelled"]),"attempts":{"type":"integer"},"input":{},"output":{},"error":{"type":["string","null"]},"task_id":{"type":["string","null"]},"started_at":{"type":["string","null"]},"completed_at":{"type":["string","null"]}}}}}},
  "Metric": {"type":"object","required":["name","value"],"properties":{"name":S(),"value":{"type":"number"},"agent_id":S(format="uuid"),"tags":{"type":"object"},"recorded_at":ts}},
  "Summary": {"type":"object","properties":{"tasks_by_status":{"type":"object"},"tasks_total":{"type":"integer"},"success_rate":{"type":["number","null"]},"latency_ms":{"type":"object","properties":{"p50":{"type":["number","null"]},"p95":{"type":["number","null"]}}},"agents_by_status":{"type":"object"},"queue_depth":{"type":"integer"},"pipeline_value":{"type":["number","null"]},"weighted_pipeline_value":{"type":["number","null"]},"campaign_roi":{"type":["number","null"]},"leads_scored":{"type":["integer","null"]}}},
 }

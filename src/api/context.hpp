@@ -20,6 +20,7 @@
 #include "core/json.hpp"
 #include "http/router.hpp"
 #include "hub/hub.hpp"
+#include "workflow/engine.hpp"
 #include "store/database.hpp"
 #include "store/repositories.hpp"
 
@@ -35,6 +36,7 @@ struct Context {
   store::Database& db;
   bus::MessageRouter& bus;
   hub::OrchestrationHub& hub;
+  workflow::WorkflowEngine& workflows;
   analytics::Registry& registry;
   asio::thread_pool& cpu;  // Argon2id and other CPU-heavy work, off the I/O threads
   auth::JwtCodec jwt;
@@ -137,6 +139,7 @@ void add_agent_routes(Context& ctx, http::Router& router);
 void add_task_routes(Context& ctx, http::Router& router);
 void add_analytics_routes(Context& ctx, http::Router& router);
 void add_message_routes(Context& ctx, http::Router& router);
+void add_workflow_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

@@ -11,6 +11,7 @@ void add_routes(Context& ctx, http::Router& router) {
   add_task_routes(ctx, router);
   add_analytics_routes(ctx, router);
   add_message_routes(ctx, router);
+  add_workflow_routes(ctx, router);
   add_websocket_routes(ctx, router);
 }
 

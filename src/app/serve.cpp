@@ -36,8 +36,10 @@ int serve(const core::Config& config) {
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
   hub.start();
+  workflow::WorkflowEngine workflows(io, *db, bus);
+  workflows.start();
 
-  api::Context ctx{config, *db, bus, hub, registry, cpu,
+  api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
                    auth::LoginThrottle()};
   http::Router router;
@@ -70,6 +72,7 @@ int serve(const core::Config& config) {
   for (int i = 1; i < config.threads; ++i) threads.emplace_back([&] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  workflows.stop();
   hub.stop();
   workers.join();
   cpu.join();

@@ -14,6 +14,7 @@ enum class Permission {
   control_agents,    // start, pause, stop, execute
   run_tasks,         // create, batch, cancel, retry tasks
   record_metrics,
+  manage_workflows,  // create, update, delete workflows
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

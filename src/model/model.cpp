@@ -174,6 +174,7 @@ json::object to_json(const Task& task) {
           {"priority", task.priority},
           {"assigned_agent", optional_string(task.assigned_agent)},
           {"pinned_agent", optional_string(task.pinned_agent)},
+          {"workflow_execution_id", optional_string(task.workflow_execution_id)},
           {"created_by", optional_string(task.created_by)},
           {"input_data", task.input_data},
           {"output_data", task.output_data ? *task.output_data : json::value(nullptr)},
@@ -225,6 +226,50 @@ std::optional<NewTask> read_new_task(const json::value& body, const std::string&
   }
   if (t.title.empty()) t.title = t.type;
   return t;
+}
+
+json::object to_json(const Workflow& w) {
+  json::object o{{"id", w.id},
+                 {"name", w.name},
+                 {"description", w.description},
+                 {"definition", w.definition},
+                 {"status", w.status},
+                 {"created_by", optional_string(w.created_by)},
+                 {"created_at", core::format_timestamp(w.created_at)},
+                 {"updated_at", core::format_timestamp(w.updated_at)}};
+  if (w.webhook_token) o["webhook_url"] = "/api/v1/hooks/" + *w.webhook_token;
+  return o;
+}
+
+json::object to_json(const StepState& s) {
+  return {{"id", s.step_id},
+          {"type", s.type},
+          {"status", s.status},
+          {"attempts", s.attempts},
+          {"input", s.input ? *s.input : json::value(nullptr)},
+          {"output", s.output ? *s.output : json::value(nullptr)},
+          {"error", optional_string(s.error)},
+          {"task_id", optional_string(s.task_id)},
+          {"wake_at", optional_time(s.wake_at)},
+          {"started_at", optional_time(s.started_at)},
+          {"completed_at", optional_time(s.completed_at)}};
+}
+
+json::object to_json(const Execution& e) {
+  json::array steps;
+  for (const auto& s : e.steps) steps.push_back(to_json(s));
+  return {{"id", e.id},
+          {"workflow_id", e.workflow_id},
+          {"status", e.status},
+          {"trigger", e.trigger_type},
+          {"input", e.input},
+          {"output", e.output ? *e.output : json::value(nullptr)},
+          {"error", optional_string(e.error)},
+          {"created_by", optional_string(e.created_by)},
+          {"started_at", optional_time(e.started_at)},
+          {"completed_at", optional_time(e.completed_at)},
+          {"created_at", core::format_timestamp(e.created_at)},
+          {"steps", steps}};
 }
 
 json::object to_json(const Message& m) {

@@ -103,6 +103,7 @@ struct Task {
   std::string priority = "normal";
   std::optional<std::string> assigned_agent;  // the agent running it, or that ran it last
   std::optional<std::string> pinned_agent;    // the agent asked for at creation: only it may run it
+  std::optional<std::string> workflow_execution_id;  // set when a workflow step created it
   std::optional<std::string> created_by;
   json::object input_data;
   std::optional<json::value> output_data;
@@ -131,6 +132,50 @@ struct NewTask {
 // Returns the task, or nullopt with errors appended to `errors`.
 std::optional<NewTask> read_new_task(const json::value& body, const std::string& field_prefix,
                                      std::vector<core::FieldError>& errors);
+
+// ---- workflows ---------------------------------------------------------------------------
+inline constexpr std::array<std::string_view, 3> workflow_statuses = {"draft", "active", "archived"};
+
+struct Workflow {
+  std::string id;
+  std::string name;
+  std::string description;
+  json::value definition;
+  std::string status = "active";
+  std::optional<std::string> webhook_token;
+  std::optional<std::string> created_by;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+};
+json::object to_json(const Workflow& workflow);
+
+struct StepState {
+  std::string step_id;
+  std::string type;
+  std::string status = "pending";  // pending running waiting completed failed skipped cancelled
+  std::int64_t attempts = 0;
+  std::optional<json::value> input, output;
+  std::optional<std::string> error;
+  std::optional<std::string> task_id;
+  std::optional<std::int64_t> wake_at, started_at, completed_at;
+};
+json::object to_json(const StepState& step);
+
+struct Execution {
+  std::string id;
+  std::string workflow_id;
+  std::string status = "running";  // pending running waiting completed failed cancelled
+  json::value input;
+  std::optional<json::value> output;
+  std::optional<std::string> error;
+  json::value definition;  // the definition it runs (a later edit does not change it)
+  std::string trigger_type = "manual";
+  std::optional<std::string> created_by;
+  std::optional<std::int64_t> started_at, completed_at;
+  std::int64_t created_at = 0;
+  std::vector<StepState> steps;
+};
+json::object to_json(const Execution& execution);
 
 // ---- analytics ---------------------------------------------------------------------------
 struct Metric {

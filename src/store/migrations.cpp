@@ -73,6 +73,7 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_queue ON tasks (status, priority_rank, id);
 CREATE INDEX tasks_agent ON tasks (assigned_agent, id);
+CREATE INDEX tasks_agent_status ON tasks (assigned_agent, status);
 CREATE INDEX tasks_type ON tasks (type, id);
 CREATE UNIQUE INDEX tasks_idempotency ON tasks (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE TABLE workflows (
@@ -156,6 +157,31 @@ CREATE TABLE api_keys (
   created_at BIGINT NOT NULL,
   last_used_at BIGINT
 );
+)SQL"},
+    {2, "workflow engine", R"SQL(
+ALTER TABLE workflows ADD COLUMN webhook_token TEXT;
+CREATE UNIQUE INDEX workflows_webhook ON workflows (webhook_token) WHERE webhook_token IS NOT NULL;
+ALTER TABLE workflow_executions ADD COLUMN definition {json};
+ALTER TABLE workflow_executions ADD COLUMN trigger_type TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE workflow_executions ADD COLUMN created_by {uuid};
+ALTER TABLE tasks ADD COLUMN workflow_execution_id {uuid};
+CREATE TABLE workflow_steps (
+  execution_id {uuid} NOT NULL REFERENCES workflow_executions(id) ON DELETE CASCADE,
+  step_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  input {json},
+  output {json},
+  error TEXT,
+  task_id {uuid},
+  wake_at BIGINT,
+  started_at BIGINT,
+  completed_at BIGINT,
+  PRIMARY KEY (execution_id, step_id)
+);
+CREATE INDEX workflow_executions_status ON workflow_executions (status);
+CREATE INDEX workflow_steps_waiting ON workflow_steps (status, wake_at);
 )SQL"},
 };
 

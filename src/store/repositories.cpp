@@ -126,7 +126,7 @@ model::Agent agent_from_row(const Row& r) {
 constexpr const char* task_columns =
     "SELECT id, title, description, type, status, priority, assigned_agent, created_by, "
     "input_data, output_data, error, attempts, max_attempts, timeout_ms, started_at, "
-    "completed_at, created_at, updated_at, pinned_agent FROM tasks";
+    "completed_at, created_at, updated_at, pinned_agent, workflow_execution_id FROM tasks";
 
 model::Task task_from_row(const Row& r) {
   model::Task t;
@@ -150,6 +150,7 @@ model::Task task_from_row(const Row& r) {
   t.created_at = r.integer(16);
   t.updated_at = r.integer(17);
   t.pinned_agent = r.optional_text(18);
+  t.workflow_execution_id = r.optional_text(19);
   return t;
 }
 
@@ -285,14 +286,14 @@ void insert(Connection& c, const model::Task& t, const std::optional<std::string
   c.query(
       "INSERT INTO tasks (id, title, description, type, status, priority, priority_rank, "
       "assigned_agent, created_by, input_data, attempts, max_attempts, timeout_ms, "
-      "idempotency_key, request_hash, created_at, updated_at, pinned_agent) VALUES (?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "idempotency_key, request_hash, created_at, updated_at, pinned_agent, workflow_execution_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {std::string_view(t.id), std::string_view(t.title), std::string_view(t.description),
        std::string_view(t.type), std::string_view(t.status), std::string_view(t.priority),
        std::int64_t(model::priority_rank(t.priority)), nullable(t.assigned_agent),
        nullable(t.created_by), std::string_view(input), t.attempts, t.max_attempts, t.timeout_ms,
        nullable(idempotency_key), nullable(request_hash), t.created_at, t.updated_at,
-       nullable(t.pinned_agent)});
+       nullable(t.pinned_agent), nullable(t.workflow_execution_id)});
 }
 
 void update(Connection& c, const model::Task& t) {

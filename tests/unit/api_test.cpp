@@ -16,7 +16,8 @@ TEST(Api, OpenApiDocumentListsExactlyTheRoutesServed) {
   boost::asio::thread_pool cpu(1);
   boost::asio::io_context io;
   hub::OrchestrationHub hub(io, *database.db, bus, {}, nullptr);
-  api::Context ctx{config, *database.db, bus, hub, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
+  workflow::WorkflowEngine workflows(io, *database.db, bus);
+  api::Context ctx{config, *database.db, bus, hub, workflows, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
                    auth::LoginThrottle()};
   http::Router router;
   api::add_routes(ctx, router);

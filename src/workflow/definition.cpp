@@ -1,0 +1,339 @@
+#include "workflow/definition.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <functional>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+
+namespace de::workflow {
+
+namespace json = boost::json;
+
+const Step* Definition::find(std::string_view id) const {
+  for (const auto& s : steps)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+bool Definition::is_routed(std::string_view id) const {
+  for (const auto& s : steps) {
+    for (const auto* list : {&s.then_steps, &s.else_steps, &s.branches})
+      if (std::find(list->begin(), list->end(), id) != list->end()) return true;
+  }
+  return false;
+}
+
+namespace {
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
+void read_step(core::ObjectReader& r, Step& s) {
+  if (s.type == "task") {
+    s.task_type = r.string("task_type", true, 100).value_or("");
+    if (const auto* input = r.any("input", false)) s.input = *input;
+    else s.input = json::object();
+    s.agent = r.string("agent", false, 36);
+  } else if (s.type == "condition") {
+    if (auto text = r.string("expression", true, 2000)) {
+      try {
+        s.expression = Expression::parse(*text);
+      } catch (const core::Error& e) {
+        r.error("expression", e.what());
+      }
+    }
+    s.then_steps = r.strings("then", false).value_or(std::vector<std::string>{});
+    s.else_steps = r.strings("else", false).value_or(std::vector<std::string>{});
+  } else if (s.type == "parallel") {
+    s.branches = r.strings("branches", true).value_or(std::vector<std::string>{});
+  } else if (s.type == "delay") {
+    auto seconds = r.number("seconds", true);
+    if (seconds && (*seconds < 0 || *seconds > 365.0 * 24 * 3600)) r.error("seconds", "must be from 0 to one year");
+    else if (seconds) s.delay_ms = std::int64_t(*seconds * 1000);
+  } else if (s.type == "approval") {
+    static constexpr std::string_view roles[] = {"admin", "manager", "operator"};
+    s.role = r.choice("role", false, roles).value_or("manager");
+    r.string("message", false, 2000);
+  } else if (s.type == "http" || s.type == "sub_workflow") {
+    // Planned (docs/workflows.md); refused on save rather than accepted and failed at run time.
+    r.error("type", s.type + " steps are not available yet");
+  } else if (s.type == "notify") {
+    s.topic = r.string("topic", false, 200).value_or("");
+    s.to_agent = r.string("to_agent", false, 36).value_or("");
+    s.message_type = r.string("message_type", false, 100).value_or("workflow.notification");
+    if (s.topic.empty() == s.to_agent.empty()) r.error("topic", "give either topic or to_agent");
+    if (!s.topic.empty() && !s.topic.starts_with("workflows.")) r.error("topic", "must start with 'workflows.'");
+    if (const auto* payload = r.any("payload", false)) s.input = *payload;
+    else s.input = json::object();
+  }
+}
+
+}  // namespace
+
+Definition parse_definition(const json::value& value) {
+  std::vector<core::FieldError> errors;
+  auto fail = [&](std::string field, std::string message) { errors.push_back({"definition." + field, std::move(message)}); };
+  if (!value.is_object()) throw core::validation_error("definition", "must be an object");
+  Definition d;
+  core::ObjectReader top(value.get_object(), "definition");
+  // Trigger.
+  if (const auto* trigger = top.object("trigger", true)) {
+    d.trigger = *trigger;
+    core::ObjectReader t(*trigger, "definition.trigger");
+    static constexpr std::string_view triggers[] = {"manual", "webhook", "schedule", "event"};
+    auto type = t.choice("type", true, triggers);
+    if (type == "schedule") {
+      auto cron = t.string("cron", true, 100);
+      auto timezone = t.string("timezone", false, 10).value_or("UTC");
+      if (cron) try {
+          Cron::parse(*cron, timezone);
+        } catch (const core::Error& e) {
+          t.error("cron", e.what());
+        }
+    } else if (type == "event") {
+      t.string("topic", true, 200);
+      if (auto filter = t.string("filter", false, 2000)) try {
+          Expression::parse(*filter);
+        } catch (const core::Error& e) {
+          t.error("filter", e.what());
+        }
+    } else if (type == "webhook") {
+      t.boolean("respond_with_output", false);
+      t.integer("timeout_ms", false, 1, 60000);
+    }
+    auto found = t.take_errors();
+    errors.insert(errors.end(), found.begin(), found.end());
+  }
+  // Steps.
+  const auto* steps = top.any("steps", true);
+  if (steps && (!steps->is_array() || steps->get_array().empty() || steps->get_array().size() > 200))
+    top.error("steps", "must be an array of 1 to 200 steps");
+  if (const auto* output = top.any("output", false)) d.output = *output;
+  top.string("name", false, 200);
+  auto found = top.take_errors();
+  errors.insert(errors.end(), found.begin(), found.end());
+  if (steps && steps->is_array()) {
+    std::set<std::string> ids;
+    const auto& array = steps->get_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      auto prefix = fmt::format("definition.steps[{}]", i);
+      if (!array[i].is_object()) {
+        errors.push_back({prefix, "must be an object"});
+        continue;
+      }
+      Step s;
+      s.settings = array[i].get_object();
+      core::ObjectReader r(s.settings, prefix);
+      s.id = r.string("id", true, 64).value_or("");
+      if (!s.id.empty() && !valid_id(s.id)) r.error("id", "may contain only letters, digits, '_' and '-'");
+      if (!s.id.empty() && !ids.insert(s.id).second) r.error("id", fmt::format("\"{}\" is used by another step", s.id));
+      s.type = r.choice("type", true, step_types).value_or("");
+      s.depends_on = r.strings("depends_on", false).value_or(std::vector<std::string>{});
+      s.max_attempts = r.integer("max_attempts", false, 1, 10).value_or(1);
+      s.backoff_ms = r.integer("backoff_ms", false, 0, 3600000).value_or(1000);
+      s.timeout_ms = r.integer("timeout_ms", false, 1, 24 * 3600 * 1000).value_or(0);
+      s.on_failure = r.string("on_failure", false, 64).value_or("fail");
+      r.string("name", false, 200);
+      r.string("description", false, 2000);
+      if (!s.type.empty()) read_step(r, s);
+      auto step_errors = r.take_errors();
+      errors.insert(errors.end(), step_errors.begin(), step_errors.end());
+      d.steps.push_back(std::move(s));
+    }
+  }
+  core::throw_if_errors(std::move(errors));
+
+  // The graph: references, parents, cycles, reachability, outputs read before they exist.
+  auto field = [&](std::size_t i, std::string_view name) { return fmt::format("steps[{}].{}", i, name); };
+  for (std::size_t i = 0; i < d.steps.size(); ++i) {
+    auto& s = d.steps[i];
+    auto check = [&](const std::vector<std::string>& refs, std::string_view name) {
+      for (const auto& ref : refs) {
+        if (!d.find(ref)) fail(field(i, name), fmt::format("no step has the id \"{}\"", ref));
+        else if (ref == s.id) fail(field(i, name), "a step cannot refer to itself");
+      }
+    };
+    check(s.depends_on, "depends_on");
+    check(s.then_steps, "then");
+    check(s.else_steps, "else");
+    check(s.branches, "branches");
+    if (s.on_failure != "fail" && s.on_failure != "continue") check({s.on_failure}, "on_failure");
+    s.parents = s.depends_on;
+  }
+  core::throw_if_errors(std::move(errors));
+  for (const auto& s : d.steps)
+    for (const auto* list : {&s.then_steps, &s.else_steps, &s.branches})
+      for (const auto& target : *list) {
+        auto& t = const_cast<Step&>(*d.find(target));
+        if (std::find(t.parents.begin(), t.parents.end(), s.id) == t.parents.end()) t.parents.push_back(s.id);
+      }
+  // Cycles, by depth-first search over parent links.
+  std::map<std::string, int> state;  // 1 visiting, 2 done
+  std::function<bool(const Step&)> cyclic = [&](const Step& s) {
+    if (state[s.id] == 1) return true;
+    if (state[s.id] == 2) return false;
+    state[s.id] = 1;
+    for (const auto& p : s.parents)
+      if (cyclic(*d.find(p))) return true;
+    state[s.id] = 2;
+    return false;
+  };
+  for (std::size_t i = 0; i < d.steps.size(); ++i)
+    if (cyclic(d.steps[i])) {
+      fail(field(i, "depends_on"), fmt::format("step \"{}\" is part of a cycle", d.steps[i].id));
+      throw core::Error(core::ErrorKind::validation, "the workflow's steps form a cycle", errors);
+    }
+  // Reachability: from the steps without parents, along dependencies and failure paths.
+  std::set<std::string> reached;
+  std::vector<const Step*> frontier;
+  for (const auto& s : d.steps)
+    if (s.parents.empty()) frontier.push_back(&s);
+  while (!frontier.empty()) {
+    auto* s = frontier.back();
+    frontier.pop_back();
+    if (!reached.insert(s->id).second) continue;
+    for (const auto& other : d.steps) {
+      bool child = std::find(other.parents.begin(), other.parents.end(), s->id) != other.parents.end() ||
+                   s->on_failure == other.id;
+      if (child) frontier.push_back(&other);
+    }
+  }
+  std::function<bool(const std::string&, const std::string&)> ancestor = [&](const std::string& of, const std::string& candidate) {
+    for (const auto& p : d.find(of)->parents)
+      if (p == candidate || ancestor(p, candidate)) return true;
+    return false;
+  };
+  for (std::size_t i = 0; i < d.steps.size(); ++i) {
+    const auto& s = d.steps[i];
+    bool is_failure_path = false;
+    for (const auto& o : d.steps) is_failure_path |= o.on_failure == s.id;
+    if (!reached.contains(s.id)) fail(field(i, "id"), fmt::format("step \"{}\" can never run", s.id));
+    if (is_failure_path) continue;
+    // Templates and expressions may read the input and the outputs of earlier steps only.
+    std::vector<std::vector<std::string>> paths;
+    try {
+      check_templates(s.input, paths);
+    } catch (const core::Error& e) {
+      fail(field(i, "input"), e.what());
+    }
+    if (s.expression) {
+      auto p = s.expression->paths();
+      paths.insert(paths.end(), p.begin(), p.end());
+    }
+    for (const auto& path : paths) {
+      if (path[0] == "input" || path[0] == "execution") continue;
+      if (path[0] != "steps") {
+        fail(field(i, s.expression ? "expression" : "input"), fmt::format("unknown name \"{}\": use input.*, steps.<id>.output or execution.*", path[0]));
+      } else if (path.size() >= 2 && !d.find(path[1])) {
+        fail(field(i, s.expression ? "expression" : "input"), fmt::format("no step has the id \"{}\"", path[1]));
+      } else if (path.size() >= 2 && !ancestor(s.id, path[1])) {
+        fail(field(i, s.expression ? "expression" : "input"), fmt::format("step \"{}\" reads steps.{} which does not run before it (add it to depends_on)", s.id, path[1]));
+      }
+    }
+  }
+  try {
+    std::vector<std::vector<std::string>> paths;
+    check_templates(d.output, paths);
+    for (const auto& path : paths)
+      if (path[0] == "steps" && path.size() >= 2 && !d.find(path[1]))
+        fail("output", fmt::format("no step has the id \"{}\"", path[1]));
+  } catch (const core::Error& e) {
+    fail("output", e.what());
+  }
+  core::throw_if_errors(std::move(errors));
+  return d;
+}
+
+// ---- cron -----------------------------------------------------------------------------------
+
+namespace {
+std::vector<bool> cron_field(std::string_view text, int low, int high, std::string_view name) {
+  std::vector<bool> allowed(std::size_t(high + 1), false);
+  auto bad = [&] { return core::Error(core::ErrorKind::validation, fmt::format("cron {} field \"{}\" is not valid", name, text)); };
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto part = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    int step = 1;
+    if (auto slash = part.find('/'); slash != std::string_view::npos) {
+      step = std::atoi(std::string(part.substr(slash + 1)).c_str());
+      if (step <= 0) throw bad();
+      part = part.substr(0, slash);
+    }
+    int from = low, to = high;
+    if (part != "*") {
+      auto dash = part.find('-');
+      auto number = [&](std::string_view s) {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) throw bad();
+        return std::atoi(std::string(s).c_str());
+      };
+      from = number(part.substr(0, dash));
+      to = dash == std::string_view::npos ? (step > 1 ? high : from) : number(part.substr(dash + 1));
+    }
+    if (from < low || to > high || from > to) throw bad();
+    for (int v = from; v <= to; v += step) allowed[std::size_t(v)] = true;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return allowed;
+}
+}  // namespace
+
+Cron Cron::parse(std::string_view text, std::string_view timezone) {
+  std::vector<std::string_view> fields;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto start = text.find_first_not_of(' ', pos);
+    if (start == std::string_view::npos) break;
+    auto end = text.find(' ', start);
+    fields.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    pos = end == std::string_view::npos ? text.size() : end;
+  }
+  if (fields.size() != 5)
+    throw core::Error(core::ErrorKind::validation, "a cron expression has 5 fields: minute hour day month weekday");
+  Cron c;
+  c.minute_ = cron_field(fields[0], 0, 59, "minute");
+  c.hour_ = cron_field(fields[1], 0, 23, "hour");
+  c.day_ = cron_field(fields[2], 1, 31, "day");
+  c.month_ = cron_field(fields[3], 1, 12, "month");
+  c.weekday_ = cron_field(fields[4], 0, 7, "weekday");
+  if (c.weekday_[7]) c.weekday_[0] = true;  // 7 is Sunday too
+  c.any_day_ = fields[2] == "*";
+  c.any_weekday_ = fields[4] == "*";
+  if (timezone != "UTC" && timezone != "Z") {
+    if (timezone.size() != 6 || (timezone[0] != '+' && timezone[0] != '-') || timezone[3] != ':')
+      throw core::Error(core::ErrorKind::validation, "timezone must be UTC or an offset like +02:00");
+    int h = std::atoi(std::string(timezone.substr(1, 2)).c_str()), m = std::atoi(std::string(timezone.substr(4, 2)).c_str());
+    c.offset_minutes_ = (timezone[0] == '-' ? -1 : 1) * (h * 60 + m);
+  }
+  return c;
+}
+
+std::optional<std::int64_t> Cron::next(std::int64_t after_ms) const {
+  using namespace std::chrono;
+  auto local = sys_time<minutes>(floor<minutes>(milliseconds(after_ms)) + minutes(1 + offset_minutes_));
+  for (int i = 0; i < 5 * 366 * 24 * 60; ++i, local += minutes(1)) {
+    auto day = floor<days>(local);
+    year_month_day ymd(day);
+    hh_mm_ss hms(local - day);
+    if (!month_[unsigned(ymd.month())] || !hour_[std::size_t(hms.hours().count())] ||
+        !minute_[std::size_t(hms.minutes().count())])
+      continue;
+    bool day_ok = day_[unsigned(ymd.day())], weekday_ok = weekday_[weekday(day).c_encoding()];
+    // Standard cron: when both day fields are restricted, either may match.
+    bool match = any_day_ && any_weekday_ ? true : any_day_ ? weekday_ok : any_weekday_ ? day_ok : day_ok || weekday_ok;
+    if (match) return duration_cast<milliseconds>((local - minutes(offset_minutes_)).time_since_epoch()).count();
+  }
+  return std::nullopt;
+}
+
+}  // namespace de::workflow

@@ -1,0 +1,70 @@
+#pragma once
+// Workflow definitions (docs/workflows.md): parsed and checked on save, so that errors name
+// the step and the field, and the graph has no cycle, no unreachable step and no reference
+// to an unknown step or to an output that cannot exist yet.
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "workflow/expression.hpp"
+
+namespace de::workflow {
+
+inline constexpr std::string_view step_types[] = {"task", "condition", "parallel", "delay", "approval",
+                                                  "http", "notify", "sub_workflow"};
+
+struct Step {
+  std::string id, type;
+  boost::json::object settings;           // the step as written
+  std::vector<std::string> depends_on;    // as written
+  std::vector<std::string> parents;       // depends_on + the condition/parallel steps that route here
+  // task
+  std::string task_type;
+  boost::json::value input;               // templated; also the notify payload
+  std::optional<std::string> agent;
+  // condition
+  std::optional<Expression> expression;
+  std::vector<std::string> then_steps, else_steps;
+  // parallel
+  std::vector<std::string> branches;
+  // delay
+  std::int64_t delay_ms = 0;
+  // approval
+  std::string role = "manager";
+  // notify
+  std::string topic, to_agent, message_type;
+  // every step
+  std::int64_t max_attempts = 1, backoff_ms = 1000, timeout_ms = 0;
+  std::string on_failure = "fail";  // fail | continue | <step id>
+};
+
+struct Definition {
+  boost::json::object trigger;
+  std::vector<Step> steps;
+  boost::json::value output;  // templated; null when absent
+  const Step* find(std::string_view id) const;
+  // Steps routed to by a condition or parallel step start only when routed there.
+  bool is_routed(std::string_view id) const;
+};
+
+// Throws core::Error(validation) listing every problem as {"field": "definition.steps[2].task_type"}.
+Definition parse_definition(const boost::json::value& json);
+
+// A 5-field cron expression (minute hour day-of-month month day-of-week, with *, lists,
+// ranges and steps); `timezone` is UTC or a fixed offset like +02:00.
+class Cron {
+ public:
+  static Cron parse(std::string_view text, std::string_view timezone);
+  // The first matching minute strictly after `after_ms` (epoch ms), within 5 years.
+  std::optional<std::int64_t> next(std::int64_t after_ms) const;
+
+ private:
+  std::vector<bool> minute_, hour_, day_, month_, weekday_;
+  bool any_day_ = true, any_weekday_ = true;
+  std::int64_t offset_minutes_ = 0;
+};
+
+}  // namespace de::workflow

@@ -1,0 +1,498 @@
+#include "workflow/engine.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "store/workflow_repository.hpp"
+
+namespace de::workflow {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+bool terminal_step(std::string_view s) { return s == "completed" || s == "failed" || s == "skipped" || s == "cancelled"; }
+bool terminal_execution(std::string_view s) { return s == "completed" || s == "failed" || s == "cancelled"; }
+
+json::object step_event(const model::Execution& e, const model::StepState& s) {
+  json::object o{{"execution_id", e.id}, {"workflow_id", e.workflow_id}, {"step_id", s.step_id},
+                 {"type", s.type},       {"status", s.status},         {"attempts", s.attempts}};
+  if (s.output) o["output"] = *s.output;
+  if (s.error) o["error"] = *s.error;
+  if (s.wake_at) o["wake_at"] = *s.wake_at;
+  return o;
+}
+}  // namespace
+
+struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus)
+      : io(io), strand(asio::make_strand(io)), db(db), bus(bus) {}
+
+  asio::io_context& io;
+  asio::strand<asio::io_context::executor_type> strand;
+  store::Database& db;
+  bus::MessageRouter& bus;
+  std::uint64_t subscription = 0;
+  bool stopped = false;
+  std::unordered_map<std::string, std::unique_ptr<asio::steady_timer>> timers;  // strand only
+  std::mutex waiters_mutex;
+  std::unordered_multimap<std::string, std::pair<std::uint64_t, std::function<void(const json::value&)>>> waiters;
+  std::uint64_t next_waiter = 1;
+  struct Trigger {
+    std::string workflow_id;
+    std::optional<Expression> filter;
+    std::string topic;
+  };
+  std::vector<Trigger> event_triggers;  // strand only
+
+  // ---- the state machine (writer thread only) ------------------------------------------------
+  static model::StepState* state_of(model::Execution& e, std::string_view id) {
+    for (auto& s : e.steps)
+      if (s.step_id == id) return &s;
+    return nullptr;
+  }
+
+  json::value context(const model::Execution& e) {
+    json::object steps;
+    for (const auto& s : e.steps)
+      steps[s.step_id] = json::object{{"status", s.status}, {"output", s.output ? *s.output : json::value(nullptr)}};
+    return json::object{{"input", e.input}, {"steps", steps}, {"execution", {{"id", e.id}, {"workflow_id", e.workflow_id}}}};
+  }
+
+  void save_step(store::Tx& tx, const model::Execution& e, const model::StepState& s) {
+    store::executions::update_step(tx.connection, e.id, s);
+    tx.emit("workflows.step_" + s.status, step_event(e, s));
+  }
+
+  // Does `parent`'s outcome let `step` run?
+  static bool activates(const Definition& d, const model::StepState& parent, const Step& step) {
+    const Step* p = d.find(parent.step_id);
+    if (parent.status == "failed") return p->on_failure == "continue";
+    if (parent.status != "completed") return false;
+    auto in = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), step.id) != list.end(); };
+    if (p->type == "condition" && (in(p->then_steps) || in(p->else_steps))) {
+      bool result = parent.output && parent.output->is_object() && truthy(parent.output->at("result"));
+      return result ? in(p->then_steps) : in(p->else_steps);
+    }
+    return true;
+  }
+
+  void fail_step(store::Tx& tx, model::Execution& e, const Definition& d, model::StepState& s, std::string error) {
+    s.status = "failed";
+    s.error = std::move(error);
+    s.completed_at = core::now_ms();
+    save_step(tx, e, s);
+    const Step* step = d.find(s.step_id);
+    if (step->on_failure == "fail") finish(tx, e, d, "failed", "step " + s.step_id + " failed: " + *s.error);
+  }
+
+  void complete_step(store::Tx& tx, model::Execution& e, model::StepState& s, json::value output) {
+    s.status = "completed";
+    s.output = std::move(output);
+    s.error.reset();
+    s.completed_at = core::now_ms();
+    save_step(tx, e, s);
+  }
+
+  void run_step(store::Tx& tx, model::Execution& e, const Definition& d, const Step& step, model::StepState& s) {
+    auto now = core::now_ms();
+    s.started_at = now;
+    s.attempts += 1;
+    try {
+      auto ctx = context(e);
+      if (step.type == "task") {
+        auto input = render(step.input, ctx);
+        if (!input.is_object()) throw core::Error(core::ErrorKind::validation, "the task input must render to an object");
+        model::Task t;
+        t.id = core::new_id();
+        t.type = step.task_type;
+        t.title = step.task_type + " (workflow step " + step.id + ")";
+        t.input_data = input.get_object();
+        t.pinned_agent = t.assigned_agent = step.agent;
+        t.created_by = e.created_by;
+        t.workflow_execution_id = e.id;
+        t.max_attempts = step.max_attempts;
+        if (step.timeout_ms) t.timeout_ms = step.timeout_ms;
+        t.status = "queued";
+        t.created_at = t.updated_at = now;
+        if (t.pinned_agent && !store::agents::find(tx.connection, *t.pinned_agent))
+          throw core::Error(core::ErrorKind::validation, "no agent has the id " + *t.pinned_agent);
+        store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+        tx.emit("tasks.created", model::to_json(t));
+        s.input = input;
+        s.task_id = t.id;
+        s.status = "running";
+        save_step(tx, e, s);
+      } else if (step.type == "condition") {
+        bool result = truthy(step.expression->evaluate(ctx));
+        complete_step(tx, e, s, json::object{{"result", result}, {"branch", result ? "then" : "else"}});
+      } else if (step.type == "parallel") {
+        complete_step(tx, e, s, json::object{{"branches", json::value_from(step.branches)}});
+      } else if (step.type == "delay") {
+        if (step.delay_ms == 0) return complete_step(tx, e, s, json::object{});
+        s.status = "waiting";
+        s.wake_at = now + step.delay_ms;
+        save_step(tx, e, s);
+      } else if (step.type == "approval") {
+        s.status = "waiting";
+        s.input = json::object{{"role", step.role}};
+        save_step(tx, e, s);
+      } else if (step.type == "notify") {
+        auto payload = render(step.input, ctx);
+        if (!step.topic.empty()) {
+          tx.emit(step.topic, json::object{{"execution_id", e.id}, {"step_id", step.id}, {"payload", payload}});
+        } else {
+          model::Message m{core::new_id(), std::nullopt, step.to_agent, step.message_type, payload, "sent", now, std::nullopt};
+          if (!store::agents::find(tx.connection, m.to_agent))
+            throw core::Error(core::ErrorKind::validation, "no agent has the id " + m.to_agent);
+          store::messages::insert(tx.connection, m);
+          tx.emit("messages.sent", model::to_json(m));
+        }
+        complete_step(tx, e, s, json::object{{"notified", step.topic.empty() ? step.to_agent : step.topic}});
+      } else {
+        throw core::Error(core::ErrorKind::not_implemented, step.type + " steps are not implemented yet");
+      }
+    } catch (const core::Error& error) {
+      fail_step(tx, e, d, s, error.what());
+    }
+  }
+
+  void finish(store::Tx& tx, model::Execution& e, const Definition& d, const std::string& status, std::string error = {}) {
+    if (terminal_execution(e.status)) return;
+    e.status = status;
+    e.completed_at = core::now_ms();
+    if (!error.empty()) e.error = error;
+    for (auto& s : e.steps)
+      if (!terminal_step(s.status)) {
+        s.status = s.status == "pending" ? "skipped" : "cancelled";
+        save_step(tx, e, s);
+        if (s.task_id) cancel_task(tx, *s.task_id);
+      }
+    if (status == "completed" && !d.output.is_null()) {
+      try {
+        e.output = render(d.output, context(e));
+      } catch (const core::Error& err) {
+        e.status = "failed";
+        e.error = std::string("the output could not be rendered: ") + err.what();
+      }
+    }
+    store::executions::update(tx.connection, e);
+    json::object data{{"execution_id", e.id}, {"workflow_id", e.workflow_id}, {"status", e.status},
+                      {"output", e.output ? *e.output : json::value(nullptr)},
+                      {"error", e.error ? json::value(*e.error) : json::value(nullptr)}};
+    tx.emit("workflows.execution_" + e.status, std::move(data));
+  }
+
+  static void cancel_task(store::Tx& tx, const std::string& task_id) {
+    auto t = store::tasks::find(tx.connection, task_id);
+    if (!t || model::is_terminal_task_status(t->status)) return;
+    t->status = "cancelled";
+    t->completed_at = t->updated_at = core::now_ms();
+    store::tasks::update(tx.connection, *t);
+    tx.emit("tasks.cancelled", model::to_json(*t));
+  }
+
+  // Runs every step that can run now, until nothing changes; then finishes the execution
+  // when every step is done.
+  void advance(store::Tx& tx, model::Execution& e) {
+    if (terminal_execution(e.status)) return;
+    Definition d = parse_definition(e.definition);
+    std::map<std::string, std::vector<std::string>> failure_sources;  // on_failure target -> steps
+    for (const auto& s : d.steps)
+      if (s.on_failure != "fail" && s.on_failure != "continue") failure_sources[s.on_failure].push_back(s.id);
+    bool changed = true;
+    while (changed && !terminal_execution(e.status)) {
+      changed = false;
+      for (const auto& step : d.steps) {
+        auto* s = state_of(e, step.id);
+        if (!s || s->status != "pending") continue;
+        bool waiting = false, active = false;
+        for (const auto& p : step.parents) {
+          auto* ps = state_of(e, p);
+          if (!terminal_step(ps->status)) waiting = true;
+          else if (activates(d, *ps, step)) active = true;
+        }
+        if (auto it = failure_sources.find(step.id); it != failure_sources.end())
+          for (const auto& source : it->second) {
+            auto* ss = state_of(e, source);
+            if (!terminal_step(ss->status)) waiting = true;
+            else if (ss->status == "failed") active = true;
+          }
+        bool root = step.parents.empty() && !failure_sources.contains(step.id);
+        if (waiting) continue;
+        changed = true;
+        if (root || active) {
+          run_step(tx, e, d, step, *s);
+        } else {
+          s->status = "skipped";
+          save_step(tx, e, *s);
+        }
+        if (terminal_execution(e.status)) return;
+      }
+    }
+    bool done = std::all_of(e.steps.begin(), e.steps.end(), [](const auto& s) { return terminal_step(s.status); });
+    if (done) {
+      // A failed step whose failure path handled it does not fail the execution.
+      finish(tx, e, d, "completed");
+    } else {
+      bool waiting = std::any_of(e.steps.begin(), e.steps.end(), [](const auto& s) { return s.status == "waiting"; });
+      bool running = std::any_of(e.steps.begin(), e.steps.end(), [](const auto& s) { return s.status == "running"; });
+      auto status = waiting && !running ? "waiting" : "running";
+      if (e.status != status) {
+        e.status = status;
+        store::executions::update(tx.connection, e);
+      }
+    }
+  }
+
+  model::Execution load(store::Tx& tx, const std::string& id) {
+    auto e = store::executions::find(tx.connection, id);
+    if (!e) throw core::not_found("workflow execution", id);
+    return std::move(*e);
+  }
+
+  // ---- reacting to events (writer thread: publish happens there) -------------------------------
+  void on_event(const model::Event& event) {
+    const auto& topic = event.topic;
+    if (!event.data.is_object()) return;
+    const auto& data = event.data.get_object();
+    if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") {
+      auto* execution = data.if_contains("workflow_execution_id");
+      if (!execution || !execution->is_string()) return;
+      db.write([self = shared_from_this(), execution_id = std::string(execution->get_string()), task = event.data](
+                   store::Tx& tx) { self->task_finished(tx, execution_id, task.get_object()); },
+               nullptr);
+    } else if (topic == "workflows.step_waiting") {
+      if (auto* wake = data.if_contains("wake_at"); wake && wake->is_int64())
+        arm(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()), wake->get_int64());
+    } else if (topic.starts_with("workflows.execution_") && topic != "workflows.execution_started") {
+      notify_waiters(std::string(data.at("execution_id").get_string()), event.data);
+    }
+    if (!topic.starts_with("workflows.")) fire_event_triggers(event);
+  }
+
+  void task_finished(store::Tx& tx, const std::string& execution_id, const json::object& task) {
+    auto e = store::executions::find(tx.connection, execution_id);
+    if (!e || terminal_execution(e->status)) return;
+    std::string task_id(task.at("id").get_string());
+    for (auto& s : e->steps) {
+      if (s.task_id != task_id || s.status != "running") continue;
+      Definition d = parse_definition(e->definition);
+      auto status = task.at("status").get_string();
+      if (status == "completed") complete_step(tx, *e, s, task.at("output_data"));
+      else
+        fail_step(tx, *e, d, s,
+                  status == "cancelled" ? std::string("its task was cancelled")
+                                        : std::string(task.at("error").is_string() ? task.at("error").get_string() : "the task failed"));
+      advance(tx, *e);
+      return;
+    }
+  }
+
+  void arm(std::string execution_id, std::string step_id, std::int64_t at) {
+    asio::post(strand, [self = shared_from_this(), execution_id, step_id, at] {
+      if (self->stopped) return;
+      auto key = execution_id + "/" + step_id;
+      auto& timer = self->timers[key];
+      timer = std::make_unique<asio::steady_timer>(self->strand, std::chrono::milliseconds(std::max<std::int64_t>(0, at - core::now_ms())));
+      timer->async_wait([self, key, execution_id, step_id](boost::system::error_code ec) {
+        if (ec || self->stopped) return;
+        self->timers.erase(key);
+        self->db.write([self, execution_id, step_id](store::Tx& tx) { self->wake(tx, execution_id, step_id); }, nullptr);
+      });
+    });
+  }
+
+  void wake(store::Tx& tx, const std::string& execution_id, const std::string& step_id) {
+    auto e = store::executions::find(tx.connection, execution_id);
+    if (!e || terminal_execution(e->status)) return;
+    auto* s = state_of(*e, step_id);
+    if (!s || s->status != "waiting" || !s->wake_at) return;
+    complete_step(tx, *e, *s, json::object{{"waited_ms", core::now_ms() - *s->started_at}});
+    advance(tx, *e);
+  }
+
+  void notify_waiters(const std::string& execution_id, const json::value& data) {
+    std::vector<std::function<void(const json::value&)>> callbacks;
+    {
+      std::lock_guard lock(waiters_mutex);
+      auto [begin, end] = waiters.equal_range(execution_id);
+      for (auto it = begin; it != end; ++it) callbacks.push_back(it->second.second);
+      waiters.erase(begin, end);
+    }
+    for (auto& cb : callbacks) cb(data);
+  }
+
+  // ---- triggers: events and schedules -----------------------------------------------------------
+  void load_triggers() {
+    auto workflows = db.read([](store::Connection& c) { return store::workflows::active(c); });
+    asio::post(strand, [self = shared_from_this(), workflows] {
+      self->event_triggers.clear();
+      std::erase_if(self->timers, [](const auto& t) { return t.first.starts_with("schedule/"); });
+      for (const auto& w : workflows) {
+        if (!w.definition.is_object()) continue;
+        auto* trigger = w.definition.get_object().if_contains("trigger");
+        if (!trigger || !trigger->is_object()) continue;
+        const auto& t = trigger->get_object();
+        auto type = t.if_contains("type");
+        if (!type || !type->is_string()) continue;
+        if (*type == "event") {
+          Trigger tr{w.id, std::nullopt, std::string(t.at("topic").get_string())};
+          if (auto* f = t.if_contains("filter"); f && f->is_string()) tr.filter = Expression::parse(f->get_string());
+          self->event_triggers.push_back(std::move(tr));
+        } else if (*type == "schedule") {
+          auto* tz = t.if_contains("timezone");
+          auto cron = Cron::parse(t.at("cron").get_string(), tz && tz->is_string() ? std::string_view(tz->get_string()) : "UTC");
+          self->schedule(w.id, cron);
+        }
+      }
+    });
+  }
+
+  void schedule(const std::string& workflow_id, Cron cron) {
+    auto next = cron.next(core::now_ms());
+    if (!next) return;
+    auto key = "schedule/" + workflow_id;
+    auto& timer = timers[key];
+    timer = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(*next - core::now_ms()));
+    timer->async_wait([self = shared_from_this(), workflow_id, cron, at = *next](boost::system::error_code ec) {
+      if (ec || self->stopped) return;
+      self->start_by_trigger(workflow_id, json::object{{"scheduled_at", core::format_timestamp(at)}}, "schedule");
+      self->schedule(workflow_id, cron);
+    });
+  }
+
+  void fire_event_triggers(const model::Event& event) {
+    asio::post(strand, [self = shared_from_this(), event] {
+      for (const auto& t : self->event_triggers) {
+        if (!bus::topic_matches(t.topic, event.topic)) continue;
+        json::object input{{"topic", event.topic}, {"event_id", event.id}, {"data", event.data}};
+        try {
+          if (t.filter && !truthy(t.filter->evaluate(json::object{{"event", input}}))) continue;
+        } catch (const core::Error&) {
+          continue;
+        }
+        self->start_by_trigger(t.workflow_id, input, "event");
+      }
+    });
+  }
+
+  void start_by_trigger(const std::string& workflow_id, json::value input, std::string trigger) {
+    db.write(
+        [self = shared_from_this(), workflow_id, input, trigger](store::Tx& tx) {
+          auto w = store::workflows::find(tx.connection, workflow_id);
+          if (w && w->status == "active") self->start_execution(tx, *w, input, trigger, w->created_by);
+        },
+        nullptr);
+  }
+
+  model::Execution start_execution(store::Tx& tx, const model::Workflow& w, json::value input, const std::string& trigger,
+                                   const std::optional<std::string>& user) {
+    Definition d = parse_definition(w.definition);
+    model::Execution e;
+    e.id = core::new_id();
+    e.workflow_id = w.id;
+    e.status = "running";
+    e.input = std::move(input);
+    e.definition = w.definition;
+    e.trigger_type = trigger;
+    e.created_by = user;
+    e.created_at = core::now_ms();
+    e.started_at = e.created_at;
+    for (const auto& s : d.steps) e.steps.push_back(model::StepState{s.id, s.type});
+    store::executions::insert(tx.connection, e);
+    tx.emit("workflows.execution_started", json::object{{"execution_id", e.id}, {"workflow_id", w.id}, {"status", "running"}, {"trigger", trigger}});
+    advance(tx, e);
+    return e;
+  }
+};
+
+WorkflowEngine::WorkflowEngine(asio::io_context& io, store::Database& db, bus::MessageRouter& bus)
+    : impl_(std::make_shared<Impl>(io, db, bus)) {}
+
+WorkflowEngine::~WorkflowEngine() { stop(); }
+
+void WorkflowEngine::start() {
+  auto impl = impl_;
+  impl->subscription = impl->bus.subscribe({"*"}, [weak = std::weak_ptr<Impl>(impl)](const model::Event& e) {
+    if (auto self = weak.lock()) self->on_event(e);
+  });
+  // Resume: re-evaluate every unfinished execution; tasks that finished while we were down
+  // are applied; delays are re-armed.
+  auto unfinished = impl->db.read([](store::Connection& c) { return store::executions::unfinished(c); });
+  impl->db.write_sync([&](store::Tx& tx) {
+    for (const auto& id : unfinished) {
+      auto e = store::executions::find(tx.connection, id);
+      if (!e) continue;
+      for (auto& s : e->steps) {
+        if (s.status != "running" || !s.task_id) continue;
+        auto t = store::tasks::find(tx.connection, *s.task_id);
+        if (t && model::is_terminal_task_status(t->status)) {
+          impl->task_finished(tx, id, model::to_json(*t));
+          e = store::executions::find(tx.connection, id);
+        }
+      }
+      if (e) impl->advance(tx, *e);
+    }
+  });
+  for (const auto& wake : impl->db.read([](store::Connection& c) { return store::executions::waiting_delays(c); }))
+    impl->arm(wake.execution_id, wake.step_id, wake.at);
+  impl->load_triggers();
+  if (!unfinished.empty()) spdlog::info(R"("msg":"resumed workflow executions","count":{})", unfinished.size());
+}
+
+void WorkflowEngine::stop() {
+  if (impl_->subscription) impl_->bus.unsubscribe(std::exchange(impl_->subscription, 0));
+  asio::post(impl_->strand, [impl = impl_] {
+    impl->stopped = true;
+    for (auto& [key, timer] : impl->timers) timer->cancel();
+  });
+}
+
+model::Execution WorkflowEngine::start_execution(store::Tx& tx, const model::Workflow& workflow, json::value input,
+                                                 const std::string& trigger, const std::optional<std::string>& user) {
+  return impl_->start_execution(tx, workflow, std::move(input), trigger, user);
+}
+
+model::Execution WorkflowEngine::decide(store::Tx& tx, const std::string& execution_id, const std::string& step_id,
+                                        bool approved, const std::string& by, const std::string& comment) {
+  auto e = impl_->load(tx, execution_id);
+  auto* s = Impl::state_of(e, step_id);
+  if (!s) throw core::not_found("step", step_id);
+  if (s->type != "approval" || s->status != "waiting")
+    throw core::Error(core::ErrorKind::conflict, "step " + step_id + " is not waiting for an approval (it is " + s->status + ")");
+  Definition d = parse_definition(e.definition);
+  if (approved) impl_->complete_step(tx, e, *s, json::object{{"approved", true}, {"by", by}, {"comment", comment}});
+  else impl_->fail_step(tx, e, d, *s, "rejected by " + by + (comment.empty() ? "" : ": " + comment));
+  impl_->advance(tx, e);
+  return e;
+}
+
+model::Execution WorkflowEngine::cancel(store::Tx& tx, const std::string& execution_id) {
+  auto e = impl_->load(tx, execution_id);
+  if (terminal_execution(e.status)) throw core::Error(core::ErrorKind::conflict, "the execution is already " + e.status);
+  impl_->finish(tx, e, parse_definition(e.definition), "cancelled", "cancelled");
+  return e;
+}
+
+void WorkflowEngine::reload_triggers() { impl_->load_triggers(); }
+
+std::uint64_t WorkflowEngine::wait_for(const std::string& execution_id, std::function<void(const json::value&)> done) {
+  std::lock_guard lock(impl_->waiters_mutex);
+  auto id = impl_->next_waiter++;
+  impl_->waiters.emplace(execution_id, std::make_pair(id, std::move(done)));
+  return id;
+}
+
+void WorkflowEngine::forget(std::uint64_t waiter) {
+  std::lock_guard lock(impl_->waiters_mutex);
+  std::erase_if(impl_->waiters, [&](const auto& w) { return w.second.first == waiter; });
+}
+
+}  // namespace de::workflow

@@ -1,0 +1,51 @@
+#pragma once
+// WorkflowEngine: durable, step-by-step executions of workflow definitions. Every transition
+// of an execution runs inside a job of the store's single writer, with its events, so an
+// execution survives kill -9 at any point: on start-up the engine re-evaluates unfinished
+// executions from their stored steps; no completed step runs again.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "bus/router.hpp"
+#include "store/database.hpp"
+#include "workflow/definition.hpp"
+
+namespace de::workflow {
+
+class WorkflowEngine {
+ public:
+  WorkflowEngine(boost::asio::io_context& io, store::Database& db, bus::MessageRouter& bus);
+  ~WorkflowEngine();
+
+  // Subscribes to task and workflow events, resumes unfinished executions, arms delays and
+  // schedules, and listens for event triggers.
+  void start();
+  void stop();
+
+  // --- inside a writer job (store::Tx) ---
+  // Creates an execution of `workflow` and runs it as far as it goes now.
+  model::Execution start_execution(store::Tx& tx, const model::Workflow& workflow, boost::json::value input,
+                                   const std::string& trigger, const std::optional<std::string>& user);
+  // Approves or rejects a waiting approval step; returns the execution afterwards.
+  model::Execution decide(store::Tx& tx, const std::string& execution_id, const std::string& step_id, bool approved,
+                          const std::string& by, const std::string& comment);
+  model::Execution cancel(store::Tx& tx, const std::string& execution_id);
+
+  // Re-reads the event and schedule triggers (after a workflow is saved or deleted).
+  void reload_triggers();
+
+  // Calls `done` (any thread) with the execution's final event data once it has finished.
+  std::uint64_t wait_for(const std::string& execution_id, std::function<void(const boost::json::value&)> done);
+  void forget(std::uint64_t waiter);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace de::workflow

@@ -1,0 +1,204 @@
+"""Login, refresh-token rotation with reuse detection, logout, access-token checks."""
+import time
+
+import pytest
+
+from conftest import JWT_SECRET
+from helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode,
+                     jwt_parts, tamper_signature)
+
+LOGIN = "/api/v1/auth/login"
+REFRESH = "/api/v1/auth/refresh"
+LOGOUT = "/api/v1/auth/logout"
+ME = "/api/v1/users/me"
+
+
+def login(srv, user):
+    r = srv.anonymous().post(LOGIN, {"email": user["email"], "password": user["password"]})
+    assert r.status == 200, r
+    return r.body
+
+
+def test_login_answers_a_token_pair_and_the_user(srv):
+    user = srv.new_user("operator")
+    r = srv.anonymous().post(LOGIN, {"email": user["email"], "password": user["password"]})
+    assert r.status == 200, r
+    assert r.content_type.startswith("application/json")
+    body = r.body
+    assert body["token_type"] == "Bearer"
+    assert isinstance(body["access_token"], str) and body["access_token"].count(".") == 2
+    assert isinstance(body["refresh_token"], str) and len(body["refresh_token"]) >= 20
+    assert isinstance(body["expires_in"], int) and body["expires_in"] > 0
+    assert body["user"]["id"] == user["id"] and body["user"]["email"] == user["email"]
+    assert body["user"]["roles"] == ["operator"]
+    assert_no_secrets(body["user"], [user["password"]])
+    r = srv.anonymous().get(ME, headers={"Authorization": "Bearer " + body["access_token"]})
+    assert r.status == 200 and r.body["id"] == user["id"], r
+
+
+def test_login_with_username(srv):
+    user = srv.new_user("viewer")
+    r = srv.anonymous().post(LOGIN, {"username": user["username"], "password": user["password"]})
+    assert r.status == 200, r
+    assert r.body["user"]["id"] == user["id"]
+
+
+def test_wrong_password_and_unknown_account_are_401(srv):
+    user = srv.new_user("viewer")
+    r = srv.anonymous().post(LOGIN, {"email": user["email"], "password": user["password"] + "x"})
+    assert_unauthorized(r)
+    r2 = srv.anonymous().post(LOGIN, {"email": "nobody-" + user["email"], "password": user["password"]})
+    assert_unauthorized(r2)
+    # the answer does not tell which of the two was wrong
+    assert r.body["detail"] == r2.body["detail"]
+
+
+def test_login_without_password_is_422(srv):
+    r = srv.anonymous().post(LOGIN, {"email": "admin@example.com"})
+    assert_problem(r, 422, "validation", fields=["password"])
+
+
+def test_refresh_rotates_the_pair(srv):
+    user = srv.new_user("viewer")
+    first = login(srv, user)
+    r = srv.anonymous().post(REFRESH, {"refresh_token": first["refresh_token"]})
+    assert r.status == 200, r
+    second = r.body
+    assert second["token_type"] == "Bearer" and second["expires_in"] > 0
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["user"]["id"] == user["id"]
+    me = srv.anonymous().get(ME, headers={"Authorization": "Bearer " + second["access_token"]})
+    assert me.status == 200 and me.body["id"] == user["id"], me
+    # the new refresh token works once more
+    r = srv.anonymous().post(REFRESH, {"refresh_token": second["refresh_token"]})
+    assert r.status == 200, r
+
+
+def test_rotated_refresh_token_fails_and_its_reuse_revokes_the_family(srv):
+    user = srv.new_user("viewer")
+    first = login(srv, user)
+    r = srv.anonymous().post(REFRESH, {"refresh_token": first["refresh_token"]})
+    assert r.status == 200, r
+    newest = r.body["refresh_token"]
+    # the rotated token no longer works ...
+    assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": first["refresh_token"]}))
+    # ... and its reuse revoked the whole family: the newest one fails too
+    assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": newest}))
+
+
+def test_reuse_revokes_only_its_own_family(srv):
+    user = srv.new_user("viewer")
+    session_a = login(srv, user)
+    session_b = login(srv, user)
+    rotated = srv.anonymous().post(REFRESH, {"refresh_token": session_a["refresh_token"]})
+    assert rotated.status == 200
+    assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": session_a["refresh_token"]}))
+    # another login of the same user is another family: unaffected
+    r = srv.anonymous().post(REFRESH, {"refresh_token": session_b["refresh_token"]})
+    assert r.status == 200, r
+
+
+def test_logout_is_204_and_the_refresh_token_then_fails(srv):
+    user = srv.new_user("viewer")
+    tokens = login(srv, user)
+    r = srv.anonymous().post(LOGOUT, {"refresh_token": tokens["refresh_token"]})
+    assert r.status == 204, r
+    assert not r.raw
+    assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": tokens["refresh_token"]}))
+
+
+def test_refresh_with_garbage_or_missing_token(srv):
+    assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": "garbage-" + "x" * 40}))
+    assert_problem(srv.anonymous().post(REFRESH, {}), 422, "validation", fields=["refresh_token"])
+    assert_problem(srv.anonymous().post(REFRESH, {"refresh_token": 42}), 422, "validation", fields=["refresh_token"])
+
+
+def test_users_me(srv):
+    for role in ("admin", "manager", "operator", "viewer", "agent"):
+        r = srv.as_(role).get(ME)
+        assert r.status == 200, (role, r)
+        assert r.body["id"] == srv.users[role]["id"]
+        assert r.body["roles"] == [role]
+        assert is_uuid(r.body["id"])
+        assert_no_secrets(r.body, [srv.passwords[role]])
+
+
+def test_me_without_credentials_is_401(srv):
+    assert_unauthorized(srv.anonymous().get(ME))
+
+
+@pytest.mark.parametrize("make", ["tampered-signature", "alg-none", "wrong-secret", "tampered-payload",
+                                  "garbage", "empty", "basic-scheme", "three-dots"])
+def test_bad_access_tokens_are_401(srv, make):
+    token = srv.tokens["viewer"]
+    header, payload, signature = jwt_parts(token)
+    if make == "tampered-signature":
+        bad = tamper_signature(token)
+    elif make == "alg-none":
+        bad = jwt_encode(dict(header, alg="none"), payload, signature="")
+    elif make == "wrong-secret":
+        bad = jwt_encode(header, payload, secret="not-the-secret-" + "x" * 40)
+    elif make == "tampered-payload":  # a viewer making itself admin, signature kept
+        bad = jwt_encode(header, dict(payload, roles=["admin"]), signature=signature)
+    elif make == "garbage":
+        bad = "garbage"
+    elif make == "empty":
+        bad = ""
+    elif make == "basic-scheme":
+        r = srv.anonymous().get(ME, headers={"Authorization": "Basic YWRtaW46YWRtaW4="})
+        assert_unauthorized(r)
+        return
+    else:
+        bad = "..."
+    r = srv.anonymous().get(ME, headers={"Authorization": "Bearer " + bad})
+    assert_unauthorized(r)
+    # a write is refused the same way, and nothing happens
+    r = srv.anonymous().post("/api/v1/agents", {"name": "should-not-exist-" + make, "type": "echo"},
+                             headers={"Authorization": "Bearer " + bad})
+    assert_unauthorized(r)
+
+
+def _forge(srv, role, **changes):
+    """A token of `role` re-signed with the server's DE_JWT_SECRET after `changes`."""
+    header, payload, _ = jwt_parts(srv.tokens[role])
+    if header.get("alg") != "HS256":
+        pytest.skip(f"the access token uses {header.get('alg')}, not HS256: cannot forge one")
+    payload = dict(payload, **changes)
+    return jwt_encode(header, payload, secret=JWT_SECRET)
+
+
+def test_expired_access_token_is_401(srv):
+    now = int(time.time())
+    # control: re-signed with the configured secret and still valid, it is accepted
+    valid = _forge(srv, "viewer", iat=now - 60, exp=now + 600)
+    r = srv.anonymous().get(ME, headers={"Authorization": "Bearer " + valid})
+    if r.status != 200:
+        pytest.skip(f"a token signed with DE_JWT_SECRET is not accepted ({r.status}); cannot build an expired one")
+    expired = _forge(srv, "viewer", iat=now - 3600, exp=now - 60)
+    assert_unauthorized(srv.anonymous().get(ME, headers={"Authorization": "Bearer " + expired}))
+
+
+def test_token_without_expiry_is_401(srv):
+    header, payload, _ = jwt_parts(srv.tokens["viewer"])
+    if header.get("alg") != "HS256":
+        pytest.skip("not HS256")
+    payload = {k: v for k, v in payload.items() if k != "exp"}
+    token = jwt_encode(header, payload, secret=JWT_SECRET)
+    assert_unauthorized(srv.anonymous().get(ME, headers={"Authorization": "Bearer " + token}))
+
+
+def test_access_token_of_a_deleted_user_is_refused(srv):
+    user = srv.new_user("viewer")
+    client = srv.client_for(user)
+    assert client.get(ME).status == 200
+    assert srv.admin.delete(f"/api/v1/users/{user['id']}").status == 204
+    r = client.get(ME)
+    assert r.status in (401, 404), r
+    assert r.status != 200
+
+
+def test_bad_x_api_key_is_401(srv):
+    r = srv.anonymous().get("/api/v1/agents", headers={"X-API-Key": "de_" + "0" * 40})
+    assert_unauthorized(r)
+    r = srv.anonymous().get("/api/v1/agents", headers={"X-API-Key": b64url(b"garbage")})
+    assert_unauthorized(r)
