@@ -298,9 +298,12 @@ Cron Cron::parse(std::string_view text, std::string_view timezone) {
     fields.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
     pos = end == std::string_view::npos ? text.size() : end;
   }
-  if (fields.size() != 5)
-    throw core::Error(core::ErrorKind::validation, "a cron expression has 5 fields: minute hour day month weekday");
+  if (fields.size() != 5 && fields.size() != 6)
+    throw core::Error(core::ErrorKind::validation,
+                      "a cron expression has 5 fields (minute hour day month weekday) or 6 (second first)");
   Cron c;
+  c.second_ = fields.size() == 6 ? cron_field(fields[0], 0, 59, "second") : cron_field("0", 0, 59, "second");
+  if (fields.size() == 6) fields.erase(fields.begin());
   c.minute_ = cron_field(fields[0], 0, 59, "minute");
   c.hour_ = cron_field(fields[1], 0, 23, "hour");
   c.day_ = cron_field(fields[2], 1, 31, "day");
@@ -320,7 +323,8 @@ Cron Cron::parse(std::string_view text, std::string_view timezone) {
 
 std::optional<std::int64_t> Cron::next(std::int64_t after_ms) const {
   using namespace std::chrono;
-  auto local = sys_time<minutes>(floor<minutes>(milliseconds(after_ms)) + minutes(1 + offset_minutes_));
+  auto first = sys_time<seconds>(floor<seconds>(milliseconds(after_ms)) + seconds(1) + minutes(offset_minutes_));
+  auto local = floor<minutes>(first);
   for (int i = 0; i < 5 * 366 * 24 * 60; ++i, local += minutes(1)) {
     auto day = floor<days>(local);
     year_month_day ymd(day);
@@ -331,7 +335,10 @@ std::optional<std::int64_t> Cron::next(std::int64_t after_ms) const {
     bool day_ok = day_[unsigned(ymd.day())], weekday_ok = weekday_[weekday(day).c_encoding()];
     // Standard cron: when both day fields are restricted, either may match.
     bool match = any_day_ && any_weekday_ ? true : any_day_ ? weekday_ok : any_weekday_ ? day_ok : day_ok || weekday_ok;
-    if (match) return duration_cast<milliseconds>((local - minutes(offset_minutes_)).time_since_epoch()).count();
+    if (!match) continue;
+    for (int s = local < first ? int((first - local).count()) : 0; s < 60; ++s)
+      if (second_[std::size_t(s)])
+        return duration_cast<milliseconds>((local + seconds(s) - minutes(offset_minutes_)).time_since_epoch()).count();
   }
   return std::nullopt;
 }

@@ -53,16 +53,16 @@ struct Definition {
 // Throws core::Error(validation) listing every problem as {"field": "definition.steps[2].task_type"}.
 Definition parse_definition(const boost::json::value& json);
 
-// A 5-field cron expression (minute hour day-of-month month day-of-week, with *, lists,
-// ranges and steps); `timezone` is UTC or a fixed offset like +02:00.
+// A cron expression: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds
+// first, each with *, lists, ranges and steps; `timezone` is UTC or a fixed offset like +02:00.
 class Cron {
  public:
   static Cron parse(std::string_view text, std::string_view timezone);
-  // The first matching minute strictly after `after_ms` (epoch ms), within 5 years.
+  // The first matching second strictly after `after_ms` (epoch ms), within 5 years.
   std::optional<std::int64_t> next(std::int64_t after_ms) const;
 
  private:
-  std::vector<bool> minute_, hour_, day_, month_, weekday_;
+  std::vector<bool> second_, minute_, hour_, day_, month_, weekday_;
   bool any_day_ = true, any_weekday_ = true;
   std::int64_t offset_minutes_ = 0;
 };

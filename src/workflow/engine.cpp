@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -50,6 +52,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     std::string topic;
   };
   std::vector<Trigger> event_triggers;  // strand only
+  std::atomic<bool> has_event_triggers{false};  // lets the hot path skip the strand
 
   // ---- the state machine (writer thread only) ------------------------------------------------
   static model::StepState* state_of(model::Execution& e, std::string_view id) {
@@ -262,6 +265,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     const auto& topic = event.topic;
     if (!event.data.is_object()) return;
     const auto& data = event.data.get_object();
+    if (has_event_triggers && !topic.starts_with("workflows.")) fire_event_triggers(event);
     if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") {
       auto* execution = data.if_contains("workflow_execution_id");
       if (!execution || !execution->is_string()) return;
@@ -274,7 +278,6 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     } else if (topic.starts_with("workflows.execution_") && topic != "workflows.execution_started") {
       notify_waiters(std::string(data.at("execution_id").get_string()), event.data);
     }
-    if (!topic.starts_with("workflows.")) fire_event_triggers(event);
   }
 
   void task_finished(store::Tx& tx, const std::string& execution_id, const json::object& task) {
@@ -334,6 +337,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     auto workflows = db.read([](store::Connection& c) { return store::workflows::active(c); });
     asio::post(strand, [self = shared_from_this(), workflows] {
       self->event_triggers.clear();
+      self->has_event_triggers = false;
       std::erase_if(self->timers, [](const auto& t) { return t.first.starts_with("schedule/"); });
       for (const auto& w : workflows) {
         if (!w.definition.is_object()) continue;
@@ -346,6 +350,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
           Trigger tr{w.id, std::nullopt, std::string(t.at("topic").get_string())};
           if (auto* f = t.if_contains("filter"); f && f->is_string()) tr.filter = Expression::parse(f->get_string());
           self->event_triggers.push_back(std::move(tr));
+          self->has_event_triggers = true;
         } else if (*type == "schedule") {
           auto* tz = t.if_contains("timezone");
           auto cron = Cron::parse(t.at("cron").get_string(), tz && tz->is_string() ? std::string_view(tz->get_string()) : "UTC");

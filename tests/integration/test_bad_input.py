@@ -1,0 +1,348 @@
+"""Bad input on every write route: a clear 4xx (RFC 9457 problem), and nothing written.
+
+For each write route the table gives a body the route would accept and a snapshot of the state
+that route writes to; each bad request must leave the snapshot unchanged."""
+import json
+import secrets
+import time
+
+import pytest
+
+from helpers import assert_problem, assert_unauthorized, jwt_encode, jwt_parts, tamper_signature, uid
+
+RUN = uid()
+METRIC = f"bad.input.{RUN}"
+MIB = 1024 * 1024
+
+
+class Route:
+    def __init__(self, name, method, path, body, snapshot, anonymous=False):
+        self.name, self.method, self._path, self._body, self._snapshot = name, method, path, body, snapshot
+        self.anonymous = anonymous
+
+    def path(self, srv, targets):
+        return self._path(srv, targets) if callable(self._path) else self._path
+
+    def body(self, srv, targets):
+        return self._body(srv, targets) if callable(self._body) else dict(self._body)
+
+    def snapshot(self, srv, targets):
+        return self._snapshot(srv, targets) if self._snapshot else None
+
+    def client(self, srv):
+        return srv.anonymous() if self.anonymous else srv.admin
+
+
+def ids(srv, path):
+    return sorted(i["id"] for i in srv.admin.list_all(path))
+
+
+def strip_volatile(obj):
+    return {k: v for k, v in obj.items() if k not in ("stats", "last_used_at")}
+
+
+ROUTES = {r.name: r for r in [
+    Route("tasks", "POST", "/api/v1/tasks", {"type": f"bad.input.{RUN}"}, lambda s, t: ids(s, "/api/v1/tasks")),
+    Route("batch", "POST", "/api/v1/tasks/batch", {"tasks": [{"type": f"bad.input.{RUN}"}]},
+          lambda s, t: ids(s, "/api/v1/tasks")),
+    Route("execute", "POST", lambda s, t: f"/api/v1/agents/{s.echo_agent['id']}/execute?timeout_ms=5000",
+          {"type": "echo"}, lambda s, t: ids(s, "/api/v1/tasks")),
+    Route("agents", "POST", "/api/v1/agents", {"name": f"bad-input-{RUN}", "type": "echo"},
+          lambda s, t: ids(s, "/api/v1/agents")),
+    Route("agent-patch", "PATCH", lambda s, t: f"/api/v1/agents/{t['agent']['id']}", {"config": {"changed": True}},
+          lambda s, t: strip_volatile(s.admin.get(f"/api/v1/agents/{t['agent']['id']}").body)),
+    Route("users", "POST", "/api/v1/users",
+          {"email": f"bad-{RUN}@example.com", "username": f"bad-{RUN}", "password": "long-enough-pw", "roles": ["viewer"]},
+          lambda s, t: ids(s, "/api/v1/users")),
+    Route("user-patch", "PATCH", lambda s, t: f"/api/v1/users/{t['user']['id']}", {"roles": ["manager"]},
+          lambda s, t: s.admin.get(f"/api/v1/users/{t['user']['id']}").body),
+    Route("api-keys", "POST", "/api/v1/api-keys", {"name": f"bad-input-{RUN}", "roles": ["viewer"]},
+          lambda s, t: ids(s, "/api/v1/api-keys")),
+    Route("metrics", "POST", "/api/v1/analytics/metrics", {"name": METRIC, "value": 1},
+          lambda s, t: s.admin.get(f"/api/v1/analytics/metrics?name={METRIC}&agg=count").body["series"]),
+    Route("messages", "POST", "/api/v1/messages",
+          lambda s, t: {"to_agent": s.echo_agent["id"], "message_type": "bad.input"},
+          lambda s, t: ids(s, "/api/v1/messages")),
+    Route("login", "POST", "/api/v1/auth/login",
+          lambda s, t: {"email": t["user"]["email"], "password": t["user"]["password"]}, None, anonymous=True),
+]}
+
+
+@pytest.fixture(scope="module")
+def targets(srv):
+    return {"agent": srv.new_agent("remote", config={"original": True}), "user": srv.new_user("viewer")}
+
+
+def send(srv, targets, route, **kw):
+    return route.client(srv).request(route.method, route.path(srv, targets), **kw)
+
+
+def check_unchanged(srv, targets, route, before):
+    if route.snapshot(srv, targets) != before:
+        raise AssertionError(f"{route.name}: a refused request changed the state")
+
+
+# --- body shapes, on every write route ------------------------------------------------------------
+def malformed(body):
+    text = json.dumps(body)
+    return {"raw_body": text[:-1], "headers": {"Content-Type": "application/json"}}, 400
+
+
+def trailing_garbage(body):
+    return {"raw_body": json.dumps(body) + " x", "headers": {"Content-Type": "application/json"}}, 400
+
+
+def array(body):
+    return {"json": [body]}, 400
+
+
+def string(body):
+    return {"json": json.dumps(body)}, 400
+
+
+def number(body):
+    return {"json": 42}, 400
+
+
+def null(body):
+    return {"raw_body": "null", "headers": {"Content-Type": "application/json"}}, 400
+
+
+def empty(body):
+    return {"raw_body": b"", "headers": {"Content-Type": "application/json"}}, 400
+
+
+def not_utf8(body):
+    return {"raw_body": json.dumps(body).encode()[:-1] + b',"x":"\xff\xfe"}',
+            "headers": {"Content-Type": "application/json"}}, 400
+
+
+def text_plain(body):
+    return {"raw_body": json.dumps(body), "headers": {"Content-Type": "text/plain"}}, 415
+
+
+def form(body):
+    return {"raw_body": "type=echo", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415
+
+
+def no_content_type(body):
+    return {"raw_body": json.dumps(body), "headers": {"Content-Type": None}}, 415
+
+
+def too_large(body):
+    padded = dict(body, padding="x" * (MIB + 10))
+    return {"raw_body": json.dumps(padded), "headers": {"Content-Type": "application/json"}}, 413
+
+
+def unknown_field(body):
+    return {"json": dict(body, unexpected_field=1)}, 422
+
+
+SHAPES = [malformed, trailing_garbage, array, string, number, null, empty, not_utf8, text_plain, form,
+          no_content_type, too_large, unknown_field]
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s.__name__ for s in SHAPES])
+@pytest.mark.parametrize("name", list(ROUTES))
+def test_bad_body_shapes(srv, targets, name, shape):
+    route = ROUTES[name]
+    before = route.snapshot(srv, targets)
+    kwargs, status = shape(route.body(srv, targets))
+    r = send(srv, targets, route, **kwargs)
+    problem = assert_problem(r, status)
+    if status == 422:
+        assert any(e["field"] == "unexpected_field" for e in problem.get("errors", [])), r
+    check_unchanged(srv, targets, route, before)
+
+
+# --- validation: wrong types, unknown enum values, missing fields, unknown fields -----------------
+T = f"bad.input.{RUN}"
+INVALID = [
+    ("tasks", {"type": 5}, "type"),
+    ("tasks", {"type": None}, "type"),
+    ("tasks", {}, "type"),
+    ("tasks", {"title": "no type"}, "type"),
+    ("tasks", {"type": "Has Spaces"}, "type"),
+    ("tasks", {"type": "x" * 101}, "type"),
+    ("tasks", {"type": T, "priority": "urgent"}, "priority"),
+    ("tasks", {"type": T, "priority": 1}, "priority"),
+    ("tasks", {"type": T, "input_data": "text"}, "input_data"),
+    ("tasks", {"type": T, "input_data": [1, 2]}, "input_data"),
+    ("tasks", {"type": T, "title": ["a"]}, "title"),
+    ("tasks", {"type": T, "max_attempts": 0}, "max_attempts"),
+    ("tasks", {"type": T, "max_attempts": 11}, "max_attempts"),
+    ("tasks", {"type": T, "max_attempts": "3"}, "max_attempts"),
+    ("tasks", {"type": T, "max_attempts": 2.5}, "max_attempts"),
+    ("tasks", {"type": T, "timeout_ms": 0}, "timeout_ms"),
+    ("tasks", {"type": T, "timeout_ms": 3600001}, "timeout_ms"),
+    ("tasks", {"type": T, "assigned_agent": "not-a-uuid"}, "assigned_agent"),
+    ("tasks", {"type": T, "colour": "red"}, "colour"),
+    ("tasks", {"type": T, "status": "completed"}, "status"),
+    ("batch", {"tasks": [{"type": T}, {"type": T, "priority": "urgent"}]}, "tasks[1].priority"),
+    ("batch", {"tasks": [{"type": T}, {"type": T}, "a task"]}, "tasks[2]"),
+    ("batch", {"tasks": [{"type": T}], "atomic": False}, "atomic"),
+    ("batch", {"tasks": "all"}, "tasks"),
+    ("execute", {"type": T, "priority": "urgent"}, "priority"),
+    ("execute", {}, "type"),
+    ("agents", {"name": "x-" + RUN, "type": "robot"}, "type"),
+    ("agents", {"type": "echo"}, "name"),
+    ("agents", {"name": "x-" + RUN}, "type"),
+    ("agents", {"name": 5, "type": "echo"}, "name"),
+    ("agents", {"name": "x-" + RUN, "type": "echo", "capabilities": "echo"}, "capabilities"),
+    ("agents", {"name": "x-" + RUN, "type": "echo", "capabilities": [1]}, "capabilities"),
+    ("agents", {"name": "x-" + RUN, "type": "echo", "config": []}, "config"),
+    ("agents", {"name": "x-" + RUN, "type": "echo", "owner": "me"}, "owner"),
+    ("agent-patch", {"name": 5}, "name"),
+    ("agent-patch", {"config": "x"}, "config"),
+    ("agent-patch", {"capabilities": {"a": 1}}, "capabilities"),
+    ("agent-patch", {"bogus": 1}, "bogus"),
+    ("users", {"email": f"g-{RUN}@example.com", "password": "long-enough-pw", "roles": ["god"]}, "roles"),
+    ("users", {"email": f"g-{RUN}@example.com", "password": "long-enough-pw", "roles": "admin"}, "roles"),
+    ("users", {"password": "long-enough-pw"}, "email"),
+    ("users", {"email": "not-an-email", "password": "long-enough-pw"}, "email"),
+    ("users", {"email": f"g-{RUN}@example.com"}, "password"),
+    ("users", {"email": f"g-{RUN}@example.com", "password": 12345678}, "password"),
+    ("users", {"email": f"g-{RUN}@example.com", "password": "short"}, "password"),
+    ("users", {"email": f"g-{RUN}@example.com", "password": "long-enough-pw", "is_admin": True}, "is_admin"),
+    ("user-patch", {"roles": ["god"]}, "roles"),
+    ("user-patch", {"is_active": "yes"}, "is_active"),
+    ("user-patch", {"email": 5}, "email"),
+    ("user-patch", {"nickname": "x"}, "nickname"),
+    ("api-keys", {"name": "k", "roles": ["god"]}, "roles"),
+    ("api-keys", {"roles": ["viewer"]}, "name"),
+    ("api-keys", {"name": "k", "roles": "viewer"}, "roles"),
+    ("metrics", {"name": METRIC, "value": "ten"}, "value"),
+    ("metrics", {"value": 1}, "name"),
+    ("metrics", {"name": METRIC}, "value"),
+    ("metrics", {"name": METRIC, "value": 1, "tags": ["a"]}, "tags"),
+    ("metrics", {"name": METRIC, "value": 1, "unit": "ms"}, "unit"),
+    ("messages", {"message_type": "x"}, "to_agent"),
+    ("messages", {"to_agent": "not-a-uuid", "message_type": "x"}, "to_agent"),
+    ("messages", {"to_agent": "0190f0e0-0000-7000-8000-000000000000", "message_type": "x"}, "to_agent"),
+    ("login", {"email": 5, "password": "whatever-pw"}, "email"),
+    ("login", {"email": "a@example.com"}, "password"),
+    ("login", {"email": "a@example.com", "password": "whatever-pw", "remember": True}, "remember"),
+]
+
+
+def names_field(errors, field):
+    return any(e["field"] == field or e["field"].startswith(field + "[") or e["field"].startswith(field + ".")
+               for e in errors)
+
+
+@pytest.mark.parametrize("name,body,field", INVALID,
+                         ids=[f"{n}:{json.dumps(b)[:60]}" for n, b, _ in INVALID])
+def test_invalid_bodies_are_422(srv, targets, name, body, field):
+    route = ROUTES[name]
+    before = route.snapshot(srv, targets)
+    r = send(srv, targets, route, json=body)
+    problem = assert_problem(r, 422, "validation")
+    errors = problem.get("errors")
+    assert isinstance(errors, list) and errors, r
+    assert names_field(errors, field), f"errors[] should name {field!r}: {errors}"
+    check_unchanged(srv, targets, route, before)
+
+
+def test_a_body_just_under_1_mib_is_not_413(srv):
+    type_ = f"bad.input.big.{uid()}"
+    body = json.dumps({"type": type_, "input_data": {"padding": "x" * (MIB - 1024)}})
+    assert len(body) < MIB
+    r = srv.admin.request("POST", "/api/v1/tasks", raw_body=body, headers={"Content-Type": "application/json"})
+    assert r.status != 413, r
+    assert r.status in (201, 422), r
+
+
+def test_content_type_with_charset_is_json(srv):
+    r = srv.admin.request("POST", "/api/v1/tasks", raw_body=json.dumps({"type": "nobody.handles_this"}),
+                          headers={"Content-Type": "application/json; charset=utf-8"})
+    assert r.status == 201, r
+    srv.admin.post(f"/api/v1/tasks/{r.body['id']}/cancel")
+
+
+# --- routes and methods ---------------------------------------------------------------------------
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/v1/nope"), ("GET", "/api/v2/tasks"), ("POST", "/api/v1/tasks/a/b/c"),
+    ("GET", "/api/v1/agents/0190f0e0-0000-7000-8000-000000000000/explode"), ("DELETE", "/api/v1/nope/1"),
+    ("GET", "/api"), ("GET", "/api/v1"),
+])
+def test_unknown_route_is_404(srv, method, path):
+    r = srv.admin.request(method, path)
+    assert_problem(r, 404, "no-route")
+    r = srv.anonymous().request(method, path)
+    assert r.status in (401, 404), r  # with or without credentials: never 200, never 5xx
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("DELETE", "/api/v1/tasks", {"GET", "POST"}),
+    ("PUT", "/api/v1/agents", {"GET", "POST"}),
+    ("POST", "/healthz", {"GET"}),
+    ("DELETE", "/metrics", {"GET"}),
+    ("GET", "/api/v1/auth/login", {"POST"}),
+    ("GET", "/api/v1/tasks/batch", {"POST"}),
+    ("PUT", "/api/v1/agents/0190f0e0-0000-7000-8000-000000000000", {"GET", "PATCH", "DELETE"}),
+    ("GET", "/api/v1/tasks/0190f0e0-0000-7000-8000-000000000000/cancel", {"POST"}),
+    ("PATCH", "/api/v1/api-keys/0190f0e0-0000-7000-8000-000000000000", {"DELETE"}),
+])
+def test_wrong_method_is_405_with_allow(srv, method, path, allowed):
+    before = ids(srv, "/api/v1/tasks")
+    r = srv.admin.request(method, path, json={} if method in ("POST", "PUT", "PATCH") else None)
+    assert_problem(r, 405, "method-not-allowed")
+    allow = {m.strip().upper() for m in r.headers.get("Allow", "").split(",") if m.strip()}
+    assert allowed <= allow, f"Allow: {r.headers.get('Allow')!r} should list {sorted(allowed)}"
+    assert allow <= allowed | {"HEAD", "OPTIONS"}, f"Allow lists methods the route lacks: {allow}"
+    assert ids(srv, "/api/v1/tasks") == before
+
+
+# --- credentials on writes -------------------------------------------------------------------------
+def bad_tokens(srv):
+    token = srv.tokens["admin"]
+    header, payload, signature = jwt_parts(token)
+    return {
+        "missing": None,
+        "tampered-signature": "Bearer " + tamper_signature(token),
+        "alg-none": "Bearer " + jwt_encode(dict(header, alg="none"), payload, signature=""),
+        "alg-none-no-dot": "Bearer " + jwt_encode(dict(header, alg="none"), payload, signature="")[:-1],
+        "garbage": "Bearer " + secrets.token_urlsafe(30),
+        "scheme-only": "Bearer",
+        "wrong-scheme": "Token " + token,
+        "expired-shape": "Bearer " + jwt_encode(header, dict(payload, exp=int(time.time()) - 10), signature=signature),
+    }
+
+
+@pytest.mark.parametrize("kind", ["missing", "tampered-signature", "alg-none", "alg-none-no-dot", "garbage",
+                                  "scheme-only", "wrong-scheme", "expired-shape"])
+@pytest.mark.parametrize("name", ["tasks", "agents", "users", "api-keys"])
+def test_bad_credentials_are_401_and_nothing_is_written(srv, targets, name, kind):
+    route = ROUTES[name]
+    before = route.snapshot(srv, targets)
+    authorization = bad_tokens(srv)[kind]
+    r = srv.anonymous().request(route.method, route.path(srv, targets), json=route.body(srv, targets),
+                                headers={"Authorization": authorization} if authorization else None)
+    assert_unauthorized(r)
+    check_unchanged(srv, targets, route, before)
+
+
+def test_missing_token_on_reads_is_401(srv):
+    for path in ("/api/v1/agents", "/api/v1/tasks", "/api/v1/users", "/api/v1/api-keys", "/api/v1/users/me",
+                 "/api/v1/analytics/summary", "/api/v1/messages"):
+        assert_unauthorized(srv.anonymous().get(path))
+
+
+# --- login throttling ------------------------------------------------------------------------------
+def test_login_throttling(srv):
+    user = srv.new_user("viewer")
+    other = srv.new_user("viewer")
+    anon = srv.anonymous()
+    for i in range(5):
+        r = anon.post("/api/v1/auth/login", {"email": user["email"], "password": f"wrong-{i}-password"})
+        assert_unauthorized(r)
+    r = anon.post("/api/v1/auth/login", {"email": user["email"], "password": "wrong-again-password"})
+    assert_problem(r, 429, "too-many-requests")
+    retry_after = r.headers.get("Retry-After")
+    assert retry_after is not None and retry_after.isdigit(), r.headers
+    assert 1 <= int(retry_after) <= 60
+    # the right password is refused too while the account is throttled
+    r = anon.post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]})
+    assert_problem(r, 429, "too-many-requests")
+    # ... other accounts are not affected
+    assert anon.post("/api/v1/auth/login", {"email": other["email"], "password": other["password"]}).status == 200

@@ -1,0 +1,231 @@
+"""HTTP robustness: request ids, slow and idle clients, garbage, keep-alive, concurrency."""
+import socket
+import threading
+import time
+
+from helpers import UUID_RE, assert_problem, uid
+
+
+def raw_exchange(port, data, timeout=5.0):
+    """Sends data, then reads until the server closes (or `timeout`). Returns the bytes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def wait_closed(s, within):
+    """Reads from s until the server closes it; returns (seconds it took, bytes received)."""
+    started = time.monotonic()
+    s.settimeout(within)
+    received = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        raise AssertionError(f"the server kept the connection open for more than {within} s; got {received!r}")
+    return time.monotonic() - started, received
+
+
+def port_of(srv):
+    return srv.server.port
+
+
+# --- request ids ----------------------------------------------------------------------------------
+def test_request_id_is_echoed(srv):
+    request_id = "trace-" + uid()
+    for path, status in (("/healthz", 200), ("/api/v1/agents", 401), ("/api/v1/nope", 404)):
+        r = srv.anonymous().get(path, headers={"X-Request-Id": request_id})
+        assert r.status == status
+        assert r.headers.get("X-Request-Id") == request_id, (path, r.headers)
+
+
+def test_request_id_is_generated_when_missing_or_invalid(srv):
+    ids = set()
+    for path in ("/healthz", "/api/v1/agents", "/api/v1/nope"):
+        r = srv.anonymous().get(path)
+        generated = r.headers.get("X-Request-Id", "")
+        assert UUID_RE.match(generated), (path, generated)
+        ids.add(generated)
+    assert len(ids) == 3, "request ids must differ"
+    for bad in ("x" * 129, "has space", ""):
+        r = srv.anonymous().get("/healthz", headers={"X-Request-Id": bad})
+        assert UUID_RE.match(r.headers.get("X-Request-Id", "")), (bad, r.headers.get("X-Request-Id"))
+    r = srv.anonymous().get("/healthz", headers={"X-Request-Id": "y" * 128})
+    assert r.headers.get("X-Request-Id") == "y" * 128
+
+
+# --- timeouts (a dedicated server with DE_HTTP_TIMEOUT=1) --------------------------------------
+def test_slow_and_idle_clients_are_disconnected(server_factory):
+    server = server_factory("sqlite", env={"DE_HTTP_TIMEOUT": "1"})
+    port = server.port
+
+    # a partial request line, then nothing
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"GET /heal")
+        took, got = wait_closed(s, within=5)
+        assert took < 5
+        assert got == b"" or got.startswith(b"HTTP/1.1 4"), got
+
+    # complete headers but a body that never comes
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 100\r\n\r\n{\"email\":")
+        took, got = wait_closed(s, within=5)
+        assert got == b"" or got.startswith(b"HTTP/1.1 4"), got
+
+    # headers trickled one byte at a time, each within the timeout, never finished: the
+    # timeout covers the whole request, not each read
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        started = time.monotonic()
+        closed = False
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200:
+            try:
+                s.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            time.sleep(0.1)
+            if time.monotonic() - started > 6:
+                break
+        if not closed:
+            took, got = wait_closed(s, within=2)
+        assert time.monotonic() - started < 6, "a client trickling its headers was never disconnected"
+
+    # an idle keep-alive connection is closed after the timeout
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.settimeout(5)
+        first = s.recv(65536)
+        assert first.startswith(b"HTTP/1.1 200"), first
+        took, _ = wait_closed(s, within=5)
+        assert took < 5
+
+    # and the server still serves
+    assert server.client().get("/healthz").status == 200
+
+
+# --- garbage -----------------------------------------------------------------------------------------
+GARBAGE = [
+    b"\x00\x01\x02\x03\xff\xfe garbage\r\n\r\n",
+    b"HELLO\r\n\r\n",
+    b"GET\r\n\r\n",
+    b"GET / HTTP/9.9\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+    b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 100000 + b"\r\n\r\n",
+]
+
+
+def test_garbage_gets_400_or_a_close_and_the_server_survives(srv):
+    for data in GARBAGE:
+        got = raw_exchange(port_of(srv), data, timeout=5)
+        if got:
+            status_line = got.split(b"\r\n", 1)[0]
+            assert status_line.startswith(b"HTTP/1.1 4"), (data[:60], status_line)
+            assert not status_line.startswith(b"HTTP/1.1 404"), (data[:60], status_line)
+        assert srv.anonymous().get("/healthz").status == 200, data[:60]
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(srv):
+    with socket.create_connection(("127.0.0.1", port_of(srv)), timeout=5) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.count(b"HTTP/1.1 200") == 3, data
+
+
+def test_head_has_no_body(srv):
+    with socket.create_connection(("127.0.0.1", port_of(srv)), timeout=5) as s:
+        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), data
+    assert body == b""
+
+
+# --- concurrency -----------------------------------------------------------------------------------
+def test_fifty_concurrent_connections_are_served(srv):
+    n = 50
+    sockets = [socket.create_connection(("127.0.0.1", port_of(srv)), timeout=10) for _ in range(n)]
+    try:
+        # every connection is open before any request is sent
+        token = srv.tokens["viewer"].encode()
+        for i, s in enumerate(sockets):
+            path = b"/healthz" if i % 2 else b"/api/v1/agents?limit=1"
+            s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+                      b"\r\nConnection: close\r\n\r\n")
+        results = [None] * n
+
+        def read(i):
+            data = b""
+            try:
+                while True:
+                    chunk = sockets[i].recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError as e:
+                data += f"<{e}>".encode()
+            results[i] = data
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        bad = [i for i, d in enumerate(results) if not d or not d.startswith(b"HTTP/1.1 200")]
+        assert not bad, f"{len(bad)} of {n} connections were not answered 200: {results[bad[0]][:200]!r}"
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def test_concurrent_writes_are_all_stored(srv):
+    type_ = f"it.concurrent.{uid()}"
+    statuses = []
+    lock = threading.Lock()
+
+    def create(i):
+        r = srv.as_("operator").post("/api/v1/tasks", {"type": type_, "input_data": {"i": i}})
+        with lock:
+            statuses.append(r.status)
+
+    threads = [threading.Thread(target=create, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [201] * 40
+    tasks = srv.admin.list_all(f"/api/v1/tasks?type={type_}")
+    assert sorted(t["input_data"]["i"] for t in tasks) == list(range(40))
+
+
+def test_error_for_an_unknown_route_is_a_problem(srv):
+    assert_problem(srv.anonymous().get("/api/v1/does-not-exist"), 404, "no-route")

@@ -1,0 +1,220 @@
+"""The workflow engine against the real binary: step types, triggers, validation, durability."""
+import json
+import sqlite3
+import time
+import urllib.request
+
+
+def wait_for(server, execution_id, statuses=("completed", "failed", "cancelled"), timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, e = server.request("GET", f"/api/v1/workflow-executions/{execution_id}")
+        assert status == 200, e
+        if e["status"] in statuses:
+            return e
+        time.sleep(0.05)
+    raise AssertionError(f"execution stayed {e['status']}: {json.dumps(e)[:2000]}")
+
+
+def wait_step(server, execution_id, step_id, status, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        execution = server.request("GET", f"/api/v1/workflow-executions/{execution_id}")[1]
+        if steps_of(execution)[step_id]["status"] == status:
+            return execution
+        time.sleep(0.05)
+    raise AssertionError(f"step {step_id} never became {status}: {json.dumps(execution)[:2000]}")
+
+
+def create(server, definition, name="wf", status="active"):
+    code, workflow = server.request("POST", "/api/v1/workflows", {"name": name, "definition": definition, "status": status})
+    assert code == 201, workflow
+    return workflow
+
+
+def steps_of(execution):
+    return {s["id"]: s for s in execution["steps"]}
+
+
+def test_every_step_type_runs_and_an_approval_is_decided(make_server):
+    server = make_server()
+    agents = server.request("GET", "/api/v1/agents?type=sales")[1]["items"]
+    workflow = create(server, {
+        "trigger": {"type": "manual"},
+        "steps": [
+            {"id": "a", "type": "task", "task_type": "echo", "input": {"v": "{{input.v}}", "who": "lead {{input.name}}"}},
+            {"id": "c", "type": "condition", "depends_on": ["a"], "expression": "steps.a.output.v > 10", "then": ["fan"], "else": ["small"]},
+            {"id": "fan", "type": "parallel", "branches": ["left", "right"]},
+            {"id": "left", "type": "task", "task_type": "echo", "input": {"side": "left"}},
+            {"id": "right", "type": "delay", "seconds": 0.2},
+            {"id": "join", "type": "notify", "depends_on": ["left", "right"], "to_agent": agents[0]["id"],
+             "message_type": "lead.hot", "payload": {"v": "{{steps.a.output.v}}"}},
+            {"id": "small", "type": "notify", "topic": "workflows.small_lead", "payload": {}},
+            {"id": "ok", "type": "approval", "depends_on": ["join"], "role": "manager"},
+        ],
+        "output": {"who": "{{steps.a.output.who}}", "approved": "{{steps.ok.output.approved}}"},
+    })
+    status, execution = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {"input": {"v": 42, "name": "Ada"}})
+    assert status == 201 and execution["status"] in ("running", "waiting")
+    waiting = wait_step(server, execution["id"], "ok", "waiting")
+    assert waiting["status"] == "waiting"
+    steps = steps_of(waiting)
+    assert steps["a"]["output"] == {"v": 42, "who": "lead Ada"} and steps["a"]["task_id"]
+    assert steps["c"]["output"] == {"result": True, "branch": "then"}
+    assert steps["small"]["status"] == "skipped"
+    assert steps["left"]["status"] == steps["right"]["status"] == steps["join"]["status"] == "completed"
+    assert steps["ok"]["status"] == "waiting"
+    messages = server.request("GET", f"/api/v1/messages?agent_id={agents[0]['id']}")[1]["items"]
+    assert messages[0]["message_type"] == "lead.hot" and messages[0]["payload"] == {"v": 42}
+    # A viewer may not decide; the approval names the manager role, which an admin also has.
+    assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/steps/ok/approve", {"approved": True, "comment": "go"})[0] == 200
+    done = wait_for(server, execution["id"])
+    assert done["status"] == "completed" and done["output"] == {"who": "lead Ada", "approved": True}
+    assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/steps/ok/approve", {"approved": True})[0] == 409
+
+    status, rejected = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {"input": {"v": 1, "name": "Bo"}})
+    steps = steps_of(wait_for(server, rejected["id"]))
+    assert steps["small"]["status"] == "completed" and steps["fan"]["status"] == "skipped" and steps["ok"]["status"] == "skipped"
+
+
+def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(make_server):
+    server = make_server()
+    workflow = create(server, {
+        "trigger": {"type": "manual"},
+        "steps": [
+            {"id": "score", "type": "task", "task_type": "sales.score_lead", "on_failure": "fallback"},
+            {"id": "fallback", "type": "task", "task_type": "echo", "input": {"used": "fallback"}},
+            {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["score"]},
+        ],
+    })
+    execution = wait_for(server, server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {})[1]["id"])
+    steps = steps_of(execution)
+    assert steps["score"]["status"] == "failed" and "not implemented yet" in steps["score"]["error"]
+    assert steps["fallback"]["status"] == "completed" and steps["after"]["status"] == "skipped"
+    assert execution["status"] == "completed"
+    strict = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "score", "type": "task", "task_type": "sales.score_lead"}]})
+    failed = wait_for(server, server.request("POST", f"/api/v1/workflows/{strict['id']}/execute", {})[1]["id"])
+    assert failed["status"] == "failed" and "score" in failed["error"]
+
+
+def test_validation_errors_name_the_step_and_field(make_server):
+    server = make_server()
+    status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
+        "trigger": {"type": "schedule", "cron": "every day"},
+        "steps": [{"id": "a", "type": "task", "task_type": "echo", "input": {"x": "{{steps.b.output}}"}},
+                  {"id": "b", "type": "condition", "expression": "1 +"}]}})
+    assert status == 422
+    fields = {e["field"] for e in problem["errors"]}
+    assert {"definition.trigger.cron", "definition.steps[1].expression"} <= fields
+    status, problem = server.request("POST", "/api/v1/workflows", {"name": "cycle", "definition": {
+        "trigger": {"type": "manual"},
+        "steps": [{"id": "a", "type": "delay", "seconds": 1, "depends_on": ["b"]},
+                  {"id": "b", "type": "delay", "seconds": 1, "depends_on": ["a"]}]}})
+    assert status == 422 and "cycle" in json.dumps(problem)
+    assert server.request("GET", "/api/v1/workflows")[1]["items"] == []
+    draft = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]}, status="draft")
+    assert server.request("POST", f"/api/v1/workflows/{draft['id']}/execute", {})[0] == 409
+
+
+def test_webhook_schedule_and_event_triggers(make_server):
+    server = make_server()
+    hook = create(server, {
+        "trigger": {"type": "webhook", "respond_with_output": True},
+        "steps": [{"id": "a", "type": "task", "task_type": "echo", "input": {"v": "{{input.v}}"}},
+                  {"id": "c", "type": "condition", "depends_on": ["a"], "expression": "steps.a.output.v > 10"}],
+        "output": {"big": "{{steps.c.output.result}}"}})
+    assert hook["webhook_url"].startswith("/api/v1/hooks/")
+    request = urllib.request.Request(server.url + hook["webhook_url"], data=b'{"v": 11}', method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        answer = json.loads(response.read())
+    assert response.status == 200 and answer["status"] == "completed" and answer["output"] == {"big": True}
+    assert server.request("POST", "/api/v1/hooks/not-a-token", {}, token=None)[0] == 404
+    asynchronous = create(server, {"trigger": {"type": "webhook"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]})
+    status, started = server.request("POST", asynchronous["webhook_url"], {"k": 1}, token=None)
+    assert status == 202 and wait_for(server, started["execution_id"])["trigger"] == "webhook"
+
+    every_second = create(server, {"trigger": {"type": "schedule", "cron": "* * * * * *", "timezone": "UTC"},
+                                   "steps": [{"id": "a", "type": "delay", "seconds": 0}]})
+    time.sleep(2.5)
+    runs = server.request("GET", f"/api/v1/workflow-executions?workflow_id={every_second['id']}")[1]["items"]
+    assert len(runs) >= 1 and all(r["trigger"] == "schedule" for r in runs)
+    server.request("PATCH", f"/api/v1/workflows/{every_second['id']}", {"status": "archived"})
+
+    on_failure = create(server, {"trigger": {"type": "event", "topic": "tasks.failed", "filter": "event.data.type == 'sales.score_lead'"},
+                                 "steps": [{"id": "log", "type": "notify", "topic": "workflows.task_failed", "payload": {"id": "{{input.data.id}}"}}]})
+    server.request("POST", "/api/v1/tasks", {"type": "sales.score_lead"})
+    server.request("POST", "/api/v1/tasks", {"type": "nobody.runs.this"})
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        runs = server.request("GET", f"/api/v1/workflow-executions?workflow_id={on_failure['id']}")[1]["items"]
+        if runs:
+            break
+        time.sleep(0.1)
+    assert len(runs) == 1 and runs[0]["trigger"] == "event"
+    assert wait_for(server, runs[0]["id"])["input"]["data"]["type"] == "sales.score_lead"
+
+
+def completed_events(server, execution_id):
+    db = sqlite3.connect(server.db_path())
+    rows = db.execute("SELECT json_extract(data, '$.step_id'), count(*) FROM events WHERE topic = 'workflows.step_completed' "
+                      "AND json_extract(data, '$.execution_id') = ? GROUP BY 1", (execution_id,)).fetchall()
+    return dict(rows)
+
+
+def test_kill_9_mid_ten_step_workflow_and_during_a_delay_resumes_without_rerunning(make_server):
+    server = make_server()
+    steps = []
+    for i in range(10):
+        step = {"id": f"s{i}", "type": "task" if i % 2 == 0 else "delay"}
+        step.update({"task_type": "echo", "input": {"i": i}} if i % 2 == 0 else {"seconds": 0.4})
+        if i:
+            step["depends_on"] = [f"s{i - 1}"]
+        steps.append(step)
+    chain = create(server, {"trigger": {"type": "manual"}, "steps": steps, "output": {"last": "{{steps.s8.output.i}}"}})
+    long_delay = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "wait", "type": "delay", "seconds": 3}]})
+    execution = server.request("POST", f"/api/v1/workflows/{chain['id']}/execute", {})[1]
+    delayed = server.request("POST", f"/api/v1/workflows/{long_delay['id']}/execute", {})[1]
+    time.sleep(1.0)
+    before = steps_of(server.request("GET", f"/api/v1/workflow-executions/{execution['id']}")[1])
+    assert 0 < sum(s["status"] == "completed" for s in before.values()) < 10
+    server.kill9()
+    server.start()
+    done = wait_for(server, execution["id"], timeout=30)
+    assert done["status"] == "completed" and done["output"] == {"last": 8}
+    assert all(s["status"] == "completed" and s["attempts"] == 1 for s in done["steps"]), done["steps"]
+    for sid, s in before.items():
+        if s["status"] == "completed":
+            assert steps_of(done)[sid]["completed_at"] == s["completed_at"], sid  # not run again
+    assert completed_events(server, execution["id"]) == {f"s{i}": 1 for i in range(10)}
+    waited = wait_for(server, delayed["id"], timeout=30)
+    step = waited["steps"][0]
+    assert step["status"] == "completed" and step["attempts"] == 1
+    assert 2.5 <= step["output"]["waited_ms"] / 1000 < 6  # the original wake-up time, not a new delay
+
+
+def test_an_approval_waits_across_a_restart(make_server):
+    server = make_server()
+    workflow = create(server, {"trigger": {"type": "manual"}, "steps": [
+        {"id": "ask", "type": "approval", "role": "manager"},
+        {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["ask"], "input": {"ok": True}}]})
+    execution = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {})[1]
+    wait_step(server, execution["id"], "ask", "waiting")
+    server.kill9()
+    server.start()
+    server.token = server.login()
+    assert wait_for(server, execution["id"], ("waiting",))["status"] == "waiting"
+    status, decided = server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/steps/ask/approve",
+                                     {"approved": False, "comment": "not now"})
+    assert status == 200
+    final = wait_for(server, execution["id"])
+    assert final["status"] == "failed" and "rejected" in final["error"] and steps_of(final)["after"]["status"] == "skipped"
+
+
+def test_cancel_an_execution(make_server):
+    server = make_server()
+    workflow = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "wait", "type": "delay", "seconds": 30}]})
+    execution = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {})[1]
+    status, cancelled = server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/cancel")
+    assert status == 200 and cancelled["status"] == "cancelled" and cancelled["steps"][0]["status"] == "cancelled"
+    assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/cancel")[0] == 409
