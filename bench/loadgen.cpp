@@ -4,6 +4,9 @@
 //              [--connections 32] [--seconds 10] [--rate 0]
 //     HTTP task submits (echo) -> completion event over /ws/notifications; tasks/s and
 //     submit-to-completed latency. --rate caps submits per second (0: as fast as possible).
+//   de-loadgen webhook --url ... --path /api/v1/hooks/TOKEN [--connections 32] [--seconds 10] [--rate 0]
+//     POSTs {"v":N} to a webhook whose workflow answers with its output; executions/s and
+//     latency of the whole round trip. Every answer must be 200 with status "completed".
 //   de-loadgen fanout --url ... --email E --password P [--clients 500] [--tasks 5000]
 //     N subscribers to tasks.*, plus one that never reads; submits tasks in batches; checks
 //     every subscriber received every event in the same order without gap, and that the
@@ -34,7 +37,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 struct Options {
-  std::string mode, host = "127.0.0.1", port = "8080", email, password;
+  std::string mode, host = "127.0.0.1", port = "8080", email, password, path;
   int connections = 32, seconds = 10, clients = 500, tasks = 5000;
   double rate = 0;
 };
@@ -52,6 +55,7 @@ Options parse(int argc, char** argv) {
       if (o.host != "127.0.0.1" && o.host != "localhost") throw std::runtime_error("loopback targets only");
     } else if (key == "--email") o.email = value;
     else if (key == "--password") o.password = value;
+    else if (key == "--path") o.path = value;
     else if (key == "--connections") o.connections = std::stoi(value);
     else if (key == "--seconds") o.seconds = std::stoi(value);
     else if (key == "--clients") o.clients = std::stoi(value);
@@ -255,6 +259,57 @@ asio::awaitable<int> throughput(const Options& o) {
   co_return submitted.empty() && errors == 0 ? 0 : 1;
 }
 
+asio::awaitable<int> webhook(const Options& o) {
+  auto ex = co_await asio::this_coro::executor;
+  std::vector<double> latencies;
+  std::size_t errors = 0;
+  auto started = Clock::now();
+  auto deadline = started + std::chrono::seconds(o.seconds);
+  double interval_ms = o.rate > 0 ? 1000.0 * o.connections / o.rate : 0;
+  int active = o.connections;
+  for (int c = 0; c < o.connections; ++c) {
+    asio::co_spawn(ex, [&, c]() -> asio::awaitable<void> {
+      HttpClient client(ex, o);
+      co_await client.connect();
+      asio::steady_timer pacer(ex);
+      auto next = Clock::now() + std::chrono::microseconds(std::int64_t(interval_ms * 1000 * c / o.connections));
+      std::string no_token;
+      for (int n = 0; Clock::now() < deadline; ++n) {
+        if (interval_ms > 0) {
+          pacer.expires_at(next);
+          co_await pacer.async_wait(asio::use_awaitable);
+          next += std::chrono::microseconds(std::int64_t(interval_ms * 1000));
+        }
+        auto sent = Clock::now();
+        std::string body = "{\"v\":" + std::to_string(n % 20) + "}";
+        auto res = co_await client.request(http::verb::post, o.path, body, no_token);
+        if (res.result() != http::status::ok || res.body().find(R"("status":"completed")") == std::string::npos) {
+          ++errors;
+          continue;
+        }
+        latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+      }
+      --active;
+    }, asio::detached);
+  }
+  asio::steady_timer wait(ex);
+  while (active > 0) {
+    wait.expires_after(std::chrono::milliseconds(20));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+  double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  std::cout << json::serialize(json::object{{"mode", "webhook"},
+                                            {"connections", o.connections},
+                                            {"target_rate", o.rate},
+                                            {"executions", latencies.size()},
+                                            {"errors", errors},
+                                            {"executions_per_second", double(latencies.size()) / secs},
+                                            {"latency_ms_p50", percentile(latencies, 0.5)},
+                                            {"latency_ms_p99", percentile(latencies, 0.99)}})
+            << std::endl;
+  co_return errors == 0 ? 0 : 1;
+}
+
 asio::awaitable<int> fanout(const Options& o) {
   auto ex = co_await asio::this_coro::executor;
   auto token = co_await login(o);
@@ -337,7 +392,8 @@ int main(int argc, char** argv) {
     auto future = asio::co_spawn(io, [&]() -> asio::awaitable<int> {
       if (options.mode == "throughput") co_return co_await throughput(options);
       if (options.mode == "fanout") co_return co_await fanout(options);
-      throw std::runtime_error("mode must be throughput or fanout");
+      if (options.mode == "webhook") co_return co_await webhook(options);
+      throw std::runtime_error("mode must be throughput, webhook or fanout");
     }, asio::use_future);
     // Run until the check is done: subscriber sockets may still be open then.
     while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready && io.run_one() > 0) {

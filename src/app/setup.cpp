@@ -10,6 +10,8 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/repositories.hpp"
+#include "store/workflow_repository.hpp"
+#include "workflow/definition.hpp"
 
 namespace de::app {
 
@@ -81,8 +83,60 @@ int load_demo_data(store::Database& db) {
       {"Marketing Agent", "marketing", "Drafts content and optimises campaign budgets."},
       {"Echo Agent", "echo", "Answers every task with its input: for tests and benchmarks."},
   };
+  // Workflows: one that runs on what exists now, and the processes the business agents will
+  // run once they have their logic (drafts until then).
+  struct DemoWorkflow {
+    const char* name;
+    const char* status;
+    const char* description;
+    const char* definition;
+  };
+  static constexpr DemoWorkflow demo_workflows[] = {
+      {"Inbound lead triage", "active",
+       "Webhook in, echo the lead, route big deals to the sales agent and tell the team.",
+       R"({"trigger":{"type":"webhook","respond_with_output":true},
+           "steps":[{"id":"receive","type":"task","task_type":"echo","input":{"company":"{{input.company}}","value":"{{input.value}}"}},
+                    {"id":"is_big","type":"condition","depends_on":["receive"],"expression":"steps.receive.output.value >= 10000","then":["alert"],"else":["log"]},
+                    {"id":"alert","type":"notify","topic":"workflows.big_lead","payload":{"company":"{{steps.receive.output.company}}","value":"{{steps.receive.output.value}}"}},
+                    {"id":"log","type":"notify","topic":"workflows.small_lead","payload":{"company":"{{steps.receive.output.company}}"}}],
+           "output":{"company":"{{steps.receive.output.company}}","big":"{{steps.is_big.output.result}}"}})"},
+      {"New lead: score, qualify, follow up", "draft",
+       "Needs the sales agent's lead scoring (sales.score_lead).",
+       R"({"trigger":{"type":"event","topic":"leads.created"},
+           "steps":[{"id":"score","type":"task","task_type":"sales.score_lead","input":{"lead":"{{input.data}}"}},
+                    {"id":"hot","type":"condition","depends_on":["score"],"expression":"steps.score.output.score >= 0.7","then":["outreach"],"else":["nurture"]},
+                    {"id":"outreach","type":"task","task_type":"marketing.generate_content","input":{"kind":"outreach_email","lead":"{{input.data}}"}},
+                    {"id":"approve","type":"approval","depends_on":["outreach"],"role":"manager"},
+                    {"id":"nurture","type":"notify","topic":"workflows.lead_nurture","payload":{"lead":"{{input.data.id}}"}}]})"},
+      {"Requirements review", "draft",
+       "Needs the product manager agent (product.analyze_requirements).",
+       R"({"trigger":{"type":"manual"},
+           "steps":[{"id":"analyze","type":"task","task_type":"product.analyze_requirements","input":{"document":"{{input.document}}"}},
+                    {"id":"prioritize","type":"task","task_type":"product.prioritize","depends_on":["analyze"],"input":{"requirements":"{{steps.analyze.output.requirements}}"}},
+                    {"id":"update","type":"task","task_type":"product.stakeholder_update","depends_on":["prioritize"],"input":{"priorities":"{{steps.prioritize.output}}"}}]})"},
+      {"Weekly campaign budget", "draft",
+       "Needs the marketing agent (marketing.optimize_budget); runs Mondays 08:00 UTC.",
+       R"({"trigger":{"type":"schedule","cron":"0 8 * * 1","timezone":"UTC"},
+           "steps":[{"id":"report","type":"task","task_type":"marketing.campaign_report"},
+                    {"id":"optimize","type":"task","task_type":"marketing.optimize_budget","depends_on":["report"],"input":{"report":"{{steps.report.output}}"}},
+                    {"id":"sign_off","type":"approval","depends_on":["optimize"],"role":"manager"}]})"},
+  };
   return db.write_sync([&](store::Tx& tx) {
     int added = 0;
+    for (const auto& d : demo_workflows) {
+      if (!store::workflows::find_by_name(tx.connection, d.name).empty()) continue;
+      model::Workflow w;
+      w.id = core::new_id();
+      w.name = d.name;
+      w.description = d.description;
+      w.status = d.status;
+      w.definition = boost::json::parse(d.definition);
+      workflow::parse_definition(w.definition);  // the demo must pass the checks users get
+      if (w.definition.at("trigger").at("type") == "webhook") w.webhook_token = auth::random_token(24);
+      w.created_at = w.updated_at = core::now_ms();
+      store::workflows::insert(tx.connection, w);
+      ++added;
+    }
     for (const auto& d : demo_agents) {
       if (store::agents::find_by_name(tx.connection, d.name)) continue;
       model::Agent agent;

@@ -14,7 +14,7 @@ std::unique_ptr<store::Database> open_database(const core::Config& config, std::
 std::string jwt_secret(const core::Config& config);
 // Creates the admin unless it exists; returns the generated password when it made one up.
 std::string ensure_admin(store::Database& db, const core::Config& config);
-// The demo agents, by name, when missing. Returns how many it added.
+// The demo agents and workflows, by name, when missing. Returns how many it added.
 int load_demo_data(store::Database& db);
 
 }  // namespace de::app

@@ -69,6 +69,13 @@ Page<model::Workflow> list(Connection& c, const PageRequest& page) {
   return out;
 }
 
+std::vector<model::Workflow> find_by_name(Connection& c, const std::string& name) {
+  std::vector<model::Workflow> out;
+  for (const auto& row : c.query(std::string(columns) + " WHERE name = ?", {std::string_view(name)}).rows)
+    out.push_back(from_row(row));
+  return out;
+}
+
 std::vector<model::Workflow> active(Connection& c) {
   std::vector<model::Workflow> out;
   for (const auto& row : c.query(std::string(columns) + " WHERE status = 'active'").rows) out.push_back(from_row(row));

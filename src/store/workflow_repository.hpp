@@ -12,6 +12,7 @@ std::optional<model::Workflow> find(Connection& c, const std::string& id);
 std::optional<model::Workflow> find_by_webhook(Connection& c, const std::string& token);
 Page<model::Workflow> list(Connection& c, const PageRequest& page);
 std::vector<model::Workflow> active(Connection& c);
+std::vector<model::Workflow> find_by_name(Connection& c, const std::string& name);
 }  // namespace workflows
 
 namespace executions {

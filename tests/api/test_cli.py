@@ -29,7 +29,7 @@ def test_version_and_help():
 def test_init_is_idempotent_and_prints_the_password_once():
     env = fresh_env()
     first = run("init", env=env)
-    assert first.returncode == 0 and "admin password: " in first.stdout and "4 agents added" in first.stdout
+    assert first.returncode == 0 and "admin password: " in first.stdout and "8 agents and workflows added" in first.stdout
     second = run("init", env=env)
     assert second.returncode == 0 and "password" not in second.stdout and "agents added" not in second.stdout
 

@@ -2,7 +2,9 @@
 import re
 
 # One sample line of the Prometheus text format 0.0.4: name{labels} value [timestamp]
-SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)( -?\d+)?$')
+SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)'
+                       r'(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})?'
+                       r' (-?[0-9.eE+-]+|NaN|[+-]Inf)( -?\d+)?$')
 
 
 def test_healthz_is_public_json(srv):

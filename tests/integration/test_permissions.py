@@ -255,13 +255,18 @@ def expected(allowed, role):
     return "ok" if role in allowed else 403
 
 
-CASES = []
-for method, path, allowed, ok, setup, unchanged in ROUTES:
-    for role in ROLES:
-        want = expected(allowed, role)
-        if want is not None:
-            CASES.append(pytest.param(method, path, role, want, ok, setup, unchanged,
-                                      id=f"{method} {path} as {role} -> {want if want != 'ok' else ok}"))
+def _cases():
+    cases = []
+    for method, path, allowed, ok, setup_fn, unchanged_fn in ROUTES:
+        for role in ROLES:
+            want = expected(allowed, role)
+            if want is not None:
+                cases.append(pytest.param(method, path, role, want, ok, setup_fn, unchanged_fn,
+                                          id=f"{method} {path} as {role} -> {want if want != 'ok' else ok}"))
+    return cases
+
+
+CASES = _cases()
 
 
 @pytest.mark.parametrize("method,path,role,want,ok,setup,unchanged", CASES)
