@@ -269,6 +269,7 @@ json::object to_json(const Execution& e) {
           {"started_at", optional_time(e.started_at)},
           {"completed_at", optional_time(e.completed_at)},
           {"created_at", core::format_timestamp(e.created_at)},
+          {"definition", e.definition},
           {"steps", steps}};
 }
 

@@ -1,5 +1,6 @@
 // A workflow definition's steps as graph nodes and edges, laid out in layers by dependency.
-export function toGraph(definition, liveStep = null) {
+// `stepStates`: {step id: status} of an execution, `errors`: {step id: message}.
+export function toGraph(definition, liveStep = null, stepStates = {}, errors = {}) {
   const steps = definition?.steps ?? [];
   const edges = [];
   const parents = new Map(steps.map((s) => [s.id, []]));
@@ -34,8 +35,8 @@ export function toGraph(definition, liveStep = null) {
       position: { x: d * 220, y: row * 110 },
       sourcePosition: 'right',
       targetPosition: 'left',
-      data: { label: `${step.id} · ${step.type}`, step },
-      className: `wf-node wf-${step.type}${liveStep === step.id ? ' wf-live' : ''}`,
+      data: { label: `${step.id} · ${step.type}${stepStates[step.id] ? ` · ${stepStates[step.id]}` : ''}`, step },
+      className: `wf-node wf-${step.type}${liveStep === step.id ? ' wf-live' : ''}${stepStates[step.id] ? ` wf-status-${stepStates[step.id]}` : ''}${errors[step.id] ? ' wf-invalid' : ''}`,
     };
   });
   return { nodes, edges };
@@ -54,3 +55,43 @@ export const exampleDefinition = {
   ],
   output: { size: '{{steps.big.output.size}}' },
 };
+
+// Server validation errors ("definition.steps[2].task_type") grouped by step id.
+export function errorsByStep(definition, problemFields = {}) {
+  const out = {};
+  for (const [field, message] of Object.entries(problemFields)) {
+    const match = /^definition\.steps\[(\d+)\](?:\.(.+))?$/.exec(field);
+    const step = match ? definition?.steps?.[Number(match[1])] : null;
+    const key = step?.id ?? '(workflow)';
+    out[key] = [...(out[key] ?? []), `${match?.[2] ?? field}: ${message}`].join('; ');
+  }
+  return out;
+}
+
+const templates = {
+  task: { task_type: 'echo', input: {} },
+  condition: { expression: 'true', then: [], else: [] },
+  parallel: { branches: [] },
+  delay: { seconds: 5 },
+  approval: { role: 'manager' },
+  notify: { topic: 'workflows.notice', payload: {} },
+};
+export const addableTypes = Object.keys(templates);
+
+// A new step of `type` with an id not yet used.
+export function newStep(definition, type) {
+  const ids = new Set((definition.steps ?? []).map((s) => s.id));
+  let n = 1;
+  while (ids.has(`${type}${n}`)) n++;
+  return { id: `${type}${n}`, type, ...structuredClone(templates[type]) };
+}
+
+// Makes `to` depend on `from` (no duplicates).
+export function connect(definition, from, to) {
+  return {
+    ...definition,
+    steps: definition.steps.map((s) =>
+      s.id === to ? { ...s, depends_on: [...new Set([...(s.depends_on ?? []), from])] } : s,
+    ),
+  };
+}
