@@ -125,12 +125,39 @@ try {
     await shot('task-detail');
   });
 
-  await scenario('the workflow visualizer draws the example', async () => {
+  await scenario('a workflow runs and its execution shows live, step by step', async () => {
     await page.getByRole('link', { name: 'Workflows' }).click();
-    await page.locator('.react-flow__node').first().waitFor();
+    await page.getByLabel('Workflow', { exact: true }).selectOption({ label: 'Inbound lead triage (active)' });
     await page.locator('.react-flow__node', { hasText: 'condition' }).click();
-    await page.getByRole('heading', { name: 'Step c' }).waitFor();
+    await page.getByRole('heading', { name: 'Step is_big' }).waitFor();
+    await page.getByLabel('Input (JSON)').fill('{"company": "Acme", "value": 25000}');
+    await page.getByRole('button', { name: 'Run workflow' }).click();
+    await page.locator('section[aria-label="Execution"] h2 .badge-completed').waitFor();
+    await page.locator('section[aria-label="Execution"]').getByText('"big": true').waitFor();
     await shot('workflows');
+  });
+
+  await scenario('a workflow is created in the editor, with validation in place', async () => {
+    await page.getByRole('button', { name: 'New workflow' }).click();
+    await page.getByLabel('Name').fill('E2E approval flow');
+    await page.getByLabel('Add a step').selectOption('approval');
+    await page.getByLabel('From').selectOption('start');
+    await page.getByLabel('To').selectOption('approval1');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByLabel('Add a step').selectOption('condition');
+    const text = await page.getByLabel('JSON (docs/workflows.md)').inputValue();
+    await page.getByLabel('JSON (docs/workflows.md)').fill(text.replace('"expression": "true"', '"expression": "1 +"'));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.field-error', { hasText: 'condition1' }).waitFor();
+    await shot('workflow-editor');
+    await page.getByLabel('JSON (docs/workflows.md)').fill(text);
+    await page.getByLabel('Status').selectOption('active');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByLabel('Workflow', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Run workflow' }).click();
+    const execution = page.locator('section[aria-label="Execution"]');
+    await execution.getByRole('button', { name: 'Approve' }).click();
+    await execution.locator('h2 .badge-completed').waitFor();
   });
 
   await scenario('the admin manages users and API keys', async () => {
