@@ -266,6 +266,7 @@ json::object to_json(const Execution& e) {
           {"output", e.output ? *e.output : json::value(nullptr)},
           {"error", optional_string(e.error)},
           {"created_by", optional_string(e.created_by)},
+          {"parent_execution_id", optional_string(e.parent_execution_id)},
           {"started_at", optional_time(e.started_at)},
           {"completed_at", optional_time(e.completed_at)},
           {"created_at", core::format_timestamp(e.created_at)},

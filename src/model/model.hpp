@@ -171,6 +171,7 @@ struct Execution {
   json::value definition;  // the definition it runs (a later edit does not change it)
   std::string trigger_type = "manual";
   std::optional<std::string> created_by;
+  std::optional<std::string> parent_execution_id, parent_step_id;  // set for a sub-workflow
   std::optional<std::int64_t> started_at, completed_at;
   std::int64_t created_at = 0;
   std::vector<StepState> steps;

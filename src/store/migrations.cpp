@@ -164,6 +164,8 @@ CREATE UNIQUE INDEX workflows_webhook ON workflows (webhook_token) WHERE webhook
 ALTER TABLE workflow_executions ADD COLUMN definition {json};
 ALTER TABLE workflow_executions ADD COLUMN trigger_type TEXT NOT NULL DEFAULT 'manual';
 ALTER TABLE workflow_executions ADD COLUMN created_by {uuid};
+ALTER TABLE workflow_executions ADD COLUMN parent_execution_id {uuid};
+ALTER TABLE workflow_executions ADD COLUMN parent_step_id TEXT;
 ALTER TABLE tasks ADD COLUMN workflow_execution_id {uuid};
 CREATE TABLE workflow_steps (
   execution_id {uuid} NOT NULL REFERENCES workflow_executions(id) ON DELETE CASCADE,

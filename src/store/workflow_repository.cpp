@@ -87,7 +87,7 @@ namespace executions {
 namespace {
 constexpr const char* columns =
     "SELECT id, workflow_id, status, input, output, error, definition, trigger_type, created_by, started_at, "
-    "completed_at, created_at FROM workflow_executions";
+    "completed_at, created_at, parent_execution_id, parent_step_id FROM workflow_executions";
 model::Execution from_row(const Row& r) {
   model::Execution e;
   e.id = r.text(0);
@@ -102,6 +102,8 @@ model::Execution from_row(const Row& r) {
   e.started_at = r.optional_integer(9);
   e.completed_at = r.optional_integer(10);
   e.created_at = r.integer(11);
+  e.parent_execution_id = r.optional_text(12);
+  e.parent_step_id = r.optional_text(13);
   return e;
 }
 
@@ -115,10 +117,10 @@ void insert(Connection& c, const model::Execution& e) {
   auto input = to_text(e.input), definition = to_text(e.definition);
   c.query(
       "INSERT INTO workflow_executions (id, workflow_id, status, input, definition, trigger_type, created_by, "
-      "started_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "started_at, created_at, parent_execution_id, parent_step_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {std::string_view(e.id), std::string_view(e.workflow_id), std::string_view(e.status), std::string_view(input),
        std::string_view(definition), std::string_view(e.trigger_type), nullable(e.created_by), nullable(e.started_at),
-       e.created_at});
+       e.created_at, nullable(e.parent_execution_id), nullable(e.parent_step_id)});
   for (const auto& s : e.steps) insert_step(c, e.id, s);
 }
 
@@ -187,6 +189,16 @@ Page<model::Execution> list(Connection& c, const std::optional<std::string>& wor
 std::vector<std::string> unfinished(Connection& c) {
   std::vector<std::string> out;
   for (const auto& row : c.query("SELECT id FROM workflow_executions WHERE status IN ('pending', 'running', 'waiting')").rows)
+    out.push_back(row.text(0));
+  return out;
+}
+
+std::vector<std::string> unfinished_children(Connection& c, const std::string& parent_id) {
+  std::vector<std::string> out;
+  for (const auto& row : c.query("SELECT id FROM workflow_executions WHERE parent_execution_id = ? AND status IN "
+                                 "('pending', 'running', 'waiting')",
+                                 {std::string_view(parent_id)})
+                             .rows)
     out.push_back(row.text(0));
   return out;
 }

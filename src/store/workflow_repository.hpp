@@ -23,6 +23,7 @@ void update_step(Connection& c, const std::string& execution_id, const model::St
 std::optional<model::Execution> find(Connection& c, const std::string& id);
 Page<model::Execution> list(Connection& c, const std::optional<std::string>& workflow_id, const PageRequest& page);
 std::vector<std::string> unfinished(Connection& c);
+std::vector<std::string> unfinished_children(Connection& c, const std::string& parent_id);
 struct Wake {
   std::string execution_id, step_id;
   std::int64_t at;

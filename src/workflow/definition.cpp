@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/json.hpp"
 
 namespace de::workflow {
@@ -63,9 +64,14 @@ void read_step(core::ObjectReader& r, Step& s) {
     static constexpr std::string_view roles[] = {"admin", "manager", "operator"};
     s.role = r.choice("role", false, roles).value_or("manager");
     r.string("message", false, 2000);
-  } else if (s.type == "http" || s.type == "sub_workflow") {
+  } else if (s.type == "sub_workflow") {
+    s.workflow_id = r.string("workflow_id", true, 36).value_or("");
+    if (!s.workflow_id.empty() && !core::is_uuid(s.workflow_id)) r.error("workflow_id", "must be a workflow id (UUID)");
+    if (const auto* input = r.any("input", false)) s.input = *input;
+    else s.input = json::object();
+  } else if (s.type == "http") {
     // Planned (docs/workflows.md); refused on save rather than accepted and failed at run time.
-    r.error("type", s.type + " steps are not available yet");
+    r.error("type", "http steps are not available yet");
   } else if (s.type == "notify") {
     s.topic = r.string("topic", false, 200).value_or("");
     s.to_agent = r.string("to_agent", false, 36).value_or("");

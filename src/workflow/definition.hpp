@@ -36,6 +36,8 @@ struct Step {
   std::string role = "manager";
   // notify
   std::string topic, to_agent, message_type;
+  // sub_workflow
+  std::string workflow_id;
   // every step
   std::int64_t max_attempts = 1, backoff_ms = 1000, timeout_ms = 0;
   std::string on_failure = "fail";  // fail | continue | <step id>

@@ -158,6 +158,17 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
           tx.emit("messages.sent", model::to_json(m));
         }
         complete_step(tx, e, s, json::object{{"notified", step.topic.empty() ? step.to_agent : step.topic}});
+      } else if (step.type == "sub_workflow") {
+        auto child = store::workflows::find(tx.connection, step.workflow_id);
+        if (!child || child->status != "active")
+          throw core::Error(core::ErrorKind::validation, "workflow " + step.workflow_id + " does not exist or is not active");
+        if (depth(tx, e) >= max_depth)
+          throw core::Error(core::ErrorKind::validation, "sub-workflows nest deeper than " + std::to_string(max_depth));
+        s.input = render(step.input, ctx);
+        s.status = "running";
+        save_step(tx, e, s);
+        auto started = start_execution(tx, *child, *s.input, "sub_workflow", e.created_by, Parent{e.id, s.step_id});
+        if (terminal_execution(started.status)) child_finished(tx, e, s, started.status, started.output, started.error);
       } else {
         throw core::Error(core::ErrorKind::not_implemented, step.type + " steps are not implemented yet");
       }
@@ -177,6 +188,9 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         save_step(tx, e, s);
         if (s.task_id) cancel_task(tx, *s.task_id);
       }
+    for (const auto& child_id : store::executions::unfinished_children(tx.connection, e.id))
+      if (auto child = store::executions::find(tx.connection, child_id))
+        finish(tx, *child, parse_definition(child->definition), "cancelled", "its parent execution ended");
     if (status == "completed" && !d.output.is_null()) {
       try {
         e.output = render(d.output, context(e));
@@ -189,6 +203,10 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     json::object data{{"execution_id", e.id}, {"workflow_id", e.workflow_id}, {"status", e.status},
                       {"output", e.output ? *e.output : json::value(nullptr)},
                       {"error", e.error ? json::value(*e.error) : json::value(nullptr)}};
+    if (e.parent_execution_id) {
+      data["parent_execution_id"] = *e.parent_execution_id;
+      data["parent_step_id"] = *e.parent_step_id;
+    }
     tx.emit("workflows.execution_" + e.status, std::move(data));
   }
 
@@ -277,6 +295,13 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         arm(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()), wake->get_int64());
     } else if (topic.starts_with("workflows.execution_") && topic != "workflows.execution_started") {
       notify_waiters(std::string(data.at("execution_id").get_string()), event.data);
+      // A finished sub-workflow whose parent step was not settled in the same transaction.
+      if (auto* parent = data.if_contains("parent_execution_id"); parent && parent->is_string())
+        db.write([self = shared_from_this(), parent_id = std::string(parent->get_string()),
+                  step_id = std::string(data.at("parent_step_id").get_string()), data = event.data](store::Tx& tx) {
+                   self->on_child_event(tx, parent_id, step_id, data.get_object());
+                 },
+                 nullptr);
     }
   }
 
@@ -397,8 +422,46 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         nullptr);
   }
 
+  static constexpr int max_depth = 5;
+  struct Parent {
+    std::string execution_id, step_id;
+  };
+
+  // How many parents an execution has.
+  int depth(store::Tx& tx, const model::Execution& e) {
+    int d = 0;
+    auto parent = e.parent_execution_id;
+    while (parent && d <= max_depth) {
+      ++d;
+      auto p = store::executions::find(tx.connection, *parent);
+      parent = p ? p->parent_execution_id : std::nullopt;
+    }
+    return d;
+  }
+
+  // A sub-workflow finished: its step in the parent completes (with the child's output) or fails.
+  void child_finished(store::Tx& tx, model::Execution& parent, model::StepState& s, const std::string& status,
+                      const std::optional<json::value>& output, const std::optional<std::string>& error) {
+    if (s.status != "running") return;
+    if (status == "completed") complete_step(tx, parent, s, output ? *output : json::value(json::object()));
+    else fail_step(tx, parent, parse_definition(parent.definition), s, "the sub-workflow " + status + (error ? ": " + *error : ""));
+  }
+
+  void on_child_event(store::Tx& tx, const std::string& parent_id, const std::string& step_id, const json::object& data) {
+    auto parent = store::executions::find(tx.connection, parent_id);
+    if (!parent || terminal_execution(parent->status)) return;
+    auto* s = state_of(*parent, step_id);
+    if (!s) return;
+    std::optional<json::value> output;
+    if (!data.at("output").is_null()) output = data.at("output");
+    std::optional<std::string> error;
+    if (data.at("error").is_string()) error = std::string(data.at("error").get_string());
+    child_finished(tx, *parent, *s, std::string(data.at("status").get_string()), output, error);
+    advance(tx, *parent);
+  }
+
   model::Execution start_execution(store::Tx& tx, const model::Workflow& w, json::value input, const std::string& trigger,
-                                   const std::optional<std::string>& user) {
+                                   const std::optional<std::string>& user, std::optional<Parent> parent = std::nullopt) {
     Definition d = parse_definition(w.definition);
     model::Execution e;
     e.id = core::new_id();
@@ -410,6 +473,10 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     e.created_by = user;
     e.created_at = core::now_ms();
     e.started_at = e.created_at;
+    if (parent) {
+      e.parent_execution_id = parent->execution_id;
+      e.parent_step_id = parent->step_id;
+    }
     for (const auto& s : d.steps) e.steps.push_back(model::StepState{s.id, s.type});
     store::executions::insert(tx.connection, e);
     tx.emit("workflows.execution_started", json::object{{"execution_id", e.id}, {"workflow_id", w.id}, {"status", "running"}, {"trigger", trigger}});

@@ -111,7 +111,8 @@ def test_validation_errors_name_the_step_and_field(make_server):
         "steps": [{"id": "a", "type": "delay", "seconds": 1, "depends_on": ["b"]},
                   {"id": "b", "type": "delay", "seconds": 1, "depends_on": ["a"]}]}})
     assert status == 422 and "cycle" in json.dumps(problem)
-    assert server.request("GET", "/api/v1/workflows")[1]["items"] == []
+    names = {w["name"] for w in server.request("GET", "/api/v1/workflows")[1]["items"]}
+    assert "bad" not in names and "cycle" not in names
     draft = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]}, status="draft")
     assert server.request("POST", f"/api/v1/workflows/{draft['id']}/execute", {})[0] == 409
 
@@ -218,3 +219,21 @@ def test_cancel_an_execution(make_server):
     status, cancelled = server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/cancel")
     assert status == 200 and cancelled["status"] == "cancelled" and cancelled["steps"][0]["status"] == "cancelled"
     assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/cancel")[0] == 409
+
+
+def test_a_sub_workflow_runs_inside_its_parent(make_server):
+    server = make_server()
+    child = create(server, {"trigger": {"type": "manual"},
+                            "steps": [{"id": "double", "type": "task", "task_type": "echo", "input": {"v": "{{input.v * 2}}"}}],
+                            "output": {"doubled": "{{steps.double.output.v}}"}}, name="child")
+    parent = create(server, {"trigger": {"type": "manual"},
+                             "steps": [{"id": "sub", "type": "sub_workflow", "workflow_id": child["id"], "input": {"v": "{{input.v}}"}},
+                                       {"id": "after", "type": "condition", "depends_on": ["sub"], "expression": "steps.sub.output.doubled == 42"}],
+                             "output": {"ok": "{{steps.after.output.result}}"}}, name="parent")
+    done = wait_for(server, server.request("POST", f"/api/v1/workflows/{parent['id']}/execute", {"input": {"v": 21}})[1]["id"])
+    assert done["status"] == "completed" and done["output"] == {"ok": True}
+    children = server.request("GET", f"/api/v1/workflow-executions?workflow_id={child['id']}")[1]["items"]
+    assert len(children) == 1 and children[0]["parent_execution_id"] == done["id"] and children[0]["trigger"] == "sub_workflow"
+    status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
+        "trigger": {"type": "manual"}, "steps": [{"id": "s", "type": "sub_workflow", "workflow_id": "nope"}]}})
+    assert status == 422 and problem["errors"][0]["field"] == "definition.steps[0].workflow_id"
