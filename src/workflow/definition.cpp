@@ -70,8 +70,13 @@ void read_step(core::ObjectReader& r, Step& s) {
     if (const auto* input = r.any("input", false)) s.input = *input;
     else s.input = json::object();
   } else if (s.type == "http") {
-    // Planned (docs/workflows.md); refused on save rather than accepted and failed at run time.
-    r.error("type", "http steps are not available yet");
+    s.url = r.string("url", true, 2000).value_or("");
+    if (!s.url.empty() && !s.url.starts_with("http://") && !s.url.starts_with("https://"))
+      r.error("url", "must start with http:// or https://");
+    static constexpr std::string_view methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    s.method = r.choice("method", false, methods).value_or("GET");
+    if (const auto* headers = r.object("headers", false)) s.headers = *headers;
+    if (const auto* body = r.any("body", false)) s.input = *body;
   } else if (s.type == "notify") {
     s.topic = r.string("topic", false, 200).value_or("");
     s.to_agent = r.string("to_agent", false, 36).value_or("");
@@ -146,7 +151,8 @@ Definition parse_definition(const json::value& value) {
       s.depends_on = r.strings("depends_on", false).value_or(std::vector<std::string>{});
       s.max_attempts = r.integer("max_attempts", false, 1, 10).value_or(1);
       s.backoff_ms = r.integer("backoff_ms", false, 0, 3600000).value_or(1000);
-      s.timeout_ms = r.integer("timeout_ms", false, 1, 24 * 3600 * 1000).value_or(0);
+      s.timeout_ms = r.integer("timeout_ms", false, 1, 24 * 3600 * 1000).value_or(s.type == "http" ? 10000 : 0);
+      if (s.type == "http" && s.timeout_ms > 60000) r.error("timeout_ms", "an http step waits at most 60000 ms");
       s.on_failure = r.string("on_failure", false, 64).value_or("fail");
       r.string("name", false, 200);
       r.string("description", false, 2000);
@@ -228,6 +234,7 @@ Definition parse_definition(const json::value& value) {
     std::vector<std::vector<std::string>> paths;
     try {
       check_templates(s.input, paths);
+      check_templates(json::string(s.url), paths);
     } catch (const core::Error& e) {
       fail(field(i, "input"), e.what());
     }

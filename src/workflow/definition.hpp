@@ -23,7 +23,7 @@ struct Step {
   std::vector<std::string> parents;       // depends_on + the condition/parallel steps that route here
   // task
   std::string task_type;
-  boost::json::value input;               // templated; also the notify payload
+  boost::json::value input;               // templated; also the notify payload and the http body
   std::optional<std::string> agent;
   // condition
   std::optional<Expression> expression;
@@ -36,6 +36,9 @@ struct Step {
   std::string role = "manager";
   // notify
   std::string topic, to_agent, message_type;
+  // http: the url is templated too; `input` is the body
+  std::string url, method = "GET";
+  boost::json::object headers;
   // sub_workflow
   std::string workflow_id;
   // every step

@@ -6,12 +6,16 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <thread>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "store/workflow_repository.hpp"
+#include "workflow/http_call.hpp"
 
 namespace de::workflow {
 
@@ -41,7 +45,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   store::Database& db;
   bus::MessageRouter& bus;
   std::uint64_t subscription = 0;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};
   std::unordered_map<std::string, std::unique_ptr<asio::steady_timer>> timers;  // strand only
   std::mutex waiters_mutex;
   std::unordered_multimap<std::string, std::pair<std::uint64_t, std::function<void(const json::value&)>>> waiters;
@@ -52,6 +56,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     std::string topic;
   };
   std::vector<Trigger> event_triggers;  // strand only
+  asio::thread_pool http_pool{2};  // outbound calls of http steps
   std::atomic<bool> has_event_triggers{false};  // lets the hot path skip the strand
 
   // ---- the state machine (writer thread only) ------------------------------------------------
@@ -158,6 +163,18 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
           tx.emit("messages.sent", model::to_json(m));
         }
         complete_step(tx, e, s, json::object{{"notified", step.topic.empty() ? step.to_agent : step.topic}});
+      } else if (step.type == "http") {
+        // The call runs on the engine's HTTP pool once this transition is committed.
+        s.input = json::object{{"method", step.method},
+                               {"url", render(json::string(step.url), ctx)},
+                               {"headers", render(step.headers, ctx)},
+                               {"body", step.input.is_null() ? json::value(nullptr) : render(step.input, ctx)},
+                               {"timeout_ms", step.timeout_ms},
+                               {"max_attempts", step.max_attempts},
+                               {"backoff_ms", step.backoff_ms}};
+        s.status = "running";
+        s.attempts = 0;
+        save_step(tx, e, s);
       } else if (step.type == "sub_workflow") {
         auto child = store::workflows::find(tx.connection, step.workflow_id);
         if (!child || child->status != "active")
@@ -290,6 +307,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
       db.write([self = shared_from_this(), execution_id = std::string(execution->get_string()), task = event.data](
                    store::Tx& tx) { self->task_finished(tx, execution_id, task.get_object()); },
                nullptr);
+    } else if (topic == "workflows.step_running" && data.at("type") == "http") {
+      call(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()));
     } else if (topic == "workflows.step_waiting") {
       if (auto* wake = data.if_contains("wake_at"); wake && wake->is_int64())
         arm(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()), wake->get_int64());
@@ -321,6 +340,48 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
       advance(tx, *e);
       return;
     }
+  }
+
+  // Makes an http step's call (with its retries) on the HTTP pool, then records the result.
+  void call(std::string execution_id, std::string step_id) {
+    asio::post(http_pool, [self = shared_from_this(), execution_id, step_id] {
+      auto e = self->db.read([&](store::Connection& c) { return store::executions::find(c, execution_id); });
+      if (!e) return;
+      auto* s = state_of(*e, step_id);
+      if (!s || s->status != "running" || !s->input || !s->input->is_object()) return;
+      const auto& in = s->input->get_object();
+      auto attempts = in.at("max_attempts").to_number<std::int64_t>();
+      auto backoff = in.at("backoff_ms").to_number<std::int64_t>();
+      HttpResult result;
+      std::int64_t made = 0;
+      while (made < attempts && !self->stopped) {
+        ++made;
+        result = http_call(std::string(in.at("method").get_string()), std::string(in.at("url").get_string()),
+                           in.at("headers"), in.at("body"), in.at("timeout_ms").to_number<std::int64_t>(), self->stopped);
+        bool client_error = result.status >= 400 && result.status < 500;
+        if (result.ok || client_error || made == attempts) break;
+        // Sleeps in slices so that a shutdown is not held up by a long backoff.
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(backoff << (made - 1));
+        while (!self->stopped && std::chrono::steady_clock::now() < until)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      self->db.write([self, execution_id, step_id, result, made](store::Tx& tx) {
+                       self->call_finished(tx, execution_id, step_id, result, made);
+                     },
+                     nullptr);
+    });
+  }
+
+  void call_finished(store::Tx& tx, const std::string& execution_id, const std::string& step_id, const HttpResult& result,
+                     std::int64_t attempts) {
+    auto e = store::executions::find(tx.connection, execution_id);
+    if (!e || terminal_execution(e->status)) return;
+    auto* s = state_of(*e, step_id);
+    if (!s || s->status != "running") return;
+    s->attempts = attempts;
+    if (result.ok) complete_step(tx, *e, *s, json::object{{"status", result.status}, {"body", result.body}});
+    else fail_step(tx, *e, parse_definition(e->definition), *s, result.error);
+    advance(tx, *e);
   }
 
   void arm(std::string execution_id, std::string step_id, std::int64_t at) {
@@ -515,14 +576,23 @@ void WorkflowEngine::start() {
   });
   for (const auto& wake : impl->db.read([](store::Connection& c) { return store::executions::waiting_delays(c); }))
     impl->arm(wake.execution_id, wake.step_id, wake.at);
+  // Calls in flight when the process died are made again (at least once, like tasks).
+  for (const auto& id : unfinished)
+    if (auto e = impl->db.read([&](store::Connection& c) { return store::executions::find(c, id); }))
+      for (const auto& s : e->steps)
+        if (s.type == "http" && s.status == "running") impl->call(id, s.step_id);
   impl->load_triggers();
   if (!unfinished.empty()) spdlog::info(R"("msg":"resumed workflow executions","count":{})", unfinished.size());
 }
 
 void WorkflowEngine::stop() {
   if (impl_->subscription) impl_->bus.unsubscribe(std::exchange(impl_->subscription, 0));
+  // Calls in flight are abandoned; their steps are still running in the store and are called
+  // again at the next start.
+  impl_->stopped = true;
+  impl_->http_pool.stop();
+  impl_->http_pool.join();
   asio::post(impl_->strand, [impl = impl_] {
-    impl->stopped = true;
     for (auto& [key, timer] : impl->timers) timer->cancel();
   });
 }

@@ -237,3 +237,87 @@ def test_a_sub_workflow_runs_inside_its_parent(make_server):
     status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
         "trigger": {"type": "manual"}, "steps": [{"id": "s", "type": "sub_workflow", "workflow_id": "nope"}]}})
     assert status == 422 and problem["errors"][0]["field"] == "definition.steps[0].workflow_id"
+
+
+class Receiver:
+    """A local HTTP endpoint for http steps: records each call and answers from a script."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.calls = []
+        self.answers = {}  # path -> list of (status, body), last one repeats
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def handle_any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                receiver.calls.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                       "body": json.loads(body) if body else None})
+                script = receiver.answers.get(self.path, [(200, {"ok": True})])
+                status, answer = script.pop(0) if len(script) > 1 else script[0]
+                if status == "hang":
+                    time.sleep(answer)
+                    status, answer = 200, {}
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = handle_any
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_http_steps_call_out_retry_and_fail_clearly(make_server):
+    server = make_server()
+    receiver = Receiver()
+    try:
+        receiver.answers["/flaky"] = [(503, {"busy": True}), (200, {"score": 7})]
+        receiver.answers["/missing"] = [(404, {"error": "no such lead"})]
+        receiver.answers["/slow"] = [("hang", 3)]
+        workflow = create(server, {"trigger": {"type": "manual"}, "steps": [
+            {"id": "post", "type": "http", "method": "POST", "url": receiver.url + "/leads/{{input.id}}",
+             "headers": {"X-Lead": "{{input.id}}"}, "body": {"name": "{{input.name}}"}},
+            {"id": "flaky", "type": "http", "depends_on": ["post"], "url": receiver.url + "/flaky",
+             "max_attempts": 3, "backoff_ms": 10},
+            {"id": "check", "type": "condition", "depends_on": ["flaky"], "expression": "steps.flaky.output.body.score == 7"}],
+            "output": {"score": "{{steps.flaky.output.body.score}}", "posted": "{{steps.post.output.status}}"}})
+        done = wait_for(server, server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute",
+                                               {"input": {"id": "L-1", "name": "Ada"}})[1]["id"])
+        assert done["status"] == "completed", done
+        assert done["output"] == {"score": 7, "posted": 200}
+        steps = steps_of(done)
+        assert steps["flaky"]["attempts"] == 2 and steps["post"]["input"]["url"] == receiver.url + "/leads/L-1"
+        post = receiver.calls[0]
+        assert post["method"] == "POST" and post["path"] == "/leads/L-1"
+        assert post["headers"]["X-Lead"] == "L-1" and post["body"] == {"name": "Ada"}
+
+        # A 4xx is not retried; a timeout fails the step with a clear error.
+        failing = create(server, {"trigger": {"type": "manual"}, "steps": [
+            {"id": "missing", "type": "http", "url": receiver.url + "/missing", "max_attempts": 3, "backoff_ms": 10}]})
+        done = wait_for(server, server.request("POST", f"/api/v1/workflows/{failing['id']}/execute", {})[1]["id"])
+        step = steps_of(done)["missing"]
+        assert done["status"] == "failed" and step["attempts"] == 1 and "HTTP 404" in step["error"]
+        slow = create(server, {"trigger": {"type": "manual"}, "steps": [
+            {"id": "slow", "type": "http", "url": receiver.url + "/slow", "timeout_ms": 300}]})
+        done = wait_for(server, server.request("POST", f"/api/v1/workflows/{slow['id']}/execute", {})[1]["id"])
+        assert done["status"] == "failed" and "no answer from" in steps_of(done)["slow"]["error"]
+    finally:
+        receiver.close()
+
+    status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
+        "trigger": {"type": "manual"}, "steps": [{"id": "h", "type": "http", "url": "ftp://example.com", "timeout_ms": 120000}]}})
+    assert status == 422
+    assert {e["field"] for e in problem["errors"]} == {"definition.steps[0].url", "definition.steps[0].timeout_ms"}
