@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include "analytics/summary.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
@@ -6,6 +8,8 @@
 namespace de::api {
 
 namespace {
+constexpr double max_metric_value = 1e15;
+
 std::int64_t time_query(const Request& request, const char* key, std::int64_t fallback) {
   auto text = request.query(key);
   if (!text) return fallback;
@@ -42,7 +46,9 @@ void add_analytics_routes(Context& ctx, http::Router& router) {
               throw core::Error(core::ErrorKind::bad_request, "the range holds more than 10000 buckets; use a larger bucket");
             auto points = ctx.db.read([&](store::Connection& c) { return store::metrics::series(c, q); });
             json::array series;
-            for (const auto& p : points) series.push_back({{"t", core::format_timestamp(p.t)}, {"value", p.value}});
+            for (const auto& p : points)
+              series.push_back({{"t", core::format_timestamp(p.t)},
+                                {"value", std::isfinite(p.value) ? json::value(p.value) : json::value(nullptr)}});
             co_return Response::json(200, {{"name", q.name}, {"bucket", bucket}, {"agg", q.agg}, {"series", series}});
           });
 
@@ -53,6 +59,8 @@ void add_analytics_routes(Context& ctx, http::Router& router) {
             model::Metric m;
             m.name = r.string("name", true, 200).value_or("");
             m.value = r.number("value", true).value_or(0);
+            // Bounded so that sums over any realistic series stay finite on both backends.
+            if (std::fabs(m.value) > max_metric_value) r.error("value", "must be between -1e15 and 1e15");
             m.agent_id = r.string("agent_id", false, 36);
             if (m.agent_id && !core::is_uuid(*m.agent_id)) r.error("agent_id", "must be a UUID");
             if (const auto* tags = r.object("tags", false)) m.tags = *tags;

@@ -22,6 +22,10 @@ std::optional<json::object> parse_client_message(http::WebSocket& socket, std::s
     socket.send(error_message("messages must be JSON objects"));
     return std::nullopt;
   }
+  if (core::find_nul(value)) {
+    socket.send(error_message("strings must not contain the NUL character (U+0000)"));
+    return std::nullopt;
+  }
   auto type = value.get_object().if_contains("type");
   if (!type || !type->is_string()) {
     socket.send(error_message("a message needs a string \"type\""));

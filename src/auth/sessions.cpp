@@ -51,7 +51,12 @@ NewApiKey create_api_key(store::Connection& c, const std::string& user_id, const
 
 std::optional<store::api_keys::Record> find_api_key(store::Connection& c, const std::string& key) {
   if (!key.starts_with("de_") || key.size() > 200) return std::nullopt;
-  return store::api_keys::find_by_hash(c, sha256_hex(key));
+  auto record = store::api_keys::find_by_hash(c, sha256_hex(key));
+  // A key acts for its owner: a deactivated owner's keys stop working with their logins.
+  if (!record) return std::nullopt;
+  auto owner = store::users::find(c, record->user_id);
+  if (!owner || !owner->is_active) return std::nullopt;
+  return record;
 }
 
 }  // namespace de::auth

@@ -38,6 +38,7 @@ struct NewApiKey {
 };
 NewApiKey create_api_key(store::Connection& c, const std::string& user_id, const std::string& name,
                          model::RoleSet roles);
+// The key's record, when the key exists and its owner is active.
 std::optional<store::api_keys::Record> find_api_key(store::Connection& c, const std::string& key);
 
 }  // namespace de::auth

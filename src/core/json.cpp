@@ -4,11 +4,41 @@
 
 namespace de::core {
 
+namespace {
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+// The path of the first string or key holding U+0000, e.g. "input_data.items[2]".
+std::optional<std::string> nul_path(const json::value& value, const std::string& path) {
+  if (value.is_string()) return has_nul(value.get_string()) ? std::optional(path) : std::nullopt;
+  if (value.is_array()) {
+    const auto& array = value.get_array();
+    for (std::size_t i = 0; i < array.size(); ++i)
+      if (auto found = nul_path(array[i], fmt::format("{}[{}]", path, i))) return found;
+  }
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.get_object()) {
+      auto item_path = path.empty() ? std::string(key) : fmt::format("{}.{}", path, std::string_view(key));
+      if (has_nul(key)) return item_path;
+      if (auto found = nul_path(item, item_path)) return found;
+    }
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> find_nul(const json::value& value) { return nul_path(value, ""); }
+
 json::object parse_object(std::string_view text) {
   boost::system::error_code ec;
   json::value value = json::parse(text, ec);
   if (ec) throw Error(ErrorKind::bad_request, fmt::format("malformed JSON: {}", ec.message()));
   if (!value.is_object()) throw Error(ErrorKind::bad_request, "the body must be a JSON object");
+  // A NUL can only arrive escaped; PostgreSQL text and jsonb cannot hold it, so no backend does.
+  if (text.find("u0000") != std::string_view::npos) {
+    if (auto field = find_nul(value))
+      throw Error(ErrorKind::validation, "strings must not contain the NUL character (U+0000)",
+                  {{*field, "contains the NUL character (U+0000)"}});
+  }
   return std::move(value.as_object());
 }
 

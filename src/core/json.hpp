@@ -17,7 +17,10 @@ namespace de::core {
 
 namespace json = boost::json;
 
-// Parses a request body that must be a JSON object; throws bad_request otherwise.
+// Where `value` holds U+0000 in a string or key (a field path, "" for the value itself).
+std::optional<std::string> find_nul(const json::value& value);
+// Parses a request body that must be a JSON object; throws bad_request otherwise, and
+// validation when a string holds U+0000.
 json::object parse_object(std::string_view text);
 // Parses stored JSON text; an empty or NULL column reads as `fallback`.
 json::value parse_stored(std::string_view text, json::value fallback = json::object());

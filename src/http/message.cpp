@@ -44,7 +44,10 @@ Response Response::problem(const core::Error& error) {
       {"type", "https://digital-enterprise.dev/problems/" + std::string(core::slug(error.kind()))},
       {"title", core::title(error.kind())},
       {"status", core::http_status(error.kind())},
-      {"detail", error.what()}};
+      // An internal error's text names our database or libraries: it goes to the log only.
+      {"detail", error.kind() == core::ErrorKind::internal
+                     ? "internal error; the server log has the details"
+                     : error.what()}};
   if (!error.fields().empty()) {
     boost::json::array fields;
     for (const auto& f : error.fields()) fields.push_back({{"field", f.field}, {"message", f.message}});

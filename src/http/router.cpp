@@ -21,11 +21,18 @@ std::vector<std::string_view> split(std::string_view path) {
   }
   return out;
 }
+
+bool is_parameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
 }  // namespace
 
 void Router::add(std::string method, std::string path_template, Handler handler) {
-  Route route{std::move(method), std::move(path_template), {}, std::move(handler)};
-  for (auto s : split(route.path)) route.segments.emplace_back(s);
+  Route route{std::move(method), std::move(path_template), {}, std::move(handler), 0};
+  for (auto s : split(route.path)) {
+    route.segments.emplace_back(s);
+    if (!is_parameter(s)) ++route.literals;
+  }
   routes_.push_back(std::move(route));
 }
 
@@ -35,7 +42,7 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& segm
   params.clear();
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const auto& pattern = route.segments[i];
-    if (pattern.size() > 2 && pattern.front() == '{' && pattern.back() == '}') {
+    if (is_parameter(pattern)) {
       if (segments[i].empty()) return false;
       params.emplace_back(pattern.substr(1, pattern.size() - 2), std::string(segments[i]));
     } else if (pattern != segments[i]) {
@@ -50,15 +57,21 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
   std::set<std::string> allowed;
   const Route* found = nullptr;
   std::vector<std::pair<std::string, std::string>> params;
+  // The path's owner is the matching template with the most literal segments, so that
+  // GET /tasks/batch is a 405 from POST /tasks/batch, not a lookup of the task "batch".
+  std::size_t best_literals = 0;
   for (const auto& route : routes_) {
     if (!match(route, segments, params)) continue;
+    if (route.literals < best_literals) continue;
+    if (route.literals > best_literals) {
+      best_literals = route.literals;
+      found = nullptr;
+      allowed.clear();
+    }
     bool method_ok = route.method == request.method ||
                      (request.method == "HEAD" && route.method == "GET");
-    if (method_ok) {
-      found = &route;
-      break;
-    }
-    allowed.insert(route.method);
+    if (!method_ok) allowed.insert(route.method);
+    else if (!found) found = &route;
   }
   try {
     if (found) {

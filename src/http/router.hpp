@@ -37,6 +37,7 @@ class Router {
     std::string path;
     std::vector<std::string> segments;
     Handler handler;
+    std::size_t literals = 0;  // segments that are not {parameters}
   };
   static bool match(const Route& route, const std::vector<std::string_view>& segments,
                     std::vector<std::pair<std::string, std::string>>& params);

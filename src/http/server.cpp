@@ -216,7 +216,15 @@ struct Server::Impl {
       parser.body_limit(options.body_limit);
       parser.header_limit(32 * 1024);
       stream.expires_after(options.timeout);
-      auto [ec, bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+      if (!ec && !parser.is_done()) {
+        // A client that asked for it waits for "100 Continue" before it sends the body.
+        if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue") && parser.get().version() >= 11) {
+          bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+          std::tie(ec, std::ignore) = co_await bhttp::async_write(stream, go_on, use_tuple);
+        }
+        if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+      }
       if (ec == bhttp::error::body_limit) {
         co_await respond_and_close(
             stream, core::Error(core::ErrorKind::payload_too_large,

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/json.hpp"
+
 #include <memory>
 
 namespace de::workflow {
@@ -68,6 +70,10 @@ HttpResult http_call(const std::string& method, const std::string& url, const bo
   boost::system::error_code ec;
   auto parsed = boost::json::parse(answer, ec);
   result.body = ec ? boost::json::value(boost::json::string(answer)) : parsed;
+  if (core::find_nul(result.body)) {
+    result.error = "the answer from " + url + " holds a NUL character (U+0000), which cannot be stored";
+    return result;
+  }
   result.ok = result.status >= 200 && result.status < 300;
   if (!result.ok) result.error = "HTTP " + std::to_string(result.status) + " from " + url;
   return result;

@@ -15,6 +15,17 @@ import urllib.parse
 TIMEOUT = 30
 
 
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _unique_keys(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError(f"duplicate keys in an object: {keys}")
+    return dict(pairs)
+
+
 class Response:
     def __init__(self, status, headers, raw):
         self.status = status
@@ -24,10 +35,13 @@ class Response:
         if not raw:
             self.body = None
         elif "json" in content_type:
+            # Strict JSON (RFC 8259): no NaN/Infinity, no duplicate keys, valid UTF-8. A server
+            # answer that says JSON and is not fails the test that received it.
             try:
-                self.body = jsonlib.loads(raw)
-            except ValueError:
-                self.body = raw.decode("utf-8", "replace")
+                self.body = jsonlib.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+                                          object_pairs_hook=_unique_keys)
+            except ValueError as e:
+                raise AssertionError(f"the server sent invalid JSON ({e}) with status {status}: {raw[:300]!r}")
         else:
             self.body = raw.decode("utf-8", "replace")
 

@@ -29,6 +29,8 @@ ROLES = ["admin", "manager", "operator", "viewer", "agent"]
 # tests can build tokens the server must refuse (expired ones) with a valid signature.
 JWT_SECRET = "it-jwt-secret-" + secrets.token_hex(24)
 
+# Temporary directories (database, server.log) are removed, except after a crash or with DE_TEST_KEEP=1.
+KEEP = os.environ.get("DE_TEST_KEEP") == "1"
 _server_reports = []  # (title, text) printed at the end of the run
 
 
@@ -55,6 +57,13 @@ def pytest_runtest_makereport(item, call):
 
 def _failed(node):
     return any(getattr(getattr(node, "rep_" + w, None), "failed", False) for w in ("setup", "call"))
+
+
+def pytest_report_header(config):
+    pg = postgres_url()
+    return [f"digital-enterprise binary: {binary()}",
+            "postgres: " + (pg if pg else "DE_TEST_POSTGRES_URL unset, PostgreSQL cases skipped"
+                            + (" (but DE_TEST_REQUIRE_POSTGRES=1: they fail)" if postgres_required() else ""))]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -164,7 +173,7 @@ def srv(request):
         report_server(server, "tests failed")
     elif code not in (0, None, -15):
         report_server(server, f"exit code {code} after SIGTERM")
-    server.cleanup(keep_dir=crashed or failed)
+    server.cleanup(keep_dir=crashed or KEEP)
 
 
 @pytest.fixture(autouse=True)
@@ -201,4 +210,4 @@ def server_factory(request):
             report_server(s, "CRASHED")
         elif _failed(request.node):
             report_server(s, "test failed")
-        s.cleanup(keep_dir=crashed or _failed(request.node))
+        s.cleanup(keep_dir=crashed or KEEP)

@@ -1,7 +1,7 @@
 """Agents: demo data, CRUD, start/pause/stop, execute on the echo agent."""
 import secrets
 
-from helpers import AGENT_STATUSES, NOT_A_ROUTE_ID, assert_problem, is_timestamp, is_uuid
+from helpers import AGENT_STATUSES, NOT_A_ROUTE_ID, assert_problem, is_timestamp, is_uuid, wait_for
 
 AGENTS = "/api/v1/agents"
 AGENT_FIELDS = {"id", "name", "type", "version", "config", "status", "capabilities", "created_by",
@@ -118,3 +118,18 @@ def test_execute_on_the_echo_agent_answers_the_finished_task(srv):
     assert task["input_data"] == data
     assert task["assigned_agent"] == echo["id"]
     assert is_timestamp(task["completed_at"])
+
+
+def test_stats_count_completed_tasks(srv):
+    echo = srv.echo_agent["id"]
+    before = srv.admin.get(f"{AGENTS}/{echo}").body["stats"]["tasks_completed"]
+    for i in range(3):
+        r = srv.admin.post(f"{AGENTS}/{echo}/execute?timeout_ms=10000", {"type": "echo", "input_data": {"i": i}})
+        assert r.status == 200 and r.body["status"] == "completed", r
+    wait_for(lambda: srv.admin.get(f"{AGENTS}/{echo}").body["stats"]["tasks_completed"] >= before + 3,
+             timeout=5, message="stats.tasks_completed to count three more tasks")
+
+
+def test_execute_on_an_unknown_agent_is_404(srv):
+    r = srv.admin.post(f"{AGENTS}/{NOT_A_ROUTE_ID}/execute?timeout_ms=1000", {"type": "echo"})
+    assert_problem(r, 404, "not-found")

@@ -1,7 +1,7 @@
 """API keys: shown once, work with their roles through X-API-Key, listed without the key, revocable."""
 import secrets
 
-from helpers import NOT_A_ROUTE_ID, assert_problem, assert_unauthorized, is_timestamp, is_uuid
+from helpers import NOT_A_ROUTE_ID, assert_problem, assert_unauthorized, is_timestamp, is_uuid, wait_for
 
 KEYS = "/api/v1/api-keys"
 
@@ -49,9 +49,11 @@ def test_key_works_with_its_roles(srv):
                    403, "forbidden")
     assert_problem(client.post("/api/v1/tasks", {"type": "echo"}), 403, "forbidden")
     assert_problem(client.get(KEYS), 403, "forbidden")
-    # last_used_at is recorded
-    entry = [k for k in srv.admin.list_all(KEYS) if k["id"] == key["id"]][0]
-    assert is_timestamp(entry["last_used_at"]), entry
+    # last_used_at is recorded (perhaps a moment later)
+    def used():
+        entry = [k for k in srv.admin.list_all(KEYS) if k["id"] == key["id"]][0]
+        return entry if is_timestamp(entry["last_used_at"]) else None
+    wait_for(used, timeout=5, message="last_used_at of a used key")
 
 
 def test_operator_key_runs_tasks(srv):
@@ -97,3 +99,29 @@ def test_bad_key_bodies_are_422_and_nothing_is_written(srv):
         named = [e["field"] for e in problem.get("errors", [])]
         assert any(f == field or f.startswith(field + "[") for f in named), (body, named)
     assert srv.admin.count(KEYS) == before
+
+
+def _key_of_another_admin(srv):
+    owner = srv.new_user("admin")
+    client = srv.client_for(owner)
+    r = client.post(KEYS, {"name": "owned-" + secrets.token_hex(4), "roles": ["viewer"]})
+    assert r.status == 201, r
+    return owner, r.body
+
+
+def test_key_of_a_deactivated_user_stops_working(srv):
+    owner, key = _key_of_another_admin(srv)
+    client = srv.anonymous().with_api_key(key["key"])
+    assert client.get("/api/v1/agents").status == 200
+    assert srv.admin.patch(f"/api/v1/users/{owner['id']}", {"is_active": False}).status == 200
+    assert_unauthorized(client.get("/api/v1/agents"))
+    assert srv.admin.patch(f"/api/v1/users/{owner['id']}", {"is_active": True}).status == 200
+    assert client.get("/api/v1/agents").status == 200
+
+
+def test_key_of_a_deleted_user_stops_working(srv):
+    owner, key = _key_of_another_admin(srv)
+    client = srv.anonymous().with_api_key(key["key"])
+    assert client.get("/api/v1/agents").status == 200
+    assert srv.admin.delete(f"/api/v1/users/{owner['id']}").status == 204
+    assert_unauthorized(client.get("/api/v1/agents"))

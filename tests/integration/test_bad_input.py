@@ -117,6 +117,14 @@ def not_utf8(body):
             "headers": {"Content-Type": "application/json"}}, 400
 
 
+def nan_literal(body):
+    return {"raw_body": json.dumps(body)[:-1] + ', "nan": NaN}', "headers": {"Content-Type": "application/json"}}, 400
+
+
+def single_quotes(body):
+    return {"raw_body": json.dumps(body).replace('"', "'"), "headers": {"Content-Type": "application/json"}}, 400
+
+
 def text_plain(body):
     return {"raw_body": json.dumps(body), "headers": {"Content-Type": "text/plain"}}, 415
 
@@ -138,7 +146,8 @@ def unknown_field(body):
     return {"json": dict(body, unexpected_field=1)}, 422
 
 
-SHAPES = [malformed, trailing_garbage, array, string, number, null, empty, not_utf8, text_plain, form,
+SHAPES = [malformed, trailing_garbage, array, string, number, null, empty, not_utf8, nan_literal, single_quotes,
+          text_plain, form,
           no_content_type, too_large, unknown_field]
 
 
@@ -252,6 +261,37 @@ def test_a_body_just_under_1_mib_is_not_413(srv):
     assert r.status in (201, 422), r
 
 
+@pytest.mark.parametrize("depth", [100, 10000, 200000])
+def test_deeply_nested_json_is_refused_and_the_server_survives(srv, depth):
+    type_ = f"bad.input.deep.{uid()}"
+    raw = '{"type":"%s","input_data":%s%s}' % (type_, '{"a":' * depth + "1", "}" * depth)
+    r = srv.admin.request("POST", "/api/v1/tasks", raw_body=raw, headers={"Content-Type": "application/json"})
+    if depth == 100 and r.status == 201:  # a modest depth may be accepted
+        return
+    assert r.status in (400, 413, 422), r
+    assert_problem(r, r.status)
+    assert srv.admin.get(f"/api/v1/tasks?type={type_}").body["items"] == []
+    assert srv.anonymous().get("/healthz").status == 200
+
+
+@pytest.mark.parametrize("raw", ['{"type":"x.y","max_attempts":1e400}', '{"type":"x.y","max_attempts":99999999999999999999999}',
+                                 '{"type":"x.y","timeout_ms":-1e308}', '{"type":"x.y","max_attempts":true}'])
+def test_out_of_range_numbers_are_refused(srv, raw):
+    r = srv.admin.request("POST", "/api/v1/tasks", raw_body=raw, headers={"Content-Type": "application/json"})
+    assert r.status in (400, 422), r
+    assert_problem(r, r.status)
+
+
+def test_boundaries_that_must_be_accepted(srv):
+    long_type = "b" * 100
+    r = srv.admin.post("/api/v1/tasks", {"type": long_type, "max_attempts": 10, "timeout_ms": 3600000})
+    assert r.status == 201, r
+    assert srv.admin.post(f"/api/v1/tasks/{r.body['id']}/cancel").status == 200
+    r = srv.admin.post("/api/v1/tasks", {"type": "a.b-c_d.0", "max_attempts": 1, "timeout_ms": 1,
+                                         "priority": "critical"})
+    assert r.status == 201, r
+
+
 def test_content_type_with_charset_is_json(srv):
     r = srv.admin.request("POST", "/api/v1/tasks", raw_body=json.dumps({"type": "nobody.handles_this"}),
                           headers={"Content-Type": "application/json; charset=utf-8"})
@@ -346,3 +386,84 @@ def test_login_throttling(srv):
     assert_problem(r, 429, "too-many-requests")
     # ... other accounts are not affected
     assert anon.post("/api/v1/auth/login", {"email": other["email"], "password": other["password"]}).status == 200
+
+
+# --- awkward but valid JSON: stored faithfully, or refused with a 4xx; never a 500 ----------------
+NUL = "a\u0000b"
+AWKWARD = [
+    ("tasks", lambda s, t: {"type": "nobody.handles_this", "input_data": {"s": NUL}}),
+    ("tasks", lambda s, t: {"type": "nobody.handles_this", "input_data": {"k\u0000": 1}}),
+    ("tasks", lambda s, t: {"type": "nobody.handles_this", "title": NUL}),
+    ("batch", lambda s, t: {"tasks": [{"type": "nobody.handles_this", "description": NUL}]}),
+    ("agents", lambda s, t: {"name": "nul-" + uid() + NUL, "type": "echo"}),
+    ("agents", lambda s, t: {"name": "nul-" + uid(), "type": "echo", "config": {"v": NUL}}),
+    ("agent-patch", lambda s, t: {"config": {"v": NUL}}),
+    ("users", lambda s, t: {"email": f"nul-{uid()}@example.com", "password": "long-enough\u0000pw"}),
+    ("api-keys", lambda s, t: {"name": "nul" + NUL, "roles": ["viewer"]}),
+    ("metrics", lambda s, t: {"name": METRIC, "value": 1, "tags": {"t": NUL}}),
+    ("messages", lambda s, t: {"to_agent": s.echo_agent["id"], "message_type": "nul", "payload": {"p": NUL}}),
+]
+
+
+@pytest.mark.parametrize("name,make", AWKWARD, ids=[f"{n}-{i}" for i, (n, _) in enumerate(AWKWARD)])
+def test_nul_characters_never_cause_a_500(srv, targets, name, make):
+    """JSON allows U+0000 in strings; PostgreSQL text and jsonb do not. The server must store it
+    (escaped, or in another form) or refuse it with a 4xx, on both backends."""
+    route = ROUTES[name]
+    before = route.snapshot(srv, targets)
+    body = make(srv, targets)
+    r = send(srv, targets, route, json=body)
+    assert r.status < 500, f"{name}: {r!r}"
+    if r.status >= 400:
+        assert_problem(r, r.status)
+        if name != "agent-patch":
+            check_unchanged(srv, targets, route, before)
+    elif name == "tasks":
+        got = srv.admin.get(f"/api/v1/tasks/{r.body['id']}").body
+        for key in ("input_data", "title"):
+            if key in body:
+                assert got[key] == body[key], f"{key} did not round-trip: {got[key]!r}"
+    elif name == "agents":
+        got = srv.admin.get(f"/api/v1/agents/{r.body['id']}").body
+        assert got["name"] == body["name"] and got["config"] == body.get("config", got["config"]), got
+    elif name == "api-keys":
+        listed = [k for k in srv.admin.list_all("/api/v1/api-keys") if k["id"] == r.body["id"]]
+        assert listed and listed[0]["name"] == body["name"], f"the name was stored as {listed[0]['name']!r}"
+    elif name == "users":
+        # the whole password counts, not the part before the NUL
+        login = srv.anonymous().post("/api/v1/auth/login", {"email": body["email"], "password": body["password"]})
+        assert login.status == 200, login
+        prefix = body["password"].split("\u0000")[0]
+        assert_unauthorized(srv.anonymous().post("/api/v1/auth/login", {"email": body["email"], "password": prefix}))
+
+
+ROUND_TRIP = [
+    {"u": "h\u00e9llo \U0001f680 \u2028 \"q\" \\ / \t\n"},
+    {"big": 2 ** 53 + 1, "neg": -2 ** 63, "u64": 2 ** 64 - 1},
+    {"f": 0.1, "e": 1.5e300, "small": 5e-324, "neg": -2.5},
+    {"nested": [[[]], {}, None, True, False, 0, ""], "": "empty key"},
+    {"long": "x" * 100000},
+]
+
+
+@pytest.mark.parametrize("data", ROUND_TRIP, ids=["unicode", "integers", "floats", "shapes", "long"])
+def test_input_data_round_trips(srv, data):
+    r = srv.admin.post("/api/v1/tasks", {"type": "nobody.handles_this", "input_data": data})
+    assert r.status == 201, r
+    assert r.body["input_data"] == data
+    got = srv.admin.get(f"/api/v1/tasks/{r.body['id']}").body
+    assert got["input_data"] == data
+    srv.admin.post(f"/api/v1/tasks/{r.body['id']}/cancel")
+
+
+# --- control: the base bodies used above are accepted (so the refusals above are about the badness,
+# not about a base body that was never valid). Last in the file: it writes.
+@pytest.mark.parametrize("name", list(ROUTES))
+def test_control_base_bodies_are_accepted(srv, targets, name):
+    route = ROUTES[name]
+    body = route.body(srv, targets)
+    for key in ("email", "username", "name"):
+        if key in body and name != "login":
+            body[key] = body[key].replace("@", f"-{uid()}@") if key == "email" else f"{body[key]}-{uid()}"
+    r = send(srv, targets, route, json=body)
+    assert 200 <= r.status < 300, r

@@ -1,8 +1,6 @@
 """The command line: version, --help everywhere, clear errors, idempotent init."""
-import os
 import re
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -15,14 +13,17 @@ SUBCOMMANDS = [["serve"], ["migrate"], ["init"], ["user"], ["user", "create"], [
 
 
 def run(*args, env=None, input=None, timeout=30):
+    """Runs the binary; without `env`, with no DE_* setting at all (for commands that touch no
+    database, such as version and --help)."""
     return subprocess.run([binary(), *args], capture_output=True, text=True, timeout=timeout, input=input,
-                          env=env if env is not None else sqlite_env())
+                          env=env if env is not None else clean_env())
 
 
-def sqlite_env():
-    d = tempfile.mkdtemp(prefix="de-it-cli-")
+@pytest.fixture
+def cli_env(tmp_path):
+    """An environment with a fresh SQLite database in the test's temporary directory."""
     env = clean_env()
-    env.update(DE_DATABASE_URL=f"sqlite:{d}/de.db", DE_DATA_DIR=d, DE_LOG_LEVEL="warn")
+    env.update(DE_DATABASE_URL=f"sqlite:{tmp_path}/de.db", DE_DATA_DIR=str(tmp_path), DE_LOG_LEVEL="warn")
     return env
 
 
@@ -67,16 +68,16 @@ def test_no_or_unknown_subcommand_fails():
         assert r.stderr.strip() or r.stdout.strip(), args
 
 
-def test_user_create_with_a_bad_role_fails_clearly():
-    env = sqlite_env()
+def test_user_create_with_a_bad_role_fails_clearly(cli_env):
+    env = cli_env
     r = run("user", "create", "--email", "someone@example.com", "--role", "god", env=env)
     assert r.returncode != 0
     assert "role" in r.stderr.lower(), r.stderr
     assert r.stdout.find("password") == -1, "printed a password for a user it did not create"
 
 
-def test_user_create_then_duplicate():
-    env = sqlite_env()
+def test_user_create_then_duplicate(cli_env):
+    env = cli_env
     r = run("user", "create", "--email", "ops@example.com", "--role", "operator", "--password-stdin", env=env,
             input="a-good-password\n")
     assert r.returncode == 0, r.stderr
@@ -94,8 +95,8 @@ def test_user_create_then_duplicate():
 
 
 @pytest.mark.parametrize("listen", ["nonsense", "127.0.0.1:notaport", "127.0.0.1:70000", "not-an-ip:8080"])
-def test_serve_with_a_bad_listen_address_fails_clearly(listen):
-    env = sqlite_env()
+def test_serve_with_a_bad_listen_address_fails_clearly(listen, cli_env):
+    env = cli_env
     try:
         r = run("serve", "--listen", listen, env=env, timeout=10)
     except subprocess.TimeoutExpired:
@@ -104,9 +105,9 @@ def test_serve_with_a_bad_listen_address_fails_clearly(listen):
     assert "listen" in r.stderr.lower(), r.stderr
 
 
-def test_serve_on_a_port_in_use_fails_clearly(server_factory):
+def test_serve_on_a_port_in_use_fails_clearly(server_factory, cli_env):
     running = server_factory("sqlite")
-    env = sqlite_env()
+    env = cli_env
     try:
         r = run("serve", "--listen", f"127.0.0.1:{running.port}", env=env, timeout=10)
     except subprocess.TimeoutExpired:
@@ -115,14 +116,14 @@ def test_serve_on_a_port_in_use_fails_clearly(server_factory):
     assert str(running.port) in r.stderr, r.stderr
 
 
-def test_bad_database_url_fails_clearly():
-    r = run("migrate", "--database-url", "mysql://localhost/x", env=sqlite_env())
+def test_bad_database_url_fails_clearly(cli_env):
+    r = run("migrate", "--database-url", "mysql://localhost/x", env=cli_env)
     assert r.returncode != 0
     assert "database" in r.stderr.lower(), r.stderr
 
 
-def test_migrate_is_idempotent():
-    env = sqlite_env()
+def test_migrate_is_idempotent(cli_env):
+    env = cli_env
     assert run("migrate", env=env).returncode == 0
     assert run("migrate", env=env).returncode == 0
 

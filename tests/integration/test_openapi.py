@@ -32,6 +32,7 @@ FOUNDATION = [
     ("GET", "/api/v1/tasks/{id}"), ("POST", "/api/v1/tasks/{id}/cancel"), ("POST", "/api/v1/tasks/{id}/retry"),
     ("GET", "/api/v1/analytics/metrics"), ("POST", "/api/v1/analytics/metrics"),
     ("GET", "/api/v1/analytics/summary"),
+    ("GET", "/api/v1/messages"), ("POST", "/api/v1/messages"),
 ]
 
 
@@ -83,7 +84,8 @@ def test_every_documented_route_is_served_and_the_access_log_names_it(srv, doc):
         r = admin.request(method, concrete, json=body, headers={"X-Request-Id": request_id})
         seen[request_id] = (method, path, r.status)
         assert r.status != 405, f"{method} {path}: 405 {r!r}"
-        assert r.status < 500, f"{method} {path}: {r!r}"
+        # 501/503/504 are answers of a served route (not configured, unavailable, timed out); 500 is a bug
+        assert r.status < 500 or r.status in (501, 503, 504), f"{method} {path}: {r!r}"
         if r.status == 404:
             # an id that does not exist is fine; a missing route is not
             assert isinstance(r.body, dict) and r.body.get("type") == PROBLEM_BASE + "not-found", \

@@ -1,5 +1,4 @@
 """Tasks: create, defaults, idempotency, batch (all or none), filters, cursor paging, cancel, retry."""
-import secrets
 
 from helpers import (NOT_A_ROUTE_ID, TASK_STATUSES, UNHANDLED, assert_problem, is_timestamp, is_uuid, uid,
                      wait_for)
@@ -107,6 +106,17 @@ def test_idempotency_key_replays_the_same_task(srv):
     assert client.post(TASKS, body).status == 201
     assert client.post(TASKS, body).status == 201
     assert count_of_type(srv, type_) == 4
+
+
+def test_idempotency_keys_are_per_user(srv):
+    type_ = unique_type()
+    key = "shared-" + uid()
+    body = {"type": type_, "input_data": {"secret": uid()}}
+    a = srv.as_("operator").post(TASKS, body, headers={"Idempotency-Key": key})
+    b = srv.as_("manager").post(TASKS, body, headers={"Idempotency-Key": key})
+    assert a.status == 201 and b.status == 201, (a, b)
+    assert a.body["id"] != b.body["id"], "another user's key replayed someone else's task"
+    assert b.body["created_by"] == srv.users["manager"]["id"]
 
 
 def test_batch_creates_all(srv):
@@ -220,11 +230,42 @@ def test_cursor_paging_walks_every_task_once(srv):
     srv.admin.post(f"{TASKS}/{extra['id']}/cancel")
 
 
-def test_default_and_maximum_limit(srv):
-    r = srv.as_("viewer").get(TASKS)
-    assert r.status == 200 and len(r.body["items"]) <= 50
-    r = srv.as_("viewer").get(TASKS + "?limit=500")
-    assert r.status == 200 and len(r.body["items"]) <= 500
+def test_default_limit_is_50(srv):
+    type_ = unique_type()
+    r = srv.admin.post(f"{TASKS}/batch", {"tasks": [{"type": type_} for _ in range(51)]})
+    assert r.status == 201, r
+    r = srv.as_("viewer").get(f"{TASKS}?type={type_}")
+    assert r.status == 200, r
+    assert len(r.body["items"]) == 50
+    assert isinstance(r.body["next_cursor"], str) and r.body["next_cursor"]
+    rest = srv.as_("viewer").get(f"{TASKS}?type={type_}&cursor={r.body['next_cursor']}").body
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    r = srv.as_("viewer").get(f"{TASKS}?type={type_}&limit=500")
+    assert len(r.body["items"]) == 51 and r.body["next_cursor"] is None
+
+
+def test_batch_of_1000_is_accepted(srv):
+    type_ = unique_type()
+    r = srv.admin.post(f"{TASKS}/batch", {"tasks": [{"type": type_, "input_data": {"i": i}} for i in range(1000)]})
+    assert r.status == 201, r
+    assert len(r.body["items"]) == 1000
+    assert count_of_type(srv, type_) == 1000
+
+
+def test_cursor_is_stable_when_tasks_are_added_while_paging(srv):
+    type_ = unique_type()
+    r = srv.admin.post(f"{TASKS}/batch", {"tasks": [{"type": type_} for _ in range(5)]})
+    created = {t["id"] for t in r.body["items"]}
+    first = srv.admin.get(f"{TASKS}?type={type_}&limit=2").body
+    seen = [t["id"] for t in first["items"]]
+    newer = srv.new_task(type_)  # newer than everything: belongs before the pages already read
+    cursor = first["next_cursor"]
+    while cursor:
+        page = srv.admin.get(f"{TASKS}?type={type_}&limit=2&cursor={cursor}").body
+        seen.extend(t["id"] for t in page["items"])
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen)), "a task appeared twice"
+    assert set(seen) == created, (newer["id"] in seen, "the pages should hold exactly the first five")
 
 
 def test_cancel_and_retry(srv):
@@ -265,3 +306,22 @@ def test_unknown_assigned_agent_is_422(srv):
     r = srv.admin.post(TASKS, {"type": type_, "assigned_agent": NOT_A_ROUTE_ID})
     assert_problem(r, 422, "validation", fields=["assigned_agent"])
     assert count_of_type(srv, type_) == 0
+
+
+def test_a_waiting_task_has_not_started(srv):
+    task = srv.new_task()
+    got = srv.admin.get(f"{TASKS}/{task['id']}").body
+    assert got["status"] in WAITING
+    assert got["attempts"] == 0
+    assert got["started_at"] is None and got["completed_at"] is None
+    assert got["error"] is None
+    srv.admin.post(f"{TASKS}/{task['id']}/cancel")
+
+
+def test_agent_filter_finds_tasks_an_agent_ran(srv):
+    echo = srv.echo_agent["id"]
+    r = srv.admin.post(f"/api/v1/agents/{echo}/execute?timeout_ms=10000", {"type": "echo", "input_data": {"k": uid()}})
+    assert r.status == 200, r
+    ran = srv.admin.list_all(f"{TASKS}?agent={echo}&status=completed")
+    assert r.body["id"] in [t["id"] for t in ran]
+    assert all(t["assigned_agent"] == echo for t in ran)

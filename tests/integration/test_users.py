@@ -160,3 +160,14 @@ def test_admin_sets_another_users_password_without_current(srv):
     r = srv.admin.patch(f"{USERS}/{user['id']}", {"password": new_password})
     assert r.status == 200, r
     assert srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": new_password}).status == 200
+
+
+def test_deactivated_user_cannot_log_in(srv):
+    user = srv.new_user("operator")
+    tokens = srv.login(user["email"], user["password"])
+    r = srv.admin.patch(f"{USERS}/{user['id']}", {"is_active": False})
+    assert r.status == 200 and r.body["is_active"] is False, r
+    assert_unauthorized(srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}))
+    assert_unauthorized(srv.anonymous().post("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}))
+    assert srv.admin.patch(f"{USERS}/{user['id']}", {"is_active": True}).status == 200
+    assert srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}).status == 200

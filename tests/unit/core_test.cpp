@@ -44,6 +44,22 @@ TEST(Clock, FormatsAndParsesRfc3339) {
   EXPECT_EQ(parse_timestamp(format_timestamp(now)), now);
 }
 
+TEST(Json, ParseObjectRejectsNulInStringsAndKeysNamingTheField) {
+  EXPECT_EQ(parse_object(R"({"a":"\\u0000 is text"})").at("a").as_string(), "\\u0000 is text")
+      << "an escaped backslash before u0000 is no NUL";
+  auto field_of = [](const char* text) -> std::string {
+    try {
+      parse_object(text);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::validation) << text;
+      return e.fields().empty() ? "" : e.fields()[0].field;
+    }
+    return "(accepted)";
+  };
+  EXPECT_EQ(field_of(R"({"a":{"b":["x","y\u0000"]}})"), "a.b[1]");
+  EXPECT_EQ(field_of(R"({"ok":1,"k\u0000":1})"), std::string("k\0", 2));
+}
+
 TEST(Json, ParseObjectRejectsMalformedAndNonObjects) {
   EXPECT_EQ(parse_object(R"({"a":1})").at("a").as_int64(), 1);
   for (const char* bad : {"{", "[1,2]", "\"text\"", "", "{\"a\":}"}) {

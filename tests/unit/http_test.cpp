@@ -61,10 +61,26 @@ TEST(HttpRouter, AnswersUnknownRoutesAndWrongMethodsWithProblems) {
   EXPECT_EQ(wrong.headers[0].second, "DELETE, GET");
 }
 
+TEST(HttpRouter, PrefersLiteralSegmentsOverParameters) {
+  http::Router router;
+  router.add("GET", "/api/v1/tasks/{id}", reply("one"));
+  router.add("POST", "/api/v1/tasks/batch", reply("batch"));
+  EXPECT_EQ(body_of(dispatch(router, "POST", "/api/v1/tasks/batch"))["text"], "batch");
+  EXPECT_EQ(body_of(dispatch(router, "GET", "/api/v1/tasks/abc"))["text"], "one");
+  auto wrong = dispatch(router, "GET", "/api/v1/tasks/batch");
+  EXPECT_EQ(wrong.status, 405) << "batch names the batch route, not a task";
+  ASSERT_EQ(wrong.headers.size(), 1u);
+  EXPECT_EQ(wrong.headers[0].second, "POST");
+}
+
 TEST(HttpRouter, TurnsHandlerErrorsIntoProblemJson) {
   http::Router router;
   router.add("GET", "/fail", [](http::Request&) -> asio::awaitable<http::Response> {
     throw core::Error(core::ErrorKind::validation, "name: is required", {{"name", "is required"}});
+    co_return http::Response{};
+  });
+  router.add("GET", "/store", [](http::Request&) -> asio::awaitable<http::Response> {
+    throw core::Error(core::ErrorKind::internal, "PostgreSQL: secret table detail");
     co_return http::Response{};
   });
   router.add("GET", "/crash", [](http::Request&) -> asio::awaitable<http::Response> {
@@ -79,6 +95,9 @@ TEST(HttpRouter, TurnsHandlerErrorsIntoProblemJson) {
   auto crash = dispatch(router, "GET", "/crash");
   EXPECT_EQ(crash.status, 500);
   EXPECT_EQ(crash.body.find("secret"), std::string::npos) << "internals are not leaked";
+  auto store = dispatch(router, "GET", "/store");
+  EXPECT_EQ(store.status, 500);
+  EXPECT_EQ(store.body.find("secret"), std::string::npos) << "database errors are not leaked";
 }
 
 TEST(HttpRouter, FallsBackToStaticFilesOutsideTheApi) {
