@@ -1,205 +1,529 @@
 // End-to-end: the real server binary with a fresh SQLite database, driven in Debian's
 // Chromium by playwright-core (no browser download). Saves a screenshot of every page under
-// e2e/screenshots/. Prints "N passed, M failed" and exits non-zero on any failure.
+// e2e/screenshots/. Prints "N passed, M failed" last and exits non-zero on any failure.
+//
+//   npm run build && npm run e2e
+//   DE_BINARY=/path/to/digital-enterprise DE_CHROMIUM=/usr/bin/chromium npm run e2e
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+
+process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
+const { chromium } = await import('playwright-core');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = resolve(here, '..');
-const binary = process.env.DE_BINARY ?? resolve(web, '../build/release/digital-enterprise');
+const dist = join(web, 'dist');
+const binary = resolve(process.env.DE_BINARY ?? join(web, '../build/release/digital-enterprise'));
+const chromiumPath = process.env.DE_CHROMIUM ?? '/usr/bin/chromium';
 const shots = join(here, 'screenshots');
-mkdirSync(shots, { recursive: true });
-const work = mkdtempSync(join(tmpdir(), 'de-e2e-'));
-const adminPassword = 'e2e-admin-password';
-const viewerPassword = 'e2e-viewer-password';
-const env = { ...process.env, DE_DATABASE_URL: `sqlite:${work}/de.db`, DE_DATA_DIR: work, DE_ADMIN_EMAIL: 'admin@example.com', DE_ADMIN_PASSWORD: adminPassword, DE_LOG_LEVEL: 'warn' };
+const keepLogs = !!process.env.E2E_KEEP;
+const totalBudgetMs = Number(process.env.E2E_TIMEOUT_MS ?? 300000);
+const step = 10000; // the longest any single wait may take
+
+const adminPassword = 'e2e-Admin-password-1';
+const viewerPassword = 'e2e-Viewer-password-1';
+const operatorPassword = 'e2e-Operator-password-1';
+
+let passed = 0;
+let failed = 0;
+let server = null;
+let context = null;
+let work = null;
+const log = (line) => console.log(line);
+
+async function stopServer() {
+  if (!server || server.exitCode !== null || server.signalCode) return;
+  const exited = new Promise((ok) => server.once('exit', ok));
+  server.kill('SIGTERM');
+  const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+  await Promise.race([exited, new Promise((ok) => setTimeout(ok, 6000))]);
+  clearTimeout(timer);
+}
+
+function finish(code) {
+  log(`${passed} passed, ${failed} failed`);
+  process.exit(code ?? (failed ? 1 : 0));
+}
+
+// Never hang: the whole run has a budget; past it everything is torn down.
+const watchdog = setTimeout(async () => {
+  log(`FAIL the run took longer than ${totalBudgetMs / 1000} s and was stopped`);
+  failed++;
+  await context?.close().catch(() => {});
+  await stopServer();
+  finish(1);
+}, totalBudgetMs);
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, async () => {
+    await stopServer();
+    process.exit(130);
+  });
+process.on('exit', () => {
+  if (server && server.exitCode === null && !server.signalCode) server.kill('SIGKILL');
+});
+
+async function scenario(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    passed++;
+    log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    failed++;
+    log(`FAIL ${name}\n     ${String(error?.message ?? error).split('\n').slice(0, 6).join('\n     ')}`);
+  }
+}
 
 const freePort = () =>
-  new Promise((ok) => {
+  new Promise((ok, fail) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => ok(port));
     });
+    s.on('error', fail);
   });
 
-function must(result, what) {
-  if (result.status !== 0) throw new Error(`${what} failed: ${result.stderr}`);
+function run(args, env, input) {
+  const result = spawnSync(binary, args, { env, input, encoding: 'utf8', timeout: 60000 });
+  if (result.error) throw new Error(`${args.join(' ')}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${args.join(' ')} exited with ${result.status}: ${(result.stderr || result.stdout).trim()}`);
+  return result.stdout;
 }
-must(spawnSync(binary, ['init'], { env, encoding: 'utf8' }), 'init');
-must(spawnSync(binary, ['user', 'create', '--email', 'viewer@example.com', '--username', 'viewer', '--role', 'viewer', '--password-stdin'], { env, input: viewerPassword, encoding: 'utf8' }), 'user create');
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const log = openSync(join(work, 'server.log'), 'a');
-const server = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--web-root', join(web, 'dist')], { env, stdio: ['ignore', log, log] });
 
-let passed = 0;
-let failed = 0;
-let browser;
-async function scenario(name, body) {
-  try {
-    await body();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${error.message.split('\n').join('\n     ')}`);
+async function waitReady(base) {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+    try {
+      const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
   }
+  throw new Error('GET /readyz did not answer 200 within 20 s');
 }
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {}
-    if (i > 200) throw new Error('the server did not become ready');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.DE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  if (!existsSync(binary)) throw new Error(`no server binary at ${binary} (build it, or set DE_BINARY)`);
+  if (!existsSync(join(dist, 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first');
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath} (apt-get install -y chromium, or set DE_CHROMIUM)`);
+  mkdirSync(shots, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), 'de-e2e-'));
+  const env = {
+    ...process.env,
+    DE_DATABASE_URL: `sqlite:${work}/de.db`,
+    DE_DATA_DIR: work,
+    DE_ADMIN_EMAIL: 'admin@example.com',
+    DE_ADMIN_PASSWORD: adminPassword,
+    DE_LOG_LEVEL: process.env.DE_LOG_LEVEL ?? 'warn',
+  };
+  run(['init'], env);
+  run(['user', 'create', '--email', 'viewer@example.com', '--username', 'viewer', '--role', 'viewer', '--password-stdin'], env, viewerPassword);
+  run(['user', 'create', '--email', 'operator@example.com', '--username', 'operator', '--role', 'operator', '--password-stdin'], env, operatorPassword);
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serverLog = join(work, 'server.log');
+  const out = openSync(serverLog, 'a');
+  server = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--web-root', dist], { env, stdio: ['ignore', out, out] });
+  await waitReady(base);
+  log(`server ready on ${base} (data in ${work})`);
+
+  context = await chromium.launchPersistentContext(join(work, 'chromium-profile'), {
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    viewport: { width: 1280, height: 860 },
+    timeout: 30000,
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  context.setDefaultTimeout(10000);
-  const page = await context.newPage();
-  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  context.setDefaultTimeout(step);
+  context.setDefaultNavigationTimeout(15000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  const shot = async (name) => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, timeout: step });
+  };
+  const nav = () => page.getByRole('navigation', { name: 'Main' });
+  const goTo = async (label) => {
+    // At phone width the navigation hides behind the menu button.
+    if (!(await nav().getByRole('link', { name: label }).isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
+    await nav().getByRole('link', { name: label }).click();
+  };
   const signIn = async (email, password) => {
     await page.goto(base + '/');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
   };
+  const agentCard = (name) => page.locator('article.agent', { has: page.getByRole('heading', { name, exact: true }) });
+  const api = async (method, path, token, body) => {
+    const response = await fetch(base + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(step),
+    });
+    return { status: response.status, body: response.status === 204 ? null : await response.json().catch(() => null) };
+  };
 
-  await scenario('a wrong password shows a clear message', async () => {
+  // Some history for the charts and lists: echo tasks that complete, business tasks that the
+  // not-yet-implemented agents fail.
+  {
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.com', password: adminPassword }),
+      signal: AbortSignal.timeout(step),
+    });
+    if (login.status !== 200) throw new Error(`API login answered ${login.status}`);
+    const { access_token: token } = await login.json();
+    const titles = ['Welcome email smoke test', 'Nightly data check', 'Webhook round trip', 'Partner sync probe', 'Latency probe'];
+    for (const [i, title] of titles.entries()) {
+      const r = await api('POST', '/api/v1/tasks', token, { type: 'echo', title, priority: ['normal', 'high', 'low', 'critical', 'normal'][i], input_data: { seq: i } });
+      if (r.status !== 201) throw new Error(`seeding a task answered ${r.status}`);
+    }
+    await api('POST', '/api/v1/tasks', token, { type: 'sales.score_lead', title: 'Score lead: Acme Corp', input_data: { lead: 'acme' }, max_attempts: 1 });
+  }
+
+  await scenario('the login page shows a clear message for a wrong password', async () => {
+    await page.goto(base + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot('login');
     await signIn('admin@example.com', 'not-the-password');
     await page.getByRole('alert').filter({ hasText: 'Invalid email or password' }).waitFor();
-    await shot('login');
+    await shot('login-error');
   });
 
   await scenario('the admin logs in and sees the live dashboard', async () => {
     await signIn('admin@example.com', adminPassword);
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await page.getByText('Success rate').waitFor();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    await page.getByText('Success rate').first().waitFor();
     await page.locator('.live-live').waitFor();
+    await page.getByText('Available when the sales agent is enabled').first().waitFor();
+    await page.locator('.recharts-surface').first().waitFor();
     await shot('dashboard');
   });
 
-  await scenario('the agents page shows the three business agents and echo', async () => {
-    await page.getByRole('link', { name: 'Agents' }).click();
-    for (const name of ['Product Manager Agent', 'Sales Agent', 'Marketing Agent', 'Echo Agent'])
-      await page.getByRole('heading', { name }).waitFor();
+  await scenario('the agents page shows the three business agents and the echo agent', async () => {
+    await goTo('Agents');
+    for (const name of ['Product Manager Agent', 'Sales Agent', 'Marketing Agent', 'Echo Agent']) await agentCard(name).waitFor();
     await shot('agents');
   });
 
   await scenario('an echo task runs and completes live, without reloading', async () => {
-    const card = page.locator('article.agent', { has: page.getByRole('heading', { name: 'Echo Agent' }) });
-    await card.getByRole('button', { name: 'Give a task' }).click();
-    await card.getByLabel('Input (JSON)').fill('{"greeting": "hello from the browser"}');
-    await card.getByRole('button', { name: 'Run task' }).click();
-    await card.locator('.task-result .badge-completed').waitFor();
-    await card.getByLabel('Task output').getByText('hello from the browser').waitFor();
+    await page.evaluate(() => {
+      window.__e2eMarker = 'same page';
+    });
+    await agentCard('Echo Agent').getByRole('button', { name: 'Give a task' }).click();
+    const panel = page.locator('section.give-task');
+    await panel.getByLabel('Task type').selectOption('echo');
+    await panel.getByLabel('Input (JSON)').fill('{"greeting": "hello from the browser", "n": 42}');
+    await panel.getByRole('button', { name: 'Run task' }).click();
+    const run = panel.locator('.task-run').first();
+    await run.locator('.badge-completed').waitFor();
+    await run.getByLabel('Task output').getByText('hello from the browser').waitFor();
+    if ((await page.evaluate(() => window.__e2eMarker)) !== 'same page') throw new Error('the page reloaded');
     await shot('agent-task');
   });
 
-  await scenario('pausing an agent changes its status live', async () => {
-    const card = page.locator('article.agent', { has: page.getByRole('heading', { name: 'Sales Agent' }) });
-    await card.getByRole('button', { name: 'Pause' }).click();
+  await scenario('invalid JSON input is caught before sending', async () => {
+    const panel = page.locator('section.give-task');
+    await panel.getByLabel('Input (JSON)').fill('{"greeting": ');
+    await panel.getByText('Not valid JSON').waitFor();
+    if (await panel.getByRole('button', { name: 'Run task' }).isEnabled()) throw new Error('Run task stays enabled with invalid JSON');
+    await panel.getByRole('button', { name: 'Close the task form' }).click();
+  });
+
+  await scenario('pausing an agent changes its status to paused, and start brings it back', async () => {
+    const card = agentCard('Sales Agent');
+    await card.getByRole('button', { name: 'Pause Sales Agent' }).click();
     await card.locator('.badge-paused').waitFor();
-    await card.getByRole('button', { name: 'Start' }).click();
+    await card.getByRole('button', { name: 'Start Sales Agent' }).click();
     await card.locator('.badge-idle').waitFor();
   });
 
-  await scenario('tasks list, filters and the task detail', async () => {
-    await page.getByRole('link', { name: 'Tasks' }).click();
-    await page.getByRole('cell', { name: 'completed' }).first().waitFor();
-    await page.getByLabel('Status').selectOption('completed');
+  await scenario('the tasks list filters by status and opens a task detail with its output', async () => {
+    await goTo('Tasks');
+    await page.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
     await page.locator('tbody tr').first().waitFor();
+    await page.getByLabel('Status').selectOption('completed');
+    await page.waitForURL(/status=completed/);
+    await page.locator('tbody tr .badge-completed').first().waitFor();
+    const statuses = await page.locator('tbody tr .badge').allTextContents();
+    if (statuses.some((s) => s.trim() !== 'completed')) throw new Error(`the filter let through: ${statuses.join(', ')}`);
     await shot('tasks');
     await page.locator('tbody a').first().click();
     await page.getByRole('heading', { name: 'Output' }).waitFor();
-    await page.getByText('hello from the browser').first().waitFor();
+    await page.getByLabel('Task output').getByText('hello from the browser').waitFor();
+    await page.getByText('Attempts', { exact: true }).waitFor();
     await shot('task-detail');
   });
 
-  await scenario('a workflow runs and its execution shows live, step by step', async () => {
-    await page.getByRole('link', { name: 'Workflows' }).click();
-    await page.getByLabel('Workflow', { exact: true }).selectOption({ label: 'Inbound lead triage (active)' });
-    await page.locator('.react-flow__node', { hasText: 'condition' }).click();
-    await page.getByRole('heading', { name: 'Step is_big' }).waitFor();
+  await scenario('an expired access token is refreshed without the user noticing', async () => {
+    // Spoil the access token and reload: the first API call gets 401, the client refreshes
+    // once and carries on; the live socket reconnects with the new token.
+    await page.evaluate(() => {
+      const session = JSON.parse(sessionStorage.getItem('de.session'));
+      session.access_token = 'spoiled.' + session.access_token.slice(8);
+      sessionStorage.setItem('de.session', JSON.stringify(session));
+    });
+    const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).refresh_token);
+    await page.goto(base + '/agents');
+    await agentCard('Echo Agent').waitFor();
+    await page.locator('.live-live').waitFor({ timeout: 15000 });
+    const after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session'))?.refresh_token);
+    if (!after || after === before) throw new Error('the refresh token was not rotated');
+    if (await page.getByRole('heading', { name: 'Sign in' }).count()) throw new Error('the user was sent to the login page');
+  });
+
+  await scenario('without the live socket, the page says so and keeps up by polling every 5 s', async () => {
+    // A second tab whose /ws/notifications is refused: the indicator shows Reconnecting and a
+    // task given meanwhile still reaches "completed" on screen, through polling.
+    const tab = await context.newPage();
+    tab.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await tab.routeWebSocket(/\/ws\/notifications/, (ws) => ws.close({ code: 1011, reason: 'refused by the test' }));
+      await tab.goto(base + '/agents');
+      await tab.getByLabel('Email').fill('admin@example.com');
+      await tab.getByLabel('Password').fill(adminPassword);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.locator('.live-reconnecting').waitFor();
+      const card = tab.locator('article.agent', { has: tab.getByRole('heading', { name: 'Echo Agent', exact: true }) });
+      await card.getByRole('button', { name: 'Give a task' }).click();
+      const panel = tab.locator('section.give-task');
+      await panel.getByLabel('Input (JSON)').fill('{"polled": true}');
+      await panel.getByRole('button', { name: 'Run task' }).click();
+      await panel.locator('.task-run .badge-completed').waitFor({ timeout: 12000 });
+      await tab.locator('.live-reconnecting').waitFor();
+      await tab.screenshot({ path: join(shots, 'agents-polling.png'), timeout: step });
+    } finally {
+      await tab.close();
+    }
+  });
+
+  await scenario('the workflow visualizer draws a workflow, and a run lights up its steps live', async () => {
+    await goTo('Workflows');
+    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    await page.locator('.react-flow__node').first().waitFor();
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const list = await api('GET', '/api/v1/workflows?limit=100', token);
+    if (list.status === 404) {
+      log('     (the server has no workflow API: checking the built-in example only)');
+      await page.getByText('not available on this server yet').waitFor();
+      await page.locator('.react-flow__node', { hasText: 'condition' }).first().click();
+      await page.getByRole('heading', { name: 'Step c' }).waitFor();
+      await shot('workflows');
+      return;
+    }
+    const active = list.body.items.find((w) => w.status === 'active' && w.definition.steps.every((s) => s.type !== 'approval' && s.type !== 'delay'));
+    await page.locator('.react-flow__node').first().click();
+    await page.getByRole('heading', { name: /^Step / }).waitFor();
+    if (!active) {
+      log('     (no active workflow to run: drawing only)');
+      await shot('workflows');
+      return;
+    }
+    await page.getByLabel('Workflow', { exact: true }).selectOption(active.id);
+    await page.getByRole('button', { name: 'Run…' }).click();
     await page.getByLabel('Input (JSON)').fill('{"company": "Acme", "value": 25000}');
     await page.getByRole('button', { name: 'Run workflow' }).click();
-    await page.locator('section[aria-label="Execution"] h2 .badge-completed').waitFor();
-    await page.locator('section[aria-label="Execution"]').getByText('"big": true').waitFor();
+    await page.locator('.execution .badge-completed').waitFor({ timeout: 15000 });
+    await page.locator('.react-flow__node .st-completed').first().waitFor();
     await shot('workflows');
   });
 
   await scenario('a workflow is created in the editor, with validation in place', async () => {
-    await page.getByRole('button', { name: 'New workflow' }).click();
-    await page.getByLabel('Name').fill('E2E approval flow');
-    await page.getByLabel('Add a step').selectOption('approval');
-    await page.getByLabel('From').selectOption('start');
-    await page.getByLabel('To').selectOption('approval1');
-    await page.getByRole('button', { name: 'Connect' }).click();
-    await page.getByLabel('Add a step').selectOption('condition');
-    const text = await page.getByLabel('JSON (docs/workflows.md)').inputValue();
-    await page.getByLabel('JSON (docs/workflows.md)').fill(text.replace('"expression": "true"', '"expression": "1 +"'));
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.locator('.field-error', { hasText: 'condition1' }).waitFor();
+    await goTo('Workflows');
+    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    if ((await api('GET', '/api/v1/workflows?limit=1', token)).status === 404) {
+      log('     (the server has no workflow API: nothing to edit)');
+      if (await page.getByRole('button', { name: 'New workflow' }).count()) throw new Error('New workflow is offered without a workflow API');
+      return;
+    }
+    await page.getByRole('button', { name: 'New workflow', exact: true }).click();
+    const editor = page.getByRole('form', { name: 'New workflow' });
+    await editor.getByLabel('Name', { exact: true }).fill('E2E approval flow');
+    // A new workflow starts with one echo task, "start". Add an approval after it…
+    await page.getByLabel('Add a step', { exact: true }).selectOption('approval');
+    await page.getByRole('heading', { name: 'Step approval1' }).waitFor();
+    await page.getByLabel('From', { exact: true }).selectOption('start');
+    await page.getByLabel('To', { exact: true }).selectOption('approval1');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.locator('.react-flow__edge[aria-label="Edge from start to approval1"]').waitFor({ state: 'attached' });
+    // …and a condition after the approval, with an expression the server refuses.
+    await page.getByLabel('Add a step', { exact: true }).selectOption('condition');
+    await page.getByRole('heading', { name: 'Step condition1' }).waitFor();
+    await page.getByRole('group', { name: 'Runs after' }).getByRole('checkbox', { name: 'approval1' }).check();
+    const expression = page.getByLabel('Expression', { exact: true });
+    await expression.fill('1 +');
+    await editor.getByRole('button', { name: 'Save', exact: true }).click();
+    // The 422 lands in place: on the condition's node and next to its Expression field.
+    const node = page.locator('.react-flow__node', { hasText: 'condition1' });
+    await node.locator('.field-error', { hasText: 'expression' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Not saved' }).waitFor();
+    if ((await expression.getAttribute('aria-invalid')) !== 'true') throw new Error('the Expression field is not marked invalid');
+    const describedBy = await expression.getAttribute('aria-describedby');
+    const message = (await page.locator(`[id="${describedBy}"]`).textContent()) ?? '';
+    if (!message.includes('1 +') || !(await page.locator(`[id="${describedBy}"]`).evaluate((e) => e.classList.contains('field-error'))))
+      throw new Error(`the Expression field is not described by the server's message: "${message}"`);
+    if (!/problem/.test((await node.getAttribute('aria-label')) ?? '')) throw new Error('the node does not say it has a problem');
     await shot('workflow-editor');
-    await page.getByLabel('JSON (docs/workflows.md)').fill(text);
-    await page.getByLabel('Status').selectOption('active');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByLabel('Workflow', { exact: true }).waitFor();
+    // Fix it, make it active, save: back to the visualizer with the new workflow selected.
+    await expression.fill('input.amount > 100');
+    if (await node.locator('.field-error').count()) throw new Error('the old message stays after the expression changed');
+    await page.getByLabel('Status', { exact: true }).selectOption('active');
+    await editor.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'E2E approval flow' }).waitFor();
+    const chosen = await page.getByLabel('Workflow', { exact: true }).evaluate((s) => s.selectedOptions[0]?.textContent);
+    if (chosen !== 'E2E approval flow (active)') throw new Error(`the saved workflow is not selected: ${chosen}`);
+    // Run it: the approval waits, is approved in the execution panel, the execution completes.
+    await page.getByRole('button', { name: 'Run…' }).click();
+    await page.getByLabel('Input (JSON)', { exact: true }).fill('{"amount": 250}');
     await page.getByRole('button', { name: 'Run workflow' }).click();
-    const execution = page.locator('section[aria-label="Execution"]');
-    await execution.getByRole('button', { name: 'Approve' }).click();
-    await execution.locator('h2 .badge-completed').waitFor();
+    const execution = page.locator('.execution');
+    await execution.getByText('waits for approval').waitFor({ timeout: 15000 });
+    await page.locator('.react-flow__node', { hasText: 'approval1' }).locator('.badge-waiting').waitFor();
+    await execution.getByRole('button', { name: 'Approve', exact: true }).click();
+    await execution.locator('dd .badge-completed').waitFor({ timeout: 15000 });
+    await page.locator('.react-flow__node', { hasText: 'condition1' }).locator('.badge-completed').waitFor();
+    await shot('workflow-approved');
+    // Edit it again: the editor opens with the saved definition.
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await page.getByRole('form', { name: 'Edit workflow' }).getByLabel('Name', { exact: true }).waitFor();
+    const json = await page.getByLabel('JSON (docs/workflows.md)').inputValue();
+    if (!json.includes('"expression": "input.amount > 100"')) throw new Error('the editor did not load the saved definition');
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByLabel('Workflow', { exact: true }).waitFor();
   });
 
-  await scenario('the admin manages users and API keys', async () => {
-    await page.getByRole('link', { name: 'Users' }).click();
-    await page.getByRole('cell', { name: 'viewer@example.com' }).waitFor();
+  await scenario('the admin adds a user, changes their roles and deactivates them', async () => {
+    await goTo('Users');
+    await page.getByText('viewer@example.com').waitFor();
+    await page.getByRole('button', { name: 'New user' }).click();
+    const form = page.getByRole('form', { name: 'New user' });
+    await form.getByLabel('Email').fill('analyst@example.com');
+    await form.getByLabel('Password').fill('analyst-password-1');
+    await form.getByRole('checkbox', { name: /^operator/ }).check();
+    await form.getByRole('button', { name: 'Add user' }).click();
+    const row = page.getByRole('row', { name: /analyst@example\.com/ });
+    await row.getByText('operator', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Change the roles of analyst@example.com' }).click();
+    await row.getByRole('checkbox', { name: 'operator' }).uncheck();
+    await row.getByRole('button', { name: 'Save roles' }).click();
+    await page.getByText('The roles of analyst@example.com were saved.').waitFor();
+    if (await row.getByText('operator', { exact: true }).count()) throw new Error('the operator role is still shown');
+    await page.getByRole('button', { name: 'Deactivate analyst@example.com' }).click();
+    await row.locator('.badge-inactive').waitFor();
     await shot('users');
-    await page.getByRole('link', { name: 'API keys' }).click();
+  });
+
+  await scenario('the admin creates an API key that is shown once', async () => {
+    await goTo('API keys');
     await page.getByLabel('Name').fill('e2e-key');
     await page.getByRole('button', { name: 'Create key' }).click();
-    await page.getByText('Copy this key now').waitFor();
+    const secret = page.getByLabel('The new API key');
+    await secret.waitFor();
+    const key = (await secret.textContent()).trim();
+    if (!key.startsWith('de_')) throw new Error(`unexpected key: ${key}`);
+    await page.getByRole('button', { name: 'Copy key' }).waitFor();
+    await page.getByRole('cell', { name: 'e2e-key', exact: true }).waitFor();
     await shot('api-keys');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    if (await page.getByText(key).count()) throw new Error('the key is still shown');
   });
 
-  await scenario('the dashboard works at phone width', async () => {
-    await page.setViewportSize({ width: 375, height: 800 });
-    await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('link', { name: 'Dashboard' }).click();
-    await page.getByText('Success rate').waitFor();
+  await scenario('the dashboard works at phone width (375 px)', async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await goTo('Dashboard');
+    await page.getByText('Success rate').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 1) throw new Error(`the page is ${overflow} px wider than the screen`);
     await shot('dashboard-phone');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await nav().getByRole('link', { name: 'Agents' }).waitFor();
+    await shot('menu-phone');
+    await nav().getByRole('link', { name: 'Tasks' }).click();
+    await page.locator('tbody tr').first().waitFor();
+    await shot('tasks-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
-  await scenario('a viewer is not offered admin pages or actions', async () => {
+  await scenario('logging out returns to the login page and ends the session', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.goto(base + '/agents');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    if (await page.evaluate(() => sessionStorage.getItem('de.session'))) throw new Error('the session is still stored');
+  });
+
+  await scenario('a viewer is offered no actions and cannot reach admin pages', async () => {
     await signIn('viewer@example.com', viewerPassword);
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    if (await page.getByRole('link', { name: 'Users' }).count()) throw new Error('the viewer sees Users in the navigation');
-    await page.getByRole('link', { name: 'Agents' }).click();
-    await page.getByRole('heading', { name: 'Echo Agent' }).waitFor();
-    if (await page.getByRole('button', { name: 'Give a task' }).count()) throw new Error('the viewer is offered tasks');
-    if (await page.getByRole('button', { name: 'Pause' }).count()) throw new Error('the viewer is offered agent control');
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    for (const label of ['Users', 'API keys'])
+      if (await nav().getByRole('link', { name: label }).count()) throw new Error(`the viewer sees ${label} in the navigation`);
+    await goTo('Agents');
+    await agentCard('Echo Agent').waitFor();
+    for (const label of ['Give a task', /^Pause/, /^Stop/, /^Start/])
+      if (await page.getByRole('button', { name: label }).count()) throw new Error(`the viewer is offered ${label}`);
+    await goTo('Tasks');
+    await page.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
+    if (await page.getByRole('button', { name: 'New task' }).count()) throw new Error('the viewer is offered New task');
+    await goTo('Workflows');
+    await page.locator('.react-flow__node').first().waitFor();
+    for (const label of ['New workflow', 'Edit', 'Run…'])
+      if (await page.getByRole('button', { name: label, exact: true }).count()) throw new Error(`the viewer is offered ${label} on the workflows page`);
     await page.goto(base + '/users');
     await page.getByText('You do not have access to this page.').waitFor();
+    if (await page.getByText('viewer@example.com').count()) throw new Error('the users page leaked to the viewer');
     await shot('viewer-no-access');
+    await page.goto(base + '/api-keys');
+    await page.getByText('You do not have access to this page.').waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  await scenario('repeated wrong passwords are throttled with a clear wait', async () => {
+    let message = '';
+    for (let i = 0; i < 8 && !message.includes('Too many attempts'); i++) {
+      await page.getByLabel('Email').fill('operator@example.com');
+      await page.getByLabel('Password').fill(`wrong-${i}`);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login') && r.request().method() === 'POST'),
+        page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+      const expected = response.status() === 429 ? 'Too many attempts' : 'Invalid email or password';
+      const alert = page.getByRole('alert').filter({ hasText: expected });
+      await alert.waitFor();
+      message = (await alert.textContent()) ?? '';
+    }
+    if (!/Too many attempts, try again in \d+ seconds/.test(message)) throw new Error(`no throttling message; last: ${message}`);
+  });
+
+  await scenario('the pages raised no uncaught errors', async () => {
+    if (pageErrors.length) throw new Error(pageErrors.join('\n'));
   });
 } catch (error) {
   failed++;
-  console.log(`FAIL setup: ${error.message}`);
+  log(`FAIL setup: ${error.message}`);
 } finally {
-  await browser?.close();
-  server.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
+  clearTimeout(watchdog);
+  await context?.close().catch(() => {});
+  await stopServer();
+  if (work) {
+    if (failed && existsSync(join(work, 'server.log'))) {
+      const tail = readFileSync(join(work, 'server.log'), 'utf8').split('\n').slice(-15).join('\n');
+      if (tail.trim()) log(`server log (last lines):\n${tail}`);
+    }
+    if (!keepLogs) rmSync(work, { recursive: true, force: true });
+  }
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

@@ -1,52 +1,33 @@
-import { useEffect } from 'react';
-import { useDispatch, useSelector } from 'react-redux';
-import { Route, Routes } from 'react-router-dom';
+import { lazy } from 'react';
+import { useSelector } from 'react-redux';
+import { Link, Route, Routes } from 'react-router-dom';
 import Layout, { RequireRole } from './components/Layout.jsx';
+import { Empty } from './components/ui.jsx';
 import LoginPage from './features/auth/LoginPage.jsx';
-import Dashboard from './features/dashboard/Dashboard.jsx';
 import AgentPanel from './features/agents/AgentPanel.jsx';
-import { fetchAgents } from './features/agents/agentsSlice.js';
 import TasksPage from './features/tasks/TasksPage.jsx';
 import TaskDetail from './features/tasks/TaskDetail.jsx';
-import WorkflowVisualizer from './features/workflows/WorkflowVisualizer.jsx';
 import UsersPage from './features/users/UsersPage.jsx';
 import ApiKeysPage from './features/apiKeys/ApiKeysPage.jsx';
-import { eventReceived, seeded, statusChanged } from './features/live/liveSlice.js';
-import { api, loadSession } from './services/api.js';
-import { connectLive } from './services/live.js';
+import { useLive } from './features/live/useLive.js';
 
-// Signed in: load the agents, seed the charts, and follow the event stream.
-function useLiveData(user) {
-  const dispatch = useDispatch();
-  useEffect(() => {
-    if (!user) return undefined;
-    dispatch(fetchAgents());
-    api.get('/tasks', { params: { limit: 500 } }).then((r) => dispatch(seeded(r.data.items))).catch(() => {});
-    // Agents' counters change with every finished task: refetch them, at most every 2 s.
-    let refetch = null;
-    const stop = connectLive({
-      token: () => loadSession()?.access_token ?? '',
-      topics: ['tasks.*', 'agents.*', 'workflows.*'],
-      onEvent: (e) => {
-        dispatch(eventReceived(e));
-        if (/^tasks\.(created|completed|failed|cancelled)$/.test(e.topic))
-          refetch ??= setTimeout(() => {
-            refetch = null;
-            dispatch(fetchAgents());
-          }, 2000);
-      },
-      onStatus: (s) => dispatch(statusChanged(s)),
-    });
-    return () => {
-      clearTimeout(refetch);
-      stop();
-    };
-  }, [user?.id, dispatch]); // eslint-disable-line react-hooks/exhaustive-deps
+// The chart and graph libraries are large: loaded with the pages that use them.
+const Dashboard = lazy(() => import('./features/dashboard/Dashboard.jsx'));
+const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisualizer.jsx'));
+
+function NotFound() {
+  return (
+    <Empty title="Page not found" icon="sparkle">
+      There is nothing at this address. <Link to="/">Go to the dashboard</Link>.
+    </Empty>
+  );
 }
 
 export default function App() {
   const user = useSelector((s) => s.auth.user);
-  useLiveData(user);
+  useLive(user);
+  // Signed out (or the session ended): the login page, at whatever address was asked for, so
+  // that signing in leads back there.
   if (!user) return <LoginPage />;
   return (
     <Routes>
@@ -58,7 +39,7 @@ export default function App() {
         <Route path="workflows" element={<WorkflowVisualizer />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
-        <Route path="*" element={<div className="state empty"><strong>Page not found.</strong></div>} />
+        <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>
   );

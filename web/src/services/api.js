@@ -1,10 +1,15 @@
 // The one HTTP client of the app: base URL, bearer token, invisible token refresh, and
-// RFC 9457 problems turned into readable errors.
+// RFC 9457 problems turned into readable errors. Every request to the server goes through `api`.
 import axios from 'axios';
 
 const storageKey = 'de.session';
 
-export function loadSession() {
+// The session lives in memory and in sessionStorage (it survives a reload, not the tab).
+// { access_token, refresh_token, expires_at (ms), user }
+let current = readStored();
+const listeners = new Set();
+
+function readStored() {
   try {
     return JSON.parse(sessionStorage.getItem(storageKey)) ?? null;
   } catch {
@@ -12,64 +17,112 @@ export function loadSession() {
   }
 }
 
-export function saveSession(session) {
-  if (session) sessionStorage.setItem(storageKey, JSON.stringify(session));
-  else sessionStorage.removeItem(storageKey);
+export function getSession() {
+  return current;
 }
 
-export const api = axios.create({ baseURL: '/api/v1', timeout: 35000 });
-
-let onSessionChange = () => {};
-// The store registers here, so that a refresh or an expiry updates the UI.
-export function watchSession(listener) {
-  onSessionChange = listener;
+// `reason` tells listeners why a session ended ('expired' when a refresh was refused).
+export function setSession(next, reason = null) {
+  current = next ?? null;
+  try {
+    if (current) sessionStorage.setItem(storageKey, JSON.stringify(current));
+    else sessionStorage.removeItem(storageKey);
+  } catch {
+    // Storage may be unavailable (private mode quotas): memory still works for this page.
+  }
+  for (const listener of listeners) listener(current, reason);
 }
+
+export function onSessionChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+// A session from a login or refresh answer; a refresh answer may omit the user.
+export function sessionFrom(data, previousUser = null) {
+  return {
+    access_token: data.access_token,
+    refresh_token: data.refresh_token,
+    expires_at: Date.now() + (Number(data.expires_in) || 900) * 1000,
+    user: data.user ?? previousUser,
+  };
+}
+
+export const api = axios.create({ baseURL: '/api/v1', timeout: 35000, headers: { Accept: 'application/json' } });
 
 api.interceptors.request.use((config) => {
-  const session = loadSession();
-  if (session?.access_token) config.headers.Authorization = `Bearer ${session.access_token}`;
+  if (!config.skipAuth && current?.access_token) {
+    config.headers.Authorization = `Bearer ${current.access_token}`;
+    config.sentToken = current.access_token;
+  }
   return config;
 });
 
-// Concurrent 401s share one refresh.
+// One refresh at a time: every request that meets a 401 meanwhile waits for the same one.
 let refreshing = null;
-async function refresh() {
-  const session = loadSession();
-  if (!session?.refresh_token) throw new Error('no session');
-  const { data } = await axios.post('/api/v1/auth/refresh', { refresh_token: session.refresh_token });
-  const next = { access_token: data.access_token, refresh_token: data.refresh_token, user: data.user };
-  saveSession(next);
-  onSessionChange(next);
-  return next;
+export function refreshSession() {
+  refreshing ??= (async () => {
+    const session = current;
+    if (!session?.refresh_token) throw new Error('not signed in');
+    try {
+      const { data } = await api.post('/auth/refresh', { refresh_token: session.refresh_token }, { skipAuth: true, skipRefresh: true });
+      const next = sessionFrom(data, session.user);
+      setSession(next);
+      return next;
+    } catch (error) {
+      // The server refused the refresh token (expired, revoked, reused): the session is over.
+      // A network failure is not a refusal: keep the session and let the caller retry later.
+      const status = error.response?.status;
+      if (status && status < 500) setSession(null, 'expired');
+      throw error;
+    }
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+// A token good for at least `margin` ms more, refreshing first if needed (for the WebSocket,
+// which cannot be retried by the interceptor).
+export async function freshAccessToken(margin = 30000) {
+  if (current?.expires_at && current.expires_at - Date.now() < margin) {
+    try {
+      await refreshSession();
+    } catch {
+      // Either the session ended (listeners know) or the server is unreachable.
+    }
+  }
+  return current?.access_token ?? null;
 }
 
 api.interceptors.response.use(undefined, async (error) => {
-  const original = error.config;
-  const isAuthCall = original?.url?.startsWith('/auth/');
-  if (error.response?.status === 401 && original && !original._retried && !isAuthCall) {
-    original._retried = true;
+  const config = error.config;
+  if (error.response?.status !== 401 || !config || config.skipRefresh || config.retried || !current?.refresh_token) {
+    return Promise.reject(error);
+  }
+  config.retried = true;
+  // Sent with a token that has been replaced since: retry with the new one, no refresh needed.
+  if (!(config.sentToken && current.access_token !== config.sentToken)) {
     try {
-      refreshing ??= refresh().finally(() => {
-        refreshing = null;
-      });
-      await refreshing;
-      return api(original);
+      await refreshSession();
     } catch {
-      saveSession(null);
-      onSessionChange(null);
+      return Promise.reject(error);
     }
   }
-  return Promise.reject(error);
+  return api(config);
 });
 
-// A readable message and per-field errors from an axios error.
+// A readable message and per-field errors from an axios error (RFC 9457 problem+json).
 export function problemOf(error) {
-  const data = error?.response?.data;
+  const response = error?.response;
+  const data = response?.data;
+  const retryAfter = Number(response?.headers?.['retry-after']) || null;
   if (data && typeof data === 'object' && (data.detail || data.title)) {
     const fields = {};
-    for (const e of data.errors ?? []) fields[e.field] = e.message;
-    return { status: data.status ?? error.response.status, message: data.detail || data.title, fields };
+    for (const e of data.errors ?? []) if (e?.field) fields[e.field] = e.message;
+    return { status: data.status ?? response.status, message: data.detail || data.title, title: data.title ?? null, fields, retryAfter };
   }
-  if (error?.response) return { status: error.response.status, message: `Request failed (${error.response.status})`, fields: {} };
-  return { status: 0, message: 'The server cannot be reached. Check that it is running.', fields: {} };
+  if (response) return { status: response.status, message: `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`, title: null, fields: {}, retryAfter };
+  if (error?.code === 'ECONNABORTED') return { status: 0, message: 'The server took too long to answer. Try again.', title: null, fields: {}, retryAfter: null };
+  return { status: 0, message: 'The server cannot be reached. Check your connection and try again.', title: null, fields: {}, retryAfter: null };
 }

@@ -1,157 +1,164 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useDispatch, useSelector } from 'react-redux';
-import { Link } from 'react-router-dom';
 import { allowed } from '../auth/authSlice.js';
-import { controlAgent, fetchAgents } from './agentsSlice.js';
-import { createTask } from '../tasks/tasksSlice.js';
-import { Empty, ErrorBanner, JsonView, Loading, PageHeader, StatusBadge } from '../../components/ui.jsx';
+import { actionsFor, controlAgent, fetchAgents } from './agentsSlice.js';
+import TaskForm from '../tasks/TaskForm.jsx';
+import TaskRun from '../tasks/TaskRun.jsx';
+import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatDuration } from '../../components/ui.jsx';
+import { Icon } from '../../components/icons.jsx';
+
+const actionLabels = { start: 'Start', pause: 'Pause', stop: 'Stop' };
+const actionIcons = { start: 'play', pause: 'pause', stop: 'stop' };
 
 function GiveTask({ agent, onClose }) {
-  const dispatch = useDispatch();
-  const [type, setType] = useState(agent.capabilities[0] ?? '');
-  const [input, setInput] = useState('{\n  "message": "hello"\n}');
-  const [error, setError] = useState(null);
-  const [taskId, setTaskId] = useState(null);
-  const task = useSelector((s) => (taskId ? s.tasks.byId[taskId] : null));
-  let parsed = null;
-  let jsonError = null;
-  try {
-    parsed = JSON.parse(input);
-    if (typeof parsed !== 'object' || Array.isArray(parsed) || parsed === null) jsonError = 'The input must be a JSON object.';
-  } catch (e) {
-    jsonError = `Not valid JSON: ${e.message}`;
-  }
-  const submit = async (e) => {
-    e.preventDefault();
-    if (jsonError) return;
-    const result = await dispatch(createTask({ type, title: `${type} for ${agent.name}`, input_data: parsed, assigned_agent: agent.id }));
-    if (result.error) setError(result.payload?.message ?? 'The task was refused.');
-    else {
-      setError(null);
-      setTaskId(result.payload.id);
-    }
-  };
+  const [taskIds, setTaskIds] = useState([]);
+  const heading = useRef(null);
+  useEffect(() => heading.current?.focus(), [agent.id]);
   return (
-    <form className="give-task" onSubmit={submit} aria-label={`Give ${agent.name} a task`}>
-      <label>
-        Task type
-        <select value={type} onChange={(e) => setType(e.target.value)}>
-          {agent.capabilities.map((c) => (
-            <option key={c}>{c}</option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Input (JSON)
-        <textarea rows={4} value={input} onChange={(e) => setInput(e.target.value)} aria-invalid={!!jsonError} spellCheck={false} />
-      </label>
-      {jsonError && <p className="field-error">{jsonError}</p>}
-      <ErrorBanner message={error} />
-      <div className="row">
-        <button className="button primary small" type="submit" disabled={!!jsonError || !type}>
-          Run task
-        </button>
-        <button className="button secondary small" type="button" onClick={onClose}>
-          Close
+    <section className="card give-task" aria-labelledby="give-task-title">
+      <div className="card-head">
+        <h2 id="give-task-title" ref={heading} tabIndex={-1}>
+          Give {agent.name} a task
+        </h2>
+        <button type="button" className="button ghost small icon-only" onClick={onClose}>
+          <Icon name="close" size={16} />
+          <span className="sr-only">Close the task form</span>
         </button>
       </div>
-      {task && (
-        <div className="task-result" aria-live="polite">
-          <p>
-            Task <Link to={`/tasks/${task.id}`}>{task.id.slice(0, 8)}</Link> <StatusBadge status={task.status} />
-          </p>
-          {task.status === 'completed' && <JsonView value={task.output_data} label="Task output" />}
-          {task.error && <p className="field-error">{task.error}</p>}
+      <div className="give-task-body">
+        <TaskForm key={agent.id} agent={agent} onCreated={(task) => setTaskIds((ids) => [task.id, ...ids].slice(0, 3))} />
+        <div className="give-task-results" aria-live="polite">
+          {taskIds.length === 0 ? (
+            <p className="muted">The task appears here and updates live until the agent finishes it.</p>
+          ) : (
+            taskIds.map((id) => <TaskRun key={id} taskId={id} />)
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function AgentCard({ agent, canControl, canRun, pending, giving, onGive, onControl }) {
+  const stats = agent.stats ?? {};
+  const actions = actionsFor(agent.status);
+  return (
+    <article className={`card agent${giving ? ' selected' : ''}`} aria-labelledby={`agent-${agent.id}`}>
+      <header className="agent-head">
+        <span className={`agent-avatar type-${agent.type}`} aria-hidden="true">
+          <Icon name="agents" size={20} />
+        </span>
+        <div className="agent-title">
+          <h2 id={`agent-${agent.id}`}>{agent.name}</h2>
+          <span className="muted small">
+            {agent.type} · v{agent.version}
+          </span>
+        </div>
+        <span aria-live="polite" aria-atomic="true">
+          <span className="sr-only">Status: </span>
+          <StatusBadge status={agent.status} />
+        </span>
+      </header>
+      {agent.config?.description && <p className="agent-desc">{agent.config.description}</p>}
+      <dl className="stats">
+        <div>
+          <dt>Completed</dt>
+          <dd>{(stats.tasks_completed ?? 0).toLocaleString()}</dd>
+        </div>
+        <div>
+          <dt>Failed</dt>
+          <dd>{(stats.tasks_failed ?? 0).toLocaleString()}</dd>
+        </div>
+        <div>
+          <dt>Avg latency</dt>
+          <dd>{stats.avg_latency_ms ? formatDuration(stats.avg_latency_ms) : '—'}</dd>
+        </div>
+        <div>
+          <dt>Queue</dt>
+          <dd>{stats.queue_depth ?? 0}</dd>
+        </div>
+      </dl>
+      <ul className="chips" aria-label="Capabilities">
+        {agent.capabilities.map((c) => (
+          <li key={c}>{c}</li>
+        ))}
+        {agent.capabilities.length === 0 && <li className="chip-empty">no capabilities</li>}
+      </ul>
+      {(canControl || canRun) && (
+        <div className="agent-actions">
+          {canControl &&
+            actions.map((action) => (
+              <button
+                key={action}
+                className="button secondary small"
+                type="button"
+                disabled={!!pending}
+                onClick={() => onControl(agent.id, action)}
+                aria-label={`${actionLabels[action]} ${agent.name}`}
+              >
+                <Icon name={actionIcons[action]} size={14} /> {pending === action ? `${actionLabels[action]}…` : actionLabels[action]}
+              </button>
+            ))}
+          {canRun && agent.capabilities.length > 0 && (
+            <button id={`give-${agent.id}`} className="button primary small push" type="button" onClick={onGive} aria-expanded={giving} aria-controls="give-task-panel">
+              <Icon name="plus" size={14} /> Give a task
+            </button>
+          )}
         </div>
       )}
-    </form>
+    </article>
   );
 }
 
 export default function AgentPanel() {
   const dispatch = useDispatch();
-  const { items, status, error } = useSelector((s) => s.agents);
+  const { items, status, error, pending, actionError } = useSelector((s) => s.agents);
   const user = useSelector((s) => s.auth.user);
   const [giving, setGiving] = useState(null);
-  const [actionError, setActionError] = useState(null);
-  const control = async (id, action) => {
-    const result = await dispatch(controlAgent({ id, action }));
-    setActionError(result.error ? result.payload?.message : null);
-  };
   const canControl = allowed(user, 'controlAgents');
   const canRun = allowed(user, 'runTasks');
+  const sorted = [...items].sort((a, b) => a.name.localeCompare(b.name));
+  const givingAgent = items.find((a) => a.id === giving);
+  const counts = items.reduce((c, a) => ({ ...c, [a.status]: (c[a.status] ?? 0) + 1 }), {});
   return (
     <>
-      <PageHeader title="Agents" subtitle="Every agent, live: status, queue and results" />
+      <PageHeader
+        title="Agents"
+        subtitle={items.length ? `${items.length} agents · ${(counts.idle ?? 0) + (counts.busy ?? 0)} active · ${counts.paused ?? 0} paused` : 'Every agent, live: status, queue and results'}
+      />
       <ErrorBanner message={error} onRetry={() => dispatch(fetchAgents())} />
       <ErrorBanner message={actionError} />
       {status === 'loading' && items.length === 0 && <Loading what="Loading the agents" />}
-      {status === 'ready' && items.length === 0 && <Empty title="No agents yet">Create one through the API or connect a remote agent.</Empty>}
+      {status === 'ready' && items.length === 0 && (
+        <Empty title="No agents yet" icon="agents">
+          Create one through the API (POST /api/v1/agents) or connect a remote agent over /ws/agents.
+        </Empty>
+      )}
+      <div id="give-task-panel">
+        {givingAgent && canRun && (
+          <GiveTask
+            agent={givingAgent}
+            onClose={() => {
+              setGiving(null);
+              // Back to the button that opened the form.
+              setTimeout(() => document.getElementById(`give-${givingAgent.id}`)?.focus(), 0);
+            }}
+          />
+        )}
+      </div>
       <div className="agents">
-        {[...items]
-          .sort((a, b) => a.name.localeCompare(b.name))
-          .map((agent) => (
-            <article className="card agent" key={agent.id} aria-labelledby={`agent-${agent.id}`}>
-              <header>
-                <div>
-                  <h2 id={`agent-${agent.id}`}>{agent.name}</h2>
-                  <span className="muted">
-                    {agent.type} · v{agent.version}
-                  </span>
-                </div>
-                <StatusBadge status={agent.status} />
-              </header>
-              {agent.config?.description && <p>{agent.config.description}</p>}
-              <dl className="stats">
-                <div>
-                  <dt>Completed</dt>
-                  <dd>{agent.stats?.tasks_completed ?? 0}</dd>
-                </div>
-                <div>
-                  <dt>Failed</dt>
-                  <dd>{agent.stats?.tasks_failed ?? 0}</dd>
-                </div>
-                <div>
-                  <dt>Avg latency</dt>
-                  <dd>{Math.round(agent.stats?.avg_latency_ms ?? 0)} ms</dd>
-                </div>
-                <div>
-                  <dt>Queue</dt>
-                  <dd>{agent.stats?.queue_depth ?? 0}</dd>
-                </div>
-              </dl>
-              <ul className="chips" aria-label="Capabilities">
-                {agent.capabilities.map((c) => (
-                  <li key={c}>{c}</li>
-                ))}
-              </ul>
-              {(canControl || canRun) && (
-                <div className="row">
-                  {canControl && agent.status !== 'idle' && agent.status !== 'busy' && (
-                    <button className="button secondary small" type="button" onClick={() => control(agent.id, 'start')}>
-                      Start
-                    </button>
-                  )}
-                  {canControl && (agent.status === 'idle' || agent.status === 'busy') && (
-                    <button className="button secondary small" type="button" onClick={() => control(agent.id, 'pause')}>
-                      Pause
-                    </button>
-                  )}
-                  {canControl && agent.status !== 'stopped' && (
-                    <button className="button secondary small" type="button" onClick={() => control(agent.id, 'stop')}>
-                      Stop
-                    </button>
-                  )}
-                  {canRun && agent.capabilities.length > 0 && (
-                    <button className="button primary small" type="button" onClick={() => setGiving(giving === agent.id ? null : agent.id)}>
-                      Give a task
-                    </button>
-                  )}
-                </div>
-              )}
-              {giving === agent.id && <GiveTask agent={agent} onClose={() => setGiving(null)} />}
-            </article>
-          ))}
+        {sorted.map((agent) => (
+          <AgentCard
+            key={agent.id}
+            agent={agent}
+            canControl={canControl}
+            canRun={canRun}
+            pending={pending[agent.id]}
+            giving={giving === agent.id}
+            onGive={() => setGiving(giving === agent.id ? null : agent.id)}
+            onControl={(id, action) => dispatch(controlAgent({ id, action }))}
+          />
+        ))}
       </div>
     </>
   );

@@ -1,42 +1,84 @@
 import { useState } from 'react';
 import { useDispatch, useSelector } from 'react-redux';
 import { login } from './authSlice.js';
+import { FieldError } from '../../components/ui.jsx';
 
 export default function LoginPage() {
   const dispatch = useDispatch();
-  const { status, error } = useSelector((s) => s.auth);
-  const [email, setEmail] = useState('');
+  const { status, error, fields, notice } = useSelector((s) => s.auth);
+  const [who, setWho] = useState('');
   const [password, setPassword] = useState('');
+  const busy = status === 'loading';
   const submit = (e) => {
     e.preventDefault();
-    dispatch(login({ email, password }));
+    if (!busy) dispatch(login({ login: who, password }));
   };
+  const loginField = fields?.email ?? fields?.username;
   return (
-    <main className="login">
-      <form className="card login-card" onSubmit={submit} aria-labelledby="login-title">
-        <div className="brand big">
-          <span className="logo" aria-hidden="true">D</span>
-          <span>Digital Enterprise</span>
-        </div>
-        <h1 id="login-title">Sign in</h1>
-        <p className="subtitle">Your agents, tasks and workflows in one place.</p>
-        {error && (
-          <div className="alert" role="alert">
-            {error}
+    <div className="login">
+      <main className="login-main" id="main">
+        <section className="login-intro" aria-hidden="true">
+          <div className="brand big">
+            <span className="logo">DE</span>
+            <span>Digital Enterprise</span>
           </div>
-        )}
-        <label>
-          Email
-          <input type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-        </label>
-        <label>
-          Password
-          <input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        </label>
-        <button className="button primary" type="submit" disabled={status === 'loading'}>
-          {status === 'loading' ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-    </main>
+          <p className="login-tagline">Your AI business agents, their tasks and workflows — live, in one place.</p>
+          <ul className="login-points">
+            <li>Product, sales and marketing agents at work</li>
+            <li>Live task results and KPIs</li>
+            <li>Workflows across agents, step by step</li>
+          </ul>
+        </section>
+        <form className="card login-card" onSubmit={submit} aria-labelledby="login-title" noValidate>
+          <h1 id="login-title">Sign in</h1>
+          <p className="subtitle">Use your work email (or user name) and password.</p>
+          {notice && !error && (
+            <div className="notice notice-info" role="status">
+              {notice}
+            </div>
+          )}
+          {error && (
+            <div className="alert" role="alert">
+              {error}
+            </div>
+          )}
+          <div className="field">
+            <label htmlFor="login-email">Email</label>
+            <input
+              id="login-email"
+              name="email"
+              type="text"
+              inputMode="email"
+              autoComplete="username"
+              required
+              value={who}
+              onChange={(e) => setWho(e.target.value)}
+              autoFocus
+              aria-invalid={!!loginField}
+              aria-describedby={loginField ? 'login-email-error' : undefined}
+            />
+            <FieldError id="login-email-error" message={loginField} />
+          </div>
+          <div className="field">
+            <label htmlFor="login-password">Password</label>
+            <input
+              id="login-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-invalid={!!fields?.password}
+              aria-describedby={fields?.password ? 'login-password-error' : undefined}
+            />
+            <FieldError id="login-password-error" message={fields?.password} />
+          </div>
+          <button className="button primary block" type="submit" disabled={busy || !who || !password}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </main>
+    </div>
   );
 }

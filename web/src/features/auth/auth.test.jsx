@@ -1,67 +1,181 @@
-import { describe, expect, it, vi, beforeEach } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'react-redux';
-import { MemoryRouter } from 'react-router-dom';
-import reducer, { allowed, login } from './authSlice.js';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { allowed, login, loginMessage, logout } from './authSlice.js';
 import LoginPage from './LoginPage.jsx';
-import Layout from '../../components/Layout.jsx';
+import Layout, { RequireRole } from '../../components/Layout.jsx';
 import { makeStore } from '../../store.js';
-import { api } from '../../services/api.js';
+import { getSession, setSession } from '../../services/api.js';
+import { admin, mockApi, operator, problem, signedIn, viewer } from '../../test/mockApi.js';
 
-const viewer = { id: 'v', email: 'v@example.com', username: 'viewer', roles: ['viewer'] };
-const admin = { id: 'a', email: 'a@example.com', username: 'admin', roles: ['admin'] };
+const tokens = { access_token: 'a1', refresh_token: 'r1', expires_in: 900, token_type: 'Bearer', user: admin };
 
-beforeEach(() => sessionStorage.clear());
-
-describe('authSlice', () => {
-  it('keeps the user on a successful login and the message on a failed one', () => {
-    let state = reducer(undefined, { type: '@@init' });
-    state = reducer(state, { type: login.rejected.type, payload: { message: 'Invalid email or password.' } });
-    expect(state.error).toBe('Invalid email or password.');
-    expect(state.user).toBeNull();
-    state = reducer(state, { type: login.fulfilled.type, payload: { user: admin } });
-    expect(state.user).toEqual(admin);
-    expect(state.error).toBeNull();
-  });
-
-  it('turns a 401 into a clear message and a 429 into a wait', async () => {
+describe('auth slice', () => {
+  it('signs in with an email, keeps the session and the user', async () => {
+    const calls = mockApi({ 'POST /auth/login': () => [200, tokens] });
     const store = makeStore();
-    vi.spyOn(api, 'post').mockRejectedValueOnce({ response: { status: 401, data: { status: 401, title: 'Authentication required', detail: 'invalid email or password' } } });
-    await store.dispatch(login({ email: 'a@example.com', password: 'x' }));
-    expect(store.getState().auth.error).toBe('Invalid email or password.');
-    vi.spyOn(api, 'post').mockRejectedValueOnce({ response: { status: 429, headers: { 'retry-after': '42' }, data: { status: 429, title: 'Too many requests', detail: 'wait' } } });
-    await store.dispatch(login({ email: 'a@example.com', password: 'x' }));
-    expect(store.getState().auth.error).toBe('Too many attempts. Try again in 42 seconds.');
+    await store.dispatch(login({ login: 'admin@example.com', password: 'secret-pw' }));
+    expect(calls[0].body).toEqual({ email: 'admin@example.com', password: 'secret-pw' });
+    expect(store.getState().auth).toMatchObject({ user: admin, error: null, status: 'idle' });
+    expect(getSession()).toMatchObject({ access_token: 'a1', refresh_token: 'r1', user: admin });
+    expect(getSession().expires_at).toBeGreaterThan(Date.now() + 800000);
   });
 
-  it('mirrors the server roles', () => {
+  it('signs in with a user name when there is no @', async () => {
+    const calls = mockApi({ 'POST /auth/login': () => [200, tokens] });
+    await makeStore().dispatch(login({ login: ' admin ', password: 'x' }));
+    expect(calls[0].body).toEqual({ username: 'admin', password: 'x' });
+  });
+
+  it('says "Invalid email or password" on a 401 and the wait on a 429', async () => {
+    const store = makeStore();
+    mockApi({ 'POST /auth/login': () => problem(401, 'Unauthorized', 'invalid email or password') });
+    await store.dispatch(login({ login: 'admin@example.com', password: 'wrong' }));
+    expect(store.getState().auth.error).toBe('Invalid email or password.');
+    expect(store.getState().auth.user).toBeNull();
+    mockApi({ 'POST /auth/login': () => [429, { title: 'Too Many Requests', status: 429, detail: 'too many failed logins' }, { 'retry-after': '42' }] });
+    await store.dispatch(login({ login: 'admin@example.com', password: 'wrong' }));
+    expect(store.getState().auth.error).toBe('Too many attempts, try again in 42 seconds.');
+  });
+
+  it('maps other failures to readable messages', () => {
+    expect(loginMessage({ status: 429, retryAfter: null })).toBe('Too many attempts, try again in a minute.');
+    expect(loginMessage({ status: 0, message: 'The server cannot be reached.' })).toBe('The server cannot be reached.');
+  });
+
+  it('logs out: revokes the refresh token, forgets the session and every slice', async () => {
+    setSession(signedIn(admin));
+    const calls = mockApi({ 'POST /auth/logout': () => [204] });
+    const store = makeStore({ auth: { user: admin, status: 'idle', error: null, fields: {}, notice: null } });
+    store.dispatch({ type: 'agents/fetch/fulfilled', payload: [{ id: 'x', name: 'Echo', status: 'idle', capabilities: [] }] });
+    await store.dispatch(logout());
+    expect(calls[0]).toMatchObject({ url: '/auth/logout', body: { refresh_token: 'refresh-1' } });
+    expect(getSession()).toBeNull();
+    expect(store.getState().auth.user).toBeNull();
+    expect(store.getState().agents.items).toEqual([]);
+  });
+
+  it('shows why when a refresh ends the session', () => {
+    setSession(signedIn(admin));
+    const store = makeStore();
+    expect(store.getState().auth.user).toEqual(admin);
+    setSession(null, 'expired');
+    expect(store.getState().auth).toMatchObject({ user: null, notice: 'Your session has expired. Please sign in again.' });
+  });
+
+  it('mirrors the server role table', () => {
     expect(allowed(viewer, 'read')).toBe(true);
-    expect(allowed(viewer, 'runTasks')).toBe(false);
-    expect(allowed({ roles: ['operator'] }, 'controlAgents')).toBe(true);
-    expect(allowed({ roles: ['operator'] }, 'manageAgents')).toBe(false);
+    for (const action of ['runTasks', 'controlAgents', 'manageAgents', 'runWorkflows', 'admin']) expect(allowed(viewer, action)).toBe(false);
+    expect(allowed(operator, 'controlAgents')).toBe(true);
+    expect(allowed(operator, 'runTasks')).toBe(true);
+    expect(allowed(operator, 'manageAgents')).toBe(false);
+    expect(allowed(operator, 'admin')).toBe(false);
+    expect(allowed({ roles: ['manager'] }, 'manageWorkflows')).toBe(true);
+    expect(allowed({ roles: ['manager'] }, 'admin')).toBe(false);
+    expect(allowed({ roles: ['agent'] }, 'read')).toBe(false);
     expect(allowed(admin, 'admin')).toBe(true);
     expect(allowed(null, 'read')).toBe(false);
   });
 });
 
-describe('LoginPage and navigation', () => {
-  it('shows the login error as an alert', () => {
-    const store = makeStore({ auth: { user: null, status: 'idle', error: 'Invalid email or password.' } });
-    render(<Provider store={store}><LoginPage /></Provider>);
-    expect(screen.getByRole('alert').textContent).toBe('Invalid email or password.');
-    expect(screen.getByLabelText('Email')).toBeTruthy();
-    expect(screen.getByLabelText('Password')).toBeTruthy();
+describe('LoginPage', () => {
+  const renderLogin = (store = makeStore()) => {
+    render(
+      <Provider store={store}>
+        <LoginPage />
+      </Provider>,
+    );
+    return store;
+  };
+  const submit = (email, password) => {
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: email } });
+    fireEvent.change(screen.getByLabelText('Password'), { target: { value: password } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+  };
+
+  it('shows a clear alert for a wrong password', async () => {
+    mockApi({ 'POST /auth/login': () => problem(401, 'Unauthorized', 'invalid email or password') });
+    renderLogin();
+    submit('admin@example.com', 'nope-nope');
+    expect((await screen.findByRole('alert')).textContent).toBe('Invalid email or password.');
   });
 
-  it('offers admin pages to admins only', () => {
-    const asViewer = makeStore({ auth: { user: viewer, status: 'idle', error: null } });
-    const { unmount } = render(<Provider store={asViewer}><MemoryRouter><Layout /></MemoryRouter></Provider>);
-    expect(screen.queryByRole('link', { name: 'Users' })).toBeNull();
-    expect(screen.getByRole('link', { name: 'Agents' })).toBeTruthy();
-    unmount();
-    const asAdmin = makeStore({ auth: { user: admin, status: 'idle', error: null } });
-    render(<Provider store={asAdmin}><MemoryRouter><Layout /></MemoryRouter></Provider>);
+  it('shows the wait from Retry-After when throttled', async () => {
+    mockApi({ 'POST /auth/login': () => [429, { title: 'Too Many Requests', status: 429 }, { 'retry-after': '37' }] });
+    renderLogin();
+    submit('admin@example.com', 'nope-nope');
+    expect((await screen.findByRole('alert')).textContent).toBe('Too many attempts, try again in 37 seconds.');
+  });
+
+  it('marks the field the server names as invalid', async () => {
+    mockApi({ 'POST /auth/login': () => problem(422, 'Validation failed', 'the body has errors', { errors: [{ field: 'email', message: 'must be an email address' }] }) });
+    renderLogin();
+    submit('not-an-email@', 'x');
+    await screen.findByText('must be an email address');
+    expect(screen.getByLabelText('Email').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('does not send an empty form', () => {
+    const calls = mockApi({});
+    renderLogin();
+    expect(screen.getByRole('button', { name: 'Sign in' }).disabled).toBe(true);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('signs in', async () => {
+    mockApi({ 'POST /auth/login': () => [200, tokens] });
+    const store = renderLogin();
+    submit('admin@example.com', 'right-password');
+    await waitFor(() => expect(store.getState().auth.user).toEqual(admin));
+  });
+});
+
+describe('role-gated navigation', () => {
+  const renderAt = (user, path) => {
+    setSession(signedIn(user));
+    const store = makeStore();
+    render(
+      <Provider store={store}>
+        <MemoryRouter initialEntries={[path]}>
+          <Routes>
+            <Route element={<Layout />}>
+              <Route index element={<p>home</p>} />
+              <Route path="users" element={<RequireRole action="admin"><p>the users page</p></RequireRole>} />
+              <Route path="api-keys" element={<RequireRole action="admin"><p>the keys page</p></RequireRole>} />
+            </Route>
+          </Routes>
+        </MemoryRouter>
+      </Provider>,
+    );
+  };
+
+  it('offers a viewer no admin pages', () => {
+    renderAt(viewer, '/');
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    const names = [...nav.querySelectorAll('a')].map((a) => a.textContent);
+    expect(names).toEqual(['Dashboard', 'Agents', 'Tasks', 'Workflows']);
+  });
+
+  it('shows a viewer "no access" at /users and /api-keys, not the page', () => {
+    renderAt(viewer, '/users');
+    expect(screen.getByRole('alert').textContent).toContain('You do not have access to this page.');
+    expect(screen.queryByText('the users page')).toBeNull();
+    renderAt(viewer, '/api-keys');
+    expect(screen.queryByText('the keys page')).toBeNull();
+  });
+
+  it('gives an admin Users and API keys', () => {
+    renderAt(admin, '/users');
     expect(screen.getByRole('link', { name: 'Users' })).toBeTruthy();
     expect(screen.getByRole('link', { name: 'API keys' })).toBeTruthy();
+    expect(screen.getByText('the users page')).toBeTruthy();
+  });
+
+  it('shows the live status and the signed-in user', () => {
+    renderAt(operator, '/');
+    expect(screen.getByRole('status').textContent).toContain('Connecting');
+    expect(screen.getByText('op')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Log out' })).toBeTruthy();
   });
 });

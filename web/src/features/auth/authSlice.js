@@ -1,37 +1,48 @@
 import { createAsyncThunk, createSlice } from '@reduxjs/toolkit';
-import { api, loadSession, problemOf, saveSession } from '../../services/api.js';
+import { api, getSession, problemOf, sessionFrom, setSession } from '../../services/api.js';
 
-export const login = createAsyncThunk('auth/login', async ({ email, password }, { rejectWithValue }) => {
+// What the login form shows for a refused login.
+export function loginMessage(problem) {
+  if (problem.status === 401) return 'Invalid email or password.';
+  if (problem.status === 429) {
+    const wait = problem.retryAfter;
+    return wait ? `Too many attempts, try again in ${wait} seconds.` : 'Too many attempts, try again in a minute.';
+  }
+  if (problem.status === 403) return 'This account may not sign in here (it may be deactivated).';
+  return problem.message;
+}
+
+export const login = createAsyncThunk('auth/login', async ({ login: who, password }, { rejectWithValue }) => {
+  const body = who.includes('@') ? { email: who.trim(), password } : { username: who.trim(), password };
   try {
-    const { data } = await api.post('/auth/login', { email, password });
-    const session = { access_token: data.access_token, refresh_token: data.refresh_token, user: data.user };
-    saveSession(session);
-    return session;
+    const { data } = await api.post('/auth/login', body, { skipAuth: true, skipRefresh: true });
+    const session = sessionFrom(data);
+    setSession(session);
+    return session.user;
   } catch (error) {
     const problem = problemOf(error);
-    if (problem.status === 401) problem.message = 'Invalid email or password.';
-    if (problem.status === 429) {
-      const wait = error.response.headers?.['retry-after'];
-      problem.message = `Too many attempts. Try again in ${wait ?? 'a few'} seconds.`;
-    }
-    return rejectWithValue(problem);
+    return rejectWithValue({ ...problem, message: loginMessage(problem) });
   }
 });
 
 export const logout = createAsyncThunk('auth/logout', async () => {
-  const session = loadSession();
-  saveSession(null);
-  if (session?.refresh_token) await api.post('/auth/logout', { refresh_token: session.refresh_token }).catch(() => {});
+  const refreshToken = getSession()?.refresh_token;
+  if (refreshToken) {
+    await api.post('/auth/logout', { refresh_token: refreshToken }, { skipAuth: true, skipRefresh: true, timeout: 5000 }).catch(() => {});
+  }
+  setSession(null, 'logout');
 });
-
-const initial = loadSession();
 
 const authSlice = createSlice({
   name: 'auth',
-  initialState: { user: initial?.user ?? null, status: 'idle', error: null },
+  initialState: () => ({ user: getSession()?.user ?? null, status: 'idle', error: null, fields: {}, notice: null }),
   reducers: {
+    // The session changed outside a login (refresh, expiry, another module).
     sessionChanged(state, action) {
-      state.user = action.payload?.user ?? null;
+      const { session, reason } = action.payload;
+      state.user = session?.user ?? null;
+      if (!session && reason === 'expired') state.notice = 'Your session has expired. Please sign in again.';
+      if (!session && reason === 'logout') state.notice = 'You are signed out.';
     },
   },
   extraReducers: (builder) => {
@@ -39,18 +50,17 @@ const authSlice = createSlice({
       .addCase(login.pending, (state) => {
         state.status = 'loading';
         state.error = null;
+        state.fields = {};
+        state.notice = null;
       })
       .addCase(login.fulfilled, (state, action) => {
         state.status = 'idle';
-        state.error = null;
-        state.user = action.payload.user;
+        state.user = action.payload;
       })
       .addCase(login.rejected, (state, action) => {
         state.status = 'idle';
-        state.error = action.payload?.message ?? 'Login failed.';
-      })
-      .addCase(logout.fulfilled, (state) => {
-        state.user = null;
+        state.error = action.payload?.message ?? 'The sign-in failed. Try again.';
+        state.fields = action.payload?.fields ?? {};
       });
   },
 });
@@ -58,12 +68,16 @@ const authSlice = createSlice({
 export const { sessionChanged } = authSlice.actions;
 export default authSlice.reducer;
 
-// What a role may do, mirroring the server's table (docs/api.md).
+// What a role may do, mirroring the server's table (docs/api.md). The server enforces it;
+// the UI only avoids offering what would be refused.
 const can = {
-  manageAgents: ['admin', 'manager'],
-  controlAgents: ['admin', 'manager', 'operator'],
-  runTasks: ['admin', 'manager', 'operator'],
-  admin: ['admin'],
   read: ['admin', 'manager', 'operator', 'viewer'],
+  controlAgents: ['admin', 'manager', 'operator'],
+  manageAgents: ['admin', 'manager'],
+  runTasks: ['admin', 'manager', 'operator'],
+  runWorkflows: ['admin', 'manager', 'operator'],
+  manageWorkflows: ['admin', 'manager'],
+  admin: ['admin'],
 };
-export const allowed = (user, action) => !!user && user.roles.some((r) => can[action].includes(r));
+export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
+export const allowed = (user, action) => !!user && (user.roles ?? []).some((r) => can[action]?.includes(r));

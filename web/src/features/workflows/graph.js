@@ -1,48 +1,109 @@
-// A workflow definition's steps as graph nodes and edges, laid out in layers by dependency.
-// `stepStates`: {step id: status} of an execution, `errors`: {step id: message}.
-export function toGraph(definition, liveStep = null, stepStates = {}, errors = {}) {
-  const steps = definition?.steps ?? [];
+// A workflow definition's steps as graph nodes and edges, laid out left to right in layers by
+// dependency. Edges: depends_on (parent -> step), condition then/else (labelled), parallel
+// branches. `statuses` maps step id -> status of a chosen execution, to colour the nodes;
+// `errors` maps step id -> {field: message} (from errorsByStep), shown on the nodes.
+// Everything in this file is pure: no React, no requests.
+export const columnWidth = 240;
+export const rowHeight = 100;
+
+export function toGraph(definition, statuses = {}, selected = null, errors = {}) {
+  const steps = Array.isArray(definition?.steps) ? definition.steps.filter((s) => s && typeof s.id === 'string') : [];
+  const ids = new Set(steps.map((s) => s.id));
   const edges = [];
   const parents = new Map(steps.map((s) => [s.id, []]));
+  const link = (source, target, kind, label) => {
+    if (!ids.has(source) || !ids.has(target)) return;
+    const id = `${source}-${kind}->${target}`;
+    if (edges.some((e) => e.id === id)) return;
+    edges.push({
+      id,
+      source,
+      target,
+      label,
+      className: `wf-edge wf-edge-${kind}`,
+      animated: statuses[source] === 'completed' && statuses[target] === 'running',
+    });
+    parents.get(target).push(source);
+  };
   for (const step of steps) {
-    for (const dep of step.depends_on ?? []) {
-      edges.push({ id: `${dep}->${step.id}`, source: dep, target: step.id });
-      parents.get(step.id)?.push(dep);
-    }
-    for (const [branch, targets] of [['then', step.then], ['else', step.else]]) {
-      for (const target of targets ?? []) {
-        edges.push({ id: `${step.id}-${branch}->${target}`, source: step.id, target, label: branch });
-        parents.get(target)?.push(step.id);
-      }
-    }
+    for (const dep of step.depends_on ?? []) link(dep, step.id, 'dep');
+    for (const target of step.then ?? []) link(step.id, target, 'then', 'then');
+    for (const target of step.else ?? []) link(step.id, target, 'else', 'else');
+    for (const target of step.branches ?? []) link(step.id, target, 'branch', 'branch');
   }
+
+  // Layer = longest path from a root; a cycle (the server refuses those) is drawn flat.
   const layer = new Map();
-  const depth = (id, seen = new Set()) => {
+  const visiting = new Set();
+  const depth = (id) => {
     if (layer.has(id)) return layer.get(id);
-    if (seen.has(id)) return 0; // a cycle: the server refuses those, draw it flat
-    seen.add(id);
-    const d = Math.max(-1, ...(parents.get(id) ?? []).map((p) => depth(p, seen))) + 1;
+    if (visiting.has(id)) return 0;
+    visiting.add(id);
+    const d = Math.max(-1, ...parents.get(id).map(depth)) + 1;
+    visiting.delete(id);
     layer.set(id, d);
     return d;
   };
-  const perLayer = new Map();
-  const nodes = steps.map((step) => {
+  const columns = new Map();
+  for (const step of steps) {
     const d = depth(step.id);
-    const row = perLayer.get(d) ?? 0;
-    perLayer.set(d, row + 1);
+    if (!columns.has(d)) columns.set(d, []);
+    columns.get(d).push(step.id);
+  }
+  const tallest = Math.max(1, ...[...columns.values()].map((c) => c.length));
+  // Nodes that carry error messages are taller: give every row room for them.
+  const problems = (id) => Object.entries(errors?.[id] ?? {}).map(([field, message]) => ({ field, message }));
+  const rowGap = steps.some((s) => problems(s.id).length) ? rowHeight + 40 : rowHeight;
+  const position = new Map();
+  for (const [d, column] of columns) {
+    const offset = ((tallest - column.length) * rowGap) / 2; // centre shorter columns
+    column.forEach((id, row) => position.set(id, { x: d * columnWidth, y: offset + row * rowGap }));
+  }
+
+  const nodes = steps.map((step) => {
+    const stepErrors = problems(step.id);
+    const status = statuses[step.id] ?? null;
     return {
       id: step.id,
-      position: { x: d * 220, y: row * 110 },
-      sourcePosition: 'right',
-      targetPosition: 'left',
-      data: { label: `${step.id} · ${step.type}${stepStates[step.id] ? ` · ${stepStates[step.id]}` : ''}`, step },
-      className: `wf-node wf-${step.type}${liveStep === step.id ? ' wf-live' : ''}${stepStates[step.id] ? ` wf-status-${stepStates[step.id]}` : ''}${errors[step.id] ? ' wf-invalid' : ''}`,
+      type: 'step',
+      position: position.get(step.id),
+      data: { step, status, errors: stepErrors },
+      selected: step.id === selected,
+      ariaLabel: `Step ${step.id}, ${step.type}${status ? `, ${status}` : ''}${stepErrors.length ? `, ${stepErrors.length === 1 ? '1 problem' : `${stepErrors.length} problems`}` : ''}`,
+      // The node's messages (rendered by the node as #node-errors-<id>) describe it.
+      ...(stepErrors.length ? { domAttributes: { 'aria-describedby': `node-errors-${step.id}` } } : {}),
     };
   });
-  return { nodes, edges };
+  // A canvas tall enough for the tallest column, within reason.
+  const height = Math.max(340, Math.min(640, tallest * rowGap + 180));
+  return { nodes, edges, height };
 }
 
-// The example of DESIGN.md: what the visualizer shows before the workflow engine exists.
+// A one-line summary of what a step does, for the node and the step list.
+export function describeStep(step) {
+  switch (step.type) {
+    case 'task':
+      return step.task_type ? `runs ${step.task_type}` : 'runs a task';
+    case 'condition':
+      return step.expression ? `if ${step.expression}` : 'condition';
+    case 'delay':
+      return `waits ${step.seconds ?? '?'} s`;
+    case 'approval':
+      return `needs ${step.role ?? 'manager'} approval`;
+    case 'parallel':
+      return `runs ${step.branches?.length ?? 0} branches`;
+    case 'notify':
+      return step.topic ? `notifies ${step.topic}` : 'notifies an agent';
+    case 'http':
+      return `${step.method ?? 'GET'} ${step.url ?? '?'}`;
+    case 'sub_workflow':
+      return 'runs another workflow';
+    default:
+      return step.type;
+  }
+}
+
+// The example of DESIGN.md section 6: always viewable, and all there is before the engine exists.
 export const exampleDefinition = {
   trigger: { type: 'manual' },
   steps: [
@@ -56,42 +117,191 @@ export const exampleDefinition = {
   output: { size: '{{steps.big.output.size}}' },
 };
 
-// Server validation errors ("definition.steps[2].task_type") grouped by step id.
-export function errorsByStep(definition, problemFields = {}) {
-  const out = {};
-  for (const [field, message] of Object.entries(problemFields)) {
-    const match = /^definition\.steps\[(\d+)\](?:\.(.+))?$/.exec(field);
-    const step = match ? definition?.steps?.[Number(match[1])] : null;
-    const key = step?.id ?? '(workflow)';
-    out[key] = [...(out[key] ?? []), `${match?.[2] ?? field}: ${message}`].join('; ');
-  }
-  return out;
-}
+export const exampleWorkflow = {
+  id: 'example',
+  name: 'Example: echo, condition, delay, approval',
+  description: 'The example definition of the design document (built in, read only).',
+  status: 'example',
+  definition: exampleDefinition,
+};
 
+// ---- the editor ---------------------------------------------------------------------------
+
+// Every step type of docs/workflows.md, with what a new step of that type starts with: the
+// fields the server requires, filled with something that passes its checks.
 const templates = {
   task: { task_type: 'echo', input: {} },
   condition: { expression: 'true', then: [], else: [] },
   parallel: { branches: [] },
   delay: { seconds: 5 },
   approval: { role: 'manager' },
+  http: { method: 'GET', url: 'https://example.com/' },
   notify: { topic: 'workflows.notice', payload: {} },
+  sub_workflow: { workflow_id: '', input: {} },
 };
-export const addableTypes = Object.keys(templates);
+export const stepTypes = Object.keys(templates);
+export const approvalRoles = ['manager', 'operator', 'admin'];
+export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+export const workflowStatuses = ['draft', 'active', 'archived'];
 
-// A new step of `type` with an id not yet used.
-export function newStep(definition, type) {
-  const ids = new Set((definition.steps ?? []).map((s) => s.id));
-  let n = 1;
-  while (ids.has(`${type}${n}`)) n++;
-  return { id: `${type}${n}`, type, ...structuredClone(templates[type]) };
+// What a new workflow starts with: a manual trigger and one echo task.
+export const blankDefinition = () => ({
+  trigger: { type: 'manual' },
+  steps: [{ id: 'start', type: 'task', task_type: 'echo', input: { message: '{{input.message}}' } }],
+});
+
+const triggerTemplates = {
+  manual: { type: 'manual' },
+  webhook: { type: 'webhook', respond_with_output: false },
+  schedule: { type: 'schedule', cron: '0 9 * * 1-5', timezone: 'UTC' },
+  event: { type: 'event', topic: 'tasks.failed' },
+};
+export const triggerTypes = Object.keys(triggerTemplates);
+
+// The definition with a trigger of another type (its settings start from an example).
+export function setTrigger(definition, type) {
+  if (definition?.trigger?.type === type) return definition;
+  return { ...definition, trigger: structuredClone(triggerTemplates[type] ?? { type }) };
 }
 
-// Makes `to` depend on `from` (no duplicates).
-export function connect(definition, from, to) {
+// The JSON editor's text as a definition: { value } or { error } in words.
+export function parseDefinition(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { error: `Not valid JSON: ${e.message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'The definition must be a JSON object with "trigger" and "steps".' };
+  if (value.steps !== undefined && !Array.isArray(value.steps)) return { error: '"steps" must be a list of steps.' };
+  return { value };
+}
+
+const stepsOf = (definition) => (Array.isArray(definition?.steps) ? definition.steps : []);
+
+// A new step of `type` with an id not used yet (task1, task2, …), plus `extra` settings.
+export function newStep(definition, type, extra = {}) {
+  const ids = new Set(stepsOf(definition).map((s) => s.id));
+  const base = type.replace(/[^A-Za-z0-9_-]/g, '_');
+  let n = 1;
+  while (ids.has(`${base}${n}`)) n++;
+  return { id: `${base}${n}`, type, ...structuredClone(templates[type] ?? {}), ...extra };
+}
+
+// The definition with `step` appended.
+export const addStep = (definition, step) => ({ ...definition, steps: [...stepsOf(definition), step] });
+
+// How `from` may lead to another step: every step can be a dependency ("after": the target
+// runs after it); a condition also chooses a branch, a parallel step starts branches.
+export function connectionKinds(step) {
+  if (step?.type === 'condition') return ['then', 'else', 'after'];
+  if (step?.type === 'parallel') return ['branch', 'after'];
+  return ['after'];
+}
+export const connectionLabels = { after: 'runs after it (depends_on)', then: 'then branch', else: 'else branch', branch: 'parallel branch' };
+
+const addOnce = (list, id) => (Array.isArray(list) && list.includes(id) ? list : [...(Array.isArray(list) ? list : []), id]);
+
+// Connects two steps: `how` = after (to.depends_on += from), then/else (a condition's branch),
+// branch (a parallel step's branches). No duplicates; unknown ids or a step to itself change nothing.
+export function connect(definition, from, to, how = 'after') {
+  const steps = stepsOf(definition);
+  if (from === to || !steps.some((s) => s.id === from) || !steps.some((s) => s.id === to)) return definition;
+  const key = { then: 'then', else: 'else', branch: 'branches' }[how];
   return {
     ...definition,
-    steps: definition.steps.map((s) =>
-      s.id === to ? { ...s, depends_on: [...new Set([...(s.depends_on ?? []), from])] } : s,
-    ),
+    steps: steps.map((s) => {
+      if (how === 'after') return s.id === to ? { ...s, depends_on: addOnce(s.depends_on, from) } : s;
+      return s.id === from ? { ...s, [key]: addOnce(s[key], to) } : s;
+    }),
   };
+}
+
+// Changes settings of one step; a value of undefined removes the setting.
+export function updateStep(definition, id, changes) {
+  return {
+    ...definition,
+    steps: stepsOf(definition).map((s) => {
+      if (s.id !== id) return s;
+      const next = { ...s, ...changes };
+      for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
+      return next;
+    }),
+  };
+}
+
+const refKeys = ['depends_on', 'then', 'else', 'branches'];
+
+// Removes a step and every reference to it (dependencies, branches, failure paths).
+export function removeStep(definition, id) {
+  return {
+    ...definition,
+    steps: stepsOf(definition)
+      .filter((s) => s.id !== id)
+      .map((s) => {
+        const next = { ...s };
+        for (const k of refKeys) if (Array.isArray(s[k]) && s[k].includes(id)) next[k] = s[k].filter((r) => r !== id);
+        if (s.on_failure === id) delete next.on_failure;
+        return next;
+      }),
+  };
+}
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Why `to` cannot be the new id of a step (null when it can).
+export function stepIdProblem(definition, from, to) {
+  if (!to) return 'Give the step an id.';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) return "Use letters, digits, '_' and '-' only (at most 64).";
+  if (to !== from && stepsOf(definition).some((s) => s.id === to)) return `Another step is already called "${to}".`;
+  return null;
+}
+
+// Renames a step and what refers to it: dependencies, branches, failure paths, and
+// `steps.<id>` in expressions and templates.
+export function renameStep(definition, from, to) {
+  if (from === to || stepIdProblem(definition, from, to)) return definition;
+  const pattern = new RegExp(`\\bsteps\\.${escape(from)}(?![A-Za-z0-9_-])`, 'g');
+  const rewrite = (v) => {
+    if (typeof v === 'string') return v.replace(pattern, `steps.${to}`);
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
+    return v;
+  };
+  const steps = stepsOf(definition).map((s) => {
+    const next = rewrite({ ...s });
+    next.id = s.id === from ? to : s.id;
+    next.type = s.type;
+    for (const k of refKeys) if (Array.isArray(s[k])) next[k] = s[k].map((r) => (r === from ? to : r));
+    if (s.on_failure === from) next.on_failure = to;
+    return next;
+  });
+  return { ...definition, steps, ...(definition.output !== undefined ? { output: rewrite(definition.output) } : {}) };
+}
+
+// A 422's errors (`[{field, message}]`, or {field: message}) sorted to where they belong:
+// `steps` = {step id: {setting: message}} for "definition.steps[2].expression" (the index
+// read in `definition`, the one that was sent); `workflow` = {field: message} for the rest
+// ("name", "definition.trigger.cron", "definition.output", …). Several messages for one
+// place are joined; a deeper path keeps its tail in the message ("input.a: …").
+export function errorsByStep(definition, errors = []) {
+  const list = Array.isArray(errors) ? errors : Object.entries(errors ?? {}).map(([field, message]) => ({ field, message }));
+  const out = { steps: {}, workflow: {} };
+  const put = (target, key, message) => {
+    target[key] = target[key] ? `${target[key]} ${message}` : message;
+  };
+  const steps = stepsOf(definition);
+  for (const { field = '', message = '' } of list) {
+    const match = /^definition\.steps\[(\d+)\](?:\.([A-Za-z0-9_]+)(.*))?$/.exec(field);
+    const step = match ? steps[Number(match[1])] : null;
+    if (!step || typeof step.id !== 'string') {
+      put(out.workflow, field || 'definition', message);
+      continue;
+    }
+    const key = match[2] ?? 'step';
+    const tail = match[3] ? `${match[2]}${match[3]}: ` : '';
+    out.steps[step.id] ??= {};
+    put(out.steps[step.id], key, `${tail}${message}`);
+  }
+  return out;
 }

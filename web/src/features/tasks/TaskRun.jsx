@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import { useSelector } from 'react-redux';
+import { Link } from 'react-router-dom';
+import { JsonView, StatusBadge, durationOf, formatDuration, shortId } from '../../components/ui.jsx';
+import { isOpen } from './tasksSlice.js';
+
+const steps = ['queued', 'running', 'completed'];
+
+// One task followed live (events, or polling when the socket is down) until it finishes.
+export default function TaskRun({ taskId }) {
+  const task = useSelector((s) => s.tasks.byId[taskId]);
+  const [now, setNow] = useState(Date.now());
+  const open = task && isOpen(task.status);
+  useEffect(() => {
+    if (!open) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, [open]);
+  if (!task) return null;
+  const reached = task.status === 'failed' || task.status === 'cancelled' ? 2 : Math.max(0, steps.indexOf(task.status));
+  const started = Date.parse(task.started_at ?? task.created_at);
+  const elapsed = open ? now - started : durationOf(task);
+  return (
+    <section className="task-run" aria-labelledby={`run-${task.id}`}>
+      <div className="task-run-head">
+        <h3 id={`run-${task.id}`}>
+          Task <Link to={`/tasks/${task.id}`}>{shortId(task.id)}</Link>
+        </h3>
+        <span aria-live="polite" aria-atomic="true" className="task-run-status">
+          <span className="sr-only">Status: </span>
+          <StatusBadge status={task.status} />
+        </span>
+      </div>
+      <ol className="progress" aria-hidden="true">
+        {steps.map((s, i) => (
+          <li key={s} className={i < reached ? 'done' : i === reached ? (open ? 'current' : `done end-${task.status}`) : ''}>
+            {i === 2 && !open ? task.status : s}
+          </li>
+        ))}
+      </ol>
+      <p className="muted small">
+        {open ? `Waiting for the agent… ${formatDuration(Number.isFinite(elapsed) ? elapsed : null)}` : `Finished in ${formatDuration(elapsed)}`}
+      </p>
+      {task.status === 'completed' && (
+        <>
+          <h4>Output</h4>
+          <JsonView value={task.output_data} label="Task output" />
+        </>
+      )}
+      {task.error && (
+        <div className="alert" role="alert">
+          {task.error}
+        </div>
+      )}
+    </section>
+  );
+}
