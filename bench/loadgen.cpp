@@ -5,8 +5,10 @@
 //     HTTP task submits (echo) -> completion event over /ws/notifications; tasks/s and
 //     submit-to-completed latency. --rate caps submits per second (0: as fast as possible).
 //   de-loadgen webhook --url ... --path /api/v1/hooks/TOKEN [--connections 32] [--seconds 10] [--rate 0]
+//     [--expect TEXT]
 //     POSTs {"v":N} to a webhook whose workflow answers with its output; executions/s and
-//     latency of the whole round trip. Every answer must be 200 with status "completed".
+//     latency of the whole round trip. Every answer must be 200 and contain TEXT (default
+//     "status":"completed", our answer; another product's answer for a side-by-side run).
 //   de-loadgen fanout --url ... --email E --password P [--clients 500] [--tasks 5000]
 //     N subscribers to tasks.*, plus one that never reads; submits tasks in batches; checks
 //     every subscriber received every event in the same order without gap, and that the
@@ -38,6 +40,7 @@ namespace {
 
 struct Options {
   std::string mode, host = "127.0.0.1", port = "8080", email, password, path;
+  std::string expect = R"("status":"completed")";
   int connections = 32, seconds = 10, clients = 500, tasks = 5000;
   double rate = 0;
 };
@@ -56,6 +59,7 @@ Options parse(int argc, char** argv) {
     } else if (key == "--email") o.email = value;
     else if (key == "--password") o.password = value;
     else if (key == "--path") o.path = value;
+    else if (key == "--expect") o.expect = value;
     else if (key == "--connections") o.connections = std::stoi(value);
     else if (key == "--seconds") o.seconds = std::stoi(value);
     else if (key == "--clients") o.clients = std::stoi(value);
@@ -263,6 +267,7 @@ asio::awaitable<int> webhook(const Options& o) {
   auto ex = co_await asio::this_coro::executor;
   std::vector<double> latencies;
   std::size_t errors = 0;
+  std::string first_error;
   auto started = Clock::now();
   auto deadline = started + std::chrono::seconds(o.seconds);
   double interval_ms = o.rate > 0 ? 1000.0 * o.connections / o.rate : 0;
@@ -283,8 +288,8 @@ asio::awaitable<int> webhook(const Options& o) {
         auto sent = Clock::now();
         std::string body = "{\"v\":" + std::to_string(n % 20) + "}";
         auto res = co_await client.request(http::verb::post, o.path, body, no_token);
-        if (res.result() != http::status::ok || res.body().find(R"("status":"completed")") == std::string::npos) {
-          ++errors;
+        if (res.result() != http::status::ok || res.body().find(o.expect) == std::string::npos) {
+          if (errors++ == 0) first_error = std::to_string(res.result_int()) + " " + res.body().substr(0, 300);
           continue;
         }
         latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
@@ -303,6 +308,7 @@ asio::awaitable<int> webhook(const Options& o) {
                                             {"target_rate", o.rate},
                                             {"executions", latencies.size()},
                                             {"errors", errors},
+                                            {"first_error", first_error},
                                             {"executions_per_second", double(latencies.size()) / secs},
                                             {"latency_ms_p50", percentile(latencies, 0.5)},
                                             {"latency_ms_p99", percentile(latencies, 0.99)}})

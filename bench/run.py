@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""The benchmark run behind script/bench: starts the real server on loopback and runs bounded
+loads against it, measuring throughput, latency, the server's CPU and its RSS.
+
+  (a) webhook -> echo task -> condition -> response (de-loadgen webhook)
+  (b) task submit over HTTP -> echo agent -> completed event over WebSocket (de-loadgen throughput)
+  (c) authenticated REST read GET /api/v1/agents and write POST /api/v1/tasks (wrk)
+  (d) WebSocket fan-out: N subscribers receiving every task event (de-loadgen fanout)
+  plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
+
+With --peer n8n, load (a) also runs against n8n (bench/peers/n8n) at the same concurrency, once
+with its fairest settings (successful executions not saved) and once saving every execution as
+we do. Prints a table and writes bench/results/<date>-<name>.json.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "build/release/digital-enterprise")
+LOADGEN = os.path.join(ROOT, "build/release/de-loadgen")
+PASSWORD = "bench-password"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+WORKFLOW = {
+    "name": "bench: webhook -> echo -> condition -> response",
+    "status": "active",
+    "definition": {
+        "trigger": {"type": "webhook", "respond_with_output": True},
+        "steps": [
+            {"id": "echo", "type": "task", "task_type": "echo", "input": {"v": "{{input.v}}"}},
+            {"id": "check", "type": "condition", "depends_on": ["echo"], "expression": "steps.echo.output.v > 10"},
+        ],
+        "output": {"big": "{{steps.check.output.result}}"},
+    },
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_json(method, url, body=None, token=None):
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+class Process:
+    """A server process we measure: CPU seconds from /proc/PID/stat, RSS from /proc/PID/status."""
+
+    def __init__(self, name, pid):
+        self.name, self.pid = name, pid
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
+
+    def rss_mib(self, field="VmRSS"):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def wait_ready(url, process, timeout=60):
+    """Milliseconds from now until `url` answers 200."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"bench: the server exited while starting (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return (time.monotonic() - started) * 1000
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise SystemExit(f"bench: {url} did not answer within {timeout} s")
+
+
+class Measured:
+    """Runs one load while sampling the server's RSS; adds CPU use and peak RSS to its result."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def __call__(self, load):
+        peak, stop = [self.server.rss_mib()], threading.Event()
+
+        def sample():
+            while not stop.wait(0.1):
+                peak.append(self.server.rss_mib())
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        cpu, started = self.server.cpu_seconds(), time.monotonic()
+        try:
+            result = load()
+        finally:
+            stop.set()
+            sampler.join()
+        wall = time.monotonic() - started
+        result["server_cpu_percent"] = round(100 * (self.server.cpu_seconds() - cpu) / wall, 1)
+        result["server_peak_rss_mib"] = round(max(peak), 1)
+        return result
+
+
+def loadgen(*args):
+    out = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True, timeout=600)
+    if out.returncode == 2 or not out.stdout.strip():
+        raise SystemExit(f"bench: de-loadgen {args[0]} failed: {out.stderr.strip()}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["checks_passed"] = out.returncode == 0
+    return result
+
+
+def wrk(url, script, seconds, connections, token):
+    env = dict(os.environ, DE_TOKEN=token)
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if script:
+        command += ["-s", os.path.join(ROOT, "bench", script)]
+    out = subprocess.run(command,
+                         capture_output=True, text=True, env=env, timeout=seconds + 60).stdout
+
+    def latency(label):
+        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return None
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"requests_per_second": float(rps.group(1)) if rps else 0.0, "latency_ms_p50": latency("50%"),
+            "latency_ms_p99": latency("99%"), "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+class OurServer:
+    def __init__(self, args, work):
+        self.args, self.work = args, work
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        db = args.database_url or f"sqlite:{work}/de.db"
+        self.env = dict(os.environ, DE_DATABASE_URL=db, DE_DATA_DIR=work, DE_ADMIN_PASSWORD=PASSWORD,
+                        DE_LOG_LEVEL="warn", DE_DEMO_DATA="1")
+        subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)
+        self.log = open(os.path.join(work, "server.log"), "w")
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", str(args.threads)],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.startup_ms = wait_ready(self.url + "/readyz", self.process)
+        self.proc = Process("digital-enterprise", self.process.pid)
+        time.sleep(1)
+        self.idle_rss_mib = self.proc.rss_mib()
+        self.token = http_json("POST", self.url + "/api/v1/auth/login",
+                               {"email": "admin@example.com", "password": PASSWORD})["access_token"]
+
+    def login_args(self):
+        return ["--url", self.url, "--email", "admin@example.com", "--password", PASSWORD]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def webhook_load(url, path, connections, seconds, rate=0, expect=None):
+    args = ["webhook", "--url", url, "--path", path, "--connections", connections, "--seconds", seconds]
+    if rate:
+        args += ["--rate", rate]
+    if expect:
+        args += ["--expect", expect]
+    return loadgen(*args)
+
+
+def run_ours(args, work, results):
+    server = OurServer(args, work)
+    measure = Measured(server.proc)
+    c, s = args.connections, args.seconds
+    summary = {"startup_ms": round(server.startup_ms, 1), "idle_rss_mib": round(server.idle_rss_mib, 1)}
+    try:
+        if "a" in args.only:
+            hook = http_json("POST", server.url + "/api/v1/workflows", WORKFLOW, server.token)["webhook_url"]
+            peak = measure(lambda: webhook_load(server.url, hook, c, s))
+            results.append(row("a", "webhook workflow, peak", peak, "executions_per_second", "exec/s"))
+            half = int(peak["executions_per_second"] / 2)
+            results.append(row("a", f"webhook workflow at half peak ({half}/s)",
+                               measure(lambda: webhook_load(server.url, hook, c, s, half)), "executions_per_second", "exec/s"))
+            summary["webhook_path"] = hook
+        if "b" in args.only:
+            peak = measure(lambda: loadgen("throughput", *server.login_args(), "--connections", 64, "--seconds", s))
+            results.append(row("b", "tasks end to end, peak", peak, "tasks_per_second", "tasks/s"))
+            half = int(peak["tasks_per_second"] / 2)
+            results.append(row("b", f"tasks end to end at half peak ({half}/s)",
+                               measure(lambda: loadgen("throughput", *server.login_args(), "--connections", 64,
+                                                       "--seconds", s, "--rate", half)), "tasks_per_second", "tasks/s"))
+        if "c" in args.only:
+            for label, path, script in (("GET /healthz (no auth: the HTTP layer)", "/healthz", None),
+                                        ("GET /api/v1/agents (JWT)", "/api/v1/agents", "auth_get.lua"),
+                                        ("POST /api/v1/tasks (JWT)", "/api/v1/tasks", "post_task.lua")):
+                r = measure(lambda: wrk(server.url + path, script, s, 64, server.token))
+                results.append(row("c", label, r, "requests_per_second", "req/s"))
+        if "d" in args.only:
+            r = measure(lambda: loadgen("fanout", *server.login_args(), "--clients", args.subscribers, "--tasks", args.fanout_tasks))
+            results.append(row("d", f"fan-out to {args.subscribers} subscribers", r, "deliveries_per_second", "deliveries/s"))
+        if args.soak:
+            summary["soak"] = soak(server, args.soak)
+        summary["peak_rss_mib"] = round(server.proc.rss_mib("VmHWM"), 1)
+    finally:
+        server.stop()
+    return summary
+
+
+def soak(server, seconds):
+    """Half the peak task rate for `seconds`, RSS sampled every 10 s: flat means no leak."""
+    peak = loadgen("throughput", *server.login_args(), "--connections", 64, "--seconds", 5)["tasks_per_second"]
+    samples, stop = [], threading.Event()
+
+    def sample():
+        started = time.monotonic()
+        while not stop.wait(10):
+            samples.append([round(time.monotonic() - started), round(server.proc.rss_mib(), 1)])
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = loadgen("throughput", *server.login_args(), "--connections", 64, "--seconds", seconds,
+                         "--rate", int(peak / 2))
+    finally:
+        stop.set()
+        sampler.join()
+    tail = [rss for _, rss in samples[len(samples) // 2:]] or [0]
+    return {"seconds": seconds, "rate": int(peak / 2), "tasks_completed": result["completed"],
+            "rss_mib_samples": samples, "rss_growth_second_half_mib": round(max(tail) - min(tail), 1)}
+
+
+def run_n8n(args, work):
+    """Load (a) against n8n, with its fairest settings and saving every execution."""
+    peer = os.path.join(ROOT, "bench/peers/n8n")
+    subprocess.run(["bash", os.path.join(peer, "install.sh")], check=True)
+    out = []
+    for setting, save in (("fairest: successful executions not saved", "none"), ("every execution saved", "all")):
+        folder = tempfile.mkdtemp(dir=work, prefix="n8n-")
+        port = free_port()
+        log = open(os.path.join(folder, "n8n.log"), "w")
+        process = subprocess.Popen(["bash", os.path.join(peer, "start.sh"), str(port), folder],
+                                   env=dict(os.environ, DE_N8N_SAVE=save), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            startup = wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=180)
+            time.sleep(2)  # n8n registers webhooks after /healthz answers
+            proc = Process("n8n", process.pid)
+            idle = proc.rss_mib()
+            r = Measured(proc)(lambda: webhook_load(f"http://127.0.0.1:{port}", "/webhook/de-bench",
+                                                    args.connections, args.seconds, expect='"big"'))
+            r.update(setting=setting, startup_ms=round(startup, 1), idle_rss_mib=round(idle, 1))
+            out.append(r)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+    return out
+
+
+def row(load, label, result, key, unit):
+    return {"load": load, "label": label, "throughput": round(result.get(key, 0), 1), "unit": unit, **result}
+
+
+def fmt(v, digits=1):
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+
+def print_table(results, summary, peers):
+    print(f"\n{'load':<4} {'what':<44} {'throughput':>16} {'p50 ms':>8} {'p99 ms':>8} {'CPU %':>6} {'RSS MiB':>8} ok")
+    for r in results:
+        ok = r.get("checks_passed", True) and not r.get("non_2xx") and not r.get("errors") and not r.get("http_errors")
+        print(f"{r['load']:<4} {r['label']:<44} {fmt(r['throughput'], 0):>9} {r['unit']:<6} "
+              f"{fmt(r.get('latency_ms_p50')):>8} {fmt(r.get('latency_ms_p99')):>8} "
+              f"{fmt(r['server_cpu_percent'], 0):>6} {fmt(r['server_peak_rss_mib']):>8} {'yes' if ok else 'NO'}")
+    print(f"\nstart-up to /readyz {summary['startup_ms']} ms; idle RSS {summary['idle_rss_mib']} MiB; "
+          f"peak RSS {summary.get('peak_rss_mib')} MiB")
+    if "soak" in summary:
+        s = summary["soak"]
+        print(f"soak: {s['seconds']} s at {s['rate']} tasks/s, {s['tasks_completed']} tasks; "
+              f"RSS growth over the second half {s['rss_growth_second_half_mib']} MiB")
+    ours = next((r for r in results if r["load"] == "a" and "peak" in r["label"] and "half" not in r["label"]), None)
+    for p in peers:
+        print(f"\nn8n ({p['setting']}): {fmt(p['executions_per_second'])} exec/s, p50 {fmt(p['latency_ms_p50'])} ms, "
+              f"p99 {fmt(p['latency_ms_p99'])} ms, CPU {fmt(p['server_cpu_percent'], 0)} %, peak RSS "
+              f"{fmt(p['server_peak_rss_mib'])} MiB, start-up {p['startup_ms']} ms, errors {p['errors']}")
+        if ours and p["executions_per_second"] > 0:
+            print(f"  ours / n8n: throughput x{ours['executions_per_second'] / p['executions_per_second']:,.1f}, "
+                  f"p99 {fmt(ours['latency_ms_p99'], 2)} ms vs {fmt(p['latency_ms_p99'], 2)} ms, peak RSS "
+                  f"{fmt(ours['server_peak_rss_mib'])} vs {fmt(p['server_peak_rss_mib'])} MiB")
+
+
+def machine():
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cores": os.cpu_count(), "cpu": model, "kernel": platform.release(),
+            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database-url", help="postgres://... (script/bench --db postgres sets it); default SQLite")
+    p.add_argument("--peer", choices=["n8n"], help="also run load (a) against this product")
+    p.add_argument("--seconds", type=int, default=10, help="length of each load (default 10)")
+    p.add_argument("--connections", type=int, default=32, help="concurrent connections for load (a) (default 32)")
+    p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
+    p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd)")
+    p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
+    p.add_argument("--fanout-tasks", type=int, default=2000,
+                   help="tasks whose events load (d) delivers (at least 1000, so that a stalled subscriber overflows)")
+    p.add_argument("--soak", type=int, default=0, help="seconds of half load watching RSS (e.g. 600); 0 skips")
+    p.add_argument("--name", help="results go to bench/results/<date>-<name>.json (default: the database)")
+    args = p.parse_args()
+    if not shutil.which("wrk") and "c" in args.only:
+        raise SystemExit("bench: wrk is missing (script/bootstrap installs it)")
+    if args.fanout_tasks < 1000:
+        raise SystemExit("bench: --fanout-tasks must be at least 1000")
+    if args.seconds < 1 or args.seconds > 120:
+        raise SystemExit("bench: --seconds must be between 1 and 120")
+
+    work = tempfile.mkdtemp(prefix="de-bench.")
+    results, peers = [], []
+    try:
+        print(f"machine: {machine()}; database: {'PostgreSQL' if args.database_url else 'SQLite'}; "
+              f"{args.threads} server threads; {args.seconds} s per load", flush=True)
+        summary = run_ours(args, work, results)
+        if args.peer == "n8n":
+            peers = run_n8n(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(results, summary, peers)
+    os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    database = "postgres" if args.database_url else "sqlite"
+    path = os.path.join(ROOT, "bench/results", f"{stamp:%Y-%m-%d}-{args.name or database}.json")
+    with open(path, "w") as f:
+        json.dump({"date": stamp.isoformat(timespec="seconds"), "machine": machine(), "command": sys.argv,
+                   "database": database, "threads": args.threads,
+                   "seconds": args.seconds, "connections": args.connections, "summary": summary,
+                   "results": results, "peers": {"n8n": peers} if peers else {}}, f, indent=2)
+    print(f"\nresults: {os.path.relpath(path, ROOT)}")
+    failed = [r["label"] for r in results if not r.get("checks_passed", True)]
+    if failed:
+        raise SystemExit(f"bench: checks failed in: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
