@@ -98,12 +98,15 @@ def wait_ready(url, process, timeout=60):
 
 
 class Measured:
-    """Runs one load while sampling the server's RSS; adds CPU use and peak RSS to its result."""
+    """Runs one load while sampling the server's RSS; adds CPU use and peak RSS to its result.
+    `settle`, when given, runs first (outside the measurement)."""
 
-    def __init__(self, server):
-        self.server = server
+    def __init__(self, server, settle=None):
+        self.server, self.settle = server, settle
 
     def __call__(self, load):
+        if self.settle:
+            self.settle()
         peak, stop = [self.server.rss_mib()], threading.Event()
 
         def sample():
@@ -173,6 +176,16 @@ class OurServer:
         self.token = http_json("POST", self.url + "/api/v1/auth/login",
                                {"email": "admin@example.com", "password": PASSWORD})["access_token"]
 
+    def wait_idle(self, timeout=600):
+        """Lets the queue drain, so that one load's leftover tasks do not weigh on the next."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            by_status = http_json("GET", self.url + "/api/v1/analytics/summary", token=self.token)["tasks_by_status"]
+            if not any(by_status.get(s) for s in ("pending", "queued", "running")):
+                return
+            time.sleep(0.5)
+        raise SystemExit("bench: the task queue did not drain within 10 minutes")
+
     def login_args(self):
         return ["--url", self.url, "--email", "admin@example.com", "--password", PASSWORD]
 
@@ -193,7 +206,7 @@ def webhook_load(url, path, connections, seconds, rate=0, expect=None):
 
 def run_ours(args, work, results):
     server = OurServer(args, work)
-    measure = Measured(server.proc)
+    measure = Measured(server.proc, server.wait_idle)
     c, s = args.connections, args.seconds
     summary = {"startup_ms": round(server.startup_ms, 1), "idle_rss_mib": round(server.idle_rss_mib, 1)}
     try:

@@ -122,6 +122,10 @@ class SqliteConnection final : public Connection {
 }  // namespace
 
 std::unique_ptr<Connection> open_sqlite(const std::string& path) {
+  // Memory statistics take a process-wide mutex on every SQLite allocation; we never read them.
+  // sqlite3_config only works before the library initialises, hence once, here.
+  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)configured;
   return std::make_unique<SqliteConnection>(path);
 }
 
