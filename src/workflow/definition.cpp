@@ -104,9 +104,15 @@ Definition parse_definition(const json::value& value) {
     auto type = t.choice("type", true, triggers);
     if (type == "schedule") {
       auto cron = t.string("cron", true, 100);
-      auto timezone = t.string("timezone", false, 10).value_or("UTC");
+      auto timezone = t.string("timezone", false, 64).value_or("UTC");
+      TimeZone zone;
+      try {
+        zone = TimeZone::parse(timezone);
+      } catch (const core::Error& e) {
+        t.error("timezone", e.what());
+      }
       if (cron) try {
-          Cron::parse(*cron, timezone);
+          Cron::parse(*cron, zone);
         } catch (const core::Error& e) {
           t.error("cron", e.what());
         }
@@ -301,7 +307,9 @@ std::vector<bool> cron_field(std::string_view text, int low, int high, std::stri
 }
 }  // namespace
 
-Cron Cron::parse(std::string_view text, std::string_view timezone) {
+Cron Cron::parse(std::string_view text, std::string_view timezone) { return parse(text, TimeZone::parse(timezone)); }
+
+Cron Cron::parse(std::string_view text, TimeZone zone) {
   std::vector<std::string_view> fields;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -325,19 +333,15 @@ Cron Cron::parse(std::string_view text, std::string_view timezone) {
   if (c.weekday_[7]) c.weekday_[0] = true;  // 7 is Sunday too
   c.any_day_ = fields[2] == "*";
   c.any_weekday_ = fields[4] == "*";
-  if (timezone != "UTC" && timezone != "Z") {
-    if (timezone.size() != 6 || (timezone[0] != '+' && timezone[0] != '-') || timezone[3] != ':')
-      throw core::Error(core::ErrorKind::validation, "timezone must be UTC or an offset like +02:00");
-    int h = std::atoi(std::string(timezone.substr(1, 2)).c_str()), m = std::atoi(std::string(timezone.substr(4, 2)).c_str());
-    c.offset_minutes_ = (timezone[0] == '-' ? -1 : 1) * (h * 60 + m);
-  }
+  c.zone_ = std::move(zone);
   return c;
 }
 
 std::optional<std::int64_t> Cron::next(std::int64_t after_ms) const {
   using namespace std::chrono;
-  auto first = sys_time<seconds>(floor<seconds>(milliseconds(after_ms)) + seconds(1) + minutes(offset_minutes_));
-  auto local = floor<minutes>(first);
+  // Walk the zone's wall clock minute by minute from the local time of `first`.
+  auto first = (floor<seconds>(milliseconds(after_ms)) + seconds(1)).count();
+  auto local = floor<minutes>(sys_seconds(seconds(first + zone_.offset_seconds_at(first))));
   for (int i = 0; i < 5 * 366 * 24 * 60; ++i, local += minutes(1)) {
     auto day = floor<days>(local);
     year_month_day ymd(day);
@@ -349,9 +353,12 @@ std::optional<std::int64_t> Cron::next(std::int64_t after_ms) const {
     // Standard cron: when both day fields are restricted, either may match.
     bool match = any_day_ && any_weekday_ ? true : any_day_ ? weekday_ok : any_weekday_ ? day_ok : day_ok || weekday_ok;
     if (!match) continue;
-    for (int s = local < first ? int((first - local).count()) : 0; s < 60; ++s)
-      if (second_[std::size_t(s)])
-        return duration_cast<milliseconds>((local + seconds(s) - minutes(offset_minutes_)).time_since_epoch()).count();
+    auto wall = duration_cast<seconds>(local.time_since_epoch()).count();
+    for (int s = 0; s < 60; ++s) {
+      if (!second_[std::size_t(s)]) continue;
+      // Not in a gap, and a repeated time only at its first occurrence: that must be after `after_ms`.
+      if (auto utc = zone_.to_utc(wall + s); utc && *utc >= first) return *utc * 1000;
+    }
   }
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "workflow/expression.hpp"
+#include "workflow/timezone.hpp"
 
 namespace de::workflow {
 
@@ -59,17 +60,21 @@ struct Definition {
 Definition parse_definition(const boost::json::value& json);
 
 // A cron expression: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds
-// first, each with *, lists, ranges and steps; `timezone` is UTC or a fixed offset like +02:00.
+// first, each with *, lists, ranges and steps; `timezone` is UTC, a fixed offset like +02:00
+// or an IANA named zone like Europe/Berlin (see TimeZone::parse).
 class Cron {
  public:
   static Cron parse(std::string_view text, std::string_view timezone);
-  // The first matching second strictly after `after_ms` (epoch ms), within 5 years.
+  static Cron parse(std::string_view text, TimeZone zone);
+  // The first matching second strictly after `after_ms` (epoch ms), within 5 years, matched on
+  // the zone's wall clock: a local time skipped by a daylight-saving change does not fire, one
+  // that occurs twice fires once (at its first occurrence).
   std::optional<std::int64_t> next(std::int64_t after_ms) const;
 
  private:
   std::vector<bool> second_, minute_, hour_, day_, month_, weekday_;
   bool any_day_ = true, any_weekday_ = true;
-  std::int64_t offset_minutes_ = 0;
+  TimeZone zone_;
 };
 
 }  // namespace de::workflow

@@ -439,8 +439,13 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
           self->has_event_triggers = true;
         } else if (*type == "schedule") {
           auto* tz = t.if_contains("timezone");
-          auto cron = Cron::parse(t.at("cron").get_string(), tz && tz->is_string() ? std::string_view(tz->get_string()) : "UTC");
-          self->schedule(w.id, cron);
+          try {
+            auto cron = Cron::parse(t.at("cron").get_string(), tz && tz->is_string() ? std::string_view(tz->get_string()) : "UTC");
+            self->schedule(w.id, cron);
+          } catch (const core::Error& e) {  // e.g. a named zone whose file is gone (tzdata)
+            spdlog::warn(R"("msg":"schedule trigger not armed","workflow_id":{},"error":{})", core::quoted(w.id),
+                         core::quoted(e.what()));
+          }
         }
       }
     });

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "workflow/definition.hpp"
 #include "workflow/expression.hpp"
+#include "workflow/timezone.hpp"
 
 using namespace de;
 using namespace de::workflow;
@@ -142,4 +143,106 @@ TEST(Cron, FindsTheNextMatchingTime) {
   EXPECT_EQ(next("30 0 12 1 1 *", "UTC", at("2026-11-24T10:00:00Z")), at("2027-01-01T12:00:30Z"));
   EXPECT_THROW(Cron::parse("* * *", "UTC"), core::Error);
   EXPECT_THROW(Cron::parse("* * * * *", "Mars/Olympus"), core::Error);
+}
+
+TEST(TimeZone, ReadsNamedZonesAcrossDaylightSaving) {
+  auto at = [](const char* t) { return *core::parse_timestamp(t) / 1000; };
+  auto berlin = TimeZone::load("Europe/Berlin");
+  EXPECT_FALSE(berlin.is_fixed());
+  EXPECT_EQ(berlin.offset_seconds_at(at("2026-01-15T12:00:00Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2026-07-15T12:00:00Z")), 7200);
+  // 2026: summer time from 29 March 01:00Z to 25 October 01:00Z.
+  EXPECT_EQ(berlin.offset_seconds_at(at("2026-03-29T00:59:59Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2026-03-29T01:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2026-10-25T00:59:59Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2026-10-25T01:00:00Z")), 3600);
+  // Past the file's transitions the footer rule (CET-1CEST,M3.5.0,M10.5.0/3) decides.
+  EXPECT_EQ(berlin.offset_seconds_at(at("2061-01-15T12:00:00Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2061-07-15T12:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2061-03-27T00:59:59Z")), 3600);  // last Sunday of March 2061
+  EXPECT_EQ(berlin.offset_seconds_at(at("2061-03-27T01:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(at("2061-10-30T01:00:00Z")), 3600);  // last Sunday of October 2061
+  auto new_york = TimeZone::load("America/New_York");
+  EXPECT_EQ(new_york.offset_seconds_at(at("2026-01-15T12:00:00Z")), -5 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(at("2026-07-15T12:00:00Z")), -4 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(at("2026-03-08T06:59:59Z")), -5 * 3600);  // 2nd Sunday of March, 2:00
+  EXPECT_EQ(new_york.offset_seconds_at(at("2026-03-08T07:00:00Z")), -4 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(at("2061-11-06T05:59:59Z")), -4 * 3600);  // 1st Sunday of November
+  EXPECT_EQ(new_york.offset_seconds_at(at("2061-11-06T06:00:00Z")), -5 * 3600);
+  auto sydney = TimeZone::load("Australia/Sydney");  // southern hemisphere: summer time over the new year
+  EXPECT_EQ(sydney.offset_seconds_at(at("2061-01-01T00:00:00Z")), 11 * 3600);
+  EXPECT_EQ(sydney.offset_seconds_at(at("2061-07-01T00:00:00Z")), 10 * 3600);
+  // Local wall clock to UTC: a gap gives nothing, a repeated time its first occurrence.
+  EXPECT_EQ(berlin.to_utc(at("2026-03-29T02:30:00Z")), std::nullopt);
+  EXPECT_EQ(berlin.to_utc(at("2026-10-25T02:30:00Z")), at("2026-10-25T00:30:00Z"));
+  EXPECT_EQ(berlin.to_utc(at("2026-07-01T12:00:00Z")), at("2026-07-01T10:00:00Z"));
+  // Fixed offsets and UTC.
+  EXPECT_EQ(TimeZone::parse("UTC").offset_seconds_at(at("2026-07-15T12:00:00Z")), 0);
+  EXPECT_EQ(TimeZone::parse("+02:00").offset_seconds_at(at("2026-01-15T12:00:00Z")), 7200);
+  EXPECT_EQ(TimeZone::parse("-05:30").offset_seconds_at(at("2026-07-15T12:00:00Z")), -(5 * 3600 + 1800));
+  EXPECT_TRUE(TimeZone::parse("+02:00").is_fixed());
+  EXPECT_FALSE(TimeZone::parse("Europe/Berlin").is_fixed());
+}
+
+TEST(TimeZone, RejectsUnknownAndHostileNames) {
+  auto message = [](std::string_view name) {
+    try {
+      TimeZone::load(name);
+    } catch (const core::Error& e) {
+      EXPECT_EQ(e.kind(), core::ErrorKind::validation);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("Europe/Berln"), "unknown time zone Europe/Berln");
+  EXPECT_EQ(message("Europe"), "unknown time zone Europe");       // a directory
+  EXPECT_EQ(message("leapseconds"), "unknown time zone leapseconds");  // a file, but not TZif
+  EXPECT_NE(message("zone.tab").find("is not a time zone name"), std::string::npos);
+  for (const char* hostile : {"../etc/passwd", "/etc/passwd", "Europe/../../../etc/passwd", "Europe/Berlin\n", "a b", ""})
+    EXPECT_NE(message(hostile).find("is not a time zone name"), std::string::npos) << hostile;
+  EXPECT_THROW(TimeZone::parse("+2:00"), core::Error);
+}
+
+TEST(Cron, FollowsTheWallClockOfNamedZones) {
+  auto at = [](const char* t) { return *core::parse_timestamp(t); };
+  auto next = [](const char* cron, const char* tz, std::int64_t after) { return *Cron::parse(cron, tz).next(after); };
+  EXPECT_EQ(next("0 9 * * *", "Europe/Berlin", at("2026-01-15T10:00:00Z")), at("2026-01-16T08:00:00Z"));
+  EXPECT_EQ(next("0 9 * * *", "Europe/Berlin", at("2026-07-15T10:00:00Z")), at("2026-07-16T07:00:00Z"));
+  EXPECT_EQ(next("0 9 * * *", "Europe/Berlin", at("2061-07-15T10:00:00Z")), at("2061-07-16T07:00:00Z"));
+  // The day clocks change, Monday 9:00 the week after.
+  EXPECT_EQ(next("0 9 * * 1", "Europe/Berlin", at("2026-03-28T12:00:00Z")), at("2026-03-30T07:00:00Z"));
+  // Spring forward (29 March 2026: 02:00 -> 03:00): 02:30 does not exist that day.
+  EXPECT_EQ(next("30 2 * * *", "Europe/Berlin", at("2026-03-28T12:00:00Z")), at("2026-03-30T00:30:00Z"));
+  EXPECT_EQ(next("*/30 * * * *", "Europe/Berlin", at("2026-03-29T00:45:00Z")), at("2026-03-29T01:00:00Z"));
+  // Fall back (25 October 2026: 03:00 -> 02:00): 02:30 happens twice and fires once, the first time.
+  auto first = next("30 2 * * *", "Europe/Berlin", at("2026-10-24T12:00:00Z"));
+  EXPECT_EQ(first, at("2026-10-25T00:30:00Z"));
+  EXPECT_EQ(next("30 2 * * *", "Europe/Berlin", first), at("2026-10-26T01:30:00Z"));
+  EXPECT_EQ(next("30 2 * * *", "Europe/Berlin", at("2026-10-25T01:15:00Z")), at("2026-10-26T01:30:00Z"));  // in the repeat
+  EXPECT_EQ(next("* * * * * *", "Europe/Berlin", at("2026-10-25T01:15:00Z")), at("2026-10-25T02:00:00Z"));
+  EXPECT_EQ(next("* * * * * *", "Europe/Berlin", at("2026-10-25T00:15:00Z")), at("2026-10-25T00:15:01Z"));
+  // America/New_York: 9:00 is 14:00Z in winter, 13:00Z in summer; 8 March 2026 springs forward at 2:00.
+  EXPECT_EQ(next("0 9 * * *", "America/New_York", at("2026-01-15T15:00:00Z")), at("2026-01-16T14:00:00Z"));
+  EXPECT_EQ(next("0 9 * * *", "America/New_York", at("2026-07-15T15:00:00Z")), at("2026-07-16T13:00:00Z"));
+  EXPECT_EQ(next("30 2 * * *", "America/New_York", at("2026-03-07T12:00:00Z")), at("2026-03-09T06:30:00Z"));
+  EXPECT_EQ(next("30 1 * * *", "America/New_York", at("2026-10-31T12:00:00Z")), at("2026-11-01T05:30:00Z"));
+  EXPECT_EQ(next("30 1 * * *", "America/New_York", at("2026-11-01T05:30:00Z")), at("2026-11-02T06:30:00Z"));
+  // Fixed offsets are unchanged.
+  EXPECT_EQ(next("0 9 * * *", "-05:00", at("2026-07-15T15:00:00Z")), at("2026-07-16T14:00:00Z"));
+  EXPECT_EQ(next("0 9 * * *", "+02:00", at("2026-01-15T10:00:00Z")), at("2026-01-16T07:00:00Z"));
+  EXPECT_THROW(Cron::parse("0 9 * * *", "Europe/Berln"), core::Error);
+  EXPECT_THROW(Cron::parse("0 9 * * *", "../etc/passwd"), core::Error);
+}
+
+TEST(Definition, ChecksTheScheduleTimeZone) {
+  auto schedule = [](std::string cron, std::string tz) {
+    return json::parse(R"({"trigger":{"type":"schedule","cron":")" + cron + R"(","timezone":")" + tz +
+                       R"("},"steps":[{"id":"a","type":"delay","seconds":0}]})");
+  };
+  EXPECT_EQ(error_fields(schedule("0 9 * * *", "America/Argentina/Buenos_Aires")), std::set<std::string>{});
+  EXPECT_EQ(error_fields(schedule("0 9 * * *", "+02:00")), std::set<std::string>{});
+  EXPECT_EQ(error_fields(schedule("0 9 * * *", "Europe/Berln")), std::set<std::string>{"definition.trigger.timezone"});
+  EXPECT_EQ(error_fields(schedule("0 9 * * *", "../etc/passwd")), std::set<std::string>{"definition.trigger.timezone"});
+  EXPECT_EQ(error_fields(schedule("0 9 * *", "Europe/Berln")),
+            (std::set<std::string>{"definition.trigger.timezone", "definition.trigger.cron"}));
 }
