@@ -8,9 +8,9 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (d) WebSocket fan-out: N subscribers receiving every task event (de-loadgen fanout)
   plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
 
-With --peer n8n, load (a) also runs against n8n (bench/peers/n8n) at the same concurrency, once
-with its fairest settings (successful executions not saved) and once saving every execution as
-we do. Prints a table and writes bench/results/<date>-<name>.json.
+With --peer n8n, load (a) also runs against n8n (bench/peers/n8n) at the same concurrency: with
+its stock defaults, with its fairest settings (successful executions not saved), and fast but
+saving every execution as we do. Prints a table and writes bench/results/<date>-<name>.json.
 """
 import argparse
 import datetime
@@ -97,6 +97,24 @@ def wait_ready(url, process, timeout=60):
     raise SystemExit(f"bench: {url} did not answer within {timeout} s")
 
 
+def wait_webhook(url, process, timeout=120):
+    """n8n answers /healthz seconds before it registers the workflow's webhook (404 until then)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"bench: the peer exited while starting (code {process.returncode})")
+        request = urllib.request.Request(url, method="POST", data=b'{"v": 1}',
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                if b'"big"' in response.read():  # early answers may be empty
+                    return (time.monotonic() - started) * 1000
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"bench: {url} did not answer within {timeout} s")
+
+
 class Measured:
     """Runs one load while sampling the server's RSS; adds CPU use and peak RSS to its result.
     `settle`, when given, runs first (outside the measurement)."""
@@ -128,7 +146,8 @@ class Measured:
 
 
 def loadgen(*args):
-    out = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True, timeout=600)
+    seconds = int(args[args.index("--seconds") + 1]) if "--seconds" in args else 0
+    out = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True, timeout=seconds + 600)
     if out.returncode == 2 or not out.stdout.strip():
         raise SystemExit(f"bench: de-loadgen {args[0]} failed: {out.stderr.strip()}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -270,20 +289,29 @@ def run_n8n(args, work):
     peer = os.path.join(ROOT, "bench/peers/n8n")
     subprocess.run(["bash", os.path.join(peer, "install.sh")], check=True)
     out = []
-    for setting, save in (("fairest: successful executions not saved", "none"), ("every execution saved", "all")):
+    settings = (
+        ("stock defaults (vm expressions, one SQLite connection, executions saved)",
+         {"N8N_EXPRESSION_ENGINE": "vm", "DB_SQLITE_POOL_SIZE": "0", "DE_N8N_SAVE": "all"}),
+        ("fairest (legacy expressions, pool of 4, successes not saved)",
+         {"N8N_EXPRESSION_ENGINE": "legacy", "DB_SQLITE_POOL_SIZE": "4", "DE_N8N_SAVE": "none"}),
+        ("fast and durable like ours (legacy expressions, pool of 4, every execution saved)",
+         {"N8N_EXPRESSION_ENGINE": "legacy", "DB_SQLITE_POOL_SIZE": "4", "DE_N8N_SAVE": "all"}),
+    )
+    for setting, env in settings:
         folder = tempfile.mkdtemp(dir=work, prefix="n8n-")
         port = free_port()
         log = open(os.path.join(folder, "n8n.log"), "w")
         process = subprocess.Popen(["bash", os.path.join(peer, "start.sh"), str(port), folder],
-                                   env=dict(os.environ, DE_N8N_SAVE=save), stdout=log, stderr=subprocess.STDOUT)
+                                   env=dict(os.environ, **env), stdout=log, stderr=subprocess.STDOUT)
         try:
             startup = wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=180)
-            time.sleep(2)  # n8n registers webhooks after /healthz answers
+            webhook_ms = wait_webhook(f"http://127.0.0.1:{port}/webhook/de-bench", process)
             proc = Process("n8n", process.pid)
             idle = proc.rss_mib()
             r = Measured(proc)(lambda: webhook_load(f"http://127.0.0.1:{port}", "/webhook/de-bench",
                                                     args.connections, args.seconds, expect='"big"'))
-            r.update(setting=setting, startup_ms=round(startup, 1), idle_rss_mib=round(idle, 1))
+            r.update(setting=setting, startup_ms=round(startup, 1), webhook_ready_ms=round(startup + webhook_ms, 1),
+                     idle_rss_mib=round(idle, 1))
             out.append(r)
         finally:
             process.terminate()
@@ -320,7 +348,8 @@ def print_table(results, summary, peers):
     for p in peers:
         print(f"\nn8n ({p['setting']}): {fmt(p['executions_per_second'])} exec/s, p50 {fmt(p['latency_ms_p50'])} ms, "
               f"p99 {fmt(p['latency_ms_p99'])} ms, CPU {fmt(p['server_cpu_percent'], 0)} %, peak RSS "
-              f"{fmt(p['server_peak_rss_mib'])} MiB, start-up {p['startup_ms']} ms, errors {p['errors']}")
+              f"{fmt(p['server_peak_rss_mib'])} MiB, start-up {p['startup_ms']} ms to /healthz and "
+              f"{p['webhook_ready_ms']} ms to a working webhook, errors {p['errors']}")
         if ours and p["executions_per_second"] > 0:
             print(f"  ours / n8n: throughput x{ours['executions_per_second'] / p['executions_per_second']:,.1f}, "
                   f"p99 {fmt(ours['latency_ms_p99'], 2)} ms vs {fmt(p['latency_ms_p99'], 2)} ms, peak RSS "
