@@ -128,20 +128,21 @@ void Database::commit_batch(std::vector<Pending>& batch) {
   std::vector<std::exception_ptr> errors(batch.size());
   std::exception_ptr commit_error;
   try {
-    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    // Each job runs in its own savepoint, so that a failing one rolls back alone. Closing one
+    // savepoint and opening the next (or committing) share a round trip: it counts on PostgreSQL.
+    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE; SAVEPOINT job" : "BEGIN; SAVEPOINT job");
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::size_t events_before = tx.events_.size();
-      conn.execute_script("SAVEPOINT job");
       try {
         batch[i].job(tx);
-        conn.execute_script("RELEASE SAVEPOINT job");
       } catch (...) {
         errors[i] = std::current_exception();
         tx.events_.resize(events_before);
-        conn.execute_script("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+        conn.execute_script("ROLLBACK TO SAVEPOINT job");
       }
+      conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
+                                               : "RELEASE SAVEPOINT job; COMMIT");
     }
-    conn.execute_script("COMMIT");
   } catch (...) {
     commit_error = std::current_exception();
     try {
