@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -22,8 +24,15 @@ struct CharFree {
 using CharPtr = std::unique_ptr<char, CharFree>;
 }  // namespace
 
+// Bounded: when full it starts over, which costs one decode per active token.
+struct JwtCodec::Verified {
+  static constexpr std::size_t capacity = 4096;
+  std::mutex mutex;
+  std::unordered_map<std::string, AccessClaims> claims;
+};
+
 JwtCodec::JwtCodec(std::string secret, int ttl_seconds)
-    : secret_(std::move(secret)), ttl_seconds_(ttl_seconds) {}
+    : secret_(std::move(secret)), ttl_seconds_(ttl_seconds), verified_(std::make_shared<Verified>()) {}
 
 std::string JwtCodec::issue(const std::string& user_id, model::RoleSet roles) const {
   jwt_t* raw = nullptr;
@@ -47,6 +56,26 @@ std::string JwtCodec::issue(const std::string& user_id, model::RoleSet roles) co
 
 std::optional<AccessClaims> JwtCodec::verify(const std::string& token) const {
   if (token.empty() || token.size() > 4096) return std::nullopt;
+  auto now = core::now_ms() / 1000;
+  {
+    std::lock_guard lock(verified_->mutex);
+    auto it = verified_->claims.find(token);
+    if (it != verified_->claims.end()) {
+      if (it->second.expires_at > now) return it->second;
+      verified_->claims.erase(it);
+      return std::nullopt;
+    }
+  }
+  auto claims = decode(token);
+  if (claims) {
+    std::lock_guard lock(verified_->mutex);
+    if (verified_->claims.size() >= Verified::capacity) verified_->claims.clear();
+    verified_->claims.emplace(token, *claims);
+  }
+  return claims;
+}
+
+std::optional<AccessClaims> JwtCodec::decode(const std::string& token) const {
   jwt_t* raw = nullptr;
   if (jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
                  int(secret_.size())) != 0)

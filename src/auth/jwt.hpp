@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,13 +19,18 @@ class JwtCodec {
  public:
   JwtCodec(std::string secret, int ttl_seconds);
   std::string issue(const std::string& user_id, model::RoleSet roles) const;
-  // nullopt when tampered, expired, not HS256 or malformed.
+  // nullopt when tampered, expired, not HS256 or malformed. Tokens that verified are
+  // remembered until they expire, so a client's every request does not decode and HMAC again.
   std::optional<AccessClaims> verify(const std::string& token) const;
   int ttl_seconds() const { return ttl_seconds_; }
 
  private:
+  std::optional<AccessClaims> decode(const std::string& token) const;
+
+  struct Verified;
   std::string secret_;
   int ttl_seconds_;
+  std::shared_ptr<Verified> verified_;
 };
 
 }  // namespace de::auth

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "auth/crypto.hpp"
 #include "auth/jwt.hpp"
 #include "auth/rbac.hpp"
@@ -28,6 +31,14 @@ TEST(Auth, RandomTokensAreUrlSafeAndUnique) {
   EXPECT_EQ(auth::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(Auth, RememberedTokensStillExpire) {
+  auth::JwtCodec codec("a-secret-of-sufficient-length-for-hs256", 1);
+  auto token = codec.issue("user-1", role_bit(Role::viewer));
+  ASSERT_TRUE(codec.verify(token));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // exp has whole seconds
+  EXPECT_FALSE(codec.verify(token));
+}
+
 TEST(Auth, AccessTokensVerifyOnlyUntampered) {
   auth::JwtCodec codec("a-secret-of-sufficient-length-for-hs256", 900);
   auto roles = role_bit(Role::operator_) | role_bit(Role::viewer);
@@ -37,6 +48,11 @@ TEST(Auth, AccessTokensVerifyOnlyUntampered) {
   EXPECT_EQ(claims->user_id, "user-1");
   EXPECT_EQ(claims->roles, roles);
   EXPECT_GT(claims->expires_at, core::now_ms() / 1000 + 800);
+
+  auto again = codec.verify(token);  // from the cache of verified tokens
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->user_id, "user-1");
+  EXPECT_EQ(again->roles, roles);
 
   auto tampered = token;
   tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
