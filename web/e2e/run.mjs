@@ -256,9 +256,16 @@ try {
     await page.locator('tbody tr').first().waitFor();
     await page.getByLabel('Status').selectOption('completed');
     await page.waitForURL(/status=completed/);
-    await page.locator('tbody tr .badge-completed').first().waitFor();
-    const statuses = await page.locator('tbody tr .badge').allTextContents();
-    if (statuses.some((s) => s.trim() !== 'completed')) throw new Error(`the filter let through: ${statuses.join(', ')}`);
+    // The previous rows stay (dimmed, aria-busy) until the filtered page arrives: wait for it.
+    const filtered = () => {
+      const badges = [...document.querySelectorAll('tbody tr .badge')].map((b) => b.textContent.trim());
+      const busy = document.querySelector('.table-card')?.getAttribute('aria-busy') !== 'false';
+      return !busy && badges.length > 0 && badges.every((s) => s === 'completed');
+    };
+    await page.waitForFunction(filtered, null, { timeout: step }).catch(async () => {
+      const statuses = await page.locator('tbody tr .badge').allTextContents();
+      throw new Error(`the filter let through: ${statuses.join(', ')}`);
+    });
     await shot('tasks');
     await page.locator('tbody a').first().click();
     await page.getByRole('heading', { name: 'Output' }).waitFor();
