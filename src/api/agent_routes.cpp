@@ -1,3 +1,6 @@
+#include <mutex>
+#include <unordered_map>
+
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -49,18 +52,57 @@ void add_control(Context& ctx, http::Router& router, const std::string& action, 
             co_return Response::json(200, model::to_json(agent));
           });
 }
+// The agent list is what dashboards and remote agents poll. With SQLite (one node, every
+// write through our writer) a page stays true until the next committed write batch, so its
+// JSON is kept per request target until then. PostgreSQL may have other nodes writing: no cache.
+class AgentListCache {
+ public:
+  std::optional<std::string> find(const std::string& target, std::uint64_t version) {
+    std::lock_guard lock(mutex_);
+    if (version != version_) return std::nullopt;
+    auto it = bodies_.find(target);
+    return it == bodies_.end() ? std::nullopt : std::optional(it->second);
+  }
+  // `version` is the write count seen before the page was read: a write since makes it stale.
+  void store(const std::string& target, std::uint64_t version, const std::string& body) {
+    std::lock_guard lock(mutex_);
+    if (version != version_) {
+      version_ = version;
+      bodies_.clear();
+    }
+    if (bodies_.size() >= 256) bodies_.clear();
+    bodies_[target] = body;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::uint64_t version_ = 0;
+  std::unordered_map<std::string, std::string> bodies_;
+};
+
 }  // namespace
 
 void add_agent_routes(Context& ctx, http::Router& router) {
+  auto list_cache = ctx.db.dialect() == store::Dialect::sqlite ? std::make_shared<AgentListCache>() : nullptr;
   secured(ctx, router, "GET", "/api/v1/agents", Permission::read,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx, list_cache](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto version = ctx.db.batches_committed();
+            if (list_cache) {
+              if (auto body = list_cache->find(request.target, version)) {
+                Response cached;
+                cached.body = std::move(*body);
+                co_return cached;
+              }
+            }
             auto page = page_request(request);
             store::agents::Filter filter{request.query("status"), request.query("type")};
             if (filter.status && std::find(model::agent_statuses.begin(), model::agent_statuses.end(),
                                            *filter.status) == model::agent_statuses.end())
               throw core::Error(core::ErrorKind::bad_request, "status must be one of idle, busy, paused, stopped, offline, error");
             auto agents = ctx.db.read([&](store::Connection& c) { return store::agents::list(c, filter, page); });
-            co_return Response::json(200, page_json(agents));
+            auto response = Response::json(200, page_json(agents));
+            if (list_cache) list_cache->store(request.target, version, response.body);
+            co_return response;
           });
 
   secured(ctx, router, "POST", "/api/v1/agents", Permission::manage_agents,

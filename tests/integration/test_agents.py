@@ -133,3 +133,26 @@ def test_stats_count_completed_tasks(srv):
 def test_execute_on_an_unknown_agent_is_404(srv):
     r = srv.admin.post(f"{AGENTS}/{NOT_A_ROUTE_ID}/execute?timeout_ms=1000", {"type": "echo"})
     assert_problem(r, 404, "not-found")
+
+
+def test_the_list_follows_every_change_at_once(srv):
+    """The list may be served from a cache (SQLite): every write must show in the next read."""
+    admin = srv.admin
+    name = "it-listed-" + secrets.token_hex(4)
+    query = f"{AGENTS}?type=marketing&limit=100"
+
+    def listed():
+        found = [a for a in admin.get(query).body["items"] if a["name"] == name]
+        return found[0] if found else None
+
+    assert listed() is None and listed() is None  # the second read may come from the cache
+    agent = admin.post(AGENTS, {"name": name, "type": "marketing"}).body
+    assert listed()["id"] == agent["id"]
+    assert admin.post(f"{AGENTS}/{agent['id']}/pause").status == 200
+    assert listed()["status"] == "paused"
+    assert admin.patch(f"{AGENTS}/{agent['id']}", {"name": name + "-renamed"}).status == 200
+    name += "-renamed"
+    assert listed()["name"] == name
+    assert srv.as_("viewer").get(query).body == admin.get(query).body  # the same page for every reader
+    assert admin.delete(f"{AGENTS}/{agent['id']}").status == 204
+    assert listed() is None
