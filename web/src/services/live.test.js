@@ -1,33 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectLive } from './live.js';
+import { socketFactory } from '../test/fakeSocket.js';
 
-// A WebSocket double: records URLs and sent frames; the test drives open/message/close.
-function socketFactory() {
-  const sockets = [];
-  class FakeSocket {
-    constructor(url) {
-      this.url = url;
-      this.sent = [];
-      sockets.push(this);
-    }
-    send(text) {
-      this.sent.push(JSON.parse(text));
-    }
-    close() {
-      this.closed = true;
-    }
-    open() {
-      this.onopen?.();
-    }
-    message(data) {
-      this.onmessage?.({ data: JSON.stringify(data) });
-    }
-    drop() {
-      this.onclose?.();
-    }
-  }
-  return { sockets, FakeSocket };
-}
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 afterEach(() => vi.useRealTimers());

@@ -6,6 +6,7 @@ import { pollInterval, topics, useLive } from './useLive.js';
 import { makeStore } from '../../store.js';
 import { setSession } from '../../services/api.js';
 import { admin, mockApi, signedIn } from '../../test/mockApi.js';
+import { socketFactory } from '../../test/fakeSocket.js';
 
 const now = Date.now();
 const event = (id, topic, data, ts = new Date(now).toISOString()) => eventReceived({ type: 'event', id, topic, data, ts });
@@ -70,6 +71,14 @@ describe('live slice', () => {
   });
 });
 
+// What the dashboard loads around the live socket, all empty.
+const dashboardRoutes = {
+  'GET /agents': () => [200, { items: [], next_cursor: null }],
+  'GET /analytics/summary': () => [200, { tasks_by_status: {}, queue_depth: 0 }],
+  'GET /analytics/metrics': () => [200, { series: [] }],
+  'GET /tasks': () => [200, { items: [], next_cursor: null }],
+};
+
 describe('useLive', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -83,25 +92,10 @@ describe('useLive', () => {
 
   it('subscribes to tasks, agents and workflows, and feeds events to the store', async () => {
     vi.useFakeTimers();
-    const sockets = [];
-    globalThis.WebSocket = class {
-      constructor(url) {
-        this.url = url;
-        this.sent = [];
-        sockets.push(this);
-      }
-      send(text) {
-        this.sent.push(JSON.parse(text));
-      }
-      close() {}
-    };
+    const { sockets, FakeSocket } = socketFactory();
+    globalThis.WebSocket = FakeSocket;
     setSession(signedIn(admin));
-    mockApi({
-      'GET /agents': () => [200, { items: [], next_cursor: null }],
-      'GET /analytics/summary': () => [200, { tasks_by_status: {}, queue_depth: 0 }],
-      'GET /analytics/metrics': () => [200, { series: [] }],
-      'GET /tasks': () => [200, { items: [], next_cursor: null }],
-    });
+    mockApi(dashboardRoutes);
     const store = makeStore();
     render(<Provider store={store}><Harness user={admin} /></Provider>);
     await act(() => vi.advanceTimersByTimeAsync(0));
@@ -124,12 +118,7 @@ describe('useLive', () => {
       close() {}
     };
     setSession(signedIn(admin));
-    const calls = mockApi({
-      'GET /agents': () => [200, { items: [], next_cursor: null }],
-      'GET /analytics/summary': () => [200, { tasks_by_status: {}, queue_depth: 0 }],
-      'GET /analytics/metrics': () => [200, { series: [] }],
-      'GET /tasks': () => [200, { items: [], next_cursor: null }],
-    });
+    const calls = mockApi(dashboardRoutes);
     const store = makeStore();
     render(<Provider store={store}><Harness user={admin} /></Provider>);
     await act(() => vi.advanceTimersByTimeAsync(100));
