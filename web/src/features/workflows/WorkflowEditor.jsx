@@ -103,9 +103,14 @@ export function WorkflowForm({ draft, setDraft, definition, jsonOk, change, erro
           )}
         </Field>
         {trigger.type === 'schedule' && (
-          <Field id="wf-cron" label="Cron" hint="5 fields (minute hour day month weekday), UTC unless a timezone is set in the JSON.">
-            {(p) => <input {...p} className="mono" value={trigger.cron ?? ''} disabled={!jsonOk} onChange={(e) => setTriggerSetting('cron', e.target.value)} />}
-          </Field>
+          <>
+            <Field id="wf-cron" label="Cron" hint="5 fields (minute hour day month weekday), on the time zone's clock.">
+              {(p) => <input {...p} className="mono" value={trigger.cron ?? ''} disabled={!jsonOk} onChange={(e) => setTriggerSetting('cron', e.target.value)} />}
+            </Field>
+            <Field id="wf-timezone" label="Time zone" optional hint="UTC, an offset like +02:00, or a name like Europe/Berlin (follows daylight saving).">
+              {(p) => <input {...p} className="mono" placeholder="UTC" value={trigger.timezone ?? ''} disabled={!jsonOk} onChange={(e) => setTriggerSetting('timezone', e.target.value || undefined)} />}
+            </Field>
+          </>
         )}
         {trigger.type === 'event' && (
           <Field id="wf-event-topic" label="Event topic" hint="A router pattern, e.g. tasks.failed">

@@ -322,6 +322,21 @@ describe('the workflow editor', () => {
     await waitFor(() => expect(screen.getByLabelText('Workflow').value).toBe('w2'));
   });
 
+  it('sets a schedule in a named time zone, and an empty zone means UTC', async () => {
+    let posted = null;
+    renderAs(admin, { 'POST /workflows': (call) => ((posted = call.body), [201, { id: 'w3', ...call.body }]) });
+    fireEvent.click(await screen.findByRole('button', { name: /New workflow/ }));
+    change(screen.getByLabelText('Name'), 'Morning report');
+    change(screen.getByLabelText('Trigger'), 'schedule');
+    const zone = screen.getByLabelText(/Time zone/);
+    change(zone, '');
+    expect(JSON.parse(screen.getByLabelText('JSON (docs/workflows.md)').value).trigger).toEqual({ type: 'schedule', cron: '0 9 * * 1-5' });
+    change(zone, 'Europe/Berlin');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(posted).not.toBeNull());
+    expect(posted.definition.trigger).toEqual({ type: 'schedule', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
+  });
+
   it('keeps Save off while the JSON does not parse, and asks for a name', async () => {
     const { calls } = renderAs(admin);
     fireEvent.click(await screen.findByRole('button', { name: /New workflow/ }));
