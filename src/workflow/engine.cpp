@@ -330,11 +330,10 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     std::string task_id(task.at("id").get_string());
     for (auto& s : e->steps) {
       if (s.task_id != task_id || s.status != "running") continue;
-      Definition d = parse_definition(e->definition);
       auto status = task.at("status").get_string();
       if (status == "completed") complete_step(tx, *e, s, task.at("output_data"));
       else
-        fail_step(tx, *e, d, s,
+        fail_step(tx, *e, parse_definition(e->definition), s,
                   status == "cancelled" ? std::string("its task was cancelled")
                                         : std::string(task.at("error").is_string() ? task.at("error").get_string() : "the task failed"));
       advance(tx, *e);
