@@ -65,8 +65,8 @@ def http_json(method, url, body=None, token=None):
 class Process:
     """A server process we measure: CPU seconds from /proc/PID/stat, RSS from /proc/PID/status."""
 
-    def __init__(self, name, pid):
-        self.name, self.pid = name, pid
+    def __init__(self, pid):
+        self.pid = pid
 
     def cpu_seconds(self):
         with open(f"/proc/{self.pid}/stat") as f:
@@ -189,7 +189,7 @@ class OurServer:
             [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", str(args.threads)],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self.startup_ms = wait_ready(self.url + "/readyz", self.process)
-        self.proc = Process("digital-enterprise", self.process.pid)
+        self.proc = Process(self.process.pid)
         time.sleep(1)
         self.idle_rss_mib = self.proc.rss_mib()
         self.token = http_json("POST", self.url + "/api/v1/auth/login",
@@ -306,7 +306,7 @@ def run_n8n(args, work):
         try:
             startup = wait_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=180)
             webhook_ms = wait_webhook(f"http://127.0.0.1:{port}/webhook/de-bench", process)
-            proc = Process("n8n", process.pid)
+            proc = Process(process.pid)
             idle = proc.rss_mib()
             r = Measured(proc)(lambda: webhook_load(f"http://127.0.0.1:{port}", "/webhook/de-bench",
                                                     args.connections, args.seconds, expect='"big"'))

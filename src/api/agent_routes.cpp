@@ -52,6 +52,7 @@ void add_control(Context& ctx, http::Router& router, const std::string& action, 
             co_return Response::json(200, model::to_json(agent));
           });
 }
+
 // The agent list is what dashboards and remote agents poll. With SQLite (one node, every
 // write through our writer) a page stays true until the next committed write batch, so its
 // JSON is kept per request target until then. PostgreSQL may have other nodes writing: no cache.

@@ -29,6 +29,12 @@ std::set<std::string> error_fields(const json::value& definition) {
   }
   return {};
 }
+
+// Epoch milliseconds of an RFC 3339 time, and a schedule's next run after one.
+std::int64_t at(const char* timestamp) { return *core::parse_timestamp(timestamp); }
+std::int64_t next(const char* cron, const char* timezone, std::int64_t after) {
+  return *Cron::parse(cron, timezone).next(after);
+}
 }  // namespace
 
 TEST(Expression, EvaluatesArithmeticLogicAndPaths) {
@@ -134,8 +140,6 @@ TEST(Definition, RefusesCyclesUnknownStepsAndOutputsThatCannotExistYet) {
 }
 
 TEST(Cron, FindsTheNextMatchingTime) {
-  auto at = [](const char* t) { return *core::parse_timestamp(t); };
-  auto next = [](const char* cron, const char* tz, std::int64_t after) { return *Cron::parse(cron, tz).next(after); };
   EXPECT_EQ(next("*/15 * * * *", "UTC", at("2026-11-24T10:07:30Z")), at("2026-11-24T10:15:00Z"));
   EXPECT_EQ(next("0 9 * * 1-5", "UTC", at("2026-11-27T10:00:00Z")), at("2026-11-30T09:00:00Z"));  // Friday -> Monday
   EXPECT_EQ(next("0 9 * * *", "+02:00", at("2026-11-24T08:00:00Z")), at("2026-11-25T07:00:00Z"));
@@ -146,40 +150,40 @@ TEST(Cron, FindsTheNextMatchingTime) {
 }
 
 TEST(TimeZone, ReadsNamedZonesAcrossDaylightSaving) {
-  auto at = [](const char* t) { return *core::parse_timestamp(t) / 1000; };
+  auto seconds_at = [](const char* t) { return at(t) / 1000; };  // the zone API counts seconds
   auto berlin = TimeZone::load("Europe/Berlin");
   EXPECT_FALSE(berlin.is_fixed());
-  EXPECT_EQ(berlin.offset_seconds_at(at("2026-01-15T12:00:00Z")), 3600);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2026-07-15T12:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2026-01-15T12:00:00Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2026-07-15T12:00:00Z")), 7200);
   // 2026: summer time from 29 March 01:00Z to 25 October 01:00Z.
-  EXPECT_EQ(berlin.offset_seconds_at(at("2026-03-29T00:59:59Z")), 3600);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2026-03-29T01:00:00Z")), 7200);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2026-10-25T00:59:59Z")), 7200);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2026-10-25T01:00:00Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2026-03-29T00:59:59Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2026-03-29T01:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2026-10-25T00:59:59Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2026-10-25T01:00:00Z")), 3600);
   // Past the file's transitions the footer rule (CET-1CEST,M3.5.0,M10.5.0/3) decides.
-  EXPECT_EQ(berlin.offset_seconds_at(at("2061-01-15T12:00:00Z")), 3600);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2061-07-15T12:00:00Z")), 7200);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2061-03-27T00:59:59Z")), 3600);  // last Sunday of March 2061
-  EXPECT_EQ(berlin.offset_seconds_at(at("2061-03-27T01:00:00Z")), 7200);
-  EXPECT_EQ(berlin.offset_seconds_at(at("2061-10-30T01:00:00Z")), 3600);  // last Sunday of October 2061
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2061-01-15T12:00:00Z")), 3600);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2061-07-15T12:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2061-03-27T00:59:59Z")), 3600);  // last Sunday of March 2061
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2061-03-27T01:00:00Z")), 7200);
+  EXPECT_EQ(berlin.offset_seconds_at(seconds_at("2061-10-30T01:00:00Z")), 3600);  // last Sunday of October 2061
   auto new_york = TimeZone::load("America/New_York");
-  EXPECT_EQ(new_york.offset_seconds_at(at("2026-01-15T12:00:00Z")), -5 * 3600);
-  EXPECT_EQ(new_york.offset_seconds_at(at("2026-07-15T12:00:00Z")), -4 * 3600);
-  EXPECT_EQ(new_york.offset_seconds_at(at("2026-03-08T06:59:59Z")), -5 * 3600);  // 2nd Sunday of March, 2:00
-  EXPECT_EQ(new_york.offset_seconds_at(at("2026-03-08T07:00:00Z")), -4 * 3600);
-  EXPECT_EQ(new_york.offset_seconds_at(at("2061-11-06T05:59:59Z")), -4 * 3600);  // 1st Sunday of November
-  EXPECT_EQ(new_york.offset_seconds_at(at("2061-11-06T06:00:00Z")), -5 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(seconds_at("2026-01-15T12:00:00Z")), -5 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(seconds_at("2026-07-15T12:00:00Z")), -4 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(seconds_at("2026-03-08T06:59:59Z")), -5 * 3600);  // 2nd Sunday of March, 2:00
+  EXPECT_EQ(new_york.offset_seconds_at(seconds_at("2026-03-08T07:00:00Z")), -4 * 3600);
+  EXPECT_EQ(new_york.offset_seconds_at(seconds_at("2061-11-06T05:59:59Z")), -4 * 3600);  // 1st Sunday of November
+  EXPECT_EQ(new_york.offset_seconds_at(seconds_at("2061-11-06T06:00:00Z")), -5 * 3600);
   auto sydney = TimeZone::load("Australia/Sydney");  // southern hemisphere: summer time over the new year
-  EXPECT_EQ(sydney.offset_seconds_at(at("2061-01-01T00:00:00Z")), 11 * 3600);
-  EXPECT_EQ(sydney.offset_seconds_at(at("2061-07-01T00:00:00Z")), 10 * 3600);
+  EXPECT_EQ(sydney.offset_seconds_at(seconds_at("2061-01-01T00:00:00Z")), 11 * 3600);
+  EXPECT_EQ(sydney.offset_seconds_at(seconds_at("2061-07-01T00:00:00Z")), 10 * 3600);
   // Local wall clock to UTC: a gap gives nothing, a repeated time its first occurrence.
-  EXPECT_EQ(berlin.to_utc(at("2026-03-29T02:30:00Z")), std::nullopt);
-  EXPECT_EQ(berlin.to_utc(at("2026-10-25T02:30:00Z")), at("2026-10-25T00:30:00Z"));
-  EXPECT_EQ(berlin.to_utc(at("2026-07-01T12:00:00Z")), at("2026-07-01T10:00:00Z"));
+  EXPECT_EQ(berlin.to_utc(seconds_at("2026-03-29T02:30:00Z")), std::nullopt);
+  EXPECT_EQ(berlin.to_utc(seconds_at("2026-10-25T02:30:00Z")), seconds_at("2026-10-25T00:30:00Z"));
+  EXPECT_EQ(berlin.to_utc(seconds_at("2026-07-01T12:00:00Z")), seconds_at("2026-07-01T10:00:00Z"));
   // Fixed offsets and UTC.
-  EXPECT_EQ(TimeZone::parse("UTC").offset_seconds_at(at("2026-07-15T12:00:00Z")), 0);
-  EXPECT_EQ(TimeZone::parse("+02:00").offset_seconds_at(at("2026-01-15T12:00:00Z")), 7200);
-  EXPECT_EQ(TimeZone::parse("-05:30").offset_seconds_at(at("2026-07-15T12:00:00Z")), -(5 * 3600 + 1800));
+  EXPECT_EQ(TimeZone::parse("UTC").offset_seconds_at(seconds_at("2026-07-15T12:00:00Z")), 0);
+  EXPECT_EQ(TimeZone::parse("+02:00").offset_seconds_at(seconds_at("2026-01-15T12:00:00Z")), 7200);
+  EXPECT_EQ(TimeZone::parse("-05:30").offset_seconds_at(seconds_at("2026-07-15T12:00:00Z")), -(5 * 3600 + 1800));
   EXPECT_TRUE(TimeZone::parse("+02:00").is_fixed());
   EXPECT_FALSE(TimeZone::parse("Europe/Berlin").is_fixed());
 }
@@ -204,8 +208,6 @@ TEST(TimeZone, RejectsUnknownAndHostileNames) {
 }
 
 TEST(Cron, FollowsTheWallClockOfNamedZones) {
-  auto at = [](const char* t) { return *core::parse_timestamp(t); };
-  auto next = [](const char* cron, const char* tz, std::int64_t after) { return *Cron::parse(cron, tz).next(after); };
   EXPECT_EQ(next("0 9 * * *", "Europe/Berlin", at("2026-01-15T10:00:00Z")), at("2026-01-16T08:00:00Z"));
   EXPECT_EQ(next("0 9 * * *", "Europe/Berlin", at("2026-07-15T10:00:00Z")), at("2026-07-16T07:00:00Z"));
   EXPECT_EQ(next("0 9 * * *", "Europe/Berlin", at("2061-07-15T10:00:00Z")), at("2061-07-16T07:00:00Z"));

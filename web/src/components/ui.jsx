@@ -73,6 +73,15 @@ export function FieldError({ id, message }) {
   );
 }
 
+// The <option>s of an agent picker, one per agent, by name.
+export function AgentOptions({ agents }) {
+  return agents.map((a) => (
+    <option key={a.id} value={a.id}>
+      {a.name}
+    </option>
+  ));
+}
+
 export function JsonView({ value, label, empty = '—' }) {
   const text = value === null || value === undefined ? empty : JSON.stringify(value, null, 2);
   return (

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import { useDispatch } from 'react-redux';
 import { createTask, priorities } from './tasksSlice.js';
-import { ErrorBanner, FieldError } from '../../components/ui.jsx';
+import { AgentOptions, ErrorBanner, FieldError } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 const sampleInputs = {
@@ -107,11 +107,7 @@ export default function TaskForm({ agent = null, agents = [], knownTypes = [], o
             <label htmlFor={`${id}-agent`}>Agent</label>
             <select id={`${id}-agent`} value={assignee} onChange={(e) => setAssignee(e.target.value)}>
               <option value="">Any agent that can do it</option>
-              {agents.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
+              <AgentOptions agents={agents} />
             </select>
           </div>
         )}

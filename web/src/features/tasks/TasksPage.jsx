@@ -4,7 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { allowed } from '../auth/authSlice.js';
 import { fetchTasks, taskStatuses } from './tasksSlice.js';
 import TaskForm from './TaskForm.jsx';
-import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
+import { AgentOptions, Empty, ErrorBanner, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 export default function TasksPage() {
@@ -97,11 +97,7 @@ export default function TasksPage() {
           <label htmlFor="filter-agent">Agent</label>
           <select id="filter-agent" value={filters.agent} onChange={(e) => setFilter('agent', e.target.value)}>
             <option value="">Any agent</option>
-            {agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
+            <AgentOptions agents={agents} />
           </select>
         </div>
         <div className="filter-actions">
