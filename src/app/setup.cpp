@@ -76,12 +76,15 @@ int load_demo_data(store::Database& db) {
     const char* name;
     const char* type;
     const char* description;
+    int max_concurrency = 0;  // 0: the hub's default
   };
+  // The echo agent does no work of its own: what bounds it is how many tasks can wait on the
+  // group commit of their claim at once, so it gets a wide limit (docs/performance.md).
   static constexpr Demo demo_agents[] = {
       {"Product Manager Agent", "product_manager", "Analyses requirements and keeps stakeholders informed."},
       {"Sales Agent", "sales", "Scores leads and manages the sales pipeline."},
       {"Marketing Agent", "marketing", "Drafts content and optimises campaign budgets."},
-      {"Echo Agent", "echo", "Answers every task with its input: for tests and benchmarks."},
+      {"Echo Agent", "echo", "Answers every task with its input: for tests and benchmarks.", 256},
   };
   // Workflows: one that runs on what exists now, and the processes the business agents will
   // run once they have their logic (drafts until then).
@@ -145,6 +148,7 @@ int load_demo_data(store::Database& db) {
       agent.type = d.type;
       agent.capabilities = model::default_capabilities(agent.type);
       agent.config = {{"description", d.description}};
+      if (d.max_concurrency) agent.config["max_concurrency"] = d.max_concurrency;
       agent.created_at = agent.updated_at = core::now_ms();
       store::agents::insert(tx.connection, agent);
       tx.emit("agents.created", model::to_json(agent));
