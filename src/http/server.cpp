@@ -7,12 +7,12 @@
 #include <boost/beast/websocket.hpp>
 
 #include <atomic>
-#include <deque>
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/websocket_output.hpp"
 
 namespace de::http {
 
@@ -69,8 +69,8 @@ bhttp::response<bhttp::string_body> to_beast(Response& response, unsigned versio
   return out;
 }
 
-// A WebSocket connection: every operation runs on the connection's strand; writes are queued
-// so that a slow reader costs memory up to the limit, then its connection.
+// A WebSocket connection: every operation runs on the connection's strand; messages queue in
+// its output layer, so that a slow reader costs memory up to the limit, then its connection.
 class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
  public:
   BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits)
@@ -92,12 +92,14 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
     });
   }
 
+  // The close frame queues behind the messages already queued.
   void close(int code, std::string reason) override {
     asio::post(ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
       if (!self->open_ || self->closing_) return;
       self->closing_ = true;
-      self->close_reason_ = beast::websocket::close_reason(static_cast<beast::websocket::close_code>(code), reason);
-      if (!self->writing_) self->start_close();
+      self->open_ = false;
+      beast::websocket::close_reason why(static_cast<beast::websocket::close_code>(code), reason);
+      self->ws.async_close(why, [self](boost::system::error_code) {});
     });
   }
 
@@ -106,62 +108,37 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   // The read side has ended: no more writes either.
   void closed() {
     open_ = false;
-    queue_.clear();
     watchdog_.cancel();
   }
 
-  beast::websocket::stream<beast::tcp_stream> ws;
+  beast::websocket::stream<WebSocketOutput> ws;
 
  private:
   void enqueue(std::shared_ptr<const std::string> text) {
     if (!open_ || closing_) return;
-    if (stalled() || queue_.size() >= limits_.max_queued_messages) return drop_slow();
-    queue_.push_back(std::move(text));
-    if (!writing_) write_next();
-  }
-
-  void write_next() {
-    writing_ = true;
-    write_started_ = std::chrono::steady_clock::now();
-    ws.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      self->writing_ = false;
-      if (ec) return self->drop();
-      if (!self->queue_.empty()) self->queue_.pop_front();
-      if (!self->queue_.empty()) self->write_next();
-      else if (self->closing_) self->start_close();
-    });
+    if (stalled() || ws.next_layer().queued() >= limits_.max_queued_messages) return drop_slow();
+    ws.next_layer().send_text(std::move(text));
   }
 
   bool stalled() const {
-    return writing_ && std::chrono::steady_clock::now() - write_started_ > limits_.stall_timeout;
+    const auto& out = ws.next_layer();
+    return out.writing() && std::chrono::steady_clock::now() - out.write_started() > limits_.stall_timeout;
   }
 
   void drop_slow() {
-    spdlog::warn(R"("msg":"dropping a WebSocket client that does not keep up","queued":{})", queue_.size());
-    drop();
-  }
-
-  void start_close() {
+    spdlog::warn(R"("msg":"dropping a WebSocket client that does not keep up","queued":{})", ws.next_layer().queued());
     open_ = false;
-    ws.async_close(close_reason_, [self = shared_from_this()](boost::system::error_code) {});
-  }
-
-  void drop() {
-    open_ = false;
-    queue_.clear();
     watchdog_.cancel();
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws).socket().close(ignored);
+    auto& socket = beast::get_lowest_layer(ws).socket();
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
 
   WebSocketLimits limits_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  bool writing_ = false, closing_ = false;
-  std::chrono::steady_clock::time_point write_started_;
+  bool closing_ = false;
   asio::steady_timer watchdog_;
   std::atomic<bool> open_{true};
-  beast::websocket::close_reason close_reason_;
 };
 
 }  // namespace
@@ -275,6 +252,7 @@ struct Server::Impl {
     Request request = to_request(upgrade, remote);
     request.route = request.path;
     auto socket = std::make_shared<BeastWebSocket>(std::move(stream), options.websocket);
+    socket->ws.next_layer().set_owner(socket);
     auto& tcp = beast::get_lowest_layer(socket->ws);
     WebSocketHandlers handlers;
     std::optional<core::Error> refused;

@@ -1,0 +1,162 @@
+"""/ws/notifications: subscribe, every matching event once and in order, replay from an event id,
+the protocol's own messages, WebSocket pings and closes, and frames of every length encoding."""
+import asyncio
+import json
+
+import websockets
+
+from helpers import uid
+
+TASKS = "/api/v1/tasks"
+
+
+def ws_url(srv, token):
+    return srv.url.replace("http://", "ws://") + f"/ws/notifications?access_token={token}"
+
+
+async def subscribe(srv, topics, since=None, role="viewer"):
+    ws = await websockets.connect(ws_url(srv, srv.tokens[role]), max_size=4 * 1024 * 1024)
+    message = {"type": "subscribe", "topics": topics}
+    if since is not None:
+        message["since"] = since
+    await ws.send(json.dumps(message))
+    reply = await receive(ws)
+    assert reply["type"] == "subscribed" and reply["topics"] == topics, reply
+    return ws, reply["last_event_id"]
+
+
+async def receive(ws, timeout=15):
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def events_until(ws, done, timeout=30):
+    """Event messages until done(events) holds."""
+    events = []
+    while not done(events):
+        message = await receive(ws, timeout)
+        assert message["type"] == "event", message
+        events.append(message)
+    return events
+
+
+def finished_ids(events, ids):
+    return {e["data"]["id"] for e in events if e["topic"] == "tasks.completed"} >= ids
+
+
+def run(scenario):
+    asyncio.run(scenario())
+
+
+def create_echo_tasks(srv, count, **input_data):
+    r = srv.as_("operator").post(f"{TASKS}/batch", {"tasks": [{"type": "echo", "input_data": {"k": k, **input_data}}
+                                                             for k in range(count)]})
+    assert r.status == 201, r
+    return {t["id"] for t in r.body["items"]}
+
+
+def test_each_subscriber_gets_every_matching_event_once_in_order(srv):
+    async def scenario():
+        tasks_ws, _ = await subscribe(srv, ["tasks.*"])
+        agents_ws, _ = await subscribe(srv, ["agents.updated"])
+        ids = create_echo_tasks(srv, 50)
+        events = await events_until(tasks_ws, lambda ev: finished_ids(ev, ids))
+        mine = [e for e in events if e["data"].get("id") in ids]
+        assert [e["id"] for e in events] == sorted({e["id"] for e in events}), "ids strictly increase"
+        for task_id in ids:
+            topics = [e["topic"] for e in mine if e["data"]["id"] == task_id]
+            assert topics == ["tasks.created", "tasks.running", "tasks.completed"], topics
+        assert all(e["topic"].startswith("tasks.") for e in events)
+        # The other subscriber's topic never carries a task event.
+        await agents_ws.send(json.dumps({"type": "ping"}))
+        while (message := await receive(agents_ws))["type"] != "pong":
+            assert message["type"] == "event" and message["topic"] == "agents.updated", message
+        await tasks_ws.close()
+        await agents_ws.close()
+
+    run(scenario)
+
+
+def test_since_replays_the_log_then_continues_live_without_gap_or_duplicate(srv):
+    async def scenario():
+        watcher, last = await subscribe(srv, ["tasks.*"])
+        before = create_echo_tasks(srv, 20)
+        await events_until(watcher, lambda ev: finished_ids(ev, before))
+        await watcher.close()
+        late, _ = await subscribe(srv, ["tasks.*"], since=last)
+        after = create_echo_tasks(srv, 20)
+        events = await events_until(late, lambda ev: finished_ids(ev, before | after))
+        ids = [e["id"] for e in events]
+        assert ids == sorted(set(ids)) and ids[0] > last, "in order, no duplicate, nothing before since"
+        for task_id in before | after:
+            assert [e["topic"] for e in events if e["data"]["id"] == task_id] == \
+                ["tasks.created", "tasks.running", "tasks.completed"]
+        await late.close()
+
+    run(scenario)
+
+
+def test_events_of_every_frame_length_arrive_whole(srv):
+    # Frame lengths: under 126 bytes, up to 65,535 (16-bit length) and over (64-bit length).
+    async def scenario():
+        ws, _ = await subscribe(srv, ["workflows.sizes"])
+        sizes = [0, 500, 70000, 300000]
+        r = srv.admin.post("/api/v1/workflows", {
+            "name": f"sizes-{uid()}", "status": "active",
+            "definition": {"trigger": {"type": "webhook"},
+                           "steps": [{"id": "say", "type": "notify", "topic": "workflows.sizes",
+                                      "payload": {"text": "{{input.text}}"}}]}})
+        assert r.status == 201, r
+        for size in sizes:
+            hook = srv.anonymous().post(r.body["webhook_url"], {"text": "x" * size})
+            assert hook.status in (200, 202), hook
+            event = await receive(ws)
+            assert event["topic"] == "workflows.sizes" and event["data"]["payload"]["text"] == "x" * size
+        await ws.close()
+
+    run(scenario)
+
+
+def test_protocol_messages_websocket_pings_and_closes(srv):
+    async def scenario():
+        ws, _ = await subscribe(srv, ["tasks.*"])
+        ids = create_echo_tasks(srv, 30)
+        # A WebSocket ping is answered while events stream.
+        pong = await ws.ping()
+        await asyncio.wait_for(pong, 10)
+        await ws.send("not json")
+        seen_error = False
+        events = []
+        while not (seen_error and finished_ids(events, ids)):
+            message = await receive(ws)
+            if message["type"] == "error":
+                assert "JSON" in message["message"]
+                seen_error = True
+            else:
+                events.append(message)
+        await ws.send(json.dumps({"type": "unsubscribe"}))
+        while (message := await receive(ws))["type"] != "unsubscribed":
+            assert message["type"] == "event"
+        # Binary messages are refused with a close frame (1003), after what was queued.
+        await ws.send(b"\x00\x01")
+        try:
+            while True:
+                await receive(ws)
+        except websockets.ConnectionClosed as closed:
+            assert closed.code == 1003
+        # A client's close is answered with a close.
+        ws2, _ = await subscribe(srv, ["tasks.*"])
+        await ws2.close(code=1000)
+        assert ws2.close_code == 1000
+
+    run(scenario)
+
+
+def test_a_refused_token_gets_no_socket(srv):
+    async def scenario():
+        try:
+            await websockets.connect(ws_url(srv, "not-a-token"))
+            assert False, "the handshake must be refused"
+        except websockets.InvalidStatusCode as refused:
+            assert refused.status_code == 401
+
+    run(scenario)
