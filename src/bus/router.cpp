@@ -21,7 +21,7 @@ bool topic_matches(std::string_view pattern, std::string_view topic) {
 }
 
 MessageRouter::MessageRouter(store::Database& database) {
-  database.on_commit([this](std::vector<model::Event>& events) { publish(events); });
+  database.on_commit([this](const std::vector<model::Event>& events) { publish(events); });
 }
 
 std::uint64_t MessageRouter::subscribe(std::vector<std::string> patterns, Handler handler) {
@@ -37,15 +37,13 @@ void MessageRouter::unsubscribe(std::uint64_t id) {
   std::erase_if(subscriptions_, [&](const auto& s) { return s->id == id; });
 }
 
-void MessageRouter::publish(std::vector<model::Event>& events) {
+void MessageRouter::publish(const std::vector<model::Event>& events) {
   std::vector<std::shared_ptr<Subscription>> current;
   {
     std::shared_lock lock(mutex_);
     current = subscriptions_;
   }
-  for (auto& event : events) {
-    if (!current.empty() && !event.wire)
-      event.wire = std::make_shared<const std::string>(boost::json::serialize(model::to_json(event)));
+  for (const auto& event : events) {
     for (const auto& s : current)
       for (const auto& pattern : s->patterns)
         if (topic_matches(pattern, event.topic)) {

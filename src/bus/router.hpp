@@ -33,8 +33,8 @@ class MessageRouter {
   std::int64_t last_event_id() const { return last_id_.load(); }
 
  private:
-  // Fills each event's wire text once, then hands it to the matching subscribers.
-  void publish(std::vector<model::Event>& events);
+  // Hands each event (its wire text made once, when it was stored) to the matching subscribers.
+  void publish(const std::vector<model::Event>& events);
 
   struct Subscription {
     std::uint64_t id;

@@ -323,8 +323,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     db.write(
         [id, agent_id = slot.id, lease, lease_ms, result](store::Tx& tx) {
           auto now = core::now_ms();
-          if (!store::tasks::claim(tx.connection, id, agent_id, lease, now + lease_ms, now)) return;
-          auto task = store::tasks::find(tx.connection, id);
+          auto task = store::tasks::claim(tx.connection, id, agent_id, lease, now + lease_ms, now);
+          if (!task) return;
           tx.emit("tasks.running", model::to_json(*task));
           *result = std::move(task);
         },

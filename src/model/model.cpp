@@ -293,4 +293,16 @@ json::object to_json(const Event& event) {
           {"ts", core::format_timestamp(event.created_at)}};
 }
 
+std::string to_wire(const Event& event, std::string_view data_text) {
+  auto topic = core::quoted(event.topic);
+  auto ts = core::format_timestamp(event.created_at);
+  std::string out;
+  out.reserve(data_text.size() + topic.size() + ts.size() + 64);
+  out.append(R"({"type":"event","id":)").append(std::to_string(event.id));
+  out.append(R"(,"topic":)").append(topic);
+  out.append(R"(,"data":)").append(data_text);
+  out.append(R"(,"ts":")").append(ts).append(R"("})");
+  return out;
+}
+
 }  // namespace de::model

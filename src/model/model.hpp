@@ -206,9 +206,11 @@ struct Event {
   std::string topic;
   json::value data;
   std::int64_t created_at = 0;
-  // to_json(event) serialised once for every subscriber (set by the MessageRouter).
+  // to_json(event) serialised once for every subscriber (set when the event is stored).
   std::shared_ptr<const std::string> wire;
 };
 json::object to_json(const Event& event);
+// serialize(to_json(event)), given the serialised data: the text stored with the event.
+std::string to_wire(const Event& event, std::string_view data_text);
 
 }  // namespace de::model

@@ -19,6 +19,7 @@ std::int64_t Tx::emit(std::string topic, boost::json::value data) {
   auto result = connection.query("INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?) RETURNING id",
                                  {std::string_view(event.topic), std::string_view(text), event.created_at});
   event.id = result.rows.at(0).integer(0);
+  event.wire = std::make_shared<const std::string>(model::to_wire(event, text));
   events_.push_back(std::move(event));
   return events_.back().id;
 }
@@ -122,29 +123,74 @@ void Database::run_writer() {
   }
 }
 
+// First every job in one plain transaction: savepoints are not free (SQLite copies each page
+// a job changes that the batch had already changed; PostgreSQL pays a round trip per job).
+// Only when a job throws does the batch roll back and run again with each job in a savepoint
+// of its own, so that the failing one's changes alone are lost.
 void Database::commit_batch(std::vector<Pending>& batch) {
+  std::vector<std::exception_ptr> errors(batch.size());
+  std::vector<model::Event> events;
+  auto commit_error = run_batch(batch, false, errors, events);
+  if (!commit_error && errors[0] && batch.size() > 1) {
+    std::fill(errors.begin(), errors.end(), nullptr);
+    commit_error = run_batch(batch, true, errors, events);
+  }
+  if (!commit_error) {
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (!events.empty()) {
+      std::vector<CommitListener> listeners;
+      {
+        std::lock_guard lock(queue_mutex_);
+        listeners = listeners_;
+      }
+      for (auto& listener : listeners) listener(events);
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(commit_error ? commit_error : errors[i]);
+  }
+}
+
+// One transaction over the batch. `isolated`: each job in its own savepoint, a failing one
+// rolled back alone; otherwise the first failure rolls everything back and is reported as
+// errors[0] (whichever job it was: the caller runs the batch again, isolated). Returns the
+// error that lost the whole batch (a failed commit, a lost connection), if any.
+std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolated,
+                                       std::vector<std::exception_ptr>& errors, std::vector<model::Event>& events) {
   Connection& conn = *writer_connection_;
   Tx tx(conn);
-  std::vector<std::exception_ptr> errors(batch.size());
-  std::exception_ptr commit_error;
+  const char* begin = dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   try {
-    // Each job runs in its own savepoint, so that a failing one rolls back alone. Closing one
-    // savepoint and opening the next (or committing) share a round trip: it counts on PostgreSQL.
-    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE; SAVEPOINT job" : "BEGIN; SAVEPOINT job");
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      std::size_t events_before = tx.events_.size();
-      try {
-        batch[i].job(tx);
-      } catch (...) {
-        errors[i] = std::current_exception();
-        tx.events_.resize(events_before);
-        conn.execute_script("ROLLBACK TO SAVEPOINT job");
+    if (!isolated) {
+      conn.execute_script(begin);
+      for (auto& pending : batch) {
+        try {
+          pending.job(tx);
+        } catch (...) {
+          errors[0] = std::current_exception();
+          conn.execute_script("ROLLBACK");
+          return nullptr;
+        }
       }
-      conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
-                                               : "RELEASE SAVEPOINT job; COMMIT");
+      conn.execute_script("COMMIT");
+    } else {
+      // Closing one savepoint and opening the next (or committing) share a round trip.
+      conn.execute_script(std::string(begin) + "; SAVEPOINT job");
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        std::size_t events_before = tx.events_.size();
+        try {
+          batch[i].job(tx);
+        } catch (...) {
+          errors[i] = std::current_exception();
+          tx.events_.resize(events_before);
+          conn.execute_script("ROLLBACK TO SAVEPOINT job");
+        }
+        conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
+                                                 : "RELEASE SAVEPOINT job; COMMIT");
+      }
     }
   } catch (...) {
-    commit_error = std::current_exception();
     try {
       conn.execute_script("ROLLBACK");
     } catch (...) {
@@ -154,22 +200,10 @@ void Database::commit_batch(std::vector<Pending>& batch) {
       writer_connection_ = connect_();
     } catch (...) {
     }
+    return std::current_exception();
   }
-  if (!commit_error) {
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
-    if (!tx.events_.empty()) {
-      std::vector<CommitListener> listeners;
-      {
-        std::lock_guard lock(queue_mutex_);
-        listeners = listeners_;
-      }
-      for (auto& listener : listeners) listener(tx.events_);
-    }
-  }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(commit_error ? commit_error : errors[i]);
-  }
+  events = std::move(tx.events_);
+  return nullptr;
 }
 
 std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t limit) {

@@ -35,8 +35,7 @@ class Database {
  public:
   using Job = std::function<void(Tx&)>;
   using Done = std::function<void(std::exception_ptr)>;
-  // May annotate the events (the router caches their serialised form).
-  using CommitListener = std::function<void(std::vector<model::Event>&)>;
+  using CommitListener = std::function<void(const std::vector<model::Event>&)>;
 
   // `url`: sqlite:PATH or postgres://... Throws core::Error with a clear message.
   static std::unique_ptr<Database> open(const std::string& url, std::size_t read_connections = 4);
@@ -56,9 +55,11 @@ class Database {
     return fn(*lease.connection);
   }
 
-  // Queues a write. `job` runs on the writer thread inside a savepoint of the batch
-  // transaction: if it throws, only its own changes roll back. `done` runs on the writer
-  // thread after the commit (nullptr on success) or with the job's or the commit's error.
+  // Queues a write. `job` runs on the writer thread in the batch transaction: if it throws,
+  // only its own changes roll back. For that the batch may run twice (rolled back, then each
+  // job in a savepoint), so a job must leave what it captured as it found it: it writes to the
+  // database, to `tx` and to its own result slots only. `done` runs on the writer thread after
+  // the commit (nullptr on success) or with the job's or the commit's error.
   void write(Job job, Done done);
 
   // Blocking write for the command line and tests; rethrows the job's error.
@@ -104,6 +105,8 @@ class Database {
   };
   void run_writer();
   void commit_batch(std::vector<Pending>& batch);
+  std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, std::vector<std::exception_ptr>& errors,
+                               std::vector<model::Event>& events);
 
   Dialect dialect_;
   std::function<std::unique_ptr<Connection>()> connect_;

@@ -185,6 +185,12 @@ CREATE TABLE workflow_steps (
 CREATE INDEX workflow_executions_status ON workflow_executions (status);
 CREATE INDEX workflow_steps_waiting ON workflow_steps (status, wake_at);
 )SQL"},
+    // An agent's queue depth counts its queued and running tasks: an index of those alone is
+    // small and changes twice per task, where one over every status changed on each update.
+    {3, "active tasks per agent", R"SQL(
+DROP INDEX tasks_agent_status;
+CREATE INDEX tasks_agent_active ON tasks (assigned_agent) WHERE status IN ('queued', 'running');
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

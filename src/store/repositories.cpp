@@ -359,15 +359,17 @@ std::vector<Queued> queued(Connection& c, std::size_t limit) {
   return out;
 }
 
-bool claim(Connection& c, const std::string& id, const std::string& agent_id, const std::string& lease,
-           std::int64_t lease_expires_at, std::int64_t now) {
-  return c.query(
-              "UPDATE tasks SET status = 'running', assigned_agent = ?, lease_owner = ?, "
-              "lease_expires_at = ?, attempts = attempts + 1, started_at = ?, updated_at = ? WHERE "
-              "id = ? AND status = 'queued'",
-              {std::string_view(agent_id), std::string_view(lease), lease_expires_at, now, now,
-               std::string_view(id)})
-             .affected == 1;
+std::optional<model::Task> claim(Connection& c, const std::string& id, const std::string& agent_id,
+                                 const std::string& lease, std::int64_t lease_expires_at, std::int64_t now) {
+  auto r = c.query(
+      "UPDATE tasks SET status = 'running', assigned_agent = ?, lease_owner = ?, "
+      "lease_expires_at = ?, attempts = attempts + 1, started_at = ?, updated_at = ? WHERE "
+      "id = ? AND status = 'queued'",
+      {std::string_view(agent_id), std::string_view(lease), lease_expires_at, now, now, std::string_view(id)});
+  // (A RETURNING clause would save this lookup but costs SQLite more: it buffers the row in an
+  // ephemeral table.)
+  if (r.affected != 1) return std::nullopt;
+  return find(c, id);
 }
 
 bool renew_lease(Connection& c, const std::string& id, const std::string& lease, std::int64_t lease_expires_at) {

@@ -86,9 +86,10 @@ struct Queued {
 };
 // Queued tasks, highest priority first, oldest first within a priority.
 std::vector<Queued> queued(Connection& c, std::size_t limit);
-// queued -> running under a lease; false when someone else got it first or it was cancelled.
-bool claim(Connection& c, const std::string& id, const std::string& agent_id, const std::string& lease,
-           std::int64_t lease_expires_at, std::int64_t now);
+// queued -> running under a lease: the task as claimed, or nullopt when someone else got it
+// first or it was cancelled.
+std::optional<model::Task> claim(Connection& c, const std::string& id, const std::string& agent_id,
+                                 const std::string& lease, std::int64_t lease_expires_at, std::int64_t now);
 // Extends the lease of a running task held under `lease`.
 bool renew_lease(Connection& c, const std::string& id, const std::string& lease, std::int64_t lease_expires_at);
 // Leases past their expiry (crashed process, vanished remote agent).

@@ -15,7 +15,9 @@ def ws_url(srv, token):
 
 
 async def subscribe(srv, topics, since=None, role="viewer"):
-    ws = await websockets.connect(ws_url(srv, srv.tokens[role]), max_size=4 * 1024 * 1024)
+    # max_queue=None: the client reads on while the test is not looking, so that control frames
+    # (pongs, closes) are never stuck behind unread events.
+    ws = await websockets.connect(ws_url(srv, srv.tokens[role]), max_size=4 * 1024 * 1024, max_queue=None)
     message = {"type": "subscribe", "topics": topics}
     if since is not None:
         message["since"] = since

@@ -42,6 +42,10 @@ TEST(Clock, FormatsAndParsesRfc3339) {
   EXPECT_FALSE(parse_timestamp("yesterday"));
   auto now = now_ms();
   EXPECT_EQ(parse_timestamp(format_timestamp(now)), now);
+  EXPECT_EQ(format_timestamp(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_timestamp(951782400007), "2000-02-29T00:00:00.007Z");
+  EXPECT_EQ(format_timestamp(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_timestamp(253402300800000), "10000-01-01T00:00:00.000Z");
 }
 
 TEST(Json, ParseObjectRejectsNulInStringsAndKeysNamingTheField) {
