@@ -16,8 +16,13 @@ constexpr std::size_t max_batch = 1024;
 std::int64_t Tx::emit(std::string topic, boost::json::value data) {
   model::Event event{0, std::move(topic), std::move(data), core::now_ms()};
   std::string text = core::to_text(event.data);
-  auto result = connection.query("INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?) RETURNING id",
+  // PostgreSQL: the id in the same round trip. SQLite: RETURNING would buffer the row in an
+  // ephemeral table; asking for the last rowid costs a fraction of that.
+  bool sqlite = connection.dialect() == Dialect::sqlite;
+  auto result = connection.query(sqlite ? "INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?)"
+                                        : "INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?) RETURNING id",
                                  {std::string_view(event.topic), std::string_view(text), event.created_at});
+  if (sqlite) result = connection.query("SELECT last_insert_rowid()");
   event.id = result.rows.at(0).integer(0);
   event.wire = std::make_shared<const std::string>(model::to_wire(event, text));
   events_.push_back(std::move(event));
