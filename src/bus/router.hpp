@@ -1,6 +1,6 @@
 #pragma once
 // MessageRouter: topic pub/sub over the committed event log. Events are published in id order
-// after their transaction commits; subscribers get them on the writer's thread and must hand
+// after their transaction commits; subscribers get them on the store's commit thread and must hand
 // them off quickly (post to their own executor).
 #include <atomic>
 #include <cstdint>

@@ -125,7 +125,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     spdlog::info(R"("msg":"recovered tasks whose lease ended","count":{})", ids.size());
   }
 
-  // ---- events (writer thread) -------------------------------------------------------------
+  // ---- events (commit thread) -------------------------------------------------------------
   void on_event(const model::Event& e) {
     const auto& topic = e.topic;
     if (!e.data.is_object()) return;

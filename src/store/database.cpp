@@ -1,5 +1,11 @@
 #include "store/database.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "core/clock.hpp"
@@ -39,7 +45,7 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t rea
     std::error_code ec;
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     return std::unique_ptr<Database>(
-        new Database(Dialect::sqlite, [path] { return open_sqlite(path); }, read_connections));
+        new Database(Dialect::sqlite, [path] { return open_sqlite(path); }, read_connections, path + "-wal"));
   }
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
     return std::unique_ptr<Database>(
@@ -50,10 +56,18 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t rea
 }
 
 Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()> connect,
-                   std::size_t read_connections)
-    : dialect_(dialect), connect_(std::move(connect)), pool_limit_(std::max<std::size_t>(1, read_connections)) {
-  writer_connection_ = connect_();
+                   std::size_t read_connections, std::string wal_path)
+    : dialect_(dialect), connect_(std::move(connect)), pool_limit_(std::max<std::size_t>(1, read_connections)),
+      wal_path_(std::move(wal_path)) {
+  connect_writer();
   writer_ = std::thread([this] { run_writer(); });
+  if (!wal_path_.empty()) syncer_ = std::thread([this] { run_syncer(); });
+}
+
+void Database::connect_writer() {
+  writer_connection_ = connect_();
+  // The syncer makes each commit durable before anyone hears of it (see run_syncer).
+  if (!wal_path_.empty()) writer_connection_->execute_script("PRAGMA synchronous=NORMAL");
 }
 
 Database::~Database() {
@@ -63,6 +77,12 @@ Database::~Database() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(sync_mutex_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 Database::Lease::Lease(Database& db) : db(db) {
@@ -133,28 +153,74 @@ void Database::run_writer() {
 // Only when a job throws does the batch roll back and run again with each job in a savepoint
 // of its own, so that the failing one's changes alone are lost.
 void Database::commit_batch(std::vector<Pending>& batch) {
-  std::vector<std::exception_ptr> errors(batch.size());
-  std::vector<model::Event> events;
-  auto commit_error = run_batch(batch, false, errors, events);
-  if (!commit_error && errors[0] && batch.size() > 1) {
-    std::fill(errors.begin(), errors.end(), nullptr);
-    commit_error = run_batch(batch, true, errors, events);
+  Committed c;
+  c.errors.resize(batch.size());
+  c.commit_error = run_batch(batch, false, c.errors, c.events);
+  if (!c.commit_error && c.errors[0] && batch.size() > 1) {
+    std::fill(c.errors.begin(), c.errors.end(), nullptr);
+    c.commit_error = run_batch(batch, true, c.errors, c.events);
   }
-  if (!commit_error) {
+  if (!c.commit_error) {
     batches_.fetch_add(1, std::memory_order_relaxed);
     jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
-    if (!events.empty()) {
-      std::vector<CommitListener> listeners;
-      {
-        std::lock_guard lock(queue_mutex_);
-        listeners = listeners_;
-      }
-      for (auto& listener : listeners) listener(events);
+  }
+  for (auto& pending : batch) c.done.push_back(std::move(pending.done));
+  if (wal_path_.empty()) return announce(c);
+  {
+    std::lock_guard lock(sync_mutex_);
+    to_sync_.push_back(std::move(c));
+  }
+  sync_cv_.notify_one();
+}
+
+// SQLite commits without waiting for the disk (synchronous=NORMAL) and the writer goes on with
+// the next batch, while this thread makes the WAL durable with one fdatasync for every batch
+// committed meanwhile. Only then are their events published and their jobs answered: a 2xx
+// still means stored, but the writer never sits idle during an fsync. The WAL holds commits
+// in order, so a crash keeps an unsynced batch only if it keeps every batch before it too.
+void Database::run_syncer() {
+  std::vector<Committed> round;
+  while (true) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_cv_.wait(lock, [&] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;  // stopping with nothing left
+      std::swap(round, to_sync_);
     }
+    auto error = sync_wal();
+    for (auto& c : round) {
+      if (error && !c.commit_error) c.commit_error = error;
+      announce(c);
+    }
+    round.clear();
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(commit_error ? commit_error : errors[i]);
+}
+
+std::exception_ptr Database::sync_wal() {
+  // Opened each round: SQLite may remove and recreate the WAL file (when no connection is open).
+  int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return nullptr;  // no WAL: every commit is in the database file
+  if (fd >= 0 && ::fdatasync(fd) == 0) return ::close(fd), nullptr;
+  std::string why = std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  spdlog::error(R"("msg":"cannot make the write-ahead log durable","path":{},"error":{})", core::quoted(wal_path_),
+                core::quoted(why));
+  return std::make_exception_ptr(
+      core::Error(core::ErrorKind::unavailable, "the database could not make a write durable: " + why));
+}
+
+// Publishes a durable batch's events, then answers its jobs.
+void Database::announce(Committed& c) {
+  if (!c.commit_error && !c.events.empty()) {
+    std::vector<CommitListener> listeners;
+    {
+      std::lock_guard lock(queue_mutex_);
+      listeners = listeners_;
+    }
+    for (auto& listener : listeners) listener(c.events);
   }
+  for (std::size_t i = 0; i < c.done.size(); ++i)
+    if (c.done[i]) c.done[i](c.commit_error ? c.commit_error : c.errors[i]);
 }
 
 // One transaction over the batch. `isolated`: each job in its own savepoint, a failing one
@@ -202,7 +268,7 @@ std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolate
       // The connection may be gone; the next batch reconnects.
     }
     try {
-      writer_connection_ = connect_();
+      connect_writer();
     } catch (...) {
     }
     return std::current_exception();

@@ -58,8 +58,9 @@ class Database {
   // Queues a write. `job` runs on the writer thread in the batch transaction: if it throws,
   // only its own changes roll back. For that the batch may run twice (rolled back, then each
   // job in a savepoint), so a job must leave what it captured as it found it: it writes to the
-  // database, to `tx` and to its own result slots only. `done` runs on the writer thread after
-  // the commit (nullptr on success) or with the job's or the commit's error.
+  // database, to `tx` and to its own result slots only. `done` runs on the commit thread (the
+  // writer, or SQLite's syncer) once the batch is durable (nullptr) or with the job's or the
+  // commit's error; the batch's events are published just before.
   void write(Job job, Done done);
 
   // Blocking write for the command line and tests; rethrows the job's error.
@@ -91,8 +92,9 @@ class Database {
   std::uint64_t jobs_committed() const { return jobs_; }
 
  private:
+  // `wal_path`: SQLite's write-ahead log, made durable by a thread of its own (run_syncer).
   Database(Dialect dialect, std::function<std::unique_ptr<Connection>()> connect,
-           std::size_t read_connections);
+           std::size_t read_connections, std::string wal_path = {});
   struct Lease {
     explicit Lease(Database& db);
     ~Lease();
@@ -104,7 +106,18 @@ class Database {
     Done done;
   };
   void run_writer();
+  // A committed (or failed) batch on its way to its listeners and callers.
+  struct Committed {
+    std::vector<Done> done;
+    std::vector<std::exception_ptr> errors;
+    std::exception_ptr commit_error;
+    std::vector<model::Event> events;
+  };
+  void connect_writer();
   void commit_batch(std::vector<Pending>& batch);
+  void run_syncer();
+  std::exception_ptr sync_wal();
+  void announce(Committed& c);
   std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, std::vector<std::exception_ptr>& errors,
                                std::vector<model::Event>& events);
 
@@ -125,6 +138,13 @@ class Database {
   std::vector<CommitListener> listeners_;
   std::atomic<std::uint64_t> batches_{0}, jobs_{0};
   std::thread writer_;
+
+  std::string wal_path_;
+  std::mutex sync_mutex_;
+  std::condition_variable sync_cv_;
+  std::vector<Committed> to_sync_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
 };
 
 }  // namespace de::store

@@ -295,7 +295,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     return std::move(*e);
   }
 
-  // ---- reacting to events (writer thread: publish happens there) -------------------------------
+  // ---- reacting to events (the store's commit thread) -------------------------------
   void on_event(const model::Event& event) {
     const auto& topic = event.topic;
     if (!event.data.is_object()) return;
