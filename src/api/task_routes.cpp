@@ -84,12 +84,14 @@ void add_task_routes(Context& ctx, http::Router& router) {
                 throw core::Error(core::ErrorKind::bad_request, "Idempotency-Key must be at most 255 characters");
               key = std::string(header);
             }
-            auto hash = auth::sha256_hex(request.body);
+            // Only a keyed request can be replayed, so only it needs the hash of its body.
+            std::optional<std::string> hash;
+            if (key) hash = auth::sha256_hex(request.body);
             auto task = make_task(*input, who);
             auto replayed = co_await write(ctx.db, [&](store::Tx& tx) -> std::optional<model::Task> {
               if (key) {
                 if (auto existing = store::tasks::find_by_idempotency_key(tx.connection, who.user_id, *key)) {
-                  if (existing->request_hash != hash)
+                  if (existing->request_hash != *hash)
                     throw core::Error(core::ErrorKind::validation,
                                       "this Idempotency-Key was used with a different request body");
                   return existing->task;
