@@ -36,8 +36,9 @@ class WebSocketOutput {
   executor_type get_executor() { return stream_.get_executor(); }
   boost::beast::tcp_stream& next_layer() { return stream_; }
 
-  // Queues one text message as a single unmasked frame.
+  // Queues one text message as a single unmasked frame (dropped once a write has failed).
   void send_text(std::shared_ptr<const std::string> text) {
+    if (failed_) return;
     Chunk chunk;
     chunk.header_size = frame_header(text->size(), chunk.header);
     chunk.payload = std::move(text);
