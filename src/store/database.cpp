@@ -66,8 +66,10 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
 
 void Database::connect_writer() {
   writer_connection_ = connect_();
-  // The syncer makes each commit durable before anyone hears of it (see run_syncer).
-  if (!wal_path_.empty()) writer_connection_->execute_script("PRAGMA synchronous=NORMAL");
+  // In WAL mode the syncer makes each commit durable before anyone hears of it (run_syncer).
+  // (Where the file system refuses WAL, commits stay synchronous=FULL.)
+  if (!wal_path_.empty() && writer_connection_->query("PRAGMA journal_mode").rows.at(0).text(0) == "wal")
+    writer_connection_->execute_script("PRAGMA synchronous=NORMAL");
 }
 
 Database::~Database() {
@@ -199,7 +201,7 @@ void Database::run_syncer() {
 std::exception_ptr Database::sync_wal() {
   // Opened each round: SQLite may remove and recreate the WAL file (when no connection is open).
   int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return nullptr;  // no WAL: every commit is in the database file
+  if (fd < 0 && errno == ENOENT) return nullptr;  // no WAL: not in WAL mode, commits were FULL
   if (fd >= 0 && ::fdatasync(fd) == 0) return ::close(fd), nullptr;
   std::string why = std::strerror(errno);
   if (fd >= 0) ::close(fd);
