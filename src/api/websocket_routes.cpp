@@ -110,7 +110,7 @@ class NotificationSession : public std::enable_shared_from_this<NotificationSess
         if (page.empty()) break;
         for (const auto& e : page) {
           cursor = e.id;
-          if (matches(e.topic)) socket.send(json::serialize(model::to_json(e))), ++sent;
+          if (matches(e.topic)) socket.send(e.wire), ++sent;
         }
       }
     } catch (const std::exception& e) {

@@ -95,8 +95,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   // The close frame queues behind the messages already queued.
   void close(int code, std::string reason) override {
     asio::post(ws.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
-      if (!self->open_ || self->closing_) return;
-      self->closing_ = true;
+      if (!self->open_) return;
       self->open_ = false;
       beast::websocket::close_reason why(static_cast<beast::websocket::close_code>(code), reason);
       self->ws.async_close(why, [self](boost::system::error_code) {});
@@ -115,7 +114,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
 
  private:
   void enqueue(std::shared_ptr<const std::string> text) {
-    if (!open_ || closing_) return;
+    if (!open_) return;
     if (stalled() || ws.next_layer().queued() >= limits_.max_queued_messages) return drop_slow();
     ws.next_layer().send_text(std::move(text));
   }
@@ -136,7 +135,6 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
   }
 
   WebSocketLimits limits_;
-  bool closing_ = false;
   asio::steady_timer watchdog_;
   std::atomic<bool> open_{true};
 };

@@ -285,14 +285,6 @@ json::object to_json(const Message& m) {
           {"delivered_at", optional_time(m.delivered_at)}};
 }
 
-json::object to_json(const Event& event) {
-  return {{"type", "event"},
-          {"id", event.id},
-          {"topic", event.topic},
-          {"data", event.data},
-          {"ts", core::format_timestamp(event.created_at)}};
-}
-
 std::string to_wire(const Event& event, std::string_view data_text) {
   auto topic = core::quoted(event.topic);
   auto ts = core::format_timestamp(event.created_at);

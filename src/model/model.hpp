@@ -206,11 +206,10 @@ struct Event {
   std::string topic;
   json::value data;
   std::int64_t created_at = 0;
-  // to_json(event) serialised once for every subscriber (set when the event is stored).
+  // The message subscribers get, made once for all of them (when stored, or read back).
   std::shared_ptr<const std::string> wire;
 };
-json::object to_json(const Event& event);
-// serialize(to_json(event)), given the serialised data: the text stored with the event.
+// {"type":"event","id","topic","data","ts"}, given the data as stored (already JSON text).
 std::string to_wire(const Event& event, std::string_view data_text);
 
 }  // namespace de::model

@@ -285,8 +285,11 @@ std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t
                              {since, std::int64_t(limit)});
     std::vector<model::Event> events;
     events.reserve(result.rows.size());
-    for (const auto& row : result.rows)
-      events.push_back({row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3)});
+    for (const auto& row : result.rows) {
+      model::Event e{row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3)};
+      e.wire = std::make_shared<const std::string>(model::to_wire(e, row.text(2)));
+      events.push_back(std::move(e));
+    }
     return events;
   });
 }

@@ -48,13 +48,7 @@ class SqliteConnection final : public Connection {
 
   Result query(std::string_view sql, std::span<const Param> params) override {
     sqlite3_stmt* stmt = prepare(sql);
-    struct Reset {
-      sqlite3_stmt* s;
-      ~Reset() {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-      }
-    } reset{stmt};
+    Reset reset{stmt};
     for (std::size_t i = 0; i < params.size(); ++i) bind(stmt, int(i + 1), params[i]);
     Result result;
     int columns = sqlite3_column_count(stmt);
@@ -106,6 +100,15 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  // A cached statement is ready for its next use however this one ends.
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  };
+
   sqlite3_stmt* prepare(std::string_view sql) {
     auto it = statements_.find(std::string(sql));
     if (it != statements_.end()) return it->second;
@@ -118,10 +121,7 @@ class SqliteConnection final : public Connection {
   }
 
   void run(sqlite3_stmt* stmt) {
-    struct Reset {
-      sqlite3_stmt* s;
-      ~Reset() { sqlite3_reset(s); }
-    } reset{stmt};
+    Reset reset{stmt};
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     }

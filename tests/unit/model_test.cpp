@@ -60,10 +60,13 @@ TEST(Model, DefaultCapabilitiesFollowTheAgentType) {
   EXPECT_TRUE(model::default_capabilities("remote").empty());
 }
 
-TEST(Model, AnEventsWireTextIsItsJsonSerialised) {
+TEST(Model, AnEventsWireTextIsTheEventAsJson) {
   model::Event e{42, "tasks.\"odd\" topic\n", boost::json::parse(R"({"id":"x","n":[1,2.5,null],"s":"\u00e9\"\\"})"),
                  1764325000123, nullptr};
-  auto wire = model::to_wire(e, boost::json::serialize(e.data));
-  EXPECT_EQ(wire, boost::json::serialize(model::to_json(e)));
-  EXPECT_EQ(boost::json::parse(wire).at("ts"), "2025-11-28T10:16:40.123Z");
+  auto wire = boost::json::parse(model::to_wire(e, boost::json::serialize(e.data)));
+  EXPECT_EQ(wire, (boost::json::value{{"type", "event"},
+                                      {"id", 42},
+                                      {"topic", e.topic},
+                                      {"data", e.data},
+                                      {"ts", "2025-11-28T10:16:40.123Z"}}));
 }
