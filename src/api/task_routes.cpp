@@ -31,15 +31,15 @@ model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
   return t;
 }
 
-// Inserts the task and records its event; `field` names it in errors.
-void insert_task(store::Tx& tx, const model::Task& task, const std::string& field,
+// Checks the pinned agent exists, then hands the task to the hub (stored, and given to an
+// agent at once when one has room); `field` names it in errors.
+void insert_task(Context& ctx, store::Tx& tx, model::Task& task, const std::string& field,
                  const std::optional<std::string>& idempotency_key = {},
                  const std::optional<std::string>& request_hash = {}) {
   if (task.assigned_agent && !store::agents::find(tx.connection, *task.assigned_agent))
     throw core::validation_error(field.empty() ? "assigned_agent" : field + ".assigned_agent",
                                  "no agent has this id");
-  store::tasks::insert(tx.connection, task, idempotency_key, request_hash);
-  tx.emit("tasks.created", model::to_json(task));
+  ctx.hub.submit(tx, task, idempotency_key, request_hash);
 }
 
 model::Task find_task(store::Connection& c, const std::string& id) {
@@ -97,7 +97,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
                   return existing->task;
                 }
               }
-              insert_task(tx, task, "", key, hash);
+              insert_task(ctx, tx, task, "", key, hash);
               return std::nullopt;
             });
             if (replayed) {
@@ -124,7 +124,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
                 tasks.push_back(make_task(*input, who));
             core::throw_if_errors(std::move(errors));
             co_await write(ctx.db, [&](store::Tx& tx) {
-              for (std::size_t i = 0; i < tasks.size(); ++i) insert_task(tx, tasks[i], fmt::format("tasks[{}]", i));
+              for (std::size_t i = 0; i < tasks.size(); ++i) insert_task(ctx, tx, tasks[i], fmt::format("tasks[{}]", i));
             });
             json::array out;
             for (const auto& t : tasks) out.push_back(model::to_json(t));
@@ -160,7 +160,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
               });
             });
             try {
-              co_await write(ctx.db, [&](store::Tx& tx) { insert_task(tx, task, ""); });
+              co_await write(ctx.db, [&](store::Tx& tx) { insert_task(ctx, tx, task, ""); });
             } catch (...) {
               ctx.hub.forget(waiter);
               throw;

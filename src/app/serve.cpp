@@ -36,7 +36,7 @@ int serve(const core::Config& config) {
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
   hub.start();
-  workflow::WorkflowEngine workflows(io, *db, bus);
+  workflow::WorkflowEngine workflows(io, *db, bus, hub);
   workflows.start();
 
   api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,

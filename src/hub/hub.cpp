@@ -73,6 +73,9 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   ExecutorFactory builtin;
   asio::steady_timer scan_timer, delay_timer;
   std::uint64_t subscription = 0;
+  // Held by every strand handler and by place(), which runs on the writer thread inside a
+  // creating transaction and reads and takes from `agents` and the ready queues.
+  std::mutex mutex;
   bool stopped = false;
   Clock::time_point last_renewal = Clock::now();
 
@@ -90,6 +93,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   template <class F>
   void on_strand(F f) {
     asio::post(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
+      std::lock_guard lock(self->mutex);
       if (!self->stopped) f();
     });
   }
@@ -131,7 +135,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (!e.data.is_object()) return;
     const auto& data = e.data.get_object();
     if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") notify_waiters(e.data);
-    if (topic == "tasks.created" || topic == "tasks.queued") {
+    if ((topic == "tasks.created" || topic == "tasks.queued") && string_field(data, "status") == "queued") {
       Item item{string_field(data, "id"), string_field(data, "type"),
                 model::priority_rank(string_field(data, "priority")), optional_string(data, "pinned_agent")};
       std::int64_t available_at = 0;
@@ -283,6 +287,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, delayed.begin()->first - core::now_ms()));
     delay_timer.expires_after(wait);
     delay_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      std::lock_guard lock(self->mutex);
       if (ec || self->stopped) return;
       auto now = core::now_ms();
       while (!self->delayed.empty() && self->delayed.begin()->first <= now) {
@@ -316,7 +321,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     claiming.insert(id);
     ++slot.running;
     set_activity(slot);
-    auto lease = options.node_id + ":" + core::new_id();
+    auto lease = new_lease();
     auto lease_ms = options.lease.count();
     // Filled by the claim's job on the writer thread, read by its completion on the strand.
     auto result = std::make_shared<std::optional<model::Task>>();
@@ -346,6 +351,52 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
         });
   }
 
+  std::string new_lease() const { return options.node_id + ":" + core::new_id(); }
+
+  // Gives a new task an agent with room, if any: the lease to store it with.
+  std::optional<store::tasks::Lease> place(store::Tx& tx, model::Task& task) {
+    // The task's first state is set whole either way: the creating job may run twice.
+    task.status = "queued";
+    task.assigned_agent = task.pinned_agent;
+    task.attempts = 0;
+    task.started_at.reset();
+    std::lock_guard lock(mutex);
+    Slot* slot = stopped ? nullptr : seat_for(task);
+    if (!slot) return std::nullopt;
+    ++slot->running;  // taken now, so that the next creation in the batch sees it
+    task.status = "running";
+    task.assigned_agent = slot->id;
+    task.attempts = 1;
+    task.started_at = core::now_ms();
+    store::tasks::Lease lease{new_lease(), *task.started_at + options.lease.count()};
+    tx.after([self = shared_from_this(), task, agent_id = slot->id, lease = lease.owner](bool durable) {
+      if (!durable) {
+        // Rolled back (on the writer thread): the seat is free again before the job reruns.
+        std::lock_guard relock(self->mutex);
+        if (auto it = self->agents.find(agent_id); it != self->agents.end()) --it->second.running;
+      }
+      self->on_strand([self, task, agent_id, lease, durable] {
+        if (auto slot = self->agents.find(agent_id); slot != self->agents.end()) self->set_activity(slot->second);
+        if (durable) self->run(task, agent_id, lease);
+        else self->pump();
+      });
+    });
+    return lease;
+  }
+
+  // An agent with room for a new task, unless tasks it could run are already waiting (a new
+  // one must not overtake them).
+  Slot* seat_for(const model::Task& task) {
+    auto waiting = [](const auto& queues, const std::string& key) {
+      auto it = queues.find(key);
+      return it != queues.end() && !it->second.empty();
+    };
+    if (!task.pinned_agent) return waiting(ready_by_type, task.type) ? nullptr : choose_agent(task.type);
+    auto it = agents.find(*task.pinned_agent);
+    if (it == agents.end() || !it->second.usable() || waiting(ready_by_agent, it->first)) return nullptr;
+    return &it->second;
+  }
+
   void run(const model::Task& task, const std::string& agent_id, const std::string& lease) {
     auto slot = agents.find(agent_id);
     if (slot == agents.end() || !slot->second.executor) {
@@ -360,6 +411,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     r.started = Clock::now();
     r.timeout = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(task.timeout_ms));
     r.timeout->async_wait([self = shared_from_this(), id = task.id, lease, ms = task.timeout_ms](boost::system::error_code ec) {
+      std::lock_guard lock(self->mutex);
       if (ec || self->stopped) return;
       if (auto it = self->running.find(id); it != self->running.end() && it->second.lease == lease) {
         if (auto s = self->agents.find(it->second.agent_id); s != self->agents.end() && s->second.executor)
@@ -443,7 +495,10 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // Runs on the strand, taking the lock only between its reads (which place() need not wait for).
   void scan() {
+    std::unique_lock lock(mutex);
+    if (stopped) return;
     // Renew the leases this node still serves, a third of a lease before they run out.
     if (Clock::now() - last_renewal > options.lease / 3) {
       last_renewal = Clock::now();
@@ -462,7 +517,9 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     }
     try {
       auto now = core::now_ms();
+      lock.unlock();
       auto expired = db.read([&](store::Connection& c) { return store::tasks::expired_leases(c, now, 1000); });
+      lock.lock();
       for (const auto& id : expired) release(id);
       if (!expired.empty())
         db.write(
@@ -473,13 +530,16 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
             },
             nullptr);
       // Tasks queued by other nodes, or whose event was missed, join the in-memory queue.
-      for (const auto& q : db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); }))
-        enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
+      lock.unlock();
+      auto queued = db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); });
+      lock.lock();
+      for (const auto& q : queued) enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
       pump();
     } catch (const std::exception& e) {
+      if (!lock.owns_lock()) lock.lock();
       spdlog::warn(R"("msg":"hub scan failed","error":{})", core::quoted(e.what()));
     }
-    schedule_scan();
+    if (!stopped) schedule_scan();
   }
 };
 
@@ -491,9 +551,20 @@ OrchestrationHub::~OrchestrationHub() { stop(); }
 
 void OrchestrationHub::start() { impl_->start(); }
 
+void OrchestrationHub::submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key,
+                              const std::optional<std::string>& request_hash) {
+  auto lease = impl_->place(tx, task);
+  store::tasks::insert(tx.connection, task, idempotency_key, request_hash, lease);
+  auto data = model::to_json(task);
+  if (!lease) return (void)tx.emit("tasks.created", std::move(data));
+  tx.emit("tasks.created", data);
+  tx.emit("tasks.running", std::move(data));
+}
+
 void OrchestrationHub::stop() {
   if (impl_->subscription) impl_->bus.unsubscribe(std::exchange(impl_->subscription, 0));
   asio::post(impl_->strand, [impl = impl_] {
+    std::lock_guard lock(impl->mutex);
     impl->stopped = true;
     impl->scan_timer.cancel();
     impl->delay_timer.cancel();

@@ -15,6 +15,7 @@
 #include "bus/router.hpp"
 #include "hub/executor.hpp"
 #include "store/database.hpp"
+#include "store/repositories.hpp"
 
 namespace de::hub {
 
@@ -43,6 +44,13 @@ class OrchestrationHub {
   // A remote agent's connection (issue: /ws/agents). Detaching leaves its tasks' leases to expire.
   void attach(const std::string& agent_id, std::shared_ptr<Executor> executor, int max_concurrency);
   void detach(const std::string& agent_id);
+
+  // Inside a writer job: stores a new task with its `tasks.created` event. When an agent that
+  // can run it has room and no such task is waiting, the task goes to that agent in the same
+  // transaction (running, attempt 1, and `tasks.running`) and starts once the transaction is
+  // durable; else it stays queued for the dispatcher. Saves a claim transaction per task.
+  void submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key = {},
+              const std::optional<std::string>& request_hash = {});
 
   // Calls `done` (from any thread) with the task's JSON when it reaches completed, failed or
   // cancelled. Register before the task can finish; forget() when no longer interested.

@@ -17,7 +17,13 @@ namespace de::store {
 
 namespace {
 constexpr std::size_t max_batch = 1024;
+
+// Tells the hooks from `from` on how their jobs ended, and forgets them.
+void settle(std::vector<std::function<void(bool)>>& hooks, std::size_t from, bool durable) {
+  for (auto i = from; i < hooks.size(); ++i) hooks[i](durable);
+  hooks.resize(from);
 }
+}  // namespace
 
 std::int64_t Tx::emit(std::string topic, boost::json::value data) {
   model::Event event{0, std::move(topic), std::move(data), core::now_ms()};
@@ -34,6 +40,8 @@ std::int64_t Tx::emit(std::string topic, boost::json::value data) {
   events_.push_back(std::move(event));
   return events_.back().id;
 }
+
+void Tx::after(std::function<void(bool durable)> settled) { settled_.push_back(std::move(settled)); }
 
 std::unique_ptr<Database> Database::open(const std::string& url, std::size_t read_connections) {
   if (url.starts_with("sqlite:")) {
@@ -157,10 +165,10 @@ void Database::run_writer() {
 void Database::commit_batch(std::vector<Pending>& batch) {
   Committed c;
   c.errors.resize(batch.size());
-  c.commit_error = run_batch(batch, false, c.errors, c.events);
+  c.commit_error = run_batch(batch, false, c);
   if (!c.commit_error && c.errors[0] && batch.size() > 1) {
     std::fill(c.errors.begin(), c.errors.end(), nullptr);
-    c.commit_error = run_batch(batch, true, c.errors, c.events);
+    c.commit_error = run_batch(batch, true, c);
   }
   if (!c.commit_error) {
     batches_.fetch_add(1, std::memory_order_relaxed);
@@ -211,8 +219,9 @@ std::exception_ptr Database::sync_wal() {
       core::Error(core::ErrorKind::unavailable, "the database could not make a write durable: " + why));
 }
 
-// Publishes a durable batch's events, then answers its jobs.
+// Settles a durable batch's hooks, publishes its events, then answers its jobs.
 void Database::announce(Committed& c) {
+  settle(c.settled, 0, !c.commit_error);
   if (!c.commit_error && !c.events.empty()) {
     std::vector<CommitListener> listeners;
     {
@@ -229,10 +238,10 @@ void Database::announce(Committed& c) {
 // rolled back alone; otherwise the first failure rolls everything back and is reported as
 // errors[0] (whichever job it was: the caller runs the batch again, isolated). Returns the
 // error that lost the whole batch (a failed commit, a lost connection), if any.
-std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolated,
-                                       std::vector<std::exception_ptr>& errors, std::vector<model::Event>& events) {
+std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolated, Committed& c) {
   Connection& conn = *writer_connection_;
   Tx tx(conn);
+  auto& errors = c.errors;
   const char* begin = dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   try {
     if (!isolated) {
@@ -243,6 +252,7 @@ std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolate
         } catch (...) {
           errors[0] = std::current_exception();
           conn.execute_script("ROLLBACK");
+          settle(tx.settled_, 0, false);
           return nullptr;
         }
       }
@@ -251,13 +261,14 @@ std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolate
       // Closing one savepoint and opening the next (or committing) share a round trip.
       conn.execute_script(std::string(begin) + "; SAVEPOINT job");
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        std::size_t events_before = tx.events_.size();
+        std::size_t events_before = tx.events_.size(), hooks_before = tx.settled_.size();
         try {
           batch[i].job(tx);
         } catch (...) {
           errors[i] = std::current_exception();
           tx.events_.resize(events_before);
           conn.execute_script("ROLLBACK TO SAVEPOINT job");
+          settle(tx.settled_, hooks_before, false);
         }
         conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
                                                  : "RELEASE SAVEPOINT job; COMMIT");
@@ -269,13 +280,15 @@ std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolate
     } catch (...) {
       // The connection may be gone; the next batch reconnects.
     }
+    settle(tx.settled_, 0, false);
     try {
       connect_writer();
     } catch (...) {
     }
     return std::current_exception();
   }
-  events = std::move(tx.events_);
+  c.events = std::move(tx.events_);
+  c.settled = std::move(tx.settled_);
   return nullptr;
 }
 

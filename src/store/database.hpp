@@ -25,10 +25,16 @@ class Tx {
   Connection& connection;
   // Appends to `events`; published to listeners once the transaction commits.
   std::int64_t emit(std::string topic, boost::json::value data);
+  // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
+  // before the batch's events are published and its jobs answered) or lost (false; rolled back
+  // on the writer thread, before the job may run again, or a failed commit). For work that
+  // must follow the job's fate, like taking a resource the job's rows refer to.
+  void after(std::function<void(bool durable)> settled);
 
  private:
   friend class Database;
   std::vector<model::Event> events_;
+  std::vector<std::function<void(bool)>> settled_;
 };
 
 class Database {
@@ -112,14 +118,14 @@ class Database {
     std::vector<std::exception_ptr> errors;
     std::exception_ptr commit_error;
     std::vector<model::Event> events;
+    std::vector<std::function<void(bool)>> settled;
   };
   void connect_writer();
   void commit_batch(std::vector<Pending>& batch);
   void run_syncer();
   std::exception_ptr sync_wal();
   void announce(Committed& c);
-  std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, std::vector<std::exception_ptr>& errors,
-                               std::vector<model::Event>& events);
+  std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, Committed& c);
 
   Dialect dialect_;
   std::function<std::unique_ptr<Connection>()> connect_;

@@ -281,19 +281,22 @@ std::map<std::string, std::int64_t> count_by_status(Connection& c) {
 // ---- tasks ------------------------------------------------------------------------------
 namespace tasks {
 void insert(Connection& c, const model::Task& t, const std::optional<std::string>& idempotency_key,
-            const std::optional<std::string>& request_hash) {
+            const std::optional<std::string>& request_hash, const std::optional<Lease>& lease) {
   auto input = to_text(t.input_data);
   c.query(
       "INSERT INTO tasks (id, title, description, type, status, priority, priority_rank, "
       "assigned_agent, created_by, input_data, attempts, max_attempts, timeout_ms, "
-      "idempotency_key, request_hash, created_at, updated_at, pinned_agent, workflow_execution_id) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "idempotency_key, request_hash, created_at, updated_at, pinned_agent, workflow_execution_id, "
+      "lease_owner, lease_expires_at, started_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {std::string_view(t.id), std::string_view(t.title), std::string_view(t.description),
        std::string_view(t.type), std::string_view(t.status), std::string_view(t.priority),
        std::int64_t(model::priority_rank(t.priority)), nullable(t.assigned_agent),
        nullable(t.created_by), std::string_view(input), t.attempts, t.max_attempts, t.timeout_ms,
        nullable(idempotency_key), nullable(request_hash), t.created_at, t.updated_at,
-       nullable(t.pinned_agent), nullable(t.workflow_execution_id)});
+       nullable(t.pinned_agent), nullable(t.workflow_execution_id),
+       lease ? Param(std::string_view(lease->owner)) : Param(nullptr),
+       lease ? Param(lease->expires_at) : Param(nullptr), nullable(t.started_at)});
 }
 
 void update(Connection& c, const model::Task& t) {

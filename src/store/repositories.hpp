@@ -52,8 +52,14 @@ std::map<std::string, std::int64_t> count_by_status(Connection& c);
 }  // namespace agents
 
 namespace tasks {
+// Who runs a task, until when (renewed while it runs).
+struct Lease {
+  std::string owner;
+  std::int64_t expires_at = 0;
+};
+// `lease`: the task is created running under it (placed on an agent by the hub at creation).
 void insert(Connection& c, const model::Task& task, const std::optional<std::string>& idempotency_key,
-            const std::optional<std::string>& request_hash);
+            const std::optional<std::string>& request_hash, const std::optional<Lease>& lease = std::nullopt);
 // Status, assignment, output, error, attempts and timings.
 void update(Connection& c, const model::Task& task);
 std::optional<model::Task> find(Connection& c, const std::string& id);

@@ -37,13 +37,14 @@ json::object step_event(const model::Execution& e, const model::StepState& s) {
 }  // namespace
 
 struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus)
-      : io(io), strand(asio::make_strand(io)), db(db), bus(bus) {}
+  Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus, hub::OrchestrationHub& hub)
+      : io(io), strand(asio::make_strand(io)), db(db), bus(bus), hub(hub) {}
 
   asio::io_context& io;
   asio::strand<asio::io_context::executor_type> strand;
   store::Database& db;
   bus::MessageRouter& bus;
+  hub::OrchestrationHub& hub;
   std::uint64_t subscription = 0;
   std::atomic<bool> stopped{false};
   std::unordered_map<std::string, std::unique_ptr<asio::steady_timer>> timers;  // strand only
@@ -131,8 +132,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         t.created_at = t.updated_at = now;
         if (t.pinned_agent && !store::agents::find(tx.connection, *t.pinned_agent))
           throw core::Error(core::ErrorKind::validation, "no agent has the id " + *t.pinned_agent);
-        store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
-        tx.emit("tasks.created", model::to_json(t));
+        hub.submit(tx, t);
         s.input = input;
         s.task_id = t.id;
         s.status = "running";
@@ -550,8 +550,9 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-WorkflowEngine::WorkflowEngine(asio::io_context& io, store::Database& db, bus::MessageRouter& bus)
-    : impl_(std::make_shared<Impl>(io, db, bus)) {}
+WorkflowEngine::WorkflowEngine(asio::io_context& io, store::Database& db, bus::MessageRouter& bus,
+                               hub::OrchestrationHub& hub)
+    : impl_(std::make_shared<Impl>(io, db, bus, hub)) {}
 
 WorkflowEngine::~WorkflowEngine() { stop(); }
 

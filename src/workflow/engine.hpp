@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "bus/router.hpp"
+#include "hub/hub.hpp"
 #include "store/database.hpp"
 #include "workflow/definition.hpp"
 
@@ -19,7 +20,8 @@ namespace de::workflow {
 
 class WorkflowEngine {
  public:
-  WorkflowEngine(boost::asio::io_context& io, store::Database& db, bus::MessageRouter& bus);
+  // Task steps' tasks go to `hub` (placed on an agent at once when one has room).
+  WorkflowEngine(boost::asio::io_context& io, store::Database& db, bus::MessageRouter& bus, hub::OrchestrationHub& hub);
   ~WorkflowEngine();
 
   // Subscribes to task and workflow events, resumes unfinished executions, arms delays and

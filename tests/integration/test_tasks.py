@@ -154,6 +154,31 @@ def test_batch_is_all_or_none(srv):
     assert count_of_type(srv, type_) == 0
 
 
+def test_a_task_goes_straight_to_an_agent_with_room_and_a_rolled_back_one_frees_its_seat(srv):
+    agent = srv.new_agent("echo", config={"max_concurrency": 1})
+    pinned = {"type": "echo", "assigned_agent": agent["id"]}
+
+    def finished(task_id):
+        return wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
+            srv.admin.get(f"{TASKS}/{task_id}").body), timeout=15, message="the pinned echo task to finish")
+
+    # The agent has room: the task is created already running on it, in its first attempt.
+    r = srv.admin.post(TASKS, {**pinned, "input_data": {"n": 1}})
+    assert r.status == 201, r
+    assert r.body["status"] in ("running", "completed") and r.body["attempts"] == 1, r.body
+    assert r.body["assigned_agent"] == agent["id"] and is_timestamp(r.body["started_at"]), r.body
+    assert finished(r.body["id"])["output_data"] == {"n": 1}
+
+    # The first task of this batch takes the agent's only seat, then the batch is refused:
+    # the seat must come back, or the agent would never run another task.
+    r = srv.admin.post(f"{TASKS}/batch", {"tasks": [pinned, {**pinned, "assigned_agent": NOT_A_ROUTE_ID}]})
+    assert_problem(r, 422, "validation", fields=["tasks[1].assigned_agent"])
+    for n in (2, 3):
+        task = srv.admin.post(TASKS, {**pinned, "input_data": {"n": n}}).body
+        assert finished(task["id"])["status"] == "completed", task
+    srv.admin.delete(f"/api/v1/agents/{agent['id']}")
+
+
 def test_batch_size_limits(srv):
     type_ = unique_type()
     assert_problem(srv.admin.post(f"{TASKS}/batch", {"tasks": []}), 422, "validation", fields=["tasks"])

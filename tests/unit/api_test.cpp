@@ -16,7 +16,7 @@ TEST(Api, OpenApiDocumentListsExactlyTheRoutesServed) {
   boost::asio::thread_pool cpu(1);
   boost::asio::io_context io;
   hub::OrchestrationHub hub(io, *database.db, bus, {}, nullptr);
-  workflow::WorkflowEngine workflows(io, *database.db, bus);
+  workflow::WorkflowEngine workflows(io, *database.db, bus, hub);
   api::Context ctx{config, *database.db, bus, hub, workflows, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
                    auth::LoginThrottle()};
   http::Router router;

@@ -103,15 +103,19 @@ TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
 
 TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
   // Queue many jobs at once so that they share batches; every third one fails after writing.
+  // Each run of a job registers a hook, which hears once whether that run's changes lasted.
   std::vector<std::future<void>> results;
   std::vector<std::promise<void>> promises(30);
+  std::vector<std::atomic<int>> runs(30), durable(30), lost(30);
   for (int i = 0; i < 30; ++i) {
     results.push_back(promises[i].get_future());
     db().write(
-        [i](store::Tx& tx) {
+        [i, &runs, &durable, &lost](store::Tx& tx) {
           auto t = make_task("batch.test");
           store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
           tx.emit("tasks.created", boost::json::object{{"i", i}});
+          ++runs[i];
+          tx.after([i, &durable, &lost](bool lasted) { ++(lasted ? durable : lost)[i]; });
           if (i % 3 == 0) throw core::Error(core::ErrorKind::conflict, "planned failure");
         },
         [&promises, i](std::exception_ptr e) { e ? promises[i].set_exception(e) : promises[i].set_value(); });
@@ -125,6 +129,10 @@ TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
     }
   }
   EXPECT_EQ(failures, 10);
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_EQ(durable[i], i % 3 == 0 ? 0 : 1) << i;
+    EXPECT_EQ(durable[i] + lost[i], runs[i]) << i;  // every run settled, before its job was answered
+  }
   auto counts = db().read([](store::Connection& c) { return store::tasks::count_by_status(c); });
   EXPECT_EQ(counts["queued"], 20);
   auto events = db().events_since(0, 100);
