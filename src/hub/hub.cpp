@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -35,19 +36,48 @@ std::string string_field(const json::object& o, std::string_view key) {
 }  // namespace
 
 struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
+  // An agent's capacity (max_concurrency) and how much of it is taken: by the dispatcher on
+  // the strand, and by place() on the writer thread. Atomic, so neither waits for the other.
+  struct Seats {
+    std::atomic<int> taken{0}, limit{8};
+    std::atomic<double> latency_ms{0};  // moving average of recent run times
+    bool take() {
+      int now = taken.load();
+      while (now < limit.load())
+        if (taken.compare_exchange_weak(now, now + 1)) return true;
+      return false;
+    }
+    void give_back() { taken.fetch_sub(1); }
+    // Least loaded first; recent latency breaks ties between equally loaded agents.
+    double score() const { return double(taken.load()) / limit.load() + latency_ms.load() / 1e6; }
+  };
   struct Slot {
     std::string id, type, status;
     std::vector<std::string> capabilities;
     std::shared_ptr<Executor> executor;
-    int max_concurrency = 8;
-    int running = 0;
+    std::shared_ptr<Seats> seats = std::make_shared<Seats>();
     bool attached = false;     // a remote connection set the executor and its concurrency
     bool busy = false;         // as last written to the store
-    double latency_ms = 0;     // moving average of recent run times
-    bool usable() const { return executor && (status == "idle" || status == "busy") && running < max_concurrency; }
-    bool handles(const std::string& type_) const {
-      return std::find(capabilities.begin(), capabilities.end(), type_) != capabilities.end();
-    }
+    bool active() const { return executor && (status == "idle" || status == "busy"); }
+  };
+  // Who may take a task now, for the dispatcher and for place() on the writer thread: the
+  // active agents, and the ready queues that are not empty (a new task must not overtake
+  // them). Rewritten on the strand when agents change or a queue fills or empties; under a
+  // steady load, with every new task placed at once, neither happens.
+  struct Board {
+    struct Seat {
+      std::string agent_id;
+      std::vector<std::string> capabilities;
+      std::shared_ptr<Seats> seats;
+    };
+    std::mutex mutex;
+    std::vector<Seat> open;
+    std::unordered_set<std::string> waiting_types, waiting_agents;
+    bool closed = false;
+  };
+  struct Taken {
+    std::string agent_id;
+    std::shared_ptr<Seats> seats;
   };
   struct Item {
     std::string id, type;
@@ -73,10 +103,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   ExecutorFactory builtin;
   asio::steady_timer scan_timer, delay_timer;
   std::uint64_t subscription = 0;
-  // Held by every strand handler and by place(), which runs on the writer thread inside a
-  // creating transaction and reads and takes from `agents` and the ready queues.
-  std::mutex mutex;
   bool stopped = false;
+  Board board;
   Clock::time_point last_renewal = Clock::now();
 
   std::unordered_map<std::string, Slot> agents;
@@ -93,7 +121,6 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   template <class F>
   void on_strand(F f) {
     asio::post(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
-      std::lock_guard lock(self->mutex);
       if (!self->stopped) f();
     });
   }
@@ -176,11 +203,11 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (auto it = a.find("capabilities"); it != a.end() && it->value().is_array())
       for (const auto& c : it->value().get_array())
         if (c.is_string()) slot.capabilities.emplace_back(c.get_string());
-    if (!slot.attached) slot.max_concurrency = options.default_concurrency;
+    if (!slot.attached) slot.seats->limit = options.default_concurrency;
     if (auto config = a.find("config"); !slot.attached && config != a.end() && config->value().is_object()) {
       auto limit = config->value().get_object().find("max_concurrency");
       if (limit != config->value().get_object().end() && limit->value().is_int64())
-        slot.max_concurrency = int(std::clamp<std::int64_t>(limit->value().get_int64(), 1, 1024));
+        slot.seats->limit = int(std::clamp<std::int64_t>(limit->value().get_int64(), 1, 1024));
     }
     if (!slot.executor && slot.type != "remote" && builtin) {
       model::Agent agent;
@@ -190,7 +217,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       slot.executor = builtin(agent);
     }
     if (slot.status == "stopped" || slot.status == "offline" || slot.status == "error") requeue_running_of(id);
-    pump();
+    agents_changed();
   }
 
   void remove_agent(const std::string& id) {
@@ -198,14 +225,34 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     agents.erase(id);
     // Tasks pinned to a deleted agent lose the pin (the store sets it to NULL too).
     if (auto it = ready_by_agent.find(id); it != ready_by_agent.end()) {
-      for (const auto& key : it->second) {
+      auto pinned = std::move(it->second);
+      ready_by_agent.erase(it);
+      set_waiting(board.waiting_agents, id, false);
+      for (const auto& key : pinned) {
         auto& item = items[key.second];
         item.assigned.reset();
-        ready_by_type[item.type].insert(key);
+        make_ready(item);
       }
-      ready_by_agent.erase(it);
+    }
+    agents_changed();
+  }
+
+  // Shows the active agents on the board, then gives them what waits.
+  void agents_changed() {
+    std::vector<Board::Seat> open;
+    for (const auto& [id, slot] : agents)
+      if (slot.active()) open.push_back({id, slot.capabilities, slot.seats});
+    {
+      std::lock_guard lock(board.mutex);
+      board.open = std::move(open);
     }
     pump();
+  }
+
+  void set_waiting(std::unordered_set<std::string>& queues, const std::string& key, bool waiting) {
+    std::lock_guard lock(board.mutex);
+    if (waiting) queues.insert(key);
+    else queues.erase(key);
   }
 
   // Stopping an agent gives its running tasks back to the queue at once.
@@ -228,20 +275,32 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  Slot* choose_agent(const std::string& type) {
-    Slot* best = nullptr;
-    double best_score = 0;
-    for (auto& [id, slot] : agents) {
-      if (!slot.usable() || !slot.handles(type)) continue;
-      // Least loaded first; recent latency breaks ties between equally loaded agents.
-      double score = double(slot.running) / slot.max_concurrency + slot.latency_ms / 1e6;
-      if (!best || score < best_score) best = &slot, best_score = score;
+  // Takes a seat for a task of `type` (or pinned to an agent) on the least loaded active
+  // agent that can run it. `fresh`: a new task, which must not overtake a waiting one.
+  std::optional<Taken> take_seat(const std::string& type, const std::optional<std::string>& pinned, bool fresh) {
+    std::lock_guard lock(board.mutex);
+    if (board.closed) return std::nullopt;
+    if (fresh && (pinned ? board.waiting_agents.contains(*pinned) : board.waiting_types.contains(type)))
+      return std::nullopt;
+    while (true) {
+      const Board::Seat* best = nullptr;
+      double best_score = 0;
+      for (const auto& seat : board.open) {
+        bool fits = pinned ? seat.agent_id == *pinned
+                           : std::find(seat.capabilities.begin(), seat.capabilities.end(), type) !=
+                                 seat.capabilities.end();
+        if (!fits || seat.seats->taken.load() >= seat.seats->limit.load()) continue;
+        double score = seat.seats->score();
+        if (!best || score < best_score) best = &seat, best_score = score;
+      }
+      if (!best) return std::nullopt;
+      if (best->seats->take()) return Taken{best->agent_id, best->seats};
+      // Its last seat went to the other thread meanwhile: look again.
     }
-    return best;
   }
 
   void set_activity(Slot& slot) {
-    bool busy = slot.running > 0;
+    bool busy = slot.seats->taken.load() > 0;
     if (busy == slot.busy || (slot.status != "idle" && slot.status != "busy")) return;
     slot.busy = busy;
     slot.status = busy ? "busy" : "idle";
@@ -266,18 +325,25 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  void make_ready(const Item& item) {
-    Key key{-item.rank, item.id};
-    if (item.assigned) ready_by_agent[*item.assigned].insert(key);
-    else ready_by_type[item.type].insert(key);
+  // The ready queue an item waits in, and the board's list of those that are not empty.
+  std::pair<std::set<Key>&, std::unordered_set<std::string>&> queue_of(const Item& item) {
+    if (item.assigned) return {ready_by_agent[*item.assigned], board.waiting_agents};
+    return {ready_by_type[item.type], board.waiting_types};
   }
 
+  void make_ready(const Item& item) {
+    auto [queue, waiting] = queue_of(item);
+    queue.insert({-item.rank, item.id});
+    if (queue.size() == 1) set_waiting(waiting, item.assigned.value_or(item.type), true);
+  }
+
+  // Takes `id` out of its ready queue (if there) and the in-memory queue.
   void unqueue(const std::string& id) {
     auto it = items.find(id);
     if (it == items.end()) return;
-    Key key{-it->second.rank, id};
-    if (it->second.assigned) ready_by_agent[*it->second.assigned].erase(key);
-    else ready_by_type[it->second.type].erase(key);
+    auto [queue, waiting] = queue_of(it->second);
+    if (queue.erase({-it->second.rank, id}) && queue.empty())
+      set_waiting(waiting, it->second.assigned.value_or(it->second.type), false);
     std::erase_if(delayed, [&](const auto& d) { return d.second == id; });
     items.erase(it);
   }
@@ -287,7 +353,6 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     auto wait = std::chrono::milliseconds(std::max<std::int64_t>(0, delayed.begin()->first - core::now_ms()));
     delay_timer.expires_after(wait);
     delay_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      std::lock_guard lock(self->mutex);
       if (ec || self->stopped) return;
       auto now = core::now_ms();
       while (!self->delayed.empty() && self->delayed.begin()->first <= now) {
@@ -301,54 +366,50 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void pump() {
-    for (auto& [agent_id, ready] : ready_by_agent) {
-      auto slot = agents.find(agent_id);
-      while (!ready.empty() && slot != agents.end() && slot->second.usable()) dispatch(ready, slot->second);
-    }
-    for (auto& [type, ready] : ready_by_type) {
-      while (!ready.empty()) {
-        Slot* slot = choose_agent(type);
-        if (!slot) break;
-        dispatch(ready, *slot);
-      }
-    }
+    for (auto& [agent_id, ready] : ready_by_agent)
+      while (!ready.empty())
+        if (!dispatch(ready, "", agent_id)) break;
+    for (auto& [type, ready] : ready_by_type)
+      while (!ready.empty())
+        if (!dispatch(ready, type, std::nullopt)) break;
   }
 
-  void dispatch(std::set<Key>& ready, Slot& slot) {
+  // Claims the first task of `ready` for an agent with a free seat, if any.
+  bool dispatch(std::set<Key>& ready, const std::string& type, const std::optional<std::string>& pinned) {
+    auto seat = take_seat(type, pinned, false);
+    if (!seat) return false;
     auto id = ready.begin()->second;
     ready.erase(ready.begin());
+    if (ready.empty()) set_waiting(pinned ? board.waiting_agents : board.waiting_types, pinned.value_or(type), false);
     items.erase(id);
     claiming.insert(id);
-    ++slot.running;
-    set_activity(slot);
+    if (auto slot = agents.find(seat->agent_id); slot != agents.end()) set_activity(slot->second);
     auto lease = new_lease();
     auto lease_ms = options.lease.count();
     // Filled by the claim's job on the writer thread, read by its completion on the strand.
     auto result = std::make_shared<std::optional<model::Task>>();
     db.write(
-        [id, agent_id = slot.id, lease, lease_ms, result](store::Tx& tx) {
+        [id, agent_id = seat->agent_id, lease, lease_ms, result](store::Tx& tx) {
           auto now = core::now_ms();
           auto task = store::tasks::claim(tx.connection, id, agent_id, lease, now + lease_ms, now);
           if (!task) return;
           tx.emit("tasks.running", model::to_json(*task));
           *result = std::move(task);
         },
-        [this, id, agent_id = slot.id, lease, result](std::exception_ptr error) {
-          on_strand([this, id, agent_id, lease, result, error] {
+        [this, id, seat = *seat, lease, result](std::exception_ptr error) {
+          on_strand([this, id, seat, lease, result, error] {
             claiming.erase(id);
-            auto slot = agents.find(agent_id);
             if (error || !*result) {
-              if (slot != agents.end()) {
-                --slot->second.running;
-                set_activity(slot->second);
-              }
+              seat.seats->give_back();
+              if (auto slot = agents.find(seat.agent_id); slot != agents.end()) set_activity(slot->second);
               if (error) schedule_scan(std::chrono::milliseconds(200));  // the rescan picks it up again
               pump();
               return;
             }
-            run(**result, agent_id, lease);
+            run(**result, seat.agent_id, lease);
           });
         });
+    return true;
   }
 
   std::string new_lease() const { return options.node_id + ":" + core::new_id(); }
@@ -360,41 +421,23 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     task.assigned_agent = task.pinned_agent;
     task.attempts = 0;
     task.started_at.reset();
-    std::lock_guard lock(mutex);
-    Slot* slot = stopped ? nullptr : seat_for(task);
-    if (!slot) return std::nullopt;
-    ++slot->running;  // taken now, so that the next creation in the batch sees it
+    auto seat = take_seat(task.type, task.pinned_agent, true);
+    if (!seat) return std::nullopt;
     task.status = "running";
-    task.assigned_agent = slot->id;
+    task.assigned_agent = seat->agent_id;
     task.attempts = 1;
     task.started_at = core::now_ms();
     store::tasks::Lease lease{new_lease(), *task.started_at + options.lease.count()};
-    tx.after([self = shared_from_this(), task, agent_id = slot->id, lease = lease.owner](bool durable) {
-      if (!durable) {
-        // Rolled back (on the writer thread): the seat is free again before the job reruns.
-        std::lock_guard relock(self->mutex);
-        if (auto it = self->agents.find(agent_id); it != self->agents.end()) --it->second.running;
-      }
-      self->on_strand([self, task, agent_id, lease, durable] {
+    tx.after([self = shared_from_this(), task, seat = std::move(*seat), lease = lease.owner](bool durable) {
+      // Rolled back (on the writer thread): the seat is free again before the job reruns.
+      if (!durable) seat.seats->give_back();
+      self->on_strand([self, task, agent_id = seat.agent_id, lease, durable] {
         if (auto slot = self->agents.find(agent_id); slot != self->agents.end()) self->set_activity(slot->second);
         if (durable) self->run(task, agent_id, lease);
         else self->pump();
       });
     });
     return lease;
-  }
-
-  // An agent with room for a new task, unless tasks it could run are already waiting (a new
-  // one must not overtake them).
-  Slot* seat_for(const model::Task& task) {
-    auto waiting = [](const auto& queues, const std::string& key) {
-      auto it = queues.find(key);
-      return it != queues.end() && !it->second.empty();
-    };
-    if (!task.pinned_agent) return waiting(ready_by_type, task.type) ? nullptr : choose_agent(task.type);
-    auto it = agents.find(*task.pinned_agent);
-    if (it == agents.end() || !it->second.usable() || waiting(ready_by_agent, it->first)) return nullptr;
-    return &it->second;
   }
 
   void run(const model::Task& task, const std::string& agent_id, const std::string& lease) {
@@ -411,7 +454,6 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     r.started = Clock::now();
     r.timeout = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(task.timeout_ms));
     r.timeout->async_wait([self = shared_from_this(), id = task.id, lease, ms = task.timeout_ms](boost::system::error_code ec) {
-      std::lock_guard lock(self->mutex);
       if (ec || self->stopped) return;
       if (auto it = self->running.find(id); it != self->running.end() && it->second.lease == lease) {
         if (auto s = self->agents.find(it->second.agent_id); s != self->agents.end() && s->second.executor)
@@ -433,7 +475,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     running.erase(it);
     if (r.timeout) r.timeout->cancel();
     if (auto slot = agents.find(r.agent_id); slot != agents.end()) {
-      --slot->second.running;
+      slot->second.seats->give_back();
       set_activity(slot->second);
     }
     return r;
@@ -451,8 +493,10 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (it == running.end() || it->second.lease != lease) return;  // late, cancelled or duplicate
     auto r = *release(id);
     auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - r.started).count();
-    if (auto slot = agents.find(r.agent_id); slot != agents.end())
-      slot->second.latency_ms = slot->second.latency_ms == 0 ? elapsed : 0.8 * slot->second.latency_ms + 0.2 * elapsed;
+    if (auto slot = agents.find(r.agent_id); slot != agents.end()) {
+      auto& latency = slot->second.seats->latency_ms;
+      latency = latency == 0 ? elapsed : 0.8 * latency + 0.2 * elapsed;
+    }
     std::string status = outcome.ok ? "completed"
                          : (outcome.retryable && r.attempts < r.max_attempts) ? "queued"
                                                                               : "failed";
@@ -495,10 +539,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
-  // Runs on the strand, taking the lock only between its reads (which place() need not wait for).
   void scan() {
-    std::unique_lock lock(mutex);
-    if (stopped) return;
     // Renew the leases this node still serves, a third of a lease before they run out.
     if (Clock::now() - last_renewal > options.lease / 3) {
       last_renewal = Clock::now();
@@ -517,9 +558,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     }
     try {
       auto now = core::now_ms();
-      lock.unlock();
       auto expired = db.read([&](store::Connection& c) { return store::tasks::expired_leases(c, now, 1000); });
-      lock.lock();
       for (const auto& id : expired) release(id);
       if (!expired.empty())
         db.write(
@@ -530,16 +569,13 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
             },
             nullptr);
       // Tasks queued by other nodes, or whose event was missed, join the in-memory queue.
-      lock.unlock();
-      auto queued = db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); });
-      lock.lock();
-      for (const auto& q : queued) enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
+      for (const auto& q : db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); }))
+        enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
       pump();
     } catch (const std::exception& e) {
-      if (!lock.owns_lock()) lock.lock();
       spdlog::warn(R"("msg":"hub scan failed","error":{})", core::quoted(e.what()));
     }
-    if (!stopped) schedule_scan();
+    schedule_scan();
   }
 };
 
@@ -563,8 +599,11 @@ void OrchestrationHub::submit(store::Tx& tx, model::Task& task, const std::optio
 
 void OrchestrationHub::stop() {
   if (impl_->subscription) impl_->bus.unsubscribe(std::exchange(impl_->subscription, 0));
+  {
+    std::lock_guard lock(impl_->board.mutex);
+    impl_->board.closed = true;  // no new task is placed from now on
+  }
   asio::post(impl_->strand, [impl = impl_] {
-    std::lock_guard lock(impl->mutex);
     impl->stopped = true;
     impl->scan_timer.cancel();
     impl->delay_timer.cancel();
@@ -579,8 +618,8 @@ void OrchestrationHub::attach(const std::string& agent_id, std::shared_ptr<Execu
     slot.id = agent_id;
     slot.executor = executor;
     slot.attached = true;
-    slot.max_concurrency = std::max(1, max_concurrency);
-    impl->pump();
+    slot.seats->limit = std::max(1, max_concurrency);
+    impl->agents_changed();
   });
 }
 
@@ -589,6 +628,7 @@ void OrchestrationHub::detach(const std::string& agent_id) {
     if (auto it = impl->agents.find(agent_id); it != impl->agents.end()) {
       it->second.executor.reset();
       it->second.attached = false;
+      impl->agents_changed();
     }
   });
 }
