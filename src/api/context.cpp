@@ -85,7 +85,11 @@ const std::string& id_param(const Request& request, std::string_view resource, s
 }
 
 Response created(const json::value& body, const std::string& location) {
-  auto r = Response::json(201, body);
+  return created(json::serialize(body), location);
+}
+
+Response created(std::string json_text, const std::string& location) {
+  auto r = Response::json_text(201, std::move(json_text));
   r.set_header("Location", location);
   return r;
 }

@@ -63,6 +63,7 @@ store::PageRequest page_request(const Request& request);
 const std::string& id_param(const Request& request, std::string_view resource,
                             std::string_view name = "id");
 Response created(const json::value& body, const std::string& location);
+Response created(std::string json_text, const std::string& location);
 
 template <class T>
 json::object page_json(const store::Page<T>& page) {

@@ -32,14 +32,14 @@ model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
 }
 
 // Checks the pinned agent exists, then hands the task to the hub (stored, and given to an
-// agent at once when one has room); `field` names it in errors.
-void insert_task(Context& ctx, store::Tx& tx, model::Task& task, const std::string& field,
+// agent at once when one has room); `field` names it in errors. Returns the task's JSON.
+std::string insert_task(Context& ctx, store::Tx& tx, model::Task& task, const std::string& field,
                  const std::optional<std::string>& idempotency_key = {},
                  const std::optional<std::string>& request_hash = {}) {
   if (task.assigned_agent && !store::agents::find(tx.connection, *task.assigned_agent))
     throw core::validation_error(field.empty() ? "assigned_agent" : field + ".assigned_agent",
                                  "no agent has this id");
-  ctx.hub.submit(tx, task, idempotency_key, request_hash);
+  return ctx.hub.submit(tx, task, idempotency_key, request_hash);
 }
 
 model::Task find_task(store::Connection& c, const std::string& id) {
@@ -88,6 +88,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
             std::optional<std::string> hash;
             if (key) hash = auth::sha256_hex(request.body);
             auto task = make_task(*input, who);
+            std::string stored;
             auto replayed = co_await write(ctx.db, [&](store::Tx& tx) -> std::optional<model::Task> {
               if (key) {
                 if (auto existing = store::tasks::find_by_idempotency_key(tx.connection, who.user_id, *key)) {
@@ -97,7 +98,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
                   return existing->task;
                 }
               }
-              insert_task(ctx, tx, task, "", key, hash);
+              stored = insert_task(ctx, tx, task, "", key, hash);
               return std::nullopt;
             });
             if (replayed) {
@@ -105,7 +106,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
               response.set_header("Idempotent-Replayed", "true");
               co_return response;
             }
-            co_return created(model::to_json(task), "/api/v1/tasks/" + task.id);
+            co_return created(std::move(stored), "/api/v1/tasks/" + task.id);
           });
 
   secured(ctx, router, "POST", "/api/v1/tasks/batch", Permission::run_tasks,
@@ -123,12 +124,12 @@ void add_task_routes(Context& ctx, http::Router& router) {
               if (auto input = model::read_new_task(array[i], fmt::format("tasks[{}]", i), errors))
                 tasks.push_back(make_task(*input, who));
             core::throw_if_errors(std::move(errors));
+            std::vector<std::string> stored(tasks.size());
             co_await write(ctx.db, [&](store::Tx& tx) {
-              for (std::size_t i = 0; i < tasks.size(); ++i) insert_task(ctx, tx, tasks[i], fmt::format("tasks[{}]", i));
+              for (std::size_t i = 0; i < tasks.size(); ++i)
+                stored[i] = insert_task(ctx, tx, tasks[i], fmt::format("tasks[{}]", i));
             });
-            json::array out;
-            for (const auto& t : tasks) out.push_back(model::to_json(t));
-            co_return Response::json(201, {{"items", std::move(out)}});
+            co_return Response::json_text(201, fmt::format(R"({{"items":[{}]}})", fmt::join(stored, ",")));
           });
 
   // Runs a task on one agent and answers the finished task, or 504 with its id.

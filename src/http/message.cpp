@@ -26,9 +26,13 @@ const std::string& Request::param(std::string_view name) const {
 }
 
 Response Response::json(int status, const boost::json::value& value) {
+  return json_text(status, boost::json::serialize(value));
+}
+
+Response Response::json_text(int status, std::string body) {
   Response r;
   r.status = status;
-  r.body = boost::json::serialize(value);
+  r.body = std::move(body);
   return r;
 }
 

@@ -38,6 +38,7 @@ struct Response {
   std::string body;
 
   static Response json(int status, const boost::json::value& value);
+  static Response json_text(int status, std::string body);  // `body`: JSON text already
   static Response no_content();
   // RFC 9457 problem+json.
   static Response problem(const core::Error& error);

@@ -587,14 +587,15 @@ OrchestrationHub::~OrchestrationHub() { stop(); }
 
 void OrchestrationHub::start() { impl_->start(); }
 
-void OrchestrationHub::submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key,
-                              const std::optional<std::string>& request_hash) {
+std::string OrchestrationHub::submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key,
+                                     const std::optional<std::string>& request_hash) {
   auto lease = impl_->place(tx, task);
   store::tasks::insert(tx.connection, task, idempotency_key, request_hash, lease);
-  auto data = model::to_json(task);
-  if (!lease) return (void)tx.emit("tasks.created", std::move(data));
-  tx.emit("tasks.created", data);
-  tx.emit("tasks.running", std::move(data));
+  json::value data = model::to_json(task);
+  auto text = core::to_text(data);
+  if (lease) tx.emit("tasks.created", data, text);
+  tx.emit(lease ? "tasks.running" : "tasks.created", std::move(data), text);
+  return text;
 }
 
 void OrchestrationHub::stop() {

@@ -49,8 +49,9 @@ class OrchestrationHub {
   // can run it has room and no such task is waiting, the task goes to that agent in the same
   // transaction (running, attempt 1, and `tasks.running`) and starts once the transaction is
   // durable; else it stays queued for the dispatcher. Saves a claim transaction per task.
-  void submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key = {},
-              const std::optional<std::string>& request_hash = {});
+  // Returns the task's JSON as stored (to answer with).
+  std::string submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key = {},
+                     const std::optional<std::string>& request_hash = {});
 
   // Calls `done` (from any thread) with the task's JSON when it reaches completed, failed or
   // cancelled. Register before the task can finish; forget() when no longer interested.

@@ -26,8 +26,12 @@ void settle(std::vector<std::function<void(bool)>>& hooks, std::size_t from, boo
 }  // namespace
 
 std::int64_t Tx::emit(std::string topic, boost::json::value data) {
+  auto text = core::to_text(data);
+  return emit(std::move(topic), std::move(data), text);
+}
+
+std::int64_t Tx::emit(std::string topic, boost::json::value data, std::string_view text) {
   model::Event event{0, std::move(topic), std::move(data), core::now_ms()};
-  std::string text = core::to_text(event.data);
   // PostgreSQL: the id in the same round trip. SQLite: RETURNING would buffer the row in an
   // ephemeral table; asking for the last rowid costs a fraction of that.
   bool sqlite = connection.dialect() == Dialect::sqlite;

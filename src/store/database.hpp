@@ -25,6 +25,8 @@ class Tx {
   Connection& connection;
   // Appends to `events`; published to listeners once the transaction commits.
   std::int64_t emit(std::string topic, boost::json::value data);
+  // The same, with `data` already serialized as `text`.
+  std::int64_t emit(std::string topic, boost::json::value data, std::string_view text);
   // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
   // before the batch's events are published and its jobs answered) or lost (false; rolled back
   // on the writer thread, before the job may run again, or a failed commit). For work that
