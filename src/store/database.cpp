@@ -33,13 +33,12 @@ std::int64_t Tx::emit(std::string topic, boost::json::value data) {
 std::int64_t Tx::emit(std::string topic, boost::json::value data, std::string_view text) {
   model::Event event{0, std::move(topic), std::move(data), core::now_ms()};
   // PostgreSQL: the id in the same round trip. SQLite: RETURNING would buffer the row in an
-  // ephemeral table; asking for the last rowid costs a fraction of that.
+  // ephemeral table; the last rowid costs nothing.
   bool sqlite = connection.dialect() == Dialect::sqlite;
   auto result = connection.query(sqlite ? "INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?)"
                                         : "INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?) RETURNING id",
                                  {std::string_view(event.topic), std::string_view(text), event.created_at});
-  if (sqlite) result = connection.query("SELECT last_insert_rowid()");
-  event.id = result.rows.at(0).integer(0);
+  event.id = sqlite ? result.inserted_rowid : result.rows.at(0).integer(0);
   event.wire = std::make_shared<const std::string>(model::to_wire(event, text));
   events_.push_back(std::move(event));
   return events_.back().id;

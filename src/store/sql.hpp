@@ -42,6 +42,7 @@ class Row {
 struct Result {
   std::vector<Row> rows;
   std::int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
+  std::int64_t inserted_rowid = 0;  // SQLite: the rowid of the last row inserted (PostgreSQL: RETURNING)
 };
 
 class Connection {

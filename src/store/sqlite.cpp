@@ -69,6 +69,7 @@ class SqliteConnection final : public Connection {
       result.rows.emplace_back(std::move(row));
     }
     result.affected = sqlite3_changes(db_);
+    result.inserted_rowid = sqlite3_last_insert_rowid(db_);
     return result;
   }
 
@@ -76,7 +77,7 @@ class SqliteConnection final : public Connection {
   // statements are prepared once per connection, like query()'s. Each statement is prepared
   // after the previous one ran, so that a script may use what it has just created.
   void execute_script(std::string_view sql) override {
-    if (auto it = scripts_.find(std::string(sql)); it != scripts_.end()) {
+    if (auto it = scripts_.find(sql); it != scripts_.end()) {
       for (auto* stmt : it->second) run(stmt);
       return;
     }
@@ -110,7 +111,7 @@ class SqliteConnection final : public Connection {
   };
 
   sqlite3_stmt* prepare(std::string_view sql) {
-    auto it = statements_.find(std::string(sql));
+    auto it = statements_.find(sql);
     if (it != statements_.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
@@ -135,7 +136,8 @@ class SqliteConnection final : public Connection {
           if constexpr (std::is_same_v<T, std::nullptr_t>) return sqlite3_bind_null(stmt, index);
           else if constexpr (std::is_same_v<T, std::int64_t>) return sqlite3_bind_int64(stmt, index, v);
           else if constexpr (std::is_same_v<T, double>) return sqlite3_bind_double(stmt, index, v);
-          else return sqlite3_bind_text(stmt, index, v.data(), int(v.size()), SQLITE_TRANSIENT);
+          // STATIC: the caller's text outlives the statement's use (reset before query returns).
+          else return sqlite3_bind_text(stmt, index, v.data(), int(v.size()), SQLITE_STATIC);
         },
         param);
     if (rc != SQLITE_OK) fail(rc);
@@ -151,9 +153,17 @@ class SqliteConnection final : public Connection {
     throw core::Error(core::ErrorKind::internal, "SQLite: " + message);
   }
 
+  // Looked up by the SQL text without copying it into a key.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  template <class T>
+  using BySql = std::unordered_map<std::string, T, TextHash, std::equal_to<>>;
+
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> scripts_;
+  BySql<sqlite3_stmt*> statements_;
+  BySql<std::vector<sqlite3_stmt*>> scripts_;
 };
 
 }  // namespace
