@@ -86,7 +86,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   };
   struct Running {
     std::string agent_id, lease;
-    std::int64_t attempts = 0, max_attempts = 1;
+    model::Task task;  // as claimed
     Clock::time_point started;
     std::unique_ptr<asio::steady_timer> timeout;
   };
@@ -257,17 +257,17 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
 
   // Stopping an agent gives its running tasks back to the queue at once.
   void requeue_running_of(const std::string& agent_id) {
-    std::vector<std::pair<std::string, std::string>> leases;
+    std::vector<std::string> ids;
     for (auto& [task_id, r] : running)
-      if (r.agent_id == agent_id) leases.emplace_back(task_id, r.lease);
-    for (const auto& [task_id, lease] : leases) {
+      if (r.agent_id == agent_id) ids.push_back(task_id);
+    for (const auto& task_id : ids) {
       if (auto slot = agents.find(agent_id); slot != agents.end() && slot->second.executor)
         slot->second.executor->cancel(task_id);
-      release(task_id);
+      auto r = release(task_id);
       db.write(
-          [task_id, lease](store::Tx& tx) {
+          [task = std::move(r->task), lease = r->lease](store::Tx& tx) {
             auto now = core::now_ms();
-            if (auto t = store::tasks::finish(tx.connection, task_id, lease, "queued", std::nullopt,
+            if (auto t = store::tasks::finish(tx.connection, task, lease, "queued", std::nullopt,
                                               std::string("requeued: its agent was stopped"), now, now))
               tx.emit("tasks.queued", model::to_json(*t));
           },
@@ -449,8 +449,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     auto& r = running[task.id];
     r.agent_id = agent_id;
     r.lease = lease;
-    r.attempts = task.attempts;
-    r.max_attempts = task.max_attempts;
+    r.task = task;
     r.started = Clock::now();
     r.timeout = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(task.timeout_ms));
     r.timeout->async_wait([self = shared_from_this(), id = task.id, lease, ms = task.timeout_ms](boost::system::error_code ec) {
@@ -498,18 +497,18 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       latency = latency == 0 ? elapsed : 0.8 * latency + 0.2 * elapsed;
     }
     std::string status = outcome.ok ? "completed"
-                         : (outcome.retryable && r.attempts < r.max_attempts) ? "queued"
-                                                                              : "failed";
-    auto retry_at = status == "queued" ? core::now_ms() + backoff_ms(r.attempts) : 0;
+                         : (outcome.retryable && r.task.attempts < r.task.max_attempts) ? "queued"
+                                                                                        : "failed";
+    auto retry_at = status == "queued" ? core::now_ms() + backoff_ms(r.task.attempts) : 0;
     std::optional<json::value> output;
     if (outcome.ok) output = std::move(outcome.output);
     std::optional<std::string> error;
     if (!outcome.ok) error = outcome.error;
     db.write(
-        [id, lease, status, output = std::move(output), error, retry_at, agent_id = r.agent_id,
+        [task = std::move(r.task), lease, status, output = std::move(output), error, retry_at, agent_id = r.agent_id,
          latency = std::int64_t(elapsed)](store::Tx& tx) {
           auto now = core::now_ms();
-          auto t = store::tasks::finish(tx.connection, id, lease, status, output, error, retry_at, now);
+          auto t = store::tasks::finish(tx.connection, task, lease, status, output, error, retry_at, now);
           if (!t) return;  // the lease was lost meanwhile (cancelled or expired): nothing to record
           auto data = model::to_json(*t);
           if (status == "queued") data["retry_at"] = retry_at;

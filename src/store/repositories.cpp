@@ -411,7 +411,7 @@ std::vector<std::string> running(Connection& c, std::size_t limit) {
   return ids(c.query("SELECT id FROM tasks WHERE status = 'running' LIMIT ?", {std::int64_t(limit)}));
 }
 
-std::optional<model::Task> finish(Connection& c, const std::string& id, const std::string& lease,
+std::optional<model::Task> finish(Connection& c, model::Task task, const std::string& lease,
                                   const std::string& status, const std::optional<json::value>& output,
                                   const std::optional<std::string>& error, std::int64_t available_at,
                                   std::int64_t now) {
@@ -423,9 +423,14 @@ std::optional<model::Task> finish(Connection& c, const std::string& id, const st
       "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
       "AND status = 'running' AND lease_owner = ?",
       {std::string_view(status), nullable(output_text), nullable(error), available_at,
-       terminal ? Param(now) : Param(nullptr), now, std::string_view(id), std::string_view(lease)});
+       terminal ? Param(now) : Param(nullptr), now, std::string_view(task.id), std::string_view(lease)});
   if (r.affected != 1) return std::nullopt;
-  return find(c, id);
+  task.status = status;
+  task.output_data = output;
+  task.error = error;
+  task.completed_at = terminal ? std::optional<std::int64_t>(now) : std::nullopt;
+  task.updated_at = now;
+  return task;
 }
 }  // namespace tasks
 

@@ -109,8 +109,11 @@ std::optional<model::Task> expire_lease(Connection& c, const std::string& id, st
 // Running tasks under any lease (start-up recovery of a single node).
 std::vector<std::string> running(Connection& c, std::size_t limit);
 // Writes a running task's outcome only while it still holds `lease` (so a late or duplicate
-// result is never recorded twice). Returns the updated task, or nullopt when the lease is gone.
-std::optional<model::Task> finish(Connection& c, const std::string& id, const std::string& lease,
+// result is never recorded twice). `task`: as it was claimed. Returns it updated, or nullopt
+// when the lease is gone. (Built in memory, not read back: while the lease holds, only the
+// status and outcome change. A reference nulled meanwhile by deleting the task's agent or
+// creator shows in the stored row only.)
+std::optional<model::Task> finish(Connection& c, model::Task task, const std::string& lease,
                                   const std::string& status, const std::optional<boost::json::value>& output,
                                   const std::optional<std::string>& error, std::int64_t available_at, std::int64_t now);
 }  // namespace tasks

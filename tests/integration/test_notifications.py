@@ -67,6 +67,13 @@ def test_each_subscriber_gets_every_matching_event_once_in_order(srv):
         for task_id in ids:
             topics = [e["topic"] for e in mine if e["data"]["id"] == task_id]
             assert topics == ["tasks.created", "tasks.running", "tasks.completed"], topics
+        # Each event carries the task as it was then (created: already running when an agent
+        # had room); the last one, the task as stored.
+        for e in mine:
+            expected = ("queued", "running") if e["topic"] == "tasks.created" else (e["topic"].split(".")[1],)
+            assert e["data"]["status"] in expected, e
+        for e in (e for e in mine if e["topic"] == "tasks.completed"):
+            assert e["data"] == srv.admin.get(f"{TASKS}/{e['data']['id']}").body
         assert all(e["topic"].startswith("tasks.") for e in events)
         # The other subscriber's topic never carries a task event.
         await agents_ws.send(json.dumps({"type": "ping"}))
