@@ -34,8 +34,8 @@ model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
 // Checks the pinned agent exists, then hands the task to the hub (stored, and given to an
 // agent at once when one has room); `field` names it in errors. Returns the task's JSON.
 std::string insert_task(Context& ctx, store::Tx& tx, model::Task& task, const std::string& field,
-                 const std::optional<std::string>& idempotency_key = {},
-                 const std::optional<std::string>& request_hash = {}) {
+                        const std::optional<std::string>& idempotency_key = {},
+                        const std::optional<std::string>& request_hash = {}) {
   if (task.assigned_agent && !store::agents::find(tx.connection, *task.assigned_agent))
     throw core::validation_error(field.empty() ? "assigned_agent" : field + ".assigned_agent",
                                  "no agent has this id");

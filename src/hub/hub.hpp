@@ -15,7 +15,6 @@
 #include "bus/router.hpp"
 #include "hub/executor.hpp"
 #include "store/database.hpp"
-#include "store/repositories.hpp"
 
 namespace de::hub {
 

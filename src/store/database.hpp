@@ -66,7 +66,8 @@ class Database {
   // Queues a write. `job` runs on the writer thread in the batch transaction: if it throws,
   // only its own changes roll back. For that the batch may run twice (rolled back, then each
   // job in a savepoint), so a job must leave what it captured as it found it: it writes to the
-  // database, to `tx` and to its own result slots only. `done` runs on the commit thread (the
+  // database, to `tx` and to its own result slots only (anything else it takes, it gives back
+  // through a `Tx::after` hook). `done` runs on the commit thread (the
   // writer, or SQLite's syncer) once the batch is durable (nullptr) or with the job's or the
   // commit's error; the batch's events are published just before.
   void write(Job job, Done done);
