@@ -264,12 +264,12 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       if (auto slot = agents.find(agent_id); slot != agents.end() && slot->second.executor)
         slot->second.executor->cancel(task_id);
       auto r = release(task_id);
+      auto now = core::now_ms();
+      auto done = store::tasks::with_outcome(std::move(r->task), "queued", std::nullopt,
+                                             "requeued: its agent was stopped", now);
       db.write(
-          [task = std::move(r->task), lease = r->lease](store::Tx& tx) {
-            auto now = core::now_ms();
-            if (auto t = store::tasks::finish(tx.connection, task, lease, "queued", std::nullopt,
-                                              std::string("requeued: its agent was stopped"), now, now))
-              tx.emit("tasks.queued", model::to_json(*t));
+          [done = std::move(done), lease = r->lease, now](store::Tx& tx) {
+            if (store::tasks::finish(tx.connection, done, lease, now)) tx.emit("tasks.queued", model::to_json(done));
           },
           nullptr);
     }
@@ -499,21 +499,31 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     std::string status = outcome.ok ? "completed"
                          : (outcome.retryable && r.task.attempts < r.task.max_attempts) ? "queued"
                                                                                         : "failed";
-    auto retry_at = status == "queued" ? core::now_ms() + backoff_ms(r.task.attempts) : 0;
+    auto now = core::now_ms();
+    auto retry_at = status == "queued" ? now + backoff_ms(r.task.attempts) : 0;
     std::optional<json::value> output;
     if (outcome.ok) output = std::move(outcome.output);
     std::optional<std::string> error;
     if (!outcome.ok) error = outcome.error;
+    auto done = store::tasks::with_outcome(std::move(r.task), status, std::move(output), std::move(error), now);
+    auto event_data = [retry_at](const model::Task& t) {
+      auto data = model::to_json(t);
+      if (t.status == "queued") data["retry_at"] = retry_at;
+      return json::value(std::move(data));
+    };
+    // The event's JSON is made here, off the writer thread that every task's writes share.
+    auto data = event_data(done);
+    auto text = core::to_text(data);
     db.write(
-        [task = std::move(r.task), lease, status, output = std::move(output), error, retry_at, agent_id = r.agent_id,
-         latency = std::int64_t(elapsed)](store::Tx& tx) {
-          auto now = core::now_ms();
-          auto t = store::tasks::finish(tx.connection, task, lease, status, output, error, retry_at, now);
-          if (!t) return;  // the lease was lost meanwhile (cancelled or expired): nothing to record
-          auto data = model::to_json(*t);
-          if (status == "queued") data["retry_at"] = retry_at;
-          else store::agents::record_outcome(tx.connection, agent_id, status == "completed", latency);
-          tx.emit("tasks." + status, std::move(data));
+        [done = std::move(done), lease, retry_at, agent_id = r.agent_id, latency = std::int64_t(elapsed),
+         event_data, data = std::move(data), text = std::move(text)](store::Tx& tx) mutable {
+          // The lease was lost meanwhile (cancelled or expired): nothing to record.
+          if (!store::tasks::finish(tx.connection, done, lease, retry_at)) return;
+          if (done.status != "queued")
+            store::agents::record_outcome(tx.connection, agent_id, done.status == "completed", latency);
+          // Moved into the event; made again should the batch roll back and run this again.
+          auto event = data.is_null() ? event_data(done) : std::exchange(data, nullptr);
+          tx.emit("tasks." + done.status, std::move(event), text);
         },
         nullptr);
     pump();

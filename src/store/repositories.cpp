@@ -411,26 +411,26 @@ std::vector<std::string> running(Connection& c, std::size_t limit) {
   return ids(c.query("SELECT id FROM tasks WHERE status = 'running' LIMIT ?", {std::int64_t(limit)}));
 }
 
-std::optional<model::Task> finish(Connection& c, model::Task task, const std::string& lease,
-                                  const std::string& status, const std::optional<json::value>& output,
-                                  const std::optional<std::string>& error, std::int64_t available_at,
-                                  std::int64_t now) {
-  std::optional<std::string> output_text;
-  if (output) output_text = to_text(*output);
-  bool terminal = status != "queued";
-  auto r = c.query(
-      "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, "
-      "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
-      "AND status = 'running' AND lease_owner = ?",
-      {std::string_view(status), nullable(output_text), nullable(error), available_at,
-       terminal ? Param(now) : Param(nullptr), now, std::string_view(task.id), std::string_view(lease)});
-  if (r.affected != 1) return std::nullopt;
+model::Task with_outcome(model::Task task, const std::string& status, std::optional<json::value> output,
+                         std::optional<std::string> error, std::int64_t now) {
   task.status = status;
-  task.output_data = output;
-  task.error = error;
-  task.completed_at = terminal ? std::optional<std::int64_t>(now) : std::nullopt;
+  task.output_data = std::move(output);
+  task.error = std::move(error);
+  task.completed_at = status == "queued" ? std::nullopt : std::optional<std::int64_t>(now);
   task.updated_at = now;
   return task;
+}
+
+bool finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at) {
+  std::optional<std::string> output_text;
+  if (done.output_data) output_text = to_text(*done.output_data);
+  return c.query(
+             "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, "
+             "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
+             "AND status = 'running' AND lease_owner = ?",
+             {std::string_view(done.status), nullable(output_text), nullable(done.error), available_at,
+              nullable(done.completed_at), done.updated_at, std::string_view(done.id), std::string_view(lease)})
+             .affected == 1;
 }
 }  // namespace tasks
 

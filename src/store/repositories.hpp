@@ -108,14 +108,15 @@ std::optional<model::Task> expire_lease(Connection& c, const std::string& id, st
                                         std::int64_t expired_before);
 // Running tasks under any lease (start-up recovery of a single node).
 std::vector<std::string> running(Connection& c, std::size_t limit);
-// Writes a running task's outcome only while it still holds `lease` (so a late or duplicate
-// result is never recorded twice). `task`: as it was claimed. Returns it updated, or nullopt
-// when the lease is gone. (Built in memory, not read back: while the lease holds, only the
-// status and outcome change. A reference nulled meanwhile by deleting the task's agent or
-// creator shows in the stored row only.)
-std::optional<model::Task> finish(Connection& c, model::Task task, const std::string& lease,
-                                  const std::string& status, const std::optional<boost::json::value>& output,
-                                  const std::optional<std::string>& error, std::int64_t available_at, std::int64_t now);
+// A running task with its outcome, as finish() stores it: `task` as claimed, with the new
+// status, output, error and times. (Built in memory, not read back: while the lease holds,
+// only the status and outcome change. A reference nulled meanwhile by deleting the task's
+// agent or creator shows in the stored row only.)
+model::Task with_outcome(model::Task task, const std::string& status, std::optional<boost::json::value> output,
+                         std::optional<std::string> error, std::int64_t now);
+// Stores the outcome of `done` (from with_outcome) only while the task still holds `lease`
+// (so a late or duplicate result is never recorded twice). False when the lease is gone.
+bool finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at);
 }  // namespace tasks
 
 namespace refresh_tokens {
