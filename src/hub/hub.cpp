@@ -406,7 +406,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
               pump();
               return;
             }
-            run(**result, seat.agent_id, lease);
+            run(std::move(**result), seat.agent_id, lease);
           });
         });
     return true;
@@ -428,29 +428,31 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     task.attempts = 1;
     task.started_at = core::now_ms();
     store::tasks::Lease lease{new_lease(), *task.started_at + options.lease.count()};
-    tx.after([self = shared_from_this(), task, seat = std::move(*seat), lease = lease.owner](bool durable) {
+    // Called once, so it hands its copy of the task on rather than copying it again.
+    tx.after([self = shared_from_this(), task, seat = std::move(*seat), lease = lease.owner](bool durable) mutable {
       // Rolled back (on the writer thread): the seat is free again before the job reruns.
       if (!durable) seat.seats->give_back();
-      self->on_strand([self, task, agent_id = seat.agent_id, lease, durable] {
+      self->on_strand([self, task = std::move(task), agent_id = seat.agent_id, lease, durable]() mutable {
         if (auto slot = self->agents.find(agent_id); slot != self->agents.end()) self->set_activity(slot->second);
-        if (durable) self->run(task, agent_id, lease);
+        if (durable) self->run(std::move(task), agent_id, lease);
         else self->pump();
       });
     });
     return lease;
   }
 
-  void run(const model::Task& task, const std::string& agent_id, const std::string& lease) {
+  void run(model::Task claimed, const std::string& agent_id, const std::string& lease) {
     auto slot = agents.find(agent_id);
     if (slot == agents.end() || !slot->second.executor) {
       // The agent went away while the claim was in flight: the lease expiry requeues it.
       return;
     }
-    auto& r = running[task.id];
+    auto& r = running[claimed.id];
     r.agent_id = agent_id;
     r.lease = lease;
-    r.task = task;
+    r.task = std::move(claimed);
     r.started = Clock::now();
+    const auto& task = r.task;
     r.timeout = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(task.timeout_ms));
     r.timeout->async_wait([self = shared_from_this(), id = task.id, lease, ms = task.timeout_ms](boost::system::error_code ec) {
       if (ec || self->stopped) return;
