@@ -30,12 +30,13 @@ model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
   return t;
 }
 
-// Checks the pinned agent exists, then hands the task to the hub (stored, and given to an
-// agent at once when one has room); `field` names it in errors. Returns the task's JSON.
-std::string insert_task(Context& ctx, store::Tx& tx, model::Task& task, const std::string& field,
+// Checks the pinned agent exists, then hands the prepared task to the hub (stored, and given
+// to an agent at once when it has a seat); `field` names it in errors. Returns the task's JSON.
+std::string insert_task(Context& ctx, store::Tx& tx, hub::OrchestrationHub::Prepared& task, const std::string& field,
                         const std::optional<std::string>& idempotency_key = {},
                         const std::optional<std::string>& request_hash = {}) {
-  if (task.assigned_agent && !store::agents::find(tx.connection, *task.assigned_agent))
+  const auto& pinned = task.task().pinned_agent;
+  if (pinned && !store::agents::find(tx.connection, *pinned))
     throw core::validation_error(field.empty() ? "assigned_agent" : field + ".assigned_agent",
                                  "no agent has this id");
   return ctx.hub.submit(tx, task, idempotency_key, request_hash);
@@ -86,7 +87,8 @@ void add_task_routes(Context& ctx, http::Router& router) {
             // Only a keyed request can be replayed, so only it needs the hash of its body.
             std::optional<std::string> hash;
             if (key) hash = auth::sha256_hex(request.body);
-            auto task = make_task(*input, who);
+            // Made ready here, so that the writer thread only stores it.
+            auto task = ctx.hub.prepare(make_task(*input, who));
             std::string stored;
             auto replayed = co_await write(ctx.db, [&](store::Tx& tx) -> std::optional<model::Task> {
               if (key) {
@@ -105,7 +107,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
               response.set_header("Idempotent-Replayed", "true");
               co_return response;
             }
-            co_return created(std::move(stored), "/api/v1/tasks/" + task.id);
+            co_return created(std::move(stored), "/api/v1/tasks/" + task.task().id);
           });
 
   secured(ctx, router, "POST", "/api/v1/tasks/batch", Permission::run_tasks,
@@ -117,12 +119,14 @@ void add_task_routes(Context& ctx, http::Router& router) {
               r.error("tasks", "must be an array of 1 to 1000 tasks");
             r.finish();
             std::vector<core::FieldError> errors;
-            std::vector<model::Task> tasks;
+            std::vector<model::Task> inputs;
             const auto& array = items->get_array();
             for (std::size_t i = 0; i < array.size(); ++i)
               if (auto input = model::read_new_task(array[i], fmt::format("tasks[{}]", i), errors))
-                tasks.push_back(make_task(*input, who));
+                inputs.push_back(make_task(*input, who));
             core::throw_if_errors(std::move(errors));
+            std::vector<hub::OrchestrationHub::Prepared> tasks;
+            for (auto& task : inputs) tasks.push_back(ctx.hub.prepare(std::move(task)));
             std::vector<std::string> stored(tasks.size());
             co_await write(ctx.db, [&](store::Tx& tx) {
               for (std::size_t i = 0; i < tasks.size(); ++i)
@@ -146,14 +150,15 @@ void add_task_routes(Context& ctx, http::Router& router) {
             auto input = model::read_new_task(body, "", errors);
             core::throw_if_errors(std::move(errors));
             input->assigned_agent = agent_id;
-            auto task = make_task(*input, who);
             if (!ctx.db.read([&](store::Connection& c) { return store::agents::find(c, agent_id).has_value(); }))
               throw core::not_found("agent", agent_id);
+            auto task = ctx.hub.prepare(make_task(*input, who));
+            const auto& task_id = task.task().id;
 
             auto executor = co_await asio::this_coro::executor;
             auto timer = std::make_shared<asio::steady_timer>(executor, std::chrono::milliseconds(timeout_ms));
             auto finished = std::make_shared<std::optional<json::value>>();
-            auto waiter = ctx.hub.wait_for(task.id, [timer, finished, executor](const json::value& t) {
+            auto waiter = ctx.hub.wait_for(task_id, [timer, finished, executor](const json::value& t) {
               asio::post(executor, [timer, finished, t] {
                 *finished = t;
                 timer->cancel();
@@ -168,13 +173,13 @@ void add_task_routes(Context& ctx, http::Router& router) {
             if (!*finished) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
             ctx.hub.forget(waiter);
             if (!*finished) {
-              core::Error error(core::ErrorKind::timeout, "task " + task.id + " did not finish within " +
+              core::Error error(core::ErrorKind::timeout, "task " + task_id + " did not finish within " +
                                                               std::to_string(timeout_ms) + " ms; it keeps running");
               auto response = Response::problem(error);
               auto problem = json::parse(response.body).as_object();
-              problem["task_id"] = task.id;
+              problem["task_id"] = task_id;
               response.body = json::serialize(problem);
-              response.set_header("Location", "/api/v1/tasks/" + task.id);
+              response.set_header("Location", "/api/v1/tasks/" + task_id);
               co_return response;
             }
             co_return Response::json(200, **finished);

@@ -414,9 +414,9 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
 
   std::string new_lease() const { return options.node_id + ":" + core::new_id(); }
 
-  // Gives a new task an agent with room, if any: the lease to store it with.
-  std::optional<store::tasks::Lease> place(store::Tx& tx, model::Task& task) {
-    // The task's first state is set whole either way: the creating job may run twice.
+  // Gives a new task an agent with room, if any: the lease to store it with, and what to do
+  // once the creating write's fate is known (start the run, or free the seat).
+  std::optional<std::pair<store::tasks::Lease, std::function<void(bool)>>> place(model::Task& task) {
     task.status = "queued";
     task.assigned_agent = task.pinned_agent;
     task.attempts = 0;
@@ -429,16 +429,15 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     task.started_at = core::now_ms();
     store::tasks::Lease lease{new_lease(), *task.started_at + options.lease.count()};
     // Called once, so it hands its copy of the task on rather than copying it again.
-    tx.after([self = shared_from_this(), task, seat = std::move(*seat), lease = lease.owner](bool durable) mutable {
-      // Rolled back (on the writer thread): the seat is free again before the job reruns.
-      if (!durable) seat.seats->give_back();
+    auto settle = [self = shared_from_this(), task, seat = std::move(*seat), lease = lease.owner](bool durable) mutable {
+      if (!durable) seat.seats->give_back();  // at once: a job that reruns may need it
       self->on_strand([self, task = std::move(task), agent_id = seat.agent_id, lease, durable]() mutable {
         if (auto slot = self->agents.find(agent_id); slot != self->agents.end()) self->set_activity(slot->second);
         if (durable) self->run(std::move(task), agent_id, lease);
         else self->pump();
       });
-    });
-    return lease;
+    };
+    return std::make_pair(std::move(lease), std::move(settle));
   }
 
   void run(model::Task claimed, const std::string& agent_id, const std::string& lease) {
@@ -598,15 +597,34 @@ OrchestrationHub::~OrchestrationHub() { stop(); }
 
 void OrchestrationHub::start() { impl_->start(); }
 
-std::string OrchestrationHub::submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key,
+OrchestrationHub::Prepared OrchestrationHub::prepare(model::Task task) {
+  Prepared p;
+  if (auto placed = impl_->place(task)) {
+    p.lease_ = std::move(placed->first);
+    p.seat_.settle = std::move(placed->second);
+  }
+  p.data_ = model::to_json(task);
+  p.text_ = core::to_text(p.data_);
+  if (p.lease_) p.running_data_ = p.data_;
+  p.task_ = std::move(task);
+  return p;
+}
+
+std::string OrchestrationHub::submit(store::Tx& tx, Prepared& p, const std::optional<std::string>& idempotency_key,
                                      const std::optional<std::string>& request_hash) {
-  auto lease = impl_->place(tx, task);
-  store::tasks::insert(tx.connection, task, idempotency_key, request_hash, lease);
-  json::value data = model::to_json(task);
-  auto text = core::to_text(data);
-  if (lease) tx.emit("tasks.created", data, text);
-  tx.emit(lease ? "tasks.running" : "tasks.created", std::move(data), text);
-  return text;
+  // Run again after a rollback (which freed the first run's seat): prepared afresh, here.
+  if (p.submitted_) p = prepare(std::move(p.task_));
+  p.submitted_ = true;
+  store::tasks::insert(tx.connection, p.task_, idempotency_key, request_hash, p.lease_);
+  if (p.seat_.settle) tx.after(std::exchange(p.seat_.settle, nullptr));
+  if (p.lease_) tx.emit("tasks.created", std::move(p.running_data_), p.text_);
+  tx.emit(p.lease_ ? "tasks.running" : "tasks.created", std::move(p.data_), p.text_);
+  return p.text_;
+}
+
+std::string OrchestrationHub::submit(store::Tx& tx, const model::Task& task) {
+  auto prepared = prepare(task);
+  return submit(tx, prepared);
 }
 
 void OrchestrationHub::stop() {

@@ -15,6 +15,7 @@
 #include "bus/router.hpp"
 #include "hub/executor.hpp"
 #include "store/database.hpp"
+#include "store/repositories.hpp"
 
 namespace de::hub {
 
@@ -44,13 +45,48 @@ class OrchestrationHub {
   void attach(const std::string& agent_id, std::shared_ptr<Executor> executor, int max_concurrency);
   void detach(const std::string& agent_id);
 
-  // Inside a writer job: stores a new task with its `tasks.created` event. When an agent that
-  // can run it has room and no such task is waiting, the task goes to that agent in the same
-  // transaction (running, attempt 1, and `tasks.running`) and starts once the transaction is
-  // durable; else it stays queued for the dispatcher. Saves a claim transaction per task.
-  // Returns the task's JSON as stored (to answer with).
-  std::string submit(store::Tx& tx, model::Task& task, const std::optional<std::string>& idempotency_key = {},
+  // A new task made ready before its write, so that the writer thread, which every task's
+  // writes share, only stores it: given an agent's seat when one that can run it has room and
+  // no such task is waiting (running, attempt 1, under a lease), else queued; its JSON built.
+  // Dropped without being submitted, it gives the seat back.
+  class Prepared {
+   public:
+    const model::Task& task() const { return task_; }
+
+   private:
+    friend class OrchestrationHub;
+    Prepared() = default;
+    // The seat's fate once the write's is known; dropped unsettled, the seat is freed.
+    struct Seat {
+      std::function<void(bool durable)> settle;
+      Seat() = default;
+      Seat(Seat&& other) noexcept : settle(std::exchange(other.settle, nullptr)) {}
+      Seat& operator=(Seat&& other) noexcept {
+        if (this != &other) free(), settle = std::exchange(other.settle, nullptr);
+        return *this;
+      }
+      ~Seat() { free(); }
+      void free() {
+        if (settle) std::exchange(settle, nullptr)(false);
+      }
+    };
+    model::Task task_;
+    std::optional<store::tasks::Lease> lease_;
+    Seat seat_;
+    boost::json::value data_, running_data_;
+    std::string text_;
+    bool submitted_ = false;
+  };
+  Prepared prepare(model::Task task);
+
+  // Inside a writer job: stores a prepared task with its `tasks.created` event (and
+  // `tasks.running` when it has a seat: it starts once the transaction is durable, saving a
+  // claim transaction; a rollback frees the seat). Returns the task's JSON as stored (to answer
+  // with). Should the job run again, the task is prepared again there.
+  std::string submit(store::Tx& tx, Prepared& task, const std::optional<std::string>& idempotency_key = {},
                      const std::optional<std::string>& request_hash = {});
+  // The same for a task made inside the job (prepared there).
+  std::string submit(store::Tx& tx, const model::Task& task);
 
   // Calls `done` (from any thread) with the task's JSON when it reaches completed, failed or
   // cancelled. Register before the task can finish; forget() when no longer interested.

@@ -173,6 +173,15 @@ def test_a_task_goes_straight_to_an_agent_with_room_and_a_rolled_back_one_frees_
     # the seat must come back, or the agent would never run another task.
     r = srv.admin.post(f"{TASKS}/batch", {"tasks": [pinned, {**pinned, "assigned_agent": NOT_A_ROUTE_ID}]})
     assert_problem(r, 422, "validation", fields=["tasks[1].assigned_agent"])
+    # Each task is given its seat before the write: one never stored must give it back too,
+    # whether its batch failed before reaching it or its request was a replay.
+    r = srv.admin.post(f"{TASKS}/batch", {"tasks": [{**pinned, "assigned_agent": NOT_A_ROUTE_ID}, pinned]})
+    assert_problem(r, 422, "validation", fields=["tasks[0].assigned_agent"])
+    key = {"Idempotency-Key": f"seat-{uid()}"}
+    first = srv.admin.post(TASKS, {**pinned, "input_data": {"n": 4}}, headers=key)
+    assert first.status == 201 and finished(first.body["id"])["status"] == "completed", first
+    replay = srv.admin.post(TASKS, {**pinned, "input_data": {"n": 4}}, headers=key)
+    assert replay.status == 200 and replay.body["id"] == first.body["id"], replay
     for n in (2, 3):
         task = srv.admin.post(TASKS, {**pinned, "input_data": {"n": n}}).body
         assert finished(task["id"])["status"] == "completed", task
