@@ -17,6 +17,9 @@ namespace de::store {
 
 namespace {
 constexpr std::size_t max_batch = 1024;
+// Below this many pages (4 MiB) the WAL is left to grow: copying pages back costs the same
+// however many commits changed them meanwhile.
+constexpr std::int64_t min_checkpoint_frames = 1000;
 
 // Tells the hooks from `from` on how their jobs ended, and forgets them.
 void settle(std::vector<std::function<void(bool)>>& hooks, std::size_t from, bool durable) {
@@ -72,15 +75,19 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
       wal_path_(std::move(wal_path)) {
   connect_writer();
   writer_ = std::thread([this] { run_writer(); });
-  if (!wal_path_.empty()) syncer_ = std::thread([this] { run_syncer(); });
+  if (!wal_path_.empty()) {
+    syncer_ = std::thread([this] { run_syncer(); });
+    checkpointer_ = std::thread([this] { run_checkpointer(); });
+  }
 }
 
 void Database::connect_writer() {
   writer_connection_ = connect_();
   // In WAL mode the syncer makes each commit durable before anyone hears of it (run_syncer).
   // (Where the file system refuses WAL, commits stay synchronous=FULL.)
+  // Its checkpoints are the checkpointer's (run_checkpointer).
   if (!wal_path_.empty() && writer_connection_->query("PRAGMA journal_mode").rows.at(0).text(0) == "wal")
-    writer_connection_->execute_script("PRAGMA synchronous=NORMAL");
+    writer_connection_->execute_script("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0");
 }
 
 Database::~Database() {
@@ -96,6 +103,12 @@ Database::~Database() {
   }
   sync_cv_.notify_all();
   if (syncer_.joinable()) syncer_.join();
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
 }
 
 Database::Lease::Lease(Database& db) : db(db) {
@@ -158,6 +171,7 @@ void Database::run_writer() {
     }
     commit_batch(batch);
     batch.clear();
+    if (checkpoint_caught_up_.exchange(false)) finish_checkpoint();
   }
 }
 
@@ -220,6 +234,39 @@ std::exception_ptr Database::sync_wal() {
                 core::quoted(why));
   return std::make_exception_ptr(
       core::Error(core::ErrorKind::unavailable, "the database could not make a write durable: " + why));
+}
+
+// A checkpoint copies the WAL's pages back into the database; the WAL starts over only once
+// all of it is copied. Inside the writer's commits (SQLite's default) each checkpoint stalled
+// every task waiting on that batch, and alone on another thread it never caught up with the
+// writer, so the WAL grew without bound. So this thread copies the bulk every 50 ms while the
+// writer goes on, and once it has caught up with the WAL as it found it, the writer copies the
+// few pages committed since, between two batches: its next commit starts the WAL over.
+void Database::run_checkpointer() {
+  std::unique_ptr<Connection> conn;
+  std::unique_lock lock(checkpoint_mutex_);
+  while (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return checkpoint_stopping_; })) {
+    lock.unlock();
+    try {
+      if (!conn) conn = connect_();
+      // One row: busy, frames in the WAL, frames copied back.
+      auto row = conn->query("PRAGMA wal_checkpoint(PASSIVE)").rows.at(0);
+      auto frames = row.integer(1), copied = row.integer(2);
+      if (frames >= min_checkpoint_frames && copied == frames) checkpoint_caught_up_ = true;
+    } catch (const std::exception& e) {
+      conn.reset();  // opened again next time
+      spdlog::warn(R"("msg":"WAL checkpoint failed","error":{})", core::quoted(e.what()));
+    }
+    lock.lock();
+  }
+}
+
+void Database::finish_checkpoint() {
+  try {
+    writer_connection_->query("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const std::exception& e) {
+    spdlog::warn(R"("msg":"WAL checkpoint failed","error":{})", core::quoted(e.what()));
+  }
 }
 
 // Settles a durable batch's hooks, publishes its events, then answers its jobs.

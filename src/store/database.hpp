@@ -127,6 +127,8 @@ class Database {
   void commit_batch(std::vector<Pending>& batch);
   void run_syncer();
   std::exception_ptr sync_wal();
+  void run_checkpointer();
+  void finish_checkpoint();
   void announce(Committed& c);
   std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, Committed& c);
 
@@ -154,6 +156,13 @@ class Database {
   std::vector<Committed> to_sync_;
   bool sync_stopping_ = false;
   std::thread syncer_;
+
+  // SQLite's WAL is copied back into the database by a thread of its own (run_checkpointer).
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_stopping_ = false;
+  std::atomic<bool> checkpoint_caught_up_{false};
+  std::thread checkpointer_;
 };
 
 }  // namespace de::store
