@@ -222,7 +222,7 @@ asio::awaitable<int> throughput(const Options& o) {
   json::array finished_topics{"tasks.completed", "tasks.failed"};
   co_await sub.open(token, finished_topics);
   std::unordered_map<std::string, Clock::time_point> submitted;
-  std::vector<double> latencies;
+  std::vector<double> latencies, submit_latencies;
   std::size_t accepted = 0, failed_tasks = 0, errors = 0;
   bool submitting = true;
   auto started = Clock::now();
@@ -265,6 +265,7 @@ asio::awaitable<int> throughput(const Options& o) {
           continue;
         }
         ++accepted;
+        submit_latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
         auto id = std::string(json::parse(res.body()).at("id").as_string());
         if (auto early = completed_early.find(id); early != completed_early.end()) {
           latencies.push_back(std::chrono::duration<double, std::milli>(early->second - sent).count());
@@ -293,7 +294,9 @@ asio::awaitable<int> throughput(const Options& o) {
                                             {"missing", submitted.size()},
                                             {"tasks_per_second", secs > 0 ? double(latencies.size()) / secs : 0},
                                             {"latency_ms_p50", percentile(latencies, 0.5)},
-                                            {"latency_ms_p99", percentile(latencies, 0.99)}})
+                                            {"latency_ms_p99", percentile(latencies, 0.99)},
+                                            {"submit_ms_p50", percentile(submit_latencies, 0.5)},
+                                            {"submit_ms_p99", percentile(submit_latencies, 0.99)}})
             << std::endl;
   co_return submitted.empty() && errors == 0 ? 0 : 1;
 }
