@@ -244,8 +244,12 @@ std::exception_ptr Database::sync_wal() {
 // few pages committed since, between two batches: its next commit starts the WAL over.
 void Database::run_checkpointer() {
   std::unique_ptr<Connection> conn;
+  std::uint64_t seen = 0;  // batches committed at the last look: an idle server is left alone
   std::unique_lock lock(checkpoint_mutex_);
   while (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return checkpoint_stopping_; })) {
+    auto committed = batches_.load();
+    if (committed == seen) continue;
+    seen = committed;
     lock.unlock();
     try {
       if (!conn) conn = connect_();

@@ -26,15 +26,11 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_busy_timeout(db_, 10000);
     // WAL: readers never block the writer. FULL: a commit is on disk when it returns (the
-    // store's writer connection switches to NORMAL and syncs the WAL itself, off its thread).
-    // A checkpoint every 2,000 pages (8 MiB of WAL) instead of 1,000 copies a page rewritten
-    // by many commits back fewer times; 10,000 saved a little more CPU but stalled the writer
-    // long enough to raise the webhook p99 by a third. (A background checkpointer was tried
-    // and lost: while the writer keeps appending, a passive checkpoint never catches up and
-    // the WAL grows.)
+    // store's writer connection switches to NORMAL and syncs the WAL itself, off its thread,
+    // and leaves checkpoints to a thread of their own: store::Database).
     execute_script(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=2000;");
+        "PRAGMA temp_store=MEMORY;");
   }
 
   ~SqliteConnection() override {
