@@ -17,9 +17,9 @@ namespace de::store {
 
 namespace {
 constexpr std::size_t max_batch = 1024;
-// Below this many pages (4 MiB) the WAL is left to grow: copying pages back costs the same
-// however many commits changed them meanwhile.
-constexpr std::int64_t min_checkpoint_frames = 1000;
+// A checkpoint once this many batches were committed since the last: a page that many of them
+// changed is copied back once, and a quiet server's disk is left alone.
+constexpr std::uint64_t batches_per_checkpoint = 100;
 
 // Tells the hooks from `from` on how their jobs ended, and forgets them.
 void settle(std::vector<std::function<void(bool)>>& hooks, std::size_t from, bool durable) {
@@ -239,24 +239,24 @@ std::exception_ptr Database::sync_wal() {
 // A checkpoint copies the WAL's pages back into the database; the WAL starts over only once
 // all of it is copied. Inside the writer's commits (SQLite's default) each checkpoint stalled
 // every task waiting on that batch, and alone on another thread it never caught up with the
-// writer, so the WAL grew without bound. So this thread copies the bulk every 50 ms while the
-// writer goes on, and once it has caught up with the WAL as it found it, the writer copies the
+// writer, so the WAL grew without bound. So this thread copies the bulk (looking every 50 ms)
+// while the writer goes on, and once it has caught up with the WAL as it found it, the writer copies the
 // few pages committed since, between two batches: its next commit starts the WAL over.
 void Database::run_checkpointer() {
   std::unique_ptr<Connection> conn;
-  std::uint64_t seen = 0;  // batches committed at the last look: an idle server is left alone
+  std::uint64_t last = 0;  // batches committed at the last checkpoint
   std::unique_lock lock(checkpoint_mutex_);
   while (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return checkpoint_stopping_; })) {
     auto committed = batches_.load();
-    if (committed == seen) continue;
-    seen = committed;
+    if (committed - last < batches_per_checkpoint) continue;
+    last = committed;
     lock.unlock();
     try {
       if (!conn) conn = connect_();
       // One row: busy, frames in the WAL, frames copied back.
       auto row = conn->query("PRAGMA wal_checkpoint(PASSIVE)").rows.at(0);
       auto frames = row.integer(1), copied = row.integer(2);
-      if (frames >= min_checkpoint_frames && copied == frames) checkpoint_caught_up_ = true;
+      if (frames > 0 && copied == frames) checkpoint_caught_up_ = true;
     } catch (const std::exception& e) {
       conn.reset();  // opened again next time
       spdlog::warn(R"("msg":"WAL checkpoint failed","error":{})", core::quoted(e.what()));

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <future>
+#include <thread>
 
 #include "core/clock.hpp"
 #include "store/migrations.hpp"
@@ -196,8 +197,10 @@ TEST_P(Store, MetricsAggregateIntoBuckets) {
 TEST(SqliteStore, TheWalStartsOverWhileTheWriterKeepsWriting) {
   de::testing::TestDatabase t("sqlite");
   const std::string chunk(64 * 1024, 'x');
-  for (int i = 0; i < 640; ++i)
+  for (int i = 0; i < 640; ++i) {
     t.db->write_sync([&](store::Tx& tx) { tx.emit("test.chunk", boost::json::value(chunk)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the checkpointer looks every 50 ms
+  }
   auto stored = t.db->read([](store::Connection& c) {
     return c.query("SELECT count(*), sum(length(data)) FROM events WHERE topic = 'test.chunk'").rows.at(0);
   });
