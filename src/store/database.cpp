@@ -21,6 +21,20 @@ constexpr std::size_t max_batch = 1024;
 // changed is copied back once, and a quiet server's disk is left alone.
 constexpr std::uint64_t batches_per_checkpoint = 100;
 
+// Copies what it can of the WAL back into the database, waiting for no reader or writer. True
+// when all of it was copied; a failure is logged and counts as not.
+bool checkpoint(Connection& conn) {
+  try {
+    // One row: busy, frames in the WAL, frames copied back.
+    auto row = conn.query("PRAGMA wal_checkpoint(PASSIVE)").rows.at(0);
+    auto frames = row.integer(1), copied = row.integer(2);
+    return frames > 0 && copied == frames;
+  } catch (const std::exception& e) {
+    spdlog::warn(R"("msg":"WAL checkpoint failed","error":{})", core::quoted(e.what()));
+    return false;
+  }
+}
+
 // Tells the hooks from `from` on how their jobs ended, and forgets them.
 void settle(std::vector<std::function<void(bool)>>& hooks, std::size_t from, bool durable) {
   for (auto i = from; i < hooks.size(); ++i) hooks[i](durable);
@@ -74,10 +88,12 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
     : dialect_(dialect), connect_(std::move(connect)), pool_limit_(std::max<std::size_t>(1, read_connections)),
       wal_path_(std::move(wal_path)) {
   connect_writer();
+  // Opened before any thread starts: a failure leaves nothing running.
+  auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
   writer_ = std::thread([this] { run_writer(); });
-  if (!wal_path_.empty()) {
+  if (checkpoint_connection) {
     syncer_ = std::thread([this] { run_syncer(); });
-    checkpointer_ = std::thread([this] { run_checkpointer(); });
+    checkpointer_ = std::thread([this, conn = std::move(checkpoint_connection)] { run_checkpointer(*conn); });
   }
 }
 
@@ -171,7 +187,7 @@ void Database::run_writer() {
     }
     commit_batch(batch);
     batch.clear();
-    if (checkpoint_caught_up_.exchange(false)) finish_checkpoint();
+    if (checkpoint_caught_up_.exchange(false)) checkpoint(*writer_connection_);
   }
 }
 
@@ -242,8 +258,7 @@ std::exception_ptr Database::sync_wal() {
 // writer, so the WAL grew without bound. So this thread copies the bulk (looking every 50 ms)
 // while the writer goes on, and once it has caught up with the WAL as it found it, the writer copies the
 // few pages committed since, between two batches: its next commit starts the WAL over.
-void Database::run_checkpointer() {
-  std::unique_ptr<Connection> conn;
+void Database::run_checkpointer(Connection& conn) {
   std::uint64_t last = 0;  // batches committed at the last checkpoint
   std::unique_lock lock(checkpoint_mutex_);
   while (!checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return checkpoint_stopping_; })) {
@@ -251,25 +266,8 @@ void Database::run_checkpointer() {
     if (committed - last < batches_per_checkpoint) continue;
     last = committed;
     lock.unlock();
-    try {
-      if (!conn) conn = connect_();
-      // One row: busy, frames in the WAL, frames copied back.
-      auto row = conn->query("PRAGMA wal_checkpoint(PASSIVE)").rows.at(0);
-      auto frames = row.integer(1), copied = row.integer(2);
-      if (frames > 0 && copied == frames) checkpoint_caught_up_ = true;
-    } catch (const std::exception& e) {
-      conn.reset();  // opened again next time
-      spdlog::warn(R"("msg":"WAL checkpoint failed","error":{})", core::quoted(e.what()));
-    }
+    if (checkpoint(conn)) checkpoint_caught_up_ = true;
     lock.lock();
-  }
-}
-
-void Database::finish_checkpoint() {
-  try {
-    writer_connection_->query("PRAGMA wal_checkpoint(PASSIVE)");
-  } catch (const std::exception& e) {
-    spdlog::warn(R"("msg":"WAL checkpoint failed","error":{})", core::quoted(e.what()));
   }
 }
 

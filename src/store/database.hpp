@@ -127,8 +127,7 @@ class Database {
   void commit_batch(std::vector<Pending>& batch);
   void run_syncer();
   std::exception_ptr sync_wal();
-  void run_checkpointer();
-  void finish_checkpoint();
+  void run_checkpointer(Connection& conn);
   void announce(Committed& c);
   std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, Committed& c);
 
