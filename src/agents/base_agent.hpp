@@ -19,6 +19,10 @@ class BaseAgent {
   // permanent failure; any other exception may be retried.
   hub::Outcome run(const model::Task& task, const std::atomic<bool>& cancelled);
 
+  // True for work that never waits (no I/O, no AI call, microseconds of CPU): it runs where
+  // the hub starts it, sparing two hand-offs to and from the worker pool.
+  virtual bool instant() const { return false; }
+
  protected:
   // 1. Reject input the agent cannot work with (throw core::validation_error).
   virtual void validate_input(const model::Task& task) = 0;
