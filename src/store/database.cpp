@@ -276,9 +276,10 @@ void Database::run_checkpointer(Connection& conn) {
     last = committed;
     lock.unlock();
     bool caught_up = checkpoint(conn);
-    // SQLite syncs the database only after a checkpoint that reaches the WAL's end, which this
-    // one rarely does while the writer commits: the writer's checkpoint would then flush every
-    // page copied here, stalling all commits (10-19 ms on a slow disk). Flushed here instead.
+    // SQLite syncs the database only when a checkpoint ends at the WAL's end as it is then,
+    // which this one rarely does while the writer commits (even when it copied all it found):
+    // the writer's checkpoint would then flush every page copied here, stalling all commits
+    // (10-19 ms on a slow disk). Flushed here instead.
     if (auto why = sync_file(database_path))
       spdlog::warn(R"("msg":"cannot flush checkpointed pages","path":{},"error":{})", core::quoted(database_path),
                    core::quoted(*why));
