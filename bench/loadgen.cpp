@@ -142,7 +142,7 @@ class HttpClient {
  private:
   std::string_view text() const { return {buffer_.data() + start_, end_ - start_}; }
 
-  // A field's value in `head` (names compared without case), empty when absent.
+  // A field's value in `head`, empty when absent. `name` in lower case: fields match it in any case.
   static std::string_view field(std::string_view head, std::string_view name) {
     for (std::size_t pos = head.find("\r\n") + 2; pos < head.size();) {
       auto eol = head.find("\r\n", pos);
@@ -159,13 +159,15 @@ class HttpClient {
     return {};
   }
 
-  // Reads more of the answer, first moving what is unread to the front (or growing the buffer).
+  // Reads more of the answer; when the buffer is full, what is unread moves to its front first
+  // (or, when nothing was read yet, the buffer grows).
   asio::awaitable<void> fill() {
-    if (start_ > 0) {
+    if (end_ == buffer_.size() && start_ > 0) {
       std::copy(buffer_.begin() + std::ptrdiff_t(start_), buffer_.begin() + std::ptrdiff_t(end_), buffer_.begin());
       end_ -= start_, start_ = 0;
+    } else if (end_ == buffer_.size()) {
+      buffer_.resize(buffer_.size() * 2);
     }
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
     end_ += co_await socket_.async_read_some(asio::buffer(buffer_.data() + end_, buffer_.size() - end_),
                                              asio::use_awaitable);
   }
