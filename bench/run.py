@@ -28,7 +28,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "build/release/digital-enterprise")
+# DE_BENCH_BINARY: another build of the server (to compare two builds in alternating runs).
+BINARY = os.environ.get("DE_BENCH_BINARY") or os.path.join(ROOT, "build/release/digital-enterprise")
 LOADGEN = os.path.join(ROOT, "build/release/de-loadgen")
 PASSWORD = "bench-password"
 TICKS = os.sysconf("SC_CLK_TCK")

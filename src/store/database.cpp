@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -68,8 +69,25 @@ std::int64_t Tx::emit(std::string topic, boost::json::value data, std::string_vi
                                  {std::string_view(event.topic), std::string_view(text), event.created_at});
   event.id = sqlite ? result.inserted_rowid : result.rows.at(0).integer(0);
   event.wire = std::make_shared<const std::string>(model::to_wire(event, text));
-  events_.push_back(std::move(event));
-  return events_.back().id;
+  auto id = event.id;
+  (triggering_ ? triggered_ : events_).push_back(std::move(event));
+  if (!triggering_ && triggers_ && !triggers_->empty()) run_triggers();
+  return id;
+}
+
+void Tx::run_triggers() {
+  const auto& event = events_.back();
+  triggering_ = true;
+  struct Reset {
+    Tx& tx;
+    ~Reset() {
+      tx.triggering_ = false;
+      for (auto& e : tx.triggered_) tx.events_.push_back(std::move(e));
+      tx.triggered_.clear();
+    }
+  } reset{*this};
+  for (const auto& trigger : *triggers_)
+    if (std::find(trigger.topics.begin(), trigger.topics.end(), event.topic) != trigger.topics.end()) trigger.run(*this, event);
 }
 
 void Tx::after(std::function<void(bool durable)> settled) { settled_.push_back(std::move(settled)); }
@@ -184,8 +202,16 @@ void Database::on_commit(CommitListener listener) {
   listeners_.push_back(std::move(listener));
 }
 
+void Database::on_emit(EmitTrigger trigger) {
+  std::lock_guard lock(queue_mutex_);
+  auto triggers = std::make_shared<std::vector<EmitTrigger>>(*triggers_);
+  triggers->push_back(std::move(trigger));
+  triggers_ = std::move(triggers);
+}
+
 void Database::run_writer() {
   std::vector<Pending> batch;
+  std::shared_ptr<const std::vector<EmitTrigger>> triggers;
   while (true) {
     {
       std::unique_lock lock(queue_mutex_);
@@ -195,8 +221,9 @@ void Database::run_writer() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      triggers = triggers_;
     }
-    commit_batch(batch);
+    commit_batch(batch, *triggers);
     batch.clear();
     if (checkpoint_caught_up_.exchange(false)) checkpoint(*writer_connection_);
   }
@@ -206,13 +233,13 @@ void Database::run_writer() {
 // a job changes that the batch had already changed; PostgreSQL pays a round trip per job).
 // Only when a job throws does the batch roll back and run again with each job in a savepoint
 // of its own, so that the failing one's changes alone are lost.
-void Database::commit_batch(std::vector<Pending>& batch) {
+void Database::commit_batch(std::vector<Pending>& batch, const std::vector<EmitTrigger>& triggers) {
   Committed c;
   c.errors.resize(batch.size());
-  c.commit_error = run_batch(batch, false, c);
+  c.commit_error = run_batch(batch, false, c, triggers);
   if (!c.commit_error && c.errors[0] && batch.size() > 1) {
     std::fill(c.errors.begin(), c.errors.end(), nullptr);
-    c.commit_error = run_batch(batch, true, c);
+    c.commit_error = run_batch(batch, true, c, triggers);
   }
   if (!c.commit_error) {
     batches_.fetch_add(1, std::memory_order_relaxed);
@@ -307,9 +334,10 @@ void Database::announce(Committed& c) {
 // rolled back alone; otherwise the first failure rolls everything back and is reported as
 // errors[0] (whichever job it was: the caller runs the batch again, isolated). Returns the
 // error that lost the whole batch (a failed commit, a lost connection), if any.
-std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolated, Committed& c) {
+std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolated, Committed& c,
+                                       const std::vector<EmitTrigger>& triggers) {
   Connection& conn = *writer_connection_;
-  Tx tx(conn);
+  Tx tx(conn, &triggers);
   auto& errors = c.errors;
   const char* begin = dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   try {

@@ -17,11 +17,22 @@
 
 namespace de::store {
 
+class Tx;
+
+// Runs inside the transaction that emits one of its topics, right after the event is
+// appended (like a database trigger): what it writes commits or rolls back with the event.
+// Events a trigger emits run no triggers (as SQLite's triggers are not recursive by default).
+struct EmitTrigger {
+  std::vector<std::string> topics;
+  std::function<void(Tx&, const model::Event&)> run;
+};
+
 // What a write job sees: the writer's connection inside the batch transaction, and the
 // event log, appended in the same transaction as the change it records.
 class Tx {
  public:
-  explicit Tx(Connection& connection) : connection(connection) {}
+  explicit Tx(Connection& connection, const std::vector<EmitTrigger>* triggers = nullptr)
+      : connection(connection), triggers_(triggers) {}
   Connection& connection;
   // Appends to `events`; published to listeners once the transaction commits.
   std::int64_t emit(std::string topic, boost::json::value data);
@@ -35,8 +46,13 @@ class Tx {
 
  private:
   friend class Database;
+  void run_triggers();
   std::vector<model::Event> events_;
   std::vector<std::function<void(bool)>> settled_;
+  const std::vector<EmitTrigger>* triggers_;
+  // While triggers run, their events wait here, so that the event they were given stays put.
+  bool triggering_ = false;
+  std::vector<model::Event> triggered_;
 };
 
 class Database {
@@ -92,6 +108,8 @@ class Database {
   }
 
   void on_commit(CommitListener listener);
+  // Adds a trigger for the batches queued from now on.
+  void on_emit(EmitTrigger trigger);
 
   // Events after `since` (for replay), oldest first.
   std::vector<model::Event> events_since(std::int64_t since, std::size_t limit);
@@ -124,12 +142,13 @@ class Database {
     std::vector<std::function<void(bool)>> settled;
   };
   void connect_writer();
-  void commit_batch(std::vector<Pending>& batch);
+  void commit_batch(std::vector<Pending>& batch, const std::vector<EmitTrigger>& triggers);
   void run_syncer();
   std::exception_ptr sync_wal();
   void run_checkpointer(Connection& conn);
   void announce(Committed& c);
-  std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, Committed& c);
+  std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, Committed& c,
+                               const std::vector<EmitTrigger>& triggers);
 
   Dialect dialect_;
   std::function<std::unique_ptr<Connection>()> connect_;
@@ -146,6 +165,7 @@ class Database {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::vector<CommitListener> listeners_;
+  std::shared_ptr<const std::vector<EmitTrigger>> triggers_ = std::make_shared<std::vector<EmitTrigger>>();
   std::atomic<std::uint64_t> batches_{0}, jobs_{0};
   std::thread writer_;
 

@@ -300,13 +300,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     if (!event.data.is_object()) return;
     const auto& data = event.data.get_object();
     if (has_event_triggers && !topic.starts_with("workflows.")) fire_event_triggers(event);
-    if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") {
-      auto* execution = data.if_contains("workflow_execution_id");
-      if (!execution || !execution->is_string()) return;
-      db.write([self = shared_from_this(), execution_id = std::string(execution->get_string()), task = event.data](
-                   store::Tx& tx) { self->task_finished(tx, execution_id, task.get_object()); },
-               nullptr);
-    } else if (topic == "workflows.step_running" && data.at("type") == "http") {
+    if (topic == "workflows.step_running" && data.at("type") == "http") {
       call(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()));
     } else if (topic == "workflows.step_waiting") {
       if (auto* wake = data.if_contains("wake_at"); wake && wake->is_int64())
@@ -321,6 +315,15 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
                  },
                  nullptr);
     }
+  }
+
+  // A task step's task ended: the step and the execution move on in the transaction that
+  // records the task's end (an emit trigger), so no commit is spent in between.
+  void on_task_end(store::Tx& tx, const model::Event& event) {
+    if (stopped || !event.data.is_object()) return;  // a stopped engine catches up when it starts again
+    const auto& task = event.data.get_object();
+    auto* execution = task.if_contains("workflow_execution_id");
+    if (execution && execution->is_string()) task_finished(tx, std::string(execution->get_string()), task);
   }
 
   void task_finished(store::Tx& tx, const std::string& execution_id, const json::object& task) {
@@ -560,6 +563,10 @@ void WorkflowEngine::start() {
   impl->subscription = impl->bus.subscribe({"*"}, [weak = std::weak_ptr<Impl>(impl)](const model::Event& e) {
     if (auto self = weak.lock()) self->on_event(e);
   });
+  impl->db.on_emit({{"tasks.completed", "tasks.failed", "tasks.cancelled"},
+                    [weak = std::weak_ptr<Impl>(impl)](store::Tx& tx, const model::Event& e) {
+                      if (auto self = weak.lock()) self->on_task_end(tx, e);
+                    }});
   // Resume: re-evaluate every unfinished execution; tasks that finished while we were down
   // are applied; delays are re-armed.
   auto unfinished = impl->db.read([](store::Connection& c) { return store::executions::unfinished(c); });

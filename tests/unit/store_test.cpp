@@ -143,6 +143,37 @@ TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
   EXPECT_LE(db().batches_committed(), 30u);
 }
 
+TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
+  // The trigger stores a task and emits an event for each "order.placed"; its own event runs
+  // no trigger. A job that fails after emitting loses the trigger's writes with its own.
+  int runs = 0;
+  db().on_emit({{"order.placed", "order.echo"}, [&runs](store::Tx& tx, const model::Event& e) {
+                  ++runs;
+                  auto t = make_task("from.trigger");
+                  store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+                  tx.emit("order.echo", boost::json::object{{"of", e.id}, {"n", e.data.at("n")}});
+                }});
+  db().write_sync([](store::Tx& tx) {
+    tx.emit("order.placed", boost::json::object{{"n", 1}});
+    tx.emit("order.other", boost::json::object{{"n", 2}});
+    tx.emit("order.placed", boost::json::object{{"n", 3}});
+  });
+  EXPECT_THROW(db().write_sync([](store::Tx& tx) {
+    tx.emit("order.placed", boost::json::object{{"n", 4}});
+    throw core::Error(core::ErrorKind::conflict, "planned failure");
+  }),
+               core::Error);
+  EXPECT_EQ(runs, 3);  // two that lasted, one rolled back
+  auto counts = db().read([](store::Connection& c) { return store::tasks::count_by_status(c); });
+  EXPECT_EQ(counts["queued"], 2);
+  auto events = db().events_since(0, 100);
+  std::vector<std::string> topics;
+  for (const auto& e : events) topics.push_back(e.topic);
+  EXPECT_EQ(topics, (std::vector<std::string>{"order.placed", "order.echo", "order.other", "order.placed", "order.echo"}));
+  EXPECT_EQ(events[1].data.at("of").as_int64(), events[0].id);
+  EXPECT_EQ(events[4].data.at("n").as_int64(), 3);
+}
+
 TEST_P(Store, ConcurrentWritersShareCommits) {
   constexpr int writers = 8, per_writer = 50;
   std::vector<std::thread> threads;
