@@ -58,6 +58,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     std::shared_ptr<Seats> seats = std::make_shared<Seats>();
     bool attached = false;     // a remote connection set the executor and its concurrency
     bool busy = false;         // as last written to the store
+    Clock::time_point activity_written;
+    std::unique_ptr<asio::steady_timer> activity_timer;  // a write of its activity waits
     bool active() const { return executor && (status == "idle" || status == "busy"); }
   };
   // Who may take a task now, for the dispatcher and for place() on the writer thread: the
@@ -299,9 +301,26 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // Under a light load every task turned its agent busy and idle again: two writes and two
+  // agents.updated events per task. So the status is written at most once per
+  // activity_interval, with whatever it is by then.
   void set_activity(Slot& slot) {
+    if (slot.activity_timer) return;
+    auto wait = slot.activity_written + options.activity_interval - Clock::now();
+    if (wait <= Clock::duration::zero()) return write_activity(slot);
+    slot.activity_timer = std::make_unique<asio::steady_timer>(strand, wait);
+    slot.activity_timer->async_wait([self = shared_from_this(), id = slot.id](boost::system::error_code ec) {
+      auto it = self->agents.find(id);
+      if (ec || self->stopped || it == self->agents.end()) return;
+      it->second.activity_timer.reset();
+      self->write_activity(it->second);
+    });
+  }
+
+  void write_activity(Slot& slot) {
     bool busy = slot.seats->taken.load() > 0;
     if (busy == slot.busy || (slot.status != "idle" && slot.status != "busy")) return;
+    slot.activity_written = Clock::now();
     slot.busy = busy;
     slot.status = busy ? "busy" : "idle";
     db.write(

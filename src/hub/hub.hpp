@@ -27,6 +27,8 @@ struct HubOptions {
   bool single_node = true;  // SQLite: running tasks at start-up belonged to a dead process
   std::chrono::milliseconds backoff_base{500};
   std::chrono::milliseconds backoff_max{60000};
+  // An agent's busy/idle status is stored at most this often, its latest state winning.
+  std::chrono::milliseconds activity_interval{1000};
 };
 
 class OrchestrationHub {

@@ -61,6 +61,22 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<bool> has_event_triggers{false};  // lets the hot path skip the strand
 
   // ---- the state machine (writer thread only) ------------------------------------------------
+  // Definitions parsed, by their text: each transition of an execution needs its definition,
+  // and parsing one (checks, expressions, templates) took a fifth of the writer's time under
+  // webhook load. Bounded: emptied when full.
+  std::mutex definitions_mutex;
+  std::unordered_map<std::string, std::shared_ptr<const Definition>> definitions;
+
+  std::shared_ptr<const Definition> definition_of(const json::value& definition) {
+    auto text = core::to_text(definition);
+    std::lock_guard lock(definitions_mutex);
+    if (auto it = definitions.find(text); it != definitions.end()) return it->second;
+    auto parsed = std::make_shared<const Definition>(parse_definition(definition));
+    if (definitions.size() >= 256) definitions.clear();
+    definitions.emplace(std::move(text), parsed);
+    return parsed;
+  }
+
   static model::StepState* state_of(model::Execution& e, std::string_view id) {
     for (auto& s : e.steps)
       if (s.step_id == id) return &s;
@@ -204,9 +220,11 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         save_step(tx, e, s);
         if (s.task_id) cancel_task(tx, *s.task_id);
       }
-    for (const auto& child_id : store::executions::unfinished_children(tx.connection, e.id))
-      if (auto child = store::executions::find(tx.connection, child_id))
-        finish(tx, *child, parse_definition(child->definition), "cancelled", "its parent execution ended");
+    // Only sub_workflow steps start children: the query is spared otherwise.
+    if (std::any_of(d.steps.begin(), d.steps.end(), [](const Step& s) { return s.type == "sub_workflow"; }))
+      for (const auto& child_id : store::executions::unfinished_children(tx.connection, e.id))
+        if (auto child = store::executions::find(tx.connection, child_id))
+          finish(tx, *child, *definition_of(child->definition), "cancelled", "its parent execution ended");
     if (status == "completed" && !d.output.is_null()) {
       try {
         e.output = render(d.output, context(e));
@@ -239,7 +257,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // when every step is done.
   void advance(store::Tx& tx, model::Execution& e) {
     if (terminal_execution(e.status)) return;
-    Definition d = parse_definition(e.definition);
+    auto definition = definition_of(e.definition);
+    const Definition& d = *definition;
     std::map<std::string, std::vector<std::string>> failure_sources;  // on_failure target -> steps
     for (const auto& s : d.steps)
       if (s.on_failure != "fail" && s.on_failure != "continue") failure_sources[s.on_failure].push_back(s.id);
@@ -335,7 +354,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
       auto status = task.at("status").get_string();
       if (status == "completed") complete_step(tx, *e, s, task.at("output_data"));
       else
-        fail_step(tx, *e, parse_definition(e->definition), s,
+        fail_step(tx, *e, *definition_of(e->definition), s,
                   status == "cancelled" ? std::string("its task was cancelled")
                                         : std::string(task.at("error").is_string() ? task.at("error").get_string() : "the task failed"));
       advance(tx, *e);
@@ -381,7 +400,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     if (!s || s->status != "running") return;
     s->attempts = attempts;
     if (result.ok) complete_step(tx, *e, *s, json::object{{"status", result.status}, {"body", result.body}});
-    else fail_step(tx, *e, parse_definition(e->definition), *s, result.error);
+    else fail_step(tx, *e, *definition_of(e->definition), *s, result.error);
     advance(tx, *e);
   }
 
@@ -511,7 +530,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
                       const std::optional<json::value>& output, const std::optional<std::string>& error) {
     if (s.status != "running") return;
     if (status == "completed") complete_step(tx, parent, s, output ? *output : json::value(json::object()));
-    else fail_step(tx, parent, parse_definition(parent.definition), s, "the sub-workflow " + status + (error ? ": " + *error : ""));
+    else fail_step(tx, parent, *definition_of(parent.definition), s, "the sub-workflow " + status + (error ? ": " + *error : ""));
   }
 
   void on_child_event(store::Tx& tx, const std::string& parent_id, const std::string& step_id, const json::object& data) {
@@ -529,7 +548,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
 
   model::Execution start_execution(store::Tx& tx, const model::Workflow& w, json::value input, const std::string& trigger,
                                    const std::optional<std::string>& user, std::optional<Parent> parent = std::nullopt) {
-    Definition d = parse_definition(w.definition);
+    auto definition = definition_of(w.definition);
+    const Definition& d = *definition;
     model::Execution e;
     e.id = core::new_id();
     e.workflow_id = w.id;
@@ -620,9 +640,9 @@ model::Execution WorkflowEngine::decide(store::Tx& tx, const std::string& execut
   if (!s) throw core::not_found("step", step_id);
   if (s->type != "approval" || s->status != "waiting")
     throw core::Error(core::ErrorKind::conflict, "step " + step_id + " is not waiting for an approval (it is " + s->status + ")");
-  Definition d = parse_definition(e.definition);
+  auto definition = impl_->definition_of(e.definition);
   if (approved) impl_->complete_step(tx, e, *s, json::object{{"approved", true}, {"by", by}, {"comment", comment}});
-  else impl_->fail_step(tx, e, d, *s, "rejected by " + by + (comment.empty() ? "" : ": " + comment));
+  else impl_->fail_step(tx, e, *definition, *s, "rejected by " + by + (comment.empty() ? "" : ": " + comment));
   impl_->advance(tx, e);
   return e;
 }
@@ -630,7 +650,7 @@ model::Execution WorkflowEngine::decide(store::Tx& tx, const std::string& execut
 model::Execution WorkflowEngine::cancel(store::Tx& tx, const std::string& execution_id) {
   auto e = impl_->load(tx, execution_id);
   if (terminal_execution(e.status)) throw core::Error(core::ErrorKind::conflict, "the execution is already " + e.status);
-  impl_->finish(tx, e, parse_definition(e.definition), "cancelled", "cancelled");
+  impl_->finish(tx, e, *impl_->definition_of(e.definition), "cancelled", "cancelled");
   return e;
 }
 
