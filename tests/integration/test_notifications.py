@@ -169,3 +169,32 @@ def test_a_refused_token_gets_no_socket(srv):
             assert refused.status_code == 401
 
     run(scenario)
+
+
+def test_an_agents_busy_idle_status_is_stored_at_most_once_a_second(srv):
+    # Twenty tasks one after another, each done before the next: the echo agent turns busy and
+    # idle twenty times, but its status is written (with an agents.updated event) at most once
+    # a second, the latest state winning, so it ends idle after a few events instead of forty.
+    async def scenario():
+        ws, _ = await subscribe(srv, ["agents.updated", "tasks.completed"])
+        agent = None
+        for k in range(20):
+            r = srv.as_("operator").post(TASKS, {"type": "echo", "input_data": {"k": k}})
+            assert r.status == 201, r
+            agent = r.body["assigned_agent"] or agent
+            await asyncio.sleep(0.03)
+        assert agent, "the echo tasks were placed on an agent"
+        events = []
+        loop = asyncio.get_running_loop()
+        until = loop.time() + 2.5
+        while (left := until - loop.time()) > 0:
+            try:
+                events.append(await receive(ws, left))
+            except asyncio.TimeoutError:
+                break
+        await ws.close()
+        statuses = [e["data"]["status"] for e in events if e["topic"] == "agents.updated" and e["data"]["id"] == agent]
+        assert len([e for e in events if e["topic"] == "tasks.completed"]) >= 1
+        assert 1 <= len(statuses) <= 5, statuses
+        assert statuses[-1] == "idle", statuses
+    run(scenario)
