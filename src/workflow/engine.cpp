@@ -64,12 +64,10 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // Definitions parsed, by their text: each transition of an execution needs its definition,
   // and parsing one (checks, expressions, templates) took a fifth of the writer's time under
   // webhook load. Bounded: emptied when full.
-  std::mutex definitions_mutex;
   std::unordered_map<std::string, std::shared_ptr<const Definition>> definitions;
 
   std::shared_ptr<const Definition> definition_of(const json::value& definition) {
     auto text = core::to_text(definition);
-    std::lock_guard lock(definitions_mutex);
     if (auto it = definitions.find(text); it != definitions.end()) return it->second;
     auto parsed = std::make_shared<const Definition>(parse_definition(definition));
     if (definitions.size() >= 256) definitions.clear();
