@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "store/sql.hpp"
+#include "store/wal_vfs.hpp"
 
 namespace de::store {
 
@@ -16,7 +17,7 @@ class SqliteConnection final : public Connection {
   explicit SqliteConnection(const std::string& path) {
     int rc = sqlite3_open_v2(path.c_str(), &db_,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+                             wal_coalescing_vfs());
     if (rc != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
