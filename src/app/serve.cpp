@@ -13,6 +13,7 @@
 #include "app/setup.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 
@@ -69,7 +70,12 @@ int serve(const core::Config& config) {
   std::cout << "Digital Enterprise is serving on http://" << config.listen.host << ":" << port << std::endl;
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < config.threads; ++i) threads.emplace_back([&] { io.run(); });
+  for (int i = 1; i < config.threads; ++i)
+    threads.emplace_back([&] {
+      core::name_this_thread("de-io");
+      io.run();
+    });
+  core::name_this_thread("de-io");
   io.run();
   for (auto& t : threads) t.join();
   workflows.stop();

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "core/clock.hpp"
+#include "core/log.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "store/migrations.hpp"
@@ -119,10 +120,19 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
   connect_writer();
   // Opened before any thread starts: a failure leaves nothing running.
   auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
-  writer_ = std::thread([this] { run_writer(); });
+  writer_ = std::thread([this] {
+    core::name_this_thread("de-writer");
+    run_writer();
+  });
   if (checkpoint_connection) {
-    syncer_ = std::thread([this] { run_syncer(); });
-    checkpointer_ = std::thread([this, conn = std::move(checkpoint_connection)] { run_checkpointer(*conn); });
+    syncer_ = std::thread([this] {
+      core::name_this_thread("de-syncer");
+      run_syncer();
+    });
+    checkpointer_ = std::thread([this, conn = std::move(checkpoint_connection)] {
+      core::name_this_thread("de-checkpoint");
+      run_checkpointer(*conn);
+    });
   }
 }
 
