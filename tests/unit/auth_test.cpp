@@ -32,10 +32,11 @@ TEST(Auth, RandomTokensAreUrlSafeAndUnique) {
 }
 
 TEST(Auth, RememberedTokensStillExpire) {
-  auth::JwtCodec codec("a-secret-of-sufficient-length-for-hs256", 1);
+  // Two seconds: exp has whole seconds, so a token issued late in one expires early in the next.
+  auth::JwtCodec codec("a-secret-of-sufficient-length-for-hs256", 2);
   auto token = codec.issue("user-1", role_bit(Role::viewer));
   ASSERT_TRUE(codec.verify(token));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // exp has whole seconds
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   EXPECT_FALSE(codec.verify(token));
 }
 
