@@ -219,47 +219,101 @@ void Database::on_emit(EmitTrigger trigger) {
   triggers_ = std::move(triggers);
 }
 
+// Jobs run as they come, in one transaction, first without savepoints: savepoints are not free
+// (SQLite copies each page a job changes that the batch had already changed; PostgreSQL pays a
+// round trip per job). Only when a job throws does the batch roll back and run again with each
+// job in a savepoint of its own, so that the failing one's changes alone are lost.
+// With a syncer (SQLite in WAL mode), the transaction stays open, taking the jobs that come
+// meanwhile, until the syncer is free: each fdatasync then covers one commit, not two or three,
+// and each commit's fixed cost (the last page of every B-tree it touches, written whole into
+// the WAL, and SQLite's locks) is paid once per round; the disk's time per round grows with
+// what it writes. PostgreSQL's commits are durable when they return: each take is committed.
 void Database::run_writer() {
-  std::vector<Pending> batch;
+  std::vector<Pending> batch;  // run in the open transaction, not committed yet
+  std::optional<Tx> tx;
   std::shared_ptr<const std::vector<EmitTrigger>> triggers;
+  Connection* conn = nullptr;
   while (true) {
+    std::size_t first = batch.size();
+    bool stopping;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping with nothing left
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || (tx && !syncer_busy_); });
+      if (queue_.empty() && !tx) return;  // stopping with nothing left
+      stopping = stopping_;
       while (!queue_.empty() && batch.size() < max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      triggers = triggers_;
+      if (!tx) triggers = triggers_;
     }
-    commit_batch(batch, *triggers);
+    Committed c;
+    c.errors.resize(batch.size());
+    try {
+      if (!tx) {
+        conn = writer_connection_.get();
+        conn->execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        tx.emplace(*conn, triggers.get());
+      }
+      std::exception_ptr failed_job;
+      for (auto i = first; i < batch.size() && !failed_job; ++i) {
+        try {
+          batch[i].job(*tx);
+        } catch (...) {
+          failed_job = std::current_exception();
+        }
+      }
+      if (failed_job) {
+        conn->execute_script("ROLLBACK");
+        settle(tx->settled_, 0, false);
+        tx.reset();
+        if (batch.size() == 1) c.errors[0] = failed_job;
+        else c.commit_error = run_isolated(batch, c, *triggers);
+      } else {
+        if (!stopping && syncer_busy_ && batch.size() < max_batch) continue;
+        conn->execute_script("COMMIT");
+        c.events = std::move(tx->events_);
+        c.settled = std::move(tx->settled_);
+        tx.reset();
+      }
+    } catch (...) {
+      c.commit_error = std::current_exception();
+      lose(tx);
+    }
+    if (!c.commit_error) {
+      batches_.fetch_add(1, std::memory_order_relaxed);
+      jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
+    }
+    for (auto& pending : batch) c.done.push_back(std::move(pending.done));
     batch.clear();
+    hand_off(std::move(c));
     if (checkpoint_caught_up_.exchange(false)) checkpoint(*writer_connection_);
   }
 }
 
-// First every job in one plain transaction: savepoints are not free (SQLite copies each page
-// a job changes that the batch had already changed; PostgreSQL pays a round trip per job).
-// Only when a job throws does the batch roll back and run again with each job in a savepoint
-// of its own, so that the failing one's changes alone are lost.
-void Database::commit_batch(std::vector<Pending>& batch, const std::vector<EmitTrigger>& triggers) {
-  Committed c;
-  c.errors.resize(batch.size());
-  c.commit_error = run_batch(batch, false, c, triggers);
-  if (!c.commit_error && c.errors[0] && batch.size() > 1) {
-    std::fill(c.errors.begin(), c.errors.end(), nullptr);
-    c.commit_error = run_batch(batch, true, c, triggers);
+// A transaction the connection lost (a failed BEGIN, COMMIT or ROLLBACK): rolled back if it can
+// be, its hooks told, and the connection opened again for the next batch.
+void Database::lose(std::optional<Tx>& tx) {
+  try {
+    writer_connection_->execute_script("ROLLBACK");
+  } catch (...) {
+    // The connection may be gone.
   }
-  if (!c.commit_error) {
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
+  if (tx) settle(tx->settled_, 0, false);
+  tx.reset();
+  try {
+    connect_writer();
+  } catch (...) {
   }
-  for (auto& pending : batch) c.done.push_back(std::move(pending.done));
+}
+
+// To the syncer, which makes it durable, then announces it; without one, announced now.
+void Database::hand_off(Committed c) {
   if (wal_path_.empty()) return announce(c);
   {
     std::lock_guard lock(sync_mutex_);
     to_sync_.push_back(std::move(c));
+    syncer_busy_ = true;
   }
   sync_cv_.notify_one();
 }
@@ -274,6 +328,15 @@ void Database::run_syncer() {
   while (true) {
     {
       std::unique_lock lock(sync_mutex_);
+      if (to_sync_.empty()) {
+        syncer_busy_ = false;
+        lock.unlock();
+        {
+          std::lock_guard writer_lock(queue_mutex_);  // the writer, waiting or about to, sees it
+        }
+        queue_cv_.notify_one();
+        lock.lock();
+      }
       sync_cv_.wait(lock, [&] { return sync_stopping_ || !to_sync_.empty(); });
       if (to_sync_.empty()) return;  // stopping with nothing left
       std::swap(round, to_sync_);
@@ -340,62 +403,36 @@ void Database::announce(Committed& c) {
     if (c.done[i]) c.done[i](c.commit_error ? c.commit_error : c.errors[i]);
 }
 
-// One transaction over the batch. `isolated`: each job in its own savepoint, a failing one
-// rolled back alone; otherwise the first failure rolls everything back and is reported as
-// errors[0] (whichever job it was: the caller runs the batch again, isolated). Returns the
-// error that lost the whole batch (a failed commit, a lost connection), if any.
-std::exception_ptr Database::run_batch(std::vector<Pending>& batch, bool isolated, Committed& c,
-                                       const std::vector<EmitTrigger>& triggers) {
-  Connection& conn = *writer_connection_;
-  Tx tx(conn, &triggers);
-  auto& errors = c.errors;
-  const char* begin = dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+// The batch again, each job in a savepoint of its own: a failing one is rolled back alone and
+// its error reported. Returns the error that lost the whole batch (a failed commit, a lost
+// connection), if any.
+std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed& c,
+                                          const std::vector<EmitTrigger>& triggers) {
+  std::optional<Tx> tx;
   try {
-    if (!isolated) {
-      conn.execute_script(begin);
-      for (auto& pending : batch) {
-        try {
-          pending.job(tx);
-        } catch (...) {
-          errors[0] = std::current_exception();
-          conn.execute_script("ROLLBACK");
-          settle(tx.settled_, 0, false);
-          return nullptr;
-        }
+    Connection& conn = *writer_connection_;
+    // Closing one savepoint and opening the next (or committing) share a round trip.
+    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE; SAVEPOINT job" : "BEGIN; SAVEPOINT job");
+    tx.emplace(conn, &triggers);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::size_t events_before = tx->events_.size(), hooks_before = tx->settled_.size();
+      try {
+        batch[i].job(*tx);
+      } catch (...) {
+        c.errors[i] = std::current_exception();
+        tx->events_.resize(events_before);
+        conn.execute_script("ROLLBACK TO SAVEPOINT job");
+        settle(tx->settled_, hooks_before, false);
       }
-      conn.execute_script("COMMIT");
-    } else {
-      // Closing one savepoint and opening the next (or committing) share a round trip.
-      conn.execute_script(std::string(begin) + "; SAVEPOINT job");
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        std::size_t events_before = tx.events_.size(), hooks_before = tx.settled_.size();
-        try {
-          batch[i].job(tx);
-        } catch (...) {
-          errors[i] = std::current_exception();
-          tx.events_.resize(events_before);
-          conn.execute_script("ROLLBACK TO SAVEPOINT job");
-          settle(tx.settled_, hooks_before, false);
-        }
-        conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
-                                                 : "RELEASE SAVEPOINT job; COMMIT");
-      }
+      conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
+                                               : "RELEASE SAVEPOINT job; COMMIT");
     }
   } catch (...) {
-    try {
-      conn.execute_script("ROLLBACK");
-    } catch (...) {
-      // The connection may be gone; the next batch reconnects.
-    }
-    settle(tx.settled_, 0, false);
-    try {
-      connect_writer();
-    } catch (...) {
-    }
+    lose(tx);
     return std::current_exception();
   }
-  c.events = std::move(tx.events_);
-  c.settled = std::move(tx.settled_);
+  c.events = std::move(tx->events_);
+  c.settled = std::move(tx->settled_);
   return nullptr;
 }
 

@@ -142,13 +142,14 @@ class Database {
     std::vector<std::function<void(bool)>> settled;
   };
   void connect_writer();
-  void commit_batch(std::vector<Pending>& batch, const std::vector<EmitTrigger>& triggers);
+  void lose(std::optional<Tx>& tx);
+  void hand_off(Committed c);
   void run_syncer();
   std::exception_ptr sync_wal();
   void run_checkpointer(Connection& conn);
   void announce(Committed& c);
-  std::exception_ptr run_batch(std::vector<Pending>& batch, bool isolated, Committed& c,
-                               const std::vector<EmitTrigger>& triggers);
+  std::exception_ptr run_isolated(std::vector<Pending>& batch, Committed& c,
+                                  const std::vector<EmitTrigger>& triggers);
 
   Dialect dialect_;
   std::function<std::unique_ptr<Connection>()> connect_;
@@ -174,6 +175,8 @@ class Database {
   std::condition_variable sync_cv_;
   std::vector<Committed> to_sync_;
   bool sync_stopping_ = false;
+  // Set while the syncer has a round to make durable or is at one; the writer commits when not.
+  std::atomic<bool> syncer_busy_{false};
   std::thread syncer_;
 
   // SQLite's WAL is copied back into the database by a thread of its own (run_checkpointer).
