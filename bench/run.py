@@ -239,11 +239,12 @@ def run_ours(args, work, results):
                                measure(lambda: webhook_load(server.url, hook, c, s, half)), "executions_per_second", "exec/s"))
             summary["webhook_path"] = hook
         if "b" in args.only:
-            peak = measure(lambda: loadgen("throughput", *server.login_args(), "--connections", 64, "--seconds", s))
-            results.append(row("b", "tasks end to end, peak", peak, "tasks_per_second", "tasks/s"))
+            peak = measure(lambda: loadgen("throughput", *server.login_args(), "--connections", args.task_connections, "--seconds", s))
+            results.append(row("b", f"tasks end to end, peak ({args.task_connections} connections)", peak,
+                               "tasks_per_second", "tasks/s"))
             half = int(peak["tasks_per_second"] / 2)
             results.append(row("b", f"tasks end to end at half peak ({half}/s)",
-                               measure(lambda: loadgen("throughput", *server.login_args(), "--connections", 64,
+                               measure(lambda: loadgen("throughput", *server.login_args(), "--connections", args.task_connections,
                                                        "--seconds", s, "--rate", half)), "tasks_per_second", "tasks/s"))
         if "c" in args.only:
             for label, path, script in (("GET /healthz (no auth: the HTTP layer)", "/healthz", None),
@@ -255,16 +256,16 @@ def run_ours(args, work, results):
             r = measure(lambda: loadgen("fanout", *server.login_args(), "--clients", args.subscribers, "--tasks", args.fanout_tasks))
             results.append(row("d", f"fan-out to {args.subscribers} subscribers", r, "deliveries_per_second", "deliveries/s"))
         if args.soak:
-            summary["soak"] = soak(server, args.soak)
+            summary["soak"] = soak(server, args.soak, args.task_connections)
         summary["peak_rss_mib"] = round(server.proc.rss_mib("VmHWM"), 1)
     finally:
         server.stop()
     return summary
 
 
-def soak(server, seconds):
+def soak(server, seconds, connections):
     """Half the peak task rate for `seconds`, RSS sampled every 10 s: flat means no leak."""
-    peak = loadgen("throughput", *server.login_args(), "--connections", 64, "--seconds", 5)["tasks_per_second"]
+    peak = loadgen("throughput", *server.login_args(), "--connections", connections, "--seconds", 5)["tasks_per_second"]
     samples, stop = [], threading.Event()
 
     def sample():
@@ -275,7 +276,7 @@ def soak(server, seconds):
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        result = loadgen("throughput", *server.login_args(), "--connections", 64, "--seconds", seconds,
+        result = loadgen("throughput", *server.login_args(), "--connections", connections, "--seconds", seconds,
                          "--rate", int(peak / 2))
     finally:
         stop.set()
@@ -374,6 +375,9 @@ def main():
     p.add_argument("--peer", choices=["n8n"], help="also run load (a) against this product")
     p.add_argument("--seconds", type=int, default=10, help="length of each load (default 10)")
     p.add_argument("--connections", type=int, default=32, help="concurrent connections for load (a) (default 32)")
+    p.add_argument("--task-connections", type=int, default=128,
+                   help="concurrent submitters for load (b) and the soak (default 128: the fewest that saturate "
+                        "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
     p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd)")
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
@@ -386,6 +390,8 @@ def main():
         raise SystemExit("bench: wrk is missing (script/bootstrap installs it)")
     if args.fanout_tasks < 1000:
         raise SystemExit("bench: --fanout-tasks must be at least 1000")
+    if not 1 <= args.task_connections <= 1024 or not 1 <= args.connections <= 1024:
+        raise SystemExit("bench: --connections and --task-connections must be between 1 and 1024")
     if args.seconds < 1 or args.seconds > 120:
         raise SystemExit("bench: --seconds must be between 1 and 120")
 
@@ -407,7 +413,8 @@ def main():
     with open(path, "w") as f:
         json.dump({"date": stamp.isoformat(timespec="seconds"), "machine": machine(), "command": sys.argv,
                    "database": database, "threads": args.threads,
-                   "seconds": args.seconds, "connections": args.connections, "summary": summary,
+                   "seconds": args.seconds, "connections": args.connections,
+                   "task_connections": args.task_connections, "summary": summary,
                    "results": results, "peers": {"n8n": peers} if peers else {}}, f, indent=2)
     print(f"\nresults: {os.path.relpath(path, ROOT)}")
     failed = [r["label"] for r in results if not r.get("checks_passed", True)]
