@@ -293,3 +293,49 @@ TEST(SqliteStore, ACommitIsWholeInTheLogWhenItReturns) {
   conn.reset();
   std::filesystem::remove_all(dir);
 }
+
+// While the syncer is busy (here: still announcing the first write), the writer keeps its
+// transaction open and takes later jobs into it; a job that fails there rolls back alone, the
+// ones before it in that transaction (taken earlier) running again.
+TEST(SqliteStore, JobsWaitingForTheSyncerShareATransactionAndAFailureStaysAlone) {
+  de::testing::TestDatabase t("sqlite");
+  auto& db = *t.db;
+  auto insert = [](store::Tx& tx) { store::tasks::insert(tx.connection, make_task("hold.test"), std::nullopt, std::nullopt); };
+  std::promise<void> announcing, release, ran_b, ran_c, done_a;
+  auto released = release.get_future().share();
+  db.write(insert, [&](std::exception_ptr) {
+    announcing.set_value();
+    released.wait();  // the syncer stays busy until the test lets it go
+    done_a.set_value();
+  });
+  announcing.get_future().wait();
+
+  std::atomic<int> runs_b{0}, runs_c{0}, durable_b{0}, lost_b{0};
+  std::promise<std::exception_ptr> done_b, done_c;
+  db.write(
+      [&](store::Tx& tx) {
+        insert(tx);
+        tx.after([&](bool lasted) { ++(lasted ? durable_b : lost_b); });
+        if (runs_b++ == 0) ran_b.set_value();
+      },
+      [&](std::exception_ptr e) { done_b.set_value(e); });
+  ran_b.get_future().wait();
+  db.write(
+      [&](store::Tx& tx) {
+        insert(tx);
+        if (runs_c++ == 0) ran_c.set_value();
+        throw core::Error(core::ErrorKind::conflict, "planned failure");
+      },
+      [&](std::exception_ptr e) { done_c.set_value(e); });
+  ran_c.get_future().wait();  // C was taken while the syncer was still busy
+  release.set_value();
+
+  done_a.get_future().wait();
+  EXPECT_FALSE(done_b.get_future().get());
+  EXPECT_TRUE(done_c.get_future().get());
+  EXPECT_EQ(runs_b, 2);  // rolled back with C, then run again alone
+  EXPECT_EQ(lost_b, 1);
+  EXPECT_EQ(durable_b, 1);
+  auto counts = db.read([](store::Connection& c) { return store::tasks::count_by_status(c); });
+  EXPECT_EQ(counts["queued"], 2);  // A and B
+}
