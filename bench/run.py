@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -148,11 +149,14 @@ class Measured:
 
 def loadgen(*args):
     seconds = int(args[args.index("--seconds") + 1]) if "--seconds" in args else 0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True, timeout=seconds + 600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode == 2 or not out.stdout.strip():
         raise SystemExit(f"bench: de-loadgen {args[0]} failed: {out.stderr.strip()}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["checks_passed"] = out.returncode == 0
+    result["client_cpu_seconds"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 3)
     return result
 
 
@@ -342,6 +346,11 @@ def print_table(results, summary, peers):
               f"{fmt(r['server_cpu_percent'], 0):>6} {fmt(r['server_peak_rss_mib']):>8} {'yes' if ok else 'NO'}")
     print(f"\nstart-up to /readyz {summary['startup_ms']} ms; idle RSS {summary['idle_rss_mib']} MiB; "
           f"peak RSS {summary.get('peak_rss_mib')} MiB")
+    tasks = next((r for r in results if r["load"] == "b" and "half" not in r["label"]), None)
+    if tasks and tasks.get("completed"):
+        # The same client code in every run: its cost per task tells how fast the machine was.
+        print(f"load generator CPU per task at (b)'s peak: {1e6 * tasks['client_cpu_seconds'] / tasks['completed']:.1f} us "
+              f"(a gauge of this machine's speed at the time)")
     if "soak" in summary:
         s = summary["soak"]
         print(f"soak: {s['seconds']} s at {s['rate']} tasks/s, {s['tasks_completed']} tasks; "
