@@ -11,9 +11,9 @@
 #include <optional>
 
 #include "core/clock.hpp"
-#include "core/log.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/log.hpp"
 #include "store/migrations.hpp"
 
 namespace de::store {
@@ -232,7 +232,6 @@ void Database::run_writer() {
   std::vector<Pending> batch;  // run in the open transaction, not committed yet
   std::optional<Tx> tx;
   std::shared_ptr<const std::vector<EmitTrigger>> triggers;
-  Connection* conn = nullptr;
   while (true) {
     std::size_t first = batch.size();
     bool stopping;
@@ -251,9 +250,8 @@ void Database::run_writer() {
     c.errors.resize(batch.size());
     try {
       if (!tx) {
-        conn = writer_connection_.get();
-        conn->execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-        tx.emplace(*conn, triggers.get());
+        writer_connection_->execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        tx.emplace(*writer_connection_, triggers.get());
       }
       std::exception_ptr failed_job;
       for (auto i = first; i < batch.size() && !failed_job; ++i) {
@@ -264,14 +262,14 @@ void Database::run_writer() {
         }
       }
       if (failed_job) {
-        conn->execute_script("ROLLBACK");
+        tx->connection.execute_script("ROLLBACK");
         settle(tx->settled_, 0, false);
         tx.reset();
         if (batch.size() == 1) c.errors[0] = failed_job;
         else c.commit_error = run_isolated(batch, c, *triggers);
       } else {
         if (!stopping && syncer_busy_ && batch.size() < max_batch) continue;
-        conn->execute_script("COMMIT");
+        tx->connection.execute_script("COMMIT");
         c.events = std::move(tx->events_);
         c.settled = std::move(tx->settled_);
         tx.reset();
