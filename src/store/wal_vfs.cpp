@@ -78,46 +78,34 @@ int close(sqlite3_file* f) {
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
-int read(sqlite3_file* f, void* data, int amount, sqlite3_int64 offset) {
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  return base(f)->pMethods->xRead(base(f), data, amount, offset);
-}
-
-int truncate(sqlite3_file* f, sqlite3_int64 size) {
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  return base(f)->pMethods->xTruncate(base(f), size);
-}
-
-int sync(sqlite3_file* f, int flags) {
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  return base(f)->pMethods->xSync(base(f), flags);
-}
-
-int file_size(sqlite3_file* f, sqlite3_int64* size) {
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  return base(f)->pMethods->xFileSize(base(f), size);
-}
-
-int file_control(sqlite3_file* f, int op, void* arg) {
-  if (int rc = flush(f); rc != SQLITE_OK) return rc;
-  return base(f)->pMethods->xFileControl(base(f), op, arg);
-}
+// A method of the default VFS's file, called on ours: as it is (`forward`), or once what is
+// held is written (`after_flush`), for every use of the file that reads or sizes it.
+template <auto method>
+struct Base;
+template <class... Args, int (*sqlite3_io_methods::*method)(sqlite3_file*, Args...)>
+struct Base<method> {
+  static int forward(sqlite3_file* f, Args... args) { return (base(f)->pMethods->*method)(base(f), args...); }
+  static int after_flush(sqlite3_file* f, Args... args) {
+    if (int rc = flush(f); rc != SQLITE_OK) return rc;
+    return forward(f, args...);
+  }
+};
 
 // Version 1: SQLite uses shared memory and memory-mapping on the database file, never on its log.
 const sqlite3_io_methods wal_methods = {
     1,
     close,
-    read,
+    Base<&sqlite3_io_methods::xRead>::after_flush,
     write,
-    truncate,
-    sync,
-    file_size,
-    [](sqlite3_file* f, int lock) { return base(f)->pMethods->xLock(base(f), lock); },
-    [](sqlite3_file* f, int lock) { return base(f)->pMethods->xUnlock(base(f), lock); },
-    [](sqlite3_file* f, int* out) { return base(f)->pMethods->xCheckReservedLock(base(f), out); },
-    file_control,
-    [](sqlite3_file* f) { return base(f)->pMethods->xSectorSize(base(f)); },
-    [](sqlite3_file* f) { return base(f)->pMethods->xDeviceCharacteristics(base(f)); },
+    Base<&sqlite3_io_methods::xTruncate>::after_flush,
+    Base<&sqlite3_io_methods::xSync>::after_flush,
+    Base<&sqlite3_io_methods::xFileSize>::after_flush,
+    Base<&sqlite3_io_methods::xLock>::forward,
+    Base<&sqlite3_io_methods::xUnlock>::forward,
+    Base<&sqlite3_io_methods::xCheckReservedLock>::forward,
+    Base<&sqlite3_io_methods::xFileControl>::after_flush,
+    Base<&sqlite3_io_methods::xSectorSize>::forward,
+    Base<&sqlite3_io_methods::xDeviceCharacteristics>::forward,
     nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
 };
 
