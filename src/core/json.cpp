@@ -51,7 +51,82 @@ json::value parse_stored(std::string_view text, json::value fallback) {
 
 std::string to_text(const json::value& value) { return json::serialize(value); }
 
-std::string quoted(std::string_view text) { return json::serialize(json::string(text)); }
+namespace {
+// Escapes as Boost.JSON's serializer does: quote, backslash and control characters only. The
+// runs between them are appended whole.
+void append_quoted(std::string& out, std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\f': out += "\\f"; break;
+      case '\r': out += "\\r"; break;
+      default: out.append("\\u00").append(1, hex[c >> 4]).append(1, hex[c & 0xf]);
+    }
+  }
+  out.append(text.substr(run));
+  out += '"';
+}
+}  // namespace
+
+std::string quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_quoted(out, text);
+  return out;
+}
+
+void ObjectText::key(std::string_view key) {
+  if (out_.size() > 1) out_ += ',';
+  append_quoted(out_, key);
+  out_ += ':';
+}
+
+ObjectText& ObjectText::string(std::string_view key, std::string_view value) {
+  this->key(key);
+  append_quoted(out_, value);
+  return *this;
+}
+
+ObjectText& ObjectText::string_or_null(std::string_view key, const std::optional<std::string>& value) {
+  if (value) return string(key, *value);
+  this->key(key);
+  out_ += "null";
+  return *this;
+}
+
+ObjectText& ObjectText::integer(std::string_view key, std::int64_t value) {
+  this->key(key);
+  out_ += std::to_string(value);
+  return *this;
+}
+
+ObjectText& ObjectText::value(std::string_view key, const json::value& value) {
+  this->key(key);
+  out_ += json::serialize(value);
+  return *this;
+}
+
+ObjectText& ObjectText::value(std::string_view key, const json::object& value) {
+  this->key(key);
+  out_ += json::serialize(value);
+  return *this;
+}
+
+std::string ObjectText::finish() {
+  out_ += '}';
+  return std::move(out_);
+}
 
 ObjectReader::ObjectReader(const json::object& object, std::string prefix)
     : object_(object), prefix_(std::move(prefix)) {}

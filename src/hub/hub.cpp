@@ -1,5 +1,6 @@
 #include "hub/hub.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -86,24 +87,28 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     int rank = 1;
     std::optional<std::string> assigned;
   };
+  // Running tasks by the time they time out: one timer, armed for the earliest, serves them all.
+  using Deadlines = std::multimap<Clock::time_point, std::string>;
   struct Running {
     std::string agent_id, lease;
     model::Task task;  // as claimed
     Clock::time_point started;
-    std::unique_ptr<asio::steady_timer> timeout;
+    std::optional<Deadlines::iterator> deadline;
   };
 
   Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus, HubOptions options,
        ExecutorFactory builtin)
       : strand(asio::make_strand(io)), db(db), bus(bus), options(std::move(options)),
-        builtin(std::move(builtin)), scan_timer(strand), delay_timer(strand) {}
+        builtin(std::move(builtin)), scan_timer(strand), delay_timer(strand), deadline_timer(strand) {}
 
   asio::strand<asio::io_context::executor_type> strand;
   store::Database& db;
   bus::MessageRouter& bus;
   HubOptions options;
   ExecutorFactory builtin;
-  asio::steady_timer scan_timer, delay_timer;
+  asio::steady_timer scan_timer, delay_timer, deadline_timer;
+  Deadlines deadlines;
+  Clock::time_point deadline_armed = Clock::time_point::max();
   std::uint64_t subscription = 0;
   bool stopped = false;
   Board board;
@@ -123,6 +128,13 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   template <class F>
   void on_strand(F f) {
     asio::post(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
+      if (!self->stopped) f();
+    });
+  }
+  // The same, at once when called on the strand (an instant agent's outcome, given inside run()).
+  template <class F>
+  void in_strand(F f) {
+    asio::dispatch(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
       if (!self->stopped) f();
     });
   }
@@ -159,38 +171,65 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // ---- events (commit thread) -------------------------------------------------------------
+  // What the hub reads of a task event: from the task it carries (no JSON made), else its data.
+  struct TaskView {
+    std::string_view id, type, status, priority;
+    std::optional<std::string_view> pinned_agent;
+    std::int64_t retry_at = 0;
+  };
+  static std::optional<TaskView> task_view(const model::Event& e) {
+    if (const auto* t = e.task.get())
+      return TaskView{t->id, t->type, t->status, t->priority, t->pinned_agent, 0};
+    if (!e.data().is_object()) return std::nullopt;
+    const auto& data = e.data().get_object();
+    auto text = [&](std::string_view key) -> std::optional<std::string_view> {
+      auto it = data.find(key);
+      if (it == data.end() || !it->value().is_string()) return std::nullopt;
+      return std::string_view(it->value().get_string());
+    };
+    TaskView v{text("id").value_or(""), text("type").value_or(""), text("status").value_or(""),
+               text("priority").value_or(""), text("pinned_agent")};
+    if (auto it = data.find("retry_at"); it != data.end() && it->value().is_int64()) v.retry_at = it->value().get_int64();
+    return v;
+  }
+
   void on_event(const model::Event& e) {
     const auto& topic = e.topic;
-    if (!e.data.is_object()) return;
-    const auto& data = e.data.get_object();
-    if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") notify_waiters(e.data);
-    if ((topic == "tasks.created" || topic == "tasks.queued") && string_field(data, "status") == "queued") {
-      Item item{string_field(data, "id"), string_field(data, "type"),
-                model::priority_rank(string_field(data, "priority")), optional_string(data, "pinned_agent")};
-      std::int64_t available_at = 0;
-      if (auto it = data.find("retry_at"); it != data.end() && it->value().is_int64()) available_at = it->value().get_int64();
-      on_strand([this, item = std::move(item), available_at] {
-        enqueue(item, available_at);
-        pump();
-      });
-    } else if (topic == "tasks.cancelled") {
-      on_strand([this, id = string_field(data, "id")] { on_cancelled(id); });
-    } else if (topic == "agents.created" || topic == "agents.updated") {
-      on_strand([this, agent = e.data] { upsert_agent(agent.get_object()); });
+    if (topic.starts_with("tasks.")) {
+      auto t = task_view(e);
+      if (!t) return;
+      if (topic == "tasks.completed" || topic == "tasks.failed" || topic == "tasks.cancelled") notify_waiters(t->id, e);
+      if ((topic == "tasks.created" || topic == "tasks.queued") && t->status == "queued") {
+        Item item{std::string(t->id), std::string(t->type), model::priority_rank(t->priority),
+                  t->pinned_agent ? std::optional<std::string>(*t->pinned_agent) : std::nullopt};
+        on_strand([this, item = std::move(item), available_at = t->retry_at] {
+          enqueue(item, available_at);
+          pump();
+        });
+      } else if (topic == "tasks.cancelled") {
+        on_strand([this, id = std::string(t->id)] { on_cancelled(id); });
+      }
+      return;
+    }
+    if (!e.data().is_object()) return;
+    if (topic == "agents.created" || topic == "agents.updated") {
+      on_strand([this, agent = e.data()] { upsert_agent(agent.get_object()); });
     } else if (topic == "agents.deleted") {
-      on_strand([this, id = string_field(data, "id")] { remove_agent(id); });
+      on_strand([this, id = string_field(e.data().get_object(), "id")] { remove_agent(id); });
     }
   }
 
-  void notify_waiters(const json::value& task) {
+  // Gives the task's JSON (made now if it was not) to those waiting for it to end.
+  void notify_waiters(std::string_view task_id, const model::Event& e) {
     std::vector<std::function<void(const json::value&)>> callbacks;
     {
       std::lock_guard lock(waiters_mutex);
-      auto [begin, end] = waiters.equal_range(string_field(task.get_object(), "id"));
+      if (waiters.empty()) return;
+      auto [begin, end] = waiters.equal_range(std::string(task_id));
       for (auto it = begin; it != end; ++it) callbacks.push_back(it->second.second);
       waiters.erase(begin, end);
     }
-    for (auto& cb : callbacks) cb(task);
+    for (auto& cb : callbacks) cb(e.data());
   }
 
   // ---- agents -----------------------------------------------------------------------------
@@ -470,20 +509,42 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     r.lease = lease;
     r.task = std::move(claimed);
     r.started = Clock::now();
-    const auto& task = r.task;
-    r.timeout = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(task.timeout_ms));
-    r.timeout->async_wait([self = shared_from_this(), id = task.id, lease, ms = task.timeout_ms](boost::system::error_code ec) {
-      if (ec || self->stopped) return;
-      if (auto it = self->running.find(id); it != self->running.end() && it->second.lease == lease) {
-        if (auto s = self->agents.find(it->second.agent_id); s != self->agents.end() && s->second.executor)
-          s->second.executor->cancel(id);
-        self->complete(id, lease, Outcome::failure("timed out after " + std::to_string(ms) + " ms", true));
-      }
-    });
-    slot->second.executor->start(task, [weak = weak_from_this(), id = task.id, lease](Outcome outcome) {
+    auto id = r.task.id;
+    // An instant agent gives its outcome inside start(): completed there, `r` is gone after it.
+    slot->second.executor->start(r.task, [weak = weak_from_this(), id, lease](Outcome outcome) {
       if (auto self = weak.lock())
-        self->on_strand([self, id, lease, outcome = std::move(outcome)]() mutable { self->complete(id, lease, std::move(outcome)); });
+        self->in_strand([self, id, lease, outcome = std::move(outcome)]() mutable { self->complete(id, lease, std::move(outcome)); });
     });
+    if (auto it = running.find(id); it != running.end() && it->second.lease == lease) add_deadline(it->second, id);
+  }
+
+  void add_deadline(Running& r, const std::string& id) {
+    r.deadline = deadlines.emplace(r.started + std::chrono::milliseconds(r.task.timeout_ms), id);
+    arm_deadline_timer();
+  }
+
+  void arm_deadline_timer() {
+    if (deadlines.empty() || deadlines.begin()->first >= deadline_armed) return;
+    deadline_armed = deadlines.begin()->first;
+    deadline_timer.expires_at(deadline_armed);
+    deadline_timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopped) return;  // aborted: armed again for an earlier deadline
+      self->deadline_armed = Clock::time_point::max();
+      self->time_out_due();
+    });
+  }
+
+  // Fails (retryably) the running tasks whose deadline has passed, then waits for the next.
+  void time_out_due() {
+    auto now = Clock::now();
+    while (!deadlines.empty() && deadlines.begin()->first <= now) {
+      auto id = deadlines.begin()->second;
+      const auto& r = running.at(id);
+      if (auto s = agents.find(r.agent_id); s != agents.end() && s->second.executor) s->second.executor->cancel(id);
+      auto lease = r.lease;  // complete() releases `r`, deadline included
+      complete(id, lease, Outcome::failure("timed out after " + std::to_string(r.task.timeout_ms) + " ms", true));
+    }
+    arm_deadline_timer();
   }
 
   // Frees the slot of a running task (cancelled, stopped, expired or finished).
@@ -492,7 +553,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (it == running.end()) return std::nullopt;
     Running r = std::move(it->second);
     running.erase(it);
-    if (r.timeout) r.timeout->cancel();
+    if (r.deadline) deadlines.erase(*r.deadline);
     if (auto slot = agents.find(r.agent_id); slot != agents.end()) {
       slot->second.seats->give_back();
       set_activity(slot->second);
@@ -525,25 +586,24 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (outcome.ok) output = std::move(outcome.output);
     std::optional<std::string> error;
     if (!outcome.ok) error = outcome.error;
-    auto done = store::tasks::with_outcome(std::move(r.task), status, std::move(output), std::move(error), now);
-    auto event_data = [retry_at](const model::Task& t) {
-      auto data = model::to_json(t);
-      if (t.status == "queued") data["retry_at"] = retry_at;
-      return json::value(std::move(data));
-    };
-    // The event's JSON is made here, off the writer thread that every task's writes share.
-    auto data = event_data(done);
-    auto text = core::to_text(data);
+    auto done = std::make_shared<const model::Task>(
+        store::tasks::with_outcome(std::move(r.task), status, std::move(output), std::move(error), now));
+    // The event is made here, off the writer thread that every task's writes share: a retry's
+    // JSON says when (retry_at); an end's event is the task itself.
+    std::optional<json::object> retry;
+    if (done->status == "queued") {
+      retry = model::to_json(*done);
+      (*retry)["retry_at"] = retry_at;
+    }
+    auto text = retry ? core::to_text(*retry) : model::to_text(*done);
     db.write(
-        [done = std::move(done), lease, retry_at, agent_id = r.agent_id, latency = std::int64_t(elapsed),
-         event_data, data = std::move(data), text = std::move(text)](store::Tx& tx) mutable {
+        [done, lease, retry_at, agent_id = r.agent_id, latency = std::int64_t(elapsed), retry = std::move(retry),
+         text = std::move(text)](store::Tx& tx) {
           // The lease was lost meanwhile (cancelled or expired): nothing to record.
-          if (!store::tasks::finish(tx.connection, done, lease, retry_at)) return;
-          if (done.status != "queued")
-            store::agents::record_outcome(tx.connection, agent_id, done.status == "completed", latency);
-          // Moved into the event; made again should the batch roll back and run this again.
-          auto event = data.is_null() ? event_data(done) : std::exchange(data, nullptr);
-          tx.emit("tasks." + done.status, std::move(event), text);
+          if (!store::tasks::finish(tx.connection, *done, lease, retry_at)) return;
+          if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
+          store::agents::record_outcome(tx.connection, agent_id, done->status == "completed", latency);
+          tx.emit("tasks." + done->status, done, text);
         },
         nullptr);
     pump();
@@ -622,22 +682,20 @@ OrchestrationHub::Prepared OrchestrationHub::prepare(model::Task task) {
     p.lease_ = std::move(placed->first);
     p.seat_.settle = std::move(placed->second);
   }
-  p.data_ = model::to_json(task);
-  p.text_ = core::to_text(p.data_);
-  if (p.lease_) p.running_data_ = p.data_;
-  p.task_ = std::move(task);
+  p.text_ = model::to_text(task);
+  p.task_ = std::make_shared<const model::Task>(std::move(task));
   return p;
 }
 
 std::string OrchestrationHub::submit(store::Tx& tx, Prepared& p, const std::optional<std::string>& idempotency_key,
                                      const std::optional<std::string>& request_hash) {
   // Run again after a rollback (which freed the first run's seat): prepared afresh, here.
-  if (p.submitted_) p = prepare(std::move(p.task_));
+  if (p.submitted_) p = prepare(*p.task_);
   p.submitted_ = true;
-  store::tasks::insert(tx.connection, p.task_, idempotency_key, request_hash, p.lease_);
+  store::tasks::insert(tx.connection, *p.task_, idempotency_key, request_hash, p.lease_);
   if (p.seat_.settle) tx.after(std::exchange(p.seat_.settle, nullptr));
-  if (p.lease_) tx.emit("tasks.created", std::move(p.running_data_), p.text_);
-  tx.emit(p.lease_ ? "tasks.running" : "tasks.created", std::move(p.data_), p.text_);
+  if (p.lease_) tx.emit("tasks.created", p.task_, p.text_);
+  tx.emit(p.lease_ ? "tasks.running" : "tasks.created", p.task_, p.text_);
   return p.text_;
 }
 
@@ -656,8 +714,7 @@ void OrchestrationHub::stop() {
     impl->stopped = true;
     impl->scan_timer.cancel();
     impl->delay_timer.cancel();
-    for (auto& [id, r] : impl->running)
-      if (r.timeout) r.timeout->cancel();
+    impl->deadline_timer.cancel();
   });
 }
 

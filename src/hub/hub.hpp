@@ -49,11 +49,11 @@ class OrchestrationHub {
 
   // A new task made ready before its write, so that the writer thread, which every task's
   // writes share, only stores it: given an agent's seat when one that can run it has room and
-  // no such task is waiting (running, attempt 1, under a lease), else queued; its JSON built.
+  // no such task is waiting (running, attempt 1, under a lease), else queued; its JSON text made.
   // Dropped without being submitted, it gives the seat back.
   class Prepared {
    public:
-    const model::Task& task() const { return task_; }
+    const model::Task& task() const { return *task_; }
 
    private:
     friend class OrchestrationHub;
@@ -72,10 +72,9 @@ class OrchestrationHub {
         if (settle) std::exchange(settle, nullptr)(false);
       }
     };
-    model::Task task_;
+    std::shared_ptr<const model::Task> task_;  // shared with its events
     std::optional<store::tasks::Lease> lease_;
     Seat seat_;
-    boost::json::value data_, running_data_;
     std::string text_;
     bool submitted_ = false;
   };

@@ -188,6 +188,35 @@ json::object to_json(const Task& task) {
           {"updated_at", core::format_timestamp(task.updated_at)}};
 }
 
+std::string to_text(const Task& task) {
+  auto time = [](const std::optional<std::int64_t>& t) {
+    return t ? std::optional<std::string>(core::format_timestamp(*t)) : std::nullopt;
+  };
+  static const json::value null;
+  core::ObjectText text;
+  text.string("id", task.id)
+      .string("title", task.title)
+      .string("description", task.description)
+      .string("type", task.type)
+      .string("status", task.status)
+      .string("priority", task.priority)
+      .string_or_null("assigned_agent", task.assigned_agent)
+      .string_or_null("pinned_agent", task.pinned_agent)
+      .string_or_null("workflow_execution_id", task.workflow_execution_id)
+      .string_or_null("created_by", task.created_by)
+      .value("input_data", task.input_data)
+      .value("output_data", task.output_data ? *task.output_data : null)
+      .string_or_null("error", task.error)
+      .integer("attempts", task.attempts)
+      .integer("max_attempts", task.max_attempts)
+      .integer("timeout_ms", task.timeout_ms)
+      .string_or_null("started_at", time(task.started_at))
+      .string_or_null("completed_at", time(task.completed_at))
+      .string("created_at", core::format_timestamp(task.created_at))
+      .string("updated_at", core::format_timestamp(task.updated_at));
+  return text.finish();
+}
+
 namespace {
 bool valid_task_type(std::string_view type) {
   if (type.empty() || type.size() > 100) return false;

@@ -117,6 +117,8 @@ struct Task {
   std::int64_t updated_at = 0;
 };
 json::object to_json(const Task& task);
+// The same as text (what to_json serializes to), made without building the object.
+std::string to_text(const Task& task);
 
 // A validated task-creation request. `field_prefix` names the fields in errors ("tasks[2]").
 struct NewTask {
@@ -201,13 +203,32 @@ struct Message {
 json::object to_json(const Message& message);
 
 // ---- events ------------------------------------------------------------------------------
-struct Event {
+class Event {
+ public:
+  Event() = default;
+  Event(std::int64_t id, std::string topic, json::value data, std::int64_t created_at)
+      : id(id), topic(std::move(topic)), created_at(created_at), data_(std::move(data)) {}
+  // A task event made from the task itself: the JSON is made only if a listener asks for it.
+  Event(std::int64_t id, std::string topic, std::shared_ptr<const Task> task, std::int64_t created_at)
+      : id(id), topic(std::move(topic)), created_at(created_at), task(std::move(task)) {}
+
   std::int64_t id = 0;
   std::string topic;
-  json::value data;
   std::int64_t created_at = 0;
   // The message subscribers get, made once for all of them (when stored, or read back).
   std::shared_ptr<const std::string> wire;
+  // A task event's task, when its emitter had it: for listeners that need a field or two.
+  std::shared_ptr<const Task> task;
+
+  // The data as JSON. A task event's is made from its task on first use and then kept: an event
+  // is read by one thread at a time (emitted and triggered on the writer, then published).
+  const json::value& data() const {
+    if (task && data_.is_null()) data_ = to_json(*task);
+    return data_;
+  }
+
+ private:
+  mutable json::value data_;
 };
 // {"type":"event","id","topic","data","ts"}, given the data as stored (already JSON text).
 std::string to_wire(const Event& event, std::string_view data_text);

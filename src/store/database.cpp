@@ -61,7 +61,14 @@ std::int64_t Tx::emit(std::string topic, boost::json::value data) {
 }
 
 std::int64_t Tx::emit(std::string topic, boost::json::value data, std::string_view text) {
-  model::Event event{0, std::move(topic), std::move(data), core::now_ms()};
+  return append(model::Event(0, std::move(topic), std::move(data), core::now_ms()), text);
+}
+
+std::int64_t Tx::emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text) {
+  return append(model::Event(0, std::move(topic), std::move(task), core::now_ms()), text);
+}
+
+std::int64_t Tx::append(model::Event event, std::string_view text) {
   // PostgreSQL: the id in the same round trip. SQLite: RETURNING would buffer the row in an
   // ephemeral table; the last rowid costs nothing.
   bool sqlite = connection.dialect() == Dialect::sqlite;
@@ -441,7 +448,7 @@ std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t
     std::vector<model::Event> events;
     events.reserve(result.rows.size());
     for (const auto& row : result.rows) {
-      model::Event e{row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3)};
+      model::Event e(row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3));
       e.wire = std::make_shared<const std::string>(model::to_wire(e, row.text(2)));
       events.push_back(std::move(e));
     }

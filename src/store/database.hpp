@@ -38,6 +38,8 @@ class Tx {
   std::int64_t emit(std::string topic, boost::json::value data);
   // The same, with `data` already serialized as `text`.
   std::int64_t emit(std::string topic, boost::json::value data, std::string_view text);
+  // A task's event, `text` being model::to_text(*task): listeners read the task itself.
+  std::int64_t emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text);
   // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
   // before the batch's events are published and its jobs answered) or lost (false; rolled back
   // on the writer thread, before the job may run again, or a failed commit). For work that
@@ -46,6 +48,7 @@ class Tx {
 
  private:
   friend class Database;
+  std::int64_t append(model::Event event, std::string_view text);
   void run_triggers();
   std::vector<model::Event> events_;
   std::vector<std::function<void(bool)>> settled_;

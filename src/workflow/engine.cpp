@@ -314,20 +314,22 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // ---- reacting to events (the store's commit thread) -------------------------------
   void on_event(const model::Event& event) {
     const auto& topic = event.topic;
-    if (!event.data.is_object()) return;
-    const auto& data = event.data.get_object();
-    if (has_event_triggers && !topic.starts_with("workflows.")) fire_event_triggers(event);
+    bool ours = topic.starts_with("workflows.");
+    // Other events' data is only read (made, for a task's) when an event trigger may want it.
+    if (!(ours || has_event_triggers) || !event.data().is_object()) return;
+    const auto& data = event.data().get_object();
+    if (!ours) return fire_event_triggers(event);
     if (topic == "workflows.step_running" && data.at("type") == "http") {
       call(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()));
     } else if (topic == "workflows.step_waiting") {
       if (auto* wake = data.if_contains("wake_at"); wake && wake->is_int64())
         arm(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()), wake->get_int64());
     } else if (topic.starts_with("workflows.execution_") && topic != "workflows.execution_started") {
-      notify_waiters(std::string(data.at("execution_id").get_string()), event.data);
+      notify_waiters(std::string(data.at("execution_id").get_string()), event.data());
       // A finished sub-workflow whose parent step was not settled in the same transaction.
       if (auto* parent = data.if_contains("parent_execution_id"); parent && parent->is_string())
         db.write([self = shared_from_this(), parent_id = std::string(parent->get_string()),
-                  step_id = std::string(data.at("parent_step_id").get_string()), data = event.data](store::Tx& tx) {
+                  step_id = std::string(data.at("parent_step_id").get_string()), data = event.data()](store::Tx& tx) {
                    self->on_child_event(tx, parent_id, step_id, data.get_object());
                  },
                  nullptr);
@@ -337,8 +339,10 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // A task step's task ended: the step and the execution move on in the transaction that
   // records the task's end (an emit trigger), so no commit is spent in between.
   void on_task_end(store::Tx& tx, const model::Event& event) {
-    if (stopped || !event.data.is_object()) return;  // a stopped engine catches up when it starts again
-    const auto& task = event.data.get_object();
+    if (stopped) return;  // a stopped engine catches up when it starts again
+    // Most tasks belong to no workflow: a task's event says so without any JSON.
+    if ((event.task && !event.task->workflow_execution_id) || !event.data().is_object()) return;
+    const auto& task = event.data().get_object();
     auto* execution = task.if_contains("workflow_execution_id");
     if (execution && execution->is_string()) task_finished(tx, std::string(execution->get_string()), task);
   }
@@ -486,7 +490,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     asio::post(strand, [self = shared_from_this(), event] {
       for (const auto& t : self->event_triggers) {
         if (!bus::topic_matches(t.topic, event.topic)) continue;
-        json::object input{{"topic", event.topic}, {"event_id", event.id}, {"data", event.data}};
+        json::object input{{"topic", event.topic}, {"event_id", event.id}, {"data", event.data()}};
         try {
           if (t.filter && !truthy(t.filter->evaluate(json::object{{"event", input}}))) continue;
         } catch (const core::Error&) {

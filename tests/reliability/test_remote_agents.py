@@ -130,3 +130,46 @@ def test_notifications_replay_then_go_live_without_gap(make_server):
             assert json.loads(await ws.recv())["type"] == "error"
 
     asyncio.run(scenario())
+
+
+def test_a_task_past_its_timeout_is_retried_then_fails_while_a_longer_one_runs_on(make_server):
+    server = make_server()
+    key = server.agent_key()
+
+    async def scenario():
+        ws, agent_id = await register(server, key, "Silent", ["job.silent"])
+        # The long task starts first, so that the short one's deadline is the earlier one later.
+        _, long_task = server.request("POST", "/api/v1/tasks", {"type": "job.silent", "timeout_ms": 60000})
+        assert (await next_of_type(ws, "task"))["task"]["id"] == long_task["id"]
+        _, short = server.request("POST", "/api/v1/tasks",
+                                  {"type": "job.silent", "timeout_ms": 400, "max_attempts": 2})
+        offers = 0
+        for _ in range(200):
+            status, final = server.request("GET", f"/api/v1/tasks/{short['id']}")
+            if final["status"] == "failed":
+                break
+            await asyncio.sleep(0.05)
+        assert final["status"] == "failed", final
+        assert final["error"] == "timed out after 400 ms"
+        assert final["attempts"] == 2
+        # The agent was offered it twice (never answering) and meanwhile keeps the long one.
+        while True:
+            try:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 1))
+            except asyncio.TimeoutError:
+                break
+            offers += message["type"] == "task" and message["task"]["id"] == short["id"]
+        assert offers == 2
+        status, running = server.request("GET", f"/api/v1/tasks/{long_task['id']}")
+        assert running["status"] == "running"
+        await ws.send(json.dumps({"type": "result", "task_id": long_task["id"], "status": "completed",
+                                  "output_data": {"ok": True}}))
+        for _ in range(100):
+            status, done = server.request("GET", f"/api/v1/tasks/{long_task['id']}")
+            if done["status"] == "completed":
+                break
+            await asyncio.sleep(0.05)
+        assert done["status"] == "completed" and done["attempts"] == 1
+        await ws.close()
+
+    asyncio.run(scenario())

@@ -61,12 +61,37 @@ TEST(Model, DefaultCapabilitiesFollowTheAgentType) {
 }
 
 TEST(Model, AnEventsWireTextIsTheEventAsJson) {
-  model::Event e{42, "tasks.\"odd\" topic\n", boost::json::parse(R"({"id":"x","n":[1,2.5,null],"s":"\u00e9\"\\"})"),
-                 1764325000123, nullptr};
-  auto wire = boost::json::parse(model::to_wire(e, boost::json::serialize(e.data)));
+  model::Event e(42, "tasks.\"odd\" topic\n", boost::json::parse(R"({"id":"x","n":[1,2.5,null],"s":"\u00e9\"\\"})"),
+                 1764325000123);
+  auto wire = boost::json::parse(model::to_wire(e, boost::json::serialize(e.data())));
   EXPECT_EQ(wire, (boost::json::value{{"type", "event"},
                                       {"id", 42},
                                       {"topic", e.topic},
-                                      {"data", e.data},
+                                      {"data", e.data()},
                                       {"ts", "2025-11-28T10:16:40.123Z"}}));
+}
+
+TEST(Model, ATasksTextIsItsJsonSerialized) {
+  model::Task t;
+  t.id = "01a236c7-4ef8-7002-9502-5f03ff8a589f";
+  t.title = "quote \" backslash \\ tab \t newline \n bell \x07 unit \x1f del \x7f é ✓";
+  t.type = "echo";
+  t.input_data = boost::json::parse(R"({"n":1,"s":"a\"b","nested":{"list":[1,2.5,null,true]}})").as_object();
+  auto unset = model::to_text(t);
+  EXPECT_EQ(unset, core::to_text(model::to_json(t)));
+  EXPECT_EQ(boost::json::parse(unset), boost::json::value(model::to_json(t)));
+
+  t.status = "completed";
+  t.assigned_agent = t.pinned_agent = "agent";
+  t.workflow_execution_id = "execution";
+  t.created_by = "user";
+  t.output_data = boost::json::parse(R"(["x",{"y":-3}])");
+  t.error = "it \"failed\"";
+  t.attempts = 2;
+  t.started_at = 1764325000123;
+  t.completed_at = 1764325000456;
+  t.created_at = 1764325000000;
+  t.updated_at = 1764325000456;
+  EXPECT_EQ(model::to_text(t), core::to_text(model::to_json(t)));
+  EXPECT_EQ(core::quoted(t.title), boost::json::serialize(boost::json::string(t.title)));
 }

@@ -140,7 +140,7 @@ TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
   auto events = db().events_since(0, 100);
   ASSERT_EQ(events.size(), 20u);
   for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1].id, events[i].id);
-  for (const auto& e : events) EXPECT_NE(e.data.at("i").as_int64() % 3, 0);
+  for (const auto& e : events) EXPECT_NE(e.data().at("i").as_int64() % 3, 0);
   EXPECT_LE(db().batches_committed(), 30u);
 }
 
@@ -152,7 +152,7 @@ TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
                   ++runs;
                   auto t = make_task("from.trigger");
                   store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
-                  tx.emit("order.echo", boost::json::object{{"of", e.id}, {"n", e.data.at("n")}});
+                  tx.emit("order.echo", boost::json::object{{"of", e.id}, {"n", e.data().at("n")}});
                 }});
   db().write_sync([](store::Tx& tx) {
     tx.emit("order.placed", boost::json::object{{"n", 1}});
@@ -171,8 +171,8 @@ TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
   std::vector<std::string> topics;
   for (const auto& e : events) topics.push_back(e.topic);
   EXPECT_EQ(topics, (std::vector<std::string>{"order.placed", "order.echo", "order.other", "order.placed", "order.echo"}));
-  EXPECT_EQ(events[1].data.at("of").as_int64(), events[0].id);
-  EXPECT_EQ(events[4].data.at("n").as_int64(), 3);
+  EXPECT_EQ(events[1].data().at("of").as_int64(), events[0].id);
+  EXPECT_EQ(events[4].data().at("n").as_int64(), 3);
 }
 
 TEST_P(Store, ConcurrentWritersShareCommits) {
