@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace de::core {
 
 namespace {
@@ -52,16 +54,24 @@ json::value parse_stored(std::string_view text, json::value fallback) {
 std::string to_text(const json::value& value) { return json::serialize(value); }
 
 namespace {
-// Escapes as Boost.JSON's serializer does: quote, backslash and control characters only. The
-// runs between them are appended whole.
+// Which bytes a JSON string escapes: quote, backslash and control characters only (as Boost.JSON's
+// serializer does; UTF-8 passes as it is).
+constexpr auto escaped = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = table['\\'] = true;
+  return table;
+}();
+
+// The runs between escapes are appended whole.
 void append_quoted(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.substr(run, i - run));
+    if (!escaped[c]) continue;
+    out.append(text, run, i - run);
     run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
@@ -74,7 +84,7 @@ void append_quoted(std::string& out, std::string_view text) {
       default: out.append("\\u00").append(1, hex[c >> 4]).append(1, hex[c & 0xf]);
     }
   }
-  out.append(text.substr(run));
+  out.append(text, run);
   out += '"';
 }
 }  // namespace
@@ -87,9 +97,8 @@ std::string quoted(std::string_view text) {
 }
 
 void ObjectText::key(std::string_view key) {
-  if (out_.size() > 1) out_ += ',';
-  append_quoted(out_, key);
-  out_ += ':';
+  out_ += out_.size() > 1 ? ",\"" : "\"";
+  out_.append(key).append("\":");
 }
 
 ObjectText& ObjectText::string(std::string_view key, std::string_view value) {

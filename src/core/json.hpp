@@ -31,6 +31,7 @@ std::string quoted(std::string_view text);
 
 // Writes one JSON object's text straight into a string, for hot paths that need only the text:
 // the same bytes json::serialize gives for the json::object with these members in this order.
+// Keys are written as given: names of ours, with nothing to escape.
 class ObjectText {
  public:
   ObjectText& string(std::string_view key, std::string_view value);
