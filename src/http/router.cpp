@@ -30,38 +30,41 @@ bool is_parameter(std::string_view segment) {
 void Router::add(std::string method, std::string path_template, Handler handler) {
   Route route{std::move(method), std::move(path_template), {}, std::move(handler), 0};
   for (auto s : split(route.path)) {
-    route.segments.emplace_back(s);
-    if (!is_parameter(s)) ++route.literals;
+    bool parameter = is_parameter(s);
+    route.segments.push_back({std::string(parameter ? s.substr(1, s.size() - 2) : s), parameter});
+    if (!parameter) ++route.literals;
   }
+  if (by_length_.size() <= route.segments.size()) by_length_.resize(route.segments.size() + 1);
+  by_length_[route.segments.size()].push_back(routes_.size());
   routes_.push_back(std::move(route));
 }
 
-bool Router::match(const Route& route, const std::vector<std::string_view>& segments,
-                   std::vector<std::pair<std::string, std::string>>& params) {
-  if (route.segments.size() != segments.size()) return false;
-  params.clear();
+bool Router::matches(const Route& route, const std::vector<std::string_view>& segments) {
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const auto& pattern = route.segments[i];
-    if (is_parameter(pattern)) {
-      if (segments[i].empty()) return false;
-      params.emplace_back(pattern.substr(1, pattern.size() - 2), std::string(segments[i]));
-    } else if (pattern != segments[i]) {
-      return false;
-    }
+    if (pattern.parameter ? segments[i].empty() : pattern.text != segments[i]) return false;
   }
   return true;
+}
+
+void Router::capture(const Route& route, const std::vector<std::string_view>& segments,
+                     std::vector<std::pair<std::string, std::string>>& params) {
+  params.clear();
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    if (route.segments[i].parameter) params.emplace_back(route.segments[i].text, std::string(segments[i]));
 }
 
 boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
   auto segments = split(request.path);
   std::set<std::string> allowed;
   const Route* found = nullptr;
-  std::vector<std::pair<std::string, std::string>> params;
   // The path's owner is the matching template with the most literal segments, so that
   // GET /tasks/batch is a 405 from POST /tasks/batch, not a lookup of the task "batch".
   std::size_t best_literals = 0;
-  for (const auto& route : routes_) {
-    if (!match(route, segments, params)) continue;
+  static const std::vector<std::size_t> none;
+  for (auto index : segments.size() < by_length_.size() ? by_length_[segments.size()] : none) {
+    const auto& route = routes_[index];
+    if (!matches(route, segments)) continue;
     if (route.literals < best_literals) continue;
     if (route.literals > best_literals) {
       best_literals = route.literals;
@@ -75,8 +78,7 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
   }
   try {
     if (found) {
-      // match() left the params of the last route tried; redo it for the one found.
-      match(*found, segments, request.path_params);
+      capture(*found, segments, request.path_params);
       request.route = found->path;
       co_return co_await found->handler(request);
     }

@@ -32,16 +32,22 @@ class Router {
   std::vector<RouteInfo> routes() const;
 
  private:
+  struct Segment {
+    std::string text;  // a literal, or a {parameter}'s name
+    bool parameter = false;
+  };
   struct Route {
     std::string method;
     std::string path;
-    std::vector<std::string> segments;
+    std::vector<Segment> segments;
     Handler handler;
     std::size_t literals = 0;  // segments that are not {parameters}
   };
-  static bool match(const Route& route, const std::vector<std::string_view>& segments,
-                    std::vector<std::pair<std::string, std::string>>& params);
+  static bool matches(const Route& route, const std::vector<std::string_view>& segments);
+  static void capture(const Route& route, const std::vector<std::string_view>& segments,
+                      std::vector<std::pair<std::string, std::string>>& params);
   std::vector<Route> routes_;
+  std::vector<std::vector<std::size_t>> by_length_;  // routes_ indexes by their segment count
   std::vector<std::pair<std::string, WebSocketEndpoint>> websockets_;
   Handler fallback_;
 };
