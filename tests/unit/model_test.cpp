@@ -95,3 +95,19 @@ TEST(Model, ATasksTextIsItsJsonSerialized) {
   EXPECT_EQ(model::to_text(t), core::to_text(model::to_json(t)));
   EXPECT_EQ(core::quoted(t.title), boost::json::serialize(boost::json::string(t.title)));
 }
+
+TEST(Model, ATaskEventsDataIsMadeFromItsTaskWhenAsked) {
+  model::Task t;
+  t.id = "01a236c7-4ef8-7002-9502-5f03ff8a589f";
+  t.type = "echo";
+  t.status = "completed";
+  t.output_data = boost::json::parse(R"({"n":1})");
+  auto task = std::make_shared<const model::Task>(t);
+  model::Event e(7, "tasks.completed", task, 1764325000123);
+  EXPECT_EQ(e.task, task);
+  EXPECT_EQ(e.data(), boost::json::value(model::to_json(t)));
+  EXPECT_EQ(&e.data(), &e.data());  // made once, then kept
+  model::Event plain(8, "agents.updated", boost::json::parse(R"({"id":"a"})"), 1764325000123);
+  EXPECT_EQ(plain.task, nullptr);
+  EXPECT_EQ(plain.data().at("id"), "a");
+}
