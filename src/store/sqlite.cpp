@@ -45,6 +45,11 @@ class SqliteConnection final : public Connection {
 
   Result query(std::string_view sql, std::span<const Param> params) override {
     sqlite3_stmt* stmt = prepare(sql);
+    // Every parameter is bound at every use, so a cached statement never runs with an old value
+    // (and its bindings need no clearing after it).
+    if (int(params.size()) != sqlite3_bind_parameter_count(stmt))
+      throw core::Error(core::ErrorKind::internal, "SQL with " + std::to_string(sqlite3_bind_parameter_count(stmt)) +
+                                                       " parameters given " + std::to_string(params.size()));
     Reset reset{stmt};
     for (std::size_t i = 0; i < params.size(); ++i) bind(stmt, int(i + 1), params[i]);
     Result result;
@@ -101,10 +106,7 @@ class SqliteConnection final : public Connection {
   // A cached statement is ready for its next use however this one ends.
   struct Reset {
     sqlite3_stmt* s;
-    ~Reset() {
-      sqlite3_reset(s);
-      sqlite3_clear_bindings(s);
-    }
+    ~Reset() { sqlite3_reset(s); }
   };
 
   sqlite3_stmt* prepare(std::string_view sql) {
