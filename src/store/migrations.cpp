@@ -1,6 +1,7 @@
 #include "store/migrations.hpp"
 
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "core/clock.hpp"
@@ -14,6 +15,8 @@ struct Migration {
   const char* name;
   // Portable SQL with type placeholders: {uuid} {json} {bool} {true} {false} {real} {serial}.
   const char* sql;
+  // Set for a change one backend needs; the other records the version and does nothing.
+  std::optional<Dialect> only = std::nullopt;
 };
 
 // Timestamps are BIGINT milliseconds since the epoch (UTC) in both backends.
@@ -191,6 +194,23 @@ CREATE INDEX workflow_steps_waiting ON workflow_steps (status, wake_at);
 DROP INDEX tasks_agent_status;
 CREATE INDEX tasks_agent_active ON tasks (assigned_agent) WHERE status IN ('queued', 'running');
 )SQL"},
+    // Every task appends three events. With AUTOINCREMENT each INSERT also reads and rewrites
+    // the table's row in sqlite_sequence: about 5 % of the instructions a task costs. Without
+    // it a new id is the highest one plus one, so ids still only grow, as long as the newest
+    // event is never deleted (a retention must keep it). The table is copied: its rows keep
+    // their ids. PostgreSQL's identity column never reuses a value anyway.
+    {4, "event ids without AUTOINCREMENT", R"SQL(
+CREATE TABLE events_next (
+  id INTEGER PRIMARY KEY,
+  topic TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO events_next (id, topic, data, created_at) SELECT id, topic, data, created_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_next RENAME TO events;
+DELETE FROM sqlite_sequence WHERE name = 'events';
+)SQL", Dialect::sqlite},
 };
 
 std::string render(const char* sql, Dialect dialect) {
@@ -240,7 +260,7 @@ void apply_migrations(Connection& connection) {
   int current = current_schema_version(connection);
   for (const auto& m : migrations) {
     if (m.version <= current) continue;
-    connection.execute_script(render(m.sql, connection.dialect()));
+    if (!m.only || *m.only == connection.dialect()) connection.execute_script(render(m.sql, connection.dialect()));
     connection.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                      {std::int64_t(m.version), std::string_view(m.name), core::now_ms()});
   }

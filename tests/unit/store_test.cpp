@@ -241,6 +241,31 @@ TEST(SqliteStore, TheWalStartsOverWhileTheWriterKeepsWriting) {
   EXPECT_LT(std::filesystem::file_size(t.cleanup + "/test.db-wal"), 20u << 20);
 }
 
+// Migration 4 rebuilt SQLite's `events` without AUTOINCREMENT: an older database's events keep
+// their ids, and new ones continue after the highest.
+TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
+  de::testing::TestDatabase t("sqlite");
+  t.db->write_sync([](store::Tx& tx) {  // as a version-3 database left it, with a gap
+    tx.connection.execute_script(
+        "DROP TABLE events; CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
+        "data TEXT NOT NULL, created_at BIGINT NOT NULL); INSERT INTO events VALUES (5, 'old.a', '{}', 1), "
+        "(9, 'old.b', '{\"k\":1}', 2); DELETE FROM schema_migrations WHERE version = 4;");
+  });
+  t.db->migrate();
+  EXPECT_EQ(t.db->schema_version(), store::latest_schema_version());
+  auto sql = t.db->read([](store::Connection& c) {
+    return c.query("SELECT sql FROM sqlite_master WHERE name = 'events'").rows.at(0).text(0);
+  });
+  EXPECT_EQ(sql.find("AUTOINCREMENT"), std::string::npos) << sql;
+  auto old = t.db->events_since(0, 10);
+  ASSERT_EQ(old.size(), 2u);
+  EXPECT_EQ(old[0].id, 5);
+  EXPECT_EQ(old[1].id, 9);
+  EXPECT_EQ(old[1].data().at("k"), 1);
+  EXPECT_EQ(t.db->write_sync([](store::Tx& tx) { return tx.emit("new.c", boost::json::object{}); }), 10);
+  EXPECT_EQ(t.db->write_sync([](store::Tx& tx) { return tx.emit("new.d", boost::json::object{}); }), 11);
+}
+
 // The write-ahead log holds a committed transaction whole as soon as its COMMIT returns
 // (store/wal_vfs.cpp holds frames back only until then): a copy of the files taken at that
 // moment, as a crash would leave them, recovers it with SQLite's own VFS. Transactions of one
