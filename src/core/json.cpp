@@ -138,7 +138,7 @@ std::string ObjectText::finish() {
 }
 
 ObjectReader::ObjectReader(const json::object& object, std::string prefix)
-    : object_(object), prefix_(std::move(prefix)) {}
+    : object_(object), prefix_(std::move(prefix)), asked_(object.size()) {}
 
 std::string ObjectReader::field_name(std::string_view key) const {
   return prefix_.empty() ? std::string(key) : fmt::format("{}.{}", prefix_, key);
@@ -149,8 +149,8 @@ void ObjectReader::error(std::string_view key, std::string message) {
 }
 
 const json::value* ObjectReader::find(std::string_view key, bool required) {
-  seen_.emplace(key);
   auto it = object_.find(key);
+  if (it != object_.end()) asked_[std::size_t(it - object_.begin())] = true;
   if (it == object_.end() || (it->value().is_null() && !required)) {
     if (required) error(key, "is required");
     return nullptr;
@@ -269,8 +269,8 @@ std::optional<std::string> ObjectReader::choice(std::string_view key, bool requi
 }
 
 std::vector<FieldError> ObjectReader::take_errors() {
-  for (const auto& item : object_)
-    if (!seen_.contains(std::string_view(item.key()))) error(item.key(), "is not a known field");
+  for (std::size_t i = 0; i < object_.size(); ++i)
+    if (!asked_[i]) error(object_.begin()[i].key(), "is not a known field");
   return std::move(errors_);
 }
 

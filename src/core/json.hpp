@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,7 +84,7 @@ class ObjectReader {
 
   const json::object& object_;
   std::string prefix_;
-  std::set<std::string, std::less<>> seen_;
+  std::vector<bool> asked_;  // by the object's member position: which were asked for
   std::vector<FieldError> errors_;
 };
 

@@ -56,26 +56,26 @@ void Router::capture(const Route& route, const std::vector<std::string_view>& se
 
 boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
   auto segments = split(request.path);
-  std::set<std::string> allowed;
-  const Route* found = nullptr;
   // The path's owner is the matching template with the most literal segments, so that
   // GET /tasks/batch is a 405 from POST /tasks/batch, not a lookup of the task "batch".
-  std::size_t best_literals = 0;
   static const std::vector<std::size_t> none;
-  for (auto index : segments.size() < by_length_.size() ? by_length_[segments.size()] : none) {
+  const auto& candidates = segments.size() < by_length_.size() ? by_length_[segments.size()] : none;
+  std::size_t best_literals = 0;
+  for (auto index : candidates)
+    if (matches(routes_[index], segments)) best_literals = std::max(best_literals, routes_[index].literals);
+  auto owns = [&](const Route& route) { return route.literals == best_literals && matches(route, segments); };
+  const Route* found = nullptr;
+  for (auto index : candidates) {
     const auto& route = routes_[index];
-    if (!matches(route, segments)) continue;
-    if (route.literals < best_literals) continue;
-    if (route.literals > best_literals) {
-      best_literals = route.literals;
-      found = nullptr;
-      allowed.clear();
+    if (owns(route) && (route.method == request.method || (request.method == "HEAD" && route.method == "GET"))) {
+      found = &route;
+      break;
     }
-    bool method_ok = route.method == request.method ||
-                     (request.method == "HEAD" && route.method == "GET");
-    if (!method_ok) allowed.insert(route.method);
-    else if (!found) found = &route;
   }
+  std::set<std::string> allowed;  // for a 405
+  if (!found)
+    for (auto index : candidates)
+      if (owns(routes_[index])) allowed.insert(routes_[index].method);
   try {
     if (found) {
       capture(*found, segments, request.path_params);
