@@ -384,8 +384,8 @@ def main():
     p.add_argument("--peer", choices=["n8n"], help="also run load (a) against this product")
     p.add_argument("--seconds", type=int, default=10, help="length of each load (default 10)")
     p.add_argument("--connections", type=int, default=32, help="concurrent connections for load (a) (default 32)")
-    p.add_argument("--task-connections", type=int, default=128,
-                   help="concurrent submitters for load (b) and the soak (default 128: the fewest that saturate "
+    p.add_argument("--task-connections", type=int, default=192,
+                   help="concurrent submitters for load (b) and the soak (default 192: the fewest that saturate "
                         "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
     p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd)")
