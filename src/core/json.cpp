@@ -120,18 +120,6 @@ ObjectText& ObjectText::integer(std::string_view key, std::int64_t value) {
   return *this;
 }
 
-ObjectText& ObjectText::value(std::string_view key, const json::value& value) {
-  this->key(key);
-  out_ += json::serialize(value);
-  return *this;
-}
-
-ObjectText& ObjectText::value(std::string_view key, const json::object& value) {
-  this->key(key);
-  out_ += json::serialize(value);
-  return *this;
-}
-
 std::string ObjectText::finish() {
   out_ += '}';
   return std::move(out_);

@@ -33,21 +33,26 @@ std::string quoted(std::string_view text);
 // Keys are written as given: names of ours, with nothing to escape.
 class ObjectText {
  public:
+  ObjectText() {
+    out_.reserve(512);  // a task's text, mostly
+    out_ += '{';
+  }
   ObjectText& string(std::string_view key, std::string_view value);
   ObjectText& string_or_null(std::string_view key, const std::optional<std::string>& value);
   ObjectText& integer(std::string_view key, std::int64_t value);
-  ObjectText& value(std::string_view key, const json::value& value);
-  ObjectText& value(std::string_view key, const json::object& value);
+  // A json::value or json::object, serialized.
+  template <class Json>
+  ObjectText& value(std::string_view key, const Json& value) {
+    this->key(key);
+    out_ += json::serialize(value);
+    return *this;
+  }
   // The object's text; the writer is spent.
   std::string finish();
 
  private:
   void key(std::string_view key);
-  std::string out_ = [] {
-    std::string out;
-    out.reserve(512);  // a task's text, mostly
-    return out += '{';
-  }();
+  std::string out_;
 };
 
 // Reads the fields of one JSON object, collecting a FieldError per bad field, so that a

@@ -25,14 +25,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Key = std::pair<int, std::string>;  // (-priority rank, id): critical first, then oldest
 
-std::optional<std::string> optional_string(const json::object& o, std::string_view key) {
+// A string member of `o`, viewed in place; nothing when absent or not a string.
+std::optional<std::string_view> string_member(const json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || !it->value().is_string()) return std::nullopt;
-  return std::string(it->value().get_string());
+  return std::string_view(it->value().get_string());
 }
 
 std::string string_field(const json::object& o, std::string_view key) {
-  return optional_string(o, key).value_or("");
+  return std::string(string_member(o, key).value_or(""));
 }
 }  // namespace
 
@@ -125,18 +126,21 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   std::unordered_multimap<std::string, std::pair<std::uint64_t, std::function<void(const json::value&)>>> waiters;
   std::uint64_t next_waiter = 1;
 
+  // `f` on the strand unless the hub has stopped by then, keeping the hub alive until it runs.
+  template <class F>
+  auto while_running(F f) {
+    return [self = shared_from_this(), f = std::move(f)]() mutable {
+      if (!self->stopped) f();
+    };
+  }
   template <class F>
   void on_strand(F f) {
-    asio::post(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
-      if (!self->stopped) f();
-    });
+    asio::post(strand, while_running(std::move(f)));
   }
   // The same, at once when called on the strand (an instant agent's outcome, given inside run()).
   template <class F>
   void in_strand(F f) {
-    asio::dispatch(strand, [self = shared_from_this(), f = std::move(f)]() mutable {
-      if (!self->stopped) f();
-    });
+    asio::dispatch(strand, while_running(std::move(f)));
   }
 
   // ---- start-up -------------------------------------------------------------------------
@@ -182,13 +186,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       return TaskView{t->id, t->type, t->status, t->priority, t->pinned_agent, 0};
     if (!e.data().is_object()) return std::nullopt;
     const auto& data = e.data().get_object();
-    auto text = [&](std::string_view key) -> std::optional<std::string_view> {
-      auto it = data.find(key);
-      if (it == data.end() || !it->value().is_string()) return std::nullopt;
-      return std::string_view(it->value().get_string());
-    };
-    TaskView v{text("id").value_or(""), text("type").value_or(""), text("status").value_or(""),
-               text("priority").value_or(""), text("pinned_agent")};
+    auto text = [&](std::string_view key) { return string_member(data, key).value_or(""); };
+    TaskView v{text("id"), text("type"), text("status"), text("priority"), string_member(data, "pinned_agent")};
     if (auto it = data.find("retry_at"); it != data.end() && it->value().is_int64()) v.retry_at = it->value().get_int64();
     return v;
   }
