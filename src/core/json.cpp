@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace de::core {
 
@@ -63,14 +65,29 @@ constexpr auto escaped = [] {
   return table;
 }();
 
+// The first byte at or after `from` that is escaped, or text.size(). Eight bytes are looked at
+// together (most strings escape nothing): a zero byte in w ^ '"'... or '\\'..., or a byte
+// below 0x20, shows in the high bits of (v - 0x01...) & ~v (exact for "any", not for "which").
+std::size_t next_escaped(std::string_view text, std::size_t from) {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  auto any_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+  auto any_below_space = [&](std::uint64_t v) { return (v - 0x20 * ones) & ~v & highs; };
+  for (; from + 8 <= text.size(); from += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + from, 8);
+    if (any_zero(w ^ ('"' * ones)) | any_zero(w ^ ('\\' * ones)) | any_below_space(w)) break;
+  }
+  while (from < text.size() && !escaped[static_cast<unsigned char>(text[from])]) ++from;
+  return from;
+}
+
 // The runs between escapes are appended whole.
 void append_quoted(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
   std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (auto i = next_escaped(text, 0); i < text.size(); i = next_escaped(text, i + 1)) {
     auto c = static_cast<unsigned char>(text[i]);
-    if (!escaped[c]) continue;
     out.append(text, run, i - run);
     run = i + 1;
     switch (c) {

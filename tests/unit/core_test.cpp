@@ -107,6 +107,22 @@ TEST(Json, ObjectReaderAcceptsValidInput) {
   EXPECT_NO_THROW(r.finish());
 }
 
+// Strings are scanned eight bytes at a time: each byte that must be escaped, at every position
+// of a word and in the tail, next to bytes that must not (UTF-8, DEL, space, 0x1f's neighbours).
+TEST(Json, QuotedEscapesLikeBoostJsonAtEveryPosition) {
+  const std::string specials[] = {"\"", "\\", std::string(1, '\0'), "\n", "\x1f", "\x01", "\t"};
+  const std::string plain = "ab \x7f\xc3\xa9!#[]\x20";  // near misses: no escapes
+  for (const auto& special : specials)
+    for (std::size_t length = 0; length <= 19; ++length)
+      for (std::size_t at = 0; at <= length; ++at) {
+        std::string text;
+        for (std::size_t i = 0; i < length; ++i) text += plain[i % plain.size()];
+        text.insert(at, special);
+        EXPECT_EQ(de::core::quoted(text), boost::json::serialize(boost::json::string(text))) << "length " << length << " at " << at;
+      }
+  EXPECT_EQ(de::core::quoted(std::string(40, 'x')), '"' + std::string(40, 'x') + '"');
+}
+
 TEST(Config, ParsesEndpointsAndRejectsNonsense) {
   auto e = parse_endpoint("127.0.0.1:9090");
   EXPECT_EQ(e.host, "127.0.0.1");
