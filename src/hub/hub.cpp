@@ -601,7 +601,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
           // The lease was lost meanwhile (cancelled or expired): nothing to record.
           if (!store::tasks::finish(tx.connection, *done, lease, retry_at)) return;
           if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
-          store::agents::record_outcome(tx.connection, agent_id, done->status == "completed", latency);
+          tx.count_outcome(agent_id, done->status == "completed", latency);
           tx.emit("tasks." + done->status, done, text);
         },
         nullptr);
@@ -693,8 +693,12 @@ std::string OrchestrationHub::submit(store::Tx& tx, Prepared& p, const std::opti
   p.submitted_ = true;
   store::tasks::insert(tx.connection, *p.task_, idempotency_key, request_hash, p.lease_);
   if (p.seat_.settle) tx.after(std::exchange(p.seat_.settle, nullptr));
-  if (p.lease_) tx.emit("tasks.created", p.task_, p.text_);
-  tx.emit(p.lease_ ? "tasks.running" : "tasks.created", p.task_, p.text_);
+  if (p.lease_) {
+    auto created = tx.emit("tasks.created", p.task_, p.text_);
+    tx.emit("tasks.running", p.task_, p.text_, created);
+  } else {
+    tx.emit("tasks.created", p.task_, p.text_);
+  }
   return p.text_;
 }
 

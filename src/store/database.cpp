@@ -15,6 +15,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "store/migrations.hpp"
+#include "store/repositories.hpp"
 
 namespace de::store {
 
@@ -64,17 +65,21 @@ std::int64_t Tx::emit(std::string topic, boost::json::value data, std::string_vi
   return append(model::Event(0, std::move(topic), std::move(data), core::now_ms()), text);
 }
 
-std::int64_t Tx::emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text) {
-  return append(model::Event(0, std::move(topic), std::move(task), core::now_ms()), text);
+std::int64_t Tx::emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text,
+                      std::optional<std::int64_t> same_data_as) {
+  return append(model::Event(0, std::move(topic), std::move(task), core::now_ms()), text, same_data_as);
 }
 
-std::int64_t Tx::append(model::Event event, std::string_view text) {
+std::int64_t Tx::append(model::Event event, std::string_view text, std::optional<std::int64_t> same_data_as) {
   // PostgreSQL: the id in the same round trip. SQLite: RETURNING would buffer the row in an
-  // ephemeral table; the last rowid costs nothing.
+  // ephemeral table; the last rowid costs nothing. A row that refers to another's data holds
+  // JSON null (see Database::events_since).
   bool sqlite = connection.dialect() == Dialect::sqlite;
-  auto result = connection.query(sqlite ? "INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?)"
-                                        : "INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?) RETURNING id",
-                                 {std::string_view(event.topic), std::string_view(text), event.created_at});
+  auto result = connection.query(
+      sqlite ? "INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?)"
+             : "INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+      {std::string_view(event.topic), same_data_as ? std::string_view("null") : text,
+       same_data_as ? Param(*same_data_as) : Param(nullptr), event.created_at});
   event.id = sqlite ? result.inserted_rowid : result.rows.at(0).integer(0);
   event.wire = std::make_shared<const std::string>(model::to_wire(event, text));
   auto id = event.id;
@@ -99,6 +104,17 @@ void Tx::run_triggers() {
 }
 
 void Tx::after(std::function<void(bool durable)> settled) { settled_.push_back(std::move(settled)); }
+
+void Tx::count_outcome(const std::string& agent_id, bool completed, std::int64_t latency_ms) {
+  auto& o = outcomes_[agent_id];
+  ++(completed ? o.completed : o.failed);
+  o.latency_ms += latency_ms;
+}
+
+void Tx::write_outcomes() {
+  for (const auto& [agent_id, o] : outcomes_) agents::add_outcomes(connection, agent_id, o.completed, o.failed, o.latency_ms);
+  outcomes_.clear();
+}
 
 std::unique_ptr<Database> Database::open(const std::string& url, std::size_t read_connections) {
   if (url.starts_with("sqlite:")) {
@@ -276,6 +292,7 @@ void Database::run_writer() {
         else c.commit_error = run_isolated(batch, c, *triggers);
       } else {
         if (!stopping && syncer_busy_ && batch.size() < max_batch) continue;
+        tx->write_outcomes();
         tx->connection.execute_script("COMMIT");
         c.events = std::move(tx->events_);
         c.settled = std::move(tx->settled_);
@@ -421,17 +438,20 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
     tx.emplace(conn, &triggers);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::size_t events_before = tx->events_.size(), hooks_before = tx->settled_.size();
+      auto outcomes_before = tx->outcomes_;
       try {
         batch[i].job(*tx);
       } catch (...) {
         c.errors[i] = std::current_exception();
         tx->events_.resize(events_before);
+        tx->outcomes_ = std::move(outcomes_before);
         conn.execute_script("ROLLBACK TO SAVEPOINT job");
         settle(tx->settled_, hooks_before, false);
       }
-      conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job"
-                                               : "RELEASE SAVEPOINT job; COMMIT");
+      conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job" : "RELEASE SAVEPOINT job");
     }
+    tx->write_outcomes();
+    conn.execute_script("COMMIT");
   } catch (...) {
     lose(tx);
     return std::current_exception();
@@ -443,8 +463,10 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
 
 std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t limit) {
   return read([&](Connection& conn) {
-    auto result = conn.query("SELECT id, topic, data, created_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
-                             {since, std::int64_t(limit)});
+    auto result = conn.query(
+        "SELECT e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at FROM events e "
+        "LEFT JOIN events d ON d.id = e.data_from WHERE e.id > ? ORDER BY e.id LIMIT ?",
+        {since, std::int64_t(limit)});
     std::vector<model::Event> events;
     events.reserve(result.rows.size());
     for (const auto& row : result.rows) {

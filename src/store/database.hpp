@@ -4,6 +4,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -39,17 +40,28 @@ class Tx {
   // The same, with `data` already serialized as `text`.
   std::int64_t emit(std::string topic, boost::json::value data, std::string_view text);
   // A task's event, `text` being model::to_text(*task): listeners read the task itself.
-  std::int64_t emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text);
+  // `same_data_as`: an event this transaction emitted with the same data (a task created and
+  // started at once), whose stored copy this event's row refers to instead of repeating it.
+  std::int64_t emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text,
+                    std::optional<std::int64_t> same_data_as = std::nullopt);
   // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
   // before the batch's events are published and its jobs answered) or lost (false; rolled back
   // on the writer thread, before the job may run again, or a failed commit). For work that
   // must follow the job's fate, like taking a resource the job's rows refer to.
   void after(std::function<void(bool durable)> settled);
+  // Counts a finished task for its agent. A transaction's counts are added to the agents' rows
+  // once, just before it commits: an UPDATE per agent and batch instead of one per task.
+  void count_outcome(const std::string& agent_id, bool completed, std::int64_t latency_ms);
 
  private:
   friend class Database;
-  std::int64_t append(model::Event event, std::string_view text);
+  std::int64_t append(model::Event event, std::string_view text, std::optional<std::int64_t> same_data_as = std::nullopt);
   void run_triggers();
+  void write_outcomes();
+  struct Outcomes {
+    std::int64_t completed = 0, failed = 0, latency_ms = 0;
+  };
+  std::map<std::string, Outcomes> outcomes_;  // by agent id
   std::vector<model::Event> events_;
   std::vector<std::function<void(bool)>> settled_;
   const std::vector<EmitTrigger>* triggers_;

@@ -242,12 +242,11 @@ bool set_activity(Connection& c, const std::string& id, bool busy, std::int64_t 
              .affected == 1;
 }
 
-void record_outcome(Connection& c, const std::string& id, bool completed, std::int64_t latency_ms) {
-  c.query(completed ? "UPDATE agents SET tasks_completed = tasks_completed + 1, total_latency_ms = "
-                      "total_latency_ms + ? WHERE id = ?"
-                    : "UPDATE agents SET tasks_failed = tasks_failed + 1, total_latency_ms = "
-                      "total_latency_ms + ? WHERE id = ?",
-          {latency_ms, std::string_view(id)});
+void add_outcomes(Connection& c, const std::string& id, std::int64_t completed, std::int64_t failed,
+                  std::int64_t latency_ms) {
+  c.query("UPDATE agents SET tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?, "
+          "total_latency_ms = total_latency_ms + ? WHERE id = ?",
+          {completed, failed, latency_ms, std::string_view(id)});
 }
 
 std::optional<model::Agent> find(Connection& c, const std::string& id) {

@@ -37,8 +37,9 @@ void insert(Connection& c, const model::Agent& agent);
 void update(Connection& c, const model::Agent& agent);
 // idle <-> busy, only while the agent is idle or busy (never over paused or stopped).
 bool set_activity(Connection& c, const std::string& id, bool busy, std::int64_t now);
-// Adds one finished task to the agent's counters.
-void record_outcome(Connection& c, const std::string& id, bool completed, std::int64_t latency_ms);
+// Adds finished tasks to the agent's counters.
+void add_outcomes(Connection& c, const std::string& id, std::int64_t completed, std::int64_t failed,
+                  std::int64_t latency_ms);
 bool remove(Connection& c, const std::string& id);
 std::optional<model::Agent> find(Connection& c, const std::string& id);
 std::optional<model::Agent> find_by_name(Connection& c, const std::string& name);

@@ -106,18 +106,25 @@ TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
 TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
   // Queue many jobs at once so that they share batches; every third one fails after writing.
   // Each run of a job registers a hook, which hears once whether that run's changes lasted.
+  // Each counts a task outcome for one agent: the counts of the failed jobs are not written.
+  model::Agent agent;
+  agent.id = core::new_id();
+  agent.name = agent.type = "counted";
+  agent.created_at = agent.updated_at = core::now_ms();
+  db().write_sync([&](store::Tx& tx) { store::agents::insert(tx.connection, agent); });
   std::vector<std::future<void>> results;
   std::vector<std::promise<void>> promises(30);
   std::vector<std::atomic<int>> runs(30), durable(30), lost(30);
   for (int i = 0; i < 30; ++i) {
     results.push_back(promises[i].get_future());
     db().write(
-        [i, &runs, &durable, &lost](store::Tx& tx) {
+        [i, &runs, &durable, &lost, agent_id = agent.id](store::Tx& tx) {
           auto t = make_task("batch.test");
           store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
           tx.emit("tasks.created", boost::json::object{{"i", i}});
           ++runs[i];
           tx.after([i, &durable, &lost](bool lasted) { ++(lasted ? durable : lost)[i]; });
+          tx.count_outcome(agent_id, i % 2 == 0, i);
           if (i % 3 == 0) throw core::Error(core::ErrorKind::conflict, "planned failure");
         },
         [&promises, i](std::exception_ptr e) { e ? promises[i].set_exception(e) : promises[i].set_value(); });
@@ -142,6 +149,12 @@ TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
   for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1].id, events[i].id);
   for (const auto& e : events) EXPECT_NE(e.data().at("i").as_int64() % 3, 0);
   EXPECT_LE(db().batches_committed(), 30u);
+  // Lasting: i in 1..29 not a multiple of 3; 10 even (completed), 10 odd (failed); sum of i 300.
+  auto counted = db().read([&](store::Connection& c) { return store::agents::find(c, agent.id); });
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(counted->stats.tasks_completed, 10);
+  EXPECT_EQ(counted->stats.tasks_failed, 10);
+  EXPECT_DOUBLE_EQ(counted->stats.avg_latency_ms, 300.0 / 20);
 }
 
 TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
@@ -173,6 +186,31 @@ TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
   EXPECT_EQ(topics, (std::vector<std::string>{"order.placed", "order.echo", "order.other", "order.placed", "order.echo"}));
   EXPECT_EQ(events[1].data().at("of").as_int64(), events[0].id);
   EXPECT_EQ(events[4].data().at("n").as_int64(), 3);
+}
+
+// A task created and started at once has two events with one data: the second row refers to
+// the first's, and a replay gives both the data, also when it starts between them.
+TEST_P(Store, EventsThatShareDataReplayWithIt) {
+  auto task = std::make_shared<const model::Task>(make_task("shared.data"));
+  auto text = model::to_text(*task);
+  auto [created, running] = db().write_sync([&](store::Tx& tx) {
+    auto first = tx.emit("tasks.created", task, text);
+    return std::make_pair(first, tx.emit("tasks.running", task, text, first));
+  });
+  auto stored = db().read([&](store::Connection& c) {
+    return c.query("SELECT data_from, data FROM events WHERE id = ?", {running}).rows.at(0);
+  });
+  EXPECT_EQ(stored.integer(0), created);
+  EXPECT_EQ(boost::json::parse(stored.text(1)), nullptr);  // no second copy
+  auto all = db().events_since(0, 10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].topic, "tasks.running");
+  EXPECT_EQ(all[1].data(), boost::json::parse(text));
+  auto from_second = db().events_since(created, 10);
+  ASSERT_EQ(from_second.size(), 1u);
+  EXPECT_EQ(from_second[0].id, running);
+  EXPECT_EQ(from_second[0].data(), all[0].data());
+  EXPECT_EQ(from_second[0].data().at("id").as_string(), task->id);
 }
 
 TEST_P(Store, ConcurrentWritersShareCommits) {
@@ -249,7 +287,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
     tx.connection.execute_script(
         "DROP TABLE events; CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
         "data TEXT NOT NULL, created_at BIGINT NOT NULL); INSERT INTO events VALUES (5, 'old.a', '{}', 1), "
-        "(9, 'old.b', '{\"k\":1}', 2); DELETE FROM schema_migrations WHERE version = 4;");
+        "(9, 'old.b', '{\"k\":1}', 2); DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
   EXPECT_EQ(t.db->schema_version(), store::latest_schema_version());
