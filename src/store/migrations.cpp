@@ -218,6 +218,15 @@ DELETE FROM sqlite_sequence WHERE name = 'events';
     {5, "events that share their data", R"SQL(
 ALTER TABLE events ADD COLUMN data_from BIGINT;
 )SQL"},
+    // The task list filtered by status pages by id, and the recent latencies are the newest
+    // completed tasks: an index on (status, id) serves both in order, where one on (status,
+    // priority_rank, id) made each sort every task of that status. The queue's order
+    // (priority, then age) concerns the queued tasks only: a partial index.
+    {6, "task indexes by status and for the queue", R"SQL(
+DROP INDEX tasks_queue;
+CREATE INDEX tasks_status ON tasks (status, id);
+CREATE INDEX tasks_ready ON tasks (priority_rank DESC, id) WHERE status = 'queued';
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

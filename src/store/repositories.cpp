@@ -339,7 +339,7 @@ std::map<std::string, std::int64_t> count_by_status(Connection& c) {
 Latency latency(Connection& c, std::int64_t window) {
   auto r = c.query(
       "SELECT completed_at - started_at FROM tasks WHERE status = 'completed' AND started_at IS "
-      "NOT NULL ORDER BY completed_at DESC LIMIT ?",
+      "NOT NULL ORDER BY id DESC LIMIT ?",
       {window});
   std::vector<double> values;
   for (const auto& row : r.rows) values.push_back(row.real(0));
@@ -350,10 +350,13 @@ Latency latency(Connection& c, std::int64_t window) {
 }
 
 std::vector<Queued> queued(Connection& c, std::size_t limit) {
-  auto r = c.query(
-      "SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks WHERE status = "
-      "'queued' ORDER BY priority_rank DESC, id LIMIT ?",
-      {std::int64_t(limit)});
+  // SQLite, without statistics, would rather sort the queued tasks found by status.
+  auto r = c.query(c.dialect() == Dialect::sqlite
+                       ? "SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks INDEXED BY "
+                         "tasks_ready WHERE status = 'queued' ORDER BY priority_rank DESC, id LIMIT ?"
+                       : "SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks WHERE status = "
+                         "'queued' ORDER BY priority_rank DESC, id LIMIT ?",
+                   {std::int64_t(limit)});
   std::vector<Queued> out;
   out.reserve(r.rows.size());
   for (const auto& row : r.rows)

@@ -77,7 +77,8 @@ struct Filter {
 };
 Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& page);
 std::map<std::string, std::int64_t> count_by_status(Connection& c);
-// Run time (completed_at - started_at) percentiles over the latest `window` completed tasks.
+// Run time (completed_at - started_at) percentiles over the `window` newest completed tasks
+// (newest by id, that is by creation: read in index order, not sorted).
 struct Latency {
   std::optional<double> p50, p95;
 };

@@ -103,6 +103,36 @@ TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
   EXPECT_EQ(latency.p50, 5.0);
 }
 
+// The queue reads the queued tasks alone, by priority and then age; the list by status and the
+// recent latencies read the newest of that status first (both served in index order).
+TEST_P(Store, TaskQueriesByStatusReadInOrder) {
+  std::vector<model::Task> made;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 12; ++i) {
+      auto t = make_task("order.test");
+      t.priority = i % 3 == 0 ? "high" : "normal";
+      t.status = i % 4 == 3 ? "completed" : "queued";
+      if (t.status == "completed") t.started_at = 100, t.completed_at = 100 + i;
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      if (t.status == "completed") store::tasks::update(tx.connection, t);
+      made.push_back(t);
+    }
+  });
+  auto queued = db().read([](store::Connection& c) { return store::tasks::queued(c, 100); });
+  std::vector<std::string> ids, expected;
+  for (const auto& q : queued) ids.push_back(q.id);
+  for (auto priority : {"high", "normal"})
+    for (const auto& t : made)
+      if (t.status == "queued" && t.priority == priority) expected.push_back(t.id);
+  EXPECT_EQ(ids, expected);
+  auto page = db().read([](store::Connection& c) { return store::tasks::list(c, {"completed"}, {std::nullopt, 2}); });
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].id, made[11].id);
+  EXPECT_EQ(page.items[1].id, made[7].id);
+  auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 2); });
+  EXPECT_EQ(latency.p50, 11.0);  // of 11 and 7, the newest two
+}
+
 TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
   // Queue many jobs at once so that they share batches; every third one fails after writing.
   // Each run of a job registers a hook, which hears once whether that run's changes lasted.
@@ -283,11 +313,12 @@ TEST(SqliteStore, TheWalStartsOverWhileTheWriterKeepsWriting) {
 // their ids, and new ones continue after the highest.
 TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
   de::testing::TestDatabase t("sqlite");
-  t.db->write_sync([](store::Tx& tx) {  // as a version-3 database left it, with a gap
+  t.db->write_sync([](store::Tx& tx) {  // as a version-3 database left it, with a gap in event ids
     tx.connection.execute_script(
         "DROP TABLE events; CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
         "data TEXT NOT NULL, created_at BIGINT NOT NULL); INSERT INTO events VALUES (5, 'old.a', '{}', 1), "
-        "(9, 'old.b', '{\"k\":1}', 2); DELETE FROM schema_migrations WHERE version >= 4;");
+        "(9, 'old.b', '{\"k\":1}', 2); DROP INDEX tasks_status; DROP INDEX tasks_ready; "
+        "CREATE INDEX tasks_queue ON tasks (status, priority_rank, id); DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
   EXPECT_EQ(t.db->schema_version(), store::latest_schema_version());
