@@ -212,8 +212,8 @@ ALTER TABLE events_next RENAME TO events;
 DELETE FROM sqlite_sequence WHERE name = 'events';
 )SQL", Dialect::sqlite},
     // A task placed at once has two events with the same data (created, then running): the
-    // second row refers to the first's data (and holds JSON null) instead of a copy, a
-    // quarter less written per task. Such rows are written only with their referent, in one
+    // second row refers to the first's data (and holds JSON null) instead of a copy: a fifth
+    // less written per task. Such rows are written only with their referent, in one
     // transaction, and a retention must keep a referent as long as its referrers.
     {5, "events that share their data", R"SQL(
 ALTER TABLE events ADD COLUMN data_from BIGINT;
