@@ -351,12 +351,10 @@ Latency latency(Connection& c, std::int64_t window) {
 
 std::vector<Queued> queued(Connection& c, std::size_t limit) {
   // SQLite, without statistics, would rather sort the queued tasks found by status.
-  auto r = c.query(c.dialect() == Dialect::sqlite
-                       ? "SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks INDEXED BY "
-                         "tasks_ready WHERE status = 'queued' ORDER BY priority_rank DESC, id LIMIT ?"
-                       : "SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks WHERE status = "
-                         "'queued' ORDER BY priority_rank DESC, id LIMIT ?",
-                   {std::int64_t(limit)});
+  auto sql = std::string("SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks") +
+             (c.dialect() == Dialect::sqlite ? " INDEXED BY tasks_ready" : "") +
+             " WHERE status = 'queued' ORDER BY priority_rank DESC, id LIMIT ?";
+  auto r = c.query(sql, {std::int64_t(limit)});
   std::vector<Queued> out;
   out.reserve(r.rows.size());
   for (const auto& row : r.rows)
