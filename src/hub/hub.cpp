@@ -693,12 +693,8 @@ std::string OrchestrationHub::submit(store::Tx& tx, Prepared& p, const std::opti
   p.submitted_ = true;
   store::tasks::insert(tx.connection, *p.task_, idempotency_key, request_hash, p.lease_);
   if (p.seat_.settle) tx.after(std::exchange(p.seat_.settle, nullptr));
-  if (p.lease_) {
-    auto created = tx.emit("tasks.created", p.task_, p.text_);
-    tx.emit("tasks.running", p.task_, p.text_, created);
-  } else {
-    tx.emit("tasks.created", p.task_, p.text_);
-  }
+  auto created = tx.emit("tasks.created", p.task_, p.text_);
+  if (p.lease_) tx.emit("tasks.running", p.task_, p.text_, created);
   return p.text_;
 }
 
