@@ -410,6 +410,19 @@ void Database::run_checkpointer(Connection& conn) {
   }
 }
 
+namespace {
+// A job nobody waits for (a lease renewal, an expiry) failed: said in the log, never silent.
+void log_unheard(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error(R"("msg":"a background write failed","error":{})", core::quoted(e.what()));
+  } catch (...) {
+    spdlog::error(R"("msg":"a background write failed","error":"unknown")");
+  }
+}
+}  // namespace
+
 // Settles a durable batch's hooks, publishes its events, then answers its jobs.
 void Database::announce(Committed& c) {
   settle(c.settled, 0, !c.commit_error);
@@ -421,8 +434,11 @@ void Database::announce(Committed& c) {
     }
     for (auto& listener : listeners) listener(c.events);
   }
-  for (std::size_t i = 0; i < c.done.size(); ++i)
-    if (c.done[i]) c.done[i](c.commit_error ? c.commit_error : c.errors[i]);
+  for (std::size_t i = 0; i < c.done.size(); ++i) {
+    auto error = c.commit_error ? c.commit_error : c.errors[i];
+    if (c.done[i]) c.done[i](error);
+    else if (error) log_unheard(error);
+  }
 }
 
 // The batch again, each job in a savepoint of its own: a failing one is rolled back alone and

@@ -396,12 +396,14 @@ std::vector<std::string> expired_leases(Connection& c, std::int64_t now, std::si
 
 std::optional<model::Task> expire_lease(Connection& c, const std::string& id, std::int64_t now,
                                         std::int64_t expired_before) {
+  // PostgreSQL takes an untyped parameter in a CASE for text: without the CAST it refuses to
+  // prepare the statement (completed_at is a BIGINT), and no lease ever ran out there.
   auto r = c.query(
       "UPDATE tasks SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
       "error = CASE WHEN attempts >= max_attempts THEN 'the agent running it went away and no "
-      "attempts are left' ELSE error END, completed_at = CASE WHEN attempts >= max_attempts THEN ? "
-      "ELSE NULL END, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND "
-      "status = 'running' AND lease_expires_at < ?",
+      "attempts are left' ELSE error END, completed_at = CASE WHEN attempts >= max_attempts THEN "
+      "CAST(? AS BIGINT) ELSE NULL END, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
+      "WHERE id = ? AND status = 'running' AND lease_expires_at < ?",
       {now, now, std::string_view(id), expired_before});
   if (r.affected != 1) return std::nullopt;
   return find(c, id);

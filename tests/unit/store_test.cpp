@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <thread>
@@ -101,6 +102,49 @@ TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
   EXPECT_EQ(found->completed_at, t.created_at + 5);
   auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 100); });
   EXPECT_EQ(latency.p50, 5.0);
+}
+
+// A running task whose lease ran out goes back to the queue, or fails when it has no attempts
+// left; once only, and never while its lease lasts. (PostgreSQL once refused this statement.)
+TEST_P(Store, ExpiredLeasesRequeueOrFailTheirTasksOnce) {
+  auto now = core::now_ms();
+  auto running = [&](int attempts, std::int64_t lease_ends) {
+    auto t = make_task("lease.test");
+    t.status = "running";
+    t.attempts = attempts;
+    t.started_at = now - 1000;
+    db().write_sync([&](store::Tx& tx) {
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt, store::tasks::Lease{"node:lease", lease_ends});
+    });
+    return t.id;
+  };
+  auto retried = running(1, now - 10), exhausted = running(3, now - 10), alive = running(1, now + 60000);
+  auto expired = db().read([&](store::Connection& c) { return store::tasks::expired_leases(c, now, 10); });
+  std::sort(expired.begin(), expired.end());
+  std::vector<std::string> expected{retried, exhausted};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(expired, expected);
+  for (const auto& id : {retried, exhausted, alive}) {
+    auto first = db().write_sync([&](store::Tx& tx) { return store::tasks::expire_lease(tx.connection, id, now, now); });
+    auto again = db().write_sync([&](store::Tx& tx) { return store::tasks::expire_lease(tx.connection, id, now, now); });
+    EXPECT_FALSE(again) << id;
+    if (id == alive) {
+      EXPECT_FALSE(first);
+      continue;
+    }
+    ASSERT_TRUE(first) << id;
+    if (id == retried) {
+      EXPECT_EQ(first->status, "queued");
+      EXPECT_FALSE(first->completed_at);
+    } else {
+      EXPECT_EQ(first->status, "failed");
+      EXPECT_EQ(first->completed_at, now);
+      EXPECT_NE(first->error.value_or("").find("no attempts are left"), std::string::npos);
+    }
+  }
+  auto still = db().read([&](store::Connection& c) { return store::tasks::find(c, alive); });
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, "running");
 }
 
 // The queue reads the queued tasks alone, by priority and then age; the list by status and the
