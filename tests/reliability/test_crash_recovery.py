@@ -1,7 +1,6 @@
 """kill -9 while 10,000 tasks are submitted and run: nothing accepted is lost, nothing completes twice."""
 import http.client
 import json
-import sqlite3
 import threading
 import time
 import uuid
@@ -46,8 +45,9 @@ def submit_all(server, accepted, stop_at):
     return threads
 
 
-def test_kill_9_loses_nothing_and_completes_nothing_twice(make_server):
-    server = make_server()
+def test_kill_9_loses_nothing_and_completes_nothing_twice(server_factory):
+    server = server_factory()
+    admin = server.admin()
     accepted = {}
     halfway = threading.Event()
     threads = submit_all(server, accepted, [TOTAL // 3, halfway])
@@ -61,26 +61,26 @@ def test_kill_9_loses_nothing_and_completes_nothing_twice(make_server):
 
     deadline = time.time() + 180
     while time.time() < deadline:
-        status, summary = server.request("GET", "/api/v1/analytics/summary")
-        assert status == 200
+        r = admin.get("/api/v1/analytics/summary")
+        assert r.status == 200
+        summary = r.body
         open_tasks = sum(summary["tasks_by_status"][s] for s in ("pending", "queued", "running"))
         if open_tasks == 0:
             break
         time.sleep(0.5)
     assert open_tasks == 0, summary
 
-    db = sqlite3.connect(server.db_path())
-    statuses = dict(db.execute("SELECT id, status FROM tasks"))
+    statuses = dict(server.sql("SELECT id, status FROM tasks"))
     missing = [i for i in accepted if i not in statuses]
     assert not missing, f"{len(missing)} accepted tasks were lost"
     not_completed = {i: statuses[i] for i in accepted if statuses[i] != "completed"}
     assert not not_completed, f"not completed: {list(not_completed.items())[:5]}"
     # One completion event per task, and the agent counted each once.
-    duplicates = db.execute(
+    duplicates = server.sql(
         "SELECT json_extract(data, '$.id') AS id, count(*) FROM events WHERE topic = 'tasks.completed' "
-        "GROUP BY id HAVING count(*) > 1").fetchall()
+        "GROUP BY id HAVING count(*) > 1")
     assert duplicates == []
-    completed_events = db.execute("SELECT count(*) FROM events WHERE topic = 'tasks.completed'").fetchone()[0]
+    completed_events = server.sql("SELECT count(*) FROM events WHERE topic = 'tasks.completed'")[0][0]
     assert completed_events == len(statuses)
-    counted = db.execute("SELECT tasks_completed FROM agents WHERE type = 'echo'").fetchone()[0]
+    counted = server.sql("SELECT tasks_completed FROM agents WHERE type = 'echo'")[0][0]
     assert counted == len(statuses)

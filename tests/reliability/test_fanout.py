@@ -2,13 +2,13 @@
 import json
 import subprocess
 
-from deserver import LOADGEN, PASSWORD
+from support.server import ADMIN_EMAIL, loadgen
 
 
-def test_five_hundred_subscribers_get_every_event_and_a_stalled_one_is_dropped(make_server):
-    server = make_server()
-    result = subprocess.run([LOADGEN, "fanout", "--url", server.url, "--email", "admin@example.com",
-                             "--password", PASSWORD, "--clients", "500", "--tasks", "5000"],
+def test_five_hundred_subscribers_get_every_event_and_a_stalled_one_is_dropped(server_factory):
+    server = server_factory()
+    result = subprocess.run([loadgen(), "fanout", "--url", server.url, "--email", ADMIN_EMAIL,
+                             "--password", server.admin_password, "--clients", "500", "--tasks", "5000"],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr + server.log_tail()
     report = json.loads(result.stdout)

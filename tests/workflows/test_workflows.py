@@ -1,45 +1,50 @@
 """The workflow engine against the real binary: step types, triggers, validation, durability."""
 import json
-import sqlite3
 import time
 import urllib.request
 
 
-def wait_for(server, execution_id, statuses=("completed", "failed", "cancelled"), timeout=20):
+def wait_for(admin, execution_id, statuses=("completed", "failed", "cancelled"), timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        status, e = server.request("GET", f"/api/v1/workflow-executions/{execution_id}")
-        assert status == 200, e
+        r = admin.get(f"/api/v1/workflow-executions/{execution_id}")
+        e = r.body
+        assert r.status == 200, e
         if e["status"] in statuses:
             return e
         time.sleep(0.05)
     raise AssertionError(f"execution stayed {e['status']}: {json.dumps(e)[:2000]}")
 
 
-def wait_step(server, execution_id, step_id, status, timeout=20):
+def wait_step(admin, execution_id, step_id, status, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        execution = server.request("GET", f"/api/v1/workflow-executions/{execution_id}")[1]
+        execution = admin.get(f"/api/v1/workflow-executions/{execution_id}").body
         if steps_of(execution)[step_id]["status"] == status:
             return execution
         time.sleep(0.05)
     raise AssertionError(f"step {step_id} never became {status}: {json.dumps(execution)[:2000]}")
 
 
-def create(server, definition, name="wf", status="active"):
-    code, workflow = server.request("POST", "/api/v1/workflows", {"name": name, "definition": definition, "status": status})
-    assert code == 201, workflow
-    return workflow
+def create(admin, definition, name="wf", status="active"):
+    r = admin.post("/api/v1/workflows", {"name": name, "definition": definition, "status": status})
+    assert r.status == 201, r.body
+    return r.body
+
+
+def execute(admin, workflow, body=None):
+    """POST .../execute; the response."""
+    return admin.post(f"/api/v1/workflows/{workflow['id']}/execute", {} if body is None else body)
 
 
 def steps_of(execution):
     return {s["id"]: s for s in execution["steps"]}
 
 
-def test_every_step_type_runs_and_an_approval_is_decided(make_server):
-    server = make_server()
-    agents = server.request("GET", "/api/v1/agents?type=sales")[1]["items"]
-    workflow = create(server, {
+def test_every_step_type_runs_and_an_approval_is_decided(server_factory):
+    admin = server_factory().admin()
+    agents = admin.get("/api/v1/agents?type=sales").body["items"]
+    workflow = create(admin, {
         "trigger": {"type": "manual"},
         "steps": [
             {"id": "a", "type": "task", "task_type": "echo", "input": {"v": "{{input.v}}", "who": "lead {{input.name}}"}},
@@ -54,9 +59,10 @@ def test_every_step_type_runs_and_an_approval_is_decided(make_server):
         ],
         "output": {"who": "{{steps.a.output.who}}", "approved": "{{steps.ok.output.approved}}"},
     })
-    status, execution = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {"input": {"v": 42, "name": "Ada"}})
-    assert status == 201 and execution["status"] in ("running", "waiting")
-    waiting = wait_step(server, execution["id"], "ok", "waiting")
+    r = execute(admin, workflow, {"input": {"v": 42, "name": "Ada"}})
+    execution = r.body
+    assert r.status == 201 and execution["status"] in ("running", "waiting")
+    waiting = wait_step(admin, execution["id"], "ok", "waiting")
     assert waiting["status"] == "waiting"
     steps = steps_of(waiting)
     assert steps["a"]["output"] == {"v": 42, "who": "lead Ada"} and steps["a"]["task_id"]
@@ -64,22 +70,22 @@ def test_every_step_type_runs_and_an_approval_is_decided(make_server):
     assert steps["small"]["status"] == "skipped"
     assert steps["left"]["status"] == steps["right"]["status"] == steps["join"]["status"] == "completed"
     assert steps["ok"]["status"] == "waiting"
-    messages = server.request("GET", f"/api/v1/messages?agent_id={agents[0]['id']}")[1]["items"]
+    messages = admin.get(f"/api/v1/messages?agent_id={agents[0]['id']}").body["items"]
     assert messages[0]["message_type"] == "lead.hot" and messages[0]["payload"] == {"v": 42}
     # A viewer may not decide; the approval names the manager role, which an admin also has.
-    assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/steps/ok/approve", {"approved": True, "comment": "go"})[0] == 200
-    done = wait_for(server, execution["id"])
+    assert admin.post(f"/api/v1/workflow-executions/{execution['id']}/steps/ok/approve", {"approved": True, "comment": "go"}).status == 200
+    done = wait_for(admin, execution["id"])
     assert done["status"] == "completed" and done["output"] == {"who": "lead Ada", "approved": True}
-    assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/steps/ok/approve", {"approved": True})[0] == 409
+    assert admin.post(f"/api/v1/workflow-executions/{execution['id']}/steps/ok/approve", {"approved": True}).status == 409
 
-    status, rejected = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {"input": {"v": 1, "name": "Bo"}})
-    steps = steps_of(wait_for(server, rejected["id"]))
+    rejected = execute(admin, workflow, {"input": {"v": 1, "name": "Bo"}}).body
+    steps = steps_of(wait_for(admin, rejected["id"]))
     assert steps["small"]["status"] == "completed" and steps["fan"]["status"] == "skipped" and steps["ok"]["status"] == "skipped"
 
 
-def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(make_server):
-    server = make_server()
-    workflow = create(server, {
+def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(server_factory):
+    admin = server_factory().admin()
+    workflow = create(admin, {
         "trigger": {"type": "manual"},
         "steps": [
             {"id": "score", "type": "task", "task_type": "sales.score_lead", "on_failure": "fallback"},
@@ -87,39 +93,40 @@ def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(make_server
             {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["score"]},
         ],
     })
-    execution = wait_for(server, server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {})[1]["id"])
+    execution = wait_for(admin, execute(admin, workflow).body["id"])
     steps = steps_of(execution)
     assert steps["score"]["status"] == "failed" and "not implemented yet" in steps["score"]["error"]
     assert steps["fallback"]["status"] == "completed" and steps["after"]["status"] == "skipped"
     assert execution["status"] == "completed"
-    strict = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "score", "type": "task", "task_type": "sales.score_lead"}]})
-    failed = wait_for(server, server.request("POST", f"/api/v1/workflows/{strict['id']}/execute", {})[1]["id"])
+    strict = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "score", "type": "task", "task_type": "sales.score_lead"}]})
+    failed = wait_for(admin, execute(admin, strict).body["id"])
     assert failed["status"] == "failed" and "score" in failed["error"]
 
 
-def test_validation_errors_name_the_step_and_field(make_server):
-    server = make_server()
-    status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
+def test_validation_errors_name_the_step_and_field(server_factory):
+    admin = server_factory().admin()
+    r = admin.post("/api/v1/workflows", {"name": "bad", "definition": {
         "trigger": {"type": "schedule", "cron": "every day"},
         "steps": [{"id": "a", "type": "task", "task_type": "echo", "input": {"x": "{{steps.b.output}}"}},
                   {"id": "b", "type": "condition", "expression": "1 +"}]}})
-    assert status == 422
-    fields = {e["field"] for e in problem["errors"]}
+    assert r.status == 422
+    fields = {e["field"] for e in r.body["errors"]}
     assert {"definition.trigger.cron", "definition.steps[1].expression"} <= fields
-    status, problem = server.request("POST", "/api/v1/workflows", {"name": "cycle", "definition": {
+    r = admin.post("/api/v1/workflows", {"name": "cycle", "definition": {
         "trigger": {"type": "manual"},
         "steps": [{"id": "a", "type": "delay", "seconds": 1, "depends_on": ["b"]},
                   {"id": "b", "type": "delay", "seconds": 1, "depends_on": ["a"]}]}})
-    assert status == 422 and "cycle" in json.dumps(problem)
-    names = {w["name"] for w in server.request("GET", "/api/v1/workflows")[1]["items"]}
+    assert r.status == 422 and "cycle" in json.dumps(r.body)
+    names = {w["name"] for w in admin.get("/api/v1/workflows").body["items"]}
     assert "bad" not in names and "cycle" not in names
-    draft = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]}, status="draft")
-    assert server.request("POST", f"/api/v1/workflows/{draft['id']}/execute", {})[0] == 409
+    draft = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]}, status="draft")
+    assert execute(admin, draft).status == 409
 
 
-def test_webhook_schedule_and_event_triggers(make_server):
-    server = make_server()
-    hook = create(server, {
+def test_webhook_schedule_and_event_triggers(server_factory):
+    server = server_factory()
+    admin = server.admin()
+    hook = create(admin, {
         "trigger": {"type": "webhook", "respond_with_output": True},
         "steps": [{"id": "a", "type": "task", "task_type": "echo", "input": {"v": "{{input.v}}"}},
                   {"id": "c", "type": "condition", "depends_on": ["a"], "expression": "steps.a.output.v > 10"}],
@@ -130,41 +137,42 @@ def test_webhook_schedule_and_event_triggers(make_server):
     with urllib.request.urlopen(request) as response:
         answer = json.loads(response.read())
     assert response.status == 200 and answer["status"] == "completed" and answer["output"] == {"big": True}
-    assert server.request("POST", "/api/v1/hooks/not-a-token", {}, token=None)[0] == 404
-    asynchronous = create(server, {"trigger": {"type": "webhook"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]})
-    status, started = server.request("POST", asynchronous["webhook_url"], {"k": 1}, token=None)
-    assert status == 202 and wait_for(server, started["execution_id"])["trigger"] == "webhook"
+    anonymous = server.client()
+    assert anonymous.post("/api/v1/hooks/not-a-token", {}).status == 404
+    asynchronous = create(admin, {"trigger": {"type": "webhook"}, "steps": [{"id": "a", "type": "delay", "seconds": 0}]})
+    r = anonymous.post(asynchronous["webhook_url"], {"k": 1})
+    assert r.status == 202 and wait_for(admin, r.body["execution_id"])["trigger"] == "webhook"
 
-    every_second = create(server, {"trigger": {"type": "schedule", "cron": "* * * * * *", "timezone": "UTC"},
+    every_second = create(admin, {"trigger": {"type": "schedule", "cron": "* * * * * *", "timezone": "UTC"},
                                    "steps": [{"id": "a", "type": "delay", "seconds": 0}]})
     time.sleep(2.5)
-    runs = server.request("GET", f"/api/v1/workflow-executions?workflow_id={every_second['id']}")[1]["items"]
+    runs = admin.get(f"/api/v1/workflow-executions?workflow_id={every_second['id']}").body["items"]
     assert len(runs) >= 1 and all(r["trigger"] == "schedule" for r in runs)
-    server.request("PATCH", f"/api/v1/workflows/{every_second['id']}", {"status": "archived"})
+    admin.patch(f"/api/v1/workflows/{every_second['id']}", {"status": "archived"})
 
-    on_failure = create(server, {"trigger": {"type": "event", "topic": "tasks.failed", "filter": "event.data.type == 'sales.score_lead'"},
+    on_failure = create(admin, {"trigger": {"type": "event", "topic": "tasks.failed", "filter": "event.data.type == 'sales.score_lead'"},
                                  "steps": [{"id": "log", "type": "notify", "topic": "workflows.task_failed", "payload": {"id": "{{input.data.id}}"}}]})
-    server.request("POST", "/api/v1/tasks", {"type": "sales.score_lead"})
-    server.request("POST", "/api/v1/tasks", {"type": "nobody.runs.this"})
+    admin.post("/api/v1/tasks", {"type": "sales.score_lead"})
+    admin.post("/api/v1/tasks", {"type": "nobody.runs.this"})
     deadline = time.time() + 10
     while time.time() < deadline:
-        runs = server.request("GET", f"/api/v1/workflow-executions?workflow_id={on_failure['id']}")[1]["items"]
+        runs = admin.get(f"/api/v1/workflow-executions?workflow_id={on_failure['id']}").body["items"]
         if runs:
             break
         time.sleep(0.1)
     assert len(runs) == 1 and runs[0]["trigger"] == "event"
-    assert wait_for(server, runs[0]["id"])["input"]["data"]["type"] == "sales.score_lead"
+    assert wait_for(admin, runs[0]["id"])["input"]["data"]["type"] == "sales.score_lead"
 
 
 def completed_events(server, execution_id):
-    db = sqlite3.connect(server.db_path())
-    rows = db.execute("SELECT json_extract(data, '$.step_id'), count(*) FROM events WHERE topic = 'workflows.step_completed' "
-                      "AND json_extract(data, '$.execution_id') = ? GROUP BY 1", (execution_id,)).fetchall()
+    rows = server.sql("SELECT json_extract(data, '$.step_id'), count(*) FROM events WHERE topic = 'workflows.step_completed' "
+                      "AND json_extract(data, '$.execution_id') = ? GROUP BY 1", (execution_id,))
     return dict(rows)
 
 
-def test_kill_9_mid_ten_step_workflow_and_during_a_delay_resumes_without_rerunning(make_server):
-    server = make_server()
+def test_kill_9_mid_ten_step_workflow_and_during_a_delay_resumes_without_rerunning(server_factory):
+    server = server_factory()
+    admin = server.admin()
     steps = []
     for i in range(10):
         step = {"id": f"s{i}", "type": "task" if i % 2 == 0 else "delay"}
@@ -172,71 +180,73 @@ def test_kill_9_mid_ten_step_workflow_and_during_a_delay_resumes_without_rerunni
         if i:
             step["depends_on"] = [f"s{i - 1}"]
         steps.append(step)
-    chain = create(server, {"trigger": {"type": "manual"}, "steps": steps, "output": {"last": "{{steps.s8.output.i}}"}})
-    long_delay = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "wait", "type": "delay", "seconds": 3}]})
-    execution = server.request("POST", f"/api/v1/workflows/{chain['id']}/execute", {})[1]
-    delayed = server.request("POST", f"/api/v1/workflows/{long_delay['id']}/execute", {})[1]
+    chain = create(admin, {"trigger": {"type": "manual"}, "steps": steps, "output": {"last": "{{steps.s8.output.i}}"}})
+    long_delay = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "wait", "type": "delay", "seconds": 3}]})
+    execution = execute(admin, chain).body
+    delayed = execute(admin, long_delay).body
     time.sleep(1.0)
-    before = steps_of(server.request("GET", f"/api/v1/workflow-executions/{execution['id']}")[1])
+    before = steps_of(admin.get(f"/api/v1/workflow-executions/{execution['id']}").body)
     assert 0 < sum(s["status"] == "completed" for s in before.values()) < 10
     server.kill9()
     server.start()
-    done = wait_for(server, execution["id"], timeout=30)
+    done = wait_for(admin, execution["id"], timeout=30)
     assert done["status"] == "completed" and done["output"] == {"last": 8}
     assert all(s["status"] == "completed" and s["attempts"] == 1 for s in done["steps"]), done["steps"]
     for sid, s in before.items():
         if s["status"] == "completed":
             assert steps_of(done)[sid]["completed_at"] == s["completed_at"], sid  # not run again
     assert completed_events(server, execution["id"]) == {f"s{i}": 1 for i in range(10)}
-    waited = wait_for(server, delayed["id"], timeout=30)
+    waited = wait_for(admin, delayed["id"], timeout=30)
     step = waited["steps"][0]
     assert step["status"] == "completed" and step["attempts"] == 1
     assert 2.5 <= step["output"]["waited_ms"] / 1000 < 6  # the original wake-up time, not a new delay
 
 
-def test_an_approval_waits_across_a_restart(make_server):
-    server = make_server()
-    workflow = create(server, {"trigger": {"type": "manual"}, "steps": [
+def test_an_approval_waits_across_a_restart(server_factory):
+    server = server_factory()
+    admin = server.admin()
+    workflow = create(admin, {"trigger": {"type": "manual"}, "steps": [
         {"id": "ask", "type": "approval", "role": "manager"},
         {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["ask"], "input": {"ok": True}}]})
-    execution = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {})[1]
-    wait_step(server, execution["id"], "ask", "waiting")
+    execution = execute(admin, workflow).body
+    wait_step(admin, execution["id"], "ask", "waiting")
     server.kill9()
     server.start()
-    server.token = server.login()
-    assert wait_for(server, execution["id"], ("waiting",))["status"] == "waiting"
-    status, decided = server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/steps/ask/approve",
-                                     {"approved": False, "comment": "not now"})
-    assert status == 200
-    final = wait_for(server, execution["id"])
+    admin = server.admin(fresh=True)  # a login after the restart
+    assert wait_for(admin, execution["id"], ("waiting",))["status"] == "waiting"
+    r = admin.post(f"/api/v1/workflow-executions/{execution['id']}/steps/ask/approve",
+                   {"approved": False, "comment": "not now"})
+    assert r.status == 200
+    final = wait_for(admin, execution["id"])
     assert final["status"] == "failed" and "rejected" in final["error"] and steps_of(final)["after"]["status"] == "skipped"
 
 
-def test_cancel_an_execution(make_server):
-    server = make_server()
-    workflow = create(server, {"trigger": {"type": "manual"}, "steps": [{"id": "wait", "type": "delay", "seconds": 30}]})
-    execution = server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute", {})[1]
-    status, cancelled = server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/cancel")
-    assert status == 200 and cancelled["status"] == "cancelled" and cancelled["steps"][0]["status"] == "cancelled"
-    assert server.request("POST", f"/api/v1/workflow-executions/{execution['id']}/cancel")[0] == 409
+def test_cancel_an_execution(server_factory):
+    admin = server_factory().admin()
+    workflow = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "wait", "type": "delay", "seconds": 30}]})
+    execution = execute(admin, workflow).body
+    r = admin.post(f"/api/v1/workflow-executions/{execution['id']}/cancel")
+    cancelled = r.body
+    assert r.status == 200 and cancelled["status"] == "cancelled" and cancelled["steps"][0]["status"] == "cancelled"
+    assert admin.post(f"/api/v1/workflow-executions/{execution['id']}/cancel").status == 409
 
 
-def test_a_sub_workflow_runs_inside_its_parent(make_server):
-    server = make_server()
-    child = create(server, {"trigger": {"type": "manual"},
+def test_a_sub_workflow_runs_inside_its_parent(server_factory):
+    admin = server_factory().admin()
+    child = create(admin, {"trigger": {"type": "manual"},
                             "steps": [{"id": "double", "type": "task", "task_type": "echo", "input": {"v": "{{input.v * 2}}"}}],
                             "output": {"doubled": "{{steps.double.output.v}}"}}, name="child")
-    parent = create(server, {"trigger": {"type": "manual"},
+    parent = create(admin, {"trigger": {"type": "manual"},
                              "steps": [{"id": "sub", "type": "sub_workflow", "workflow_id": child["id"], "input": {"v": "{{input.v}}"}},
                                        {"id": "after", "type": "condition", "depends_on": ["sub"], "expression": "steps.sub.output.doubled == 42"}],
                              "output": {"ok": "{{steps.after.output.result}}"}}, name="parent")
-    done = wait_for(server, server.request("POST", f"/api/v1/workflows/{parent['id']}/execute", {"input": {"v": 21}})[1]["id"])
+    done = wait_for(admin, execute(admin, parent, {"input": {"v": 21}}).body["id"])
     assert done["status"] == "completed" and done["output"] == {"ok": True}
-    children = server.request("GET", f"/api/v1/workflow-executions?workflow_id={child['id']}")[1]["items"]
+    children = admin.get(f"/api/v1/workflow-executions?workflow_id={child['id']}").body["items"]
     assert len(children) == 1 and children[0]["parent_execution_id"] == done["id"] and children[0]["trigger"] == "sub_workflow"
-    status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
+    r = admin.post("/api/v1/workflows", {"name": "bad", "definition": {
         "trigger": {"type": "manual"}, "steps": [{"id": "s", "type": "sub_workflow", "workflow_id": "nope"}]}})
-    assert status == 422 and problem["errors"][0]["field"] == "definition.steps[0].workflow_id"
+    assert r.status == 422 and r.body["errors"][0]["field"] == "definition.steps[0].workflow_id"
 
 
 class Receiver:
@@ -280,22 +290,21 @@ class Receiver:
         self.server.shutdown()
 
 
-def test_http_steps_call_out_retry_and_fail_clearly(make_server):
-    server = make_server()
+def test_http_steps_call_out_retry_and_fail_clearly(server_factory):
+    admin = server_factory().admin()
     receiver = Receiver()
     try:
         receiver.answers["/flaky"] = [(503, {"busy": True}), (200, {"score": 7})]
         receiver.answers["/missing"] = [(404, {"error": "no such lead"})]
         receiver.answers["/slow"] = [("hang", 3)]
-        workflow = create(server, {"trigger": {"type": "manual"}, "steps": [
+        workflow = create(admin, {"trigger": {"type": "manual"}, "steps": [
             {"id": "post", "type": "http", "method": "POST", "url": receiver.url + "/leads/{{input.id}}",
              "headers": {"X-Lead": "{{input.id}}"}, "body": {"name": "{{input.name}}"}},
             {"id": "flaky", "type": "http", "depends_on": ["post"], "url": receiver.url + "/flaky",
              "max_attempts": 3, "backoff_ms": 10},
             {"id": "check", "type": "condition", "depends_on": ["flaky"], "expression": "steps.flaky.output.body.score == 7"}],
             "output": {"score": "{{steps.flaky.output.body.score}}", "posted": "{{steps.post.output.status}}"}})
-        done = wait_for(server, server.request("POST", f"/api/v1/workflows/{workflow['id']}/execute",
-                                               {"input": {"id": "L-1", "name": "Ada"}})[1]["id"])
+        done = wait_for(admin, execute(admin, workflow, {"input": {"id": "L-1", "name": "Ada"}}).body["id"])
         assert done["status"] == "completed", done
         assert done["output"] == {"score": 7, "posted": 200}
         steps = steps_of(done)
@@ -305,19 +314,19 @@ def test_http_steps_call_out_retry_and_fail_clearly(make_server):
         assert post["headers"]["X-Lead"] == "L-1" and post["body"] == {"name": "Ada"}
 
         # A 4xx is not retried; a timeout fails the step with a clear error.
-        failing = create(server, {"trigger": {"type": "manual"}, "steps": [
+        failing = create(admin, {"trigger": {"type": "manual"}, "steps": [
             {"id": "missing", "type": "http", "url": receiver.url + "/missing", "max_attempts": 3, "backoff_ms": 10}]})
-        done = wait_for(server, server.request("POST", f"/api/v1/workflows/{failing['id']}/execute", {})[1]["id"])
+        done = wait_for(admin, execute(admin, failing).body["id"])
         step = steps_of(done)["missing"]
         assert done["status"] == "failed" and step["attempts"] == 1 and "HTTP 404" in step["error"]
-        slow = create(server, {"trigger": {"type": "manual"}, "steps": [
+        slow = create(admin, {"trigger": {"type": "manual"}, "steps": [
             {"id": "slow", "type": "http", "url": receiver.url + "/slow", "timeout_ms": 300}]})
-        done = wait_for(server, server.request("POST", f"/api/v1/workflows/{slow['id']}/execute", {})[1]["id"])
+        done = wait_for(admin, execute(admin, slow).body["id"])
         assert done["status"] == "failed" and "no answer from" in steps_of(done)["slow"]["error"]
     finally:
         receiver.close()
 
-    status, problem = server.request("POST", "/api/v1/workflows", {"name": "bad", "definition": {
+    r = admin.post("/api/v1/workflows", {"name": "bad", "definition": {
         "trigger": {"type": "manual"}, "steps": [{"id": "h", "type": "http", "url": "ftp://example.com", "timeout_ms": 120000}]}})
-    assert status == 422
-    assert {e["field"] for e in problem["errors"]} == {"definition.steps[0].url", "definition.steps[0].timeout_ms"}
+    assert r.status == 422
+    assert {e["field"] for e in r.body["errors"]} == {"definition.steps[0].url", "definition.steps[0].timeout_ms"}

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from helpers import assert_problem, uid
+from support.helpers import assert_problem, uid
 
 METRICS = "/api/v1/analytics/metrics"
 SUMMARY = "/api/v1/analytics/summary"

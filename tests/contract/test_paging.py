@@ -1,7 +1,7 @@
 """Cursor paging on every list: newest first, no duplicates, no gaps, next_cursor null at the end."""
 import pytest
 
-from helpers import assert_problem
+from support.helpers import assert_problem
 
 LISTS = ["/api/v1/users", "/api/v1/agents", "/api/v1/api-keys", "/api/v1/tasks", "/api/v1/messages"]
 

@@ -2,7 +2,7 @@
 import threading
 from collections import Counter
 
-from helpers import uid
+from support.helpers import uid
 
 N = 10
 

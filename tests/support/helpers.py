@@ -1,4 +1,4 @@
-"""Assertions and small utilities shared by the integration tests."""
+"""Assertions and small utilities shared by the Python test suites."""
 import re
 import secrets
 import time
@@ -27,11 +27,11 @@ def is_timestamp(text):
 
 
 def assert_problem(r, status, slug=None, fields=None):
-    """r is an RFC 9457 problem with this status: application/problem+json,
-    {"type","title","status","detail"}; `slug` is the end of `type`; `fields` must each be
-    named by an entry of errors[] (each entry has "field" and "message")."""
+    """r is an RFC 9457 problem with this status: application/problem+json (exactly),
+    {"type","title","status","detail"}, every errors[] entry with a non-empty "field" and
+    "message"; `slug` is the end of `type`; `fields` must each be named by an entry of errors[]."""
     assert r.status == status, f"expected {status}, got {r!r}"
-    assert r.content_type.split(";")[0].strip() == "application/problem+json", r
+    assert r.content_type == "application/problem+json", r
     body = r.body
     assert isinstance(body, dict), r
     for key in ("type", "title", "status", "detail"):
@@ -42,6 +42,8 @@ def assert_problem(r, status, slug=None, fields=None):
     assert body["status"] == status, f"problem status {body['status']} != HTTP {status}"
     if slug:
         assert body["type"] == PROBLEM_BASE + slug, f"type should end in /{slug}: {r!r}"
+    for e in body.get("errors") or []:
+        assert isinstance(e, dict) and e.get("field") and e.get("message"), f"errors[] entry without field/message: {r!r}"
     if fields:
         errors = body.get("errors")
         assert isinstance(errors, list) and errors, f"validation problem without errors[]: {r!r}"

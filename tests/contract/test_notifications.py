@@ -3,32 +3,18 @@ the protocol's own messages, WebSocket pings and closes, and frames of every len
 import asyncio
 import json
 
-import websockets
-
-from helpers import uid
+from support import ws as wsc
+from support.helpers import uid
 
 TASKS = "/api/v1/tasks"
 
 
-def ws_url(srv, token):
-    return srv.url.replace("http://", "ws://") + f"/ws/notifications?access_token={token}"
-
-
 async def subscribe(srv, topics, since=None, role="viewer"):
-    # max_queue=None: the client reads on while the test is not looking, so that control frames
-    # (pongs, closes) are never stuck behind unread events.
-    ws = await websockets.connect(ws_url(srv, srv.tokens[role]), max_size=4 * 1024 * 1024, max_queue=None)
-    message = {"type": "subscribe", "topics": topics}
-    if since is not None:
-        message["since"] = since
-    await ws.send(json.dumps(message))
-    reply = await receive(ws)
-    assert reply["type"] == "subscribed" and reply["topics"] == topics, reply
+    ws, reply = await wsc.subscribe(srv, srv.tokens[role], topics, since=since)
     return ws, reply["last_event_id"]
 
 
-async def receive(ws, timeout=15):
-    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+receive = wsc.receive
 
 
 async def events_until(ws, done, timeout=30):
@@ -45,8 +31,7 @@ def finished_ids(events, ids):
     return {e["data"]["id"] for e in events if e["topic"] == "tasks.completed"} >= ids
 
 
-def run(scenario):
-    asyncio.run(scenario())
+run = wsc.run
 
 
 def create_echo_tasks(srv, count, **input_data):
@@ -150,7 +135,7 @@ def test_protocol_messages_websocket_pings_and_closes(srv):
         try:
             while True:
                 await receive(ws)
-        except websockets.ConnectionClosed as closed:
+        except wsc.ConnectionClosed as closed:
             assert closed.code == 1003
         # A client's close is answered with a close.
         ws2, _ = await subscribe(srv, ["tasks.*"])
@@ -162,11 +147,7 @@ def test_protocol_messages_websocket_pings_and_closes(srv):
 
 def test_a_refused_token_gets_no_socket(srv):
     async def scenario():
-        try:
-            await websockets.connect(ws_url(srv, "not-a-token"))
-            assert False, "the handshake must be refused"
-        except websockets.InvalidStatusCode as refused:
-            assert refused.status_code == 401
+        assert await wsc.refused(srv, wsc.NOTIFICATIONS, token="not-a-token") == 401
 
     run(scenario)
 

@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from conftest import JWT_SECRET
-from helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode,
+from support.fixtures import JWT_SECRET
+from support.helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode,
                      jwt_parts, tamper_signature)
 
 LOGIN = "/api/v1/auth/login"
@@ -29,6 +29,7 @@ def test_login_answers_a_token_pair_and_the_user(srv):
     assert isinstance(body["access_token"], str) and body["access_token"].count(".") == 2
     assert isinstance(body["refresh_token"], str) and len(body["refresh_token"]) >= 20
     assert isinstance(body["expires_in"], int) and body["expires_in"] > 0
+    assert body["expires_in"] == 900  # DE_ACCESS_TOKEN_TTL's default
     assert body["user"]["id"] == user["id"] and body["user"]["email"] == user["email"]
     assert body["user"]["roles"] == ["operator"]
     assert_no_secrets(body["user"], [user["password"]])
@@ -128,7 +129,8 @@ def test_me_without_credentials_is_401(srv):
 
 
 @pytest.mark.parametrize("make", ["tampered-signature", "alg-none", "wrong-secret", "tampered-payload",
-                                  "garbage", "empty", "basic-scheme", "three-dots"])
+                                  "garbage", "empty", "basic-scheme", "three-dots", "tampered-end",
+                                  "appended-char"])
 def test_bad_access_tokens_are_401(srv, make):
     token = srv.tokens["viewer"]
     header, payload, signature = jwt_parts(token)
@@ -140,6 +142,10 @@ def test_bad_access_tokens_are_401(srv, make):
         bad = jwt_encode(header, payload, secret="not-the-secret-" + "x" * 40)
     elif make == "tampered-payload":  # a viewer making itself admin, signature kept
         bad = jwt_encode(header, dict(payload, roles=["admin"]), signature=signature)
+    elif make == "tampered-end":  # the last two characters of the signature changed
+        bad = f"{token.rsplit('.', 1)[0]}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    elif make == "appended-char":
+        bad = token + "x"
     elif make == "garbage":
         bad = "garbage"
     elif make == "empty":

@@ -1,30 +1,30 @@
-"""Fixtures of the integration suite.
+"""The pytest fixtures of every Python suite (loaded by tests/conftest.py).
 
 `srv`: one real server per backend for the whole session (parametrized "sqlite", "postgres"),
 initialised with `init` (migrations, admin, demo data), with one user per role created through
-the admin API and logged in. Tests take `srv` and talk to it with `srv.as_(role)`.
+the admin API and logged in (a server.Session). Tests take `srv` and talk to it with
+`srv.as_(role)`; `srv.server` is the DEServer.
 
-`server_factory`: a function-scoped factory for tests that need their own server (custom
-environment such as DE_HTTP_TIMEOUT=1, or a database they prepare themselves).
+`server_factory`: a function-scoped factory for tests that need their own server (a custom
+environment such as DE_HTTP_TIMEOUT=1, a database they prepare themselves, kill -9 and restart):
+`server_factory(backend="sqlite", env=None, init=True, start=True, **DEServer kwargs)`.
+
+`postgres_database`: the URL of a fresh PostgreSQL database of the test's own (dropped after it).
 
 PostgreSQL: DE_TEST_POSTGRES_URL names a server on which each test server gets a fresh
 database. Without it the postgres cases are skipped, unless DE_TEST_REQUIRE_POSTGRES=1.
+When a server crashed, or a test that used it failed, the tail of its log is printed at the end
+of the run (and its temporary directory is kept after a crash, or always with DE_TEST_KEEP=1).
 """
 import os
 import secrets
-import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from client import Client  # noqa: E402
-from server import ADMIN_EMAIL, DEServer, binary, postgres_required, postgres_url  # noqa: E402
+from support.server import (DEServer, Session, binary, create_postgres_database, drop_postgres_database,
+                            postgres_required, postgres_url)
 
 BACKENDS = ["sqlite", "postgres"]
-ROLES = ["admin", "manager", "operator", "viewer", "agent"]
 # The session servers get a known JWT secret (DE_JWT_SECRET, DESIGN.md section 6) so that
 # tests can build tokens the server must refuse (expired ones) with a valid signature.
 JWT_SECRET = "it-jwt-secret-" + secrets.token_hex(24)
@@ -35,6 +35,8 @@ _server_reports = []  # (title, text) printed at the end of the run
 
 
 def require_backend(backend):
+    """Fails when the binary is missing; skips (or fails, with DE_TEST_REQUIRE_POSTGRES=1) a
+    postgres case without DE_TEST_POSTGRES_URL."""
     if not os.path.isfile(binary()):
         pytest.fail(f"the server binary {binary()} does not exist: build it or set DE_BINARY")
     if backend == "postgres" and not postgres_url():
@@ -70,83 +72,6 @@ def pytest_terminal_summary(terminalreporter):
     for title, text in _server_reports:
         terminalreporter.section(f"server log tail: {title}", sep="-")
         terminalreporter.write_line(text)
-
-
-class Session:
-    """A running server plus one logged-in user per role."""
-
-    def __init__(self, server):
-        self.server = server
-        self.backend = server.backend
-        self.url = server.url
-        self.tokens = {"none": None}
-        self.users = {}
-        self.passwords = {"admin": server.admin_password}
-        self.refresh_tokens = {}
-        login = server.login(ADMIN_EMAIL, server.admin_password)
-        self.tokens["admin"] = login["access_token"]
-        self.users["admin"] = login["user"]
-        admin = self.as_("admin")
-        for role in ROLES[1:]:
-            password = f"pw-{role}-" + secrets.token_hex(6)
-            r = admin.post("/api/v1/users", {"email": f"{role}@example.com", "username": f"{role}-user",
-                                             "password": password, "roles": [role]})
-            assert r.status == 201, f"creating the {role} user: {r!r}"
-            self.users[role] = r.body
-            self.passwords[role] = password
-            login = server.login(f"{role}@example.com", password)
-            self.tokens[role] = login["access_token"]
-        echo = [a for a in admin.list_all("/api/v1/agents") if a["type"] == "echo"]
-        assert echo, "no demo echo agent"
-        self.echo_agent = echo[0]
-
-    def as_(self, role):
-        """A client with the credentials of `role` ("none": no credentials)."""
-        return Client(self.url, token=self.tokens[role])
-
-    @property
-    def admin(self):
-        return self.as_("admin")
-
-    def anonymous(self):
-        return Client(self.url)
-
-    # resources for tests that need their own
-    def new_user(self, role="viewer", password=None):
-        password = password or "pw-" + secrets.token_hex(8)
-        name = f"u{secrets.token_hex(5)}"
-        r = self.admin.post("/api/v1/users", {"email": f"{name}@example.com", "username": name,
-                                              "password": password, "roles": [role]})
-        assert r.status == 201, r
-        user = r.body
-        user["password"] = password
-        return user
-
-    def login(self, email, password):
-        return self.server.login(email, password)
-
-    def client_for(self, user):
-        return Client(self.url, token=self.login(user["email"], user["password"])["access_token"])
-
-    def new_agent(self, type_="remote", **fields):
-        body = {"name": f"agent-{secrets.token_hex(5)}", "type": type_}
-        body.update(fields)
-        r = self.admin.post("/api/v1/agents", body)
-        assert r.status == 201, r
-        return r.body
-
-    def new_task(self, type_=None, **fields):
-        body = {"type": type_ or "it.unhandled." + secrets.token_hex(4)}
-        body.update(fields)
-        r = self.admin.post("/api/v1/tasks", body)
-        assert r.status == 201, r
-        return r.body
-
-    def new_cancelled_task(self):
-        task = self.new_task()
-        r = self.admin.post(f"/api/v1/tasks/{task['id']}/cancel")
-        assert r.status == 200 and r.body["status"] == "cancelled", r
-        return r.body
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -211,3 +136,12 @@ def server_factory(request):
         elif _failed(request.node):
             report_server(s, "test failed")
         s.cleanup(keep_dir=crashed or KEEP)
+
+
+@pytest.fixture
+def postgres_database():
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    require_backend("postgres")
+    url, name = create_postgres_database()
+    yield url
+    drop_postgres_database(name)

@@ -1,4 +1,4 @@
-"""A tiny HTTP client for the integration tests (standard library only).
+"""A small HTTP client for the Python test suites (standard library only).
 
     c = Client("http://127.0.0.1:8080", token="...")
     r = c.request("POST", "/api/v1/tasks", json={"type": "echo"})
@@ -13,6 +13,14 @@ import json as jsonlib
 import urllib.parse
 
 TIMEOUT = 30
+
+
+def _plain_float(text):
+    """Numbers with a fraction part as people and tools write them (3.2, 1.0), never in the
+    exponent form 3.2E0 that a serializer may fall back to for any double."""
+    if "E" in text or ("e" in text and 1e-5 <= abs(float(text)) < 1e16):
+        raise ValueError(f"the number {text} is written in exponent form")
+    return float(text)
 
 
 def _reject_constant(name):
@@ -38,7 +46,7 @@ class Response:
             # Strict JSON (RFC 8259): no NaN/Infinity, no duplicate keys, valid UTF-8. A server
             # answer that says JSON and is not fails the test that received it.
             try:
-                self.body = jsonlib.loads(raw.decode("utf-8"), parse_constant=_reject_constant,
+                self.body = jsonlib.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_plain_float,
                                           object_pairs_hook=_unique_keys)
             except ValueError as e:
                 raise AssertionError(f"the server sent invalid JSON ({e}) with status {status}: {raw[:300]!r}")

@@ -5,13 +5,14 @@ problem type ".../problems/no-route" while an unknown id on an existing route ha
 ".../problems/not-found" (docs/api.md: every error is a problem with a type URL ending in a
 slug). The test relies on that distinction to prove that each documented path is served.
 """
+import json
 import re
 import time
 import uuid
 
 import pytest
 
-from helpers import PROBLEM_BASE, uid
+from support.helpers import PROBLEM_BASE, uid
 
 OPENAPI = "/api/v1/openapi.json"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -134,8 +135,24 @@ def test_access_log_line_per_request(srv):
     assert r.status == 404
     r = srv.anonymous().get("/api/v1/agents", headers={"X-Request-Id": request_id + "-b"})
     assert r.status == 401
-    time.sleep(0.05)
-    log = {e["request_id"]: e for e in srv.server.access_log()}
+    r = srv.anonymous().get(OPENAPI, headers={"X-Request-Id": request_id + "-c"})
+    assert r.status == 200
+    ids = (request_id, request_id + "-b", request_id + "-c")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [line for line in srv.server.log_lines() if request_id in line]
+        if len(lines) >= 3:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)  # a second line for a request would come now
+    # exactly one log line per request, and it is JSON
+    lines = [line for line in srv.server.log_lines() if request_id in line]
+    entries = [json.loads(line) for line in lines]
+    assert sorted(e["request_id"] for e in entries) == sorted(ids), lines
+    log = {e["request_id"]: e for e in entries}
     assert log[request_id]["status"] == 404 and log[request_id]["method"] == "GET"
     assert log[request_id + "-b"]["status"] == 401
     assert log[request_id + "-b"]["route"] == "/api/v1/agents"
+    c = log[request_id + "-c"]
+    assert c["method"] == "GET" and c["route"] == OPENAPI and c["status"] == 200, c
+    assert c["duration_ms"] >= 0, c

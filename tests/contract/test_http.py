@@ -1,10 +1,14 @@
-"""HTTP robustness: request ids, slow and idle clients, garbage, keep-alive, concurrency."""
+"""HTTP robustness: request ids, slow and idle clients, garbage, keep-alive, concurrency.
+(The access log: test_openapi.py.)"""
+import concurrent.futures
 import json
 import socket
 import threading
 import time
 
-from helpers import UUID_RE, assert_problem, uid
+import pytest
+
+from support.helpers import UUID_RE, assert_problem, uid
 
 
 def raw_exchange(port, data, timeout=5.0):
@@ -81,6 +85,12 @@ def test_slow_and_idle_clients_are_disconnected(server_factory):
         took, got = wait_closed(s, within=5)
         assert 0.5 <= took < 5, took
         assert got == b"" or got.startswith(b"HTTP/1.1 4"), got
+
+    # a request line and a header, never the end of the headers: closed, with nothing sent
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        took, got = wait_closed(s, within=5)
+        assert got == b"", got
 
     # complete headers but a body that never comes
     with socket.create_connection(("127.0.0.1", port)) as s:
@@ -188,8 +198,10 @@ def test_http_1_0(srv):
 
 
 # --- garbage -----------------------------------------------------------------------------------------
+TLS_HELLO = b"\x16\x03\x01\x02\x00garbage that is not HTTP\r\n\r\n"  # TLS spoken to the HTTP port: 400
 GARBAGE = [
     b"\x00\x01\x02\x03\xff\xfe garbage\r\n\r\n",
+    TLS_HELLO,
     b"HELLO\r\n\r\n",
     b"GET\r\n\r\n",
     b"GET / HTTP/9.9\r\n\r\n",
@@ -208,7 +220,25 @@ def test_garbage_gets_400_or_a_close_and_the_server_survives(srv):
             status_line = got.split(b"\r\n", 1)[0]
             assert status_line.startswith(b"HTTP/1.1 4"), (data[:60], status_line)
             assert not status_line.startswith(b"HTTP/1.1 404"), (data[:60], status_line)
+            if data is TLS_HELLO:
+                assert status_line.startswith(b"HTTP/1.1 400"), status_line
         assert srv.anonymous().get("/healthz").status == 200, data[:60]
+
+
+@pytest.mark.parametrize("request_head", [
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 40000 + b"\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(400)) + b"\r\n",
+    b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+], ids=["one big header", "many headers", "long request line"])
+def test_header_fields_over_the_limit_are_431(srv, request_head):
+    """RFC 6585: the request line and header fields together over 32 KiB."""
+    got = raw_exchange(port_of(srv), request_head, timeout=5)
+    head, _, body = got.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n", 1)[0] == b"HTTP/1.1 431 Request Header Fields Too Large", head[:200]
+    assert b"content-type: application/problem+json" in head.lower()
+    problem = json.loads(body)
+    assert problem["status"] == 431 and problem["type"].endswith("/request-header-fields-too-large"), problem
+    assert srv.anonymous().get("/healthz", headers={"X-Fine": "f" * 20000}).status == 200
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(srv):
@@ -273,6 +303,10 @@ def test_fifty_concurrent_connections_are_served(srv):
     finally:
         for s in sockets:
             s.close()
+    # and 200 requests from 50 threads, each on a new connection
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        statuses = list(pool.map(lambda _: srv.anonymous().get("/healthz", timeout=10).status, range(200)))
+    assert statuses == [200] * 200
 
 
 def test_concurrent_writes_are_all_stored(srv):

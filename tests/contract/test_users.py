@@ -1,7 +1,7 @@
 """Users: admin CRUD, never a password hash, duplicates, own password change."""
 import secrets
 
-from helpers import NOT_A_ROUTE_ID, assert_no_secrets, assert_problem, assert_unauthorized, is_timestamp, is_uuid
+from support.helpers import NOT_A_ROUTE_ID, assert_no_secrets, assert_problem, assert_unauthorized, is_timestamp, is_uuid
 
 USERS = "/api/v1/users"
 USER_FIELDS = {"id", "email", "username", "roles", "is_active", "created_at", "updated_at"}
@@ -128,8 +128,16 @@ def test_own_password_change_needs_the_right_current_password(srv):
         r = me.patch(f"{USERS}/{user['id']}", body)
         assert r.status in (400, 401, 403, 422), r
         assert_problem(r, r.status)
+        if "current_password" not in body:
+            assert r.status == 422, r
     # unchanged: the old password still works
     assert srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}).status == 200
+
+
+def test_deleting_your_own_account_is_409(srv):
+    me = srv.admin.get(f"{USERS}/me").body
+    assert_problem(srv.admin.delete(f"{USERS}/{me['id']}"), 409, "conflict")
+    assert srv.admin.get(f"{USERS}/me").status == 200
 
 
 def test_non_admin_cannot_change_another_user(srv):

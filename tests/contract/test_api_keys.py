@@ -1,7 +1,7 @@
 """API keys: shown once, work with their roles through X-API-Key, listed without the key, revocable."""
 import secrets
 
-from helpers import NOT_A_ROUTE_ID, assert_problem, assert_unauthorized, is_timestamp, is_uuid, wait_for
+from support.helpers import NOT_A_ROUTE_ID, assert_problem, assert_unauthorized, is_timestamp, is_uuid, wait_for
 
 KEYS = "/api/v1/api-keys"
 
@@ -63,6 +63,7 @@ def test_operator_key_runs_tasks(srv):
     assert r.status == 201, r
     assert client.post(f"/api/v1/tasks/{r.body['id']}/cancel").status == 200
     assert_problem(client.post("/api/v1/analytics/metrics", {"name": "x", "value": 1}), 403, "forbidden")
+    assert_problem(client.get("/api/v1/users"), 403, "forbidden")
 
 
 def test_agent_key_cannot_read_the_api(srv):

@@ -1,7 +1,8 @@
 """Agents: demo data, CRUD, start/pause/stop, execute on the echo agent."""
+import re
 import secrets
 
-from helpers import AGENT_STATUSES, NOT_A_ROUTE_ID, assert_problem, is_timestamp, is_uuid, wait_for
+from support.helpers import AGENT_STATUSES, NOT_A_ROUTE_ID, assert_problem, is_timestamp, is_uuid, wait_for
 
 AGENTS = "/api/v1/agents"
 AGENT_FIELDS = {"id", "name", "type", "version", "config", "status", "capabilities", "created_by",
@@ -27,6 +28,8 @@ def test_demo_agents_are_present(srv):
     assert {"product_manager", "sales", "marketing", "echo"} <= types, types
     echo = [a for a in agents if a["type"] == "echo"]
     assert any("echo" in a["capabilities"] for a in echo), echo
+    assert srv.echo_agent["capabilities"] == ["echo"], srv.echo_agent
+    assert set(srv.echo_agent["stats"]) == STATS_FIELDS, srv.echo_agent["stats"]
 
 
 def test_create_get_update_delete(srv):
@@ -41,15 +44,19 @@ def test_create_get_update_delete(srv):
     assert agent["status"] == "idle"
     assert agent["config"] == {"tone": "dry"}
     assert agent["created_by"] == srv.users["admin"]["id"]
+    assert "marketing.generate_content" in agent["capabilities"], agent  # the type's default
+    r = admin.get(f"{AGENTS}?type=marketing&status=idle&limit=500")
+    assert r.status == 200 and agent["id"] in [a["id"] for a in r.body["items"]], r
 
     r = admin.get(f"{AGENTS}/{agent['id']}")
     assert r.status == 200 and r.body["id"] == agent["id"] and r.body["name"] == name, r
 
     r = admin.patch(f"{AGENTS}/{agent['id']}", {"name": name + "-renamed", "config": {"tone": "warm"},
-                                                "capabilities": ["marketing.generate_content"]})
+                                                "capabilities": ["marketing.campaign_report"], "version": "2.0.0"})
     assert r.status == 200, r
     assert r.body["name"] == name + "-renamed" and r.body["config"] == {"tone": "warm"}
-    assert r.body["capabilities"] == ["marketing.generate_content"]
+    assert r.body["capabilities"] == ["marketing.campaign_report"]
+    assert r.body["version"] == "2.0.0"
     assert r.body["type"] == "marketing"
     assert admin.get(f"{AGENTS}/{agent['id']}").body["name"] == name + "-renamed"
 
@@ -128,6 +135,10 @@ def test_stats_count_completed_tasks(srv):
         assert r.status == 200 and r.body["status"] == "completed", r
     wait_for(lambda: srv.admin.get(f"{AGENTS}/{echo}").body["stats"]["tasks_completed"] >= before + 3,
              timeout=5, message="stats.tasks_completed to count three more tasks")
+    # Numbers read as people and tools expect: "avg_latency_ms":0.0 or 3.2, never 0E0 (the
+    # shared client refuses the exponent form in every answer of every test).
+    raw = srv.admin.get(f"{AGENTS}/{echo}").raw.decode()
+    assert re.search(r'"avg_latency_ms":-?\d+\.\d+[,}]', raw), raw
 
 
 def test_execute_on_an_unknown_agent_is_404(srv):
