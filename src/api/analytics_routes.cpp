@@ -9,14 +9,6 @@ namespace de::api {
 
 namespace {
 constexpr double max_metric_value = 1e15;
-
-std::int64_t time_query(const Request& request, const char* key, std::int64_t fallback) {
-  auto text = request.query(key);
-  if (!text) return fallback;
-  auto t = core::parse_timestamp(*text);
-  if (!t) throw core::Error(core::ErrorKind::bad_request, std::string(key) + " must be an RFC 3339 timestamp");
-  return *t;
-}
 }  // namespace
 
 void add_analytics_routes(Context& ctx, http::Router& router) {

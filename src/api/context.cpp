@@ -62,6 +62,14 @@ json::object json_body(const Request& request) {
   return core::parse_object(request.body);
 }
 
+std::int64_t time_query(const Request& request, const char* key, std::int64_t fallback) {
+  auto text = request.query(key);
+  if (!text) return fallback;
+  auto t = core::parse_timestamp(*text);
+  if (!t) throw core::Error(core::ErrorKind::bad_request, std::string(key) + " must be an RFC 3339 timestamp");
+  return *t;
+}
+
 store::PageRequest page_request(const Request& request) {
   store::PageRequest page;
   if (auto limit = request.query("limit")) {
@@ -85,7 +93,7 @@ const std::string& id_param(const Request& request, std::string_view resource, s
 }
 
 Response created(const json::value& body, const std::string& location) {
-  return created(json::serialize(body), location);
+  return created(core::to_text(body), location);
 }
 
 Response created(std::string json_text, const std::string& location) {

@@ -57,6 +57,9 @@ auth::Principal authenticate(Context& ctx, const Request& request);
 
 // The JSON object body; 415 when not JSON, 400 when malformed.
 json::object json_body(const Request& request);
+// A query parameter that is an RFC 3339 timestamp (ms since the epoch), `fallback` when absent;
+// 400 naming it when malformed.
+std::int64_t time_query(const Request& request, const char* key, std::int64_t fallback);
 // ?limit= and ?cursor=
 store::PageRequest page_request(const Request& request);
 // A path id that must be a UUID, else 404 naming the resource.
@@ -65,12 +68,18 @@ const std::string& id_param(const Request& request, std::string_view resource,
 Response created(const json::value& body, const std::string& location);
 Response created(std::string json_text, const std::string& location);
 
-template <class T>
-json::object page_json(const store::Page<T>& page) {
+// `view` makes each item's JSON (a caller's view of it, such as one without its secrets).
+template <class T, class View>
+json::object page_json(const store::Page<T>& page, View view) {
   json::array items;
-  for (const auto& item : page.items) items.push_back(to_json(item));
+  for (const auto& item : page.items) items.push_back(view(item));
   return {{"items", std::move(items)},
           {"next_cursor", page.next_cursor ? json::value(*page.next_cursor) : json::value(nullptr)}};
+}
+
+template <class T>
+json::object page_json(const store::Page<T>& page) {
+  return page_json(page, [](const T& item) { return to_json(item); });
 }
 
 // Runs `fn` in the batching writer and resumes the coroutine when its batch has committed.
@@ -141,6 +150,7 @@ void add_task_routes(Context& ctx, http::Router& router);
 void add_analytics_routes(Context& ctx, http::Router& router);
 void add_message_routes(Context& ctx, http::Router& router);
 void add_workflow_routes(Context& ctx, http::Router& router);
+void add_ai_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

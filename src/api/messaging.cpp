@@ -66,7 +66,7 @@ void deliver(store::Database& db, const AgentConnections& connections, const mod
                            {"from_agent", m.from_agent ? boost::json::value(*m.from_agent) : boost::json::value(nullptr)},
                            {"message_type", m.message_type},
                            {"payload", m.payload}};
-  socket->send(boost::json::serialize(wire));
+  socket->send(core::to_text(wire));
   db.write(
       [id = m.id](store::Tx& tx) {
         if (store::messages::mark_delivered(tx.connection, id, core::now_ms()))

@@ -178,7 +178,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
               auto response = Response::problem(error);
               auto problem = json::parse(response.body).as_object();
               problem["task_id"] = task_id;
-              response.body = json::serialize(problem);
+              response.body = core::to_text(problem);
               response.set_header("Location", "/api/v1/tasks/" + task_id);
               co_return response;
             }

@@ -9,7 +9,7 @@ namespace de::api {
 
 namespace {
 
-std::string message_json(const json::object& fields) { return json::serialize(fields); }
+std::string message_json(const json::object& fields) { return core::to_text(fields); }
 
 std::string error_message(std::string_view text) { return message_json({{"type", "error"}, {"message", text}}); }
 
@@ -163,7 +163,7 @@ class RemoteExecutor final : public hub::Executor {
       std::lock_guard lock(mutex_);
       pending_[task.id] = std::move(done);
     }
-    socket->send(json::serialize(json::object{{"type", "task"}, {"task", model::to_json(task)}}));
+    socket->send(core::to_text(json::object{{"type", "task"}, {"task", model::to_json(task)}}));
   }
 
   void cancel(const std::string& task_id) override {

@@ -45,6 +45,14 @@ void read_workflow(const json::object& body, model::Workflow& w, bool creating) 
   }
 }
 
+// The webhook URL's token is the credential that starts the workflow: shown only to those who
+// may change the workflow (and so rotate the token), never to readers.
+json::object workflow_json(const model::Workflow& w, const auth::Principal& who) {
+  auto o = model::to_json(w);
+  if (!who.may(Permission::manage_workflows)) o.erase("webhook_url");
+  return o;
+}
+
 model::Workflow find_workflow(store::Connection& c, const std::string& id) {
   auto w = store::workflows::find(c, id);
   if (!w) throw core::not_found("workflow", id);
@@ -68,10 +76,10 @@ json::value input_of(const json::object& body) {
 
 void add_workflow_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "GET", "/api/v1/workflows", Permission::read,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto page = page_request(request);
             auto list = ctx.db.read([&](store::Connection& c) { return store::workflows::list(c, page); });
-            co_return Response::json(200, page_json(list));
+            co_return Response::json(200, page_json(list, [&](const model::Workflow& w) { return workflow_json(w, who); }));
           });
 
   secured(ctx, router, "POST", "/api/v1/workflows", Permission::manage_workflows,
@@ -90,9 +98,9 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "GET", "/api/v1/workflows/{id}", Permission::read,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "workflow");
-            co_return Response::json(200, model::to_json(ctx.db.read([&](store::Connection& c) { return find_workflow(c, id); })));
+            co_return Response::json(200, workflow_json(ctx.db.read([&](store::Connection& c) { return find_workflow(c, id); }), who));
           });
 
   secured(ctx, router, "PATCH", "/api/v1/workflows/{id}", Permission::manage_workflows,
@@ -108,6 +116,23 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
               return w;
             });
             ctx.workflows.reload_triggers();
+            co_return Response::json(200, model::to_json(w));
+          });
+
+  // A new webhook token: the old URL stops working at once (a leaked URL is revoked this way).
+  secured(ctx, router, "POST", "/api/v1/workflows/{id}/rotate-webhook", Permission::manage_workflows,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "workflow");
+            auto w = co_await write(ctx.db, [&](store::Tx& tx) {
+              auto w = find_workflow(tx.connection, id);
+              if (!w.webhook_token)
+                throw core::Error(core::ErrorKind::conflict, "the workflow has no webhook trigger: there is no token to rotate");
+              w.webhook_token = auth::random_token(24);
+              w.updated_at = core::now_ms();
+              store::workflows::update(tx.connection, w);
+              tx.emit("workflows.updated", json::object{{"id", w.id}, {"name", w.name}});
+              return w;
+            });
             co_return Response::json(200, model::to_json(w));
           });
 

@@ -18,6 +18,7 @@ model::RoleSet roles_for(Permission permission) {
     case Permission::run_tasks: return admin | manager | operator_;
     case Permission::record_metrics: return admin | manager;
     case Permission::manage_workflows: return admin | manager;
+    case Permission::manage_prompts: return admin | manager;
     case Permission::admin: return admin;
     case Permission::agent_protocol: return admin | agent;
   }

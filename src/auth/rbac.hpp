@@ -15,6 +15,7 @@ enum class Permission {
   run_tasks,         // create, batch, cancel, retry tasks
   record_metrics,
   manage_workflows,  // create, update, delete workflows
+  manage_prompts,    // create prompt templates, their versions, which is active
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };
@@ -27,6 +28,7 @@ struct Principal {
   model::RoleSet roles = 0;
   std::optional<std::string> api_key_id;
   bool has(model::Role role) const { return roles & model::role_bit(role); }
+  bool may(Permission permission) const { return allowed(roles, permission); }
 };
 
 }  // namespace de::auth

@@ -24,10 +24,13 @@ KindInfo info(ErrorKind kind) {
     case ErrorKind::method_not_allowed: return {405, "method-not-allowed", "Method not allowed"};
     case ErrorKind::conflict: return {409, "conflict", "Conflict"};
     case ErrorKind::payload_too_large: return {413, "payload-too-large", "Payload too large"};
+    case ErrorKind::headers_too_large:
+      return {431, "request-header-fields-too-large", "Request header fields too large"};
     case ErrorKind::unsupported_media_type:
       return {415, "unsupported-media-type", "Unsupported media type"};
     case ErrorKind::validation: return {422, "validation", "Validation failed"};
     case ErrorKind::too_many_requests: return {429, "too-many-requests", "Too many requests"};
+    case ErrorKind::bad_gateway: return {502, "bad-gateway", "Bad gateway"};
     case ErrorKind::unavailable: return {503, "unavailable", "Service unavailable"};
     case ErrorKind::timeout: return {504, "timeout", "Timed out"};
     case ErrorKind::not_implemented: return {501, "not-implemented", "Not implemented yet"};

@@ -16,9 +16,11 @@ enum class ErrorKind {
   method_not_allowed,
   conflict,
   payload_too_large,
+  headers_too_large,
   unsupported_media_type,
   validation,
   too_many_requests,
+  bad_gateway,  // an upstream service (an AI provider) answered, but not usably
   unavailable,
   timeout,
   not_implemented,

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -52,8 +54,6 @@ json::value parse_stored(std::string_view text, json::value fallback) {
   json::value value = json::parse(text, ec);
   return ec ? fallback : value;
 }
-
-std::string to_text(const json::value& value) { return json::serialize(value); }
 
 namespace {
 // Which bytes a JSON string escapes: quote, backslash and control characters only (as Boost.JSON's
@@ -105,6 +105,75 @@ void append_quoted(std::string& out, std::string_view text) {
   out += '"';
 }
 }  // namespace
+
+namespace {
+// The shortest text that reads back as the same double, with ".0" when it would read as an integer.
+void append_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buffer[32];
+  auto end = std::to_chars(buffer, buffer + sizeof buffer, d).ptr;
+  std::string_view text(buffer, std::size_t(end - buffer));
+  out.append(text);
+  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+template <class Integer>
+void append_integer(std::string& out, Integer n) {
+  char buffer[24];
+  out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, n).ptr);
+}
+}  // namespace
+
+void append_text(std::string& out, const json::object& object) {
+  out += '{';
+  bool first = true;
+  for (const auto& [key, value] : object) {
+    if (!first) out += ',';
+    first = false;
+    append_quoted(out, key);
+    out += ':';
+    append_text(out, value);
+  }
+  out += '}';
+}
+
+void append_text(std::string& out, const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null: out += "null"; break;
+    case json::kind::bool_: out += value.get_bool() ? "true" : "false"; break;
+    case json::kind::int64: append_integer(out, value.get_int64()); break;
+    case json::kind::uint64: append_integer(out, value.get_uint64()); break;
+    case json::kind::double_: append_double(out, value.get_double()); break;
+    case json::kind::string: append_quoted(out, value.get_string()); break;
+    case json::kind::object: append_text(out, value.get_object()); break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : value.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        append_text(out, item);
+      }
+      out += ']';
+      break;
+    }
+  }
+}
+
+std::string to_text(const json::value& value) {
+  std::string out;
+  append_text(out, value);
+  return out;
+}
+
+std::string to_text(const json::object& object) {
+  std::string out;
+  append_text(out, object);
+  return out;
+}
 
 std::string quoted(std::string_view text) {
   std::string out;

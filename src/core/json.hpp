@@ -24,12 +24,19 @@ json::object parse_object(std::string_view text);
 // Parses stored JSON text; an empty or NULL column reads as `fallback`.
 json::value parse_stored(std::string_view text, json::value fallback = json::object());
 
+// Every JSON text the server writes (answers, events, stored values) comes from here. As
+// Boost.JSON's serializer, except for numbers with a fraction part: written as people and tools
+// expect (0.0, 1.0, 3.2, 1e+21), where Boost writes 0E0, 1E0, 3.2E0. Non-finite numbers,
+// which JSON cannot hold, are written null.
 std::string to_text(const json::value& value);
+std::string to_text(const json::object& object);
+void append_text(std::string& out, const json::value& value);
+void append_text(std::string& out, const json::object& object);
 // A JSON string literal (quoted and escaped), for log lines.
 std::string quoted(std::string_view text);
 
 // Writes one JSON object's text straight into a string, for hot paths that need only the text:
-// the same bytes json::serialize gives for the json::object with these members in this order.
+// the same bytes to_text gives for the json::object with these members in this order.
 // Keys are written as given: names of ours, with nothing to escape.
 class ObjectText {
  public:
@@ -44,7 +51,7 @@ class ObjectText {
   template <class Json>
   ObjectText& value(std::string_view key, const Json& value) {
     this->key(key);
-    out_ += json::serialize(value);
+    append_text(out_, value);
     return *this;
   }
   // The object's text; the writer is spent.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/json.hpp"
+
 namespace de::http {
 
 std::string_view Request::header(std::string_view lower_name) const {
@@ -26,7 +28,7 @@ const std::string& Request::param(std::string_view name) const {
 }
 
 Response Response::json(int status, const boost::json::value& value) {
-  return json_text(status, boost::json::serialize(value));
+  return json_text(status, core::to_text(value));
 }
 
 Response Response::json_text(int status, std::string body) {

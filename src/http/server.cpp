@@ -21,6 +21,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t header_limit = 32 * 1024;  // the request line and header fields together
 
 namespace {
 
@@ -222,7 +223,7 @@ struct Server::Impl {
     while (true) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(options.body_limit);
-      parser.header_limit(32 * 1024);
+      parser.header_limit(header_limit);
       stream.expires_after(options.timeout);
       auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       if (!ec && !parser.is_done()) {
@@ -237,6 +238,12 @@ struct Server::Impl {
             stream, core::Error(core::ErrorKind::payload_too_large,
                                 "the request body exceeds " +
                                     std::to_string(options.body_limit) + " bytes"));
+        break;
+      }
+      if (ec == bhttp::error::header_limit) {
+        co_await respond_and_close(stream, core::Error(core::ErrorKind::headers_too_large,
+                                                       "the request's header fields exceed " +
+                                                           std::to_string(header_limit) + " bytes"));
         break;
       }
       if (ec) {

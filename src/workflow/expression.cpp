@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 
 namespace de::workflow {
 
@@ -281,7 +282,7 @@ struct Evaluator {
     if (op == "==") return equal(a, b);
     if (op == "!=") return !equal(a, b);
     if (op == "+" && (a.is_string() || b.is_string())) {
-      auto text = [](const json::value& v) { return v.is_string() ? std::string(v.get_string()) : json::serialize(v); };
+      auto text = [](const json::value& v) { return v.is_string() ? std::string(v.get_string()) : core::to_text(v); };
       auto joined = text(a) + text(b);
       if (joined.size() > limits.max_string) throw type_error("string too long");
       return json::string(joined);
@@ -348,7 +349,7 @@ struct Evaluator {
       return nullptr;
     }
     need(1);  // string
-    return args[0].is_string() ? args[0] : json::value(json::string(json::serialize(args[0])));
+    return args[0].is_string() ? args[0] : json::value(json::string(core::to_text(args[0])));
   }
 };
 
@@ -435,7 +436,7 @@ json::value render(const json::value& value, const json::value& context, const L
   each_template(s, [&](std::string_view expression, std::size_t start, std::size_t end) {
     out.append(s.substr(copied, start - copied));
     auto v = Expression::parse(expression, limits).evaluate(context);
-    out += v.is_string() ? std::string(v.get_string()) : v.is_null() ? std::string() : json::serialize(v);
+    out += v.is_string() ? std::string(v.get_string()) : v.is_null() ? std::string() : core::to_text(v);
     if (out.size() > limits.max_string) throw type_error("template result too long");
     copied = end;
   });

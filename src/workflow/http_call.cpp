@@ -40,7 +40,7 @@ HttpResult http_call(const std::string& method, const std::string& url, const bo
   auto add_header = [&](const std::string& h) { list.reset(curl_slist_append(list.release(), h.c_str())); };
   std::string payload, answer;
   if (!body.is_null()) {
-    payload = boost::json::serialize(body);
+    payload = core::to_text(body);
     add_header("Content-Type: application/json");
   }
   if (headers.is_object())

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include "core/clock.hpp"
@@ -121,6 +123,27 @@ TEST(Json, QuotedEscapesLikeBoostJsonAtEveryPosition) {
         EXPECT_EQ(de::core::quoted(text), boost::json::serialize(boost::json::string(text))) << "length " << length << " at " << at;
       }
   EXPECT_EQ(de::core::quoted(std::string(40, 'x')), '"' + std::string(40, 'x') + '"');
+}
+
+// Numbers with a fraction part read as people and tools expect; everything else is written as
+// Boost.JSON writes it.
+TEST(Json, TextWritesDoublesAsDecimalsAndTheRestAsBoost) {
+  EXPECT_EQ(de::core::to_text(boost::json::value(0.0)), "0.0");
+  EXPECT_EQ(de::core::to_text(boost::json::value(1.0)), "1.0");
+  EXPECT_EQ(de::core::to_text(boost::json::value(3.2)), "3.2");
+  EXPECT_EQ(de::core::to_text(boost::json::value(-2.5)), "-2.5");
+  EXPECT_EQ(de::core::to_text(boost::json::value(0.1)), "0.1");
+  EXPECT_EQ(de::core::to_text(boost::json::value(123456.0)), "123456.0");
+  EXPECT_EQ(de::core::to_text(boost::json::value(1e21)), "1e+21");
+  EXPECT_EQ(de::core::to_text(boost::json::value(std::nan(""))), "null");
+  EXPECT_EQ(de::core::to_text(boost::json::value(std::numeric_limits<double>::infinity())), "null");
+  for (double d : {0.0, 1.0, 3.2, 1.0 / 3, 1e-7, 6.02214076e23, -0.0, 12.5})
+    EXPECT_EQ(boost::json::parse(de::core::to_text(boost::json::value(d))).to_number<double>(), d) << d;
+  auto without_doubles = boost::json::parse(
+      R"({"a":[1,-2,18446744073709551615,true,false,null,"q\"\\\n\u0001é"],"b":{},"c":[],"":{"d":{"e":[[]]}}})");
+  EXPECT_EQ(de::core::to_text(without_doubles), boost::json::serialize(without_doubles));
+  EXPECT_EQ(de::core::to_text(without_doubles.as_object()), boost::json::serialize(without_doubles));
+  EXPECT_EQ(de::core::to_text(boost::json::object{{"rate", 1.0}, {"n", 2}}), R"({"rate":1.0,"n":2})");
 }
 
 TEST(Config, ParsesEndpointsAndRejectsNonsense) {

@@ -317,6 +317,54 @@ function ExecutionsCard({ workflow, canRun, running, setRunning, executions, exe
   );
 }
 
+// The webhook URL holds the credential that starts the workflow: the API sends it only to those
+// who may manage workflows, who may also rotate it (the old URL then stops working).
+function WebhookFact({ workflow, canEdit, onRotated }) {
+  const [confirming, setConfirming] = useState(false);
+  const [problem, setProblem] = useState(null);
+  const rotate = async () => {
+    setProblem(null);
+    try {
+      onRotated((await api.post(`/workflows/${workflow.id}/rotate-webhook`)).data);
+      setConfirming(false);
+    } catch (e) {
+      setProblem(problemOf(e).message);
+    }
+  };
+  return (
+    <div className="webhook">
+      <dt>Webhook</dt>
+      <dd>
+        {workflow.webhook_url ? (
+          <>
+            <code title={workflow.webhook_url}>POST {workflow.webhook_url}</code>
+            <CopyButton text={`${location.origin}${workflow.webhook_url}`} label="Copy URL" className="button link small" />
+          </>
+        ) : (
+          <span className="muted small">The URL is shown to those who manage workflows.</span>
+        )}
+        {canEdit &&
+          (confirming ? (
+            <span className="confirm" role="group" aria-label="Rotate the webhook URL?">
+              <span className="small">The old URL stops working.</span>
+              <button className="button danger small" type="button" onClick={rotate}>
+                Rotate
+              </button>
+              <button className="button secondary small" type="button" onClick={() => setConfirming(false)}>
+                Keep
+              </button>
+            </span>
+          ) : (
+            <button className="button link small" type="button" onClick={() => setConfirming(true)}>
+              Rotate URL
+            </button>
+          ))}
+        {problem && <span className="error small" role="alert">{problem}</span>}
+      </dd>
+    </div>
+  );
+}
+
 export default function WorkflowVisualizer() {
   const user = useSelector((s) => s.auth.user);
   const canRun = allowed(user, 'runWorkflows');
@@ -638,15 +686,7 @@ export default function WorkflowVisualizer() {
                 <dt>Steps</dt>
                 <dd>{steps.length}</dd>
               </div>
-              {workflow.webhook_url && (
-                <div className="webhook">
-                  <dt>Webhook</dt>
-                  <dd>
-                    <code title={workflow.webhook_url}>POST {workflow.webhook_url}</code>
-                    <CopyButton text={`${location.origin}${workflow.webhook_url}`} label="Copy URL" className="button link small" />
-                  </dd>
-                </div>
-              )}
+              {fromServer && definition.trigger?.type === 'webhook' && <WebhookFact workflow={workflow} canEdit={canEdit} onRotated={upsert} />}
             </dl>
             {fromServer && canRun && workflow.status !== 'active' && (
               <p className="muted small workflow-hint">Only active workflows run{canEdit ? ': edit it and set its status to active.' : '.'}</p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
 import {
@@ -235,6 +235,25 @@ describe('the workflow editor', () => {
     expect(await screen.findByRole('option', { name: 'Lead triage (draft)' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: /New workflow/ })).toBeNull();
     expect(screen.queryByRole('button', { name: /Edit/ })).toBeNull();
+  });
+
+  it('shows a webhook URL only as the API gives it, and lets a manager rotate it', async () => {
+    const hooked = { ...triage, status: 'active', definition: { ...triage.definition, trigger: { type: 'webhook' } } };
+    renderAs(viewer, { 'GET /workflows': () => [200, { items: [hooked], next_cursor: null }] });
+    expect(await screen.findByText('The URL is shown to those who manage workflows.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Rotate URL' })).toBeNull();
+    cleanup();
+
+    const { calls } = renderAs(admin, {
+      'GET /workflows': () => [200, { items: [{ ...hooked, webhook_url: '/api/v1/hooks/old-token' }], next_cursor: null }],
+      'POST /workflows/w1/rotate-webhook': () => [200, { ...hooked, webhook_url: '/api/v1/hooks/new-token' }],
+    });
+    expect(await screen.findByText('POST /api/v1/hooks/old-token')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate URL' }));
+    expect(screen.getByText('The old URL stops working.')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate' }));
+    expect(await screen.findByText('POST /api/v1/hooks/new-token')).toBeTruthy();
+    expect(calls.filter((c) => c.method === 'POST' && c.url === '/workflows/w1/rotate-webhook')).toHaveLength(1);
   });
 
   it('lets an operator run but not edit', async () => {
