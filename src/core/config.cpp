@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -30,6 +31,25 @@ bool parse_bool(const std::string& name, const std::string& value) {
   if (value == "1" || value == "true" || value == "yes") return true;
   if (value == "0" || value == "false" || value == "no") return false;
   throw invalid(name, value, "1 or 0");
+}
+
+// The fallback order: known providers, each at most once.
+std::vector<std::string> parse_providers(const std::string& name, const std::string& value) {
+  static constexpr std::string_view expected = "a comma-separated list of anthropic, openai and offline, each at most once";
+  std::vector<std::string> providers;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto comma = std::min(value.find(',', start), value.size());
+    auto item = value.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    bool known = item == "anthropic" || item == "openai" || item == "offline";
+    if (!known || std::find(providers.begin(), providers.end(), item) != providers.end())
+      throw invalid(name, value, expected);
+    providers.push_back(item);
+    start = comma + 1;
+  }
+  return providers;
 }
 
 using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
@@ -65,10 +85,19 @@ const std::map<std::string, Setter>& setters() {
        }},
       {"DE_TASK_LEASE_SECONDS",
        [](Config& c, auto& n, auto& v) { c.task_lease_seconds = parse_int(n, v, 1, 3600); }},
+      {"DE_AI_PROVIDERS", [](Config& c, auto& n, auto& v) { c.ai_providers = parse_providers(n, v); }},
       {"DE_OPENAI_BASE_URL", [](Config& c, auto&, auto& v) { c.openai_base_url = v; }},
+      // The API keys are taken as given: a check whose error quoted the value would print them.
       {"DE_OPENAI_API_KEY", [](Config& c, auto&, auto& v) { c.openai_api_key = v; }},
+      {"DE_OPENAI_MODEL", [](Config& c, auto&, auto& v) { c.openai_model = v; }},
       {"DE_ANTHROPIC_BASE_URL", [](Config& c, auto&, auto& v) { c.anthropic_base_url = v; }},
       {"DE_ANTHROPIC_API_KEY", [](Config& c, auto&, auto& v) { c.anthropic_api_key = v; }},
+      {"DE_ANTHROPIC_MODEL", [](Config& c, auto&, auto& v) { c.anthropic_model = v; }},
+      {"DE_AI_TIMEOUT",
+       [](Config& c, auto& n, auto& v) { c.ai_timeout_seconds = parse_int(n, v, 1, 3600); }},
+      {"DE_AI_MAX_ATTEMPTS",
+       [](Config& c, auto& n, auto& v) { c.ai_max_attempts = parse_int(n, v, 1, 10); }},
+      {"DE_AI_PRICES", [](Config& c, auto&, auto& v) { c.ai_prices_file = v; }},
   };
   return table;
 }

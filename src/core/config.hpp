@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace de::core {
 
@@ -28,10 +29,17 @@ struct Config {
   int access_token_ttl_seconds = 900;
   int refresh_token_ttl_seconds = 30 * 24 * 3600;
   int task_lease_seconds = 30;  // a claimed task returns to the queue when its lease runs out
-  std::string openai_base_url;
+  // AI providers (docs/ai.md). The API keys are secrets: never logged, printed or put in an event.
+  std::vector<std::string> ai_providers = {"anthropic", "openai", "offline"};  // fallback order
+  std::string openai_base_url = "https://api.openai.com/v1";
   std::string openai_api_key;
-  std::string anthropic_base_url;
+  std::string openai_model = "gpt-4o-mini";
+  std::string anthropic_base_url = "https://api.anthropic.com";
   std::string anthropic_api_key;
+  std::string anthropic_model = "claude-3-5-haiku-latest";
+  int ai_timeout_seconds = 60;  // per attempt
+  int ai_max_attempts = 3;      // per provider and call
+  std::string ai_prices_file;   // price lines added to the built-in table; empty: none
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -227,6 +227,53 @@ DROP INDEX tasks_queue;
 CREATE INDEX tasks_status ON tasks (status, id);
 CREATE INDEX tasks_ready ON tasks (priority_rank DESC, id) WHERE status = 'queued';
 )SQL"},
+    // The AI services layer (docs/ai.md): prompt templates with immutable versions, one row per
+    // model call (usage, cost, latency: what the usage report sums), and provider keys stored
+    // through the API, sealed with the master key.
+    {7, "prompts, AI calls and provider keys", R"SQL(
+CREATE TABLE prompts (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  active_version INTEGER NOT NULL,
+  created_by {uuid},
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE prompt_versions (
+  prompt_id {uuid} NOT NULL REFERENCES prompts(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  template TEXT NOT NULL,
+  variables {json} NOT NULL,
+  created_by {uuid},
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (prompt_id, version)
+);
+CREATE TABLE ai_calls (
+  id {serial},
+  created_at BIGINT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  agent_id {uuid},
+  workflow_id {uuid},
+  task_id {uuid},
+  prompt_name TEXT,
+  prompt_version INTEGER,
+  input_tokens BIGINT NOT NULL,
+  output_tokens BIGINT NOT NULL,
+  cost_usd {real} NOT NULL,
+  latency_ms {real} NOT NULL,
+  ok {bool} NOT NULL,
+  error TEXT
+);
+CREATE INDEX ai_calls_time ON ai_calls (created_at);
+CREATE TABLE ai_provider_keys (
+  provider TEXT PRIMARY KEY,
+  sealed TEXT NOT NULL,
+  updated_by {uuid},
+  updated_at BIGINT NOT NULL
+);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

@@ -1,0 +1,48 @@
+#pragma once
+// An HTTP/1.1 client for the server's event loop (Boost.Beast): a coroutine per call, so that
+// hundreds of calls wait on one thread. http:// and https:// (TLS with the system's CA store,
+// peer and host-name verification, SNI); one deadline for the whole call; the body read whole
+// or handed over piece by piece as it arrives (server-sent events) in bounded memory.
+// One connection per call: vendor calls last seconds, a handshake is small beside that.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace de::ai {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpAnswer {
+  int status = 0;
+  HttpHeaders headers;  // names in lower case
+  std::string body;     // empty when a 2xx body went to on_chunk
+
+  // The first field of that name (given in lower case); empty when there is none.
+  std::string_view header(std::string_view name) const;
+};
+
+// The host an http:// or https:// URL names, in lower case; empty for any other text.
+std::string url_host(std::string_view url);
+
+inline constexpr std::size_t default_answer_limit = 16 * 1024 * 1024;
+
+// Sends `method url` with `headers` and `body` (Host, Content-Length and Connection are set
+// here) and reads the answer; `timeout` bounds the whole call, name resolution included. With
+// `on_chunk`, a 2xx answer's body goes there piece by piece as it arrives; other statuses are
+// read whole into `body`, for their error details. Throws ProviderError: retryable when the
+// deadline passes (kind timeout) or the connection fails or breaks (unavailable); not retryable
+// for a URL it cannot use, a TLS handshake or certificate that fails, or an answer over
+// `answer_limit` bytes. Exceptions from `on_chunk` pass through unchanged.
+boost::asio::awaitable<HttpAnswer> request(boost::asio::any_io_executor executor, std::string method, std::string url,
+                                           HttpHeaders headers, std::string body, std::chrono::milliseconds timeout,
+                                           std::function<void(std::string_view)> on_chunk = {},
+                                           std::size_t answer_limit = default_answer_limit);
+
+}  // namespace de::ai

@@ -1,0 +1,179 @@
+#include "store/ai_repository.hpp"
+
+#include "core/clock.hpp"
+#include "core/json.hpp"
+
+namespace de::store {
+
+namespace json = boost::json;
+
+namespace prompts {
+namespace {
+constexpr const char* columns =
+    "SELECT p.id, p.name, p.description, p.active_version, p.created_by, p.created_at, p.updated_at, v.template, "
+    "v.variables, v.created_by, v.created_at FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id AND "
+    "v.version = p.active_version";
+
+Prompt from_row(const Row& r) {
+  Prompt p{r.text(0), r.text(1), r.text(2), r.integer(3), r.optional_text(4), r.integer(5), r.integer(6), {}};
+  p.active = {p.active_version, r.text(7), core::parse_stored(r.text(8)), r.optional_text(9), r.integer(10)};
+  return p;
+}
+
+std::optional<Prompt> first(const Result& r) {
+  if (r.rows.empty()) return std::nullopt;
+  return from_row(r.rows[0]);
+}
+
+void insert_version(Connection& c, const std::string& id, const Version& v) {
+  auto variables = core::to_text(v.variables);
+  c.query("INSERT INTO prompt_versions (prompt_id, version, template, variables, created_by, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {std::string_view(id), v.version, std::string_view(v.template_text), std::string_view(variables),
+           nullable(v.created_by), v.created_at});
+}
+}  // namespace
+
+void insert(Connection& c, const Prompt& p) {
+  c.query("INSERT INTO prompts (id, name, description, active_version, created_by, created_at, updated_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {std::string_view(p.id), std::string_view(p.name), std::string_view(p.description), p.active_version,
+           nullable(p.created_by), p.created_at, p.updated_at});
+  insert_version(c, p.id, p.active);
+}
+
+std::optional<Prompt> find(Connection& c, const std::string& id) {
+  return first(c.query(std::string(columns) + " WHERE p.id = ?", {std::string_view(id)}));
+}
+
+std::optional<Prompt> find_by_name(Connection& c, const std::string& name) {
+  return first(c.query(std::string(columns) + " WHERE p.name = ?", {std::string_view(name)}));
+}
+
+Page<Prompt> list(Connection& c, const PageRequest& page) {
+  auto r = c.query(std::string(columns) + (page.cursor ? " WHERE p.id < ?" : "") + " ORDER BY p.id DESC LIMIT ?",
+                   page.cursor ? std::initializer_list<Param>{std::string_view(*page.cursor), page.limit + 1}
+                               : std::initializer_list<Param>{page.limit + 1});
+  Page<Prompt> out;
+  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
+  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
+  return out;
+}
+
+std::vector<Version> versions(Connection& c, const std::string& id) {
+  std::vector<Version> out;
+  for (const auto& r : c.query("SELECT version, template, variables, created_by, created_at FROM prompt_versions "
+                               "WHERE prompt_id = ? ORDER BY version",
+                               {std::string_view(id)})
+                           .rows)
+    out.push_back({r.integer(0), r.text(1), core::parse_stored(r.text(2)), r.optional_text(3), r.integer(4)});
+  return out;
+}
+
+std::optional<Version> version(Connection& c, const std::string& id, std::int64_t version) {
+  auto r = c.query("SELECT version, template, variables, created_by, created_at FROM prompt_versions "
+                   "WHERE prompt_id = ? AND version = ?",
+                   {std::string_view(id), version});
+  if (r.rows.empty()) return std::nullopt;
+  const auto& row = r.rows[0];
+  return Version{row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.optional_text(3), row.integer(4)};
+}
+
+std::int64_t add_version(Connection& c, const std::string& id, const Version& v) {
+  auto next = c.query("SELECT COALESCE(MAX(version), 0) + 1 FROM prompt_versions WHERE prompt_id = ?",
+                      {std::string_view(id)})
+                  .rows.at(0)
+                  .integer(0);
+  Version stored = v;
+  stored.version = next;
+  insert_version(c, id, stored);
+  c.query("UPDATE prompts SET updated_at = ? WHERE id = ?", {v.created_at, std::string_view(id)});
+  return next;
+}
+
+bool activate(Connection& c, const std::string& id, std::int64_t version, std::int64_t now) {
+  return c.query("UPDATE prompts SET active_version = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM "
+                 "prompt_versions WHERE prompt_id = ? AND version = ?)",
+                 {version, now, std::string_view(id), std::string_view(id), version})
+             .affected == 1;
+}
+
+bool remove(Connection& c, const std::string& id) {
+  return c.query("DELETE FROM prompts WHERE id = ?", {std::string_view(id)}).affected > 0;
+}
+
+json::object to_json(const Version& v, std::int64_t active_version) {
+  return {{"version", v.version},
+          {"template", v.template_text},
+          {"variables", v.variables},
+          {"active", v.version == active_version},
+          {"created_by", v.created_by ? json::value(*v.created_by) : json::value(nullptr)},
+          {"created_at", core::format_timestamp(v.created_at)}};
+}
+
+json::object to_json(const Prompt& p) {
+  return {{"id", p.id},
+          {"name", p.name},
+          {"description", p.description},
+          {"active_version", p.active_version},
+          {"template", p.active.template_text},
+          {"variables", p.active.variables},
+          {"created_by", p.created_by ? json::value(*p.created_by) : json::value(nullptr)},
+          {"created_at", core::format_timestamp(p.created_at)},
+          {"updated_at", core::format_timestamp(p.updated_at)}};
+}
+}  // namespace prompts
+
+namespace ai_calls {
+void insert(Connection& c, const Call& call) {
+  c.query("INSERT INTO ai_calls (created_at, provider, model, agent_id, workflow_id, task_id, prompt_name, "
+          "prompt_version, input_tokens, output_tokens, cost_usd, latency_ms, ok, error) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {call.created_at, std::string_view(call.provider), std::string_view(call.model), nullable(call.agent_id),
+           nullable(call.workflow_id), nullable(call.task_id), nullable(call.prompt_name),
+           nullable(call.prompt_version), call.input_tokens, call.output_tokens, call.cost_usd, call.latency_ms,
+           std::int64_t(call.ok), nullable(call.error)});
+}
+
+std::vector<UsageRow> usage(Connection& c, GroupBy group_by, std::int64_t from, std::int64_t to) {
+  // Day numbers since the epoch, turned into dates below.
+  const char* key = group_by == GroupBy::agent      ? "CAST(agent_id AS TEXT)"
+                    : group_by == GroupBy::model    ? "model"
+                    : group_by == GroupBy::provider ? "provider"
+                                                    : "CAST(created_at / 86400000 AS TEXT)";
+  std::string sql = std::string("SELECT ") + key +
+                    ", count(*), SUM(CASE WHEN ok THEN 0 ELSE 1 END), SUM(input_tokens), SUM(output_tokens), "
+                    "SUM(cost_usd), AVG(latency_ms) FROM ai_calls WHERE created_at >= ? AND created_at < ? GROUP BY 1 "
+                    "ORDER BY " +
+                    (group_by == GroupBy::day ? "MIN(created_at)" : "6 DESC, 1");
+  std::vector<UsageRow> out;
+  for (const auto& r : c.query(sql, {from, to}).rows) {
+    UsageRow row{r.optional_text(0), r.integer(1), r.integer(2), r.integer(3), r.integer(4), r.real(5), r.real(6)};
+    if (group_by == GroupBy::day && row.key)
+      row.key = core::format_timestamp(std::stoll(*row.key) * 86400000).substr(0, 10);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+}  // namespace ai_calls
+
+namespace ai_provider_keys {
+void put(Connection& c, const std::string& provider, const std::string& sealed, const std::optional<std::string>& by,
+         std::int64_t now) {
+  c.query("DELETE FROM ai_provider_keys WHERE provider = ?", {std::string_view(provider)});
+  c.query("INSERT INTO ai_provider_keys (provider, sealed, updated_by, updated_at) VALUES (?, ?, ?, ?)",
+          {std::string_view(provider), std::string_view(sealed), nullable(by), now});
+}
+
+bool remove(Connection& c, const std::string& provider) {
+  return c.query("DELETE FROM ai_provider_keys WHERE provider = ?", {std::string_view(provider)}).affected > 0;
+}
+
+std::map<std::string, std::string> all(Connection& c) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : c.query("SELECT provider, sealed FROM ai_provider_keys").rows) out[r.text(0)] = r.text(1);
+  return out;
+}
+}  // namespace ai_provider_keys
+
+}  // namespace de::store
