@@ -1,9 +1,10 @@
-// The AI services layer's routes (docs/ai.md): prompt templates with immutable versions, and
-// the usage report.
+// The AI services layer's routes (docs/ai.md): the providers and their keys (write-only,
+// sealed at rest), a model call, prompt templates with immutable versions, the usage report.
 #include <array>
 
 #include "ai/prompt.hpp"
 #include "api/context.hpp"
+#include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "store/ai_repository.hpp"
@@ -52,9 +53,168 @@ std::vector<ai::PromptVariable> variables_of(const store::prompts::Version& v) {
   std::vector<core::FieldError> stored_errors;  // stored versions were checked when written
   return ai::read_variables(v.variables, "variables", stored_errors);
 }
+
+ai::AiService& service_of(Context& ctx) {
+  if (!ctx.ai || !ctx.ai_providers) throw core::Error(core::ErrorKind::unavailable, "the AI services are not running");
+  return *ctx.ai;
+}
+
+json::value time_or_null(std::int64_t ms) { return ms ? json::value(core::format_timestamp(ms)) : json::value(nullptr); }
+
+std::string provider_param(Context& ctx, const Request& request) {
+  std::string name(request.param("name"));
+  service_of(ctx);
+  if (!ctx.ai_providers->known(name)) throw core::not_found("AI provider", name);
+  if (!ctx.ai_providers->takes_key(name))
+    throw core::Error(core::ErrorKind::conflict, "the " + name + " provider needs no key");
+  return name;
+}
+
+// A model call's messages: "messages" as given, or "prompt" {name, version?, variables}
+// rendered (its name and version then label the call), after an optional "system".
+std::vector<ai::Message> read_messages(Context& ctx, core::ObjectReader& r, ai::CallLabels& labels) {
+  std::vector<ai::Message> messages;
+  if (auto system = r.string("system", false, ai::max_template_bytes)) messages.push_back({ai::Role::system, *system});
+  const auto* given = r.any("messages", false);
+  const auto* prompt = r.object("prompt", false);
+  if (!given == !prompt) {
+    r.error("messages", "give either messages or prompt");
+    return messages;
+  }
+  if (given) {
+    if (!given->is_array() || given->get_array().empty() || given->get_array().size() > 200) {
+      r.error("messages", "must be an array of 1 to 200 {\"role\",\"content\"} objects");
+      return messages;
+    }
+    static constexpr std::array<std::string_view, 3> roles{"system", "user", "assistant"};
+    const auto& items = given->get_array();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      auto at = "messages[" + std::to_string(i) + "]";
+      if (!items[i].is_object()) {
+        r.error(at, "must be a {\"role\",\"content\"} object");
+        continue;
+      }
+      core::ObjectReader m(items[i].get_object(), at);
+      auto role = m.choice("role", true, roles);
+      auto content = m.string("content", true, 1024 * 1024);
+      for (auto& e : m.take_errors()) r.errors().push_back(std::move(e));
+      if (role && content)
+        messages.push_back({*role == "system" ? ai::Role::system : *role == "user" ? ai::Role::user : ai::Role::assistant, *content});
+    }
+    return messages;
+  }
+  core::ObjectReader p(*prompt, "prompt");
+  auto name = p.string("name", true, 100);
+  auto number = p.integer("version", false, 1, 1000000);
+  const auto* values = p.object("variables", false);
+  for (auto& e : p.take_errors()) r.errors().push_back(std::move(e));
+  if (!name) return messages;
+  auto [found, version] = ctx.db.read([&](store::Connection& c) {
+    auto found = store::prompts::find_by_name(c, *name);
+    if (!found) throw core::Error(core::ErrorKind::validation, "no prompt is named '" + *name + "'", {{"prompt.name", "no such prompt"}});
+    auto v = number ? store::prompts::version(c, found->id, *number) : std::optional(found->active);
+    if (!v) throw core::Error(core::ErrorKind::validation, "the prompt has no such version", {{"prompt.version", "no such version"}});
+    return std::make_pair(*found, *v);
+  });
+  messages.push_back({ai::Role::user, ai::render(version.template_text, variables_of(version), values ? *values : json::object())});
+  labels.prompt_name = found.name;
+  labels.prompt_version = int(version.version);
+  return messages;
+}
+
+json::object answer_json(const ai::ChatResponse& a) {
+  json::array calls;
+  for (const auto& call : a.tool_calls) calls.push_back({{"id", call.id}, {"name", call.name}, {"arguments", call.arguments}});
+  return {{"provider", a.provider},
+          {"model", a.model},
+          {"content", a.content},
+          {"json", a.json ? *a.json : json::value(nullptr)},
+          {"tool_calls", std::move(calls)},
+          {"finish_reason", a.finish_reason},
+          {"usage", {{"input_tokens", a.usage.input_tokens}, {"output_tokens", a.usage.output_tokens}}},
+          {"cost_usd", a.cost_usd},
+          {"latency_ms", a.latency_ms},
+          {"attempts", a.attempts}};
+}
 }  // namespace
 
 void add_ai_routes(Context& ctx, http::Router& router) {
+  secured(ctx, router, "GET", "/api/v1/ai/providers", Permission::read,
+          [&ctx](Request&, const auth::Principal&) -> asio::awaitable<Response> {
+            auto& service = service_of(ctx);
+            json::array items;
+            for (const auto& p : service.providers())
+              items.push_back({{"name", p.name},
+                               {"configured", p.configured},
+                               {"key_source", ctx.ai_providers->takes_key(p.name) ? ctx.ai_providers->key_source(p.name) : "none"},
+                               {"default_model", p.default_model},
+                               {"base_url", ctx.ai_providers->base_url(p.name)},
+                               {"circuit", ai::to_string(p.circuit)},
+                               {"consecutive_failures", p.consecutive_failures},
+                               {"last_error", p.last_error.empty() ? json::value(nullptr) : json::value(p.last_error)},
+                               {"last_error_at", time_or_null(p.last_error_at_ms)},
+                               {"open_until", time_or_null(p.open_until_ms)}});
+            json::array order;
+            for (const auto& name : ctx.config.ai_providers) order.push_back(json::string(name));
+            co_return Response::json(200, {{"fallback_order", std::move(order)}, {"items", std::move(items)}});
+          });
+
+  // Write-only: the key is sealed with the master key at rest, and never answered, logged or
+  // put in an event. A key from the environment wins, so storing one beside it is refused.
+  secured(ctx, router, "PUT", "/api/v1/ai/providers/{name}/key", Permission::admin,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            auto name = provider_param(ctx, request);
+            auto body = json_body(request);
+            core::ObjectReader r(body);
+            auto key = r.string("api_key", true, 1000);
+            if (key && key->find_first_of(" \t\r\n") != std::string::npos) r.error("api_key", "must not contain spaces or line breaks");
+            if (key && key->empty()) r.error("api_key", "must not be empty");
+            r.finish();
+            if (ctx.ai_providers->key_from_environment(name))
+              throw core::Error(core::ErrorKind::conflict, "the " + name + " key is set in the environment, which wins: change it there");
+            auto sealed = auth::seal(ctx.master_key, *key);
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              store::ai_provider_keys::put(tx.connection, name, sealed, who.user_id, core::now_ms());
+              tx.emit("ai.providers.updated", json::object{{"provider", name}, {"key_source", "stored"}});
+            });
+            ctx.ai_providers->use_stored_key(name, *key);
+            co_return Response::no_content();
+          });
+
+  secured(ctx, router, "DELETE", "/api/v1/ai/providers/{name}/key", Permission::admin,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto name = provider_param(ctx, request);
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              if (!store::ai_provider_keys::remove(tx.connection, name)) throw core::not_found("stored key of", name);
+              tx.emit("ai.providers.updated", json::object{{"provider", name}, {"key_source", "none"}});
+            });
+            ctx.ai_providers->use_stored_key(name, "");
+            co_return Response::no_content();
+          });
+
+  // One model call through the service (fallback, retries, schema check, usage recorded):
+  // the dashboard's test run, and a way to try a provider from the command line.
+  secured(ctx, router, "POST", "/api/v1/ai/chat", Permission::run_tasks,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto& service = service_of(ctx);
+            auto body = json_body(request);
+            core::ObjectReader r(body);
+            ai::CallOptions options;
+            ai::ChatRequest chat;
+            chat.messages = read_messages(ctx, r, options.labels);
+            options.provider = r.string("provider", false, 20).value_or("");
+            options.model = r.string("model", false, 200).value_or("");
+            if (const auto* schema = r.object("json_schema", false)) chat.json_schema = *schema;
+            chat.max_tokens = r.integer("max_tokens", false, 1, 32000).value_or(chat.max_tokens);
+            if (auto t = r.number("temperature", false)) {
+              if (*t < 0 || *t > 2) r.error("temperature", "must be between 0 and 2");
+              chat.temperature = *t;
+            }
+            r.finish();
+            auto answer = co_await service.chat(std::move(chat), std::move(options));
+            co_return Response::json(200, answer_json(answer));
+          });
+
   secured(ctx, router, "GET", "/api/v1/prompts", Permission::read,
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             auto page = page_request(request);

@@ -10,6 +10,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "ai/registry.hpp"
+#include "ai/service.hpp"
 #include "analytics/registry.hpp"
 #include "api/messaging.hpp"
 #include "auth/jwt.hpp"
@@ -42,6 +44,10 @@ struct Context {
   auth::JwtCodec jwt;
   auth::LoginThrottle throttle;
   AgentConnections connections;
+  // The AI services layer, set by serve (absent where a context only lists the routes).
+  ai::AiService* ai = nullptr;
+  ai::ProviderRegistry* ai_providers = nullptr;
+  std::string master_key;  // seals provider keys stored through the API
 };
 
 // A handler that runs after authentication and the permission check.

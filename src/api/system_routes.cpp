@@ -25,6 +25,29 @@ void prometheus_tasks_and_agents(store::Connection& c, std::string& out) {
   out += "# HELP de_queue_depth Tasks waiting for an agent.\n# TYPE de_queue_depth gauge\n";
   analytics::sample(out, "de_queue_depth", "", s["queue_depth"].to_number<double>());
 }
+
+// The AI services' counters by provider and model (requests sent, failed, tokens, cost).
+void ai_metrics(const ai::AiService& service, std::string& out) {
+  auto counters = service.usage();
+  auto family = [&](const char* name, const char* type, const char* help, auto value, const char* extra = "") {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ").append(name).append(" ").append(type).append("\n");
+    for (const auto& c : counters) {
+      std::string labels = "provider=" + analytics::label_value(c.provider) + ",model=" + analytics::label_value(c.model);
+      value(labels + extra, c);
+    }
+  };
+  family("de_ai_requests_total", "counter", "Requests sent to AI providers.",
+         [&](const std::string& labels, const ai::UsageCounter& c) { analytics::sample(out, "de_ai_requests_total", labels, double(c.requests)); });
+  family("de_ai_errors_total", "counter", "Requests to AI providers that failed.",
+         [&](const std::string& labels, const ai::UsageCounter& c) { analytics::sample(out, "de_ai_errors_total", labels, double(c.errors)); });
+  family("de_ai_tokens_total", "counter", "Tokens sent to and received from AI providers.",
+         [&](const std::string& labels, const ai::UsageCounter& c) {
+           analytics::sample(out, "de_ai_tokens_total", labels + ",direction=\"input\"", double(c.input_tokens));
+           analytics::sample(out, "de_ai_tokens_total", labels + ",direction=\"output\"", double(c.output_tokens));
+         });
+  family("de_ai_cost_usd_total", "counter", "What AI calls cost, from the price table.",
+         [&](const std::string& labels, const ai::UsageCounter& c) { analytics::sample(out, "de_ai_cost_usd_total", labels, c.cost_usd); });
+}
 }  // namespace
 
 void add_system_routes(Context& ctx, http::Router& router) {
@@ -52,6 +75,7 @@ void add_system_routes(Context& ctx, http::Router& router) {
     analytics::sample(out, "de_store_writes_total", "", double(ctx.db.jobs_committed()));
     out += "# HELP de_events_last_id Id of the newest published event.\n# TYPE de_events_last_id gauge\n";
     analytics::sample(out, "de_events_last_id", "", double(ctx.bus.last_event_id()));
+    if (ctx.ai) ai_metrics(*ctx.ai, out);
     out += "# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\n";
     analytics::sample(out, "process_resident_memory_bytes", "", resident_bytes());
     Response r;

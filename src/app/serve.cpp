@@ -40,9 +40,14 @@ int serve(const core::Config& config) {
   workflow::WorkflowEngine workflows(io, *db, bus, hub);
   workflows.start();
 
+  auto ai = start_ai(config, *db);
+
   api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
                    auth::LoginThrottle()};
+  ctx.ai = ai.service.get();
+  ctx.ai_providers = ai.providers.get();
+  ctx.master_key = ai.master_key;
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

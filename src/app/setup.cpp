@@ -1,5 +1,6 @@
 #include "app/setup.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/json.hpp"
+#include "store/ai_repository.hpp"
 #include "store/repositories.hpp"
 #include "store/workflow_repository.hpp"
 #include "workflow/definition.hpp"
@@ -23,9 +26,11 @@ std::unique_ptr<store::Database> open_database(const core::Config& config, std::
   return db;
 }
 
-std::string jwt_secret(const core::Config& config) {
-  if (!config.jwt_secret.empty()) return config.jwt_secret;
-  fs::path path = fs::path(config.data_dir) / "jwt-secret";
+namespace {
+// `configured`, or a secret generated once and kept (mode 0600) in the data folder as `file`.
+std::string kept_secret(const core::Config& config, const std::string& configured, const char* file) {
+  if (!configured.empty()) return configured;
+  fs::path path = fs::path(config.data_dir) / file;
   if (std::ifstream in(path); in) {
     std::string secret;
     std::getline(in, secret);
@@ -44,6 +49,45 @@ std::string jwt_secret(const core::Config& config) {
   ::chmod(temporary.c_str(), 0600);
   fs::rename(temporary, path);
   return secret;
+}
+}  // namespace
+
+std::string jwt_secret(const core::Config& config) { return kept_secret(config, config.jwt_secret, "jwt-secret"); }
+
+std::string master_key(const core::Config& config) { return kept_secret(config, config.master_key, "master-key"); }
+
+AiRuntime start_ai(const core::Config& config, store::Database& db) {
+  AiRuntime ai;
+  ai.master_key = master_key(config);
+  ai.providers = std::make_unique<ai::ProviderRegistry>(config);
+  auto stored = db.read([](store::Connection& c) { return store::ai_provider_keys::all(c); });
+  for (const auto& [provider, sealed] : stored) {
+    if (auto key = auth::unseal(ai.master_key, sealed)) ai.providers->use_stored_key(provider, *key);
+    else spdlog::warn(R"("msg":"a stored AI provider key cannot be opened with this master key: set it again","provider":{})",
+                      core::quoted(provider));
+  }
+  ai::PriceTable prices;
+  if (!config.ai_prices_file.empty()) prices.load_file(config.ai_prices_file);
+  ai.service = std::make_unique<ai::AiService>(ai.providers->providers(), ai::service_options(config), std::move(prices));
+  ai.service->on_call([&db](const ai::CallRecord& record) {
+    store::ai_calls::Call call;
+    call.created_at = core::now_ms();
+    call.provider = record.provider.empty() ? "none" : record.provider;
+    call.model = record.model;
+    auto label = [](const std::string& text) { return text.empty() ? std::nullopt : std::optional(text); };
+    call.agent_id = label(record.labels.agent_id);
+    call.workflow_id = label(record.labels.workflow_id);
+    call.prompt_name = label(record.labels.prompt_name);
+    if (record.labels.prompt_version) call.prompt_version = record.labels.prompt_version;
+    call.input_tokens = record.usage.input_tokens;
+    call.output_tokens = record.usage.output_tokens;
+    call.cost_usd = record.cost_usd;
+    call.latency_ms = record.latency_ms;
+    call.ok = record.ok;
+    call.error = label(record.error);
+    db.write([call](store::Tx& tx) { store::ai_calls::insert(tx.connection, call); }, nullptr);
+  });
+  return ai;
 }
 
 std::string ensure_admin(store::Database& db, const core::Config& config) {

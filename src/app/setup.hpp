@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "ai/registry.hpp"
+#include "ai/service.hpp"
 #include "core/config.hpp"
 #include "store/database.hpp"
 
@@ -12,6 +14,18 @@ namespace de::app {
 std::unique_ptr<store::Database> open_database(const core::Config& config, std::size_t read_connections = 4);
 // DE_JWT_SECRET, or a secret generated once and kept (mode 0600) in the data folder.
 std::string jwt_secret(const core::Config& config);
+// DE_MASTER_KEY, or one generated once and kept the same way: seals secrets stored in the
+// database (provider keys). Losing it loses them: they must then be set again.
+std::string master_key(const core::Config& config);
+// The AI services: the providers (a key from the environment, else one stored through the API,
+// unsealed with the master key), the price table, and the service, each of whose calls is
+// recorded in ai_calls.
+struct AiRuntime {
+  std::unique_ptr<ai::ProviderRegistry> providers;
+  std::unique_ptr<ai::AiService> service;
+  std::string master_key;
+};
+AiRuntime start_ai(const core::Config& config, store::Database& db);
 // Creates the admin unless it exists; returns the generated password when it made one up.
 std::string ensure_admin(store::Database& db, const core::Config& config);
 // The demo agents and workflows, by name, when missing. Returns how many it added.

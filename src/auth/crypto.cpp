@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -49,6 +50,47 @@ std::string sha256_hex(std::string_view text) {
   char hex[crypto_hash_sha256_BYTES * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
   return hex;
+}
+
+namespace {
+using SecretKey = std::array<unsigned char, crypto_secretbox_KEYBYTES>;
+
+SecretKey derive(std::string_view master) {
+  ensure_sodium();
+  SecretKey key;
+  crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(master.data()), master.size(),
+                     nullptr, 0);
+  return key;
+}
+}  // namespace
+
+std::string seal(std::string_view master, std::string_view plaintext) {
+  auto key = derive(master);
+  std::string box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* bytes = reinterpret_cast<unsigned char*>(box.data());
+  randombytes_buf(bytes, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(bytes + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        plaintext.size(), bytes, key.data());
+  std::string out(sodium_base64_encoded_len(box.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes, box.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::optional<std::string> unseal(std::string_view master, std::string_view sealed) {
+  auto key = derive(master);
+  std::string box(sealed.size(), '\0');
+  std::size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(box.data()), box.size(), sealed.data(), sealed.size(), nullptr,
+                        &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      length < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+    return std::nullopt;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(box.data());
+  std::string plaintext(length - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plaintext.data()), bytes + crypto_secretbox_NONCEBYTES,
+                                 length - crypto_secretbox_NONCEBYTES, bytes, key.data()) != 0)
+    return std::nullopt;
+  return plaintext;
 }
 
 }  // namespace de::auth

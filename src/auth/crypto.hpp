@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,5 +13,11 @@ bool verify_password(const std::string& hash, std::string_view password);
 std::string random_token(std::size_t bytes);
 // SHA-256 in hex: how refresh tokens and API keys are stored (they are high-entropy).
 std::string sha256_hex(std::string_view text);
+
+// Secrets at rest (provider keys): libsodium's secretbox (XSalsa20-Poly1305) under a key
+// derived from `master` (BLAKE2b), a random nonce each time; base64 text. unseal gives nothing
+// for text sealed under another master key, or altered.
+std::string seal(std::string_view master, std::string_view plaintext);
+std::optional<std::string> unseal(std::string_view master, std::string_view sealed);
 
 }  // namespace de::auth

@@ -107,14 +107,18 @@ void append_quoted(std::string& out, std::string_view text) {
 }  // namespace
 
 namespace {
-// The shortest text that reads back as the same double, with ".0" when it would read as an integer.
+// The shortest text that reads back as the same double: in plain decimals from a millionth to
+// 10^16 (0.0000448, not 4.48e-05), in exponent form beyond; ".0" when it would read as an integer.
 void append_double(std::string& out, double d) {
   if (!std::isfinite(d)) {
     out += "null";
     return;
   }
-  char buffer[32];
-  auto end = std::to_chars(buffer, buffer + sizeof buffer, d).ptr;
+  char buffer[40];
+  auto magnitude = std::fabs(d);
+  bool plain = magnitude == 0 || (magnitude >= 1e-6 && magnitude < 1e16);
+  auto end = plain ? std::to_chars(buffer, buffer + sizeof buffer, d, std::chars_format::fixed).ptr
+                   : std::to_chars(buffer, buffer + sizeof buffer, d).ptr;
   std::string_view text(buffer, std::size_t(end - buffer));
   out.append(text);
   if (text.find_first_of(".e") == std::string_view::npos) out += ".0";

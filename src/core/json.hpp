@@ -26,7 +26,7 @@ json::value parse_stored(std::string_view text, json::value fallback = json::obj
 
 // Every JSON text the server writes (answers, events, stored values) comes from here. As
 // Boost.JSON's serializer, except for numbers with a fraction part: written as people and tools
-// expect (0.0, 1.0, 3.2, 1e+21), where Boost writes 0E0, 1E0, 3.2E0. Non-finite numbers,
+// expect (0.0, 1.0, 3.2, 0.0000448, 1e+21), where Boost writes 0E0, 1E0, 3.2E0, 4.48E-5. Non-finite numbers,
 // which JSON cannot hold, are written null.
 std::string to_text(const json::value& value);
 std::string to_text(const json::object& object);

@@ -267,6 +267,10 @@ ROUTES = [
     ("POST", "/api/v1/prompts/{id}/activate", MANAGE, None, None, None),
     ("POST", "/api/v1/prompts/{id}/render", READ, None, None, None),
     ("GET", "/api/v1/ai/usage", READ, 200, None, None),
+    ("GET", "/api/v1/ai/providers", READ, 200, None, None),
+    ("PUT", "/api/v1/ai/providers/{name}/key", ADMIN, None, None, None),
+    ("DELETE", "/api/v1/ai/providers/{name}/key", ADMIN, None, None, None),
+    ("POST", "/api/v1/ai/chat", CONTROL, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -313,6 +317,9 @@ PROBES = {
     ("POST", "/api/v1/prompts/{id}/versions"): (f"/api/v1/prompts/{SOME_ID}/versions", {}),
     ("POST", "/api/v1/prompts/{id}/activate"): (f"/api/v1/prompts/{SOME_ID}/activate", {}),
     ("POST", "/api/v1/prompts/{id}/render"): (f"/api/v1/prompts/{SOME_ID}/render", {}),
+    ("PUT", "/api/v1/ai/providers/{name}/key"): ("/api/v1/ai/providers/no-such-provider/key", {"api_key": "x"}),
+    ("DELETE", "/api/v1/ai/providers/{name}/key"): ("/api/v1/ai/providers/no-such-provider/key", None),
+    ("POST", "/api/v1/ai/chat"): ("/api/v1/ai/chat", {"messages": []}),
 }
 
 

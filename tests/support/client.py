@@ -18,7 +18,7 @@ TIMEOUT = 30
 def _plain_float(text):
     """Numbers with a fraction part as people and tools write them (3.2, 1.0), never in the
     exponent form 3.2E0 that a serializer may fall back to for any double."""
-    if "E" in text or ("e" in text and 1e-5 <= abs(float(text)) < 1e16):
+    if "E" in text or ("e" in text and 1e-6 <= abs(float(text)) < 1e16):
         raise ValueError(f"the number {text} is written in exponent form")
     return float(text)
 

@@ -11,13 +11,19 @@ environment such as DE_HTTP_TIMEOUT=1, a database they prepare themselves, kill 
 
 `postgres_database`: the URL of a fresh PostgreSQL database of the test's own (dropped after it).
 
+`llm_standin`: the base URL of the stand-in OpenAI and Anthropic server (session-wide); every
+request it saw must pass the vendors' contracts.
+
 PostgreSQL: DE_TEST_POSTGRES_URL names a server on which each test server gets a fresh
 database. Without it the postgres cases are skipped, unless DE_TEST_REQUIRE_POSTGRES=1.
 When a server crashed, or a test that used it failed, the tail of its log is printed at the end
 of the run (and its temporary directory is kept after a crash, or always with DE_TEST_KEEP=1).
 """
+import json
 import os
 import secrets
+import subprocess
+import urllib.request
 
 import pytest
 
@@ -145,3 +151,26 @@ def postgres_database():
     url, name = create_postgres_database()
     yield url
     drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def llm_standin():
+    """The stand-in for the LLM vendors (standins/llm_standin.py), started once: its base URL.
+    At the end, every request it saw must have passed the vendors' contracts."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "standins", "llm_standin.py")
+    process = subprocess.Popen(["/usr/bin/python3", script, "--port", "0"], stdout=subprocess.PIPE, text=True)
+    first = process.stdout.readline().strip()
+    if not first.isdigit():
+        process.wait(10)
+        message = f"the LLM stand-in did not start: {first or process.returncode}"
+        if postgres_required():  # CI: the vendor contracts must be there
+            pytest.fail(message)
+        pytest.skip(message)
+    url = f"http://127.0.0.1:{first}"
+    yield url
+    with urllib.request.urlopen(url + "/__stats", timeout=10) as r:
+        stats = json.load(r)
+    process.terminate()
+    process.wait(10)
+    assert stats["rejected"] == 0, f"requests the vendors' contracts reject: {stats['rejections'][:3]}"
+    assert not stats["invalid_answers"], stats["invalid_answers"][:3]

@@ -149,3 +149,17 @@ TEST_P(Sessions, ApiKeysAreStoredHashedAndFoundByKey) {
   EXPECT_EQ(found->roles, role_bit(Role::operator_));
   EXPECT_FALSE(db().read([&](store::Connection& c) { return auth::find_api_key(c, created.key + "x"); }));
 }
+
+// Provider keys at rest: sealed text opens with its master key only, and any change is refused.
+TEST(Crypto, SealedSecretsOpenWithTheirMasterKeyOnly) {
+  auto sealed = de::auth::seal("master-one", "sk-secret-value");
+  EXPECT_EQ(sealed.find("sk-secret"), std::string::npos);
+  EXPECT_NE(sealed, de::auth::seal("master-one", "sk-secret-value")) << "a fresh nonce each time";
+  EXPECT_EQ(de::auth::unseal("master-one", sealed), "sk-secret-value");
+  EXPECT_FALSE(de::auth::unseal("master-two", sealed));
+  auto altered = sealed;
+  altered[altered.size() / 2] = altered[altered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(de::auth::unseal("master-one", altered));
+  EXPECT_FALSE(de::auth::unseal("master-one", "not base64!"));
+  EXPECT_FALSE(de::auth::unseal("master-one", ""));
+}

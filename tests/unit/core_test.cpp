@@ -135,6 +135,8 @@ TEST(Json, TextWritesDoublesAsDecimalsAndTheRestAsBoost) {
   EXPECT_EQ(de::core::to_text(boost::json::value(0.1)), "0.1");
   EXPECT_EQ(de::core::to_text(boost::json::value(123456.0)), "123456.0");
   EXPECT_EQ(de::core::to_text(boost::json::value(1e21)), "1e+21");
+  EXPECT_EQ(de::core::to_text(boost::json::value(4.48e-05)), "0.0000448");
+  EXPECT_EQ(de::core::to_text(boost::json::value(1e-7)), "1e-07");
   EXPECT_EQ(de::core::to_text(boost::json::value(std::nan(""))), "null");
   EXPECT_EQ(de::core::to_text(boost::json::value(std::numeric_limits<double>::infinity())), "null");
   for (double d : {0.0, 1.0, 3.2, 1.0 / 3, 1e-7, 6.02214076e23, -0.0, 12.5})
