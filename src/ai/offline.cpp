@@ -548,6 +548,9 @@ std::optional<json::object> fill_arguments(const Tool& tool, const Facts& facts,
     for (const auto& [name, property] : properties->get_object())
       if (const auto* fact = facts.find(name))
         if (auto value = convert(*fact, property, tool.parameters)) arguments[name] = std::move(*value);
+  // A free-form object (no properties named): the JSON object the message holds, if any.
+  if (!properties)
+    if (auto given = extract_json(user_text); given && given->is_object()) arguments = std::move(given->get_object());
   if (const auto* required = schema.if_contains("required")) {
     const auto& names = required->get_array();
     std::vector<std::string_view> missing;

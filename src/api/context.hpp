@@ -24,6 +24,7 @@
 #include "hub/hub.hpp"
 #include "workflow/engine.hpp"
 #include "store/database.hpp"
+#include "store/write.hpp"
 #include "store/repositories.hpp"
 
 namespace de::api {
@@ -88,35 +89,7 @@ json::object page_json(const store::Page<T>& page) {
   return page_json(page, [](const T& item) { return to_json(item); });
 }
 
-// Runs `fn` in the batching writer and resumes the coroutine when its batch has committed.
-template <class F>
-asio::awaitable<std::invoke_result_t<F, store::Tx&>> write(store::Database& db, F fn) {
-  using R = std::invoke_result_t<F, store::Tx&>;
-  using Slot = std::conditional_t<std::is_void_v<R>, bool, std::optional<R>>;
-  auto executor = co_await asio::this_coro::executor;
-  Slot result{};
-  std::exception_ptr error;
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [&](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        db.write(
-            [&](store::Tx& tx) {
-              if constexpr (std::is_void_v<R>) {
-                fn(tx);
-                result = true;
-              } else {
-                result.emplace(fn(tx));
-              }
-            },
-            [&error, shared, executor](std::exception_ptr e) {
-              error = e;
-              asio::post(executor, [shared]() mutable { (*shared)(); });
-            });
-      },
-      asio::use_awaitable);
-  if (error) std::rethrow_exception(error);
-  if constexpr (!std::is_void_v<R>) co_return std::move(*result);
-}
+using store::write;
 
 // Runs `fn` on the CPU pool and comes back to the caller's executor.
 template <class F>

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "agents/assistant.hpp"
 #include "agents/builtin.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
@@ -32,15 +33,16 @@ int serve(const core::Config& config) {
   hub_options.node_id = core::new_id().substr(24);
   hub_options.lease = std::chrono::seconds(config.task_lease_seconds);
   hub_options.single_node = db->dialect() == store::Dialect::sqlite;
-  hub::OrchestrationHub hub(io, *db, bus, hub_options, [&workers](const model::Agent& agent) {
+  auto ai = start_ai(config, *db);
+  // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
+  hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
+    if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service});
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
   hub.start();
   workflow::WorkflowEngine workflows(io, *db, bus, hub);
   workflows.start();
-
-  auto ai = start_ai(config, *db);
 
   api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),

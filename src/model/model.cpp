@@ -151,6 +151,7 @@ std::vector<std::string> default_capabilities(std::string_view type) {
   if (type == "marketing")
     return {"marketing.generate_content", "marketing.optimize_budget", "marketing.campaign_report"};
   if (type == "echo") return {"echo"};
+  if (type == "assistant") return {"assistant.run"};
   return {};
 }
 

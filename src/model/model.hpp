@@ -56,8 +56,8 @@ struct NewUser {
 NewUser read_new_user(const json::object& body);
 
 // ---- agents ------------------------------------------------------------------------------
-inline constexpr std::array<std::string_view, 5> agent_types = {
-    "product_manager", "sales", "marketing", "echo", "remote"};
+inline constexpr std::array<std::string_view, 6> agent_types = {
+    "product_manager", "sales", "marketing", "echo", "remote", "assistant"};
 inline constexpr std::array<std::string_view, 6> agent_statuses = {
     "idle", "busy", "paused", "stopped", "offline", "error"};
 

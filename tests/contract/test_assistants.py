@@ -1,0 +1,83 @@
+"""The `assistant` agent type (docs/ai.md, "Tool-using agents"): the model answers or asks for
+tools, each tool a task of another agent that the hub runs; every step is stored in the task's
+output and published as an `agents.steps` event."""
+import json
+import secrets
+
+from support.helpers import wait_for
+
+
+def new_assistant(client, **config):
+    r = client.post("/api/v1/agents", {"name": "assistant-" + secrets.token_hex(4), "type": "assistant", "config": config})
+    assert r.status == 201, r
+    assert r.body["capabilities"] == ["assistant.run"]
+    return r.body
+
+
+def run(client, agent, input_data):
+    r = client.post(f"/api/v1/agents/{agent['id']}/execute?timeout_ms=20000", {"type": "assistant.run", "input_data": input_data})
+    assert r.status == 200, r
+    return r.body
+
+
+def step_events(server_or_session, task_id):
+    rows = server_or_session.sql("SELECT data FROM events WHERE topic = 'agents.steps'")
+    events = [json.loads(d) if isinstance(d, str) else d for (d,) in rows]
+    return [e for e in events if e["task_id"] == task_id]
+
+
+def test_the_offline_model_calls_a_tool_and_answers_with_its_result(srv):
+    agent = new_assistant(srv.admin, tools=["echo"], system_prompt="You help.")
+    task = run(srv.as_("operator"), agent, {"prompt": 'Please echo this back: {"greeting": "hello", "n": 3}'})
+    assert task["status"] == "completed", task
+    out = task["output_data"]
+    assert out["stopped"] == "answered"
+    model, tool, final = out["steps"]
+    assert model["type"] == "model" and model["provider"] == "offline"
+    assert model["tool_calls"][0]["tool"] == "echo" and model["tool_calls"][0]["arguments"] == {"greeting": "hello", "n": 3}
+    assert tool["type"] == "tool" and tool["result"]["status"] == "completed"
+    assert tool["result"]["output"] == {"greeting": "hello", "n": 3}, "the hub ran the echo task with the arguments"
+    echo_task = srv.admin.get(f"/api/v1/tasks/{tool['result']['task_id']}").body
+    assert echo_task["type"] == "echo" and echo_task["input_data"] == {"greeting": "hello", "n": 3}
+    assert final["type"] == "model" and final["tool_calls"] == []
+    assert out["answer"] == final["content"] and "greeting: hello" in out["answer"]
+    events = wait_for(lambda: len(step_events(srv, task["id"])) == 3 and step_events(srv, task["id"]), message="three step events")
+    assert [e["index"] for e in events] == [1, 2, 3] and [e["step"]["type"] for e in events] == ["model", "tool", "model"]
+    assert all(e["agent_id"] == agent["id"] for e in events)
+
+
+def test_a_run_stops_at_max_steps_and_says_why(srv):
+    agent = new_assistant(srv.admin, tools=["echo"], max_steps=1)
+    task = run(srv.admin, agent, {"prompt": 'echo {"x": 1}'})
+    assert task["status"] == "completed", task
+    assert task["output_data"]["stopped"] == "max_steps"
+    assert "max_steps (1)" in task["output_data"]["reason"]
+    assert [s["type"] for s in task["output_data"]["steps"]] == ["model", "tool"]
+
+
+def test_a_tool_it_was_not_given_is_refused_and_bad_input_fails_at_once(srv):
+    agent = new_assistant(srv.admin)  # no tools: the model answers from the prompt alone
+    task = run(srv.admin, agent, {"prompt": "The launch moved to May. The budget stays the same."})
+    assert task["status"] == "completed" and task["output_data"]["stopped"] == "answered", task
+    assert len(task["output_data"]["steps"]) == 1
+    bad = run(srv.admin, agent, {"question": "no prompt"})
+    assert bad["status"] == "failed" and bad["attempts"] == 1, bad
+    assert "input_data.prompt" in bad["error"]
+
+
+def test_a_vendor_model_drives_the_loop(server_factory, llm_standin):
+    """The stand-in's `tool-call` model calls the first tool offered every time it is asked: the
+    hub runs each call as a task, and the run stops at max_steps with every step kept."""
+    server = server_factory(env={"DE_OPENAI_BASE_URL": llm_standin + "/v1", "DE_OPENAI_API_KEY": "sk-env-openai-0123456789"})
+    admin = server.admin()
+    agent = new_assistant(admin, provider="openai", model="tool-call", tools=["echo"], max_steps=2)
+    task = run(admin, agent, {"prompt": "Use the tool."})
+    assert task["status"] == "completed", task
+    out = task["output_data"]
+    assert out["stopped"] == "max_steps"
+    assert [s["type"] for s in out["steps"]] == ["model", "tool", "model", "tool"]
+    assert all(s["provider"] == "openai" and s["model"] == "tool-call" for s in out["steps"] if s["type"] == "model")
+    assert all(s["result"]["status"] == "completed" for s in out["steps"] if s["type"] == "tool")
+    usage = wait_for(lambda: next((r for r in admin.get("/api/v1/ai/usage?group_by=agent").body["items"]
+                                   if r["key"] == agent["id"] and r["requests"] == 2), None), message="two calls by the agent")
+    assert usage["input_tokens"] == 42
