@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "store/ai_repository.hpp"
 #include "store/write.hpp"
 
 namespace de::agents {
@@ -39,10 +40,17 @@ std::string task_type_of(std::string_view name) {
   return out;
 }
 
+// Limits on what an agent's model calls use; a call that would go over one is not made.
+struct Budget {
+  std::optional<std::int64_t> tokens_per_day, requests_per_minute;
+  std::optional<double> usd_per_day;
+};
+
 struct Settings {
   std::string provider, model, system_prompt;
   std::vector<std::string> tools;  // task types
   std::int64_t max_steps = default_max_steps;
+  Budget budget;
 };
 
 // The agent's config, read when a run starts (so a change applies to the next run).
@@ -55,6 +63,13 @@ Settings settings_of(const json::object& config) {
   s.tools = r.strings("tools", false, 50).value_or(std::vector<std::string>{});
   s.max_steps = r.integer("max_steps", false, 1, most_steps).value_or(default_max_steps);
   r.any("max_concurrency", false);  // the hub's
+  if (const auto* budget = r.object("budget", false)) {
+    core::ObjectReader b(*budget, "config.budget");
+    s.budget.tokens_per_day = b.integer("tokens_per_day", false, 1, std::int64_t(1) << 50);
+    s.budget.requests_per_minute = b.integer("requests_per_minute", false, 1, 1000000);
+    s.budget.usd_per_day = b.number("usd_per_day", false);
+    for (auto& e : b.take_errors()) r.errors().push_back(std::move(e));
+  }
   auto errors = r.take_errors();
   // Unknown keys are left for later features; wrong types of known ones are not.
   std::erase_if(errors, [](const core::FieldError& e) { return e.message == "is not a known field"; });
@@ -99,6 +114,12 @@ hub::Outcome finished_run(const std::string& answer, json::array steps, std::int
   return hub::Outcome::success(std::move(output));
 }
 
+json::object budget_event(const std::string& agent_id, const std::string& task_id, json::object reached) {
+  reached["agent_id"] = agent_id;
+  reached["task_id"] = task_id;
+  return reached;
+}
+
 json::object steps_event(const std::string& agent_id, const std::string& task_id, std::size_t index, const json::object& step) {
   return {{"agent_id", agent_id}, {"task_id", task_id}, {"index", index}, {"step", step}};
 }
@@ -126,6 +147,29 @@ ai::ChatRequest first_request(const Settings& settings, std::string prompt) {
   request.messages.push_back({ai::Role::user, std::move(prompt), {}, {}, {}});
   for (const auto& type : settings.tools) request.tools.push_back(task_tool(type));
   return request;
+}
+
+// The first budget the agent's recorded calls have reached (tokens and cost since midnight
+// UTC, requests in the last minute), as {"budget","limit","used"}; nothing when none is.
+std::optional<json::object> budget_reached(store::Database& db, const std::string& agent_id, const Budget& budget) {
+  if (!budget.tokens_per_day && !budget.usd_per_day && !budget.requests_per_minute) return std::nullopt;
+  auto now = core::now_ms();
+  auto today = db.read([&](store::Connection& c) { return store::ai_calls::spent_by_agent(c, agent_id, now - now % 86400000); });
+  if (budget.tokens_per_day && today.tokens >= *budget.tokens_per_day)
+    return json::object{{"budget", "tokens_per_day"}, {"limit", *budget.tokens_per_day}, {"used", today.tokens}};
+  if (budget.usd_per_day && today.cost_usd >= *budget.usd_per_day)
+    return json::object{{"budget", "usd_per_day"}, {"limit", *budget.usd_per_day}, {"used", today.cost_usd}};
+  if (budget.requests_per_minute) {
+    auto minute = db.read([&](store::Connection& c) { return store::ai_calls::spent_by_agent(c, agent_id, now - 60000); });
+    if (minute.requests >= *budget.requests_per_minute)
+      return json::object{{"budget", "requests_per_minute"}, {"limit", *budget.requests_per_minute}, {"used", minute.requests}};
+  }
+  return std::nullopt;
+}
+
+std::string budget_error(const json::object& reached) {
+  return "budget exceeded: " + std::string(reached.at("budget").as_string()) + " is " + core::to_text(reached.at("limit")) +
+         ", used " + core::to_text(reached.at("used")) + "; the model was not called";
 }
 
 ai::CallOptions call_options(const Settings& settings, const std::string& agent_id) {
@@ -196,6 +240,11 @@ class AssistantExecutor final : public hub::Executor, public std::enable_shared_
     std::string answer;
     for (std::int64_t step = 1; step <= settings.max_steps; ++step) {
       if (*cancelled) co_return hub::Outcome::failure("cancelled", false);
+      if (auto reached = budget_reached(services_.db, agent_id_, settings.budget)) {
+        auto event = budget_event(agent_id_, task.id, *reached);
+        co_await store::write(services_.db, [&](store::Tx& tx) { tx.emit("agents.budget_exceeded", event); });
+        co_return hub::Outcome::failure(budget_error(*reached), false);
+      }
       auto reply = co_await services_.ai.chat(request, options);
       answer = reply.content;
       co_await record(task, steps, model_step(reply));

@@ -135,6 +135,14 @@ void insert(Connection& c, const Call& call) {
            std::int64_t(call.ok), nullable(call.error)});
 }
 
+Spent spent_by_agent(Connection& c, const std::string& agent_id, std::int64_t since) {
+  auto r = c.query("SELECT count(*), COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost_usd), 0) "
+                   "FROM ai_calls WHERE agent_id = ? AND created_at >= ?",
+                   {std::string_view(agent_id), since});
+  const auto& row = r.rows.at(0);
+  return {row.integer(0), row.integer(1), row.real(2)};
+}
+
 std::vector<UsageRow> usage(Connection& c, GroupBy group_by, std::int64_t from, std::int64_t to) {
   // Day numbers since the epoch, turned into dates below.
   const char* key = group_by == GroupBy::agent      ? "CAST(agent_id AS TEXT)"

@@ -55,6 +55,12 @@ struct UsageRow {
   double cost_usd = 0, latency_ms_avg = 0;
 };
 enum class GroupBy { agent, model, provider, day };
+// What an agent's recorded calls since `since` (ms) used: for its budgets.
+struct Spent {
+  std::int64_t requests = 0, tokens = 0;
+  double cost_usd = 0;
+};
+Spent spent_by_agent(Connection& c, const std::string& agent_id, std::int64_t since);
 // Calls in [from, to) (ms since the epoch), summed by group, largest cost first (days in order).
 std::vector<UsageRow> usage(Connection& c, GroupBy group_by, std::int64_t from, std::int64_t to);
 }  // namespace ai_calls

@@ -81,3 +81,24 @@ def test_a_vendor_model_drives_the_loop(server_factory, llm_standin):
     usage = wait_for(lambda: next((r for r in admin.get("/api/v1/ai/usage?group_by=agent").body["items"]
                                    if r["key"] == agent["id"] and r["requests"] == 2), None), message="two calls by the agent")
     assert usage["input_tokens"] == 42
+
+
+def test_a_budget_reached_stops_the_run_before_the_model_is_called(srv):
+    agent = new_assistant(srv.admin, budget={"requests_per_minute": 1})
+    first = run(srv.admin, agent, {"prompt": "The launch moved to May."})
+    assert first["status"] == "completed", first
+    wait_for(lambda: any(r["key"] == agent["id"] for r in srv.admin.get("/api/v1/ai/usage?group_by=agent").body["items"]),
+             message="the first call recorded")
+    second = run(srv.admin, agent, {"prompt": "And the budget?"})
+    assert second["status"] == "failed" and second["attempts"] == 1, second
+    assert second["error"].startswith("budget exceeded: requests_per_minute is 1, used 1"), second["error"]
+    events = [d if isinstance(d, dict) else json.loads(d) for (d,) in srv.sql("SELECT data FROM events WHERE topic = 'agents.budget_exceeded'")]
+    assert any(e["task_id"] == second["id"] and e["budget"] == "requests_per_minute" and e["limit"] == 1 for e in events), events
+    usage = next(r for r in srv.admin.get("/api/v1/ai/usage?group_by=agent").body["items"] if r["key"] == agent["id"])
+    assert usage["requests"] == 1, "the model was not called for the second run"
+
+
+def test_a_bad_budget_fails_the_run_naming_the_field(srv):
+    agent = new_assistant(srv.admin, budget={"tokens_per_day": "lots"})
+    task = run(srv.admin, agent, {"prompt": "hi"})
+    assert task["status"] == "failed" and "config.budget.tokens_per_day" in task["error"], task

@@ -448,6 +448,109 @@ try {
     if (await page.getByText(key).count()) throw new Error('the key is still shown');
   });
 
+  await scenario('the AI page: providers, usage, a prompt created (a 422 in place), previewed, run and versioned', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await goTo('AI');
+    await page.getByRole('heading', { name: 'AI', level: 1 }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    // /ai/providers and /ai/chat came after prompts and usage: an older binary answers 404.
+    const hasProviders = (await api('GET', '/api/v1/ai/providers', token)).status !== 404;
+    const hasChat = (await api('POST', '/api/v1/ai/chat', token, {})).status !== 404;
+    if (hasProviders) {
+      const offline = page.getByRole('article', { name: 'Offline (built in)' });
+      await offline.getByText('configured', { exact: true }).waitFor();
+      await offline.getByText('circuit closed').waitFor();
+      if (await offline.getByRole('button').count()) throw new Error('the offline provider offers key controls');
+      await page.getByRole('list', { name: 'Fallback order' }).waitFor();
+      await page.getByRole('button', { name: 'Set the API key of Anthropic' }).waitFor();
+    } else {
+      log('     (the server has no /api/v1/ai/providers yet: checking its notice only)');
+      await page.getByText('Provider status is not available on this server yet').waitFor();
+    }
+    await shot('ai-providers');
+
+    await page.getByRole('tab', { name: 'Prompt templates' }).click();
+    await page.getByRole('button', { name: 'New prompt' }).click();
+    const form = page.getByRole('form', { name: 'New prompt' });
+    await form.getByLabel('Name', { exact: true }).fill('e2e.lead-summary');
+    await form.getByLabel('Description').fill('A short summary of a lead, for the sales team');
+    await form.getByLabel('Template', { exact: true }).fill('Summarise the lead {{company}}.\nBudget: {{budget}} USD.\nUrgent: {{urgent}}.');
+    await form.getByRole('button', { name: /^Declare/ }).click();
+    await form.getByLabel('Type of variable 2', { exact: true }).selectOption('number');
+    await form.getByLabel('Type of variable 3', { exact: true }).selectOption('boolean');
+    // A variable the template never uses: the server's 422 lands next to the variables.
+    await form.getByRole('button', { name: 'Add a variable' }).click();
+    await form.getByLabel('Name of variable 4', { exact: true }).fill('region');
+    await form.getByRole('button', { name: 'Create prompt' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Not saved' }).waitFor();
+    const variables = form.getByRole('group', { name: 'Variables' });
+    const describedBy = await variables.getAttribute('aria-describedby');
+    const message = (await page.locator(`[id="${describedBy}"]`).textContent()) ?? '';
+    if (!message.includes('region')) throw new Error(`the variables are not described by the server's message: "${message}"`);
+    await shot('ai-prompt-invalid');
+    await form.getByRole('button', { name: 'Remove variable 4 (region)' }).click();
+    await form.getByRole('button', { name: 'Create prompt' }).click();
+    await page.getByRole('heading', { name: 'e2e.lead-summary', level: 2 }).waitFor();
+
+    // Test run: typed inputs, a preview, then the model (the offline provider with no key).
+    await page.getByLabel(/^company/).fill('Acme Corp');
+    await page.getByLabel(/^budget/).fill('25000');
+    await page.getByRole('checkbox', { name: /urgent/ }).check();
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const rendered = page.getByLabel('Rendered prompt');
+    await rendered.getByText('Budget: 25000 USD.').waitFor();
+    if (!(await rendered.textContent()).includes('Summarise the lead Acme Corp.\nBudget: 25000 USD.\nUrgent: true.')) throw new Error(`unexpected preview: ${await rendered.textContent()}`);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    if (hasChat) {
+      const answer = page.getByRole('region', { name: 'Answer' });
+      await answer.getByLabel("The model's answer").waitFor({ timeout: 15000 });
+      await answer.getByText('Provider', { exact: true }).waitFor();
+      for (const label of ['Model', 'Tokens in', 'Tokens out', 'Cost', 'Latency']) await answer.getByText(label, { exact: true }).waitFor();
+    } else {
+      log('     (the server has no /api/v1/ai/chat yet: Run says so)');
+      await page.getByRole('alert').filter({ hasText: 'Running a prompt is not available on this server yet' }).waitFor();
+    }
+    await shot('ai-prompt');
+
+    // A second version, made active: the diff shows what changed.
+    await page.getByRole('button', { name: 'New version', exact: true }).click();
+    const versionForm = page.getByRole('form', { name: 'New version of e2e.lead-summary' });
+    await versionForm.getByLabel('Template', { exact: true }).fill('Summarise the lead {{company}} in two sentences.\nBudget: {{budget}} USD.\nUrgent: {{urgent}}.');
+    await versionForm.getByRole('button', { name: 'Save version' }).click();
+    await page.getByText('Version 2 saved and active.').waitFor();
+    const diff = page.getByRole('list', { name: 'Template changes from version 1 to version 2' });
+    await diff.locator('.diff-added', { hasText: 'in two sentences' }).waitFor();
+    await diff.locator('.diff-removed', { hasText: 'Summarise the lead {{company}}.' }).waitFor();
+    await shot('ai-prompt-diff');
+
+    // The run shows in the usage: totals, the chart (not a Tab stop) and the tables.
+    await page.getByRole('tab', { name: 'Usage' }).click();
+    const totals = page.getByRole('group', { name: 'Totals, last 7 days' });
+    await totals.waitFor();
+    if (hasChat) {
+      await page.getByRole('table', { name: 'By model' }).getByText('offline-1').waitFor();
+      await page.getByRole('table', { name: 'By agent' }).getByText('no agent').waitFor();
+    }
+    await page.locator('.chart .recharts-surface').waitFor();
+    const tabStops = await page.locator('.chart').evaluate((chart) => [...chart.querySelectorAll('[tabindex]')].filter((el) => el.tabIndex >= 0).length);
+    if (tabStops) throw new Error(`the usage chart has ${tabStops} Tab stop(s)`);
+    await shot('ai-usage');
+    await page.getByRole('tab', { name: 'Prompt templates' }).click();
+    await page.getByRole('heading', { name: 'e2e.lead-summary', level: 2 }).waitFor();
+
+    // Phone width: nothing wider than the screen on any tab.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [tab, name] of [['Prompt templates', 'ai-prompt-phone'], ['Usage', 'ai-usage-phone'], ['Providers', 'ai-providers-phone']]) {
+      await page.getByRole('tab', { name: tab }).click();
+      await page.getByRole('tabpanel', { name: tab }).waitFor();
+      await page.waitForTimeout(300); // the chart measures its container
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1) throw new Error(`the ${tab} tab is ${overflow} px wider than the screen`);
+      await shot(name);
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   await scenario('the dashboard works at phone width (375 px)', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await goTo('Dashboard');
@@ -488,6 +591,14 @@ try {
     await page.locator('.react-flow__node').first().waitFor();
     for (const label of ['New workflow', 'Edit', 'Run…'])
       if (await page.getByRole('button', { name: label, exact: true }).count()) throw new Error(`the viewer is offered ${label} on the workflows page`);
+    await goTo('AI');
+    await page.getByRole('tabpanel', { name: 'Providers' }).locator('.card, .state').first().waitFor();
+    if (await page.getByRole('button', { name: /API key of/ }).count()) throw new Error('the viewer is offered provider keys');
+    await page.getByRole('tab', { name: 'Prompt templates' }).click();
+    await page.getByRole('button', { name: /e2e\.lead-summary/ }).click();
+    await page.getByRole('button', { name: 'Preview', exact: true }).waitFor();
+    for (const label of ['New prompt', 'New version', 'Activate version 1', 'Run'])
+      if (await page.getByRole('button', { name: label, exact: true }).count()) throw new Error(`the viewer is offered ${label} on the AI page`);
     await page.goto(base + '/users');
     await page.getByText('You do not have access to this page.').waitFor();
     if (await page.getByText('viewer@example.com').count()) throw new Error('the users page leaked to the viewer');

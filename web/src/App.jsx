@@ -14,6 +14,7 @@ import { useLive } from './features/live/useLive.js';
 // The chart and graph libraries are large: loaded with the pages that use them.
 const Dashboard = lazy(() => import('./features/dashboard/Dashboard.jsx'));
 const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisualizer.jsx'));
+const AiPage = lazy(() => import('./features/ai/AiPage.jsx'));
 
 function NotFound() {
   return (
@@ -37,6 +38,7 @@ export default function App() {
         <Route path="tasks" element={<TasksPage />} />
         <Route path="tasks/:id" element={<TaskDetail />} />
         <Route path="workflows" element={<WorkflowVisualizer />} />
+        <Route path="ai" element={<AiPage />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

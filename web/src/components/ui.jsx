@@ -174,3 +174,27 @@ export function timeAgo(ts, now = Date.now()) {
 }
 
 export const shortId = (id) => (id ? String(id).slice(0, 8) : '—');
+
+// A label, a control and its message: the control gets the id, aria-invalid and
+// aria-describedby (the error when there is one, else the hint).
+export function Field({ id, label, error, hint, optional = false, className = '', children }) {
+  const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
+  return (
+    <div className={`field ${className}`}>
+      <label htmlFor={id}>
+        {label}
+        {optional && <span className="optional">optional</span>}
+      </label>
+      {children({ id, 'aria-invalid': !!error, 'aria-describedby': described })}
+      {error ? (
+        <FieldError id={`${id}-error`} message={error} />
+      ) : (
+        hint && (
+          <span className="field-hint" id={`${id}-hint`}>
+            {hint}
+          </span>
+        )
+      )}
+    </div>
+  );
+}

@@ -77,6 +77,7 @@ const can = {
   runTasks: ['admin', 'manager', 'operator'],
   runWorkflows: ['admin', 'manager', 'operator'],
   manageWorkflows: ['admin', 'manager'],
+  managePrompts: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];

@@ -5,7 +5,7 @@
 // Server validation errors (422 `errors[]`) are shown next to the field they name, with
 // aria-invalid and aria-describedby; WorkflowVisualizer also puts them on the graph nodes.
 import { useState } from 'react';
-import { FieldError } from '../../components/ui.jsx';
+import { Field, FieldError } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 import {
   approvalRoles,
@@ -28,30 +28,6 @@ const workflowKeys = ['name', 'status', 'description'];
 const isTriggerKey = (key) => key === 'definition.trigger' || key.startsWith('definition.trigger.');
 // Errors about the definition as a whole ("definition.output", "definition.steps", …).
 export const definitionErrors = (errors) => Object.entries(errors).filter(([key]) => !workflowKeys.includes(key) && !isTriggerKey(key));
-
-// A label, a control and its message: the control gets the id, aria-invalid and
-// aria-describedby (the error when there is one, else the hint).
-function Field({ id, label, error, hint, optional = false, className = '', children }) {
-  const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
-  return (
-    <div className={`field ${className}`}>
-      <label htmlFor={id}>
-        {label}
-        {optional && <span className="optional">optional</span>}
-      </label>
-      {children({ id, 'aria-invalid': !!error, 'aria-describedby': described })}
-      {error ? (
-        <FieldError id={`${id}-error`} message={error} />
-      ) : (
-        hint && (
-          <span className="field-hint" id={`${id}-hint`}>
-            {hint}
-          </span>
-        )
-      )}
-    </div>
-  );
-}
 
 export function WorkflowForm({ draft, setDraft, definition, jsonOk, change, errors, clearError, problem, saving, onSave, onCancel, onShowStep, stepErrors }) {
   const trigger = definition.trigger ?? {};
