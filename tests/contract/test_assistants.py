@@ -4,6 +4,7 @@ output and published as an `agents.steps` event."""
 import json
 import secrets
 
+from support import ws
 from support.helpers import wait_for
 
 
@@ -18,6 +19,18 @@ def run(client, agent, input_data):
     r = client.post(f"/api/v1/agents/{agent['id']}/execute?timeout_ms=20000", {"type": "assistant.run", "input_data": input_data})
     assert r.status == 200, r
     return r.body
+
+
+async def first_event(srv, topic, matches):
+    """The data of the first event on `topic` (replayed from the start) that `matches`."""
+    sub, _ = await ws.subscribe(srv, srv.tokens["viewer"], [topic], since=0)
+    try:
+        while True:
+            message = await ws.receive(sub)
+            if message["type"] == "event" and matches(message["data"]):
+                return message["data"]
+    finally:
+        await sub.close()
 
 
 def step_events(server_or_session, task_id):
@@ -92,8 +105,8 @@ def test_a_budget_reached_stops_the_run_before_the_model_is_called(srv):
     second = run(srv.admin, agent, {"prompt": "And the budget?"})
     assert second["status"] == "failed" and second["attempts"] == 1, second
     assert second["error"].startswith("budget exceeded: requests_per_minute is 1, used 1"), second["error"]
-    events = [d if isinstance(d, dict) else json.loads(d) for (d,) in srv.sql("SELECT data FROM events WHERE topic = 'agents.budget_exceeded'")]
-    assert any(e["task_id"] == second["id"] and e["budget"] == "requests_per_minute" and e["limit"] == 1 for e in events), events
+    event = ws.run(lambda: first_event(srv, "agents.budget_exceeded", lambda data: data["task_id"] == second["id"]))
+    assert event["budget"] == "requests_per_minute" and event["limit"] == 1 and event["agent_id"] == agent["id"], event
     usage = next(r for r in srv.admin.get("/api/v1/ai/usage?group_by=agent").body["items"] if r["key"] == agent["id"])
     assert usage["requests"] == 1, "the model was not called for the second run"
 

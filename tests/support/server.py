@@ -139,6 +139,17 @@ def _row(line):
     return tuple(_as_python(v) for _, v in json.loads(line, object_pairs_hook=_Pairs))
 
 
+def sqlite_query(path, query, params=()):
+    """Rows of `query` on an SQLite file that no running server has open (see DEServer.sql)."""
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        rows = [tuple(row) for row in db.execute(query, tuple(params)).fetchall()]
+        db.commit()
+        return rows
+    finally:
+        db.close()
+
+
 def postgres_query(url, query, params=()):
     """Rows of `query` on PostgreSQL as tuples (see DEServer.sql)."""
     query = query.strip().rstrip(";").strip()
@@ -292,19 +303,27 @@ class DEServer:
 
     def sql(self, query, params=()):
         """The rows of `query` on this server's database, as a list of tuples; `?` placeholders
-        on both backends. SQLite: the sqlite3 module on the file (statements are committed).
+        on both backends. SQLite: the sqlite3 module on the file (statements are committed), or
+        on a copy of it while the server runs (reads only then).
         PostgreSQL: psql on the server's own database; values come back as JSON renders them
         (numbers, text, true/false, NULL as None, json/jsonb columns parsed, timestamps as
         ISO text). Statements other than SELECT/WITH/VALUES (or with RETURNING) return []."""
-        if self.backend == "sqlite":
-            db = sqlite3.connect(self.db_path(), timeout=30)
-            try:
-                rows = [tuple(row) for row in db.execute(query, tuple(params)).fetchall()]
-                db.commit()
-                return rows
-            finally:
-                db.close()
-        return postgres_query(self.database_url, query, params)
+        if self.backend != "sqlite":
+            return postgres_query(self.database_url, query, params)
+        if self.process is None or self.process.poll() is not None:
+            return sqlite_query(self.db_path(), query, params)
+        # The server owns its SQLite files while it runs (its write-ahead log holds a commit's
+        # frames back until the commit is whole): another process must not open them, or both
+        # may see I/O errors. A copy of the log, then of the database, reads as a crash would
+        # leave them: every transaction committed before the copy. Reads only.
+        first = query.strip().split(None, 1)[0].lower()
+        if first not in ("select", "with", "values"):
+            raise ValueError("only reads while the SQLite server runs: " + query)
+        with tempfile.TemporaryDirectory(prefix="de-sql-") as copy:
+            for suffix in ("-wal", ""):
+                if os.path.exists(self.db_path() + suffix):
+                    shutil.copyfile(self.db_path() + suffix, os.path.join(copy, "de.db" + suffix))
+            return sqlite_query(os.path.join(copy, "de.db"), query, params)
 
     # --- observation ------------------------------------------------------------------------
     def log_tail(self, lines=60):
