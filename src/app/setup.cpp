@@ -121,6 +121,7 @@ int load_demo_data(store::Database& db) {
     const char* type;
     const char* description;
     int max_concurrency = 0;  // 0: the hub's default
+    const char* config = "{}";  // more settings of its type
   };
   // The echo agent does no work of its own: what bounds it is how many tasks can wait on the
   // group commit of their claim at once, so it gets a wide limit (docs/performance.md).
@@ -129,6 +130,9 @@ int load_demo_data(store::Database& db) {
       {"Sales Agent", "sales", "Scores leads and manages the sales pipeline."},
       {"Marketing Agent", "marketing", "Drafts content and optimises campaign budgets."},
       {"Echo Agent", "echo", "Answers every task with its input: for tests and benchmarks.", 256},
+      // Works offline (docs/ai.md); a configured model makes it better.
+      {"Assistant", "assistant", "Answers a prompt, using the echo agent as a tool: try it with a task.", 0,
+       R"({"tools":["echo"],"max_steps":4,"system_prompt":"You are the company's assistant. Use the tools you are given when they help, and answer briefly."})"},
   };
   // Workflows: one that runs on what exists now, and the processes the business agents will
   // run once they have their logic (drafts until then).
@@ -191,7 +195,8 @@ int load_demo_data(store::Database& db) {
       agent.name = d.name;
       agent.type = d.type;
       agent.capabilities = model::default_capabilities(agent.type);
-      agent.config = {{"description", d.description}};
+      agent.config = boost::json::parse(d.config).as_object();
+      agent.config["description"] = d.description;
       if (d.max_concurrency) agent.config["max_concurrency"] = d.max_concurrency;
       agent.created_at = agent.updated_at = core::now_ms();
       store::agents::insert(tx.connection, agent);

@@ -25,7 +25,9 @@ def test_demo_agents_are_present(srv):
     for a in agents:
         check_agent(a)
     types = {a["type"] for a in agents}
-    assert {"product_manager", "sales", "marketing", "echo"} <= types, types
+    assert {"product_manager", "sales", "marketing", "echo", "assistant"} <= types, types
+    assistant = next(a for a in agents if a["type"] == "assistant")
+    assert assistant["capabilities"] == ["assistant.run"] and assistant["config"]["tools"] == ["echo"], assistant
     echo = [a for a in agents if a["type"] == "echo"]
     assert any("echo" in a["capabilities"] for a in echo), echo
     assert srv.echo_agent["capabilities"] == ["echo"], srv.echo_agent

@@ -143,7 +143,7 @@ def test_init_twice_is_idempotent_and_prints_the_password_once(backend, server_f
     assert m, f"the first init did not print the admin password: {first.stdout!r}"
     password = m.group(1)
     assert len(password) >= 12
-    assert "8 agents and workflows added" in first.stdout, first.stdout
+    assert "9 agents and workflows added" in first.stdout, first.stdout
     second = server.run("init")
     assert second.returncode == 0, second.stderr
     assert "password" not in second.stdout.lower(), second.stdout
