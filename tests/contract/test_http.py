@@ -242,27 +242,13 @@ def test_header_fields_over_the_limit_are_431(srv, request_head):
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(srv):
-    with socket.create_connection(("127.0.0.1", port_of(srv)), timeout=5) as s:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_exchange(port_of(srv), b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"
+                        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert data.count(b"HTTP/1.1 200") == 3, data
 
 
 def test_head_has_no_body(srv):
-    with socket.create_connection(("127.0.0.1", port_of(srv)), timeout=5) as s:
-        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_exchange(port_of(srv), b"HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     head, _, body = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), data
     assert body == b""
