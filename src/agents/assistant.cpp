@@ -62,7 +62,6 @@ Settings settings_of(const json::object& config) {
   s.system_prompt = r.string("system_prompt", false, 100 * 1024).value_or("");
   s.tools = r.strings("tools", false, 50).value_or(std::vector<std::string>{});
   s.max_steps = r.integer("max_steps", false, 1, most_steps).value_or(default_max_steps);
-  r.any("max_concurrency", false);  // the hub's
   if (const auto* budget = r.object("budget", false)) {
     core::ObjectReader b(*budget, "config.budget");
     s.budget.tokens_per_day = b.integer("tokens_per_day", false, 1, std::int64_t(1) << 50);
@@ -70,10 +69,9 @@ Settings settings_of(const json::object& config) {
     s.budget.usd_per_day = b.number("usd_per_day", false);
     for (auto& e : b.take_errors()) r.errors().push_back(std::move(e));
   }
-  auto errors = r.take_errors();
-  // Unknown keys are left for later features; wrong types of known ones are not.
-  std::erase_if(errors, [](const core::FieldError& e) { return e.message == "is not a known field"; });
-  core::throw_if_errors(std::move(errors));
+  // Other keys (a description, settings of later features) are left alone: only the known
+  // ones are checked, so the reader's unknown-field check (take_errors) is not asked for.
+  core::throw_if_errors(std::move(r.errors()));
   return s;
 }
 

@@ -1,5 +1,7 @@
 #include "ai/registry.hpp"
 
+#include <optional>
+
 #include "ai/anthropic.hpp"
 #include "ai/offline.hpp"
 #include "ai/openai.hpp"
@@ -41,16 +43,28 @@ ProviderRegistry::ProviderRegistry(const core::Config& config) : config_(config)
 
 ProviderRegistry::~ProviderRegistry() = default;
 
-std::shared_ptr<Provider> ProviderRegistry::build(std::string_view provider, const std::string& stored_key) const {
-  if (provider == "openai")
-    return std::make_shared<OpenAiProvider>(OpenAiConfig{
-        config_.openai_base_url, config_.openai_api_key.empty() ? stored_key : config_.openai_api_key,
-        config_.openai_model});
+namespace {
+// A network provider's configuration; nothing for the offline one.
+struct VendorSettings {
+  const std::string& base_url;
+  const std::string& key;  // from the environment
+  const std::string& model;
+};
+
+std::optional<VendorSettings> vendor_settings(const core::Config& config, std::string_view provider) {
+  if (provider == "openai") return VendorSettings{config.openai_base_url, config.openai_api_key, config.openai_model};
   if (provider == "anthropic")
-    return std::make_shared<AnthropicProvider>(AnthropicConfig{
-        config_.anthropic_base_url, config_.anthropic_api_key.empty() ? stored_key : config_.anthropic_api_key,
-        config_.anthropic_model});
-  return std::make_shared<OfflineProvider>();
+    return VendorSettings{config.anthropic_base_url, config.anthropic_api_key, config.anthropic_model};
+  return std::nullopt;
+}
+}  // namespace
+
+std::shared_ptr<Provider> ProviderRegistry::build(std::string_view provider, const std::string& stored_key) const {
+  auto vendor = vendor_settings(config_, provider);
+  if (!vendor) return std::make_shared<OfflineProvider>();
+  const auto& key = vendor->key.empty() ? stored_key : vendor->key;
+  if (provider == "openai") return std::make_shared<OpenAiProvider>(OpenAiConfig{vendor->base_url, key, vendor->model});
+  return std::make_shared<AnthropicProvider>(AnthropicConfig{vendor->base_url, key, vendor->model});
 }
 
 std::vector<std::shared_ptr<Provider>> ProviderRegistry::providers() const {
@@ -61,12 +75,11 @@ std::vector<std::shared_ptr<Provider>> ProviderRegistry::providers() const {
 
 bool ProviderRegistry::known(std::string_view provider) const { return fronts_.contains(provider); }
 
-bool ProviderRegistry::takes_key(std::string_view provider) const { return provider == "openai" || provider == "anthropic"; }
+bool ProviderRegistry::takes_key(std::string_view provider) const { return vendor_settings(config_, provider).has_value(); }
 
 bool ProviderRegistry::key_from_environment(std::string_view provider) const {
-  if (provider == "openai") return !config_.openai_api_key.empty();
-  if (provider == "anthropic") return !config_.anthropic_api_key.empty();
-  return false;
+  auto vendor = vendor_settings(config_, provider);
+  return vendor && !vendor->key.empty();
 }
 
 void ProviderRegistry::use_stored_key(std::string_view provider, std::string key) {
@@ -87,9 +100,8 @@ std::string ProviderRegistry::key_source(std::string_view provider) const {
 }
 
 std::string ProviderRegistry::base_url(std::string_view provider) const {
-  if (provider == "openai") return config_.openai_base_url;
-  if (provider == "anthropic") return config_.anthropic_base_url;
-  return "";
+  auto vendor = vendor_settings(config_, provider);
+  return vendor ? vendor->base_url : "";
 }
 
 }  // namespace de::ai

@@ -90,6 +90,16 @@ function CostChart({ rows, windowLabel, totals }) {
   );
 }
 
+// The figures of a usage row: heading, field, how it is written.
+const usageColumns = [
+  ['Requests', 'requests', formatCount],
+  ['Errors', 'errors', formatCount],
+  ['Tokens in', 'input_tokens', formatCount],
+  ['Tokens out', 'output_tokens', formatCount],
+  ['Cost', 'cost_usd', formatUsd],
+  ['Avg latency', 'latency_ms_avg', formatDuration],
+];
+
 function UsageTable({ id, title, keyLabel, rows, nameOf }) {
   return (
     <section className="card table-card usage-table" aria-labelledby={id}>
@@ -104,12 +114,11 @@ function UsageTable({ id, title, keyLabel, rows, nameOf }) {
           <thead>
             <tr>
               <th scope="col">{keyLabel}</th>
-              <th scope="col">Requests</th>
-              <th scope="col">Errors</th>
-              <th scope="col">Tokens in</th>
-              <th scope="col">Tokens out</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Avg latency</th>
+              {usageColumns.map(([label]) => (
+                <th scope="col" key={label}>
+                  {label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -120,24 +129,11 @@ function UsageTable({ id, title, keyLabel, rows, nameOf }) {
                   <td data-label={keyLabel} className="usage-key-cell">
                     {name.muted ? <span className="muted">{name.text}</span> : <Truncated text={name.text} className={name.mono ? 'mono usage-key' : 'usage-key'} />}
                   </td>
-                  <td data-label="Requests" className="num">
-                    {formatCount(r.requests)}
-                  </td>
-                  <td data-label="Errors" className="num">
-                    {formatCount(r.errors)}
-                  </td>
-                  <td data-label="Tokens in" className="num">
-                    {formatCount(r.input_tokens)}
-                  </td>
-                  <td data-label="Tokens out" className="num">
-                    {formatCount(r.output_tokens)}
-                  </td>
-                  <td data-label="Cost" className="num">
-                    {formatUsd(r.cost_usd)}
-                  </td>
-                  <td data-label="Avg latency" className="num">
-                    {formatDuration(r.latency_ms_avg)}
-                  </td>
+                  {usageColumns.map(([label, field, format]) => (
+                    <td key={label} data-label={label} className="num">
+                      {format(r[field])}
+                    </td>
+                  ))}
                 </tr>
               );
             })}
