@@ -86,6 +86,7 @@ struct AiService::Impl {
   AiServiceOptions options;
   PriceTable prices;
   std::function<void(const CallRecord&)> hook;
+  CallGate gate;
 
   mutable std::mutex mutex;  // guards what follows; never held across a co_await
   std::map<std::string, Breaker, std::less<>> breakers;
@@ -349,6 +350,8 @@ std::vector<ProviderStatus> AiService::providers() const {
   }
   return statuses;
 }
+
+CallGate& AiService::gate() { return impl_->gate; }
 
 std::vector<UsageCounter> AiService::usage() const {
   std::lock_guard lock(impl_->mutex);

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ai/budget.hpp"
 #include "ai/chat.hpp"
 #include "ai/prices.hpp"
 
@@ -116,6 +117,9 @@ class AiService {
 
   std::vector<ProviderStatus> providers() const;
   std::vector<UsageCounter> usage() const;
+
+  // Calls in flight by agent or workflow, for budgets' concurrent_calls (this node's).
+  CallGate& gate();
 
  private:
   struct Impl;

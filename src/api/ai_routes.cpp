@@ -136,6 +136,28 @@ json::object answer_json(const ai::ChatResponse& a) {
           {"latency_ms", a.latency_ms},
           {"attempts", a.attempts}};
 }
+
+// A call made on behalf of an agent is labelled with it, and its budget (config.budget) applies.
+std::variant<ai::CallGate::Place, ai::BudgetReached> admit_for_agent(Context& ctx, const std::string& agent_id,
+                                                                      ai::CallLabels& labels) {
+  auto agent = ctx.db.read([&](store::Connection& c) { return store::agents::find(c, agent_id); });
+  if (!agent) throw core::validation_error("agent_id", "no agent has this id");
+  labels.agent_id = agent_id;
+  core::ObjectReader config(agent->config, "config");
+  auto budget = ai::read_budget(config, "budget");
+  auto spent = [&](std::int64_t since) {
+    return ctx.db.read([&](store::Connection& c) { return store::ai_calls::spent(c, store::ai_calls::SpentBy::agent, agent_id, since); });
+  };
+  return ai::admit(budget, spent, service_of(ctx).gate(), "agent:" + agent_id);
+}
+
+json::object budget_event(const ai::BudgetReached& reached, const std::string& agent_id) {
+  auto event = reached.to_json();
+  event["agent_id"] = agent_id;
+  event["task_id"] = nullptr;
+  return event;
+}
+
 }  // namespace
 
 void add_ai_routes(Context& ctx, http::Router& router) {
@@ -210,7 +232,19 @@ void add_ai_routes(Context& ctx, http::Router& router) {
               if (*t < 0 || *t > 2) r.error("temperature", "must be between 0 and 2");
               chat.temperature = *t;
             }
+            auto agent_id = r.string("agent_id", false, 36);
             r.finish();
+            // Held for the call: a budget's concurrent_calls counts it.
+            std::optional<ai::CallGate::Place> place;
+            if (agent_id) {
+              auto admitted = admit_for_agent(ctx, *agent_id, options.labels);
+              if (auto* reached = std::get_if<ai::BudgetReached>(&admitted)) {
+                auto event = budget_event(*reached, *agent_id);
+                co_await write(ctx.db, [&](store::Tx& tx) { tx.emit("agents.budget_exceeded", event); });
+                throw core::Error(core::ErrorKind::budget_exceeded, reached->message());
+              }
+              place.emplace(std::move(std::get<ai::CallGate::Place>(admitted)));
+            }
             auto answer = co_await service.chat(std::move(chat), std::move(options));
             co_return Response::json(200, answer_json(answer));
           });
@@ -358,6 +392,48 @@ void add_ai_routes(Context& ctx, http::Router& router) {
                                            {"to", core::format_timestamp(to)},
                                            {"items", std::move(items)},
                                            {"totals", std::move(totals)}});
+          });
+
+  // Tool calls of assistants waiting for a person (docs/ai.md, "Approvals").
+  secured(ctx, router, "GET", "/api/v1/tool-approvals", Permission::read,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto page = page_request(request);
+            std::optional<std::string> status;
+            if (auto given = request.query("status")) {
+              if (*given != "waiting" && *given != "approved" && *given != "rejected")
+                throw core::Error(core::ErrorKind::bad_request, "status must be waiting, approved or rejected");
+              status = std::string(*given);
+            }
+            auto list = ctx.db.read([&](store::Connection& c) { return store::tool_approvals::list(c, status, page); });
+            co_return Response::json(200, page_json(list, store::tool_approvals::to_json));
+          });
+
+  secured(ctx, router, "GET", "/api/v1/tool-approvals/{id}", Permission::read,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "tool approval");
+            auto found = ctx.db.read([&](store::Connection& c) { return store::tool_approvals::find(c, id); });
+            if (!found) throw core::not_found("tool approval", id);
+            co_return Response::json(200, store::tool_approvals::to_json(*found));
+          });
+
+  secured(ctx, router, "POST", "/api/v1/tool-approvals/{id}/approve", Permission::run_tasks,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "tool approval");
+            auto decision = read_decision(ctx, request, who);
+            auto decided = co_await write(ctx.db, [&](store::Tx& tx) {
+              auto a = store::tool_approvals::find(tx.connection, id);
+              if (!a) throw core::not_found("tool approval", id);
+              require_decider(who, a->role);
+              auto task = store::tasks::find(tx.connection, a->task_id);
+              if (task && model::is_terminal_task_status(task->status))
+                throw core::Error(core::ErrorKind::conflict, "the assistant's task is already " + task->status);
+              if (!store::tool_approvals::decide(tx.connection, id, decision.approved, decision.by, decision.comment, core::now_ms()))
+                throw core::Error(core::ErrorKind::conflict, "this tool call was already " + a->status);
+              auto now = store::tool_approvals::find(tx.connection, id);
+              tx.emit("agents.tool_approval_decided", store::tool_approvals::to_json(*now));
+              return *now;
+            });
+            co_return Response::json(200, store::tool_approvals::to_json(decided));
           });
 }
 

@@ -92,6 +92,24 @@ const std::string& id_param(const Request& request, std::string_view resource, s
   return id;
 }
 
+Decision read_decision(Context& ctx, const Request& request, const auth::Principal& who) {
+  auto body = json_body(request);
+  core::ObjectReader r(body);
+  Decision d;
+  d.approved = r.boolean("approved", true).value_or(false);
+  d.comment = r.string("comment", false, 2000).value_or("");
+  r.finish();
+  auto user = ctx.db.read([&](store::Connection& c) { return store::users::find(c, who.user_id); });
+  d.by = user ? user->email : who.user_id;
+  return d;
+}
+
+void require_decider(const auth::Principal& who, std::string_view role) {
+  auto needed = model::parse_role(role);
+  if (needed && !who.has(*needed) && !who.has(model::Role::admin))
+    throw core::Error(core::ErrorKind::forbidden, "this approval needs the " + std::string(role) + " role");
+}
+
 Response created(const json::value& body, const std::string& location) {
   return created(core::to_text(body), location);
 }

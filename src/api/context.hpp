@@ -72,6 +72,15 @@ store::PageRequest page_request(const Request& request);
 // A path id that must be a UUID, else 404 naming the resource.
 const std::string& id_param(const Request& request, std::string_view resource,
                             std::string_view name = "id");
+// A person's decision on an approval ({"approved", "comment"}), with who made it (their email).
+struct Decision {
+  bool approved = false;
+  std::string comment, by;
+};
+Decision read_decision(Context& ctx, const Request& request, const auth::Principal& who);
+// Forbidden unless `who` has `role` (the approval's deciding role) or is an admin.
+void require_decider(const auth::Principal& who, std::string_view role);
+
 Response created(const json::value& body, const std::string& location);
 Response created(std::string json_text, const std::string& location);
 

@@ -187,13 +187,7 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
           [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "workflow execution");
             std::string step_id = request.param("step_id");
-            auto body = json_body(request);
-            core::ObjectReader r(body);
-            auto approved = r.boolean("approved", true);
-            auto comment = r.string("comment", false, 2000).value_or("");
-            r.finish();
-            auto user = ctx.db.read([&](store::Connection& c) { return store::users::find(c, who.user_id); });
-            std::string by = user ? user->email : who.user_id;
+            auto decision = read_decision(ctx, request, who);
             auto e = co_await write(ctx.db, [&](store::Tx& tx) {
               // The step names the role that decides; admins may always decide.
               auto current = store::executions::find(tx.connection, id);
@@ -201,9 +195,8 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
               for (const auto& s : current->steps)
                 if (s.step_id == step_id && s.input && s.input->is_object())
                   if (auto* role = s.input->get_object().if_contains("role"); role && role->is_string())
-                    if (auto needed = model::parse_role(role->get_string()); needed && !who.has(*needed) && !who.has(model::Role::admin))
-                      throw core::Error(core::ErrorKind::forbidden, "this approval needs the " + std::string(role->get_string()) + " role");
-              return ctx.workflows.decide(tx, id, step_id, *approved, by, comment);
+                    require_decider(who, role->get_string());
+              return ctx.workflows.decide(tx, id, step_id, decision.approved, decision.by, decision.comment);
             });
             co_return Response::json(200, model::to_json(e));
           });

@@ -11,12 +11,14 @@
 #include "agents/builtin.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
+#include "app/platform_tools.hpp"
 #include "app/setup.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "store/ai_repository.hpp"
 
 namespace de::app {
 
@@ -34,15 +36,19 @@ int serve(const core::Config& config) {
   hub_options.lease = std::chrono::seconds(config.task_lease_seconds);
   hub_options.single_node = db->dialect() == store::Dialect::sqlite;
   auto ai = start_ai(config, *db);
+  // Filled once the workflow engine exists, before any task runs (the I/O threads start last).
+  std::vector<agents::PlatformTool> tools;
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
-    if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service});
+    if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
+  db->write_sync([](store::Tx& tx) { store::assistant_runs::remove_finished(tx.connection); });
   hub.start();
   workflow::WorkflowEngine workflows(io, *db, bus, hub);
   workflows.start();
+  tools = platform_tools(workflows);
 
   api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),

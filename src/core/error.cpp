@@ -30,6 +30,7 @@ KindInfo info(ErrorKind kind) {
       return {415, "unsupported-media-type", "Unsupported media type"};
     case ErrorKind::validation: return {422, "validation", "Validation failed"};
     case ErrorKind::too_many_requests: return {429, "too-many-requests", "Too many requests"};
+    case ErrorKind::budget_exceeded: return {429, "budget-exceeded", "Budget exceeded"};
     case ErrorKind::bad_gateway: return {502, "bad-gateway", "Bad gateway"};
     case ErrorKind::unavailable: return {503, "unavailable", "Service unavailable"};
     case ErrorKind::timeout: return {504, "timeout", "Timed out"};

@@ -20,6 +20,7 @@ enum class ErrorKind {
   unsupported_media_type,
   validation,
   too_many_requests,
+  budget_exceeded,  // an AI budget was reached: the model was not called
   bad_gateway,  // an upstream service (an AI provider) answered, but not usably
   unavailable,
   timeout,

@@ -155,6 +155,17 @@ std::vector<std::string> default_capabilities(std::string_view type) {
   return {};
 }
 
+const TaskTypeInfo* task_type_info(std::string_view type) {
+  static constexpr TaskTypeInfo known[] = {
+      {"echo", "Answers with its input unchanged: any JSON object.", R"({"type":"object"})"},
+      {"assistant.run", "Asks an assistant agent: it answers the prompt, using its own tools.",
+       R"({"type":"object","properties":{"prompt":{"type":"string","minLength":1,"description":"what to ask"}},"required":["prompt"]})"},
+  };
+  for (const auto& info : known)
+    if (info.type == type) return &info;
+  return nullptr;
+}
+
 int priority_rank(std::string_view priority) {
   if (priority == "critical") return 3;
   if (priority == "high") return 2;

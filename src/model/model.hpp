@@ -84,6 +84,13 @@ struct Agent {
 json::object to_json(const Agent& agent);
 // The task types an agent of `type` handles unless told otherwise (DESIGN.md §6).
 std::vector<std::string> default_capabilities(std::string_view type);
+// What a task type does and the JSON Schema of its input_data (as JSON text): the tools an
+// assistant offers its model are described by these (docs/ai.md). Null for a type not known
+// here (any object is then offered).
+struct TaskTypeInfo {
+  std::string_view type, description, input_schema;
+};
+const TaskTypeInfo* task_type_info(std::string_view type);
 
 // ---- tasks -------------------------------------------------------------------------------
 inline constexpr std::array<std::string_view, 6> task_statuses = {

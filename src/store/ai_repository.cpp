@@ -135,10 +135,11 @@ void insert(Connection& c, const Call& call) {
            std::int64_t(call.ok), nullable(call.error)});
 }
 
-Spent spent_by_agent(Connection& c, const std::string& agent_id, std::int64_t since) {
-  auto r = c.query("SELECT count(*), COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost_usd), 0) "
-                   "FROM ai_calls WHERE agent_id = ? AND created_at >= ?",
-                   {std::string_view(agent_id), since});
+Spent spent(Connection& c, SpentBy by, const std::string& id, std::int64_t since) {
+  auto r = c.query(std::string("SELECT count(*), COALESCE(SUM(input_tokens + output_tokens), 0), COALESCE(SUM(cost_usd), 0) "
+                               "FROM ai_calls WHERE ") +
+                       (by == SpentBy::agent ? "agent_id" : "workflow_id") + " = ? AND created_at >= ?",
+                   {std::string_view(id), since});
   const auto& row = r.rows.at(0);
   return {row.integer(0), row.integer(1), row.real(2)};
 }
@@ -183,5 +184,113 @@ std::map<std::string, std::string> all(Connection& c) {
   return out;
 }
 }  // namespace ai_provider_keys
+
+namespace assistant_runs {
+std::optional<json::object> find(Connection& c, const std::string& task_id) {
+  auto r = c.query("SELECT state FROM assistant_runs WHERE task_id = ?", {std::string_view(task_id)});
+  if (r.rows.empty()) return std::nullopt;
+  auto state = core::parse_stored(r.rows[0].text(0));
+  if (!state.is_object()) return std::nullopt;
+  return std::move(state.get_object());
+}
+
+void save(Connection& c, const std::string& task_id, const std::string& agent_id, const json::object& state,
+          std::int64_t now) {
+  auto text = core::to_text(state);
+  c.query("INSERT INTO assistant_runs (task_id, agent_id, state, updated_at) VALUES (?, ?, ?, ?) "
+          "ON CONFLICT (task_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+          {std::string_view(task_id), std::string_view(agent_id), std::string_view(text), now});
+}
+
+void remove(Connection& c, const std::string& task_id) {
+  c.query("DELETE FROM assistant_runs WHERE task_id = ?", {std::string_view(task_id)});
+}
+
+void remove_finished(Connection& c) {
+  c.query("DELETE FROM assistant_runs WHERE task_id IN "
+          "(SELECT id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled'))",
+          {});
+}
+}  // namespace assistant_runs
+
+namespace tool_approvals {
+namespace {
+constexpr const char* columns =
+    "SELECT id, task_id, call_id, agent_id, tool, arguments, role, status, requested_at, decided_by, decided_at, comment "
+    "FROM tool_approvals";
+
+Approval from_row(const Row& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), core::parse_stored(r.text(5)), r.text(6), r.text(7),
+          r.integer(8), r.optional_text(9), r.optional_integer(10), r.optional_text(11)};
+}
+
+std::optional<Approval> first(const Result& r) {
+  if (r.rows.empty()) return std::nullopt;
+  return from_row(r.rows[0]);
+}
+}  // namespace
+
+void insert(Connection& c, const Approval& a) {
+  auto arguments = core::to_text(a.arguments);
+  c.query("INSERT INTO tool_approvals (id, task_id, call_id, agent_id, tool, arguments, role, status, requested_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {std::string_view(a.id), std::string_view(a.task_id), std::string_view(a.call_id), std::string_view(a.agent_id),
+           std::string_view(a.tool), std::string_view(arguments), std::string_view(a.role), std::string_view(a.status),
+           a.requested_at});
+}
+
+std::optional<Approval> find(Connection& c, const std::string& id) {
+  return first(c.query(std::string(columns) + " WHERE id = ?", {std::string_view(id)}));
+}
+
+std::optional<Approval> find_for_call(Connection& c, const std::string& task_id, const std::string& call_id) {
+  return first(c.query(std::string(columns) + " WHERE task_id = ? AND call_id = ?",
+                       {std::string_view(task_id), std::string_view(call_id)}));
+}
+
+Page<Approval> list(Connection& c, const std::optional<std::string>& status, const PageRequest& page) {
+  std::string sql = columns;
+  std::vector<Param> params;
+  std::vector<std::string> where;
+  if (status) where.push_back("status = ?"), params.emplace_back(std::string_view(*status));
+  // A call still waiting whose run has ended can no longer be decided: not listed as waiting.
+  if (status == "waiting")
+    where.push_back("task_id IN (SELECT id FROM tasks WHERE status NOT IN ('completed', 'failed', 'cancelled'))");
+  if (page.cursor) where.push_back("id < ?"), params.emplace_back(std::string_view(*page.cursor));
+  for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(page.limit + 1);
+  auto r = c.query(sql, std::span<const Param>(params));
+  Page<Approval> out;
+  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
+  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
+  return out;
+}
+
+bool decide(Connection& c, const std::string& id, bool approved, const std::string& by, const std::string& comment,
+            std::int64_t now) {
+  auto r = c.query("UPDATE tool_approvals SET status = ?, decided_by = ?, decided_at = ?, comment = ? "
+                   "WHERE id = ? AND status = 'waiting'",
+                   {std::string_view(approved ? "approved" : "rejected"), std::string_view(by), now,
+                    std::string_view(comment), std::string_view(id)});
+  return r.affected > 0;
+}
+
+json::object to_json(const Approval& a) {
+  auto optional_text = [](const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); };
+  return {{"id", a.id},
+          {"task_id", a.task_id},
+          {"call_id", a.call_id},
+          {"agent_id", a.agent_id},
+          {"tool", a.tool},
+          {"arguments", a.arguments},
+          {"role", a.role},
+          {"status", a.status},
+          {"requested_at", core::format_timestamp(a.requested_at)},
+          {"decided_by", optional_text(a.decided_by)},
+          {"decided_at", a.decided_at ? json::value(core::format_timestamp(*a.decided_at)) : json::value(nullptr)},
+          {"comment", optional_text(a.comment)}};
+}
+}  // namespace tool_approvals
 
 }  // namespace de::store

@@ -60,7 +60,8 @@ struct Spent {
   std::int64_t requests = 0, tokens = 0;
   double cost_usd = 0;
 };
-Spent spent_by_agent(Connection& c, const std::string& agent_id, std::int64_t since);
+enum class SpentBy { agent, workflow };
+Spent spent(Connection& c, SpentBy by, const std::string& id, std::int64_t since);
 // Calls in [from, to) (ms since the epoch), summed by group, largest cost first (days in order).
 std::vector<UsageRow> usage(Connection& c, GroupBy group_by, std::int64_t from, std::int64_t to);
 }  // namespace ai_calls
@@ -71,5 +72,38 @@ void put(Connection& c, const std::string& provider, const std::string& sealed, 
 bool remove(Connection& c, const std::string& provider);
 std::map<std::string, std::string> all(Connection& c);  // provider -> sealed key
 }  // namespace ai_provider_keys
+
+// An assistant run's state ({"steps","tool_tasks"}), kept while it runs (resumed after a crash).
+namespace assistant_runs {
+std::optional<boost::json::object> find(Connection& c, const std::string& task_id);
+void save(Connection& c, const std::string& task_id, const std::string& agent_id, const boost::json::object& state,
+          std::int64_t now);
+void remove(Connection& c, const std::string& task_id);
+// The states of runs whose task has ended (kept by a run that ended without its cleanup).
+void remove_finished(Connection& c);
+}  // namespace assistant_runs
+
+// A tool call of an assistant run that waits for a person's decision.
+namespace tool_approvals {
+struct Approval {
+  std::string id, task_id, call_id, agent_id, tool;
+  boost::json::value arguments;
+  std::string role;  // the least role that may decide
+  std::string status = "waiting";  // waiting, approved, rejected
+  std::int64_t requested_at = 0;
+  std::optional<std::string> decided_by;
+  std::optional<std::int64_t> decided_at;
+  std::optional<std::string> comment;
+};
+void insert(Connection& c, const Approval& a);
+std::optional<Approval> find(Connection& c, const std::string& id);
+std::optional<Approval> find_for_call(Connection& c, const std::string& task_id, const std::string& call_id);
+// Newest first; `status` filters when given ("waiting": of runs still going).
+Page<Approval> list(Connection& c, const std::optional<std::string>& status, const PageRequest& page);
+// Settles a waiting approval; false when it is not waiting (any more).
+bool decide(Connection& c, const std::string& id, bool approved, const std::string& by, const std::string& comment,
+            std::int64_t now);
+boost::json::object to_json(const Approval& a);
+}  // namespace tool_approvals
 
 }  // namespace de::store

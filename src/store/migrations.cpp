@@ -274,6 +274,35 @@ CREATE TABLE ai_provider_keys (
   updated_at BIGINT NOT NULL
 );
 )SQL"},
+    // Assistants (docs/ai.md, "Tool-using agents"): a run's steps and the tool tasks it started,
+    // kept as it goes so that a run resumes after a crash without repeating a tool; tool calls
+    // waiting for a person's approval; budgets summed by agent or workflow.
+    {8, "assistant runs, tool approvals and budget indexes", R"SQL(
+CREATE TABLE assistant_runs (
+  task_id {uuid} PRIMARY KEY,
+  agent_id {uuid} NOT NULL,
+  state {json} NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE tool_approvals (
+  id {uuid} PRIMARY KEY,
+  task_id {uuid} NOT NULL,
+  call_id TEXT NOT NULL,
+  agent_id {uuid} NOT NULL,
+  tool TEXT NOT NULL,
+  arguments {json} NOT NULL,
+  role TEXT NOT NULL,
+  status TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  decided_by TEXT,
+  decided_at BIGINT,
+  comment TEXT,
+  UNIQUE (task_id, call_id)
+);
+CREATE INDEX tool_approvals_status ON tool_approvals (status, id);
+CREATE INDEX ai_calls_agent ON ai_calls (agent_id, created_at);
+CREATE INDEX ai_calls_workflow ON ai_calls (workflow_id, created_at);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

@@ -271,6 +271,9 @@ ROUTES = [
     ("PUT", "/api/v1/ai/providers/{name}/key", ADMIN, None, None, None),
     ("DELETE", "/api/v1/ai/providers/{name}/key", ADMIN, None, None, None),
     ("POST", "/api/v1/ai/chat", CONTROL, None, None, None),
+    ("GET", "/api/v1/tool-approvals", READ, 200, None, None),
+    ("GET", "/api/v1/tool-approvals/{id}", READ, None, None, None),
+    ("POST", "/api/v1/tool-approvals/{id}/approve", CONTROL, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -320,6 +323,8 @@ PROBES = {
     ("PUT", "/api/v1/ai/providers/{name}/key"): ("/api/v1/ai/providers/no-such-provider/key", {"api_key": "x"}),
     ("DELETE", "/api/v1/ai/providers/{name}/key"): ("/api/v1/ai/providers/no-such-provider/key", None),
     ("POST", "/api/v1/ai/chat"): ("/api/v1/ai/chat", {"messages": []}),
+    ("GET", "/api/v1/tool-approvals/{id}"): (f"/api/v1/tool-approvals/{SOME_ID}", None),
+    ("POST", "/api/v1/tool-approvals/{id}/approve"): (f"/api/v1/tool-approvals/{SOME_ID}/approve", {}),
 }
 
 

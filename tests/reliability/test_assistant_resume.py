@@ -1,0 +1,45 @@
+"""An assistant run survives kill -9 (docs/ai.md, "Tool-using agents"): a tool call waiting for a
+person's approval is still waiting after the restart, the approval given then lets the run go
+on from its kept steps, and neither the model call before the crash nor the tool runs twice."""
+import pytest
+
+from support.helpers import wait_for
+
+LEASE_SECONDS = 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_an_approval_waiting_at_a_kill_9_still_decides_the_run_after_the_restart(server_factory, backend):
+    server = server_factory(backend, env={"DE_TASK_LEASE_SECONDS": str(LEASE_SECONDS)})
+    admin = server.admin()
+    r = admin.post("/api/v1/agents", {"name": "guarded", "type": "assistant",
+                                      "config": {"tools": [{"name": "echo", "requires_approval": True}]}})
+    assert r.status == 201, r
+    agent = r.body
+    r = admin.post("/api/v1/tasks", {"type": "assistant.run", "assigned_agent": agent["id"],
+                                     "input_data": {"prompt": 'Echo this: {"order": 77}'}})
+    assert r.status == 201, r
+    task_id = r.body["id"]
+    approval = wait_for(lambda: next((a for a in admin.get("/api/v1/tool-approvals?status=waiting").body["items"]
+                                      if a["task_id"] == task_id), None), message="a waiting approval")
+
+    server.kill9()
+    server.start()
+    admin = server.admin(fresh=True)
+    waiting = admin.get("/api/v1/tool-approvals?status=waiting").body["items"]
+    assert [a["id"] for a in waiting if a["task_id"] == task_id] == [approval["id"]], "the same approval still waits"
+    r = admin.post(f"/api/v1/tool-approvals/{approval['id']}/approve", {"approved": True, "comment": "after the crash"})
+    assert r.status == 200, r
+
+    # SQLite takes the task back at start-up; PostgreSQL once its lease has run out.
+    done = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{task_id}").body)["status"] in ("completed", "failed") and t,
+                    timeout=LEASE_SECONDS + 30, message="the run to finish")
+    assert done["status"] == "completed", done
+    steps = done["output_data"]["steps"]
+    assert [s["type"] for s in steps] == ["model", "approval", "tool", "model"], steps
+    assert steps[2]["approval"]["comment"] == "after the crash" and steps[2]["result"]["output"] == {"order": 77}
+    echo_tasks = [row for row in server.sql("SELECT id FROM tasks WHERE type = 'echo'")]
+    assert len(echo_tasks) == 1, "the tool ran once"
+    calls = server.sql("SELECT count(*) FROM ai_calls WHERE agent_id = ?", (agent["id"],))
+    assert calls[0][0] == 2, "the model call made before the crash was not made again"
+    assert server.sql("SELECT count(*) FROM assistant_runs")[0][0] == 0, "the finished run's kept state is gone"
