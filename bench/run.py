@@ -7,6 +7,9 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (c) authenticated REST read GET /api/v1/agents and write POST /api/v1/tasks (wrk)
   (d) WebSocket fan-out: N subscribers receiving every task event (de-loadgen fanout)
   plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
+  (e) the AI adapter, without the server: our CPU per non-streamed call through ai::AiService
+      and each provider class, and RSS with 100 and 1,000 streamed calls at once, against a
+      stand-in vendor (de-aibench; not in the default set: --only e)
 
 With --peer n8n, load (a) also runs against n8n (bench/peers/n8n) at the same concurrency: with
 its stock defaults, with its fairest settings (successful executions not saved), and fast but
@@ -32,6 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # DE_BENCH_BINARY: another build of the server (to compare two builds in alternating runs).
 BINARY = os.environ.get("DE_BENCH_BINARY") or os.path.join(ROOT, "build/release/digital-enterprise")
 LOADGEN = os.path.join(ROOT, "build/release/de-loadgen")
+AIBENCH = os.path.join(ROOT, "build/release/de-aibench")
 PASSWORD = "bench-password"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -290,6 +294,34 @@ def soak(server, seconds, connections):
             "rss_mib_samples": samples, "rss_growth_second_half_mib": round(max(tail) - min(tail), 1)}
 
 
+def aibench(*args):
+    out = subprocess.run([AIBENCH, *map(str, args)], capture_output=True, text=True, timeout=900)
+    if out.returncode == 2 or not out.stdout.strip():
+        raise SystemExit(f"bench: de-aibench {args[0]} failed: {out.stderr.strip()}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["checks_passed"] = out.returncode == 0
+    return result
+
+
+def run_ai(args):
+    """Load (e): de-aibench's client modes against its stand-in, a process of its own (one thread,
+    canned answers; streams of 200 text events 25 ms apart). The stand-in's CPU is reported too,
+    to show it is not what limits."""
+    standin = subprocess.Popen([AIBENCH, "standin", "--chunks", "200", "--gap-ms", "25"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{int(standin.stdout.readline())}"
+        peer = Process(standin.pid)
+        cpu = peer.cpu_seconds()
+        calls = aibench("calls", "--url", url, "--calls", args.ai_calls)
+        answered = sum(c["calls"] for c in calls["cases"])
+        calls["standin_cpu_us_per_call"] = round(1e6 * (peer.cpu_seconds() - cpu) / answered, 1)
+        streams = aibench("streams", "--url", url, "--counts", args.ai_streams)
+    finally:
+        standin.terminate()
+        standin.wait(timeout=30)
+    return {"calls": calls, "streams": streams}
+
+
 def run_n8n(args, work):
     """Load (a) against n8n, with its fairest settings and saving every execution."""
     peer = os.path.join(ROOT, "bench/peers/n8n")
@@ -337,7 +369,25 @@ def fmt(v, digits=1):
     return "-" if v is None else f"{v:,.{digits}f}"
 
 
+def print_ai(ai):
+    print(f"\n(e) AI adapter, non-streamed calls one at a time on one thread (stand-in: "
+          f"{ai['calls']['standin_cpu_us_per_call']} us of its own CPU per call)")
+    print(f"{'provider':<10} {'through':<38} {'our CPU us/call':>15} {'user':>6} {'system':>6} {'wall us':>8} ok")
+    for c in ai["calls"]["cases"]:
+        print(f"{c['provider']:<10} {c['through']:<38} {c['cpu_us_per_call']:>15.1f} {c['user_us_per_call']:>6.1f} "
+              f"{c['system_us_per_call']:>6.1f} {c['wall_us_per_call']:>8.1f} {'yes' if not c['failures'] else 'NO'}")
+    print("\n(e) AI adapter, streamed calls at once (200 events each), RSS in MiB")
+    print(f"{'streams':>7} {'before':>7} {'all streaming':>13} {'peak':>7} {'after':>7} {'seconds':>7} {'CPU us/event':>12} ok")
+    for r in ai["streams"]["rounds"]:
+        print(f"{r['streams']:>7} {r['rss_mib_before']:>7.1f} {r['rss_mib_all_streaming']:>13.1f} {r['rss_mib_peak']:>7.1f} "
+              f"{r['rss_mib_after']:>7.1f} {r['seconds']:>7.1f} {r['cpu_us_per_token']:>12.1f} {'yes' if not r['failures'] else 'NO'}")
+
+
 def print_table(results, summary, peers):
+    if "ai" in summary:
+        print_ai(summary["ai"])
+    if "startup_ms" not in summary:
+        return
     print(f"\n{'load':<4} {'what':<44} {'throughput':>16} {'p50 ms':>8} {'p99 ms':>8} {'CPU %':>6} {'RSS MiB':>8} ok")
     for r in results:
         ok = r.get("checks_passed", True) and not r.get("non_2xx") and not r.get("errors") and not r.get("http_errors")
@@ -388,11 +438,14 @@ def main():
                    help="concurrent submitters for load (b) and the soak (default 192: the fewest that saturate "
                         "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
-    p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd)")
+    p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd; e, the AI adapter, only when named)")
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
     p.add_argument("--fanout-tasks", type=int, default=2000,
                    help="tasks whose events load (d) delivers (at least 1000, so that a stalled subscriber overflows)")
     p.add_argument("--soak", type=int, default=0, help="seconds of half load watching RSS (e.g. 600); 0 skips")
+    p.add_argument("--ai-calls", type=int, default=20000, help="(e): non-streamed calls per case (default 20000)")
+    p.add_argument("--ai-streams", default="100,1000,1000",
+                   help="(e): rounds of streamed calls at once (default 100,1000,1000)")
     p.add_argument("--name", help="results go to bench/results/<date>-<name>.json (default: the database)")
     args = p.parse_args()
     if not shutil.which("wrk") and "c" in args.only:
@@ -407,9 +460,12 @@ def main():
     work = tempfile.mkdtemp(prefix="de-bench.")
     results, peers = [], []
     try:
-        print(f"machine: {machine()}; database: {'PostgreSQL' if args.database_url else 'SQLite'}; "
-              f"{args.threads} server threads; {args.seconds} s per load", flush=True)
-        summary = run_ours(args, work, results)
+        server = (f"; database: {'PostgreSQL' if args.database_url else 'SQLite'}; {args.threads} server threads; "
+                  f"{args.seconds} s per load" if set(args.only) & set("abcd") else "")
+        print(f"machine: {machine()}{server}", flush=True)
+        summary = run_ours(args, work, results) if set(args.only) & set("abcd") else {}
+        if "e" in args.only:
+            summary["ai"] = run_ai(args)
         if args.peer == "n8n":
             peers = run_n8n(args, work)
     finally:
@@ -418,7 +474,8 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc)
     database = "postgres" if args.database_url else "sqlite"
-    path = os.path.join(ROOT, "bench/results", f"{stamp:%Y-%m-%d}-{args.name or database}.json")
+    name = args.name or ("ai" if args.only == "e" else database)
+    path = os.path.join(ROOT, "bench/results", f"{stamp:%Y-%m-%d}-{name}.json")
     with open(path, "w") as f:
         json.dump({"date": stamp.isoformat(timespec="seconds"), "machine": machine(), "command": sys.argv,
                    "database": database, "threads": args.threads,
@@ -427,6 +484,7 @@ def main():
                    "results": results, "peers": {"n8n": peers} if peers else {}}, f, indent=2)
     print(f"\nresults: {os.path.relpath(path, ROOT)}")
     failed = [r["label"] for r in results if not r.get("checks_passed", True)]
+    failed += [f"(e) {mode}" for mode, r in summary.get("ai", {}).items() if not r["checks_passed"]]
     if failed:
         raise SystemExit(f"bench: checks failed in: {', '.join(failed)}")
 

@@ -3,7 +3,13 @@
 // hundreds of calls wait on one thread. http:// and https:// (TLS with the system's CA store,
 // peer and host-name verification, SNI); one deadline for the whole call; the body read whole
 // or handed over piece by piece as it arrives (server-sent events) in bounded memory.
-// One connection per call: vendor calls last seconds, a handshake is small beside that.
+// Connections are kept alive and reused: a pool per execution context (io_context) of idle
+// connections per origin (scheme, host, port), at most 32 each, none kept idle past 45 s. A
+// connection goes back to it when its answer was read whole, streamed or not, and the server
+// did not close it (`Connection: close`, HTTP/1.0, a body that ends with the connection). A
+// reused connection found closed before any byte of the answer came (the server closed it
+// while idle) is replaced by a fresh one and the request sent once more: only then, never
+// after part of an answer arrived.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
@@ -33,8 +39,8 @@ std::string url_host(std::string_view url);
 
 inline constexpr std::size_t default_answer_limit = 16 * 1024 * 1024;
 
-// Sends `method url` with `headers` and `body` (Host, Content-Length and Connection are set
-// here) and reads the answer; `timeout` bounds the whole call, name resolution included. With
+// Sends `method url` with `headers` and `body` (Host and Content-Length are set here) over a
+// pooled connection or a new one, and reads the answer; `timeout` bounds the whole call, name resolution included. With
 // `on_chunk`, a 2xx answer's body goes there piece by piece as it arrives; other statuses are
 // read whole into `body`, for their error details. Throws ProviderError: retryable when the
 // deadline passes (kind timeout) or the connection fails or breaks (unavailable); not retryable
