@@ -27,7 +27,7 @@ int init(const core::Config& config) {
   }
   if (config.demo_data) {
     int added = load_demo_data(*db);
-    if (added) std::cout << "demo data: " << added << " agents and workflows added\n";
+    if (added) std::cout << "demo data: " << added << " agents, workflows and deals added\n";
   }
   return 0;
 }

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/demo_pipeline.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "store/ai_repository.hpp"
+#include "store/deal_repository.hpp"
 #include "store/repositories.hpp"
 #include "store/workflow_repository.hpp"
 #include "workflow/definition.hpp"
@@ -202,6 +204,12 @@ int load_demo_data(store::Database& db) {
       store::agents::insert(tx.connection, agent);
       tx.emit("agents.created", model::to_json(agent));
       ++added;
+    }
+    // The sales pipeline, into an empty one only (src/app/demo/README.md); no events: history.
+    if (store::deals::count(tx.connection) == 0) {
+      auto deals = demo_pipeline(core::now_ms());
+      store::deals::insert(tx.connection, deals);
+      added += int(deals.size());
     }
     return added;
   });

@@ -43,7 +43,7 @@ struct Config {
   // The sales pipeline (docs/sales.md): its open stages in order (`won` and `lost` close a deal),
   // and after how many days without a stage change an open deal counts as stale.
   std::vector<std::string> pipeline_stages = {"prospecting", "engaging", "proposal", "negotiation"};
-  int pipeline_stale_days = 30;
+  int pipeline_stale_days = 60;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

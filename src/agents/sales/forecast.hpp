@@ -12,7 +12,7 @@ namespace de::agents::sales {
 struct ForecastOptions {
   std::string by = "stage";  // stage | owner | month (of expected_close)
   std::string currency = "USD";
-  int stale_days = 30;
+  int stale_days = 60;
   std::int64_t as_of = 0;  // ms since the epoch
   double prior_strength = 10;  // pseudo-deals of the prior (below)
 };
