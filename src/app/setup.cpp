@@ -205,13 +205,16 @@ int load_demo_data(store::Database& db) {
       tx.emit("agents.created", model::to_json(agent));
       ++added;
     }
-    // The sales pipeline, into an empty one only (src/app/demo/README.md); no events: history.
-    if (store::deals::count(tx.connection) == 0) {
-      auto deals = demo_pipeline(core::now_ms());
-      store::deals::insert(tx.connection, deals);
-      added += int(deals.size());
-    }
     return added;
+  });
+}
+
+int load_demo_pipeline(store::Database& db) {
+  return db.write_sync([](store::Tx& tx) {
+    if (store::deals::count(tx.connection) > 0) return 0;
+    auto deals = demo_pipeline(core::now_ms());
+    store::deals::insert(tx.connection, deals);  // no events: history, not changes made now
+    return int(deals.size());
   });
 }
 
