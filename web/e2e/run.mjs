@@ -218,6 +218,24 @@ try {
     await shot('agents');
   });
 
+  await scenario('the pipeline page shows the demo forecast; deals move by keyboard and by drag', async () => {
+    await goTo('Pipeline');
+    await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
+    await page.getByText('$2,750,982').waitFor();
+    await page.locator('.recharts-surface').first().waitFor();
+    await shot('pipeline');
+    const firstCard = () => page.getByRole('region', { name: 'Prospecting' }).getByRole('article').first();
+    const nameOf = async (card) => (await card.locator('.deal-name').textContent()).trim();
+    const byKeyboard = await nameOf(firstCard());
+    await firstCard().focus();
+    await page.keyboard.press('Alt+ArrowRight');
+    await page.getByRole('status').filter({ hasText: `Moved ${byKeyboard} to Engaging.` }).waitFor();
+    const byDrag = await nameOf(firstCard());
+    await firstCard().dragTo(page.getByRole('region', { name: 'Won' }));
+    await page.getByRole('status').filter({ hasText: `Moved ${byDrag} to Won.` }).waitFor();
+    await page.getByRole('region', { name: 'Won' }).getByText('4239 closed').waitFor();
+  });
+
   await scenario('an echo task runs and completes live, without reloading', async () => {
     await page.evaluate(() => {
       window.__e2eMarker = 'same page';
@@ -591,6 +609,9 @@ try {
     await page.locator('.react-flow__node').first().waitFor();
     for (const label of ['New workflow', 'Edit', 'Run…'])
       if (await page.getByRole('button', { name: label, exact: true }).count()) throw new Error(`the viewer is offered ${label} on the workflows page`);
+    await goTo('Pipeline');
+    await page.getByRole('region', { name: 'Engaging' }).getByRole('article').first().waitFor();
+    if (await page.getByRole('combobox', { name: /^Stage of/ }).count()) throw new Error('the viewer is offered moving deals');
     await goTo('AI');
     await page.getByRole('tabpanel', { name: 'Providers' }).locator('.card, .state').first().waitFor();
     if (await page.getByRole('button', { name: /API key of/ }).count()) throw new Error('the viewer is offered provider keys');

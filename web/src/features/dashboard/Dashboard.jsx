@@ -25,13 +25,13 @@ function Kpi({ label, value, hint, accent }) {
   );
 }
 
-function BusinessKpi({ label, value, format, needs }) {
+function BusinessKpi({ label, value, format, needs, hint = null }) {
   const missing = blank(value);
   return (
     <div className={`card kpi business${missing ? ' pending' : ''}`}>
       <span className="kpi-label">{label}</span>
       <span className="kpi-value">{missing ? '—' : format(value)}</span>
-      <span className="kpi-hint">{missing ? `Available when the ${needs} agent is enabled` : `from the ${needs} agent`}</span>
+      <span className="kpi-hint">{missing ? `Available when the ${needs} agent is enabled` : hint ?? `from the ${needs} agent`}</span>
     </div>
   );
 }
@@ -229,7 +229,13 @@ export default function Dashboard() {
               Business
             </h2>
             <div className="kpis three">
-              <BusinessKpi label="Pipeline value" value={summary.pipeline_value} format={money} needs="sales" />
+              <BusinessKpi
+                label="Pipeline value"
+                value={summary.pipeline_value}
+                format={money}
+                needs="sales"
+                hint={blank(summary.weighted_pipeline_value) ? null : <Link to="/pipeline">{money(summary.weighted_pipeline_value)} weighted</Link>}
+              />
               <BusinessKpi label="Campaign ROI" value={summary.campaign_roi} format={percent} needs="marketing" />
               <BusinessKpi label="Leads scored" value={summary.leads_scored} format={number} needs="sales" />
             </div>
