@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { useDispatch, useSelector } from 'react-redux';
 import { Link } from 'react-router-dom';
 import { Area, AreaChart, Bar, CartesianGrid, Cell, ComposedChart, Line, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { ErrorBanner, Loading, PageHeader, StatusBadge, timeAgo } from '../../components/ui.jsx';
+import { ErrorBanner, Kpi, Loading, PageHeader, StatusBadge, timeAgo } from '../../components/ui.jsx';
 import { perMinuteSeries, windowMinutes } from '../live/liveSlice.js';
 import { fetchSummary } from './dashboardSlice.js';
 
@@ -14,16 +14,6 @@ const percent = (v) => (blank(v) ? '—' : `${(v * 100).toFixed(v === 1 || v ===
 const ms = (v) => (blank(v) ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v / 1000).toFixed(2)} s`);
 const number = (v) => (blank(v) ? '—' : Number(v).toLocaleString());
 const money = (v) => (blank(v) ? '—' : Number(v).toLocaleString(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }));
-
-function Kpi({ label, value, hint, accent }) {
-  return (
-    <div className={`card kpi${accent ? ` kpi-${accent}` : ''}`}>
-      <span className="kpi-label">{label}</span>
-      <span className="kpi-value">{value}</span>
-      {hint && <span className="kpi-hint">{hint}</span>}
-    </div>
-  );
-}
 
 function BusinessKpi({ label, value, format, needs, hint = null }) {
   const missing = blank(value);

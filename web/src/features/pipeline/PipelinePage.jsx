@@ -7,7 +7,7 @@ import { useSelector } from 'react-redux';
 import { allowed } from '../auth/authSlice.js';
 import { api, problemOf } from '../../services/api.js';
 import { useResource } from '../../services/useResource.js';
-import { Empty, ErrorBanner, Loading, PageHeader } from '../../components/ui.jsx';
+import { Empty, ErrorBanner, Kpi, Loading, PageHeader } from '../../components/ui.jsx';
 import { columnsOf, formatMoney, neighbour, percent, stageLabel } from './pipeline.js';
 
 const ForecastChart = lazy(() => import('./ForecastChart.jsx'));
@@ -22,16 +22,6 @@ async function loadPipeline() {
     stages.map((stage) => api.get('/deals', { params: { stage, sort: '-amount', limit: perColumn } }).then((r) => r.data.items)),
   );
   return { forecast, deals: Object.fromEntries(stages.map((s, i) => [s, lists[i]])) };
-}
-
-function Kpi({ label, value, hint }) {
-  return (
-    <div className="card kpi">
-      <span className="kpi-label">{label}</span>
-      <span className="kpi-value">{value}</span>
-      {hint && <span className="kpi-hint">{hint}</span>}
-    </div>
-  );
 }
 
 function DealCard({ deal, stages, canMove, onMove, onDragStart }) {
