@@ -24,7 +24,7 @@ async function loadPipeline() {
   return { forecast, deals: Object.fromEntries(stages.map((s, i) => [s, lists[i]])) };
 }
 
-function DealCard({ deal, stages, canMove, onMove, onDragStart }) {
+function DealCard({ deal, stages, canMove, onMove }) {
   const keyDown = (e) => {
     if (!canMove || !e.altKey || (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft')) return;
     const to = neighbour(stages, deal.stage, e.key === 'ArrowRight' ? 1 : -1);
@@ -40,7 +40,7 @@ function DealCard({ deal, stages, canMove, onMove, onDragStart }) {
         draggable={canMove}
         onDragStart={(e) => {
           e.dataTransfer.setData('text/plain', deal.id);
-          onDragStart(deal);
+          e.dataTransfer.effectAllowed = 'move';
         }}
         onKeyDown={keyDown}
         aria-label={`${deal.name}, ${formatMoney(deal.amount, deal.currency)}`}
@@ -66,16 +66,16 @@ function DealCard({ deal, stages, canMove, onMove, onDragStart }) {
   );
 }
 
-function Column({ column, deals, stages, canMove, dragging, onMove, onDragStart }) {
+// `find` gives the deal of a dragged card's id (a card may come from another column).
+function Column({ column, deals, stages, canMove, find, onMove }) {
   const [over, setOver] = useState(false);
   const id = `stage-${column.stage}`;
-  const accepts = canMove && dragging && dragging.stage !== column.stage;
   return (
     <section
-      className={`board-column${column.open ? '' : ' closed'}${over && accepts ? ' drop' : ''}`}
+      className={`board-column${column.open ? '' : ' closed'}${over ? ' drop' : ''}`}
       aria-labelledby={id}
       onDragOver={(e) => {
-        if (!accepts) return;
+        if (!canMove) return;
         e.preventDefault();
         setOver(true);
       }}
@@ -83,7 +83,8 @@ function Column({ column, deals, stages, canMove, dragging, onMove, onDragStart 
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        if (accepts) onMove(dragging, column.stage);
+        const deal = find(e.dataTransfer.getData('text/plain'));
+        if (canMove && deal) onMove(deal, column.stage);
       }}
     >
       <header className="board-head">
@@ -99,7 +100,7 @@ function Column({ column, deals, stages, canMove, dragging, onMove, onDragStart 
       {column.open ? (
         <ul className="board-cards">
           {(deals ?? []).map((d) => (
-            <DealCard key={d.id} deal={d} stages={stages} canMove={canMove} onMove={onMove} onDragStart={onDragStart} />
+            <DealCard key={d.id} deal={d} stages={stages} canMove={canMove} onMove={onMove} />
           ))}
           {column.count > (deals?.length ?? 0) && (
             <li className="muted small board-more">and {column.count - deals.length} smaller deals</li>
@@ -118,11 +119,9 @@ export default function PipelinePage() {
   const { data, problem, loading, reload } = useResource(loadPipeline);
   const [announcement, setAnnouncement] = useState('');
   const [moveError, setMoveError] = useState(null);
-  const [dragging, setDragging] = useState(null);
 
   const move = useCallback(
     async (deal, stage) => {
-      setDragging(null);
       if (stage === deal.stage) return;
       setMoveError(null);
       try {
@@ -139,6 +138,7 @@ export default function PipelinePage() {
   const forecast = data?.forecast;
   const columns = columnsOf(forecast);
   const stages = columns.map((c) => c.stage);
+  const find = (id) => Object.values(data?.deals ?? {}).flat().find((d) => d.id === id);
   return (
     <>
       <PageHeader title="Pipeline" subtitle="Open deals by stage, and the forecast learnt from the deals already closed." />
@@ -180,9 +180,8 @@ export default function PipelinePage() {
                   deals={data.deals[c.stage]}
                   stages={stages}
                   canMove={canMove}
-                  dragging={dragging}
+                  find={find}
                   onMove={move}
-                  onDragStart={setDragging}
                 />
               ))}
             </div>

@@ -99,7 +99,8 @@ describe('PipelinePage', () => {
   it('moves a deal dropped on another column', async () => {
     const calls = renderAs(operator, { 'PATCH /deals/d1': () => [200, { ...deals.prospecting[0], stage: 'lost' }] });
     const card = await screen.findByRole('article', { name: 'Big one, $1,000' });
-    const dataTransfer = { setData: () => {} };
+    const dragged = {};
+    const dataTransfer = { setData: (type, value) => (dragged[type] = value), getData: (type) => dragged[type] };
     fireEvent.dragStart(card, { dataTransfer });
     const lost = screen.getByRole('region', { name: 'Lost' });
     fireEvent.dragOver(lost, { dataTransfer });
