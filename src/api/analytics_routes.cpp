@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "agents/sales/forecast.hpp"
 #include "analytics/summary.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
@@ -9,6 +10,13 @@ namespace de::api {
 
 namespace {
 constexpr double max_metric_value = 1e15;
+
+// The open pipeline in USD, as the pipeline forecast has it (docs/sales.md).
+void add_pipeline_values(json::object& summary, const json::object& forecast) {
+  const auto& open = forecast.at("open").as_object();
+  summary["pipeline_value"] = std::stod(std::string(open.at("amount").as_string()));
+  summary["weighted_pipeline_value"] = std::stod(std::string(open.at("weighted").as_string()));
+}
 }  // namespace
 
 void add_analytics_routes(Context& ctx, http::Router& router) {
@@ -72,6 +80,12 @@ void add_analytics_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "GET", "/api/v1/analytics/summary", Permission::read,
           [&ctx](Request&, const auth::Principal&) -> asio::awaitable<Response> {
             auto s = ctx.db.read([](store::Connection& c) { return analytics::summary(c); });
+            agents::sales::ForecastOptions options;
+            options.stale_days = ctx.config.pipeline_stale_days;
+            auto forecast = co_await on_cpu(ctx, [&] {
+              return agents::sales::forecast(ctx.db, agents::sales::Stages(ctx.config.pipeline_stages), options);
+            });
+            add_pipeline_values(s, forecast);
             co_return Response::json(200, s);
           });
 }

@@ -28,6 +28,7 @@ int init(const core::Config& config) {
   if (config.demo_data) {
     int added = load_demo_data(*db);
     if (added) std::cout << "demo data: " << added << " agents and workflows added\n";
+    if (int deals = load_demo_pipeline(*db)) std::cout << "demo data: " << deals << " deals added\n";
   }
   return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "agents/assistant.hpp"
 #include "agents/builtin.hpp"
+#include "agents/sales/pipeline_agent.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
 #include "app/platform_tools.hpp"
@@ -41,6 +42,7 @@ int serve(const core::Config& config) {
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
+    if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(*db, config), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/demo_pipeline.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "store/ai_repository.hpp"
+#include "store/deal_repository.hpp"
 #include "store/repositories.hpp"
 #include "store/workflow_repository.hpp"
 #include "workflow/definition.hpp"
@@ -204,6 +206,15 @@ int load_demo_data(store::Database& db) {
       ++added;
     }
     return added;
+  });
+}
+
+int load_demo_pipeline(store::Database& db) {
+  return db.write_sync([](store::Tx& tx) {
+    if (store::deals::count(tx.connection) > 0) return 0;
+    auto deals = demo_pipeline(core::now_ms());
+    store::deals::insert(tx.connection, deals);  // no events: history, not changes made now
+    return int(deals.size());
   });
 }
 

@@ -30,5 +30,8 @@ AiRuntime start_ai(const core::Config& config, store::Database& db);
 std::string ensure_admin(store::Database& db, const core::Config& config);
 // The demo agents and workflows, by name, when missing. Returns how many it added.
 int load_demo_data(store::Database& db);
+// The demo sales pipeline (src/app/demo/README.md) into a database without deals. Returns how
+// many deals it added.
+int load_demo_pipeline(store::Database& db);
 
 }  // namespace de::app

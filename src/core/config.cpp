@@ -33,23 +33,47 @@ bool parse_bool(const std::string& name, const std::string& value) {
   throw invalid(name, value, "1 or 0");
 }
 
-// The fallback order: known providers, each at most once.
-std::vector<std::string> parse_providers(const std::string& name, const std::string& value) {
-  static constexpr std::string_view expected = "a comma-separated list of anthropic, openai and offline, each at most once";
-  std::vector<std::string> providers;
+// The items of a comma-separated list, trimmed (an empty value gives one empty item).
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> items;
   std::size_t start = 0;
   while (start <= value.size()) {
     auto comma = std::min(value.find(',', start), value.size());
     auto item = value.substr(start, comma - start);
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
-    bool known = item == "anthropic" || item == "openai" || item == "offline";
-    if (!known || std::find(providers.begin(), providers.end(), item) != providers.end())
-      throw invalid(name, value, expected);
-    providers.push_back(item);
+    items.push_back(std::move(item));
     start = comma + 1;
   }
+  return items;
+}
+
+bool repeats(const std::vector<std::string>& items) {
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (std::find(items.begin() + std::ptrdiff_t(i) + 1, items.end(), items[i]) != items.end()) return true;
+  return false;
+}
+
+// The fallback order: known providers, each at most once.
+std::vector<std::string> parse_providers(const std::string& name, const std::string& value) {
+  auto providers = split_list(value);
+  auto known = [](const std::string& item) { return item == "anthropic" || item == "openai" || item == "offline"; };
+  if (repeats(providers) || !std::all_of(providers.begin(), providers.end(), known))
+    throw invalid(name, value, "a comma-separated list of anthropic, openai and offline, each at most once");
   return providers;
+}
+
+// Open stages in order: 1 to 20 distinct names of lower-case letters, digits and '_', not the
+// closing stages won and lost.
+std::vector<std::string> parse_stages(const std::string& name, const std::string& value) {
+  auto stages = split_list(value);
+  auto valid = [](const std::string& item) {
+    return !item.empty() && item.size() <= 40 && item != "won" && item != "lost" &&
+           std::all_of(item.begin(), item.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  };
+  if (stages.size() > 20 || repeats(stages) || !std::all_of(stages.begin(), stages.end(), valid))
+    throw invalid(name, value, "a comma-separated list of 1 to 20 distinct stage names (a-z, 0-9, _), without won and lost");
+  return stages;
 }
 
 using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
@@ -98,6 +122,9 @@ const std::map<std::string, Setter>& setters() {
       {"DE_AI_MAX_ATTEMPTS",
        [](Config& c, auto& n, auto& v) { c.ai_max_attempts = parse_int(n, v, 1, 10); }},
       {"DE_AI_PRICES", [](Config& c, auto&, auto& v) { c.ai_prices_file = v; }},
+      {"DE_PIPELINE_STAGES", [](Config& c, auto& n, auto& v) { c.pipeline_stages = parse_stages(n, v); }},
+      {"DE_PIPELINE_STALE_DAYS",
+       [](Config& c, auto& n, auto& v) { c.pipeline_stale_days = parse_int(n, v, 1, 3650); }},
   };
   return table;
 }

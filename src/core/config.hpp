@@ -40,6 +40,10 @@ struct Config {
   int ai_timeout_seconds = 60;  // per attempt
   int ai_max_attempts = 3;      // per provider and call
   std::string ai_prices_file;   // price lines added to the built-in table; empty: none
+  // The sales pipeline (docs/sales.md): its open stages in order (`won` and `lost` close a deal),
+  // and after how many days without a stage change an open deal counts as stale.
+  std::vector<std::string> pipeline_stages = {"prospecting", "engaging", "proposal", "negotiation"};
+  int pipeline_stale_days = 60;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

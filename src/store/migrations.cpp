@@ -303,6 +303,40 @@ CREATE INDEX tool_approvals_status ON tool_approvals (status, id);
 CREATE INDEX ai_calls_agent ON ai_calls (agent_id, created_at);
 CREATE INDEX ai_calls_workflow ON ai_calls (workflow_id, created_at);
 )SQL"},
+    // The sales pipeline (docs/sales.md). Amounts are integer minor units of their currency
+    // (cents for USD): exact. lead_id is a plain id until leads exist. Every stage a deal enters
+    // (its first included) is a row of deal_stage_changes, the history the forecast learns from.
+    {10, "sales_pipeline", R"SQL(
+CREATE TABLE deals (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL,
+  account TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  amount_minor BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  probability {real},
+  expected_close TEXT,
+  lead_id TEXT,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  stage_changed_at BIGINT NOT NULL,
+  closed_at BIGINT
+);
+CREATE INDEX deals_created ON deals (created_at, id);
+CREATE INDEX deals_stage ON deals (stage, created_at);
+CREATE INDEX deals_owner ON deals (owner, created_at);
+CREATE TABLE deal_stage_changes (
+  id {serial},
+  deal_id {uuid} NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+  from_stage TEXT,
+  to_stage TEXT NOT NULL,
+  changed_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  changed_at BIGINT NOT NULL
+);
+CREATE INDEX deal_stage_changes_deal ON deal_stage_changes (deal_id, id);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

@@ -205,6 +205,36 @@ def s_message(srv, role):
     return dict(body={"to_agent": srv.echo_agent["id"], "message_type": "matrix.note", "payload": {"role": role}})
 
 
+def s_new_deal(srv, role):
+    owner = "matrix-" + secrets.token_hex(4)
+    return dict(body={"name": "matrix deal", "amount": "10.00", "owner": owner}, ctx=owner)
+
+
+def u_no_deal(srv, owner):
+    assert srv.admin.get(f"/api/v1/deals?owner={owner}").body["items"] == []
+
+
+def _deal(srv):
+    r = srv.admin.post("/api/v1/deals", {"name": "matrix deal", "amount": "10.00"})
+    assert r.status == 201, r
+    return r.body
+
+
+def s_deal(srv, role):
+    deal = _deal(srv)
+    return dict(path=f"/api/v1/deals/{deal['id']}", ctx=deal)
+
+
+def s_patch_deal(srv, role):
+    deal = _deal(srv)
+    return dict(path=f"/api/v1/deals/{deal['id']}", body={"stage": "won"}, ctx=deal)
+
+
+def u_deal_unchanged(srv, deal):
+    got = srv.admin.get(f"/api/v1/deals/{deal['id']}")
+    assert got.status == 200 and got.body["stage"] == deal["stage"] and len(got.body["stage_history"]) == 1
+
+
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
 
 # method, path (the template when the setup gives it), allowed roles, success status (None: only
@@ -274,6 +304,12 @@ ROUTES = [
     ("GET", "/api/v1/tool-approvals", READ, 200, None, None),
     ("GET", "/api/v1/tool-approvals/{id}", READ, None, None, None),
     ("POST", "/api/v1/tool-approvals/{id}/approve", CONTROL, None, None, None),
+    ("GET", "/api/v1/deals", READ, 200, None, None),
+    ("POST", "/api/v1/deals", CONTROL, 201, s_new_deal, u_no_deal),
+    ("GET", "/api/v1/deals/{id}", READ, 200, s_deal, None),
+    ("PATCH", "/api/v1/deals/{id}", CONTROL, 200, s_patch_deal, u_deal_unchanged),
+    ("DELETE", "/api/v1/deals/{id}", CONTROL, 204, s_deal, u_deal_unchanged),
+    ("GET", "/api/v1/pipeline/forecast", READ, 200, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -325,6 +361,10 @@ PROBES = {
     ("POST", "/api/v1/ai/chat"): ("/api/v1/ai/chat", {"messages": []}),
     ("GET", "/api/v1/tool-approvals/{id}"): (f"/api/v1/tool-approvals/{SOME_ID}", None),
     ("POST", "/api/v1/tool-approvals/{id}/approve"): (f"/api/v1/tool-approvals/{SOME_ID}/approve", {}),
+    ("POST", "/api/v1/deals"): ("/api/v1/deals", {"name": ""}),
+    ("GET", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", None),
+    ("PATCH", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", None),
 }
 
 

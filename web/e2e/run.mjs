@@ -551,6 +551,29 @@ try {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  await scenario('the pipeline page shows the demo forecast; deals move by keyboard and by drag', async () => {
+    await goTo('Pipeline');
+    await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();
+    await page.getByText('$2,750,982').waitFor();
+    await page.locator('.recharts-surface').first().waitFor();
+    await shot('pipeline');
+    const firstCard = () => page.getByRole('region', { name: 'Prospecting' }).getByRole('article').first();
+    const nameOf = async (card) => (await card.locator('.deal-name').textContent()).trim();
+    const byKeyboard = await nameOf(firstCard());
+    await firstCard().focus();
+    await page.keyboard.press('Alt+ArrowRight');
+    await page.getByRole('status').filter({ hasText: `Moved ${byKeyboard} to Engaging.` }).waitFor();
+    const byDrag = await nameOf(firstCard());
+    // The browser's own drag events with one DataTransfer, as a drag from the card to the column makes.
+    const won = page.getByRole('region', { name: 'Won' });
+    const dataTransfer = await page.evaluateHandle(() => new DataTransfer());
+    await firstCard().dispatchEvent('dragstart', { dataTransfer });
+    await won.dispatchEvent('dragover', { dataTransfer });
+    await won.dispatchEvent('drop', { dataTransfer });
+    await page.getByRole('status').filter({ hasText: `Moved ${byDrag} to Won.` }).waitFor();
+    await page.getByRole('region', { name: 'Won' }).getByText('4239 closed').waitFor();
+  });
+
   await scenario('the dashboard works at phone width (375 px)', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await goTo('Dashboard');
@@ -591,6 +614,9 @@ try {
     await page.locator('.react-flow__node').first().waitFor();
     for (const label of ['New workflow', 'Edit', 'Run…'])
       if (await page.getByRole('button', { name: label, exact: true }).count()) throw new Error(`the viewer is offered ${label} on the workflows page`);
+    await goTo('Pipeline');
+    await page.getByRole('region', { name: 'Engaging' }).getByRole('article').first().waitFor();
+    if (await page.getByRole('combobox', { name: /^Stage of/ }).count()) throw new Error('the viewer is offered moving deals');
     await goTo('AI');
     await page.getByRole('tabpanel', { name: 'Providers' }).locator('.card, .state').first().waitFor();
     if (await page.getByRole('button', { name: /API key of/ }).count()) throw new Error('the viewer is offered provider keys');

@@ -10,6 +10,7 @@ export const links = [
   { to: '/agents', label: 'Agents', icon: 'agents' },
   { to: '/tasks', label: 'Tasks', icon: 'tasks' },
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
+  { to: '/pipeline', label: 'Pipeline', icon: 'pipeline' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },

@@ -22,6 +22,17 @@ export function StatusBadge({ status, className = '' }) {
   );
 }
 
+// A key figure: its label, value, and an optional hint under it.
+export function Kpi({ label, value, hint, accent }) {
+  return (
+    <div className={`card kpi${accent ? ` kpi-${accent}` : ''}`}>
+      <span className="kpi-label">{label}</span>
+      <span className="kpi-value">{value}</span>
+      {hint && <span className="kpi-hint">{hint}</span>}
+    </div>
+  );
+}
+
 export function Loading({ what = 'Loading' }) {
   return (
     <div className="state" role="status" aria-live="polite">

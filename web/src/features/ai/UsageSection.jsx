@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { Bar, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, problemOf } from '../../services/api.js';
-import { Empty, ErrorBanner, Loading, formatDuration, shortId } from '../../components/ui.jsx';
+import { Empty, ErrorBanner, Kpi, Loading, formatDuration, shortId } from '../../components/ui.jsx';
 import { Truncated } from './parts.jsx';
 import { dailySeries, formatCount, formatUsd, usageWindows, windowById, windowRange } from './prompts.js';
 
@@ -20,16 +20,6 @@ async function loadUsage(windowId) {
     .catch(() => []);
   const [day, model, agent, agentList] = await Promise.all([get('day'), get('model'), get('agent'), agents]);
   return { range, day, model, agent, agents: agentList };
-}
-
-function Kpi({ label, value, hint }) {
-  return (
-    <div className="card kpi">
-      <span className="kpi-label">{label}</span>
-      <span className="kpi-value">{value}</span>
-      {hint && <span className="kpi-hint">{hint}</span>}
-    </div>
-  );
 }
 
 function WindowPicker({ value, onChange }) {

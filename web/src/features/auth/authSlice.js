@@ -78,6 +78,7 @@ const can = {
   runWorkflows: ['admin', 'manager', 'operator'],
   manageWorkflows: ['admin', 'manager'],
   managePrompts: ['admin', 'manager'],
+  manageDeals: ['admin', 'manager', 'operator'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];

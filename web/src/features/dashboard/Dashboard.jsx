@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import { useDispatch, useSelector } from 'react-redux';
 import { Link } from 'react-router-dom';
 import { Area, AreaChart, Bar, CartesianGrid, Cell, ComposedChart, Line, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { ErrorBanner, Loading, PageHeader, StatusBadge, timeAgo } from '../../components/ui.jsx';
+import { ErrorBanner, Kpi, Loading, PageHeader, StatusBadge, timeAgo } from '../../components/ui.jsx';
 import { perMinuteSeries, windowMinutes } from '../live/liveSlice.js';
 import { fetchSummary } from './dashboardSlice.js';
 
@@ -15,23 +15,13 @@ const ms = (v) => (blank(v) ? '—' : v < 1000 ? `${Math.round(v)} ms` : `${(v /
 const number = (v) => (blank(v) ? '—' : Number(v).toLocaleString());
 const money = (v) => (blank(v) ? '—' : Number(v).toLocaleString(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }));
 
-function Kpi({ label, value, hint, accent }) {
-  return (
-    <div className={`card kpi${accent ? ` kpi-${accent}` : ''}`}>
-      <span className="kpi-label">{label}</span>
-      <span className="kpi-value">{value}</span>
-      {hint && <span className="kpi-hint">{hint}</span>}
-    </div>
-  );
-}
-
-function BusinessKpi({ label, value, format, needs }) {
+function BusinessKpi({ label, value, format, needs, hint = null }) {
   const missing = blank(value);
   return (
     <div className={`card kpi business${missing ? ' pending' : ''}`}>
       <span className="kpi-label">{label}</span>
       <span className="kpi-value">{missing ? '—' : format(value)}</span>
-      <span className="kpi-hint">{missing ? `Available when the ${needs} agent is enabled` : `from the ${needs} agent`}</span>
+      <span className="kpi-hint">{missing ? `Available when the ${needs} agent is enabled` : hint ?? `from the ${needs} agent`}</span>
     </div>
   );
 }
@@ -229,7 +219,13 @@ export default function Dashboard() {
               Business
             </h2>
             <div className="kpis three">
-              <BusinessKpi label="Pipeline value" value={summary.pipeline_value} format={money} needs="sales" />
+              <BusinessKpi
+                label="Pipeline value"
+                value={summary.pipeline_value}
+                format={money}
+                needs="sales"
+                hint={blank(summary.weighted_pipeline_value) ? null : <Link to="/pipeline">{money(summary.weighted_pipeline_value)} weighted</Link>}
+              />
               <BusinessKpi label="Campaign ROI" value={summary.campaign_roi} format={percent} needs="marketing" />
               <BusinessKpi label="Leads scored" value={summary.leads_scored} format={number} needs="sales" />
             </div>

@@ -1,0 +1,213 @@
+#include "agents/sales/pipeline.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/json.hpp"
+
+namespace de::agents::sales {
+
+namespace json = boost::json;
+
+namespace {
+bool valid_currency(std::string_view code) {
+  return code.size() == 3 && std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+bool valid_date(std::string_view text) {
+  return text.size() == 10 && core::parse_timestamp(std::string(text) + "T00:00:00Z").has_value();
+}
+
+// Text of a decimal amount: a string as given, a number as its shortest exact text.
+std::optional<std::string> decimal_text(const json::value& amount) {
+  if (amount.is_string()) return std::string(amount.get_string());
+  if (amount.is_number()) return core::to_text(amount);
+  return std::nullopt;
+}
+}  // namespace
+
+int currency_exponent(std::string_view currency) {
+  static constexpr std::array<std::string_view, 16> none{"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
+                                                         "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF"};
+  static constexpr std::array<std::string_view, 7> three{"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
+  if (std::find(none.begin(), none.end(), currency) != none.end() || currency == "XPF") return 0;
+  if (std::find(three.begin(), three.end(), currency) != three.end()) return 3;
+  return 2;
+}
+
+std::string format_money(std::int64_t minor, std::string_view currency) {
+  int exponent = currency_exponent(currency);
+  bool negative = minor < 0;
+  auto digits = std::to_string(negative ? -minor : minor);
+  if (exponent > 0) {
+    if (digits.size() <= std::size_t(exponent)) digits.insert(0, std::size_t(exponent) + 1 - digits.size(), '0');
+    digits.insert(digits.size() - std::size_t(exponent), 1, '.');
+  }
+  return negative ? "-" + digits : digits;
+}
+
+std::optional<std::int64_t> parse_money(const json::value& amount, std::string_view currency, std::string& problem) {
+  auto text = decimal_text(amount);
+  if (!text) {
+    problem = "must be a decimal amount, such as \"1234.50\"";
+    return std::nullopt;
+  }
+  int exponent = currency_exponent(currency);
+  auto dot = text->find('.');
+  std::string units = text->substr(0, dot), fraction = dot == std::string::npos ? "" : text->substr(dot + 1);
+  auto all_digits = [](const std::string& s) { return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  if (units.empty() || !all_digits(units) || !all_digits(fraction) || (dot != std::string::npos && fraction.empty())) {
+    problem = "must be a non-negative decimal amount, such as \"1234.50\"";
+    return std::nullopt;
+  }
+  units.erase(0, std::min(units.find_first_not_of('0'), units.size() - 1));
+  if (units.size() > 12) {  // below 10^12 units: sums of many deals stay far inside int64
+    problem = "must be below 1000000000000";
+    return std::nullopt;
+  }
+  fraction.erase(std::min(fraction.size(), fraction.find_last_not_of('0') + 1));  // "10.50" is "10.5"
+  if (fraction.size() > std::size_t(exponent)) {
+    problem = "must have at most " + std::to_string(exponent) + " decimal places in " + std::string(currency);
+    return std::nullopt;
+  }
+  fraction.append(std::size_t(exponent) - fraction.size(), '0');
+  std::int64_t minor = std::stoll(units);
+  for (int i = 0; i < exponent; ++i) minor *= 10;
+  if (!fraction.empty()) minor += std::stoll(fraction);
+  return minor;
+}
+
+Stages::Stages(std::vector<std::string> open) : open_(std::move(open)) {
+  for (const auto& s : open_) all_.push_back(s);
+  all_.push_back("won");
+  all_.push_back("lost");
+}
+
+int Stages::rank(std::string_view stage) const {
+  auto it = std::find(open_.begin(), open_.end(), stage);
+  return it == open_.end() ? 0 : int(it - open_.begin()) + 1;
+}
+
+void PipelineManager::read(const json::object& body, Deal& deal, bool creating) const {
+  core::ObjectReader r(body);
+  if (auto name = r.string("name", creating, 200)) {
+    if (name->empty()) r.error("name", "must not be empty");
+    else deal.name = *name;
+  }
+  if (auto account = r.string("account", false, 200)) deal.account = *account;
+  if (auto owner = r.string("owner", false, 200)) deal.owner = *owner;
+  if (auto stage = r.choice("stage", false, stages_.all())) deal.stage = *stage;
+  auto old_currency = deal.currency;
+  if (auto currency = r.string("currency", false, 3)) {
+    if (valid_currency(*currency)) deal.currency = *currency;
+    else r.error("currency", "must be a three-letter ISO 4217 code, such as USD");
+  }
+  std::string problem;
+  if (const auto* amount = r.any("amount", creating)) {
+    if (auto minor = parse_money(*amount, deal.currency, problem)) deal.amount_minor = *minor;
+    else r.error("amount", problem);
+  } else if (deal.currency != old_currency) {  // the same amount in the new currency's minor units
+    if (auto minor = parse_money(json::string(format_money(deal.amount_minor, old_currency)), deal.currency, problem))
+      deal.amount_minor = *minor;
+    else r.error("amount", problem + ": give the amount with the new currency");
+  }
+  if (const auto* probability = r.any("probability", false)) {
+    if (!probability->is_number() || probability->to_number<double>() < 0 || probability->to_number<double>() > 1)
+      r.error("probability", "must be a number from 0 to 1, or null for the stage's learnt probability");
+    else deal.probability = probability->to_number<double>();
+  } else if (body.contains("probability")) {
+    deal.probability.reset();
+  }
+  if (auto expected = r.string("expected_close", false, 10)) {
+    if (valid_date(*expected)) deal.expected_close = *expected;
+    else r.error("expected_close", "must be a date, YYYY-MM-DD");
+  } else if (body.contains("expected_close") && body.at("expected_close").is_null()) {
+    deal.expected_close.reset();
+  }
+  if (auto lead = r.string("lead_id", false, 100)) {
+    if (lead->empty()) r.error("lead_id", "must not be empty (null for no lead)");
+    else deal.lead_id = *lead;
+  } else if (body.contains("lead_id") && body.at("lead_id").is_null()) {
+    deal.lead_id.reset();
+  }
+  r.finish();
+}
+
+Deal PipelineManager::create(store::Tx& tx, const json::object& body, const std::optional<std::string>& by) const {
+  Deal deal;
+  deal.stage = stages_.open().front();
+  read(body, deal, true);
+  deal.id = core::new_id();
+  deal.created_by = by;
+  deal.created_at = deal.updated_at = deal.stage_changed_at = core::now_ms();
+  if (Stages::closed(deal.stage)) deal.closed_at = deal.created_at;
+  store::deals::insert(tx.connection, {{deal, {{std::nullopt, deal.stage, by, deal.created_at}}}});
+  tx.emit("deals.created", to_json(deal));
+  return deal;
+}
+
+Deal PipelineManager::update(store::Tx& tx, const std::string& id, const json::object& body,
+                             const std::optional<std::string>& by) const {
+  auto found = store::deals::find(tx.connection, id);
+  if (!found) throw core::not_found("deal", id);
+  Deal deal = *found;
+  read(body, deal, false);
+  deal.updated_at = core::now_ms();
+  bool moved = deal.stage != found->stage;
+  if (moved) {
+    deal.stage_changed_at = deal.updated_at;
+    deal.closed_at = Stages::closed(deal.stage) ? std::optional(deal.updated_at) : std::nullopt;
+  }
+  store::deals::update(tx.connection, deal);
+  if (moved) {
+    store::deals::StageChange change{found->stage, deal.stage, by, deal.updated_at};
+    store::deals::add_stage_change(tx.connection, deal.id, change);
+    auto event = to_json(change);
+    event["id"] = deal.id;
+    event["name"] = deal.name;
+    tx.emit("deals.stage_changed", std::move(event));
+  }
+  tx.emit("deals.updated", to_json(deal));
+  return deal;
+}
+
+void PipelineManager::remove(store::Tx& tx, const std::string& id) const {
+  if (!store::deals::remove(tx.connection, id)) throw core::not_found("deal", id);
+  tx.emit("deals.deleted", json::object{{"id", id}});
+}
+
+namespace {
+json::value text_or_null(const std::optional<std::string>& text) { return text ? json::value(*text) : json::value(nullptr); }
+json::value time_or_null(const std::optional<std::int64_t>& ms) {
+  return ms ? json::value(core::format_timestamp(*ms)) : json::value(nullptr);
+}
+}  // namespace
+
+json::object to_json(const Deal& d) {
+  return {{"id", d.id},
+          {"name", d.name},
+          {"account", d.account},
+          {"owner", d.owner},
+          {"stage", d.stage},
+          {"amount", format_money(d.amount_minor, d.currency)},
+          {"currency", d.currency},
+          {"probability", d.probability ? json::value(*d.probability) : json::value(nullptr)},
+          {"expected_close", text_or_null(d.expected_close)},
+          {"lead_id", text_or_null(d.lead_id)},
+          {"created_by", text_or_null(d.created_by)},
+          {"created_at", core::format_timestamp(d.created_at)},
+          {"updated_at", core::format_timestamp(d.updated_at)},
+          {"stage_changed_at", core::format_timestamp(d.stage_changed_at)},
+          {"closed_at", time_or_null(d.closed_at)}};
+}
+
+json::object to_json(const store::deals::StageChange& c) {
+  return {{"from_stage", text_or_null(c.from_stage)},
+          {"to_stage", c.to_stage},
+          {"changed_by", text_or_null(c.changed_by)},
+          {"changed_at", core::format_timestamp(c.changed_at)}};
+}
+
+}  // namespace de::agents::sales

@@ -1,0 +1,183 @@
+#include "store/deal_repository.hpp"
+
+#include <map>
+
+#include "core/error.hpp"
+
+namespace de::store::deals {
+
+namespace {
+constexpr const char* columns =
+    "SELECT id, name, account, owner, stage, amount_minor, currency, probability, expected_close, lead_id, "
+    "created_by, created_at, updated_at, stage_changed_at, closed_at FROM deals";
+
+Deal from_row(const Row& r) {
+  Deal d;
+  d.id = r.text(0);
+  d.name = r.text(1);
+  d.account = r.text(2);
+  d.owner = r.text(3);
+  d.stage = r.text(4);
+  d.amount_minor = r.integer(5);
+  d.currency = r.text(6);
+  if (!r.is_null(7)) d.probability = r.real(7);
+  d.expected_close = r.optional_text(8);
+  d.lead_id = r.optional_text(9);
+  d.created_by = r.optional_text(10);
+  d.created_at = r.integer(11);
+  d.updated_at = r.integer(12);
+  d.stage_changed_at = r.integer(13);
+  d.closed_at = r.optional_integer(14);
+  return d;
+}
+
+Param nullable(const std::optional<double>& v) { return v ? Param(*v) : Param(nullptr); }
+
+// "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows of `width` values.
+std::string insert_sql(const char* head, std::size_t width, std::size_t rows) {
+  std::string row = "(";
+  for (std::size_t i = 0; i < width; ++i) row += i ? ", ?" : "?";
+  row += ")";
+  std::string sql = head;
+  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : " VALUES ") + row;
+  return sql;
+}
+
+constexpr std::size_t rows_per_statement = 200;
+
+// The key a list is ordered by, as SQL (deals without an expected close sort as '').
+const char* key_sql(SortKey key) {
+  switch (key) {
+    case SortKey::created_at: return "created_at";
+    case SortKey::updated_at: return "updated_at";
+    case SortKey::amount: return "amount_minor";
+    case SortKey::expected_close: return "COALESCE(expected_close, '')";
+    case SortKey::name: return "name";
+  }
+  return "created_at";
+}
+
+bool numeric(SortKey key) { return key == SortKey::created_at || key == SortKey::updated_at || key == SortKey::amount; }
+}  // namespace
+
+void insert(Connection& c, const std::vector<History>& deals) {
+  for (std::size_t start = 0; start < deals.size(); start += rows_per_statement) {
+    auto end = std::min(deals.size(), start + rows_per_statement);
+    std::vector<Param> params;
+    std::size_t changes = 0;
+    for (auto i = start; i < end; ++i) {
+      const auto& d = deals[i].deal;
+      params.insert(params.end(), {std::string_view(d.id), std::string_view(d.name), std::string_view(d.account),
+                                   std::string_view(d.owner), std::string_view(d.stage), d.amount_minor,
+                                   std::string_view(d.currency), nullable(d.probability), store::nullable(d.expected_close),
+                                   store::nullable(d.lead_id), store::nullable(d.created_by), d.created_at, d.updated_at,
+                                   d.stage_changed_at, store::nullable(d.closed_at)});
+      changes += deals[i].changes.size();
+    }
+    c.query(insert_sql("INSERT INTO deals (id, name, account, owner, stage, amount_minor, currency, probability, "
+                       "expected_close, lead_id, created_by, created_at, updated_at, stage_changed_at, closed_at)",
+                       15, end - start),
+            std::span<const Param>(params));
+    params.clear();
+    for (auto i = start; i < end; ++i)
+      for (const auto& change : deals[i].changes)
+        params.insert(params.end(), {std::string_view(deals[i].deal.id), store::nullable(change.from_stage),
+                                     std::string_view(change.to_stage), store::nullable(change.changed_by),
+                                     change.changed_at});
+    if (changes)
+      c.query(insert_sql("INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, changed_by, changed_at)", 5,
+                         changes),
+              std::span<const Param>(params));
+  }
+}
+
+void update(Connection& c, const Deal& d) {
+  c.query("UPDATE deals SET name = ?, account = ?, owner = ?, stage = ?, amount_minor = ?, currency = ?, "
+          "probability = ?, expected_close = ?, lead_id = ?, updated_at = ?, stage_changed_at = ?, closed_at = ? "
+          "WHERE id = ?",
+          {std::string_view(d.name), std::string_view(d.account), std::string_view(d.owner), std::string_view(d.stage),
+           d.amount_minor, std::string_view(d.currency), nullable(d.probability), store::nullable(d.expected_close),
+           store::nullable(d.lead_id), d.updated_at, d.stage_changed_at, store::nullable(d.closed_at),
+           std::string_view(d.id)});
+}
+
+void add_stage_change(Connection& c, const std::string& deal_id, const StageChange& change) {
+  c.query("INSERT INTO deal_stage_changes (deal_id, from_stage, to_stage, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
+          {std::string_view(deal_id), store::nullable(change.from_stage), std::string_view(change.to_stage),
+           store::nullable(change.changed_by), change.changed_at});
+}
+
+bool remove(Connection& c, const std::string& id) {  // its history goes with it (ON DELETE CASCADE)
+  return c.query("DELETE FROM deals WHERE id = ?", {std::string_view(id)}).affected > 0;
+}
+
+std::optional<Deal> find(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return from_row(r.rows[0]);
+}
+
+std::vector<StageChange> history(Connection& c, const std::string& id) {
+  std::vector<StageChange> out;
+  for (const auto& r : c.query("SELECT from_stage, to_stage, changed_by, changed_at FROM deal_stage_changes "
+                               "WHERE deal_id = ? ORDER BY id",
+                               {std::string_view(id)})
+                           .rows)
+    out.push_back({r.optional_text(0), r.text(1), r.optional_text(2), r.integer(3)});
+  return out;
+}
+
+std::int64_t count(Connection& c) { return c.query("SELECT count(*) FROM deals").rows.at(0).integer(0); }
+
+Page<Deal> list(Connection& c, const Filter& filter, const Sort& sort, const PageRequest& page) {
+  std::string key = key_sql(sort.key);
+  std::string sql = columns;
+  std::vector<Param> params;
+  std::vector<std::string> where;
+  if (filter.stage) {
+    where.push_back("stage = ?");
+    params.emplace_back(std::string_view(*filter.stage));
+  }
+  if (filter.owner) {
+    where.push_back("owner = ?");
+    params.emplace_back(std::string_view(*filter.owner));
+  }
+  if (filter.closed) where.push_back(*filter.closed ? "stage IN ('won', 'lost')" : "stage NOT IN ('won', 'lost')");
+  std::optional<std::string> cursor_key;
+  if (page.cursor) {
+    auto r = c.query("SELECT " + key + " FROM deals WHERE id = ?", {std::string_view(*page.cursor)});
+    if (r.rows.empty()) throw core::Error(core::ErrorKind::bad_request, "cursor is not valid: its deal is gone");
+    cursor_key = r.rows[0].text(0);
+    const char* beyond = sort.descending ? "<" : ">";
+    where.push_back("(" + key + " " + beyond + " ? OR (" + key + " = ? AND id " + beyond + " ?))");
+    for (int i = 0; i < 2; ++i)
+      params.push_back(numeric(sort.key) ? Param(std::stoll(*cursor_key)) : Param(std::string_view(*cursor_key)));
+    params.emplace_back(std::string_view(*page.cursor));
+  }
+  for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
+  const char* direction = sort.descending ? " DESC" : " ASC";
+  sql += " ORDER BY " + key + direction + ", id" + direction + " LIMIT ?";
+  params.emplace_back(page.limit + 1);
+  auto r = c.query(sql, std::span<const Param>(params));
+  Page<Deal> out;
+  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
+  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
+  return out;
+}
+
+std::vector<History> all(Connection& c) {
+  std::vector<History> out;
+  std::map<std::string, std::size_t> index;
+  for (const auto& r : c.query(std::string(columns) + " ORDER BY id").rows) {
+    index[r.text(0)] = out.size();
+    out.push_back({from_row(r), {}});
+  }
+  for (const auto& r : c.query("SELECT deal_id, from_stage, to_stage, changed_by, changed_at FROM deal_stage_changes "
+                               "ORDER BY id")
+                           .rows)
+    if (auto it = index.find(r.text(0)); it != index.end())
+      out[it->second].changes.push_back({r.optional_text(1), r.text(2), r.optional_text(3), r.integer(4)});
+  return out;
+}
+
+}  // namespace de::store::deals
