@@ -8,16 +8,21 @@ namespace de::ai {
 namespace json = boost::json;
 
 Budget read_budget(core::ObjectReader& r, std::string_view key) {
-  Budget budget;
   const auto* object = r.object(key, false);
-  if (!object) return budget;
+  if (!object) return {};
   core::ObjectReader b(*object, r.field_name(key));
+  auto budget = read_budget_fields(b);
+  for (auto& e : b.take_errors()) r.errors().push_back(std::move(e));
+  return budget;
+}
+
+Budget read_budget_fields(core::ObjectReader& b) {
+  Budget budget;
   budget.tokens_per_day = b.integer("tokens_per_day", false, 1, std::int64_t(1) << 50);
   budget.requests_per_minute = b.integer("requests_per_minute", false, 1, 1000000);
   budget.concurrent_calls = b.integer("concurrent_calls", false, 1, 10000);
   budget.usd_per_day = b.number("usd_per_day", false);
   if (budget.usd_per_day && *budget.usd_per_day < 0) b.error("usd_per_day", "must not be negative");
-  for (auto& e : b.take_errors()) r.errors().push_back(std::move(e));
   return budget;
 }
 

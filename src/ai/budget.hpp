@@ -26,6 +26,8 @@ struct Budget {
 
 // Reads the object `key` of `r` when present (its errors go to `r`).
 Budget read_budget(core::ObjectReader& r, std::string_view key);
+// The budget's own fields, read from `b` (an unknown one is left to b.take_errors()).
+Budget read_budget_fields(core::ObjectReader& b);
 
 // A budget that was reached: {"budget","limit","used"}.
 struct BudgetReached {

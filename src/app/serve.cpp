@@ -48,7 +48,7 @@ int serve(const core::Config& config) {
   });
   db->write_sync([](store::Tx& tx) { store::assistant_runs::remove_finished(tx.connection); });
   hub.start();
-  workflow::WorkflowEngine workflows(io, *db, bus, hub);
+  workflow::WorkflowEngine workflows(io, *db, bus, hub, ai.service.get());
   workflows.start();
   tools = platform_tools(workflows);
 

@@ -7,6 +7,8 @@
 #include <functional>
 #include <set>
 
+#include "ai/budget.hpp"
+#include "ai/schema.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
@@ -36,6 +38,40 @@ bool valid_id(std::string_view id) {
   for (char c : id)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   return true;
+}
+
+// {"prompt": "inline {{input.x}}" | {"name","version"?}, "variables"?, "system"?, "schema"?,
+// "provider"?, "model"?, "max_tokens"?}
+void read_llm_step(core::ObjectReader& r, Step& s) {
+  json::object templated;
+  if (const auto* prompt = r.any("prompt", true)) {
+    if (prompt->is_string() && !prompt->get_string().empty()) {
+      templated["prompt"] = *prompt;
+    } else if (prompt->is_object()) {
+      core::ObjectReader named(prompt->get_object(), r.field_name("prompt"));
+      s.prompt_name = named.string("name", true, 100).value_or("");
+      s.prompt_version = named.integer("version", false, 1, 1000000);
+      for (auto& e : named.take_errors()) r.errors().push_back(std::move(e));
+      if (const auto* variables = r.object("variables", false)) templated["variables"] = *variables;
+      else templated["variables"] = json::object();
+    } else {
+      r.error("prompt", "must be a template text or {\"name\",\"version\"} of a stored prompt");
+    }
+  }
+  if (s.prompt_name.empty() && r.any("variables", false)) r.error("variables", "only with a stored prompt ({\"name\"})");
+  if (auto system = r.string("system", false, 100 * 1024)) templated["system"] = *system;
+  if (const auto* schema = r.object("schema", false)) {
+    try {
+      ai::check_schema(*schema);
+      s.schema = *schema;
+    } catch (const core::Error& e) {
+      r.error("schema", e.what());
+    }
+  }
+  s.provider = r.string("provider", false, 20).value_or("");
+  s.model = r.string("model", false, 200).value_or("");
+  s.max_tokens = r.integer("max_tokens", false, 1, 32000).value_or(s.max_tokens);
+  s.input = std::move(templated);
 }
 
 void read_step(core::ObjectReader& r, Step& s) {
@@ -77,6 +113,8 @@ void read_step(core::ObjectReader& r, Step& s) {
     s.method = r.choice("method", false, methods).value_or("GET");
     if (const auto* headers = r.object("headers", false)) s.headers = *headers;
     if (const auto* body = r.any("body", false)) s.input = *body;
+  } else if (s.type == "llm") {
+    read_llm_step(r, s);
   } else if (s.type == "notify") {
     s.topic = r.string("topic", false, 200).value_or("");
     s.to_agent = r.string("to_agent", false, 36).value_or("");
@@ -135,6 +173,8 @@ Definition parse_definition(const json::value& value) {
   if (steps && (!steps->is_array() || steps->get_array().empty() || steps->get_array().size() > 200))
     top.error("steps", "must be an array of 1 to 200 steps");
   if (const auto* output = top.any("output", false)) d.output = *output;
+  // Checked here; the engine applies it to each llm call.
+  if (const auto* budget = top.object("budget", false)) d.budget = *budget, ai::read_budget(top, "budget");
   top.string("name", false, 200);
   auto found = top.take_errors();
   errors.insert(errors.end(), found.begin(), found.end());

@@ -15,7 +15,7 @@
 namespace de::workflow {
 
 inline constexpr std::string_view step_types[] = {"task", "condition", "parallel", "delay", "approval",
-                                                  "http", "notify", "sub_workflow"};
+                                                  "http", "notify", "sub_workflow", "llm"};
 
 struct Step {
   std::string id, type;
@@ -42,6 +42,11 @@ struct Step {
   boost::json::object headers;
   // sub_workflow
   std::string workflow_id;
+  // llm: `input` holds the templated parts ({"prompt" (inline), "variables", "system"})
+  std::string prompt_name, provider, model;
+  std::optional<std::int64_t> prompt_version;
+  std::optional<boost::json::value> schema;  // set: the answer is JSON valid against it
+  std::int64_t max_tokens = 1024;
   // every step
   std::int64_t max_attempts = 1, backoff_ms = 1000, timeout_ms = 0;
   std::string on_failure = "fail";  // fail | continue | <step id>
@@ -49,6 +54,7 @@ struct Step {
 
 struct Definition {
   boost::json::object trigger;
+  boost::json::object budget;  // as written: the limits of its llm steps' calls (ai::read_budget)
   std::vector<Step> steps;
   boost::json::value output;  // templated; null when absent
   const Step* find(std::string_view id) const;

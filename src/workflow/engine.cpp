@@ -1,5 +1,7 @@
 #include "workflow/engine.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
@@ -14,6 +16,8 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "ai/prompt.hpp"
+#include "store/ai_repository.hpp"
 #include "store/workflow_repository.hpp"
 #include "workflow/http_call.hpp"
 
@@ -37,14 +41,15 @@ json::object step_event(const model::Execution& e, const model::StepState& s) {
 }  // namespace
 
 struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus, hub::OrchestrationHub& hub)
-      : io(io), strand(asio::make_strand(io)), db(db), bus(bus), hub(hub) {}
+  Impl(asio::io_context& io, store::Database& db, bus::MessageRouter& bus, hub::OrchestrationHub& hub, ai::AiService* ai)
+      : io(io), strand(asio::make_strand(io)), db(db), bus(bus), hub(hub), ai(ai) {}
 
   asio::io_context& io;
   asio::strand<asio::io_context::executor_type> strand;
   store::Database& db;
   bus::MessageRouter& bus;
   hub::OrchestrationHub& hub;
+  ai::AiService* ai;
   std::uint64_t subscription = 0;
   std::atomic<bool> stopped{false};
   std::unordered_map<std::string, std::unique_ptr<asio::steady_timer>> timers;  // strand only
@@ -188,6 +193,12 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         s.status = "running";
         s.attempts = 0;
         save_step(tx, e, s);
+      } else if (step.type == "llm") {
+        // The call is made on the I/O threads once this transition is committed.
+        s.input = llm_call(tx, e, d, step, render(step.input, ctx));
+        s.status = "running";
+        s.attempts = 0;
+        save_step(tx, e, s);
       } else if (step.type == "sub_workflow") {
         auto child = store::workflows::find(tx.connection, step.workflow_id);
         if (!child || child->status != "active")
@@ -319,8 +330,9 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     if (!(ours || has_event_triggers) || !event.data().is_object()) return;
     const auto& data = event.data().get_object();
     if (!ours) return fire_event_triggers(event);
-    if (topic == "workflows.step_running" && data.at("type") == "http") {
-      call(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()));
+    if (topic == "workflows.step_running" && (data.at("type") == "http" || data.at("type") == "llm")) {
+      call_out(data.at("type").as_string(), std::string(data.at("execution_id").get_string()),
+               std::string(data.at("step_id").get_string()));
     } else if (topic == "workflows.step_waiting") {
       if (auto* wake = data.if_contains("wake_at"); wake && wake->is_int64())
         arm(std::string(data.at("execution_id").get_string()), std::string(data.at("step_id").get_string()), wake->get_int64());
@@ -387,23 +399,147 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         while (!self->stopped && std::chrono::steady_clock::now() < until)
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
-      self->db.write([self, execution_id, step_id, result, made](store::Tx& tx) {
-                       self->call_finished(tx, execution_id, step_id, result, made);
+      std::optional<json::value> output;
+      if (result.ok) output = json::object{{"status", result.status}, {"body", result.body}};
+      self->db.write([self, execution_id, step_id, output, error = result.error, made](store::Tx& tx) {
+                       self->call_finished(tx, execution_id, step_id, output, error, made);
                      },
                      nullptr);
     });
   }
 
-  void call_finished(store::Tx& tx, const std::string& execution_id, const std::string& step_id, const HttpResult& result,
-                     std::int64_t attempts) {
+  // An http or llm step's call has ended: `output` when it succeeded, else `error`.
+  void call_finished(store::Tx& tx, const std::string& execution_id, const std::string& step_id,
+                     const std::optional<json::value>& output, const std::string& error, std::int64_t attempts) {
     auto e = store::executions::find(tx.connection, execution_id);
     if (!e || terminal_execution(e->status)) return;
     auto* s = state_of(*e, step_id);
     if (!s || s->status != "running") return;
     s->attempts = attempts;
-    if (result.ok) complete_step(tx, *e, *s, json::object{{"status", result.status}, {"body", result.body}});
-    else fail_step(tx, *e, *definition_of(e->definition), *s, result.error);
+    if (output) complete_step(tx, *e, *s, *output);
+    else fail_step(tx, *e, *definition_of(e->definition), *s, error);
     advance(tx, *e);
+  }
+
+  // The steps whose work is outside the store: made (again, after a restart) when running.
+  void call_out(std::string_view type, std::string execution_id, std::string step_id) {
+    if (type == "http") call(std::move(execution_id), std::move(step_id));
+    else if (type == "llm") asio::co_spawn(io, ask_model(shared_from_this(), std::move(execution_id), std::move(step_id)), asio::detached);
+  }
+
+  // ---- llm steps ---------------------------------------------------------------------------
+  // The call as it will be made, kept as the step's input: the prompt rendered (a stored
+  // prompt's version fixed now), and the workflow's budget.
+  json::object llm_call(store::Tx& tx, const model::Execution& e, const Definition& d, const Step& step,
+                        const json::value& rendered) {
+    const auto& parts = rendered.as_object();
+    json::object call{{"provider", step.provider},         {"model", step.model},
+                      {"max_tokens", step.max_tokens},     {"budget", d.budget},
+                      {"workflow_id", e.workflow_id},      {"schema", step.schema ? *step.schema : json::value(nullptr)},
+                      {"system", parts.contains("system") ? parts.at("system") : json::value("")}};
+    if (step.prompt_name.empty()) {
+      const auto& prompt = parts.at("prompt");
+      call["prompt"] = prompt.is_string() ? std::string(prompt.get_string()) : core::to_text(prompt);
+      return call;
+    }
+    auto found = store::prompts::find_by_name(tx.connection, step.prompt_name);
+    if (!found) throw core::Error(core::ErrorKind::validation, "no prompt is named '" + step.prompt_name + "'");
+    auto version = step.prompt_version ? store::prompts::version(tx.connection, found->id, *step.prompt_version)
+                                       : std::optional(found->active);
+    if (!version) throw core::Error(core::ErrorKind::validation, "the prompt '" + step.prompt_name + "' has no such version");
+    std::vector<core::FieldError> stored_errors;  // stored versions were checked when written
+    auto variables = ai::read_variables(version->variables, "variables", stored_errors);
+    call["prompt"] = ai::render(version->template_text, variables, parts.at("variables").as_object());
+    call["prompt_name"] = found->name;
+    call["prompt_version"] = version->version;
+    return call;
+  }
+
+  // Makes an llm step's call (the AI service retries and falls back on its own), unless the
+  // workflow's budget has been reached, then records the answer.
+  static asio::awaitable<void> ask_model(std::shared_ptr<Impl> self, std::string execution_id, std::string step_id) {
+    auto e = self->db.read([&](store::Connection& c) { return store::executions::find(c, execution_id); });
+    const auto* s = e ? state_of(*e, step_id) : nullptr;
+    if (!s || s->status != "running" || !s->input || !s->input->is_object()) co_return;
+    auto request = model_request(s->input->get_object());
+    auto options = model_options(s->input->get_object());
+    std::optional<json::value> output;
+    std::string error;
+    auto admitted = admit_workflow(*self, s->input->get_object());
+    if (auto* reached = std::get_if<ai::BudgetReached>(&admitted)) {
+      error = reached->message();
+      auto event = reached->to_json();
+      event["workflow_id"] = e->workflow_id;
+      event["execution_id"] = execution_id;
+      event["step_id"] = step_id;
+      self->db.write([event](store::Tx& tx) { tx.emit("workflows.budget_exceeded", event); }, nullptr);
+    } else if (!self->ai) {
+      error = "llm steps need the AI services, which are not running here";
+    } else {
+      try {
+        auto reply = co_await ask(*self->ai, request, options);
+        output = llm_output(reply);
+      } catch (const std::exception& failure) {
+        error = failure.what();
+      }
+    }
+    self->db.write([self, execution_id, step_id, output, error](store::Tx& tx) {
+                     self->call_finished(tx, execution_id, step_id, output, error, 1);
+                   },
+                   nullptr);
+  }
+
+  // (A plain function: GCC 12 mishandles by-value arguments of a coroutine called inside a
+  // co_await expression, see agents/assistant.cpp.)
+  static asio::awaitable<ai::ChatResponse> ask(ai::AiService& service, const ai::ChatRequest& request,
+                                               const ai::CallOptions& options) {
+    return service.chat(request, options);
+  }
+
+  static ai::ChatRequest model_request(const json::object& call) {
+    ai::ChatRequest request;
+    if (auto system = call.at("system").as_string(); !system.empty())
+      request.messages.push_back({ai::Role::system, std::string(system), {}, {}, {}});
+    request.messages.push_back({ai::Role::user, std::string(call.at("prompt").as_string()), {}, {}, {}});
+    if (!call.at("schema").is_null()) request.json_schema = call.at("schema");
+    request.max_tokens = call.at("max_tokens").to_number<std::int64_t>();
+    return request;
+  }
+
+  static ai::CallOptions model_options(const json::object& call) {
+    ai::CallOptions options;
+    options.provider = call.at("provider").as_string();
+    options.model = call.at("model").as_string();
+    options.labels.workflow_id = call.at("workflow_id").as_string();
+    if (auto* name = call.if_contains("prompt_name")) {
+      options.labels.prompt_name = name->as_string();
+      options.labels.prompt_version = int(call.at("prompt_version").to_number<std::int64_t>());
+    }
+    return options;
+  }
+
+  static std::variant<ai::CallGate::Place, ai::BudgetReached> admit_workflow(Impl& self, const json::object& call) {
+    const auto& budget_json = call.at("budget").as_object();
+    core::ObjectReader r(budget_json);
+    auto budget = ai::read_budget_fields(r);
+    if (budget.empty() || !self.ai) return ai::CallGate::Place();
+    std::string workflow_id(call.at("workflow_id").as_string());
+    auto spent = [&](std::int64_t since) {
+      return self.db.read(
+          [&](store::Connection& c) { return store::ai_calls::spent(c, store::ai_calls::SpentBy::workflow, workflow_id, since); });
+    };
+    return ai::admit(budget, spent, self.ai->gate(), "workflow:" + workflow_id);
+  }
+
+  static json::value llm_output(const ai::ChatResponse& reply) {
+    json::object out{{"text", reply.content},
+                     {"provider", reply.provider},
+                     {"model", reply.model},
+                     {"input_tokens", reply.usage.input_tokens},
+                     {"output_tokens", reply.usage.output_tokens},
+                     {"cost_usd", reply.cost_usd}};
+    if (reply.json) out["json"] = *reply.json;
+    return out;
   }
 
   void arm(std::string execution_id, std::string step_id, std::int64_t at) {
@@ -575,8 +711,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
 };
 
 WorkflowEngine::WorkflowEngine(asio::io_context& io, store::Database& db, bus::MessageRouter& bus,
-                               hub::OrchestrationHub& hub)
-    : impl_(std::make_shared<Impl>(io, db, bus, hub)) {}
+                               hub::OrchestrationHub& hub, ai::AiService* ai)
+    : impl_(std::make_shared<Impl>(io, db, bus, hub, ai)) {}
 
 WorkflowEngine::~WorkflowEngine() { stop(); }
 
@@ -613,7 +749,7 @@ void WorkflowEngine::start() {
   for (const auto& id : unfinished)
     if (auto e = impl->db.read([&](store::Connection& c) { return store::executions::find(c, id); }))
       for (const auto& s : e->steps)
-        if (s.type == "http" && s.status == "running") impl->call(id, s.step_id);
+        if (s.status == "running") impl->call_out(s.type, id, s.step_id);
   impl->load_triggers();
   if (!unfinished.empty()) spdlog::info(R"("msg":"resumed workflow executions","count":{})", unfinished.size());
 }

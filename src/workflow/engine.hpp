@@ -11,6 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "ai/service.hpp"
 #include "bus/router.hpp"
 #include "hub/hub.hpp"
 #include "store/database.hpp"
@@ -20,8 +21,10 @@ namespace de::workflow {
 
 class WorkflowEngine {
  public:
-  // Task steps' tasks go to `hub` (placed on an agent at once when one has room).
-  WorkflowEngine(boost::asio::io_context& io, store::Database& db, bus::MessageRouter& bus, hub::OrchestrationHub& hub);
+  // Task steps' tasks go to `hub` (placed on an agent at once when one has room); llm steps
+  // call `ai` (without it they fail, saying so).
+  WorkflowEngine(boost::asio::io_context& io, store::Database& db, bus::MessageRouter& bus, hub::OrchestrationHub& hub,
+                 ai::AiService* ai = nullptr);
   ~WorkflowEngine();
 
   // Subscribes to task and workflow events, resumes unfinished executions, arms delays and

@@ -330,3 +330,74 @@ def test_http_steps_call_out_retry_and_fail_clearly(server_factory):
         "trigger": {"type": "manual"}, "steps": [{"id": "h", "type": "http", "url": "ftp://example.com", "timeout_ms": 120000}]}})
     assert r.status == 422
     assert {e["field"] for e in r.body["errors"]} == {"definition.steps[0].url", "definition.steps[0].timeout_ms"}
+
+
+def test_llm_steps_write_text_and_json_for_later_steps(server_factory):
+    """Offline (no key): an inline prompt's text and a stored prompt's JSON answer, each used by
+    the step after it; the calls are labelled with the workflow (and the prompt) in the usage."""
+    admin = server_factory().admin()
+    r = admin.post("/api/v1/prompts", {"name": "deal-facts", "template": "Deal: {{deal}}\nstage: {{stage}}",
+                                       "variables": ["deal", "stage"]})
+    assert r.status == 201, r
+    workflow = create(admin, {
+        "trigger": {"type": "manual"},
+        "steps": [
+            {"id": "summary", "type": "llm", "prompt": "Summarise for the team. {{input.note}}", "system": "Be brief."},
+            {"id": "facts", "type": "llm", "prompt": {"name": "deal-facts"},
+             "variables": {"deal": "{{input.deal}}", "stage": "{{input.stage}}"},
+             "schema": {"type": "object", "properties": {"stage": {"type": "string", "enum": ["proposal", "won", "lost"]}},
+                        "required": ["stage"]}},
+            {"id": "keep", "type": "task", "task_type": "echo", "depends_on": ["summary", "facts"],
+             "input": {"summary": "{{steps.summary.output.text}}", "stage": "{{steps.facts.output.json.stage}}"}},
+        ],
+        "output": "{{steps.keep.output}}"})
+    note = "The customer signed the order form on Monday. Delivery starts in March."
+    e = wait_for(admin, execute(admin, workflow, {"input": {"note": note, "deal": "Acme renewal", "stage": "won"}}).body["id"])
+    assert e["status"] == "completed", e
+    steps = steps_of(e)
+    assert steps["summary"]["output"]["provider"] == "offline"
+    assert steps["summary"]["output"]["text"] and steps["summary"]["output"]["text"] in note
+    assert steps["facts"]["output"]["json"] == {"stage": "won"}, steps["facts"]
+    assert steps["facts"]["input"]["prompt"] == "Deal: Acme renewal\nstage: won"
+    assert steps["facts"]["input"]["prompt_version"] == 1
+    assert e["output"] == {"summary": steps["summary"]["output"]["text"], "stage": "won"}
+    usage = admin.get("/api/v1/ai/usage?group_by=model").body
+    assert usage["totals"]["requests"] >= 2
+
+
+def test_a_workflow_budget_stops_its_llm_step_before_the_model_is_called(server_factory):
+    server = server_factory()
+    admin = server.admin()
+    workflow = create(admin, {
+        "trigger": {"type": "manual"}, "budget": {"requests_per_minute": 1},
+        "steps": [{"id": "ask", "type": "llm", "prompt": "What changed? {{input.note}}"}]})
+    first = wait_for(admin, execute(admin, workflow, {"input": {"note": "The launch moved to May."}}).body["id"])
+    assert first["status"] == "completed", first
+    second = wait_for(admin, execute(admin, workflow, {"input": {"note": "And the budget?"}}).body["id"])
+    assert second["status"] == "failed", second
+    assert steps_of(second)["ask"]["error"].startswith("budget exceeded: requests_per_minute is 1, used 1"), second
+    rows = server.sql("SELECT data FROM events WHERE topic = 'workflows.budget_exceeded'")
+    events = [json.loads(d) if isinstance(d, str) else d for (d,) in rows]
+    assert [(ev["execution_id"], ev["budget"]) for ev in events] == [(second["id"], "requests_per_minute")], events
+    assert server.sql("SELECT count(*) FROM ai_calls WHERE workflow_id = ?", (workflow["id"],))[0][0] == 1
+
+
+def test_llm_step_definitions_are_checked(server_factory):
+    admin = server_factory().admin()
+
+    def refused(step, field):
+        r = admin.post("/api/v1/workflows", {"name": "bad-llm", "definition": {"trigger": {"type": "manual"}, "steps": [step]}})
+        assert r.status == 422, r
+        assert field in [e["field"] for e in r.body["errors"]], r.body
+
+    refused({"id": "a", "type": "llm"}, "definition.steps[0].prompt")
+    refused({"id": "a", "type": "llm", "prompt": "hi", "variables": {"x": 1}}, "definition.steps[0].variables")
+    refused({"id": "a", "type": "llm", "prompt": "hi", "schema": {"type": "strange"}}, "definition.steps[0].schema")
+    refused({"id": "a", "type": "llm", "prompt": "{{steps.b.output}}"}, "definition.steps[0].input")
+    r = admin.post("/api/v1/workflows", {"name": "bad-budget", "definition": {
+        "trigger": {"type": "manual"}, "budget": {"usd_per_day": "lots"}, "steps": [{"id": "a", "type": "llm", "prompt": "hi"}]}})
+    assert r.status == 422 and "definition.budget.usd_per_day" in [e["field"] for e in r.body["errors"]], r.body
+    # A stored prompt that does not exist fails the step when it runs, naming it.
+    workflow = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "llm", "prompt": {"name": "nope"}}]})
+    e = wait_for(admin, execute(admin, workflow).body["id"])
+    assert e["status"] == "failed" and "no prompt is named 'nope'" in steps_of(e)["a"]["error"], e

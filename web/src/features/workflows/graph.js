@@ -98,6 +98,8 @@ export function describeStep(step) {
       return `${step.method ?? 'GET'} ${step.url ?? '?'}`;
     case 'sub_workflow':
       return 'runs another workflow';
+    case 'llm':
+      return typeof step.prompt === 'object' && step.prompt ? `asks a model (prompt ${step.prompt.name ?? '?'})` : 'asks a model';
     default:
       return step.type;
   }
@@ -138,6 +140,7 @@ const templates = {
   http: { method: 'GET', url: 'https://example.com/' },
   notify: { topic: 'workflows.notice', payload: {} },
   sub_workflow: { workflow_id: '', input: {} },
+  llm: { prompt: 'Summarise: {{input.text}}' },
 };
 export const stepTypes = Object.keys(templates);
 export const approvalRoles = ['manager', 'operator', 'admin'];

@@ -95,7 +95,7 @@ describe('editor helpers', () => {
   const two = { trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'task', task_type: 'echo' }, { id: 'b', type: 'task', task_type: 'echo' }] };
 
   it('offers every step type of docs/workflows.md', () => {
-    expect(stepTypes.sort()).toEqual(['approval', 'condition', 'delay', 'http', 'notify', 'parallel', 'sub_workflow', 'task']);
+    expect(stepTypes.sort()).toEqual(['approval', 'condition', 'delay', 'http', 'llm', 'notify', 'parallel', 'sub_workflow', 'task']);
   });
 
   it('makes new steps with unused ids and the settings the server requires', () => {
