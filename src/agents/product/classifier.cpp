@@ -1,0 +1,207 @@
+#include "agents/product/classifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "agents/product/text.hpp"
+#include "core/error.hpp"
+
+namespace de::product {
+
+namespace {
+
+constexpr std::uint32_t bucket_bits = 18;
+constexpr std::uint32_t buckets = 1u << bucket_bits;
+
+// FNV-1a: the same buckets on every platform and run, so training is reproducible.
+std::uint32_t bucket(std::string_view kind, std::string_view feature) {
+  std::uint32_t h = 2166136261u;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 16777619u;
+    }
+  };
+  mix(kind);
+  mix("\x1f");
+  mix(feature);
+  return h & (buckets - 1);
+}
+
+// Words that signal a quality attribute in requirements in general (ISO/IEC 25010 vocabulary
+// and common RE usage), one list per PROMISE class; a hit is one feature shared by all projects.
+struct CueList {
+  std::string_view category;
+  std::initializer_list<std::string_view> stems;
+};
+const std::array<CueList, 11>& cue_lists() {
+  static const std::array<CueList, 11> lists = {{
+      {"availability", {"available", "availability", "uptime", "downtime", "24/7", "outage", "day", "hour", "week", "year", "offline", "online"}},
+      {"fault tolerance", {"failure", "fail", "fault", "recover", "recovery", "backup", "back", "redundant", "redundancy", "crash", "restore", "failover", "resilient", "interruption", "degrad", "lost", "loss", "corrupt"}},
+      {"legal", {"law", "legal", "regulation", "regulatory", "comply", "compliance", "compliant", "act", "license", "licence", "copyright", "statute", "hipaa", "gdpr", "sarbanes", "standard", "policy", "polic", "jurisdiction", "court", "contract", "liability"}},
+      {"look and feel", {"color", "colour", "font", "look", "appearance", "style", "theme", "logo", "layout", "branding", "brand", "appeal", "attractive", "icon", "image", "aesthetic", "visual", "graphic", "professional", "button", "screen", "feel"}},
+      {"maintainability", {"maintain", "maintainable", "maintenance", "modify", "modif", "change", "upgrade", "modular", "document", "code", "configur", "extend", "extensible", "update", "developer", "release", "patch", "test"}},
+      {"operational", {"operate", "operat", "environment", "install", "server", "database", "interface", "hardware", "network", "deploy", "integrate", "integration", "window", "microsoft", "oracle", "run", "workstation", "existing", "browser", "internet"}},
+      {"performance", {"second", "sec", "millisecond", "ms", "minute", "response", "respond", "time", "fast", "quick", "quickly", "speed", "throughput", "latency", "within", "load", "delay", "real-time", "per", "rate"}},
+      {"portability", {"portable", "portability", "port", "platform", "operating", "linux", "mac", "unix", "mobile", "device", "cross-platform", "handheld", "pda", "phone", "android", "io"}},
+      {"scalability", {"scale", "scalable", "scalability", "concurrent", "simultaneous", "simultaneously", "grow", "growth", "increase", "volume", "capacity", "number", "expand", "expansion", "peak", "million", "thousand"}},
+      {"security", {"secure", "security", "authoriz", "authoris", "authenticat", "login", "log", "password", "encrypt", "access", "permission", "role", "privilege", "audit", "attack", "virus", "confidential", "protect", "unauthoriz", "privacy", "credential", "restrict"}},
+      {"usability", {"easy", "ease", "easily", "intuitive", "learn", "train", "training", "user-friendly", "friendly", "understand", "help", "novice", "satisf", "usable", "usability", "efficient", "instruction", "navigate", "error", "mistake", "percent", "%"}},
+  }};
+  return lists;
+}
+
+const std::vector<std::string_view>& unit_words() {
+  static const std::vector<std::string_view> units = {
+      "second", "sec", "ms", "millisecond", "minute", "min", "hour", "hr", "day", "week", "month", "year",
+      "%", "percent", "user", "transaction", "request", "record", "mb", "gb", "kb", "tb", "byte", "time"};
+  return units;
+}
+
+void add(std::vector<std::uint32_t>& out, std::string_view kind, std::string_view feature) {
+  out.push_back(bucket(kind, feature));
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> requirement_features(std::string_view text) {
+  auto words = words_of(text);
+  std::vector<std::uint32_t> out;
+  out.reserve(words.size() * 12);
+  std::vector<std::string> stems;
+  stems.reserve(words.size());
+  for (const auto& w : words) stems.push_back(w.number ? std::string("<num>") : stem(w.lower));
+
+  for (std::size_t i = 0; i < stems.size(); ++i) {
+    add(out, "w", stems[i]);
+    if (i + 1 < stems.size()) add(out, "b", stems[i] + ' ' + stems[i + 1]);
+    // Character n-grams carry morphology across projects ("secur", "avail", "respons").
+    if (!words[i].number && stems[i].size() > 3) {
+      std::string padded = '^' + words[i].lower + '$';
+      for (std::size_t n = 4; n <= 5; ++n)
+        for (std::size_t k = 0; k + n <= padded.size(); ++k) add(out, "c", std::string_view(padded).substr(k, n));
+    }
+    if (is_modal(words[i].lower)) add(out, "modal", words[i].lower);
+    // A number with a unit right after it: a measurable quantity, typical of quality requirements.
+    if (words[i].number && i + 1 < stems.size() &&
+        std::find(unit_words().begin(), unit_words().end(), stems[i + 1]) != unit_words().end())
+      add(out, "quantity", stems[i + 1]);
+  }
+  for (const auto& list : cue_lists())
+    for (std::size_t i = 0; i < stems.size(); ++i) {
+      bool hit = std::any_of(list.stems.begin(), list.stems.end(), [&](std::string_view cue) {
+        return stems[i] == cue || words[i].lower == cue || (cue.size() >= 6 && stems[i].starts_with(cue));
+      });
+      if (hit) add(out, "cue", list.category);
+    }
+  if (text.find('%') != std::string_view::npos) add(out, "cue", "usability");
+  add(out, "bias", "");
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<double> RequirementClassifier::Softmax::probabilities(std::span<const std::uint32_t> features) const {
+  std::vector<double> scores(bias.begin(), bias.end());
+  const double scale = 1.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(features.size(), 1)));
+  for (auto f : features)
+    for (std::size_t c = 0; c < classes; ++c) scores[c] += scale * weights[std::size_t(f) * classes + c];
+  double top = *std::max_element(scores.begin(), scores.end());
+  double sum = 0;
+  for (auto& s : scores) sum += (s = std::exp(s - top));
+  for (auto& s : scores) s /= sum;
+  return scores;
+}
+
+namespace {
+
+struct Example {
+  std::vector<std::uint32_t> features;
+  std::size_t label;
+};
+
+// Stochastic gradient descent on the cross-entropy, classes weighted towards balance (the small
+// PROMISE classes would otherwise never win), examples visited in a seeded order: the same
+// data always gives the same model.
+RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::size_t classes) {
+  RequirementClassifier::Softmax model;
+  model.classes = classes;
+  model.weights.assign(std::size_t(buckets) * classes, 0.0f);
+  model.bias.assign(classes, 0.0f);
+  if (examples.empty()) return model;
+
+  std::vector<double> count(classes, 0);
+  for (const auto& e : examples) count[e.label] += 1;
+  std::vector<double> class_weight(classes, 0);
+  for (std::size_t c = 0; c < classes; ++c)
+    if (count[c] > 0) class_weight[c] = std::sqrt(double(examples.size()) / (double(classes) * count[c]));
+
+  constexpr int epochs = 30;
+  constexpr double l2 = 1e-4;
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937 random(20);
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    // Fisher-Yates with the engine's raw output: std::shuffle's algorithm is not specified.
+    for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[random() % (i + 1)]);
+    const double rate = 0.5 / (1.0 + 0.2 * epoch);
+    for (auto index : order) {
+      const auto& e = examples[index];
+      auto p = model.probabilities(e.features);
+      const double scale = 1.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(e.features.size(), 1)));
+      for (std::size_t c = 0; c < classes; ++c) {
+        double gradient = class_weight[e.label] * (p[c] - (c == e.label ? 1.0 : 0.0));
+        model.bias[c] -= static_cast<float>(rate * gradient);
+        for (auto f : e.features) {
+          auto& w = model.weights[std::size_t(f) * classes + c];
+          w -= static_cast<float>(rate * (gradient * scale + l2 * w));
+        }
+      }
+    }
+  }
+  return model;
+}
+
+std::size_t category_index(std::string_view code) {
+  auto it = std::find(nfr_codes.begin(), nfr_codes.end(), code);
+  if (it == nfr_codes.end()) throw core::Error(core::ErrorKind::internal, "unknown PROMISE label '" + std::string(code) + "'");
+  return std::size_t(it - nfr_codes.begin());
+}
+
+}  // namespace
+
+RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement> training) {
+  std::vector<Example> kinds, categories;
+  for (const auto& row : training) {
+    auto features = requirement_features(row.text);
+    bool functional = row.label == "F";
+    kinds.push_back({features, functional ? 0u : 1u});
+    if (!functional) categories.push_back({std::move(features), category_index(row.label)});
+  }
+  kind_ = train(kinds, 2);
+  category_ = train(categories, nfr_categories.size());
+}
+
+Classification RequirementClassifier::classify(std::string_view text) const {
+  auto features = requirement_features(text);
+  auto kind = kind_.probabilities(features);
+  auto category = category_.probabilities(features);
+  Classification out;
+  out.functional = kind[0] >= kind[1];
+  out.kind_confidence = std::max(kind[0], kind[1]);
+  out.category = std::size_t(std::max_element(category.begin(), category.end()) - category.begin());
+  out.category_confidence = category[out.category];
+  return out;
+}
+
+std::vector<LabelledRequirement> parse_labelled_csv(std::string_view csv) {
+  std::vector<LabelledRequirement> rows;
+  auto records = csv_records(csv);
+  for (std::size_t i = 1; i < records.size(); ++i)  // after the header
+    if (records[i].size() == 3 && !records[i][1].empty()) rows.push_back({records[i][0], records[i][1], records[i][2]});
+  return rows;
+}
+
+}  // namespace de::product
