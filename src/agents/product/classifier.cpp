@@ -60,6 +60,26 @@ const std::vector<std::string_view>& unit_words() {
   return units;
 }
 
+// Verbs of behaviour: what a functional requirement makes the system do (or lets a user do).
+bool behaviour_verb(std::string_view w) {
+  static const std::vector<std::string_view> verbs = {
+      "allow", "display", "show", "notify", "add", "record", "specify", "search", "generate", "mark", "update",
+      "store", "save", "enter", "select", "assign", "delete", "remove", "send", "create", "print", "calculate",
+      "compute", "list", "view", "edit", "import", "export", "upload", "download", "email", "retrieve", "filter",
+      "sort", "track", "schedule", "include", "request", "return", "link", "open", "close", "submit", "approve",
+      "cancel", "book", "order", "pay", "register", "report", "produce", "capture", "move", "copy", "enable",
+      "let", "indicate", "alert", "prompt", "accept", "reject", "check", "validate"};
+  return std::find(verbs.begin(), verbs.end(), w) != verbs.end();
+}
+
+// How a document names the system under specification ("the product", "the system") is a
+// house style, not evidence of the kind: one token for all of them.
+bool system_name(std::string_view w) {
+  static const std::vector<std::string_view> names = {"system", "product", "application", "software", "website",
+                                                      "subsystem", "platform", "app", "solution", "tool"};
+  return std::find(names.begin(), names.end(), w) != names.end();
+}
+
 void add(std::vector<std::uint32_t>& out, std::string_view kind, std::string_view feature) {
   out.push_back(bucket(kind, feature));
 }
@@ -72,18 +92,25 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
   out.reserve(words.size() * 12);
   std::vector<std::string> stems;
   stems.reserve(words.size());
-  for (const auto& w : words) stems.push_back(w.number ? std::string("<num>") : stem(w.lower));
+  for (const auto& w : words) stems.push_back(w.number ? std::string("<num>") : system_name(w.lower) ? std::string("<system>") : stem(w.lower));
 
   for (std::size_t i = 0; i < stems.size(); ++i) {
     add(out, "w", stems[i]);
     if (i + 1 < stems.size()) add(out, "b", stems[i] + ' ' + stems[i + 1]);
-    // Character n-grams carry morphology across projects ("secur", "avail", "respons").
-    if (!words[i].number && stems[i].size() > 3) {
-      std::string padded = '^' + words[i].lower + '$';
-      for (std::size_t n = 4; n <= 5; ++n)
-        for (std::size_t k = 0; k + n <= padded.size(); ++k) add(out, "c", std::string_view(padded).substr(k, n));
+    if (is_modal(words[i].lower)) {
+      add(out, "modal", words[i].lower);
+      // The main verb after the modal says what kind of statement it is: "shall be fast" (a
+      // quality) or "shall display the total" (a behaviour).
+      std::size_t k = i + 1;
+      auto be_able_to = [&](std::size_t at) {
+        return words[at].lower == "be" && at + 2 < words.size() && words[at + 1].lower == "able" && words[at + 2].lower == "to";
+      };
+      while (k < words.size() && (words[k].lower == "not" || be_able_to(k))) k += words[k].lower == "not" ? 1 : 3;
+      if (k < words.size()) {
+        add(out, "head", words[k].lower);
+        if (behaviour_verb(words[k].lower)) add(out, "cue", "behaviour");
+      }
     }
-    if (is_modal(words[i].lower)) add(out, "modal", words[i].lower);
     // A number with a unit right after it: a measurable quantity, typical of quality requirements.
     if (words[i].number && i + 1 < stems.size() &&
         std::find(unit_words().begin(), unit_words().end(), stems[i + 1]) != unit_words().end())
@@ -94,20 +121,18 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
       bool hit = std::any_of(list.stems.begin(), list.stems.end(), [&](std::string_view cue) {
         return stems[i] == cue || words[i].lower == cue || (cue.size() >= 6 && stems[i].starts_with(cue));
       });
-      if (hit) add(out, "cue", list.category);
+      if (hit) add(out, "cue", list.category);  // counted: two security words are stronger evidence than one
     }
   if (text.find('%') != std::string_view::npos) add(out, "cue", "usability");
   add(out, "bias", "");
   std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
 std::vector<double> RequirementClassifier::Softmax::probabilities(std::span<const std::uint32_t> features) const {
   std::vector<double> scores(bias.begin(), bias.end());
-  const double scale = 1.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(features.size(), 1)));
   for (auto f : features)
-    for (std::size_t c = 0; c < classes; ++c) scores[c] += scale * weights[std::size_t(f) * classes + c];
+    for (std::size_t c = 0; c < classes; ++c) scores[c] += weights[std::size_t(f) * classes + c];
   double top = *std::max_element(scores.begin(), scores.end());
   double sum = 0;
   for (auto& s : scores) sum += (s = std::exp(s - top));
@@ -136,7 +161,7 @@ RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::
   for (const auto& e : examples) count[e.label] += 1;
   std::vector<double> class_weight(classes, 0);
   for (std::size_t c = 0; c < classes; ++c)
-    if (count[c] > 0) class_weight[c] = std::sqrt(double(examples.size()) / (double(classes) * count[c]));
+    if (count[c] > 0) class_weight[c] = double(examples.size()) / (double(classes) * count[c]);
 
   constexpr int epochs = 30;
   constexpr double l2 = 1e-4;
@@ -146,17 +171,16 @@ RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::
   for (int epoch = 0; epoch < epochs; ++epoch) {
     // Fisher-Yates with the engine's raw output: std::shuffle's algorithm is not specified.
     for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[random() % (i + 1)]);
-    const double rate = 0.5 / (1.0 + 0.2 * epoch);
+    const double rate = 0.1 / (1.0 + 0.2 * epoch);
     for (auto index : order) {
       const auto& e = examples[index];
       auto p = model.probabilities(e.features);
-      const double scale = 1.0 / std::sqrt(static_cast<double>(std::max<std::size_t>(e.features.size(), 1)));
       for (std::size_t c = 0; c < classes; ++c) {
         double gradient = class_weight[e.label] * (p[c] - (c == e.label ? 1.0 : 0.0));
         model.bias[c] -= static_cast<float>(rate * gradient);
         for (auto f : e.features) {
           auto& w = model.weights[std::size_t(f) * classes + c];
-          w -= static_cast<float>(rate * (gradient * scale + l2 * w));
+          w -= static_cast<float>(rate * (gradient + l2 * w));
         }
       }
     }

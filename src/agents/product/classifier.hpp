@@ -1,7 +1,8 @@
 #pragma once
 // Functional vs non-functional, and the PROMISE NFR class of a non-functional requirement: two
-// softmax (multinomial logistic regression) models over hashed word and character n-grams plus
-// linguistic cues (modal verbs, measurable quantities, quality-attribute cue words). Trained
+// softmax (multinomial logistic regression) models over hashed word unigrams and bigrams plus
+// linguistic cues (modal verbs, the verb after the modal, measurable quantities, behaviour verbs,
+// quality-attribute cue words). Trained
 // deterministically from labelled requirements (at start-up from the embedded PROMISE NFR file).
 #include <array>
 #include <cstdint>
