@@ -130,6 +130,7 @@ void add_analytics_routes(Context& ctx, http::Router& router);
 void add_message_routes(Context& ctx, http::Router& router);
 void add_workflow_routes(Context& ctx, http::Router& router);
 void add_ai_routes(Context& ctx, http::Router& router);
+void add_requirement_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

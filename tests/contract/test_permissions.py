@@ -205,6 +205,10 @@ def s_message(srv, role):
     return dict(body={"to_agent": srv.echo_agent["id"], "message_type": "matrix.note", "payload": {"role": role}})
 
 
+def s_requirements(srv, role):
+    return dict(body={"requirements": [{"id": "R1", "text": f"The system shall greet the {role}."}]})
+
+
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
 
 # method, path (the template when the setup gives it), allowed roles, success status (None: only
@@ -271,6 +275,7 @@ ROUTES = [
     ("PUT", "/api/v1/ai/providers/{name}/key", ADMIN, None, None, None),
     ("DELETE", "/api/v1/ai/providers/{name}/key", ADMIN, None, None, None),
     ("POST", "/api/v1/ai/chat", CONTROL, None, None, None),
+    ("POST", "/api/v1/requirements/analyze", READ, 200, s_requirements, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -320,6 +325,7 @@ PROBES = {
     ("PUT", "/api/v1/ai/providers/{name}/key"): ("/api/v1/ai/providers/no-such-provider/key", {"api_key": "x"}),
     ("DELETE", "/api/v1/ai/providers/{name}/key"): ("/api/v1/ai/providers/no-such-provider/key", None),
     ("POST", "/api/v1/ai/chat"): ("/api/v1/ai/chat", {"messages": []}),
+    ("POST", "/api/v1/requirements/analyze"): ("/api/v1/requirements/analyze", {"text": ""}),
 }
 
 

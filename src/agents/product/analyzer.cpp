@@ -1,5 +1,6 @@
 #include "agents/product/analyzer.hpp"
 
+#include <cmath>
 #include <map>
 #include <unordered_set>
 
@@ -123,8 +124,9 @@ json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
         {"text", text},
         {"kind", c.functional ? "functional" : "non_functional"},
         {"category", c.functional ? json::value(nullptr) : json::value(nfr_categories[c.category])},
-        // The kind's probability; for a non-functional one times its category's.
-        {"confidence", c.functional ? c.kind_confidence : c.kind_confidence * c.category_confidence},
+        // The kind's probability; for a non-functional one times its category's. Four digits:
+        // more would be noise, and the same figure survives a task's stored output.
+        {"confidence", std::round((c.functional ? c.kind_confidence : c.kind_confidence * c.category_confidence) * 1e4) / 1e4},
         {"ambiguities", std::move(ambiguities)},
         {"user_story", item.story.user_story},
         {"acceptance_criteria", string_array(item.story.acceptance_criteria)},

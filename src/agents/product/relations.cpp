@@ -33,24 +33,29 @@ double jaccard(const std::vector<std::string>& a, const std::vector<std::string>
   return double(common) / double(a.size() + b.size() - common);
 }
 
-// A quantity's unit and its figure: "60 seconds" -> {"second", "60"}.
-std::unordered_map<std::string, std::string> quantities_by_unit(const RequirementParts& parts) {
+// Each figure by what it counts, the word after it: "after 3 failed attempts" -> {"fail": "3"},
+// "99.9%" -> {"%": "99.9"}.
+std::unordered_map<std::string, std::string> figures_by_unit(std::string_view text) {
   std::unordered_map<std::string, std::string> out;
-  for (const auto& q : parts.quantities) {
-    auto words = words_of(q);
-    std::string unit = words.size() > 1 ? stem(words.back().lower) : "%";
-    out[unit] = words.front().lower;
+  auto words = words_of(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!words[i].number) continue;
+    if (words[i].end < text.size() && text[words[i].end] == '%')
+      out["%"] = words[i].lower;
+    else if (i + 1 < words.size())
+      out[stem(words[i + 1].lower)] = words[i].lower;
   }
   return out;
 }
 
 bool binding(std::string_view modal) { return modal == "shall" || modal == "must" || modal.find("to") != std::string_view::npos; }
 
-bool contradicting(const RequirementParts& a, const RequirementParts& b) {
+bool contradicting(const RelationInput& x, const RelationInput& y) {
+  const auto &a = *x.parts, &b = *y.parts;
   if (a.modal.empty() || b.modal.empty()) return false;
   if (a.negated != b.negated) return true;
   if (binding(a.modal) != binding(b.modal) && (a.modal == "may" || b.modal == "may")) return true;
-  auto qa = quantities_by_unit(a), qb = quantities_by_unit(b);
+  auto qa = figures_by_unit(x.text), qb = figures_by_unit(y.text);
   for (const auto& [unit, figure] : qa)
     if (auto it = qb.find(unit); it != qb.end() && it->second != figure) return true;
   return false;
@@ -63,11 +68,10 @@ Relations find_relations(const std::vector<RelationInput>& requirements) {
   Relations out;
   out.duplicates.resize(n);
   out.conflicts.resize(n);
-  std::vector<std::vector<std::string>> stems(n), actions(n);
+  std::vector<std::vector<std::string>> stems(n);
   std::vector<std::string> subjects(n);
   for (std::size_t i = 0; i < n; ++i) {
     stems[i] = content_stems(requirements[i].text);
-    actions[i] = content_stems(requirements[i].parts->action);
     subjects[i] = to_lower(trim(requirements[i].parts->subject));
   }
   // Candidate pairs share at least one content word: an inverted index keeps a large document
@@ -84,13 +88,12 @@ Relations find_relations(const std::vector<RelationInput>& requirements) {
       for (auto j : list) {
         if (j <= i || last_seen[j] == i) continue;
         last_seen[j] = i;
-        const auto& a = *requirements[i].parts;
-        const auto& b = *requirements[j].parts;
         bool same_subject = !subjects[i].empty() && subjects[i] == subjects[j];
-        if (same_subject && jaccard(actions[i], actions[j]) >= 0.5 && contradicting(a, b)) {
+        double overlap = jaccard(stems[i], stems[j]);
+        if (same_subject && overlap >= 0.5 && contradicting(requirements[i], requirements[j])) {
           out.conflicts[i].push_back(j);
           out.conflicts[j].push_back(i);
-        } else if (jaccard(stems[i], stems[j]) >= 0.8) {
+        } else if (overlap >= 0.8) {
           out.duplicates[i].push_back(j);
           out.duplicates[j].push_back(i);
         }

@@ -17,9 +17,9 @@ struct Relations {
   std::vector<std::vector<std::size_t>> conflicts;   // per requirement, the indices it contradicts
 };
 
-// Near-duplicates share most content words (Jaccard >= 0.8 over stems); a conflict is a pair
-// with the same subject and largely the same action, whose quantities differ in the same unit
-// or whose modality contradicts (shall vs shall not, must vs may).
+// Near-duplicates share most content words (Jaccard >= 0.8 over stems, figures left out); a
+// conflict is a pair with the same subject and at least half its content words in common, whose
+// figures differ for the same unit or whose modality contradicts (shall vs shall not, must vs may).
 Relations find_relations(const std::vector<RelationInput>& requirements);
 
 }  // namespace de::product
