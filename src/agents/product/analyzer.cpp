@@ -46,10 +46,15 @@ std::vector<AnalyzedRequirement> RequirementAnalyzer::analyze(std::vector<Requir
 
 std::vector<RequirementText> read_analysis_request(const json::object& body) {
   core::ObjectReader r(body);
+  std::vector<RequirementText> requirements;
+  if (body.contains("text") == body.contains("requirements")) {
+    r.error("text", "give exactly one of text or requirements");
+    r.any("text", false);
+    r.any("requirements", false);
+    r.finish();
+  }
   auto text = r.string("text", false, max_document_bytes);
   const auto* list = r.any("requirements", false);
-  std::vector<RequirementText> requirements;
-  if (text.has_value() == (list != nullptr)) r.error("text", "give exactly one of text or requirements");
   if (text && trim(*text).empty()) r.error("text", "must not be empty");
   if (text && r.errors().empty()) {
     requirements = find_requirements(*text);

@@ -20,14 +20,18 @@ bool states_requirement(std::string_view text) {
   return false;
 }
 
-// A list item is a requirement when it states one, or reads as a sentence ("Users can export
-// reports."): a short line without a verb or a full stop is a table-of-contents or heading entry.
+// A list item or id-led line is a requirement when it states one, or reads as a statement
+// ("Users can export reports.", "The ceiling speed is determined by ..."): a short line without
+// a verb or a full stop is a table-of-contents or heading entry.
 bool list_item_is_requirement(std::string_view text) {
   if (states_requirement(text)) return true;
   auto words = words_of(text);
   bool sentence = !text.empty() && (text.back() == '.' || text.back() == '!');
-  bool can = std::any_of(words.begin(), words.end(), [](const Word& w) { return w.lower == "can" || w.lower == "may"; });
-  return words.size() >= 4 && (sentence || can);
+  bool verb = std::any_of(words.begin(), words.end(), [](const Word& w) {
+    return w.lower == "can" || w.lower == "may" || w.lower == "is" || w.lower == "are" || w.lower == "has" ||
+           w.lower == "have" || w.lower == "be";
+  });
+  return words.size() >= 4 && (sentence || verb);
 }
 
 // A leading list marker's length ("- ", "* ", "1. ", "2) ", "a) ", "(iv) "), 0 when there is none.

@@ -204,7 +204,10 @@ Story story_of(const RequirementParts& parts, bool functional) {
   std::string when;
   std::string then;
   if (!parts.condition.empty()) {
-    when = "when " + lower_first(parts.condition);
+    auto condition = lower_first(parts.condition);
+    for (std::string_view word : {"when ", "whenever ", "if ", "once ", "upon "})
+      if (condition.starts_with(word)) condition = condition.substr(word.size());
+    when = "when " + condition;
   } else if (actor_known) {
     when = "when the " + parts.actor + (parts.negated ? " attempts to " : " chooses to ") + parts.action;
   } else {
