@@ -42,7 +42,7 @@ std::size_t list_marker(std::string_view line) {
   if (parenthesis) ++i;
   std::size_t digits = i;
   while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
-  bool numbered = i > digits && i - digits <= 3;
+  bool numbered = i > digits && i - digits <= 5;
   bool lettered = !numbered && i + 1 < line.size() && std::islower(static_cast<unsigned char>(line[i])) &&
                   (line[i + 1] == ')' || (line[i + 1] == '.' && !parenthesis));
   if (lettered) ++i;
