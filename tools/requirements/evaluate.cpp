@@ -143,6 +143,8 @@ void arta(const std::string& dir) {
     auto findings = find_ambiguities(row[3]);
     std::set<std::string> hit;
     for (const auto& f : findings) {
+      // Kinds ARTA does not label: counting them would charge the analyser for its extra checks.
+      if (f.type == "passive_voice" || f.type == "compound" || f.type == "tbd") continue;
       ++found_total;
       auto text = to_lower(f.text);
       bool match = false;
@@ -162,7 +164,7 @@ void arta(const std::string& dir) {
   }
   double p = double(tp_found) / double(found_total), rc = double(gold_hit) / double(gold_total);
   std::cout << "\n## Ambiguous words against ARTA DS1 (" << records.size() - 1
-            << " requirements; smell columns except polysemy)\n\n| precision | recall | F1 | findings | labelled words |\n|---|---|---|---|---|\n| "
+            << " requirements; smell columns except polysemy; findings of the kinds ARTA labels)\n\n| precision | recall | F1 | findings | labelled words |\n|---|---|---|---|---|\n| "
             << fixed(p) << " | " << fixed(rc) << " | **" << fixed(2 * p * rc / (p + rc)) << "** | " << found_total << " | "
             << gold_total << " |\n";
   auto top = [](const std::map<std::string, std::size_t>& counts) {

@@ -97,9 +97,9 @@ const std::vector<Entry>& lexicon() {
       {"completely", &unverifiable}, {"fully", &unverifiable}, {"totally", &unverifiable},
       {"100%", &unverifiable}, {"optimal", &unverifiable}, {"optimally", &unverifiable}, {"optimize", &unverifiable},
       {"optimise", &unverifiable}, {"maximize", &unverifiable}, {"maximise", &unverifiable},
-      {"minimize", &unverifiable}, {"minimise", &unverifiable}, {"support", &unverifiable},
-      {"supports", &unverifiable}, {"handle", &unverifiable}, {"indication", &unverifiable},
-      {"possible", &unverifiable}, {"any", &unverifiable}, {"unlimited", &unverifiable},
+      {"minimize", &unverifiable}, {"minimise", &unverifiable}, {"provide support", &unverifiable},
+      {"but not limited to", &unverifiable}, {"as a minimum", &unverifiable}, {"at a minimum", &unverifiable},
+      {"indication", &unverifiable}, {"unlimited", &unverifiable},
       {"infinite", &unverifiable}, {"instantaneous", &unverifiable}, {"no matter", &unverifiable},
       // superlatives and comparatives (dropped when a number follows: "at most 5" is measured)
       {"best", &superlative}, {"worst", &superlative}, {"most", &superlative}, {"least", &superlative},
@@ -113,7 +113,7 @@ const std::vector<Entry>& lexicon() {
       // negatives
       {"not", &negative}, {"no", &negative}, {"cannot", &negative}, {"can't", &negative}, {"don't", &negative},
       {"doesn't", &negative}, {"won't", &negative}, {"nor", &negative}, {"neither", &negative}, {"none", &negative},
-      {"nothing", &negative}, {"without", &negative},
+      {"nothing", &negative},
       // uncertain verbs
       {"should", &uncertain}, {"may", &uncertain}, {"might", &uncertain}, {"could", &uncertain},
       {"would", &uncertain}, {"possibly", &uncertain}, {"perhaps", &uncertain}, {"maybe", &uncertain},
@@ -272,8 +272,12 @@ std::vector<Ambiguity> find_ambiguities(std::string_view requirement) {
     const auto& w = words[i].lower;
     if (one_of(w, {"shall", "must", "should", "will"}) && ++modals == 2) add(i, i, compound);
 
-    if (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}) &&
-        ambiguous_pronoun(requirement, words, i)) {
+    // "This shall ...", "these are ...": a demonstrative with no noun after it stands for
+    // something said elsewhere.
+    bool lone_demonstrative = one_of(w, {"this", "these", "those"}) &&
+                              (i + 1 == words.size() || is_verb_like(words[i + 1].lower) || words[i + 1].lower == "means");
+    if (lone_demonstrative || (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}) &&
+                               ambiguous_pronoun(requirement, words, i))) {
       add(i, i, pronoun);
       continue;
     }
