@@ -15,6 +15,7 @@ import { useLive } from './features/live/useLive.js';
 const Dashboard = lazy(() => import('./features/dashboard/Dashboard.jsx'));
 const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisualizer.jsx'));
 const AiPage = lazy(() => import('./features/ai/AiPage.jsx'));
+const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
 
 function NotFound() {
   return (
@@ -39,6 +40,7 @@ export default function App() {
         <Route path="tasks/:id" element={<TaskDetail />} />
         <Route path="workflows" element={<WorkflowVisualizer />} />
         <Route path="ai" element={<AiPage />} />
+        <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

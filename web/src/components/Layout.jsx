@@ -11,6 +11,7 @@ export const links = [
   { to: '/tasks', label: 'Tasks', icon: 'tasks' },
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
+  { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
 ];
