@@ -48,16 +48,9 @@ const std::array<CueList, 11>& cue_lists() {
       {"portability", {"portable", "portability", "port", "platform", "operating", "linux", "mac", "unix", "mobile", "device", "cross-platform", "handheld", "pda", "phone", "android", "io"}},
       {"scalability", {"scale", "scalable", "scalability", "concurrent", "simultaneous", "simultaneously", "grow", "growth", "increase", "volume", "capacity", "number", "expand", "expansion", "peak", "million", "thousand"}},
       {"security", {"secure", "security", "authoriz", "authoris", "authenticat", "login", "log", "password", "encrypt", "access", "permission", "role", "privilege", "audit", "attack", "virus", "confidential", "protect", "unauthoriz", "privacy", "credential", "restrict"}},
-      {"usability", {"easy", "ease", "easily", "intuitive", "learn", "train", "training", "user-friendly", "friendly", "understand", "help", "novice", "satisf", "usable", "usability", "efficient", "instruction", "navigate", "error", "mistake", "percent", "%"}},
+      {"usability", {"easy", "ease", "easily", "intuitive", "learn", "train", "training", "user-friendly", "friendly", "understand", "help", "novice", "satisf", "usable", "usability", "efficient", "instruction", "navigate", "error", "mistake"}},
   }};
   return lists;
-}
-
-const std::vector<std::string_view>& unit_words() {
-  static const std::vector<std::string_view> units = {
-      "second", "sec", "ms", "millisecond", "minute", "min", "hour", "hr", "day", "week", "month", "year",
-      "%", "percent", "user", "transaction", "request", "record", "mb", "gb", "kb", "tb", "byte", "time"};
-  return units;
 }
 
 // Verbs of behaviour: what a functional requirement makes the system do (or lets a user do).
@@ -72,14 +65,6 @@ bool behaviour_verb(std::string_view w) {
   return std::find(verbs.begin(), verbs.end(), w) != verbs.end();
 }
 
-// How a document names the system under specification ("the product", "the system") is a
-// house style, not evidence of the kind: one token for all of them.
-bool system_name(std::string_view w) {
-  static const std::vector<std::string_view> names = {"system", "product", "application", "software", "website",
-                                                      "subsystem", "platform", "app", "solution", "tool"};
-  return std::find(names.begin(), names.end(), w) != names.end();
-}
-
 void add(std::vector<std::uint32_t>& out, std::string_view kind, std::string_view feature) {
   out.push_back(bucket(kind, feature));
 }
@@ -92,7 +77,10 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
   out.reserve(words.size() * 12);
   std::vector<std::string> stems;
   stems.reserve(words.size());
-  for (const auto& w : words) stems.push_back(w.number ? std::string("<num>") : system_name(w.lower) ? std::string("<system>") : stem(w.lower));
+  // How a document names the system under specification ("the product", "the system") is a
+  // house style, not evidence of the kind: one token for all of them.
+  for (const auto& w : words)
+    stems.push_back(w.number ? std::string("<num>") : names_the_system(w.lower) ? std::string("<system>") : stem(w.lower));
 
   for (std::size_t i = 0; i < stems.size(); ++i) {
     add(out, "w", stems[i]);
@@ -111,10 +99,6 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
         if (behaviour_verb(words[k].lower)) add(out, "cue", "behaviour");
       }
     }
-    // A number with a unit right after it: a measurable quantity, typical of quality requirements.
-    if (words[i].number && i + 1 < stems.size() &&
-        std::find(unit_words().begin(), unit_words().end(), stems[i + 1]) != unit_words().end())
-      add(out, "quantity", stems[i + 1]);
   }
   for (const auto& list : cue_lists())
     for (std::size_t i = 0; i < stems.size(); ++i) {
@@ -123,7 +107,8 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
       });
       if (hit) add(out, "cue", list.category);  // counted: two security words are stronger evidence than one
     }
-  if (text.find('%') != std::string_view::npos) add(out, "cue", "usability");
+  // A measurable quantity is typical of quality requirements.
+  for (const auto& q : quantities_in(text)) add(out, "quantity", q.unit);
   add(out, "bias", "");
   std::sort(out.begin(), out.end());
   return out;

@@ -18,11 +18,11 @@ constexpr std::array<std::string_view, 12> modal_phrases = {
     "is required to", "are required to", "needs to", "need to", "has to", "have to",
     "shall", "must", "should", "will", "may", "can"};
 
-bool system_word(std::string_view w) {
-  static constexpr std::array<std::string_view, 20> words = {
-      "system", "application", "product", "software", "server", "tool", "platform", "website", "site", "app",
-      "service", "module", "component", "interface", "database", "program", "solution", "portal", "api", "subsystem"};
-  return std::find(words.begin(), words.end(), w) != words.end();
+// A subject that is a machine, not a person: the sentence then names no actor.
+bool machine(std::string_view w) {
+  static constexpr std::array<std::string_view, 10> parts = {"server", "service", "module", "component", "interface",
+                                                             "database", "program", "portal", "api", "site"};
+  return names_the_system(w) || std::find(parts.begin(), parts.end(), w) != parts.end();
 }
 
 // Position of `word` as a whole word in lower-cased `text` at or after `from`, npos when absent.
@@ -72,31 +72,12 @@ std::string lower_first(std::string_view s) {
   return out;
 }
 
-std::vector<std::string> quantities_in(std::string_view text) {
-  static constexpr std::array<std::string_view, 30> units = {
-      "second", "seconds", "sec", "s", "ms", "millisecond", "milliseconds", "minute", "minutes", "min", "hour",
-      "hours", "day", "days", "week", "weeks", "month", "months", "year", "years", "users", "transactions",
-      "requests", "records", "mb", "gb", "kb", "tb", "km/h", "times"};
-  std::vector<std::string> out;
-  auto words = words_of(text);
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (!words[i].number) continue;
-    auto end = words[i].end;
-    if (end < text.size() && text[end] == '%') {
-      out.emplace_back(text.substr(words[i].begin, end + 1 - words[i].begin));
-    } else if (i + 1 < words.size() && std::find(units.begin(), units.end(), words[i + 1].lower) != units.end()) {
-      out.emplace_back(text.substr(words[i].begin, words[i + 1].end - words[i].begin));
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 RequirementParts parts_of(std::string_view requirement) {
   RequirementParts parts;
   std::string text = strip_end_punctuation(requirement);
-  parts.quantities = quantities_in(text);
+  for (auto& q : quantities_in(text)) parts.quantities.push_back(std::move(q.text));
 
   // A leading condition runs to the first comma: "When a user logs in, the system shall ...".
   auto lower = to_lower(text);
@@ -167,7 +148,7 @@ RequirementParts parts_of(std::string_view requirement) {
 
   if (parts.actor.empty()) {
     auto subject_words = words_of(parts.subject);
-    bool system = subject_words.empty() || system_word(subject_words.back().lower) ||
+    bool system = subject_words.empty() || machine(subject_words.back().lower) ||
                   std::all_of(parts.subject.begin(), parts.subject.end(),
                               [](char c) { return !std::islower(static_cast<unsigned char>(c)); });
     if (!system) parts.actor = to_lower(without_article(parts.subject));

@@ -89,6 +89,32 @@ bool is_stop_word(std::string_view w) {
   return std::find(stop.begin(), stop.end(), w) != stop.end();
 }
 
+bool names_the_system(std::string_view w) {
+  static constexpr std::array<std::string_view, 10> names = {"system", "product",  "application", "software", "website",
+                                                             "subsystem", "platform", "app", "solution", "tool"};
+  return std::find(names.begin(), names.end(), w) != names.end();
+}
+
+std::vector<Quantity> quantities_in(std::string_view text) {
+  static constexpr std::array<std::string_view, 25> units = {
+      "second", "sec", "s", "ms", "millisecond", "minute", "min", "hour", "hr", "day", "week", "month", "year",
+      "percent", "user", "transaction", "request", "record", "mb", "gb", "kb", "tb", "byte", "time", "km/h"};
+  std::vector<Quantity> out;
+  auto words = words_of(text);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (!words[i].number) continue;
+    auto end = words[i].end;
+    if (end < text.size() && text[end] == '%') {
+      out.push_back({std::string(text.substr(words[i].begin, end + 1 - words[i].begin)), "%"});
+    } else if (i + 1 < words.size()) {
+      auto unit = stem(words[i + 1].lower);
+      if (std::find(units.begin(), units.end(), unit) != units.end())
+        out.push_back({std::string(text.substr(words[i].begin, words[i + 1].end - words[i].begin)), unit});
+    }
+  }
+  return out;
+}
+
 bool is_modal(std::string_view w) {
   return w == "shall" || w == "must" || w == "should" || w == "will" || w == "may" || w == "can" || w == "might" ||
          w == "could" || w == "would";

@@ -27,6 +27,16 @@ std::string stem(std::string_view lower_word);
 // Function words that carry no topic (articles, prepositions, pronouns, auxiliaries).
 bool is_stop_word(std::string_view lower_word);
 
+// A noun that names the system under specification ("system", "product", "application", ...).
+bool names_the_system(std::string_view lower_word);
+
+struct Quantity {
+  std::string text;  // "60 seconds", "99.9%"
+  std::string unit;  // the unit's stem, "second", or "%"
+};
+// Measurable quantities: a number followed by % or by a unit of time, size or count.
+std::vector<Quantity> quantities_in(std::string_view text);
+
 // Modal verbs that make a sentence a requirement statement.
 bool is_modal(std::string_view lower_word);
 
