@@ -243,12 +243,6 @@ std::string with_word(std::string_view advice, std::string_view word) {
   return out;
 }
 
-bool is_participle(std::string_view w) {
-  if (w.size() > 4 && (w.ends_with("ed") || w.ends_with("en"))) return true;
-  return one_of(w, {"sent", "kept", "built", "shown", "held", "made", "done", "given", "set", "put", "read", "run",
-                    "found", "known", "seen", "told", "paid", "sold", "bought", "brought", "left", "lost", "met",
-                    "shut", "split", "spent", "won", "taken", "drawn", "chosen", "written"});
-}
 
 }  // namespace
 

@@ -14,7 +14,8 @@ struct RequirementParts {
   std::string modal;      // shall, must, should, ... ("" when there is none)
   bool negated = false;   // "shall not"
   std::string action;     // the predicate after the modal, "be able to" dropped: "export reports as PDF"
-  std::string actor;      // the role that acts: "registered user"; "" when only a system is named
+  std::string actor;      // the role that acts, singular: "registered user"; "" when no person is named
+  bool actor_is_subject = false;  // "The clerk shall ..." rather than "... shall allow the clerk to ..."
   std::string condition;  // a leading or trailing "if/when/after/before/once/during ..." clause
   std::string benefit;    // a "so that / in order to" clause
   std::vector<std::string> quantities;  // measurable figures: "60 seconds", "99.9%"

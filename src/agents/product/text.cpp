@@ -104,7 +104,9 @@ std::vector<Quantity> quantities_in(std::string_view text) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (!words[i].number) continue;
     auto end = words[i].end;
-    if (end < text.size() && text[end] == '%') {
+    if (words[i].lower.find('/') != std::string::npos) {  // a rate such as "24/7"
+      out.push_back({words[i].lower, "/"});
+    } else if (end < text.size() && text[end] == '%') {
       out.push_back({std::string(text.substr(words[i].begin, end + 1 - words[i].begin)), "%"});
     } else if (i + 1 < words.size()) {
       auto unit = stem(words[i + 1].lower);
@@ -113,6 +115,14 @@ std::vector<Quantity> quantities_in(std::string_view text) {
     }
   }
   return out;
+}
+
+bool is_participle(std::string_view w) {
+  if (w.size() > 4 && (w.ends_with("ed") || w.ends_with("en"))) return true;
+  static constexpr std::array<std::string_view, 32> irregular = {"sent", "kept", "built", "shown", "held", "made", "done", "given", "set", "put", "read", "run",
+                    "found", "known", "seen", "told", "paid", "sold", "bought", "brought", "left", "lost", "met",
+                    "shut", "split", "spent", "won", "taken", "drawn", "chosen", "written"};
+  return std::find(irregular.begin(), irregular.end(), w) != irregular.end();
 }
 
 bool is_modal(std::string_view w) {

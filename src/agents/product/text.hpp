@@ -32,10 +32,14 @@ bool names_the_system(std::string_view lower_word);
 
 struct Quantity {
   std::string text;  // "60 seconds", "99.9%"
-  std::string unit;  // the unit's stem, "second", or "%"
+  std::string unit;  // the unit's stem, "second"; "%"; "/" for a rate
 };
-// Measurable quantities: a number followed by % or by a unit of time, size or count.
+// Measurable quantities: a number followed by % or by a unit of time, size or count, or a rate
+// such as 24/7.
 std::vector<Quantity> quantities_in(std::string_view text);
+
+// A past participle ("stored", "written", "sent"): after "be" it makes a passive.
+bool is_participle(std::string_view lower_word);
 
 // Modal verbs that make a sentence a requirement statement.
 bool is_modal(std::string_view lower_word);
