@@ -47,6 +47,7 @@ std::vector<AnalyzedRequirement> RequirementAnalyzer::analyze(std::vector<Requir
 std::vector<RequirementText> read_analysis_request(const json::object& body) {
   core::ObjectReader r(body);
   std::vector<RequirementText> requirements;
+  // Both or neither: one error naming text, rather than each field's own checks.
   if (body.contains("text") == body.contains("requirements")) {
     r.error("text", "give exactly one of text or requirements");
     r.any("text", false);

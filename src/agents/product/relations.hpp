@@ -1,6 +1,6 @@
 #pragma once
 // Near-duplicate and conflicting pairs among a document's requirements.
-#include <string>
+#include <string_view>
 #include <vector>
 
 #include "agents/product/story.hpp"
@@ -8,7 +8,7 @@
 namespace de::product {
 
 struct RelationInput {
-  std::string text;
+  std::string_view text;
   const RequirementParts* parts;
 };
 
