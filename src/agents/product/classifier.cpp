@@ -114,15 +114,30 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
   return out;
 }
 
-std::vector<double> RequirementClassifier::Softmax::probabilities(std::span<const std::uint32_t> features) const {
+namespace {
+
+// Class probabilities from the bias and the weight rows of the features; `row(bucket)` gives a
+// bucket's `classes` weights, or nullptr for a bucket the model never saw.
+template <class Row>
+std::vector<double> softmax(const std::vector<float>& bias, std::span<const std::uint32_t> features, Row row) {
   std::vector<double> scores(bias.begin(), bias.end());
   for (auto f : features)
-    for (std::size_t c = 0; c < classes; ++c) scores[c] += weights[std::size_t(f) * classes + c];
+    if (const float* w = row(f))
+      for (std::size_t c = 0; c < scores.size(); ++c) scores[c] += w[c];
   double top = *std::max_element(scores.begin(), scores.end());
   double sum = 0;
   for (auto& s : scores) sum += (s = std::exp(s - top));
   for (auto& s : scores) s /= sum;
   return scores;
+}
+
+}  // namespace
+
+std::vector<double> RequirementClassifier::Softmax::probabilities(std::span<const std::uint32_t> features) const {
+  return softmax(bias, features, [this](std::uint32_t f) -> const float* {
+    auto it = std::lower_bound(buckets.begin(), buckets.end(), f);
+    return it != buckets.end() && *it == f ? &weights[std::size_t(it - buckets.begin()) * classes] : nullptr;
+  });
 }
 
 namespace {
@@ -134,13 +149,15 @@ struct Example {
 
 // Stochastic gradient descent on the cross-entropy, classes weighted towards balance (the small
 // PROMISE classes would otherwise never win), examples visited in a seeded order: the same
-// data always gives the same model.
+// data always gives the same model. Trained over all buckets, kept for the buckets seen only
+// (some thousands of 2^18: half a megabyte instead of a dozen).
 RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::size_t classes) {
   RequirementClassifier::Softmax model;
   model.classes = classes;
-  model.weights.assign(std::size_t(buckets) * classes, 0.0f);
   model.bias.assign(classes, 0.0f);
   if (examples.empty()) return model;
+  std::vector<float> dense(std::size_t(buckets) * classes, 0.0f);
+  auto dense_row = [&](std::uint32_t f) -> const float* { return &dense[std::size_t(f) * classes]; };
 
   std::vector<double> count(classes, 0);
   for (const auto& e : examples) count[e.label] += 1;
@@ -159,17 +176,21 @@ RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::
     const double rate = 0.1 / (1.0 + 0.2 * epoch);
     for (auto index : order) {
       const auto& e = examples[index];
-      auto p = model.probabilities(e.features);
+      auto p = softmax(model.bias, e.features, dense_row);
       for (std::size_t c = 0; c < classes; ++c) {
         double gradient = class_weight[e.label] * (p[c] - (c == e.label ? 1.0 : 0.0));
         model.bias[c] -= static_cast<float>(rate * gradient);
         for (auto f : e.features) {
-          auto& w = model.weights[std::size_t(f) * classes + c];
+          auto& w = dense[std::size_t(f) * classes + c];
           w -= static_cast<float>(rate * (gradient + l2 * w));
         }
       }
     }
   }
+  for (const auto& e : examples) model.buckets.insert(model.buckets.end(), e.features.begin(), e.features.end());
+  std::sort(model.buckets.begin(), model.buckets.end());
+  model.buckets.erase(std::unique(model.buckets.begin(), model.buckets.end()), model.buckets.end());
+  for (auto f : model.buckets) model.weights.insert(model.weights.end(), dense_row(f), dense_row(f) + classes);
   return model;
 }
 

@@ -43,10 +43,11 @@ class RequirementClassifier {
   explicit RequirementClassifier(std::span<const LabelledRequirement> training);
   Classification classify(std::string_view text) const;
 
-  // Weights of `classes` outputs over the hashed feature buckets.
+  // Weights of `classes` outputs over the hashed feature buckets seen in training.
   struct Softmax {
     std::size_t classes = 0;
-    std::vector<float> weights;  // bucket * classes + class
+    std::vector<std::uint32_t> buckets;  // sorted
+    std::vector<float> weights;          // position of the bucket in `buckets` * classes + class
     std::vector<float> bias;
     std::vector<double> probabilities(std::span<const std::uint32_t> features) const;
   };
