@@ -31,7 +31,8 @@ std::uint32_t bucket(std::string_view kind, std::string_view feature) {
 }
 
 // Words that signal a quality attribute in requirements in general (ISO/IEC 25010 vocabulary
-// and common RE usage), one list per PROMISE class; a hit is one feature shared by all projects.
+// and common RE usage), one list per PROMISE class; each hit adds the class's one cue feature,
+// which every project shares, unlike its own vocabulary.
 struct CueList {
   std::string_view category;
   std::initializer_list<std::string_view> stems;
