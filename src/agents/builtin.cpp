@@ -5,6 +5,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "agents/product/product_agent.hpp"
 #include "core/error.hpp"
 
 namespace de::agents {
@@ -80,7 +81,7 @@ class PoolExecutor final : public hub::Executor, public std::enable_shared_from_
 
 std::unique_ptr<BaseAgent> make_agent(const std::string& type) {
   if (type == "echo") return std::make_unique<EchoAgent>();
-  if (type == "product_manager") return std::make_unique<NotYetImplementedAgent>("product manager");
+  if (type == "product_manager") return make_product_agent();
   if (type == "marketing") return std::make_unique<NotYetImplementedAgent>("marketing");
   return nullptr;
 }

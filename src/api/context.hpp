@@ -140,6 +140,7 @@ void add_message_routes(Context& ctx, http::Router& router);
 void add_workflow_routes(Context& ctx, http::Router& router);
 void add_ai_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
+void add_requirement_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

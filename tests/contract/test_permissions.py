@@ -233,6 +233,8 @@ def s_patch_deal(srv, role):
 def u_deal_unchanged(srv, deal):
     got = srv.admin.get(f"/api/v1/deals/{deal['id']}")
     assert got.status == 200 and got.body["stage"] == deal["stage"] and len(got.body["stage_history"]) == 1
+def s_requirements(srv, role):
+    return dict(body={"requirements": [{"id": "R1", "text": f"The system shall greet the {role}."}]})
 
 
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
@@ -310,6 +312,7 @@ ROUTES = [
     ("PATCH", "/api/v1/deals/{id}", CONTROL, 200, s_patch_deal, u_deal_unchanged),
     ("DELETE", "/api/v1/deals/{id}", CONTROL, 204, s_deal, u_deal_unchanged),
     ("GET", "/api/v1/pipeline/forecast", READ, 200, None, None),
+    ("POST", "/api/v1/requirements/analyze", READ, 200, s_requirements, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -365,6 +368,7 @@ PROBES = {
     ("GET", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", None),
     ("PATCH", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", {}),
     ("DELETE", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", None),
+    ("POST", "/api/v1/requirements/analyze"): ("/api/v1/requirements/analyze", {"text": ""}),
 }
 
 

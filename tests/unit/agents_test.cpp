@@ -41,7 +41,7 @@ TEST(BuiltinAgents, OtherWorkRunsOnTheWorkerPool) {
   model::Task task;
   task.id = "t2";
   task.type = "score_leads";
-  auto ran = run_builtin("product_manager", task, pool);
+  auto ran = run_builtin("marketing", task, pool);
   EXPECT_NE(ran.thread, std::this_thread::get_id());
   ASSERT_FALSE(ran.outcome.ok);
   EXPECT_FALSE(ran.outcome.retryable);  // not implemented yet: retrying cannot help

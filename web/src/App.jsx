@@ -16,6 +16,7 @@ const Dashboard = lazy(() => import('./features/dashboard/Dashboard.jsx'));
 const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisualizer.jsx'));
 const AiPage = lazy(() => import('./features/ai/AiPage.jsx'));
 const PipelinePage = lazy(() => import('./features/pipeline/PipelinePage.jsx'));
+const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
 
 function NotFound() {
   return (
@@ -41,6 +42,7 @@ export default function App() {
         <Route path="workflows" element={<WorkflowVisualizer />} />
         <Route path="ai" element={<AiPage />} />
         <Route path="pipeline" element={<PipelinePage />} />
+        <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

@@ -12,6 +12,7 @@ export const links = [
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
   { to: '/pipeline', label: 'Pipeline', icon: 'pipeline' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
+  { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
 ];

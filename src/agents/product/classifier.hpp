@@ -1,0 +1,63 @@
+#pragma once
+// Functional vs non-functional, and the PROMISE NFR class of a non-functional requirement: two
+// softmax (multinomial logistic regression) models over hashed word unigrams and bigrams plus
+// linguistic cues (modal verbs, the verb after the modal, measurable quantities, behaviour verbs,
+// quality-attribute cue words). Trained
+// deterministically from labelled requirements (at start-up from the embedded PROMISE NFR file).
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace de::product {
+
+// The PROMISE NFR classes, by name (the answer's `category`) and by the data set's code.
+inline constexpr std::array<std::string_view, 11> nfr_categories = {
+    "availability", "fault tolerance", "legal",       "look and feel", "maintainability", "operational",
+    "performance",  "portability",     "scalability", "security",      "usability"};
+inline constexpr std::array<std::string_view, 11> nfr_codes = {"A", "FT", "L", "LF", "MN", "O",
+                                                               "PE", "PO", "SC", "SE", "US"};
+
+struct LabelledRequirement {
+  std::string project;
+  std::string text;
+  std::string label;  // "F" or an NFR code
+};
+
+// The rows of a `project_id,requirement_text,label` CSV (RFC 4180 quoting).
+std::vector<LabelledRequirement> parse_labelled_csv(std::string_view csv);
+// The embedded copy of PROMISE NFR (src/agents/product/data/promise_nfr.csv).
+std::string_view promise_training_csv();
+
+struct Classification {
+  bool functional = true;
+  double kind_confidence = 0;      // probability of the chosen kind
+  std::size_t category = 0;        // index into nfr_categories (meaningful for non-functional)
+  double category_confidence = 0;  // probability of that category among the NFR classes
+};
+
+class RequirementClassifier {
+ public:
+  explicit RequirementClassifier(std::span<const LabelledRequirement> training);
+  Classification classify(std::string_view text) const;
+
+  // Weights of `classes` outputs over the hashed feature buckets seen in training.
+  struct Softmax {
+    std::size_t classes = 0;
+    std::vector<std::uint32_t> buckets;  // sorted
+    std::vector<float> weights;          // position of the bucket in `buckets` * classes + class
+    std::vector<float> bias;
+    std::vector<double> probabilities(std::span<const std::uint32_t> features) const;
+  };
+
+ private:
+  Softmax kind_;      // 0 functional, 1 non-functional
+  Softmax category_;  // index into nfr_categories
+};
+
+// The hashed features of a requirement, sorted and unique (exposed for tests).
+std::vector<std::uint32_t> requirement_features(std::string_view text);
+
+}  // namespace de::product

@@ -1,0 +1,241 @@
+// Evaluates the requirement analyser on the shared data sets and prints Markdown for
+// docs/product.md: leave-one-project-out on PROMISE NFR (kind and NFR class), vague words
+// against ARTA DS1, pronouns against ReqEval. Usage: de-requirements-eval <data dir>
+#include <algorithm>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "agents/product/ambiguity.hpp"
+#include "agents/product/classifier.hpp"
+#include "agents/product/text.hpp"
+
+using namespace de::product;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Score {
+  double precision = 0, recall = 0, f1 = 0;
+  std::size_t support = 0;
+};
+
+Score score(std::size_t tp, std::size_t fp, std::size_t fn) {
+  Score s;
+  s.precision = tp + fp ? double(tp) / double(tp + fp) : 0;
+  s.recall = tp + fn ? double(tp) / double(tp + fn) : 0;
+  s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall / (s.precision + s.recall) : 0;
+  s.support = tp + fn;
+  return s;
+}
+
+std::string fixed(double v) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(3) << v;
+  return s.str();
+}
+
+// Per-class table and macro average from pooled (gold, predicted) pairs.
+double report(const std::string& title, const std::vector<std::string>& classes,
+              const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::cout << "\n### " << title << "\n\n| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n";
+  double macro_p = 0, macro_r = 0, macro_f = 0;
+  for (const auto& c : classes) {
+    std::size_t tp = 0, fp = 0, fn = 0;
+    for (const auto& [gold, predicted] : pairs) {
+      tp += gold == c && predicted == c;
+      fp += gold != c && predicted == c;
+      fn += gold == c && predicted != c;
+    }
+    auto s = score(tp, fp, fn);
+    macro_p += s.precision, macro_r += s.recall, macro_f += s.f1;
+    std::cout << "| " << c << " | " << fixed(s.precision) << " | " << fixed(s.recall) << " | " << fixed(s.f1) << " | "
+              << s.support << " |\n";
+  }
+  auto n = double(classes.size());
+  std::size_t correct = std::count_if(pairs.begin(), pairs.end(), [](const auto& p) { return p.first == p.second; });
+  std::cout << "| **macro** | " << fixed(macro_p / n) << " | " << fixed(macro_r / n) << " | **" << fixed(macro_f / n)
+            << "** | " << pairs.size() << " |\n\nAccuracy " << fixed(double(correct) / double(pairs.size())) << ".\n";
+  return macro_f / n;
+}
+
+void confusion(const std::vector<std::string>& classes, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::cout << "\nConfusion (rows gold, columns predicted):\n\n| gold \\ predicted |";
+  for (const auto& c : classes) std::cout << ' ' << c << " |";
+  std::cout << "\n|---|";
+  for (std::size_t i = 0; i < classes.size(); ++i) std::cout << "---|";
+  std::cout << '\n';
+  for (const auto& g : classes) {
+    std::cout << "| " << g << " |";
+    for (const auto& p : classes)
+      std::cout << ' '
+                << std::count_if(pairs.begin(), pairs.end(), [&](const auto& x) { return x.first == g && x.second == p; })
+                << " |";
+    std::cout << '\n';
+  }
+}
+
+void promise(const std::string& dir) {
+  auto rows = parse_labelled_csv(read_file(dir + "/promise-nfr/promise_nfr.csv"));
+  std::set<std::string> projects;
+  for (const auto& r : rows) projects.insert(r.project);
+  std::vector<std::pair<std::string, std::string>> kinds, categories;
+  for (const auto& held_out : projects) {
+    std::vector<LabelledRequirement> training;
+    for (const auto& r : rows)
+      if (r.project != held_out) training.push_back(r);
+    RequirementClassifier classifier(training);
+    for (const auto& r : rows) {
+      if (r.project != held_out) continue;
+      auto c = classifier.classify(r.text);
+      kinds.emplace_back(r.label == "F" ? "F" : "NFR", c.functional ? "F" : "NFR");
+      if (r.label != "F") categories.emplace_back(r.label, std::string(nfr_codes[c.category]));
+    }
+  }
+  std::cout << "## PROMISE NFR, leave-one-project-out (" << projects.size() << " folds, " << rows.size() << " requirements)\n";
+  report("Functional vs non-functional", {"F", "NFR"}, kinds);
+  confusion({"F", "NFR"}, kinds);
+  std::vector<std::string> codes(nfr_codes.begin(), nfr_codes.end());
+  report("NFR class, on the non-functional requirements (11 classes)", codes, categories);
+  confusion(codes, categories);
+}
+
+std::vector<std::string> split_words(const std::string& cell) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : cell + "*") {
+    if (c == '*' || c == ',') {
+      auto t = to_lower(trim(current));
+      if (!t.empty()) out.push_back(t);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  return out;
+}
+
+void arta(const std::string& dir) {
+  auto records = csv_records(read_file(dir + "/arta-requirement-smells/arta_ds1_smells.csv"));
+  const auto& header = records.at(0);
+  // Every smell column but polysemy (domain words such as "call": no lexicon can know them).
+  std::vector<std::size_t> columns;
+  for (std::size_t i = 4; i + 1 < header.size(); ++i)
+    if (header[i] != "polysemy") columns.push_back(i);
+  std::size_t tp_found = 0, found_total = 0, gold_total = 0, gold_hit = 0;
+  std::map<std::string, std::size_t> false_positive, missed;
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto& row = records[r];
+    if (row.size() != header.size()) continue;
+    std::set<std::string> gold;
+    for (auto c : columns)
+      for (auto& w : split_words(row[c])) gold.insert(w);
+    auto findings = find_ambiguities(row[3]);
+    std::set<std::string> hit;
+    for (const auto& f : findings) {
+      // Kinds ARTA does not label: counting them would charge the analyser for its extra checks.
+      if (f.type == "passive_voice" || f.type == "compound" || f.type == "tbd") continue;
+      ++found_total;
+      auto text = to_lower(f.text);
+      bool match = false;
+      for (const auto& w : words_of(text))
+        if (gold.count(w.lower)) {
+          hit.insert(w.lower);
+          match = true;
+        }
+      if (gold.count(text)) hit.insert(text), match = true;
+      tp_found += match;
+      if (!match) ++false_positive[text];
+    }
+    gold_total += gold.size();
+    gold_hit += hit.size();
+    for (const auto& g : gold)
+      if (!hit.count(g)) ++missed[g];
+  }
+  double p = double(tp_found) / double(found_total), rc = double(gold_hit) / double(gold_total);
+  std::cout << "\n## Ambiguous words against ARTA DS1 (" << records.size() - 1
+            << " requirements; smell columns except polysemy; findings of the kinds ARTA labels)\n\n| precision | recall | F1 | findings | labelled words |\n|---|---|---|---|---|\n| "
+            << fixed(p) << " | " << fixed(rc) << " | **" << fixed(2 * p * rc / (p + rc)) << "** | " << found_total << " | "
+            << gold_total << " |\n";
+  auto top = [](const std::map<std::string, std::size_t>& counts) {
+    std::vector<std::pair<std::size_t, std::string>> v;
+    for (const auto& [w, n] : counts) v.emplace_back(n, w);
+    std::sort(v.rbegin(), v.rend());
+    std::string out;
+    for (std::size_t i = 0; i < v.size() && i < 15; ++i) out += (i ? ", " : "") + v[i].second + " " + std::to_string(v[i].first);
+    return out;
+  };
+  std::cout << "\nMost frequent findings not labelled: " << top(false_positive) << ".\n\nMost frequent labelled words not found: "
+            << top(missed) << ".\n";
+}
+
+void reqeval(const std::string& dir) {
+  auto records = csv_records(read_file(dir + "/reqeval-anaphora/reqeval_pronouns.csv"));
+  struct Counts {
+    std::size_t tp = 0, fp = 0, fn = 0, tn = 0;
+  };
+  std::map<std::string, Counts> by_split;  // "train", "test", and "all"
+  for (std::size_t r = 1; r < records.size(); ++r) {
+    const auto& row = records[r];
+    if (row.size() < 8) continue;
+    // Strip the <referential> marks, remembering where each marked pronoun starts.
+    std::string sentence;
+    std::vector<std::size_t> marked;
+    const std::string open = "<referential>", close = "</referential>";
+    for (std::size_t i = 0; i < row[4].size();) {
+      if (row[4].compare(i, open.size(), open) == 0) {
+        marked.push_back(sentence.size());
+        i += open.size();
+      } else if (row[4].compare(i, close.size(), close) == 0) {
+        i += close.size();
+      } else {
+        sentence += row[4][i++];
+      }
+    }
+    bool flagged = false;
+    for (const auto& f : find_ambiguities(sentence))
+      if (f.type == "vague_pronoun")
+        for (auto at : marked) flagged |= f.begin == at;
+    bool ambiguous = row[7] == "NOCUOUS";
+    for (const auto& split : {row[0], std::string("all")}) {
+      auto& c = by_split[split];
+      c.tp += flagged && ambiguous, c.fp += flagged && !ambiguous, c.fn += !flagged && ambiguous, c.tn += !flagged && !ambiguous;
+    }
+  }
+  std::cout << "\n## Ambiguous pronouns against ReqEval (" << records.size() - 1
+            << " marked pronouns; positive = NOCUOUS)\n\n| split | precision | recall | F1 | TP | FP | FN | TN | F1 flagging every pronoun |\n|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& split : {"train", "test", "all"}) {
+    const auto& c = by_split[split];
+    auto s = score(c.tp, c.fp, c.fn);
+    auto every = score(c.tp + c.fn, c.fp + c.tn, 0);
+    std::cout << "| " << split << " | " << fixed(s.precision) << " | " << fixed(s.recall) << " | **" << fixed(s.f1) << "** | "
+              << c.tp << " | " << c.fp << " | " << c.fn << " | " << c.tn << " | " << fixed(every.f1) << " |\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: de-requirements-eval <data dir holding promise-nfr/, arta-requirement-smells/, reqeval-anaphora/>\n";
+    return 2;
+  }
+  try {
+    promise(argv[1]);
+    arta(argv[1]);
+    reqeval(argv[1]);
+  } catch (const std::exception& e) {
+    std::cerr << "de-requirements-eval: " << e.what() << '\n';
+    return 1;
+  }
+}
