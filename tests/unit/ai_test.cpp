@@ -20,6 +20,7 @@
 #include "ai/schema.hpp"
 #include "ai/service.hpp"
 #include "core/config.hpp"
+#include "core/json.hpp"
 
 using namespace de;
 namespace json = boost::json;
@@ -800,4 +801,65 @@ TEST(AiConfig, ProvidersModelsAndLimits) {
   for (auto bad : {"openai,openai", "gemini", "openai,,offline", ""})
     EXPECT_THROW(core::load_config(std::nullopt, {{"DE_AI_PROVIDERS", bad}}), core::Error) << bad;
   EXPECT_THROW(core::load_config(std::nullopt, {{"DE_AI_MAX_ATTEMPTS", "0"}}), core::Error);
+}
+
+// ---- budgets (docs/ai.md, "Budgets") ----------------------------------------------------------
+namespace {
+struct SpentFigures {
+  std::int64_t requests = 0, tokens = 0;
+  double cost_usd = 0;
+};
+}  // namespace
+
+TEST(AiBudget, ConcurrentCallsHoldAPlaceUntilTheCallEnds) {
+  ai::Budget budget;
+  budget.concurrent_calls = 1;
+  ai::CallGate gate;
+  auto none = [](std::int64_t) { return SpentFigures{}; };
+  auto first = ai::admit(budget, none, gate, "agent:a");
+  ASSERT_TRUE(std::holds_alternative<ai::CallGate::Place>(first));
+  EXPECT_EQ(gate.in_flight("agent:a"), 1);
+  auto second = ai::admit(budget, none, gate, "agent:a");
+  ASSERT_TRUE(std::holds_alternative<ai::BudgetReached>(second));
+  EXPECT_EQ(std::get<ai::BudgetReached>(second).message(),
+            "budget exceeded: concurrent_calls is 1, used 1; the model was not called");
+  EXPECT_TRUE(std::holds_alternative<ai::CallGate::Place>(ai::admit(budget, none, gate, "agent:b")))
+      << "another agent has a place of its own";
+  first = ai::BudgetReached{};  // the first call ends: its place is given back
+  EXPECT_EQ(gate.in_flight("agent:a"), 0);
+  EXPECT_TRUE(std::holds_alternative<ai::CallGate::Place>(ai::admit(budget, none, gate, "agent:a")));
+}
+
+TEST(AiBudget, DailyAndPerMinuteLimitsAreCheckedOnTheirOwnWindows) {
+  ai::Budget budget;
+  budget.tokens_per_day = 1000;
+  budget.usd_per_day = 2.5;
+  budget.requests_per_minute = 3;
+  ai::CallGate gate;
+  std::vector<std::int64_t> asked;
+  auto spent = [&](SpentFigures today, SpentFigures minute) {
+    return [&asked, today, minute](std::int64_t since) {
+      asked.push_back(since);
+      return since >= ai::minute_ago_ms() - 1000 ? minute : today;
+    };
+  };
+  EXPECT_TRUE(std::holds_alternative<ai::CallGate::Place>(ai::admit(budget, spent({2, 999, 2.4}, {2, 10, 0.1}), gate, "k")));
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0] % 86400000, 0) << "the day starts at midnight UTC";
+  auto tokens = ai::admit(budget, spent({2, 1000, 0}, {0, 0, 0}), gate, "k");
+  EXPECT_EQ(std::get<ai::BudgetReached>(tokens).budget, "tokens_per_day");
+  auto cost = ai::admit(budget, spent({2, 10, 2.5}, {0, 0, 0}), gate, "k");
+  EXPECT_EQ(std::get<ai::BudgetReached>(cost).to_json(), (json::object{{"budget", "usd_per_day"}, {"limit", 2.5}, {"used", 2.5}}));
+  auto requests = ai::admit(budget, spent({3, 10, 0}, {3, 10, 0}), gate, "k");
+  EXPECT_EQ(std::get<ai::BudgetReached>(requests).budget, "requests_per_minute");
+}
+
+TEST(AiBudget, BadFieldsAreNamed) {
+  json::object config{{"budget", {{"tokens_per_day", 0}, {"usd_per_day", -1}, {"concurrent_calls", "two"}}}};
+  core::ObjectReader r(config, "config");
+  ai::read_budget(r, "budget");
+  std::vector<std::string> fields;
+  for (const auto& e : r.errors()) fields.push_back(e.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{"config.budget.tokens_per_day", "config.budget.concurrent_calls",
+                                              "config.budget.usd_per_day"}));
 }
