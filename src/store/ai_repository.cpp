@@ -54,10 +54,7 @@ Page<Prompt> list(Connection& c, const PageRequest& page) {
   auto r = c.query(std::string(columns) + (page.cursor ? " WHERE p.id < ?" : "") + " ORDER BY p.id DESC LIMIT ?",
                    page.cursor ? std::initializer_list<Param>{std::string_view(*page.cursor), page.limit + 1}
                                : std::initializer_list<Param>{page.limit + 1});
-  Page<Prompt> out;
-  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
-  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
-  return out;
+  return to_page<Prompt>(r, page, from_row);
 }
 
 std::vector<Version> versions(Connection& c, const std::string& id) {
@@ -261,10 +258,7 @@ Page<Approval> list(Connection& c, const std::optional<std::string>& status, con
   sql += " ORDER BY id DESC LIMIT ?";
   params.emplace_back(page.limit + 1);
   auto r = c.query(sql, std::span<const Param>(params));
-  Page<Approval> out;
-  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
-  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
-  return out;
+  return to_page<Approval>(r, page, from_row);
 }
 
 bool decide(Connection& c, const std::string& id, bool approved, const std::string& by, const std::string& comment,

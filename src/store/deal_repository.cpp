@@ -159,10 +159,7 @@ Page<Deal> list(Connection& c, const Filter& filter, const Sort& sort, const Pag
   sql += " ORDER BY " + key + direction + ", id" + direction + " LIMIT ?";
   params.emplace_back(page.limit + 1);
   auto r = c.query(sql, std::span<const Param>(params));
-  Page<Deal> out;
-  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
-  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
-  return out;
+  return to_page<Deal>(r, page, from_row);
 }
 
 std::vector<History> all(Connection& c) {

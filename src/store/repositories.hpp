@@ -21,6 +21,16 @@ struct PageRequest {
   std::int64_t limit = 50;
 };
 
+// A page from rows read with `LIMIT page.limit + 1`: the first page.limit mapped by `from_row`,
+// and the next page's cursor when a row more came.
+template <class T, class F>
+Page<T> to_page(const Result& result, const PageRequest& page, F from_row) {
+  Page<T> out;
+  for (std::size_t i = 0; i < result.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(result.rows[i]));
+  if (std::int64_t(result.rows.size()) > page.limit && !out.items.empty()) out.next_cursor = out.items.back().id;
+  return out;
+}
+
 namespace users {
 void insert(Connection& c, const model::User& user);
 void update(Connection& c, const model::User& user);

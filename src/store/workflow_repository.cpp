@@ -63,10 +63,7 @@ Page<model::Workflow> list(Connection& c, const PageRequest& page) {
   auto r = c.query(std::string(columns) + (page.cursor ? " WHERE id < ?" : "") + " ORDER BY id DESC LIMIT ?",
                    page.cursor ? std::initializer_list<Param>{std::string_view(*page.cursor), page.limit + 1}
                                : std::initializer_list<Param>{page.limit + 1});
-  Page<model::Workflow> out;
-  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
-  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
-  return out;
+  return to_page<model::Workflow>(r, page, from_row);
 }
 
 std::vector<model::Workflow> find_by_name(Connection& c, const std::string& name) {
@@ -180,10 +177,7 @@ Page<model::Execution> list(Connection& c, const std::optional<std::string>& wor
   sql += " ORDER BY id DESC LIMIT ?";
   params.emplace_back(page.limit + 1);
   auto r = c.query(sql, std::span<const Param>(params));
-  Page<model::Execution> out;
-  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from_row(r.rows[i]));
-  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
-  return out;
+  return to_page<model::Execution>(r, page, from_row);
 }
 
 std::vector<std::string> unfinished(Connection& c) {
