@@ -1,4 +1,6 @@
+#include <chrono>
 #include <cmath>
+#include <mutex>
 
 #include "agents/sales/forecast.hpp"
 #include "analytics/summary.hpp"
@@ -10,6 +12,31 @@ namespace de::api {
 
 namespace {
 constexpr double max_metric_value = 1e15;
+
+// The summary's forecast, kept while no deal has changed (at most `max_age`).
+class PipelineValues {
+ public:
+  std::optional<json::object> get() {
+    std::lock_guard lock(mutex_);
+    if (forecast_ && std::chrono::steady_clock::now() - kept_at_ > max_age) forecast_.reset();
+    return forecast_;
+  }
+  void keep(json::object forecast) {
+    std::lock_guard lock(mutex_);
+    forecast_ = std::move(forecast);
+    kept_at_ = std::chrono::steady_clock::now();
+  }
+  void forget() {
+    std::lock_guard lock(mutex_);
+    forecast_.reset();
+  }
+
+ private:
+  static constexpr std::chrono::seconds max_age{10};
+  std::mutex mutex_;
+  std::optional<json::object> forecast_;
+  std::chrono::steady_clock::time_point kept_at_;
+};
 
 // The open pipeline in USD, as the pipeline forecast has it (docs/sales.md).
 void add_pipeline_values(json::object& summary, const json::object& forecast) {
@@ -77,15 +104,23 @@ void add_analytics_routes(Context& ctx, http::Router& router) {
             co_return Response::json(201, out);
           });
 
+  // The forecast reads every deal and its history: kept until a deal changes on this node, or
+  // for 10 s (a change made on another node), so the summary stays cheap to poll.
+  auto pipeline = std::make_shared<PipelineValues>();
+  ctx.bus.subscribe({"deals.*"}, [pipeline](const model::Event&) { pipeline->forget(); });
   secured(ctx, router, "GET", "/api/v1/analytics/summary", Permission::read,
-          [&ctx](Request&, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx, pipeline](Request&, const auth::Principal&) -> asio::awaitable<Response> {
             auto s = ctx.db.read([](store::Connection& c) { return analytics::summary(c); });
-            agents::sales::ForecastOptions options;
-            options.stale_days = ctx.config.pipeline_stale_days;
-            auto forecast = co_await on_cpu(ctx, [&] {
-              return agents::sales::forecast(ctx.db, agents::sales::Stages(ctx.config.pipeline_stages), options);
-            });
-            add_pipeline_values(s, forecast);
+            auto forecast = pipeline->get();
+            if (!forecast) {
+              agents::sales::ForecastOptions options;
+              options.stale_days = ctx.config.pipeline_stale_days;
+              forecast = co_await on_cpu(ctx, [&] {
+                return agents::sales::forecast(ctx.db, agents::sales::Stages(ctx.config.pipeline_stages), options);
+              });
+              pipeline->keep(*forecast);
+            }
+            add_pipeline_values(s, *forecast);
             co_return Response::json(200, s);
           });
 }
