@@ -27,6 +27,16 @@ function StepHead({ number, title, at, children }) {
   );
 }
 
+// JSON under a caption that says what it is (a tool's arguments, its output).
+function CaptionedJson({ caption, value, label }) {
+  return (
+    <div className="trace-json">
+      <span className="small">{caption}</span>
+      <JsonView value={value} label={label} />
+    </div>
+  );
+}
+
 function ModelStep({ step, number }) {
   return (
     <>
@@ -37,12 +47,16 @@ function ModelStep({ step, number }) {
       </StepHead>
       {step.content && <p className="trace-text">{step.content}</p>}
       {step.tool_calls?.map((call) => (
-        <div key={call.id} className="trace-call">
-          <span>
-            Asks for <code>{call.tool}</code> with
-          </span>
-          <JsonView value={call.arguments} label={`Arguments of ${call.tool}`} />
-        </div>
+        <CaptionedJson
+          key={call.id}
+          caption={
+            <>
+              Asks for <code>{call.tool}</code> with
+            </>
+          }
+          value={call.arguments}
+          label={`Arguments of ${call.tool}`}
+        />
       ))}
       <p className="trace-figures muted small">
         {formatCount(step.input_tokens)} tokens in · {formatCount(step.output_tokens)} out · {formatUsd(step.cost_usd)} · {formatDuration(step.latency_ms)}
@@ -85,9 +99,9 @@ function ToolStep({ step, number }) {
           {approval.comment ? `: “${approval.comment}”` : ''}
         </p>
       )}
-      <JsonView value={step.arguments} label={`Arguments of ${step.tool}`} />
+      <CaptionedJson caption="Arguments" value={step.arguments} label={`Arguments of ${step.tool}`} />
       {result.error && <p className="trace-text trace-error">{result.error}</p>}
-      {result.output !== undefined && <JsonView value={result.output} label={`Output of ${step.tool}`} />}
+      {result.output !== undefined && <CaptionedJson caption="Output" value={result.output} label={`Output of ${step.tool}`} />}
     </>
   );
 }
