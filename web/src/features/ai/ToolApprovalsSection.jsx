@@ -9,10 +9,10 @@ import { Empty, ErrorBanner, JsonView, Loading, formatTime, shortId } from '../.
 import ApprovalDecision from './ApprovalDecision.jsx';
 import { loadWaitingApprovals } from './toolApprovals.js';
 
-export const approvalTopics = ['agents.tool_approval_requested', 'agents.tool_approval_decided'];
+const approvalTopics = ['agents.tool_approval_requested', 'agents.tool_approval_decided'];
 
 // The waiting list after an event: a request joins it (once), a decision leaves it.
-export function withApprovalEvent(waiting, { topic, data }) {
+function withApprovalEvent(waiting, { topic, data }) {
   const others = waiting.filter((a) => a.id !== data.id);
   return topic === 'agents.tool_approval_requested' ? [...others, data] : others;
 }
