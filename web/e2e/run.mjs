@@ -551,6 +551,69 @@ try {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  await scenario('an assistant run waits for a tool approval, is approved in its trace and completes live', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const agent = await api('POST', '/api/v1/agents', token, { name: 'E2E Assistant', type: 'assistant', config: { tools: [{ name: 'echo', requires_approval: true }] } });
+    if (agent.status !== 201) throw new Error(`creating the assistant answered ${agent.status}`);
+    const task = await api('POST', '/api/v1/tasks', token, {
+      type: 'assistant.run',
+      title: 'E2E refund check',
+      assigned_agent: agent.body.id,
+      input_data: { prompt: 'Echo this: {"refund": 120}' },
+      timeout_ms: 600000,
+    });
+    if (task.status !== 201) throw new Error(`submitting the run answered ${task.status}`);
+    const noOverflow = async (what) => {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1) throw new Error(`${what} is ${overflow} px wider than the screen`);
+    };
+    const trace = page.getByRole('list', { name: 'Steps of the run' });
+
+    // The task page shows the run waiting for a person.
+    await page.goto(`${base}/tasks/${task.body.id}`);
+    await trace.locator('.trace-approval').getByText('waiting', { exact: true }).waitFor();
+    await trace.locator('.trace-model').first().getByText('offline · offline-1').waitFor();
+
+    // The AI page lists it with its arguments and the way to decide.
+    await goTo('AI');
+    await page.getByRole('tab', { name: 'Tool approvals' }).click();
+    const waiting = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'echo for E2E Assistant' }) });
+    await waiting.getByText('"refund": 120').waitFor();
+    await waiting.getByRole('button', { name: 'Approve' }).waitFor();
+    await shot('ai-tool-approvals');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noOverflow('the tool approvals tab');
+    await shot('ai-tool-approvals-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Back to the task (no reload): the trace, replayed, still waits; approve it there.
+    await waiting.getByRole('link', { name: /^Task / }).click();
+    await page.evaluate(() => {
+      window.__e2eMarker = 'same page';
+    });
+    const approvalStep = trace.locator('.trace-approval');
+    await approvalStep.getByRole('button', { name: 'Approve' }).waitFor();
+    await shot('assistant-trace-waiting');
+    await approvalStep.getByLabel('Comment on the decision about echo').fill('fine for this customer');
+    await approvalStep.getByRole('button', { name: 'Approve' }).click();
+
+    // The tool's result and the final answer arrive live.
+    const toolStep = trace.locator('.trace-tool');
+    await toolStep.getByText('completed', { exact: true }).waitFor();
+    await toolStep.getByText('Approved by admin@example.com: “fine for this customer”').waitFor();
+    const end = trace.locator('.trace-end');
+    await end.getByText('answered', { exact: true }).waitFor();
+    await end.getByText('refund: 120').waitFor();
+    if ((await page.evaluate(() => window.__e2eMarker)) !== 'same page') throw new Error('the page reloaded');
+    await noOverflow('the task page');
+    await shot('assistant-trace');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await noOverflow('the task page at phone width');
+    await shot('assistant-trace-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   await scenario('the pipeline page shows the demo forecast; deals move by keyboard and by drag', async () => {
     await goTo('Pipeline');
     await page.getByRole('heading', { name: 'Pipeline', level: 1 }).waitFor();

@@ -1,16 +1,19 @@
 // The AI page: providers (state, fallback order, keys), usage and cost, prompt templates
-// (versions, diff, test run). Three tabs, the chosen one in the address (?tab=).
+// (versions, diff, test run), assistants' tool calls waiting for approval. Four tabs, the
+// chosen one in the address (?tab=).
 import { useRef } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { PageHeader } from '../../components/ui.jsx';
 import ProvidersSection from './ProvidersSection.jsx';
 import UsageSection from './UsageSection.jsx';
 import PromptsSection from './PromptsSection.jsx';
+import ToolApprovalsSection from './ToolApprovalsSection.jsx';
 
 export const tabs = [
   { id: 'providers', label: 'Providers' },
   { id: 'usage', label: 'Usage' },
   { id: 'prompts', label: 'Prompt templates' },
+  { id: 'approvals', label: 'Tool approvals' },
 ];
 
 // A tab list as the ARIA pattern has it: one Tab stop, arrows (and Home/End) move between the
@@ -61,12 +64,13 @@ export default function AiPage() {
   };
   return (
     <>
-      <PageHeader title="AI" subtitle="Model providers, usage and cost, and the prompt templates agents and workflows use" />
+      <PageHeader title="AI" subtitle="Model providers, usage and cost, the prompt templates agents and workflows use, and tool calls waiting for a person" />
       <Tabs current={current} onChange={choose} />
       <div className="tab-panel" role="tabpanel" id={`ai-panel-${current}`} aria-labelledby={`ai-tab-${current}`}>
         {current === 'providers' && <ProvidersSection />}
         {current === 'usage' && <UsageSection />}
         {current === 'prompts' && <PromptsSection />}
+        {current === 'approvals' && <ToolApprovalsSection />}
       </div>
     </>
   );

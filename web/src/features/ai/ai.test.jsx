@@ -574,7 +574,7 @@ describe('AI page: navigation and roles', () => {
     expect(document.activeElement).toBe(screen.getByRole('tab', { name: 'Usage' }));
     expect(await screen.findByRole('heading', { name: 'Usage and cost' })).toBeTruthy();
     fireEvent.keyDown(document.activeElement, { key: 'End' });
-    expect(screen.getByRole('tab', { name: 'Prompt templates' }).getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByRole('tab', { name: 'Tool approvals' }).getAttribute('aria-selected')).toBe('true');
     fireEvent.keyDown(document.activeElement, { key: 'ArrowRight' });
     expect(screen.getByRole('tab', { name: 'Providers' }).getAttribute('aria-selected')).toBe('true');
   });

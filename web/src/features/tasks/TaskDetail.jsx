@@ -5,6 +5,7 @@ import { allowed } from '../auth/authSlice.js';
 import { fetchTask, isOpen, taskAction } from './tasksSlice.js';
 import { CopyButton, Empty, ErrorBanner, JsonView, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
+import RunTrace from '../ai/RunTrace.jsx';
 
 function Fact({ label, children }) {
   return (
@@ -117,6 +118,7 @@ export default function TaskDetail() {
           </div>
         )}
       </section>
+      {task.type === 'assistant.run' && <RunTrace task={task} open={open} />}
       <div className="grid two-even">
         <section className="card" aria-labelledby="input-title">
           <div className="card-head">
