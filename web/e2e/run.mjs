@@ -620,17 +620,20 @@ try {
     await page.getByText('$2,750,982').waitFor();
     await page.locator('.recharts-surface').first().waitFor();
     await shot('pipeline');
-    const firstCard = () => page.getByRole('region', { name: 'Prospecting' }).getByRole('article').first();
+    const prospecting = () => page.getByRole('region', { name: 'Prospecting' }).getByRole('article');
+    const cardNamed = (name) => prospecting().filter({ hasText: name }).first();
     const nameOf = async (card) => (await card.locator('.deal-name').textContent()).trim();
-    const byKeyboard = await nameOf(firstCard());
-    await firstCard().focus();
+    const byKeyboard = await nameOf(prospecting().first());
+    await cardNamed(byKeyboard).focus();
     await page.keyboard.press('Alt+ArrowRight');
     await page.getByRole('status').filter({ hasText: `Moved ${byKeyboard} to Engaging.` }).waitFor();
-    const byDrag = await nameOf(firstCard());
+    // The board redraws after the move: the card dragged next is named, not "the first one".
+    await cardNamed(byKeyboard).waitFor({ state: 'detached' });
+    const byDrag = await nameOf(prospecting().first());
     // The browser's own drag events with one DataTransfer, as a drag from the card to the column makes.
     const won = page.getByRole('region', { name: 'Won' });
     const dataTransfer = await page.evaluateHandle(() => new DataTransfer());
-    await firstCard().dispatchEvent('dragstart', { dataTransfer });
+    await cardNamed(byDrag).dispatchEvent('dragstart', { dataTransfer });
     await won.dispatchEvent('dragover', { dataTransfer });
     await won.dispatchEvent('drop', { dataTransfer });
     await page.getByRole('status').filter({ hasText: `Moved ${byDrag} to Won.` }).waitFor();
