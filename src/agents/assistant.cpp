@@ -263,13 +263,6 @@ std::vector<ai::ToolCall> unanswered_calls(const json::array& steps) {
   return pending;
 }
 
-// GCC 12 destroys the by-value arguments of a coroutine called inside a co_await expression
-// wrongly: the service's own coroutine gets them here, in a plain function, so the awaiting
-// coroutines pass references only (and so do their own coroutines' callers, throughout).
-asio::awaitable<ai::ChatResponse> ask(ai::AiService& service, const ai::ChatRequest& request, const ai::CallOptions& options) {
-  return service.chat(request, options);
-}
-
 ai::CallOptions call_options(const Settings& settings, const std::string& agent_id) {
   ai::CallOptions options;
   options.provider = settings.provider;
@@ -418,7 +411,7 @@ class AssistantExecutor final : public hub::Executor, public std::enable_shared_
         co_await store::write(services_.db, [&](store::Tx& tx) { tx.emit("agents.budget_exceeded", event); });
         co_return hub::Outcome::failure(reached->message(), false);
       }
-      auto reply = co_await ask(services_.ai, request, options);
+      auto reply = co_await ai::ask(services_.ai, request, options);
       auto made = model_step(reply);
       co_await commit_step(task, state, [&made](store::Tx&) { return made; });
       add_assistant_turn(request, reply);

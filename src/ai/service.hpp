@@ -126,4 +126,11 @@ class AiService {
   std::unique_ptr<Impl> impl_;
 };
 
+// `service.chat(request, options)` for a coroutine to co_await: GCC 12 destroys wrongly the
+// by-value arguments of a coroutine called inside a co_await expression, so they are made
+// here, in a plain function, and the awaiting coroutine passes references only.
+inline boost::asio::awaitable<ChatResponse> ask(AiService& service, const ChatRequest& request, const CallOptions& options) {
+  return service.chat(request, options);
+}
+
 }  // namespace de::ai

@@ -477,7 +477,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
       error = "llm steps need the AI services, which are not running here";
     } else {
       try {
-        auto reply = co_await ask(*self->ai, request, options);
+        auto reply = co_await ai::ask(*self->ai, request, options);
         output = llm_output(reply);
       } catch (const std::exception& failure) {
         error = failure.what();
@@ -487,13 +487,6 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
                      self->call_finished(tx, execution_id, step_id, output, error, 1);
                    },
                    nullptr);
-  }
-
-  // (A plain function: GCC 12 mishandles by-value arguments of a coroutine called inside a
-  // co_await expression, see agents/assistant.cpp.)
-  static asio::awaitable<ai::ChatResponse> ask(ai::AiService& service, const ai::ChatRequest& request,
-                                               const ai::CallOptions& options) {
-    return service.chat(request, options);
   }
 
   static ai::ChatRequest model_request(const json::object& call) {
