@@ -81,7 +81,6 @@ class PoolExecutor final : public hub::Executor, public std::enable_shared_from_
 std::unique_ptr<BaseAgent> make_agent(const std::string& type) {
   if (type == "echo") return std::make_unique<EchoAgent>();
   if (type == "product_manager") return std::make_unique<NotYetImplementedAgent>("product manager");
-  if (type == "sales") return std::make_unique<NotYetImplementedAgent>("sales");
   if (type == "marketing") return std::make_unique<NotYetImplementedAgent>("marketing");
   return nullptr;
 }

@@ -9,6 +9,7 @@
 
 #include "agents/assistant.hpp"
 #include "agents/builtin.hpp"
+#include "agents/sales/sales_agent.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
 #include "app/setup.hpp"
@@ -34,9 +35,11 @@ int serve(const core::Config& config) {
   hub_options.lease = std::chrono::seconds(config.task_lease_seconds);
   hub_options.single_node = db->dialect() == store::Dialect::sqlite;
   auto ai = start_ai(config, *db);
+  agents::sales::LeadScoring leads(*db);
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service});
+    if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
@@ -50,6 +53,7 @@ int serve(const core::Config& config) {
   ctx.ai = ai.service.get();
   ctx.ai_providers = ai.providers.get();
   ctx.master_key = ai.master_key;
+  ctx.leads = &leads;
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

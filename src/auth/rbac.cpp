@@ -19,6 +19,7 @@ model::RoleSet roles_for(Permission permission) {
     case Permission::record_metrics: return admin | manager;
     case Permission::manage_workflows: return admin | manager;
     case Permission::manage_prompts: return admin | manager;
+    case Permission::manage_leads: return admin | manager;
     case Permission::admin: return admin;
     case Permission::agent_protocol: return admin | agent;
   }

@@ -32,6 +32,9 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
+// The path of a request target, without its query (as sent: routes' literal segments need no decoding).
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
 Request to_request(bhttp::request<bhttp::string_body>& in, const std::string& remote) {
   Request r;
   r.method = std::string(in.method_string());
@@ -227,6 +230,9 @@ struct Server::Impl {
       stream.expires_after(options.timeout);
       auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       if (!ec && !parser.is_done()) {
+        // A route may take larger bodies than the server's limit (a CSV import).
+        auto limit = router.body_limit(std::string_view(parser.get().method_string()), path_of(parser.get().target()));
+        if (limit > options.body_limit) parser.body_limit(limit);
         // A client that asked for it waits for "100 Continue" before it sends the body.
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue") && parser.get().version() >= 11 &&
             !co_await send(stream, "HTTP/1.1 100 Continue\r\n\r\n", {}, options.timeout))
@@ -234,10 +240,11 @@ struct Server::Impl {
         if (!ec) std::tie(ec, std::ignore) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
       }
       if (ec == bhttp::error::body_limit) {
+        auto limit = std::max(options.body_limit, router.body_limit(std::string_view(parser.get().method_string()),
+                                                                    path_of(parser.get().target())));
         co_await respond_and_close(
             stream, core::Error(core::ErrorKind::payload_too_large,
-                                "the request body exceeds " +
-                                    std::to_string(options.body_limit) + " bytes"));
+                                "the request body exceeds " + std::to_string(limit) + " bytes"));
         break;
       }
       if (ec == bhttp::error::header_limit) {

@@ -274,6 +274,51 @@ CREATE TABLE ai_provider_keys (
   updated_at BIGINT NOT NULL
 );
 )SQL"},
+    // 8 comes from main (another change lands before this one); versions need not be
+    // contiguous: each one above the database's highest is applied in order.
+    // Leads and the lead models (docs/sales.md): a lead's attributes are the columns of its CSV
+    // row, kept with their types; its score is stored with the factors that made it. A model's
+    // trees (XGBoost's JSON) sit beside its metadata, read only when the model is loaded.
+    {9, "leads and lead models", R"SQL(
+CREATE TABLE leads (
+  id {uuid} PRIMARY KEY,
+  external_id TEXT UNIQUE,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  company TEXT NOT NULL,
+  source TEXT NOT NULL,
+  status TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  attributes {json} NOT NULL,
+  outcome TEXT NOT NULL,
+  score INTEGER NOT NULL,
+  grade TEXT NOT NULL,
+  probability {real},
+  score_factors {json} NOT NULL,
+  score_method TEXT NOT NULL,
+  model_id {uuid},
+  scored_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX leads_by_score ON leads (score, id);
+CREATE INDEX leads_by_outcome ON leads (outcome, id);
+CREATE TABLE lead_models (
+  id {uuid} PRIMARY KEY,
+  status TEXT NOT NULL,
+  active {bool} NOT NULL DEFAULT {false},
+  activate TEXT NOT NULL,
+  exclude {json} NOT NULL,
+  task_id {uuid},
+  metadata {json},
+  trees TEXT,
+  error TEXT,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  completed_at BIGINT,
+  activated_at BIGINT
+);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

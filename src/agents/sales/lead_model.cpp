@@ -239,7 +239,7 @@ std::vector<Prediction> LeadModel::predict(std::span<const json::object* const> 
     std::sort(order.begin(), order.end(), [&](auto a, auto b) { return by_column[a] > by_column[b]; });
     auto add = [&](std::size_t k) {
       const auto* value = rows[i]->if_contains(columns[k].name);
-      out[i].factors.push_back({columns[k].name, value ? *value : json::value(nullptr), by_column[k]});
+      out[i].factors.push_back({columns[k].name, value ? *value : json::value(nullptr), by_column[k], {}});
     };
     for (std::size_t k = 0; k < order.size() && k < factors_each_way && by_column[order[k]] > 0; ++k) add(order[k]);
     for (std::size_t k = 0; k < order.size() && k < factors_each_way && by_column[order[order.size() - 1 - k]] < 0; ++k)

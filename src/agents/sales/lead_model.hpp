@@ -34,6 +34,7 @@ struct Factor {
   std::string feature;
   boost::json::value value;  // the lead's value (null when it has none)
   double contribution = 0;   // in log-odds (model) or points (rules)
+  std::string reason;        // rules: why the points
 };
 
 struct Prediction {
