@@ -29,6 +29,7 @@ bool is_parameter(std::string_view segment) {
 
 void Router::add(std::string method, std::string path_template, Handler handler, std::size_t body_limit) {
   Route route{std::move(method), std::move(path_template), {}, std::move(handler), 0, body_limit};
+  largest_body_limit_ = std::max(largest_body_limit_, body_limit);
   for (auto s : split(route.path)) {
     bool parameter = is_parameter(s);
     route.segments.push_back({std::string(parameter ? s.substr(1, s.size() - 2) : s), parameter});

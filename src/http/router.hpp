@@ -26,6 +26,7 @@ class Router {
   void add(std::string method, std::string path_template, Handler handler, std::size_t body_limit = 0);
   // The body limit of the route `method` `path` names (0: the server's).
   std::size_t body_limit(std::string_view method, std::string_view path) const;
+  std::size_t largest_body_limit() const { return largest_body_limit_; }
   // For paths no route matches and outside /api/ and /ws/ (the dashboard's files).
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
@@ -57,6 +58,7 @@ class Router {
   std::vector<std::vector<std::size_t>> by_length_;  // routes_ indexes by their segment count
   std::vector<std::pair<std::string, WebSocketEndpoint>> websockets_;
   Handler fallback_;
+  std::size_t largest_body_limit_ = 0;
 };
 
 }  // namespace de::http

@@ -78,11 +78,11 @@ std::vector<int> labels_of(std::span<const TrainingRow> rows, const std::vector<
   return out;
 }
 
-// The value after "-auc:" in XGBoost's evaluation line ("[12]\tvalidation-auc:0.7812").
-double auc_in(const char* line) {
+// The value after "logloss:" in XGBoost's evaluation line ("[12]\tvalidation-logloss:0.2812").
+double logloss_in(const char* line) {
   std::string_view text(line);
-  auto at = text.rfind("auc:");
-  return at == std::string_view::npos ? 0 : std::atof(line + at + 4);
+  auto at = text.rfind("logloss:");
+  return at == std::string_view::npos ? 0 : std::atof(line + at + 8);
 }
 
 // The probability at the `share` quantile from the top.
@@ -142,21 +142,22 @@ std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, c
   std::unique_ptr<void, int (*)(BoosterHandle)> owned(booster, XGBoosterFree);
   auto seed = std::to_string(options.seed % 1000000), threads = std::to_string(std::max(1, options.threads));
   const std::pair<const char*, const char*> parameters[] = {
-      {"objective", "binary:logistic"}, {"eval_metric", "auc"}, {"tree_method", "hist"}, {"eta", "0.05"},
+      {"objective", "binary:logistic"}, {"eval_metric", "logloss"}, {"tree_method", "hist"}, {"eta", "0.05"},
       {"max_depth", "5"}, {"min_child_weight", "3"}, {"subsample", "0.8"}, {"colsample_bytree", "0.8"},
       {"lambda", "1"}, {"max_bin", "256"}, {"seed", seed.c_str()}, {"nthread", threads.c_str()}, {"verbosity", "0"}};
   for (const auto& [name, value] : parameters) check(XGBoosterSetParam(booster, name, value), name);
 
-  // Trees are added while the validation AUC still improves (then the best count is kept).
+  // Trees are added while the validation log-loss still falls (then the best count is kept):
+  // smoother than the AUC on a small validation set, so it stops less by chance.
   DMatrixHandle watched[] = {validation.handle};
   const char* names[] = {"validation"};
-  double best_auc = -1;
+  double best_loss = 1e300;
   int best_round = 0;
   for (int round = 0; round < most_rounds && round - best_round <= patience; ++round) {
     check(XGBoosterUpdateOneIter(booster, round, fit.handle), "XGBoosterUpdateOneIter");
     const char* line = nullptr;
     check(XGBoosterEvalOneIter(booster, round, watched, names, 1, &line), "XGBoosterEvalOneIter");
-    if (double auc = auc_in(line); auc > best_auc) best_auc = auc, best_round = round;
+    if (double loss = logloss_in(line); loss < best_loss) best_loss = loss, best_round = round;
   }
   BoosterHandle sliced = nullptr;
   check(XGBoosterSlice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");

@@ -121,28 +121,40 @@ json::object LeadScoring::train(const std::string& model_id) {
   auto metadata = trained->metadata();
   auto trees = trained->trees();
   double auc = trained->evaluation().roc_auc;
-  bool activate = db_.write_sync([&](store::Tx& tx) {
+  // Stored, and made active when the record says so, in one transaction: a model is never seen
+  // ready without its activation.
+  bool activated = db_.write_sync([&](store::Tx& tx) {
     store::lead_models::finish(tx.connection, model_id, metadata, trees, core::now_ms());
     tx.emit("leads.model_ready", json::object{{"id", model_id}, {"roc_auc", auc}});
-    if (record->activate != "auto") return record->activate == "true";
-    // auto: only when at least as good on its hold-out as the active model on its own.
-    auto active = store::lead_models::active_id(tx.connection);
-    if (!active) return true;
-    auto current = store::lead_models::find(tx.connection, *active);
-    const auto* evaluation = current ? current->metadata.if_contains("evaluation") : nullptr;
-    return !evaluation || auc >= evaluation->at("roc_auc").to_number<double>();
+    bool activate = record->activate == "true";
+    if (record->activate == "auto") {
+      // Only when at least as good on its hold-out as the active model on its own.
+      auto active = store::lead_models::active_id(tx.connection);
+      auto current = active ? store::lead_models::find(tx.connection, *active) : std::nullopt;
+      const auto* evaluation = current ? current->metadata.if_contains("evaluation") : nullptr;
+      activate = !evaluation || auc >= evaluation->at("roc_auc").to_number<double>();
+    }
+    if (activate) mark_active(tx, model_id);
+    return activate;
   });
-  if (activate) this->activate(model_id);
+  if (activated) rescore_open_leads(model_id);
   auto stored = db_.read([&](store::Connection& c) { return store::lead_models::find(c, model_id); });
   return store::lead_models::to_json(*stored);
 }
 
+void LeadScoring::mark_active(store::Tx& tx, const std::string& model_id) {
+  store::lead_models::activate(tx.connection, model_id, core::now_ms());
+  tx.emit("leads.model_activated", json::object{{"id", model_id}});
+}
+
 std::size_t LeadScoring::activate(const std::string& model_id) {
-  auto loaded = model(model_id);  // throws not_found unless ready
-  db_.write_sync([&](store::Tx& tx) {
-    store::lead_models::activate(tx.connection, model_id, core::now_ms());
-    tx.emit("leads.model_activated", json::object{{"id", model_id}});
-  });
+  model(model_id);  // throws not_found unless ready
+  db_.write_sync([&](store::Tx& tx) { mark_active(tx, model_id); });
+  return rescore_open_leads(model_id);
+}
+
+std::size_t LeadScoring::rescore_open_leads(const std::string& model_id) {
+  auto loaded = model(model_id);
   // Scored outside the writer; a lead changed meanwhile keeps the score its change gave it.
   auto open = db_.read([](store::Connection& c) { return store::leads::open_leads(c); });
   std::vector<const json::object*> rows;

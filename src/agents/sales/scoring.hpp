@@ -51,6 +51,10 @@ class LeadScoring {
 
  private:
   std::shared_ptr<const LeadModel> model(const std::string& id);
+  void mark_active(store::Tx& tx, const std::string& model_id);
+  // Scores the open leads with `model_id`, but those changed meanwhile (their change scored
+  // them); one `leads.scored` event for all.
+  std::size_t rescore_open_leads(const std::string& model_id);
 
   store::Database& db_;
   std::mutex mutex_;
