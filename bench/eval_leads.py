@@ -20,8 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import leads  # noqa: E402
 from run import ROOT, OurServer  # noqa: E402
 
-BANK = "/work/shared/data/bank-marketing"
-DEFAULTS = [os.path.join(BANK, "bank-full.csv"), os.path.join(BANK, "bank-additional-full.csv")]
+DEFAULTS = [leads.BANK_FULL, os.path.join(leads.BANK, "bank-additional-full.csv")]
 
 
 def evaluate(path, args):

@@ -6,6 +6,8 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (b) task submit over HTTP -> echo agent -> completed event over WebSocket (de-loadgen throughput)
   (c) authenticated REST read GET /api/v1/agents and write POST /api/v1/tasks (wrk)
   (d) WebSocket fan-out: N subscribers receiving every task event (de-loadgen fanout)
+  (e) leads: 45,211 real leads (bank-marketing, shared/data) imported and a model trained on them
+      through the API (timed), then scored by POST /api/v1/leads/score with and without explanations
   plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
 
 With --peer n8n, load (a) also runs against n8n (bench/peers/n8n) at the same concurrency: with
@@ -27,6 +29,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+
+import leads
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # DE_BENCH_BINARY: another build of the server (to compare two builds in alternating runs).
@@ -259,12 +263,34 @@ def run_ours(args, work, results):
         if "d" in args.only:
             r = measure(lambda: loadgen("fanout", *server.login_args(), "--clients", args.subscribers, "--tasks", args.fanout_tasks))
             results.append(row("d", f"fan-out to {args.subscribers} subscribers", r, "deliveries_per_second", "deliveries/s"))
+        if "e" in args.only:
+            results += lead_loads(server, measure)
         if args.soak:
             summary["soak"] = soak(server, args.soak, args.task_connections)
         summary["peak_rss_mib"] = round(server.proc.rss_mib("VmHWM"), 1)
     finally:
         server.stop()
     return summary
+
+
+def lead_loads(server, measure):
+    if not os.path.exists(leads.BANK_FULL):
+        print(f"bench: load (e) skipped: {leads.BANK_FULL} is missing", file=sys.stderr)
+        return []
+    header, rows, delimiter = leads.read_csv(leads.BANK_FULL)
+    figures = {}
+
+    def run():
+        result, _, _ = leads.train_and_score(server.url, server.token, header, rows, rows, "y", "yes", delimiter,
+                                             {"duration"})
+        result.pop("model")
+        figures.update(result)
+        return result
+
+    measured = measure(run)
+    return [row("e", f"lead model trained on {len(rows):,} leads (s)", measured, "train_seconds", "s"),
+            row("e", "leads scored, no explanations", measured, "scored_per_second", "leads/s"),
+            row("e", "leads scored with their factors", measured, "scored_per_second_explained", "leads/s")]
 
 
 def soak(server, seconds, connections):
@@ -388,7 +414,7 @@ def main():
                    help="concurrent submitters for load (b) and the soak (default 192: the fewest that saturate "
                         "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
-    p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd)")
+    p.add_argument("--only", default="abcde", help="which loads, e.g. ac (default abcde)")
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
     p.add_argument("--fanout-tasks", type=int, default=2000,
                    help="tasks whose events load (d) delivers (at least 1000, so that a stalled subscriber overflows)")

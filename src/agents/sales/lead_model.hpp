@@ -25,7 +25,10 @@ struct TrainingRow {
 struct TrainOptions {
   std::set<std::string> exclude;  // attribute names left out (leaks)
   std::uint64_t seed = 42;
-  int threads = 2;
+  // XGBoost's OpenMP threads. One: on a small machine whose cores serve requests too, two
+  // threads waited on each other at every step (45,000 leads took 1 to 22 s, one thread 1.1 to
+  // 1.6 s; docs/performance.md).
+  int threads = 1;
   double holdout = 0.2;  // share of the rows kept aside for the evaluation
 };
 
