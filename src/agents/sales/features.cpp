@@ -259,7 +259,7 @@ void FeatureSpec::encode(const json::object& attributes, float* out) const {
         }
         f[0] = float(date->days);
         f[1] = float(date->month);
-        f[2] = float(((date->days % 7) + 11) % 7);  // 0 = Monday (1970-01-01 was a Thursday)
+        f[2] = float(((date->days % 7) + 7 + 3) % 7);  // 0 = Monday (1970-01-01 was a Thursday)
         break;
       }
       case ColumnKind::category: {
