@@ -17,15 +17,6 @@ Param nullable_real(const std::optional<double>& d) { return d ? Param(*d) : Par
 std::optional<double> optional_real(const Row& r, std::size_t i) {
   return r.is_null(i) ? std::nullopt : std::optional<double>(r.real(i));
 }
-
-// Rows of a list, `limit + 1` asked for: the page and the cursor when more follow.
-template <class T, class From>
-Page<T> to_page(const Result& r, const PageRequest& page, From from) {
-  Page<T> out;
-  for (std::size_t i = 0; i < r.rows.size() && std::int64_t(i) < page.limit; ++i) out.items.push_back(from(r.rows[i]));
-  if (std::int64_t(r.rows.size()) > page.limit) out.next_cursor = out.items.back().id;
-  return out;
-}
 }  // namespace
 
 namespace leads {
@@ -148,7 +139,8 @@ Page<Lead> list(Connection& c, const Filter& filter, const PageRequest& page) {
   }
   sql += filter.by_score ? " ORDER BY score DESC, id DESC LIMIT ?" : " ORDER BY id DESC LIMIT ?";
   params.emplace_back(page.limit + 1);
-  return to_page<Lead>(c.query(sql, std::span<const Param>(params)), page, from_row);
+  auto r = c.query(sql, std::span<const Param>(params));
+  return to_page<Lead>(r, page, from_row);
 }
 
 std::vector<std::pair<json::object, bool>> training_rows(Connection& c) {

@@ -67,16 +67,6 @@ auto find_one(Connection& c, std::string_view columns, std::string_view where, s
   return from_row(r.rows[0]);
 }
 
-template <class T, class F>
-Page<T> to_page(Result& result, const PageRequest& page, F from_row) {
-  Page<T> out;
-  bool more = std::int64_t(result.rows.size()) > page.limit;
-  if (more) result.rows.erase(result.rows.begin() + page.limit, result.rows.end());
-  for (const auto& row : result.rows) out.items.push_back(from_row(row));
-  if (more && !out.items.empty()) out.next_cursor = out.items.back().id;
-  return out;
-}
-
 // ---- users ------------------------------------------------------------------------------
 constexpr const char* user_columns =
     "SELECT id, email, username, password_hash, roles, is_active, created_at, updated_at FROM users";

@@ -21,6 +21,18 @@ struct PageRequest {
   std::int64_t limit = 50;
 };
 
+// A page from the `limit + 1` rows a list query asked for: `limit` items, and the last one's id
+// as the cursor when more follow.
+template <class T, class F>
+Page<T> to_page(Result& result, const PageRequest& page, F from_row) {
+  Page<T> out;
+  bool more = std::int64_t(result.rows.size()) > page.limit;
+  if (more) result.rows.erase(result.rows.begin() + page.limit, result.rows.end());
+  for (const auto& row : result.rows) out.items.push_back(from_row(row));
+  if (more && !out.items.empty()) out.next_cursor = out.items.back().id;
+  return out;
+}
+
 namespace users {
 void insert(Connection& c, const model::User& user);
 void update(Connection& c, const model::User& user);

@@ -186,32 +186,28 @@ std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, c
   return model;
 }
 
-std::vector<float> LeadModel::margins(const std::vector<float>& features, std::size_t n) const {
+std::vector<float> LeadModel::raw_predict(const std::vector<float>& features, std::size_t n, int type) const {
   if (n == 0) return {};
   Matrix m(features, n, spec_.width());
   std::lock_guard lock(mutex_);
   const bst_ulong* shape = nullptr;
   bst_ulong dimension = 0;
   const float* result = nullptr;
-  check(XGBoosterPredictFromDMatrix(booster_, m.handle,
-                                    R"({"type":1,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})",
-                                    &shape, &dimension, &result),
+  auto config = R"({"type":)" + std::to_string(type) +
+                R"(,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})";
+  check(XGBoosterPredictFromDMatrix(booster_, m.handle, config.c_str(), &shape, &dimension, &result),
         "XGBoosterPredictFromDMatrix");
-  return std::vector<float>(result, result + n);
+  std::size_t size = 1;
+  for (bst_ulong i = 0; i < dimension; ++i) size *= std::size_t(shape[i]);
+  return std::vector<float>(result, result + size);
+}
+
+std::vector<float> LeadModel::margins(const std::vector<float>& features, std::size_t n) const {
+  return raw_predict(features, n, 1);
 }
 
 std::vector<float> LeadModel::contributions(const std::vector<float>& features, std::size_t n) const {
-  if (n == 0) return {};
-  Matrix m(features, n, spec_.width());
-  std::lock_guard lock(mutex_);
-  const bst_ulong* shape = nullptr;
-  bst_ulong dimension = 0;
-  const float* result = nullptr;
-  check(XGBoosterPredictFromDMatrix(booster_, m.handle,
-                                    R"({"type":3,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})",
-                                    &shape, &dimension, &result),
-        "XGBoosterPredictFromDMatrix");
-  return std::vector<float>(result, result + n * (spec_.width() + 1));
+  return raw_predict(features, n, 3);  // approximate (Saabas) contributions: docs/sales.md
 }
 
 std::vector<Prediction> LeadModel::predict(std::span<const json::object* const> rows, bool explain) const {

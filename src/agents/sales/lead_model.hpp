@@ -72,7 +72,10 @@ class LeadModel {
 
  private:
   LeadModel() = default;
-  // Margins (log-odds before calibration) of `features` (n rows of spec_.width() floats).
+  // XGBoost's prediction of `type` (1 margins, 3 approximate contributions: width + 1 per
+  // row, the bias last) for `features` (n rows of spec_.width() floats).
+  std::vector<float> raw_predict(const std::vector<float>& features, std::size_t n, int type) const;
+  // Margins: log-odds before calibration.
   std::vector<float> margins(const std::vector<float>& features, std::size_t n) const;
   std::vector<float> contributions(const std::vector<float>& features, std::size_t n) const;
   void compute_importance();
