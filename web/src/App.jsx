@@ -15,6 +15,8 @@ import { useLive } from './features/live/useLive.js';
 const Dashboard = lazy(() => import('./features/dashboard/Dashboard.jsx'));
 const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisualizer.jsx'));
 const AiPage = lazy(() => import('./features/ai/AiPage.jsx'));
+const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
+const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 
 function NotFound() {
   return (
@@ -39,6 +41,8 @@ export default function App() {
         <Route path="tasks/:id" element={<TaskDetail />} />
         <Route path="workflows" element={<WorkflowVisualizer />} />
         <Route path="ai" element={<AiPage />} />
+        <Route path="leads" element={<LeadsPage />} />
+        <Route path="lead-models" element={<ModelsPage />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

@@ -11,6 +11,8 @@ export const links = [
   { to: '/tasks', label: 'Tasks', icon: 'tasks' },
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
+  { to: '/leads', label: 'Leads', icon: 'users' },
+  { to: '/lead-models', label: 'Lead models', icon: 'sparkle' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
 ];

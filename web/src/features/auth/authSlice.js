@@ -78,6 +78,7 @@ const can = {
   runWorkflows: ['admin', 'manager', 'operator'],
   manageWorkflows: ['admin', 'manager'],
   managePrompts: ['admin', 'manager'],
+  manageLeads: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
