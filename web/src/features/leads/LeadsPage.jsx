@@ -186,7 +186,7 @@ export default function LeadsPage() {
                 <tr key={l.id} aria-selected={l.id === selected}>
                   <td>
                     <button type="button" className="button link small" onClick={() => setSelected(l.id)}>
-                      {l.name || l.external_id || l.email || l.id.slice(0, 8)}
+                      {l.name || l.external_id || l.email || l.id.slice(-8)}
                     </button>
                   </td>
                   <td>{l.company || '—'}</td>

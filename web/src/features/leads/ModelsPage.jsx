@@ -142,7 +142,7 @@ function ModelDetail({ model, canManage, onActivated }) {
   return (
     <section aria-labelledby="model-title">
       <div className="card-head">
-        <h2 id="model-title">Model {model.id.slice(0, 8)}</h2>
+        <h2 id="model-title">Model {model.id.slice(-8)}</h2>
         {canManage && model.status === 'ready' && !model.active && (
           <button type="button" className="button" onClick={activate} disabled={busy}>
             {busy ? 'Activating…' : 'Activate (scores every open lead again)'}
@@ -216,7 +216,7 @@ export default function ModelsPage() {
                 <tr key={m.id} aria-selected={m.id === chosen?.id}>
                   <td>
                     <button type="button" className="button link small" onClick={() => setSelected(m.id)}>
-                      {m.id.slice(0, 8)}
+                      {m.id.slice(-8)}
                     </button>
                     {m.active && <StatusBadge status="active" />}
                   </td>

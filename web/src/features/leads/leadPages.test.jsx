@@ -91,13 +91,13 @@ describe('Lead models page', () => {
       'POST /lead-models/m-2bbbbbbb/activate': () => [200, { ...older, active: true, rescored: 12 }],
     });
     renderPage(admin, ModelsPage);
-    expect(await screen.findByRole('heading', { name: 'Model m-1aaaaa' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Model 1aaaaaaa' })).toBeTruthy();
     const figures = screen.getByLabelText('Evaluation on the hold-out');
     expect(within(figures).getByText('0.791')).toBeTruthy();
     const charts = screen.getAllByRole('img').map((c) => c.getAttribute('aria-label'));
     expect(charts).toContain('Calibration on 800 held-out leads: 0-10 %: predicted 5.0 %, observed 4.9 % (600 leads).');
     expect(charts).toContain("Importance (share of the trees' gain): job 60 %, age 40 %.");
-    fireEvent.click(screen.getByRole('button', { name: 'm-2bbbbb' }));
+    fireEvent.click(screen.getByRole('button', { name: '2bbbbbbb' }));
     fireEvent.click(await screen.findByRole('button', { name: /Activate/ }));
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.url === '/lead-models/m-2bbbbbbb/activate')).toBe(true));
     await waitFor(() => expect(screen.queryByRole('button', { name: /Activate/ })).toBeNull());
