@@ -406,12 +406,7 @@ struct NewModel {
 NewModel new_model(const json::object& body, const auth::Principal& who) {
   core::ObjectReader r(body);
   auto exclude = r.strings("exclude", false, 1000);
-  std::optional<std::string> activate;
-  if (const auto* a = r.any("activate", false)) {
-    if (a->is_bool()) activate = a->get_bool() ? "true" : "false";
-    else if (a->is_string() && a->get_string() == "auto") activate = "auto";
-    else r.error("activate", "must be \"auto\", true or false");
-  }
+  auto activate = agents::sales::read_activate(r);
   r.finish();
   NewModel m;
   m.record.id = core::new_id();

@@ -55,7 +55,6 @@ boost::json::object to_json(const Score& score);
 }  // namespace leads
 
 namespace lead_models {
-inline constexpr std::string_view activate_modes[] = {"auto", "true", "false"};
 
 struct Record {
   std::string id;

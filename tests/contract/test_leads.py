@@ -214,7 +214,7 @@ def test_the_sales_agent_scores_a_lead_as_a_task(srv):
     task = srv.admin.post("/api/v1/tasks", {"type": "sales.score_lead", "input_data": {"lead_id": lead["id"]}}).body
     done = wait_for(lambda: (t := srv.admin.get(f"/api/v1/tasks/{task['id']}").body)["status"] in ("completed", "failed") and t,
                     message="the score task finished")
-    assert done["status"] == "completed", done
+    assert done["status"] == "completed", done["error"]
     assert done["output_data"]["lead_id"] == lead["id"] and done["output_data"]["score"] == 25
     bare = srv.admin.post("/api/v1/tasks", {"type": "sales.score_lead", "input_data": {"lead": 1}}).body
     failed = wait_for(lambda: (t := srv.admin.get(f"/api/v1/tasks/{bare['id']}").body)["status"] == "failed" and t,
@@ -370,3 +370,23 @@ def test_training_without_enough_outcomes_fails_and_says_why(server_factory):
     task = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{model['task_id']}").body)["status"] == "failed" and t,
                     message="the training task failed")
     assert "at least 50" in task["error"]
+
+
+def test_a_training_task_without_a_model_makes_its_own_record(server_factory):
+    s = server_factory("sqlite")
+    admin = s.admin()
+    rows = "".join(f"{i % 20},{'yes' if i % 3 == 0 else 'no'},{i % 2}\n" for i in range(120))
+    assert import_csv(admin, "visits,demo,won\n" + rows, "?outcome_column=won").status == 200
+    task = admin.post("/api/v1/tasks", {"type": "sales.train_lead_model",
+                                        "input_data": {"exclude": ["demo"], "activate": False}}).body
+    done = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{task['id']}").body)["status"] in ("completed", "failed") and t,
+                    timeout=60, message="the training task finished")
+    assert done["status"] == "completed", done["error"]
+    model = done["output_data"]
+    assert model["status"] == "ready" and model["task_id"] == task["id"] and model["active"] is False
+    assert model["exclude"] == ["demo"] and [c["name"] for c in model["columns"]] == ["visits"]
+    assert admin.get(f"/api/v1/lead-models/{model['id']}").body["status"] == "ready"
+    bad = admin.post("/api/v1/tasks", {"type": "sales.train_lead_model", "input_data": {"activate": "maybe"}}).body
+    failed = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{bad['id']}").body)["status"] == "failed" and t,
+                      message="the bad task failed")
+    assert "activate" in failed["error"]

@@ -30,7 +30,7 @@ class SalesAgent final : public BaseAgent {
     core::ObjectReader r(input, "input_data");
     auto model_id = r.string("model_id", false, 64);
     auto exclude = r.strings("exclude", false, 1000);
-    auto activate = r.choice("activate", false, store::lead_models::activate_modes);
+    auto activate = read_activate(r);
     if (model_id && !core::is_uuid(*model_id)) r.error("model_id", "must be a lead model id (UUID)");
     r.finish();
     if (!model_id) {

@@ -32,6 +32,15 @@ json::object event_data(const std::string& model_id, std::size_t count, const ch
 }
 }  // namespace
 
+std::optional<std::string> read_activate(core::ObjectReader& r) {
+  const auto* a = r.any("activate", false);
+  if (!a) return std::nullopt;
+  if (a->is_bool()) return a->get_bool() ? "true" : "false";
+  if (a->is_string() && a->get_string() == "auto") return "auto";
+  r.error("activate", "must be \"auto\", true or false");
+  return std::nullopt;
+}
+
 json::object to_json(const Prediction& p, bool by_model) {
   json::object o;
   o["score"] = p.score;

@@ -15,6 +15,7 @@
 
 #include "agents/sales/lead_model.hpp"
 #include "agents/sales/rules.hpp"
+#include "core/json.hpp"
 #include "store/database.hpp"
 #include "store/lead_repository.hpp"
 
@@ -24,6 +25,10 @@ struct Scores {
   std::optional<std::string> model_id;  // null: scored by the rules
   std::vector<Prediction> items;
 };
+
+// The "activate" of a training request: "auto", true or false, as a lead model record keeps it
+// ("auto", "true", "false"); an error on `r` otherwise.
+std::optional<std::string> read_activate(core::ObjectReader& r);
 
 // A score as the API shows it: {"score","probability","grade","predicted","factors"}.
 boost::json::object to_json(const Prediction& p, bool by_model);
