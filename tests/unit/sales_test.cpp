@@ -1,5 +1,5 @@
 // The sales part on its own: the CSV reader, features learnt from attributes, the metrics, the
-// lead model on data with a known signal, the rules.
+// lead model on data with a known signal, the rules; and the lead tables on both backends.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,7 +9,11 @@
 #include "agents/sales/lead_model.hpp"
 #include "agents/sales/metrics.hpp"
 #include "agents/sales/rules.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/lead_repository.hpp"
+#include "test_database.hpp"
 
 using namespace de::agents::sales;
 namespace json = boost::json;
@@ -243,4 +247,109 @@ TEST(Rules, PointsComeFromTheLeadsFieldsAndAreExplained) {
   EXPECT_EQ(p.grade, 'C');
   EXPECT_FALSE(p.converted);
   EXPECT_EQ(rule_score(LeadFields{}).score, 0);  // nothing known, nothing given
+}
+
+// ---- the lead tables, on both backends ----------------------------------------------------------
+
+namespace {
+class LeadStore : public de::testing::BackendTest {};
+DE_BACKENDS(LeadStore);
+
+de::store::leads::Lead make_lead(std::int64_t score, std::string outcome, std::optional<std::string> external = {}) {
+  de::store::leads::Lead l;
+  l.id = de::core::new_id();
+  l.external_id = std::move(external);
+  l.name = "lead " + std::to_string(score);
+  l.attributes = {{"visits", score}, {"plan", "pro"}, {"trial", true}, {"budget", nullptr}};
+  l.outcome = std::move(outcome);
+  l.score.score = score;
+  l.score.scored_at = l.created_at = l.updated_at = de::core::now_ms();
+  return l;
+}
+}  // namespace
+
+TEST_P(LeadStore, PagesByScoreWithTiesFindsByExternalIdAndScoresOnlyUnchangedLeads) {
+  namespace leads = de::store::leads;
+  std::vector<leads::Lead> made;
+  for (auto [score, outcome] : std::vector<std::pair<int, const char*>>{{40, "open"}, {90, "converted"}, {40, "lost"},
+                                                                        {10, "open"}, {90, "open"}})
+    made.push_back(make_lead(score, outcome, "x" + std::to_string(made.size())));
+  db().write_sync([&](de::store::Tx& tx) {
+    for (const auto& l : made) leads::insert(tx.connection, l);
+  });
+  leads::Filter by_score;
+  by_score.by_score = true;
+  std::vector<std::int64_t> scores;
+  std::set<std::string> seen;
+  de::store::PageRequest page;
+  page.limit = 2;
+  do {
+    auto p = db().read([&](de::store::Connection& c) { return leads::list(c, by_score, page); });
+    for (const auto& l : p.items) scores.push_back(l.score.score), seen.insert(l.id);
+    page.cursor = p.next_cursor;
+  } while (page.cursor);
+  EXPECT_EQ(scores, (std::vector<std::int64_t>{90, 90, 40, 40, 10}));
+  EXPECT_EQ(seen.size(), 5u);
+
+  leads::Filter open;
+  open.outcome = "open";
+  open.min_score = 20;
+  auto p = db().read([&](de::store::Connection& c) { return leads::list(c, open, {}); });
+  ASSERT_EQ(p.items.size(), 2u);
+  EXPECT_EQ(p.items[0].attributes, made[4].attributes);  // the attributes keep their types
+
+  auto found = db().read([](de::store::Connection& c) { return leads::find_by_external_ids(c, {"x1", "x9"}); });
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found.at("x1").id, made[1].id);
+  auto training = db().read([](de::store::Connection& c) { return leads::training_rows(c); });
+  EXPECT_EQ(training.size(), 2u);
+  EXPECT_EQ(db().read([](de::store::Connection& c) { return leads::open_leads(c); }).size(), 3u);
+
+  leads::Score s;
+  s.score = 77;
+  s.grade = "A";
+  s.probability = 0.77;
+  s.method = "model";
+  s.model_id = de::core::new_id();
+  s.factors = {{{"feature", "visits"}, {"value", 40}, {"contribution", 1.5}}};
+  bool stale = db().write_sync([&](de::store::Tx& tx) {
+    return leads::set_score(tx.connection, made[0].id, made[0].updated_at - 1, s);
+  });
+  EXPECT_FALSE(stale);  // changed since: its change scored it
+  EXPECT_TRUE(db().write_sync([&](de::store::Tx& tx) { return leads::set_score(tx.connection, made[0].id, made[0].updated_at, s); }));
+  auto stored = db().read([&](de::store::Connection& c) { return leads::find(c, made[0].id); });
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->score.score, 77);
+  EXPECT_DOUBLE_EQ(*stored->score.probability, 0.77);
+  EXPECT_EQ(stored->score.factors, s.factors);
+  EXPECT_EQ(db().read([](de::store::Connection& c) { return leads::count_by_method(c); }),
+            (std::map<std::string, std::int64_t>{{"model", 1}, {"rules", 4}}));
+}
+
+TEST_P(LeadStore, OneModelIsActiveAtATime) {
+  namespace models = de::store::lead_models;
+  std::vector<std::string> ids;
+  db().write_sync([&](de::store::Tx& tx) {
+    for (int i = 0; i < 2; ++i) {
+      models::Record r;
+      r.id = de::core::new_id();
+      r.exclude = {"duration"};
+      r.created_at = de::core::now_ms();
+      models::insert(tx.connection, r);
+      models::finish(tx.connection, r.id, {{"evaluation", {{"roc_auc", 0.8}}}}, "{\"trees\":[]}", r.created_at);
+      ids.push_back(r.id);
+    }
+    models::activate(tx.connection, ids[0], 1);
+    models::activate(tx.connection, ids[1], 2);
+  });
+  auto active = db().read([](de::store::Connection& c) { return models::active_id(c); });
+  EXPECT_EQ(active, ids[1]);
+  auto first = db().read([&](de::store::Connection& c) { return models::find(c, ids[0]); });
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(first->active);
+  EXPECT_EQ(first->status, "ready");
+  EXPECT_EQ(first->exclude, std::vector<std::string>{"duration"});
+  EXPECT_EQ(db().read([&](de::store::Connection& c) { return models::trees(c, ids[0]); }), "{\"trees\":[]}");
+  db().write_sync([&](de::store::Tx& tx) { models::fail(tx.connection, ids[0], "no", 3); });
+  EXPECT_FALSE(db().read([&](de::store::Connection& c) { return models::trees(c, ids[0]); }));
 }
