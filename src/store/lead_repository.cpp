@@ -145,7 +145,8 @@ Page<Lead> list(Connection& c, const Filter& filter, const PageRequest& page) {
 
 std::vector<std::pair<json::object, bool>> training_rows(Connection& c) {
   std::vector<std::pair<json::object, bool>> out;
-  for (const auto& row : c.query("SELECT attributes, outcome FROM leads WHERE outcome <> 'open'").rows) {
+  // In id (creation) order, so that the same leads give the same split on both backends.
+  for (const auto& row : c.query("SELECT attributes, outcome FROM leads WHERE outcome <> 'open' ORDER BY id").rows) {
     auto attributes = parse_stored(row.text(0));
     out.emplace_back(attributes.is_object() ? std::move(attributes.get_object()) : json::object(),
                      row.text(1) == "converted");
