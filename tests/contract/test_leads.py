@@ -163,6 +163,7 @@ def test_an_import_is_all_or_nothing_unless_partial(srv):
     ('name,company\nA,"x"y\n', 2, "company"),
     ("name,name\nA,B\n", 1, "name"),
     (b"name,company\nA,\xff\xfe\n", 2, "company"),
+    (b"name,company\nA,B\nC,x\x00y\n", 3, "company"),
 ])
 def test_a_malformed_file_is_a_400_naming_row_and_column_and_nothing_is_written(srv, text, row, column):
     before = count_leads(srv, limit=500)

@@ -126,11 +126,17 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
     field.append(text_.substr(pos_, end - pos_));
     pos_ = end;
   }
-  for (std::size_t i = 0; i < fields.size(); ++i)
+  for (std::size_t i = 0; i < fields.size(); ++i) {
     if (!valid_utf8(fields[i])) {
       error_ = CsvError{row_, column_name(i), "the field is not valid UTF-8"};
       return false;
     }
+    // PostgreSQL cannot store U+0000 (and no lead means one): refused on both backends.
+    if (fields[i].find('\0') != std::string::npos) {
+      error_ = CsvError{row_, column_name(i), "the field holds a NUL character (U+0000)"};
+      return false;
+    }
+  }
   return true;
 }
 
