@@ -363,7 +363,8 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "data TEXT NOT NULL, created_at BIGINT NOT NULL); INSERT INTO events VALUES (5, 'old.a', '{}', 1), "
         "(9, 'old.b', '{\"k\":1}', 2); DROP INDEX tasks_status; DROP INDEX tasks_ready; "
         "CREATE INDEX tasks_queue ON tasks (status, priority_rank, id); DROP TABLE prompt_versions; DROP TABLE prompts; "
-        "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; DROP TABLE deal_stage_changes; DROP TABLE deals; "
+        "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; "
+        "DROP TABLE leads; DROP TABLE lead_models; DROP TABLE deal_stage_changes; DROP TABLE deals; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
