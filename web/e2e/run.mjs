@@ -207,7 +207,7 @@ try {
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
     await page.getByText('Success rate').first().waitFor();
     await page.locator('.live-live').waitFor();
-    await page.getByText('Available when the sales agent is enabled').first().waitFor();
+    await page.getByText('Available when the marketing agent is enabled').first().waitFor();
     await page.locator('.recharts-surface').first().waitFor();
     await shot('dashboard');
   });
