@@ -6,6 +6,8 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (b) task submit over HTTP -> echo agent -> completed event over WebSocket (de-loadgen throughput)
   (c) authenticated REST read GET /api/v1/agents and write POST /api/v1/tasks (wrk)
   (d) WebSocket fan-out: N subscribers receiving every task event (de-loadgen fanout)
+  (f) leads: 45,211 real leads (bank-marketing, shared/data) imported and a model trained on them
+      through the API (timed), then scored by POST /api/v1/leads/score with and without explanations
   plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
   (e) the AI adapter, without the server: our CPU per non-streamed call through ai::AiService
       and each provider class, and RSS with 100 and 1,000 streamed calls at once, against a
@@ -31,11 +33,14 @@ import threading
 import time
 import urllib.request
 
+import leads
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # DE_BENCH_BINARY: another build of the server (to compare two builds in alternating runs).
 BINARY = os.environ.get("DE_BENCH_BINARY") or os.path.join(ROOT, "build/release/digital-enterprise")
 LOADGEN = os.path.join(ROOT, "build/release/de-loadgen")
 AIBENCH = os.path.join(ROOT, "build/release/de-aibench")
+SERVER_LOADS = "abcdf"  # the loads that start our server (e, the AI adapter, runs without it)
 PASSWORD = "bench-password"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -263,12 +268,34 @@ def run_ours(args, work, results):
         if "d" in args.only:
             r = measure(lambda: loadgen("fanout", *server.login_args(), "--clients", args.subscribers, "--tasks", args.fanout_tasks))
             results.append(row("d", f"fan-out to {args.subscribers} subscribers", r, "deliveries_per_second", "deliveries/s"))
+        if "f" in args.only:
+            results += lead_loads(server, measure)
         if args.soak:
             summary["soak"] = soak(server, args.soak, args.task_connections)
         summary["peak_rss_mib"] = round(server.proc.rss_mib("VmHWM"), 1)
     finally:
         server.stop()
     return summary
+
+
+def lead_loads(server, measure):
+    if not os.path.exists(leads.BANK_FULL):
+        print(f"bench: load (f) skipped: {leads.BANK_FULL} is missing", file=sys.stderr)
+        return []
+    header, rows, delimiter = leads.read_csv(leads.BANK_FULL)
+    figures = {}
+
+    def run():
+        result, _, _ = leads.train_and_score(server.url, server.token, header, rows, rows, "y", "yes", delimiter,
+                                             {"duration"})
+        result.pop("model")
+        figures.update(result)
+        return result
+
+    measured = measure(run)
+    return [row("f", f"lead model trained on {len(rows):,} leads (s)", measured, "train_seconds", "s"),
+            row("f", "leads scored, no explanations", measured, "scored_per_second", "leads/s"),
+            row("f", "leads scored with their factors", measured, "scored_per_second_explained", "leads/s")]
 
 
 def soak(server, seconds, connections):
@@ -438,7 +465,7 @@ def main():
                    help="concurrent submitters for load (b) and the soak (default 192: the fewest that saturate "
                         "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
-    p.add_argument("--only", default="abcd", help="which loads, e.g. ac (default abcd; e, the AI adapter, only when named)")
+    p.add_argument("--only", default="abcdf", help="which loads, e.g. ac (default abcdf; e, the AI adapter, only when named)")
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
     p.add_argument("--fanout-tasks", type=int, default=2000,
                    help="tasks whose events load (d) delivers (at least 1000, so that a stalled subscriber overflows)")
@@ -461,9 +488,9 @@ def main():
     results, peers = [], []
     try:
         server = (f"; database: {'PostgreSQL' if args.database_url else 'SQLite'}; {args.threads} server threads; "
-                  f"{args.seconds} s per load" if set(args.only) & set("abcd") else "")
+                  f"{args.seconds} s per load" if set(args.only) & set(SERVER_LOADS) else "")
         print(f"machine: {machine()}{server}", flush=True)
-        summary = run_ours(args, work, results) if set(args.only) & set("abcd") else {}
+        summary = run_ours(args, work, results) if set(args.only) & set(SERVER_LOADS) else {}
         if "e" in args.only:
             summary["ai"] = run_ai(args)
         if args.peer == "n8n":

@@ -20,7 +20,11 @@ hub::Outcome BaseAgent::run(const model::Task& task, const std::atomic<bool>& ca
     return hub::Outcome::success(std::move(output));
   } catch (const core::Error& e) {
     bool permanent = e.kind() == core::ErrorKind::validation || e.kind() == core::ErrorKind::not_implemented;
-    return hub::Outcome::failure(e.what(), !permanent);
+    // With several fields the detail only counts them ("2 fields are invalid"): name each.
+    std::string error = e.what();
+    if (e.fields().size() > 1)
+      for (const auto& f : e.fields()) error += (&f == &e.fields().front() ? ": " : "; ") + f.field + ": " + f.message;
+    return hub::Outcome::failure(error, !permanent);
   } catch (const std::exception& e) {
     return hub::Outcome::failure(e.what(), true);
   }

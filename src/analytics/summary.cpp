@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "store/lead_repository.hpp"
 #include "store/repositories.hpp"
 
 namespace de::analytics {
@@ -29,6 +30,10 @@ json::object summary(store::Connection& c) {
     agents_by_status[status] = it == agents.end() ? 0 : it->second;
   }
   auto opt = [](const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); };
+  // Every stored lead has a score (rules before any model): by method.
+  auto scored = store::leads::count_by_method(c);
+  std::int64_t leads_scored = 0;
+  for (const auto& [method, n] : scored) leads_scored += n;
   return {{"tasks_by_status", by_status},
           {"tasks_total", total},
           {"success_rate", success_rate},
@@ -38,7 +43,8 @@ json::object summary(store::Connection& c) {
           {"pipeline_value", nullptr},
           {"weighted_pipeline_value", nullptr},
           {"campaign_roi", nullptr},
-          {"leads_scored", nullptr}};
+          {"leads_scored", leads_scored},
+          {"leads_scored_by_model", scored.contains("model") ? scored.at("model") : 0}};
 }
 
 }  // namespace de::analytics

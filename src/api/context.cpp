@@ -39,14 +39,15 @@ auth::Principal authenticate(Context& ctx, const Request& request) {
 }
 
 void secured(Context& ctx, http::Router& router, std::string method, std::string path,
-             auth::Permission permission, AuthedHandler handler) {
+             auth::Permission permission, AuthedHandler handler, std::size_t body_limit) {
   router.add(std::move(method), std::move(path),
              [&ctx, permission, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
                auto principal = authenticate(ctx, request);
                if (!auth::allowed(principal.roles, permission))
                  throw core::Error(core::ErrorKind::forbidden, "your role does not allow this action");
                co_return co_await handler(request, principal);
-             });
+             },
+             body_limit);
 }
 
 json::object json_body(const Request& request) {

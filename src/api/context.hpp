@@ -10,6 +10,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "agents/sales/scoring.hpp"
 #include "ai/registry.hpp"
 #include "ai/service.hpp"
 #include "analytics/registry.hpp"
@@ -49,6 +50,8 @@ struct Context {
   ai::AiService* ai = nullptr;
   ai::ProviderRegistry* ai_providers = nullptr;
   std::string master_key;  // seals provider keys stored through the API
+  // Lead scores and models (absent where a context only lists the routes).
+  agents::sales::LeadScoring* leads = nullptr;
 };
 
 // A handler that runs after authentication and the permission check.
@@ -56,8 +59,9 @@ using AuthedHandler = std::function<asio::awaitable<Response>(Request&, const au
 
 // Registers `handler` behind authentication and `permission`; missing or bad credentials
 // give 401, a role without the permission 403.
+// `body_limit`: as http::Router::add.
 void secured(Context& ctx, http::Router& router, std::string method, std::string path,
-             auth::Permission permission, AuthedHandler handler);
+             auth::Permission permission, AuthedHandler handler, std::size_t body_limit = 0);
 
 // The caller from `Authorization: Bearer` or `X-API-Key`; throws unauthorized.
 auth::Principal authenticate(Context& ctx, const Request& request);
@@ -140,6 +144,7 @@ void add_message_routes(Context& ctx, http::Router& router);
 void add_workflow_routes(Context& ctx, http::Router& router);
 void add_ai_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
+void add_lead_routes(Context& ctx, http::Router& router);
 void add_requirement_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 

@@ -9,7 +9,7 @@
 
 #include "agents/assistant.hpp"
 #include "agents/builtin.hpp"
-#include "agents/sales/pipeline_agent.hpp"
+#include "agents/sales/sales_agent.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
 #include "app/platform_tools.hpp"
@@ -37,12 +37,13 @@ int serve(const core::Config& config) {
   hub_options.lease = std::chrono::seconds(config.task_lease_seconds);
   hub_options.single_node = db->dialect() == store::Dialect::sqlite;
   auto ai = start_ai(config, *db);
+  agents::sales::LeadScoring leads(*db);
   // Filled once the workflow engine exists, before any task runs (the I/O threads start last).
   std::vector<agents::PlatformTool> tools;
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
-    if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(*db, config), workers);
+    if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db, config), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
@@ -58,6 +59,7 @@ int serve(const core::Config& config) {
   ctx.ai = ai.service.get();
   ctx.ai_providers = ai.providers.get();
   ctx.master_key = ai.master_key;
+  ctx.leads = &leads;
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

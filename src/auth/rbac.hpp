@@ -17,6 +17,7 @@ enum class Permission {
   manage_workflows,  // create, update, delete workflows
   manage_prompts,    // create prompt templates, their versions, which is active
   manage_deals,      // create, update (move between stages), delete deals
+  manage_leads,      // create, import, update, delete leads; train and activate lead models
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

@@ -27,8 +27,9 @@ bool is_parameter(std::string_view segment) {
 }
 }  // namespace
 
-void Router::add(std::string method, std::string path_template, Handler handler) {
-  Route route{std::move(method), std::move(path_template), {}, std::move(handler), 0};
+void Router::add(std::string method, std::string path_template, Handler handler, std::size_t body_limit) {
+  Route route{std::move(method), std::move(path_template), {}, std::move(handler), 0, body_limit};
+  largest_body_limit_ = std::max(largest_body_limit_, body_limit);
   for (auto s : split(route.path)) {
     bool parameter = is_parameter(s);
     route.segments.push_back({std::string(parameter ? s.substr(1, s.size() - 2) : s), parameter});
@@ -54,8 +55,7 @@ void Router::capture(const Route& route, const std::vector<std::string_view>& se
     if (route.segments[i].parameter) params.emplace_back(route.segments[i].text, std::string(segments[i]));
 }
 
-boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
-  auto segments = split(request.path);
+std::vector<const Router::Route*> Router::owners(const std::vector<std::string_view>& segments) const {
   // The path's owner is the matching template with the most literal segments, so that
   // GET /tasks/batch is a 405 from POST /tasks/batch, not a lookup of the task "batch".
   static const std::vector<std::size_t> none;
@@ -63,19 +63,30 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
   std::size_t best_literals = 0;
   for (auto index : candidates)
     if (matches(routes_[index], segments)) best_literals = std::max(best_literals, routes_[index].literals);
-  auto owns = [&](const Route& route) { return route.literals == best_literals && matches(route, segments); };
+  std::vector<const Route*> out;
+  for (auto index : candidates)
+    if (routes_[index].literals == best_literals && matches(routes_[index], segments)) out.push_back(&routes_[index]);
+  return out;
+}
+
+std::size_t Router::body_limit(std::string_view method, std::string_view path) const {
+  for (const auto* route : owners(split(path)))
+    if (route->method == method) return route->body_limit;
+  return 0;
+}
+
+boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
+  auto segments = split(request.path);
+  auto owning = owners(segments);
   const Route* found = nullptr;
-  for (auto index : candidates) {
-    const auto& route = routes_[index];
-    if (owns(route) && (route.method == request.method || (request.method == "HEAD" && route.method == "GET"))) {
-      found = &route;
+  for (const auto* route : owning)
+    if (route->method == request.method || (request.method == "HEAD" && route->method == "GET")) {
+      found = route;
       break;
     }
-  }
   std::set<std::string> allowed;  // for a 405
   if (!found)
-    for (auto index : candidates)
-      if (owns(routes_[index])) allowed.insert(routes_[index].method);
+    for (const auto* route : owning) allowed.insert(route->method);
   try {
     if (found) {
       capture(*found, segments, request.path_params);

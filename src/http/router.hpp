@@ -21,7 +21,12 @@ struct RouteInfo {
 
 class Router {
  public:
-  void add(std::string method, std::string path_template, Handler handler);
+  // `body_limit`: the largest request body this route takes, when it is more than the
+  // server's (0: the server's); the server reads it before it dispatches.
+  void add(std::string method, std::string path_template, Handler handler, std::size_t body_limit = 0);
+  // The body limit of the route `method` `path` names (0: the server's).
+  std::size_t body_limit(std::string_view method, std::string_view path) const;
+  std::size_t largest_body_limit() const { return largest_body_limit_; }
   // For paths no route matches and outside /api/ and /ws/ (the dashboard's files).
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
@@ -42,14 +47,18 @@ class Router {
     std::vector<Segment> segments;
     Handler handler;
     std::size_t literals = 0;  // segments that are not {parameters}
+    std::size_t body_limit = 0;
   };
   static bool matches(const Route& route, const std::vector<std::string_view>& segments);
+  // The routes that own `segments`: of those matching, the ones with the most literal segments.
+  std::vector<const Route*> owners(const std::vector<std::string_view>& segments) const;
   static void capture(const Route& route, const std::vector<std::string_view>& segments,
                       std::vector<std::pair<std::string, std::string>>& params);
   std::vector<Route> routes_;
   std::vector<std::vector<std::size_t>> by_length_;  // routes_ indexes by their segment count
   std::vector<std::pair<std::string, WebSocketEndpoint>> websockets_;
   Handler fallback_;
+  std::size_t largest_body_limit_ = 0;
 };
 
 }  // namespace de::http

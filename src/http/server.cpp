@@ -32,6 +32,9 @@ bool valid_request_id(std::string_view id) {
   return true;
 }
 
+// The path of a request target, without its query (as sent: routes' literal segments need no decoding).
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
 Request to_request(bhttp::request<bhttp::string_body>& in, const std::string& remote) {
   Request r;
   r.method = std::string(in.method_string());
@@ -222,11 +225,17 @@ struct Server::Impl {
     }
     while (true) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.body_limit(options.body_limit);
+      // Beast checks a Content-Length against the limit while it reads the header: the largest
+      // any route takes, then the route's own once the header names it.
+      parser.body_limit(std::max(options.body_limit, router.largest_body_limit()));
       parser.header_limit(header_limit);
       stream.expires_after(options.timeout);
       auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+      std::size_t limit = std::max(options.body_limit, router.body_limit(std::string_view(parser.get().method_string()),
+                                                                          path_of(parser.get().target())));
+      if (!ec && parser.content_length() && *parser.content_length() > limit) ec = bhttp::error::body_limit;
       if (!ec && !parser.is_done()) {
+        parser.body_limit(limit);  // a chunked body is counted as it comes
         // A client that asked for it waits for "100 Continue" before it sends the body.
         if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue") && parser.get().version() >= 11 &&
             !co_await send(stream, "HTTP/1.1 100 Continue\r\n\r\n", {}, options.timeout))
@@ -236,8 +245,7 @@ struct Server::Impl {
       if (ec == bhttp::error::body_limit) {
         co_await respond_and_close(
             stream, core::Error(core::ErrorKind::payload_too_large,
-                                "the request body exceeds " +
-                                    std::to_string(options.body_limit) + " bytes"));
+                                "the request body exceeds " + std::to_string(limit) + " bytes"));
         break;
       }
       if (ec == bhttp::error::header_limit) {

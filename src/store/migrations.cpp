@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/clock.hpp"
@@ -303,8 +304,51 @@ CREATE INDEX tool_approvals_status ON tool_approvals (status, id);
 CREATE INDEX ai_calls_agent ON ai_calls (agent_id, created_at);
 CREATE INDEX ai_calls_workflow ON ai_calls (workflow_id, created_at);
 )SQL"},
+    // Leads and the lead models (docs/sales.md): a lead's attributes are the columns of its CSV
+    // row, kept with their types; its score is stored with the factors that made it. A model's
+    // trees (XGBoost's JSON) sit beside its metadata, read only when the model is loaded.
+    {9, "leads and lead models", R"SQL(
+CREATE TABLE leads (
+  id {uuid} PRIMARY KEY,
+  external_id TEXT UNIQUE,
+  name TEXT NOT NULL,
+  email TEXT NOT NULL,
+  company TEXT NOT NULL,
+  source TEXT NOT NULL,
+  status TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  attributes {json} NOT NULL,
+  outcome TEXT NOT NULL,
+  score INTEGER NOT NULL,
+  grade TEXT NOT NULL,
+  probability {real},
+  score_factors {json} NOT NULL,
+  score_method TEXT NOT NULL,
+  model_id {uuid},
+  scored_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX leads_by_score ON leads (score, id);
+CREATE INDEX leads_by_outcome ON leads (outcome, id);
+CREATE TABLE lead_models (
+  id {uuid} PRIMARY KEY,
+  status TEXT NOT NULL,
+  active {bool} NOT NULL DEFAULT {false},
+  activate TEXT NOT NULL,
+  exclude {json} NOT NULL,
+  task_id {uuid},
+  metadata {json},
+  trees TEXT,
+  error TEXT,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  completed_at BIGINT,
+  activated_at BIGINT
+);
+)SQL"},
     // The sales pipeline (docs/sales.md). Amounts are integer minor units of their currency
-    // (cents for USD): exact. lead_id is a plain id until leads exist. Every stage a deal enters
+    // (cents for USD): exact. lead_id is a plain id, not a reference to leads. Every stage a deal enters
     // (its first included) is a row of deal_stage_changes, the history the forecast learns from.
     {10, "sales_pipeline", R"SQL(
 CREATE TABLE deals (
@@ -383,9 +427,12 @@ void apply_migrations(Connection& connection) {
   if (connection.dialect() == Dialect::postgres)
     connection.query("SELECT pg_advisory_xact_lock(7400421)");
   ensure_table(connection);
-  int current = current_schema_version(connection);
+  // Every version not yet recorded, in order, also below the highest: branches that add
+  // migrations side by side merge into one sequence (a database at 10 still gets 9).
+  std::set<std::int64_t> applied;
+  for (const auto& row : connection.query("SELECT version FROM schema_migrations").rows) applied.insert(row.integer(0));
   for (const auto& m : migrations) {
-    if (m.version <= current) continue;
+    if (applied.contains(m.version)) continue;
     if (!m.only || *m.only == connection.dialect()) connection.execute_script(render(m.sql, connection.dialect()));
     connection.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                      {std::int64_t(m.version), std::string_view(m.name), core::now_ms()});

@@ -3,7 +3,7 @@ import pytest
 
 from support.helpers import assert_problem
 
-LISTS = ["/api/v1/users", "/api/v1/agents", "/api/v1/api-keys", "/api/v1/tasks", "/api/v1/messages"]
+LISTS = ["/api/v1/users", "/api/v1/agents", "/api/v1/api-keys", "/api/v1/tasks", "/api/v1/messages", "/api/v1/leads"]
 
 
 def make_some(srv, path):
@@ -17,6 +17,8 @@ def make_some(srv, path):
             assert admin.post(path, {"name": f"paging-{i}", "roles": ["viewer"]}).status == 201
         elif path.endswith("tasks"):
             srv.new_task()
+        elif path.endswith("leads"):
+            assert admin.post(path, {"name": f"paging-{i}"}).status == 201
         else:
             assert admin.post(path, {"to_agent": srv.echo_agent["id"], "message_type": "paging"}).status == 201
 

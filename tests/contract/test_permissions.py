@@ -220,6 +220,12 @@ def _deal(srv):
     return r.body
 
 
+def _lead(srv, **fields):
+    r = srv.admin.post("/api/v1/leads", {"name": "matrix-" + secrets.token_hex(4), **fields})
+    assert r.status == 201, r
+    return r.body
+
+
 def s_deal(srv, role):
     deal = _deal(srv)
     return dict(path=f"/api/v1/deals/{deal['id']}", ctx=deal)
@@ -233,8 +239,41 @@ def s_patch_deal(srv, role):
 def u_deal_unchanged(srv, deal):
     got = srv.admin.get(f"/api/v1/deals/{deal['id']}")
     assert got.status == 200 and got.body["stage"] == deal["stage"] and len(got.body["stage_history"]) == 1
+
+
 def s_requirements(srv, role):
     return dict(body={"requirements": [{"id": "R1", "text": f"The system shall greet the {role}."}]})
+
+
+def s_new_lead(srv, role):
+    name = "matrix-" + secrets.token_hex(4)
+    return dict(body={"name": name, "attributes": {"visits": 3}}, ctx=name)
+
+
+def u_no_lead(srv, name):
+    assert name not in [lead["name"] for lead in srv.admin.list_all("/api/v1/leads")]
+
+
+def s_lead(srv, role):
+    lead = _lead(srv)
+    return dict(path=f"/api/v1/leads/{lead['id']}", ctx=lead)
+
+
+def s_patch_lead(srv, role):
+    lead = _lead(srv)
+    return dict(path=f"/api/v1/leads/{lead['id']}", body={"name": "changed"}, ctx=lead)
+
+
+def u_lead_unchanged(srv, lead):
+    assert srv.admin.get(f"/api/v1/leads/{lead['id']}").body["name"] == lead["name"]
+
+
+def s_score_leads(srv, role):
+    return dict(body={"leads": [{"attributes": {"email": "a@example.com"}}]})
+
+
+def s_score_lead(srv, role):
+    return dict(path=f"/api/v1/leads/{_lead(srv)['id']}/score")
 
 
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
@@ -313,6 +352,18 @@ ROUTES = [
     ("DELETE", "/api/v1/deals/{id}", CONTROL, 204, s_deal, u_deal_unchanged),
     ("GET", "/api/v1/pipeline/forecast", READ, 200, None, None),
     ("POST", "/api/v1/requirements/analyze", READ, 200, s_requirements, None),
+    ("GET", "/api/v1/leads", READ, 200, None, None),
+    ("POST", "/api/v1/leads", MANAGE, 201, s_new_lead, u_no_lead),
+    ("GET", "/api/v1/leads/{id}", READ, 200, s_lead, None),
+    ("PATCH", "/api/v1/leads/{id}", MANAGE, 200, s_patch_lead, u_lead_unchanged),
+    ("DELETE", "/api/v1/leads/{id}", MANAGE, 204, s_lead, u_lead_unchanged),
+    ("POST", "/api/v1/leads/import", MANAGE, None, None, None),
+    ("POST", "/api/v1/leads/score", CONTROL, 200, s_score_leads, None),
+    ("POST", "/api/v1/leads/{id}/score", CONTROL, 200, s_score_lead, None),
+    ("GET", "/api/v1/lead-models", READ, 200, None, None),
+    ("POST", "/api/v1/lead-models", MANAGE, None, None, None),
+    ("GET", "/api/v1/lead-models/{id}", READ, None, None, None),
+    ("POST", "/api/v1/lead-models/{id}/activate", MANAGE, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -369,6 +420,16 @@ PROBES = {
     ("PATCH", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", {}),
     ("DELETE", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", None),
     ("POST", "/api/v1/requirements/analyze"): ("/api/v1/requirements/analyze", {"text": ""}),
+    ("POST", "/api/v1/leads"): ("/api/v1/leads", {"outcome": "maybe"}),
+    ("GET", "/api/v1/leads/{id}"): (f"/api/v1/leads/{SOME_ID}", None),
+    ("PATCH", "/api/v1/leads/{id}"): (f"/api/v1/leads/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/leads/{id}"): (f"/api/v1/leads/{SOME_ID}", None),
+    ("POST", "/api/v1/leads/import"): ("/api/v1/leads/import", {"not": "csv"}),
+    ("POST", "/api/v1/leads/score"): ("/api/v1/leads/score", {"leads": []}),
+    ("POST", "/api/v1/leads/{id}/score"): (f"/api/v1/leads/{SOME_ID}/score", None),
+    ("POST", "/api/v1/lead-models"): ("/api/v1/lead-models", {"activate": "sometimes"}),
+    ("GET", "/api/v1/lead-models/{id}"): (f"/api/v1/lead-models/{SOME_ID}", None),
+    ("POST", "/api/v1/lead-models/{id}/activate"): (f"/api/v1/lead-models/{SOME_ID}/activate", None),
 }
 
 

@@ -40,7 +40,7 @@ TEST(BuiltinAgents, OtherWorkRunsOnTheWorkerPool) {
   boost::asio::thread_pool pool(1);
   model::Task task;
   task.id = "t2";
-  task.type = "score_leads";
+  task.type = "marketing.campaign_report";
   auto ran = run_builtin("marketing", task, pool);
   EXPECT_NE(ran.thread, std::this_thread::get_id());
   ASSERT_FALSE(ran.outcome.ok);

@@ -73,6 +73,20 @@ TEST(HttpRouter, PrefersLiteralSegmentsOverParameters) {
   EXPECT_EQ(wrong.headers[0].second, "POST");
 }
 
+TEST(HttpRouter, KnowsTheBodyLimitOfTheRouteAPathNames) {
+  http::Router router;
+  router.add("POST", "/api/v1/leads", reply("create"));
+  router.add("POST", "/api/v1/leads/import", reply("import"), 64 << 20);
+  router.add("POST", "/api/v1/leads/{id}/score", reply("score"));
+  router.add("PATCH", "/api/v1/leads/{id}", reply("change"));
+  EXPECT_EQ(router.body_limit("POST", "/api/v1/leads/import"), std::size_t(64) << 20);
+  EXPECT_EQ(router.body_limit("POST", "/api/v1/leads/import/"), std::size_t(64) << 20);
+  EXPECT_EQ(router.body_limit("PATCH", "/api/v1/leads/import"), 0u);  // the import route owns the path: a 405
+  EXPECT_EQ(router.body_limit("POST", "/api/v1/leads"), 0u);
+  EXPECT_EQ(router.body_limit("POST", "/nowhere"), 0u);
+  EXPECT_EQ(router.largest_body_limit(), std::size_t(64) << 20);
+}
+
 TEST(HttpRouter, TurnsHandlerErrorsIntoProblemJson) {
   http::Router router;
   router.add("GET", "/fail", [](http::Request&) -> asio::awaitable<http::Response> {

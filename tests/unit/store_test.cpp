@@ -45,6 +45,17 @@ TEST_P(Store, MigrationsAreIdempotent) {
   EXPECT_EQ(db().schema_version(), store::latest_schema_version());
 }
 
+// A database made before a lower version was merged in (at 10 without 9) gets the missing one.
+TEST_P(Store, MigrationsBelowTheHighestAreAppliedWhenMissing) {
+  db().write_sync([](store::Tx& tx) {
+    tx.connection.execute_script("DROP TABLE leads; DROP TABLE lead_models; DELETE FROM schema_migrations WHERE version = 9;");
+  });
+  db().migrate();
+  EXPECT_EQ(db().schema_version(), store::latest_schema_version());
+  auto leads = db().read([](store::Connection& c) { return c.query("SELECT count(*) FROM leads").rows.at(0).integer(0); });
+  EXPECT_EQ(leads, 0);
+}
+
 TEST_P(Store, UsersRoundTripAndStayUnique) {
   auto user = make_user("ann@example.com");
   db().write_sync([&](store::Tx& tx) { store::users::insert(tx.connection, user); });
@@ -363,7 +374,8 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "data TEXT NOT NULL, created_at BIGINT NOT NULL); INSERT INTO events VALUES (5, 'old.a', '{}', 1), "
         "(9, 'old.b', '{\"k\":1}', 2); DROP INDEX tasks_status; DROP INDEX tasks_ready; "
         "CREATE INDEX tasks_queue ON tasks (status, priority_rank, id); DROP TABLE prompt_versions; DROP TABLE prompts; "
-        "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; DROP TABLE deal_stage_changes; DROP TABLE deals; "
+        "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; "
+        "DROP TABLE leads; DROP TABLE lead_models; DROP TABLE deal_stage_changes; DROP TABLE deals; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();

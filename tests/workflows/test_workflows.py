@@ -88,19 +88,19 @@ def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(server_fact
     workflow = create(admin, {
         "trigger": {"type": "manual"},
         "steps": [
-            {"id": "score", "type": "task", "task_type": "sales.score_lead", "on_failure": "fallback"},
+            {"id": "report", "type": "task", "task_type": "marketing.campaign_report", "on_failure": "fallback"},
             {"id": "fallback", "type": "task", "task_type": "echo", "input": {"used": "fallback"}},
-            {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["score"]},
+            {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["report"]},
         ],
     })
     execution = wait_for(admin, execute(admin, workflow).body["id"])
     steps = steps_of(execution)
-    assert steps["score"]["status"] == "failed" and "not implemented yet" in steps["score"]["error"]
+    assert steps["report"]["status"] == "failed" and "not implemented yet" in steps["report"]["error"]
     assert steps["fallback"]["status"] == "completed" and steps["after"]["status"] == "skipped"
     assert execution["status"] == "completed"
-    strict = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "score", "type": "task", "task_type": "sales.score_lead"}]})
+    strict = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "report", "type": "task", "task_type": "marketing.campaign_report"}]})
     failed = wait_for(admin, execute(admin, strict).body["id"])
-    assert failed["status"] == "failed" and "score" in failed["error"]
+    assert failed["status"] == "failed" and "report" in failed["error"]
 
 
 def test_validation_errors_name_the_step_and_field(server_factory):

@@ -207,7 +207,7 @@ try {
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
     await page.getByText('Success rate').first().waitFor();
     await page.locator('.live-live').waitFor();
-    await page.getByText('Available when the sales agent is enabled').first().waitFor();
+    await page.getByText('Available when the marketing agent is enabled').first().waitFor();
     await page.locator('.recharts-surface').first().waitFor();
     await shot('dashboard');
   });
@@ -638,6 +638,39 @@ try {
     await won.dispatchEvent('drop', { dataTransfer });
     await page.getByRole('status').filter({ hasText: `Moved ${byDrag} to Won.` }).waitFor();
     await page.getByRole('region', { name: 'Won' }).getByText('4239 closed').waitFor();
+  });
+
+  await scenario('leads: a CSV imported, a model trained without a leak, a lead\'s factors charted', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await goTo('Leads');
+    await page.getByRole('heading', { name: 'Leads', level: 1 }).waitFor();
+    await page.getByLabel('File', { exact: true }).setInputFiles(resolve(web, '../tests/data/bank-sample.csv'));
+    await page.getByLabel(/Outcome column/).fill('y');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('4000 imported, 0 updated, 0 rejected').waitFor({ timeout: 30000 });
+    await shot('leads-imported');
+    await goTo('Lead models');
+    await page.getByLabel(/Leave out/).fill('duration');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const figures = page.getByLabel('Evaluation on the hold-out');
+    const deadline = Date.now() + 60000;
+    while (!(await figures.isVisible())) {
+      if (Date.now() > deadline) throw new Error('the model was not ready within 60 s');
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+    await figures.getByText('ROC-AUC').waitFor();
+    await page.getByRole('img', { name: /^Calibration on \d+ held-out leads/ }).waitFor();
+    await page.getByRole('img', { name: /^Importance/ }).waitFor();
+    await shot('lead-models');
+    // A new (open) lead is scored by the active model at once.
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const created = await api('POST', '/api/v1/leads', token, { name: 'E2E prospect', attributes: { age: 30, job: 'student', poutcome: 'success', contact: 'cellular', month: 'mar' } });
+    if (created.status !== 201) throw new Error(`creating a lead answered ${created.status}`);
+    await goTo('Leads');
+    await page.getByRole('button', { name: 'E2E prospect' }).click();
+    await page.getByRole('img', { name: /^Score \d+, grade [A-D]\. Raised by poutcome \(success\)/ }).waitFor();
+    await shot('lead-factors');
   });
 
   await scenario('the dashboard works at phone width (375 px)', async () => {

@@ -17,6 +17,8 @@ const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisua
 const AiPage = lazy(() => import('./features/ai/AiPage.jsx'));
 const PipelinePage = lazy(() => import('./features/pipeline/PipelinePage.jsx'));
 const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
+const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
+const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 
 function NotFound() {
   return (
@@ -43,6 +45,8 @@ export default function App() {
         <Route path="ai" element={<AiPage />} />
         <Route path="pipeline" element={<PipelinePage />} />
         <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
+        <Route path="leads" element={<LeadsPage />} />
+        <Route path="lead-models" element={<ModelsPage />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

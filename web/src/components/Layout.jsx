@@ -10,6 +10,8 @@ export const links = [
   { to: '/agents', label: 'Agents', icon: 'agents' },
   { to: '/tasks', label: 'Tasks', icon: 'tasks' },
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
+  { to: '/leads', label: 'Leads', icon: 'users' },
+  { to: '/lead-models', label: 'Lead models', icon: 'sparkle' },
   { to: '/pipeline', label: 'Pipeline', icon: 'pipeline' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
   { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },

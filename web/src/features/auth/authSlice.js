@@ -79,6 +79,7 @@ const can = {
   manageWorkflows: ['admin', 'manager'],
   managePrompts: ['admin', 'manager'],
   manageDeals: ['admin', 'manager', 'operator'],
+  manageLeads: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
