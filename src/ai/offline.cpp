@@ -9,7 +9,9 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <unordered_set>
 
 #include "ai/schema.hpp"
@@ -671,13 +673,36 @@ Extract summary_of_last_user_message(const ChatRequest& request) {
   return summarize(user->content, request.max_tokens);
 }
 
+struct OfflineWriters {
+  std::shared_mutex mutex;
+  std::map<std::string, OfflineWriter, std::less<>> by_title;
+};
+
+OfflineWriters& offline_writers() {
+  static OfflineWriters writers;
+  return writers;
+}
+
+// The writer registered for the request's schema title, if any.
+OfflineWriter writer_for(const ChatRequest& request) {
+  const auto* schema = request.json_schema && request.json_schema->is_object() ? &request.json_schema->get_object() : nullptr;
+  const auto* title = schema ? schema->if_contains("title") : nullptr;
+  if (!title || !title->is_string()) return nullptr;
+  auto& writers = offline_writers();
+  std::shared_lock lock(writers.mutex);
+  auto it = writers.by_title.find(std::string_view(title->get_string()));
+  return it == writers.by_title.end() ? nullptr : it->second;
+}
+
 ChatResponse answer(const ChatRequest& request) {
   ChatResponse response;
   response.provider = "offline";
   response.model = "offline-1";
   response.finish_reason = "stop";
   Extract text;
-  if (request.json_schema) {
+  if (auto writer = writer_for(request)) {
+    text.text = core::to_text(writer(request));
+  } else if (request.json_schema) {
     Facts facts;
     for (const auto& m : request.messages)
       if (m.role == Role::user || m.role == Role::tool) facts.add(m.content);
@@ -726,6 +751,12 @@ void stream(std::string_view text, const std::function<void(std::string_view)>& 
 }
 
 }  // namespace
+
+void add_offline_writer(const std::string& title, OfflineWriter write) {
+  auto& writers = offline_writers();
+  std::unique_lock lock(writers.mutex);
+  writers.by_title[title] = std::move(write);
+}
 
 boost::asio::awaitable<ChatResponse> OfflineProvider::chat(const ChatRequest& request) {
   auto started = std::chrono::steady_clock::now();

@@ -12,11 +12,21 @@
 // - after tool results, the answer renders them: each tool's name and its result's fields as
 //   `key: value` lines;
 // - with a JSON Schema, the answer is a value built for it from the conversation (the rules
-//   are on StructuredAnswer in offline.cpp and in docs/ai.md).
+//   are on StructuredAnswer in offline.cpp and in docs/ai.md), or the value of the offline
+//   writer registered for the schema's title (add_offline_writer).
 // Token counts are estimates (about four characters per token): there is no tokenizer here.
+#include <functional>
+
 #include "ai/chat.hpp"
 
 namespace de::ai {
+
+// A feature's own offline skill: for a request whose JSON Schema has `"title": title`, the
+// offline provider answers `write(request)` (a value for that schema) instead of its generic
+// structured answer. Registered at start-up, before the first call (the marketing
+// copywriter, docs/marketing.md); registering a title again replaces its writer.
+using OfflineWriter = std::function<boost::json::value(const ChatRequest&)>;
+void add_offline_writer(const std::string& title, OfflineWriter write);
 
 class OfflineProvider final : public Provider {
  public:

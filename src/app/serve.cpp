@@ -9,6 +9,8 @@
 
 #include "agents/assistant.hpp"
 #include "agents/builtin.hpp"
+#include "agents/marketing/generator.hpp"
+#include "agents/marketing/marketing_agent.hpp"
 #include "agents/sales/sales_agent.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
@@ -38,12 +40,15 @@ int serve(const core::Config& config) {
   hub_options.single_node = db->dialect() == store::Dialect::sqlite;
   auto ai = start_ai(config, *db);
   agents::sales::LeadScoring leads(*db);
+  agents::marketing::register_offline_copywriter();
   // Filled once the workflow engine exists, before any task runs (the I/O threads start last).
   std::vector<agents::PlatformTool> tools;
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
     if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db, config), workers);
+    if (agent.type == "marketing")
+      return agents::make_executor(agents::marketing::make_marketing_agent(io, *db, *ai.service), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });

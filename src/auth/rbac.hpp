@@ -18,6 +18,8 @@ enum class Permission {
   manage_prompts,    // create prompt templates, their versions, which is active
   manage_deals,      // create, update (move between stages), delete deals
   manage_leads,      // create, import, update, delete leads; train and activate lead models
+  manage_content,    // generate marketing content, record its A/B results
+  manage_brand_voice,  // change the brand voice every piece of content is written in
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

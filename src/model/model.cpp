@@ -160,6 +160,10 @@ const TaskTypeInfo* task_type_info(std::string_view type) {
       {"echo", "Answers with its input unchanged: any JSON object.", R"({"type":"object"})"},
       {"assistant.run", "Asks an assistant agent: it answers the prompt, using its own tools.",
        R"({"type":"object","properties":{"prompt":{"type":"string","minLength":1,"description":"what to ask"}},"required":["prompt"]})"},
+      {"marketing.generate_content",
+       "Writes marketing content (email, social_post, ad_copy, blog_outline, landing_page) from a brief, checks it and keeps it: "
+       "the same as POST /api/v1/content (docs/marketing.md).",
+       R"({"type":"object","properties":{"kind":{"enum":["email","social_post","ad_copy","blog_outline","landing_page"]},"network":{"enum":["x","linkedin","instagram"],"description":"social posts only"},"brief":{"type":"object","properties":{"product":{"type":"string","minLength":1},"audience":{"type":"string","minLength":1},"goal":{"type":"string","minLength":1,"description":"what the reader gets done, a verb phrase"},"call_to_action":{"type":"string","minLength":1},"facts":{"type":"array","items":{"type":"string"}}},"required":["product","audience","goal","call_to_action"]},"lead_id":{"type":"string"},"deal_id":{"type":"string"},"variants":{"type":"integer","minimum":1,"maximum":5},"seed":{"type":"integer","minimum":0}},"required":["kind","brief"]})"},
   };
   for (const auto& info : known)
     if (info.type == type) return &info;

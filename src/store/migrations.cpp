@@ -381,6 +381,45 @@ CREATE TABLE deal_stage_changes (
 );
 CREATE INDEX deal_stage_changes_deal ON deal_stage_changes (deal_id, id);
 )SQL"},
+    // Marketing content (docs/marketing.md): a piece's brief and its variants, each with its check
+    // report, the prompt version and model that wrote it, and its A/B counts; the brand voice.
+    {11, "marketing content", R"SQL(
+CREATE TABLE content (
+  id {uuid} PRIMARY KEY,
+  kind TEXT NOT NULL,
+  network TEXT,
+  brief {json} NOT NULL,
+  recipient {json},
+  seed BIGINT NOT NULL,
+  passed {bool} NOT NULL,
+  task_id {uuid},
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE content_variants (
+  content_id {uuid} NOT NULL REFERENCES content(id) ON DELETE CASCADE,
+  variant INTEGER NOT NULL,
+  fields {json} NOT NULL,
+  checks {json} NOT NULL,
+  passed {bool} NOT NULL,
+  attempts INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  prompt_name TEXT NOT NULL,
+  prompt_version INTEGER NOT NULL,
+  sends BIGINT NOT NULL DEFAULT 0,
+  opens BIGINT NOT NULL DEFAULT 0,
+  clicks BIGINT NOT NULL DEFAULT 0,
+  conversions BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (content_id, variant)
+);
+CREATE TABLE brand_voice (
+  id INTEGER PRIMARY KEY,
+  settings {json} NOT NULL,
+  updated_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  updated_at BIGINT NOT NULL
+);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

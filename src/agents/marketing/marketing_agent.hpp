@@ -1,0 +1,18 @@
+#pragma once
+// The marketing agent (docs/marketing.md): `marketing.generate_content` (input as POST
+// /api/v1/content; output the stored piece). `marketing.optimize_budget` and
+// `marketing.campaign_report` come with the campaign manager.
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+
+#include "agents/base_agent.hpp"
+#include "ai/service.hpp"
+#include "store/database.hpp"
+
+namespace de::agents::marketing {
+
+// `io` runs the AI calls (the agent's own thread waits for them).
+std::unique_ptr<BaseAgent> make_marketing_agent(boost::asio::io_context& io, store::Database& db, ai::AiService& ai);
+
+}  // namespace de::agents::marketing
