@@ -106,7 +106,9 @@ TEST(OfflineCopywriter, EveryKindPassesItsHardChecksForASaneBrief) {
       EXPECT_TRUE(hard_failures(checks).empty()) << kind << " " << network << " " << variant << ": "
                                                  << json::serialize(to_json(checks)) << "\n" << json::serialize(piece);
       // An ad's headline may be the goal alone: the network shows the advertiser beside it.
-      if (kind != "ad_copy") EXPECT_NE(std::string(piece.at("body").get_string()).find("Ledgerly"), std::string::npos);
+      if (kind != "ad_copy") {
+        EXPECT_NE(std::string(piece.at("body").get_string()).find("Ledgerly"), std::string::npos);
+      }
     }
   }
 }
