@@ -276,6 +276,44 @@ def s_score_lead(srv, role):
     return dict(path=f"/api/v1/leads/{_lead(srv)['id']}/score")
 
 
+BRIEF = {"product": "Ledgerly", "audience": "finance teams", "goal": "close the books faster",
+         "call_to_action": "Book a demo", "facts": ["Bank feeds reconcile themselves every night"]}
+
+
+def s_new_content(srv, role):
+    return dict(body={"kind": "ad_copy", "brief": BRIEF, "seed": 1})
+
+
+def _content(srv):
+    r = srv.admin.post("/api/v1/content", {"kind": "ad_copy", "brief": BRIEF, "variants": 2, "seed": 1})
+    assert r.status == 201, r
+    return r.body
+
+
+def s_content(srv, role):
+    content = _content(srv)
+    return dict(path=f"/api/v1/content/{content['id']}", ctx=content)
+
+
+def s_content_results(srv, role):
+    content = _content(srv)
+    return dict(path=f"/api/v1/content/{content['id']}/results", body={"results": [{"variant": 0, "sends": 10}]},
+                ctx=content)
+
+
+def u_content_results_unchanged(srv, content):
+    variants = srv.admin.get(f"/api/v1/content/{content['id']}").body["variants"]
+    assert all(v["results"]["sends"] == 0 for v in variants), variants
+
+
+def s_content_analysis(srv, role):
+    return dict(path=f"/api/v1/content/{_content(srv)['id']}/analysis")
+
+
+def s_brand_voice(srv, role):
+    return dict(body=srv.admin.get("/api/v1/brand-voice").body)  # the same settings: nothing changes
+
+
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
 
 # method, path (the template when the setup gives it), allowed roles, success status (None: only
@@ -364,6 +402,13 @@ ROUTES = [
     ("POST", "/api/v1/lead-models", MANAGE, None, None, None),
     ("GET", "/api/v1/lead-models/{id}", READ, None, None, None),
     ("POST", "/api/v1/lead-models/{id}/activate", MANAGE, None, None, None),
+    ("GET", "/api/v1/content", READ, 200, None, None),
+    ("POST", "/api/v1/content", CONTROL, 201, s_new_content, None),
+    ("GET", "/api/v1/content/{id}", READ, 200, s_content, None),
+    ("POST", "/api/v1/content/{id}/results", CONTROL, 200, s_content_results, u_content_results_unchanged),
+    ("GET", "/api/v1/content/{id}/analysis", READ, 200, s_content_analysis, None),
+    ("GET", "/api/v1/brand-voice", READ, 200, None, None),
+    ("PUT", "/api/v1/brand-voice", MANAGE, 200, s_brand_voice, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -430,6 +475,11 @@ PROBES = {
     ("POST", "/api/v1/lead-models"): ("/api/v1/lead-models", {"activate": "sometimes"}),
     ("GET", "/api/v1/lead-models/{id}"): (f"/api/v1/lead-models/{SOME_ID}", None),
     ("POST", "/api/v1/lead-models/{id}/activate"): (f"/api/v1/lead-models/{SOME_ID}/activate", None),
+    ("POST", "/api/v1/content"): ("/api/v1/content", {"kind": "poem"}),
+    ("GET", "/api/v1/content/{id}"): (f"/api/v1/content/{SOME_ID}", None),
+    ("POST", "/api/v1/content/{id}/results"): (f"/api/v1/content/{SOME_ID}/results", {"results": []}),
+    ("GET", "/api/v1/content/{id}/analysis"): (f"/api/v1/content/{SOME_ID}/analysis", None),
+    ("PUT", "/api/v1/brand-voice"): ("/api/v1/brand-voice", {"reading_level": 99}),
 }
 
 

@@ -75,7 +75,8 @@ std::string trimmed(std::string_view s) {
 json::object tidy_piece(const json::value& answer, std::string_view kind) {
   json::object piece;
   if (!answer.is_object()) return piece;
-  const auto& known = piece_schema(kind).at("properties").as_object();
+  auto schema = piece_schema(kind);
+  const auto& known = schema.at("properties").as_object();
   for (const auto& [key, value] : answer.get_object()) {
     if (!known.contains(key)) continue;
     if (value.is_string()) piece[key] = trimmed(value.get_string());
