@@ -673,6 +673,35 @@ try {
     await shot('lead-factors');
   });
 
+  await scenario('content: a brief written into two checked variants, A/B results entered and analysed', async () => {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await goTo('Content');
+    await page.getByRole('heading', { name: 'Content', level: 1 }).waitFor();
+    await page.getByLabel('Kind').selectOption('social_post');
+    await page.getByLabel('Network').selectOption('linkedin');
+    await page.getByLabel('Product').fill('Ledgerly');
+    await page.getByLabel('Audience').fill('finance teams at small companies');
+    await page.getByLabel('Goal').fill('close the books faster');
+    await page.getByLabel('Call to action').fill('Book a demo');
+    await page.getByLabel(/^Facts/).fill('Bank feeds reconcile themselves every night\nMonth-end close takes 3 days instead of 8');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await page.getByText('Every variant passed its hard checks.').waitFor({ timeout: 30000 });
+    await page.getByRole('heading', { name: 'Variant 2' }).waitFor();
+    await page.locator('.variant-body').first().getByText(/Ledgerly/).first().waitFor();
+    await shot('content-variants');
+    await page.getByText(/not enough data yet/).waitFor();
+    const fieldsets = page.locator('.results-form fieldset');
+    await fieldsets.nth(0).getByLabel('sends').fill('800');
+    await fieldsets.nth(0).getByLabel('conversions').fill('60');
+    await fieldsets.nth(1).getByLabel('sends').fill('800');
+    await fieldsets.nth(1).getByLabel('conversions').fill('20');
+    await page.getByRole('button', { name: 'Add results' }).click();
+    await page.getByText('Added to the totals.').waitFor();
+    await page.getByText(/variant 0 is best with probability/).waitFor();
+    await page.getByRole('cell', { name: /^7\.5 % \(/ }).waitFor();
+    await shot('content-analysis');
+  });
+
   await scenario('the dashboard works at phone width (375 px)', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await goTo('Dashboard');

@@ -19,6 +19,7 @@ const PipelinePage = lazy(() => import('./features/pipeline/PipelinePage.jsx'));
 const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
 const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
 const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
+const ContentPage = lazy(() => import('./features/content/ContentPage.jsx'));
 
 function NotFound() {
   return (
@@ -47,6 +48,7 @@ export default function App() {
         <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
         <Route path="leads" element={<LeadsPage />} />
         <Route path="lead-models" element={<ModelsPage />} />
+        <Route path="content" element={<ContentPage />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

@@ -80,6 +80,8 @@ const can = {
   managePrompts: ['admin', 'manager'],
   manageDeals: ['admin', 'manager', 'operator'],
   manageLeads: ['admin', 'manager'],
+  manageContent: ['admin', 'manager', 'operator'],
+  manageBrandVoice: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
