@@ -697,7 +697,7 @@ try {
     await fieldsets.nth(1).getByLabel('conversions').fill('20');
     await page.getByRole('button', { name: 'Add results' }).click();
     await page.getByText('Added to the totals.').waitFor();
-    await page.getByText(/variant 0 is best with probability/).waitFor();
+    await page.getByText(/^Variant 1 is best with probability/).waitFor();
     await page.getByRole('cell', { name: /^7\.5 % \(/ }).waitFor();
     await shot('content-analysis');
   });

@@ -287,7 +287,8 @@ void register_offline_copywriter() {
 
 namespace {
 boost::asio::awaitable<store::content::Content> generate(GenerationContext context, ContentSpec spec) {
-  co_await store::write(context.db, [](store::Tx& tx) { ensure_prompt(tx); });
+  auto stored = context.db.read([](store::Connection& c) { return store::prompts::find_by_name(c, std::string(prompt_name)); });
+  if (!stored) co_await store::write(context.db, [](store::Tx& tx) { ensure_prompt(tx); });
   auto prompt = context.db.read([](store::Connection& c) { return active_prompt(c); });
   auto voice = context.db.read([](store::Connection& c) { return load_brand_voice(c); });
   auto options = call_options(context, prompt.version);

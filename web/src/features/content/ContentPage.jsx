@@ -7,7 +7,7 @@ import { useResource } from '../../services/useResource.js';
 import { allowed } from '../auth/authSlice.js';
 import { Empty, ErrorBanner, Field, Loading, Notice, PageHeader, formatTime } from '../../components/ui.jsx';
 import {
-  checkSummary, counts, generateContent, kinds, listContent, loadAnalysis, networks, probabilityText, rateText, recordResults,
+  analysisCaption, checkSummary, counts, generateContent, kinds, listContent, loadAnalysis, networks, probabilityText, rateText, recordResults,
   resultsRequest, variantFields,
 } from './content.js';
 
@@ -137,7 +137,7 @@ function Analysis({ analysis }) {
   return (
     <div className="card table-card">
       <table>
-        <caption>{analysis.reason}</caption>
+        <caption>{analysisCaption(analysis)}</caption>
         <thead>
           <tr>
             <th scope="col">Variant</th>

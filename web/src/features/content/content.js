@@ -86,6 +86,16 @@ export function rateText(rate) {
 
 export const probabilityText = (p) => `${(p * 100).toFixed(1)} %`;
 
+// The analysis in a sentence, variants numbered from 1 as on the page (the API counts from 0).
+export function analysisCaption(analysis) {
+  if (!analysis.enough_data) return analysis.reason;
+  const leader = analysis.variants[analysis.leader];
+  const p = probabilityText(leader.probability_best);
+  return analysis.decided
+    ? `Variant ${analysis.leader + 1} is best with probability ${p}`
+    : `No variant is best with probability 95 % or more yet: variant ${analysis.leader + 1} leads with ${p}`;
+}
+
 export const generateContent = (form) => api.post('/content', contentRequest(form), { timeout: 120000 }).then((r) => r.data);
 export const listContent = () => api.get('/content', { params: { limit: 20 } }).then((r) => r.data);
 export const recordResults = (id, body) => api.post(`/content/${id}/results`, body).then((r) => r.data);

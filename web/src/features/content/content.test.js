@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSummary, contentRequest, rateText, resultsRequest, variantFields } from './content.js';
+import { analysisCaption, checkSummary, contentRequest, rateText, resultsRequest, variantFields } from './content.js';
 
 const form = {
   kind: 'social_post', network: 'x', product: ' Ledgerly ', audience: 'finance teams', goal: 'close the books faster',
@@ -48,5 +48,13 @@ describe('content helpers', () => {
   it('writes a rate with its interval', () => {
     expect(rateText({ value: 0.05, interval: [0.03813, 0.06531] })).toBe('5.0 % (3.8–6.5 %)');
     expect(rateText({ value: null, interval: [0, 1] })).toBe('—');
+  });
+
+  it('words the analysis with variants numbered from 1', () => {
+    const variants = [{ probability_best: 0.97 }, { probability_best: 0.03 }];
+    expect(analysisCaption({ enough_data: true, decided: true, leader: 0, variants })).toBe('Variant 1 is best with probability 97.0 %');
+    expect(analysisCaption({ enough_data: true, decided: false, leader: 1, variants: [{ probability_best: 0.2 }, { probability_best: 0.8 }] }))
+      .toBe('No variant is best with probability 95 % or more yet: variant 2 leads with 80.0 %');
+    expect(analysisCaption({ enough_data: false, reason: 'not enough data yet: …', variants })).toBe('not enough data yet: …');
   });
 });
