@@ -180,3 +180,21 @@ def test_bad_input(srv):
     assert_problem(admin.get(f"{CONTENT}/01a20ce4-61b4-7003-b6ba-9486d2112aa4"), 404)
     assert_problem(admin.request("PUT", VOICE, json={"tone": "", "reading_level": 0, "words_to_avoid": [""]}), 422,
                    fields=["tone", "reading_level", "words_to_avoid[0]"])
+
+
+def test_a_configured_model_writes_through_the_prompt_and_the_same_checks_apply(server_factory, llm_standin):
+    # The stand-in vendor answers any structured request with "stand-in" in every field: a piece
+    # without the call to action, so it is written once more, then returned failing with the reason.
+    server = server_factory(env={"DE_OPENAI_BASE_URL": llm_standin + "/v1", "DE_OPENAI_API_KEY": "sk-env-openai-0123456789",
+                                 "DE_AI_PROVIDERS": "openai,offline"})
+    admin = server.admin()
+    r = admin.post(CONTENT, {"kind": "email", "brief": BRIEF, "seed": 1})
+    assert r.status == 201, r
+    variant = r.body["variants"][0]
+    assert variant["provider"] == "openai" and variant["model"] and variant["model"] != "offline-1", variant
+    assert variant["subject"] == "stand-in" and variant["body"] == "stand-in"
+    assert variant["attempts"] == 2 and variant["passed"] is False and r.body["passed"] is False
+    failed = {c["name"] for c in variant["checks"] if not c["passed"] and c["severity"] == "hard"}
+    assert failed == {"call_to_action"}, variant["checks"]
+    usage = admin.get("/api/v1/ai/usage?group_by=model").body
+    assert any(row.get("requests", 0) >= 2 for row in usage["items"]), usage
