@@ -92,8 +92,6 @@ ai::AiService& ai_service(Context& ctx) {
   if (!ctx.ai) throw core::Error(core::ErrorKind::unavailable, "the AI services layer is not running");
   return *ctx.ai;
 }
-
-json::object voice_json(const marketing::BrandVoice& voice) { return marketing::to_json(voice); }
 }  // namespace
 
 void add_content_routes(Context& ctx, http::Router& router) {
@@ -140,13 +138,13 @@ void add_content_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "GET", "/api/v1/brand-voice", Permission::read,
           [&ctx](Request&, const auth::Principal&) -> asio::awaitable<Response> {
             auto voice = ctx.db.read([](store::Connection& c) { return marketing::load_brand_voice(c); });
-            co_return Response::json(200, voice_json(voice));
+            co_return Response::json(200, marketing::to_json(voice));
           });
 
   secured(ctx, router, "PUT", "/api/v1/brand-voice", Permission::manage_brand_voice,
           [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto voice = marketing::read_brand_voice(json_body(request));
-            auto settings = voice_json(voice);
+            auto settings = marketing::to_json(voice);
             co_await write(ctx.db, [&](store::Tx& tx) {
               store::brand_voice::save(tx.connection, settings, who.user_id, core::now_ms());
               tx.emit("content.brand_voice_updated", settings);

@@ -99,11 +99,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string text_field(const json::object& piece, std::string_view field) {
-  const auto* v = piece.if_contains(field);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 // Everything the copy may draw claims from: the brief and the recipient's data.
 std::string supported_text(const ContentSpec& spec) {
   const auto& b = spec.brief;
@@ -120,7 +115,7 @@ Check length_check(const json::object& piece, const ContentSpec& spec) {
   Check c{"length", true, true, ""};
   std::vector<std::string> parts;
   for (const auto& limit : channel_limits(spec.kind, spec.network)) {
-    auto n = characters(text_field(piece, limit.field));
+    auto n = characters(text_in(piece, limit.field));
     parts.push_back(fmt::format("{} {}/{}", limit.field, n, limit.max));
     if (n > limit.max) c.passed = false;
     if (n == 0) {
@@ -240,7 +235,7 @@ bool well_formed_link(std::string_view link) {
 }
 
 std::vector<Check> check_piece(const json::object& piece, const ContentSpec& spec, const BrandVoice& voice) {
-  auto body = text_field(piece, "body");
+  auto body = text_in(piece, "body");
   auto lowered = lower(body);
   std::vector<Check> checks;
   checks.push_back(length_check(piece, spec));

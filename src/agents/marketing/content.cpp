@@ -4,21 +4,30 @@ namespace de::agents::marketing {
 
 namespace json = boost::json;
 
-namespace {
-json::array strings(const std::vector<std::string>& items) {
+json::array string_array(const std::vector<std::string>& items) {
   json::array out;
   for (const auto& item : items) out.emplace_back(item);
   return out;
 }
 
-std::vector<std::string> strings_of(const json::object& object, std::string_view key) {
+std::vector<std::string> strings_in(const json::object& object, std::string_view key) {
   std::vector<std::string> out;
   if (const auto* v = object.if_contains(key); v && v->is_array())
     for (const auto& item : v->get_array())
       if (item.is_string()) out.emplace_back(item.get_string());
   return out;
 }
-}  // namespace
+
+std::string text_in(const json::object& object, std::string_view key) {
+  const auto* v = object.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::string trimmed(std::string_view text) {
+  auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) return {};
+  return std::string(text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1));
+}
 
 // Google Ads' responsive search ads: headlines 30, descriptions 90. Email subjects are cut by
 // most inboxes after about 60 characters, preheaders after about 100.
@@ -41,27 +50,27 @@ std::size_t characters(std::string_view text) {
 
 json::object to_json(const Brief& b) {
   return {{"product", b.product},   {"audience", b.audience},          {"goal", b.goal},
-          {"call_to_action", b.call_to_action}, {"facts", strings(b.facts)}};
+          {"call_to_action", b.call_to_action}, {"facts", string_array(b.facts)}};
 }
 
 json::object to_json(const Recipient& r) {
-  return {{"source", r.source}, {"id", r.id}, {"name", r.name}, {"company", r.company}, {"facts", strings(r.facts)}};
+  return {{"source", r.source}, {"id", r.id}, {"name", r.name}, {"company", r.company}, {"facts", string_array(r.facts)}};
 }
 
 json::object to_json(const BrandVoice& v) {
   return {{"tone", v.tone},
-          {"words_to_use", strings(v.words_to_use)},
-          {"words_to_avoid", strings(v.words_to_avoid)},
+          {"words_to_use", string_array(v.words_to_use)},
+          {"words_to_avoid", string_array(v.words_to_avoid)},
           {"reading_level", v.reading_grade},
-          {"examples", strings(v.examples)}};
+          {"examples", string_array(v.examples)}};
 }
 
 BrandVoice brand_voice_from(const json::object& o) {
   BrandVoice v;
   if (const auto* tone = o.if_contains("tone"); tone && tone->is_string()) v.tone = tone->get_string();
-  v.words_to_use = strings_of(o, "words_to_use");
-  v.words_to_avoid = strings_of(o, "words_to_avoid");
-  v.examples = strings_of(o, "examples");
+  v.words_to_use = strings_in(o, "words_to_use");
+  v.words_to_avoid = strings_in(o, "words_to_avoid");
+  v.examples = strings_in(o, "examples");
   if (const auto* level = o.if_contains("reading_level"); level && level->is_number()) v.reading_grade = level->to_number<double>();
   return v;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Marketing content (docs/marketing.md): what a piece is asked for (kind, brief, recipient,
 // brand voice) and the channel limits it must keep. Plain data: no I/O here.
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -50,6 +51,12 @@ std::vector<FieldLimit> channel_limits(std::string_view kind, std::string_view n
 
 // The characters of UTF-8 text, as the channels count them (code points).
 std::size_t characters(std::string_view text);
+
+// Small JSON and text helpers the marketing code shares.
+boost::json::array string_array(const std::vector<std::string>& items);
+std::vector<std::string> strings_in(const boost::json::object& object, std::string_view key);  // the string items
+std::string text_in(const boost::json::object& object, std::string_view key);  // "" unless a string
+std::string trimmed(std::string_view text);
 
 boost::json::object to_json(const Brief& brief);
 boost::json::object to_json(const Recipient& recipient);

@@ -13,15 +13,9 @@ namespace json = boost::json;
 namespace {
 using Options = std::vector<std::string>;
 
-std::string trim(std::string_view s) {
-  auto begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  return std::string(s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1));
-}
-
 // The text without its closing punctuation, to be built into a sentence.
 std::string clause(std::string_view s) {
-  auto t = trim(s);
+  auto t = trimmed(s);
   while (!t.empty() && std::string_view(".!?;:,").find(t.back()) != std::string_view::npos) t.pop_back();
   return t;
 }
@@ -45,14 +39,14 @@ std::string lower_first(std::string s) {
 
 // A sentence: capitalised, ending with its own "?" or "!", else a full stop.
 std::string sentence(std::string_view s) {
-  auto t = trim(s);
+  auto t = trimmed(s);
   if (t.empty()) return t;
   if (t.back() == '?' || t.back() == '!' || t.back() == '.') return capitalised(t);
   return capitalised(clause(t)) + ".";
 }
 
 std::string first_name(std::string_view name) {
-  auto t = trim(name);
+  auto t = trimmed(name);
   return t.substr(0, t.find(' '));
 }
 
@@ -88,9 +82,9 @@ class Writer {
     for (std::size_t i = facts_.size(); i > 1; --i) std::swap(facts_[i - 1], facts_[engine_() % i]);
     if (input.spec.recipient) {
       name_ = first_name(input.spec.recipient->name);
-      company_ = trim(input.spec.recipient->company);
+      company_ = trimmed(input.spec.recipient->company);
     }
-    product_ = trim(b_.product);
+    product_ = trimmed(b_.product);
     audience_ = clause(b_.audience);
     goal_ = lower_first(clause(b_.goal));
     cta_ = clause(b_.call_to_action);
@@ -148,7 +142,7 @@ class Writer {
   std::string voice_line() {
     std::vector<std::string> words;
     for (const auto& w : in_.voice.words_to_use)
-      if (words.size() < 3 && !trim(w).empty()) words.push_back(lower_first(trim(w)));
+      if (words.size() < 3 && !trimmed(w).empty()) words.push_back(lower_first(trimmed(w)));
     if (words.empty()) return {};
     auto list = words.size() == 1 ? words[0] : joined({words.begin(), words.end() - 1}, ", ") + " and " + words.back();
     return capitalised(list) + ": that is what " + product_ + " is about.";
@@ -292,24 +286,6 @@ class Writer {
   std::string name_, company_, product_, audience_, goal_, cta_;
 };
 
-json::array string_array(const std::vector<std::string>& items) {
-  json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
-}
-
-std::vector<std::string> string_list(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (const auto* v = o.if_contains(key); v && v->is_array())
-    for (const auto& item : v->get_array())
-      if (item.is_string()) out.emplace_back(item.get_string());
-  return out;
-}
-
-std::string text_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 }  // namespace
 
 json::object to_json(const WriterInput& input) {
@@ -330,22 +306,22 @@ json::object to_json(const WriterInput& input) {
 
 WriterInput writer_input_from(const json::object& o) {
   WriterInput in;
-  in.spec.kind = text_of(o, "kind");
-  in.spec.network = text_of(o, "network");
+  in.spec.kind = text_in(o, "kind");
+  in.spec.network = text_in(o, "network");
   if (const auto* b = o.if_contains("brief"); b && b->is_object()) {
     const auto& brief = b->get_object();
-    in.spec.brief = {text_of(brief, "product"), text_of(brief, "audience"), text_of(brief, "goal"),
-                     text_of(brief, "call_to_action"), string_list(brief, "facts")};
+    in.spec.brief = {text_in(brief, "product"), text_in(brief, "audience"), text_in(brief, "goal"),
+                     text_in(brief, "call_to_action"), strings_in(brief, "facts")};
   }
   if (const auto* r = o.if_contains("recipient"); r && r->is_object()) {
     const auto& recipient = r->get_object();
-    in.spec.recipient = Recipient{text_of(recipient, "source"), text_of(recipient, "id"), text_of(recipient, "name"),
-                                  text_of(recipient, "company"), string_list(recipient, "facts")};
+    in.spec.recipient = Recipient{text_in(recipient, "source"), text_in(recipient, "id"), text_in(recipient, "name"),
+                                  text_in(recipient, "company"), strings_in(recipient, "facts")};
   }
   if (const auto* v = o.if_contains("voice"); v && v->is_object()) in.voice = brand_voice_from(v->get_object());
   if (const auto* v = o.if_contains("variant"); v && v->is_int64()) in.variant = static_cast<int>(v->get_int64());
   if (const auto* s = o.if_contains("seed"); s && s->is_number()) in.spec.seed = s->to_number<std::uint64_t>();
-  in.fix = string_list(o, "fix");
+  in.fix = strings_in(o, "fix");
   return in;
 }
 

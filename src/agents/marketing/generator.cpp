@@ -64,12 +64,6 @@ json::value piece_schema(std::string_view kind) {
   return json::parse(fmt::format(R"({{"title":"marketing_content","type":"object","properties":{{{}}},"required":[{}]}})", fields, required));
 }
 
-std::string trimmed(std::string_view s) {
-  auto begin = s.find_first_not_of(" \t\r\n");
-  if (begin == std::string_view::npos) return {};
-  return std::string(s.substr(begin, s.find_last_not_of(" \t\r\n") - begin + 1));
-}
-
 // A model's answer made tidy: strings trimmed, hashtags with their '#'. Fields the schema
 // does not know are dropped, so nothing unchecked is kept.
 json::object tidy_piece(const json::value& answer, std::string_view kind) {
