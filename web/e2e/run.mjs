@@ -700,6 +700,10 @@ try {
     await page.getByText(/^Variant 1 is best with probability/).waitFor();
     await page.getByRole('cell', { name: /^7\.5 % \(/ }).waitFor();
     await shot('content-analysis');
+    await page.getByText('Brand voice', { exact: true }).click();
+    await page.getByLabel('Words to avoid').fill('synergy, leverage');
+    await page.getByRole('button', { name: 'Save brand voice' }).click();
+    await page.getByText('Saved: every new piece is written in it.').waitFor();
   });
 
   await scenario('the dashboard works at phone width (375 px)', async () => {

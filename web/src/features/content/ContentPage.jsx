@@ -8,7 +8,7 @@ import { allowed } from '../auth/authSlice.js';
 import { Empty, ErrorBanner, Field, Loading, Notice, PageHeader, formatTime } from '../../components/ui.jsx';
 import {
   analysisCaption, checkSummary, counts, generateContent, kinds, listContent, loadAnalysis, networks, probabilityText, rateText, recordResults,
-  resultsRequest, variantFields,
+  loadVoice, resultsRequest, saveVoice, variantFields, voiceForm,
 } from './content.js';
 
 const emptyForm = {
@@ -92,6 +92,59 @@ function BriefForm({ onGenerated }) {
       </form>
       {problem && <ErrorBanner title="Nothing was written" message={problem.message} />}
     </section>
+  );
+}
+
+function BrandVoice({ canEdit }) {
+  const voice = useResource(loadVoice);
+  const [form, setForm] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const [saved, setSaved] = useState(false);
+  if (!voice.data) return voice.problem ? <ErrorBanner message={voice.problem.message} onRetry={voice.reload} /> : null;
+  const shown = form ?? voiceForm(voice.data);
+  const set = (key) => (e) => {
+    setSaved(false);
+    setForm({ ...shown, [key]: e.target.value });
+  };
+  const submit = async (e) => {
+    e.preventDefault();
+    setProblem(null);
+    try {
+      voice.setData(await saveVoice(shown));
+      setForm(null);
+      setSaved(true);
+    } catch (err) {
+      setProblem(problemOf(err));
+    }
+  };
+  const errors = problem?.fields ?? {};
+  const input = (key, label, field, hint) => (
+    <Field id={`voice-${key}`} label={label} hint={hint} error={errors[field]}>
+      {(props) => <input {...props} value={shown[key]} onChange={set(key)} readOnly={!canEdit} />}
+    </Field>
+  );
+  return (
+    <details className="card">
+      <summary>
+        <strong>Brand voice</strong> <span className="muted small">{voice.data.tone}, reading grade {voice.data.reading_level} or below</span>
+      </summary>
+      <form onSubmit={submit} className="form-grid">
+        {input('tone', 'Tone', 'tone', 'friendly, formal, professional, playful, bold…')}
+        {input('readingLevel', 'Reading level', 'reading_level', 'The Flesch–Kincaid grade not to exceed (1 to 18)')}
+        {input('wordsToUse', 'Words to use', 'words_to_use', 'Separated by commas')}
+        {input('wordsToAvoid', 'Words to avoid', 'words_to_avoid', 'Separated by commas: a piece using one fails')}
+        <Field id="voice-examples" label="Examples" optional className="span-2" hint="One a line: the style a model follows">
+          {(props) => <textarea {...props} rows={3} value={shown.examples} onChange={set('examples')} readOnly={!canEdit} />}
+        </Field>
+        {canEdit && (
+          <div>
+            <button type="submit" className="button secondary">Save brand voice</button>
+          </div>
+        )}
+      </form>
+      {saved && <Notice tone="ok">Saved: every new piece is written in it.</Notice>}
+      {problem && <ErrorBanner title="Not saved" message={problem.message} />}
+    </details>
   );
 }
 
@@ -224,6 +277,7 @@ export default function ContentPage() {
   return (
     <>
       <PageHeader title="Content" subtitle="Marketing copy from a brief, checked, in variants to A/B test" />
+      <BrandVoice canEdit={allowed(user, 'manageBrandVoice')} />
       {canWrite && <BriefForm onGenerated={generated} />}
       {recent.problem && <ErrorBanner message={recent.problem.message} onRetry={recent.reload} />}
       {recent.data?.items?.length > 0 && (

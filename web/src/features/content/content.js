@@ -96,6 +96,31 @@ export function analysisCaption(analysis) {
     : `No variant is best with probability 95 % or more yet: variant ${analysis.leader + 1} leads with ${p}`;
 }
 
+const list = (text, separator) => text.split(separator).map((s) => s.trim()).filter(Boolean);
+
+// The brand voice as the form edits it (lists as text) and back as the PUT body.
+export function voiceForm(voice) {
+  return {
+    tone: voice.tone ?? 'friendly',
+    wordsToUse: (voice.words_to_use ?? []).join(', '),
+    wordsToAvoid: (voice.words_to_avoid ?? []).join(', '),
+    readingLevel: String(voice.reading_level ?? 8),
+    examples: (voice.examples ?? []).join('\n'),
+  };
+}
+
+export function voiceRequest(form) {
+  return {
+    tone: form.tone.trim(),
+    words_to_use: list(form.wordsToUse, ','),
+    words_to_avoid: list(form.wordsToAvoid, ','),
+    reading_level: Number(form.readingLevel),
+    examples: list(form.examples, '\n'),
+  };
+}
+
+export const loadVoice = () => api.get('/brand-voice').then((r) => r.data);
+export const saveVoice = (form) => api.put('/brand-voice', voiceRequest(form)).then((r) => r.data);
 export const generateContent = (form) => api.post('/content', contentRequest(form), { timeout: 120000 }).then((r) => r.data);
 export const listContent = () => api.get('/content', { params: { limit: 20 } }).then((r) => r.data);
 export const recordResults = (id, body) => api.post(`/content/${id}/results`, body).then((r) => r.data);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analysisCaption, checkSummary, contentRequest, rateText, resultsRequest, variantFields } from './content.js';
+import { analysisCaption, checkSummary, contentRequest, rateText, resultsRequest, variantFields, voiceForm, voiceRequest } from './content.js';
 
 const form = {
   kind: 'social_post', network: 'x', product: ' Ledgerly ', audience: 'finance teams', goal: 'close the books faster',
@@ -56,5 +56,13 @@ describe('content helpers', () => {
     expect(analysisCaption({ enough_data: true, decided: false, leader: 1, variants: [{ probability_best: 0.2 }, { probability_best: 0.8 }] }))
       .toBe('No variant is best with probability 95 % or more yet: variant 2 leads with 80.0 %');
     expect(analysisCaption({ enough_data: false, reason: 'not enough data yet: …', variants })).toBe('not enough data yet: …');
+  });
+
+  it('edits the brand voice as text and sends it back as lists', () => {
+    const voice = { tone: 'formal', words_to_use: ['reliable', 'clear'], words_to_avoid: ['synergy'], reading_level: 9, examples: ['Dear customer.', 'Thank you.'] };
+    const form = voiceForm(voice);
+    expect(form).toEqual({ tone: 'formal', wordsToUse: 'reliable, clear', wordsToAvoid: 'synergy', readingLevel: '9', examples: 'Dear customer.\nThank you.' });
+    expect(voiceRequest(form)).toEqual(voice);
+    expect(voiceRequest({ ...form, wordsToAvoid: ' a ,, b ', examples: '\n' })).toMatchObject({ words_to_avoid: ['a', 'b'], examples: [] });
   });
 });
