@@ -6,7 +6,6 @@
 #include <unordered_map>
 
 #include "agents/product/product_agent.hpp"
-#include "core/error.hpp"
 
 namespace de::agents {
 
@@ -22,23 +21,6 @@ class EchoAgent final : public BaseAgent {
   boost::json::value execute_business_logic(const model::Task& task, const boost::json::value&) override {
     return task.input_data;
   }
-};
-
-// The business agents until their own issues give them logic: a clear error, never a
-// made-up result.
-class NotYetImplementedAgent final : public BaseAgent {
- public:
-  explicit NotYetImplementedAgent(std::string role) : role_(std::move(role)) {}
-
- protected:
-  void validate_input(const model::Task&) override {}
-  boost::json::value execute_business_logic(const model::Task& task, const boost::json::value&) override {
-    throw core::Error(core::ErrorKind::not_implemented,
-                      "the " + role_ + " agent cannot run '" + task.type + "' yet: not implemented yet");
-  }
-
- private:
-  std::string role_;
 };
 
 class PoolExecutor final : public hub::Executor, public std::enable_shared_from_this<PoolExecutor> {
@@ -82,7 +64,6 @@ class PoolExecutor final : public hub::Executor, public std::enable_shared_from_
 std::unique_ptr<BaseAgent> make_agent(const std::string& type) {
   if (type == "echo") return std::make_unique<EchoAgent>();
   if (type == "product_manager") return make_product_agent();
-  if (type == "marketing") return std::make_unique<NotYetImplementedAgent>("marketing");
   return nullptr;
 }
 

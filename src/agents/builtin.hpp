@@ -8,9 +8,9 @@
 
 namespace de::agents {
 
-// The agent implementation for a built-in type (echo, product_manager, marketing); nullptr
+// The agent implementation for a built-in type (echo, product_manager); nullptr
 // for types that run elsewhere (remote) or are made by the app with their services (sales:
-// agents/sales/sales_agent.hpp; assistant).
+// agents/sales/sales_agent.hpp; marketing: agents/marketing/marketing_agent.hpp; assistant).
 std::unique_ptr<BaseAgent> make_agent(const std::string& type);
 
 // An executor running `agent` on `pool`, never on the I/O threads (an instant() agent's

@@ -21,6 +21,7 @@ model::RoleSet roles_for(Permission permission) {
     case Permission::manage_prompts: return admin | manager;
     case Permission::manage_deals: return admin | manager | operator_;
     case Permission::manage_leads: return admin | manager;
+    case Permission::manage_campaigns: return admin | manager | operator_;
     case Permission::admin: return admin;
     case Permission::agent_protocol: return admin | agent;
   }

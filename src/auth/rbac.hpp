@@ -18,6 +18,7 @@ enum class Permission {
   manage_prompts,    // create prompt templates, their versions, which is active
   manage_deals,      // create, update (move between stages), delete deals
   manage_leads,      // create, import, update, delete leads; train and activate lead models
+  manage_campaigns,  // create, update (budgets too), delete campaigns; record and import their results
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

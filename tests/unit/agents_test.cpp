@@ -40,8 +40,8 @@ TEST(BuiltinAgents, OtherWorkRunsOnTheWorkerPool) {
   boost::asio::thread_pool pool(1);
   model::Task task;
   task.id = "t2";
-  task.type = "marketing.campaign_report";
-  auto ran = run_builtin("marketing", task, pool);
+  task.type = "product.prioritize";
+  auto ran = run_builtin("product_manager", task, pool);
   EXPECT_NE(ran.thread, std::this_thread::get_id());
   ASSERT_FALSE(ran.outcome.ok);
   EXPECT_FALSE(ran.outcome.retryable);  // not implemented yet: retrying cannot help

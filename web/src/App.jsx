@@ -19,6 +19,7 @@ const PipelinePage = lazy(() => import('./features/pipeline/PipelinePage.jsx'));
 const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
 const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
 const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
+const CampaignsPage = lazy(() => import('./features/campaigns/CampaignsPage.jsx'));
 
 function NotFound() {
   return (
@@ -44,6 +45,7 @@ export default function App() {
         <Route path="workflows" element={<WorkflowVisualizer />} />
         <Route path="ai" element={<AiPage />} />
         <Route path="pipeline" element={<PipelinePage />} />
+        <Route path="campaigns" element={<CampaignsPage />} />
         <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
         <Route path="leads" element={<LeadsPage />} />
         <Route path="lead-models" element={<ModelsPage />} />

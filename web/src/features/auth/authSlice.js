@@ -80,6 +80,7 @@ const can = {
   managePrompts: ['admin', 'manager'],
   manageDeals: ['admin', 'manager', 'operator'],
   manageLeads: ['admin', 'manager'],
+  manageCampaigns: ['admin', 'manager', 'operator'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
