@@ -148,7 +148,7 @@ TEST(CampaignResults, ReadFromJsonAndCsvWithEveryProblemNamed) {
   EXPECT_THROW(read_results_csv("date,spend\n2026-01-01,1\n2026-01-01,2\n", "USD"), core::Error);  // a date twice
 }
 
-class Campaigns : public testing::BackendTest {};
+class Campaigns : public de::testing::BackendTest {};
 
 TEST_P(Campaigns, StoreResultsReplacingDaysThenOptimiseAndReport) {
   CampaignManager manager;
