@@ -191,6 +191,13 @@ def test_the_optimiser_splits_the_budget_exactly_by_the_fitted_curves(srv):
     # The marginal returns of the items that got spend are about equal at the optimum.
     funded = [x["marginal_return"] for x in r.body["allocations"] if float(x["spend"]) > 1]
     assert max(funded) - min(funded) < 0.05
+    # Without max, no campaign gets more than 1.5 times its highest observed daily spend (201.00)...
+    r = srv.admin.post(OPTIMIZE, {"budget": "500", "items": [strong["id"], weak["id"]]})
+    assert r.status == 200 and all(float(x["spend"]) <= 301.5 for x in r.body["allocations"]), r
+    assert not any(x["extrapolated"] for x in r.body["allocations"])
+    # ... unless those caps together cannot hold the budget: then the note says so.
+    r = srv.admin.post(OPTIMIZE, {"budget": "1000", "items": [strong["id"], weak["id"]]})
+    assert r.status == 200 and any("past what was observed" in note for note in r.body["notes"]), r
     # Bounds: every item gets at least min and at most max.
     r = srv.admin.post(OPTIMIZE, {"budget": "200", "items": [strong["id"], weak["id"]], "min": "80", "max": "120",
                                   "objective": "revenue"})

@@ -153,9 +153,10 @@ try {
   };
   const nav = () => page.getByRole('navigation', { name: 'Main' });
   const goTo = async (label) => {
-    // At phone width the navigation hides behind the menu button.
-    if (!(await nav().getByRole('link', { name: label }).isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
-    await nav().getByRole('link', { name: label }).click();
+    // Exact: "AI" is also in "Campaigns". At phone width the navigation hides behind the menu button.
+    const link = nav().getByRole('link', { name: label, exact: true });
+    if (!(await link.isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
+    await link.click();
   };
   const signIn = async (email, password) => {
     await page.goto(base + '/');
@@ -207,7 +208,7 @@ try {
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
     await page.getByText('Success rate').first().waitFor();
     await page.locator('.live-live').waitFor();
-    await page.getByText('Available when the marketing agent is enabled').first().waitFor();
+    await page.getByText('from the marketing agent').first().waitFor(); // campaign ROI of the demo campaigns
     await page.locator('.recharts-surface').first().waitFor();
     await shot('dashboard');
   });

@@ -20,6 +20,7 @@ constexpr std::array<std::string_view, 2> objectives{"conversions", "revenue"};
 constexpr int resamples = 200;
 constexpr std::uint64_t seed = 20261203;  // the same data gets the same intervals
 constexpr std::size_t most_items = 200;
+constexpr double observed_headroom = 1.5;
 
 double rounded(double x) { return std::round(x * 100) / 100; }
 
@@ -90,6 +91,29 @@ std::string explanation(const json::array& allocations, double total, std::pair<
                         objective);
   return text;
 }
+// Without a given max, no item gets more than `observed_headroom` times the highest daily
+// spend it was seen at (an item without spend: the highest of all), since past that only the
+// curve's shape speaks; unless those caps together cannot hold the budget, then none holds.
+void cap_to_observed(const std::vector<ItemCurve>& curves, double minor_per_unit, std::int64_t budget,
+                     std::vector<Bounds>& bounds, json::array& notes) {
+  double highest = 0;
+  for (const auto& c : curves) highest = std::max(highest, c.largest_spend);
+  std::vector<std::int64_t> caps;
+  std::int64_t together = 0;
+  for (std::size_t i = 0; i < curves.size(); ++i) {
+    double seen = curves[i].largest_spend > 0 ? curves[i].largest_spend : highest;
+    caps.push_back(std::max<std::int64_t>(bounds[i].min, std::llround(std::floor(observed_headroom * seen * minor_per_unit))));
+    together += caps.back();
+  }
+  if (together < budget) {
+    notes.push_back(json::string(fmt::format(
+        "the budget is more than {} times the campaigns' highest observed daily spends together: the split goes past "
+        "what was observed, where only the curves' shape speaks",
+        observed_headroom)));
+    return;
+  }
+  for (std::size_t i = 0; i < curves.size(); ++i) bounds[i].max = caps[i];
+}
 }  // namespace
 
 json::object optimize_budget(store::Database& db, const json::object& input, const std::string& prefix) {
@@ -142,6 +166,8 @@ json::object optimize_budget(store::Database& db, const json::object& input, con
     fitted.push_back(c.curve);
     bounds.push_back({min.value_or(0), max.value_or(std::numeric_limits<std::int64_t>::max())});
   }
+  json::array notes;
+  if (!max) cap_to_observed(curves, minor_per_unit, total_budget, bounds, notes);
   std::vector<std::int64_t> spend;
   try {
     spend = allocate(fitted, total_budget, bounds, minor_per_unit);
@@ -151,7 +177,7 @@ json::object optimize_budget(store::Database& db, const json::object& input, con
                                  e.fields().empty() ? e.what() : e.fields().front().message);
   }
 
-  json::array allocations, notes;
+  json::array allocations;
   double expected_total = 0, current_expected = 0;
   std::vector<double> totals(resamples, 0.0);
   for (std::size_t i = 0; i < curves.size(); ++i) {
@@ -181,7 +207,7 @@ json::object optimize_budget(store::Database& db, const json::object& input, con
                   {"scale", item.curve.scale},
                   {"rate", item.curve.rate}};
     // Spend far past what was ever observed rests on the curve's shape alone.
-    a["extrapolated"] = units > 1.5 * item.largest_spend;
+    a["extrapolated"] = units > observed_headroom * item.largest_spend;
     if (item.source != CurveSource::own)
       notes.push_back(json::string(fmt::format(
           "'{}' has {} days with spend, fewer than {}: its curve is {}", campaign.name,
