@@ -144,7 +144,8 @@ export default function CampaignsPage() {
   }, [shown]);
   const reloadAll = useCallback(() => reload(), [reload]);
 
-  const usd = (campaigns ?? []).filter((c) => c.currency === 'USD');
+  // Totals over the USD campaigns with spend: conversions that cost nothing would flatter the CPA.
+  const usd = (campaigns ?? []).filter((c) => c.currency === 'USD' && toCents(c.totals.spend) > 0);
   const total = usd.reduce(
     (t, c) => ({ spend: t.spend + toCents(c.totals.spend), revenue: t.revenue + toCents(c.totals.revenue), conversions: t.conversions + c.totals.conversions, clicks: t.clicks + c.totals.clicks, impressions: t.impressions + c.totals.impressions }),
     { spend: 0, revenue: 0, conversions: 0, clicks: 0, impressions: 0 },
@@ -162,8 +163,8 @@ export default function CampaignsPage() {
       )}
       {campaigns && campaigns.length > 0 && (
         <>
-          <div className="kpis" role="group" aria-label="Campaign totals (USD)">
-            <Kpi label="Spend" value={formatMoney(fromCents(total.spend))} hint={`${usd.length} campaigns`} />
+          <div className="kpis" role="group" aria-label="Campaign totals (USD, campaigns with spend)">
+            <Kpi label="Spend" value={formatMoney(fromCents(total.spend))} hint={`${usd.length} campaigns with spend`} />
             <Kpi label="Revenue" value={formatMoney(fromCents(total.revenue))} />
             <Kpi label="ROI" value={roiText(overall.roi)} hint="(revenue − spend) / spend" />
             <Kpi label="CPA" value={overall.cpa ? money(overall.cpa) : '—'} hint={`${total.conversions} conversions`} />
