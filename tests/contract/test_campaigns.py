@@ -279,3 +279,20 @@ def test_the_demo_campaigns_are_loaded_once_and_the_demo_workflow_runs(server_fa
     assert server.run("init").returncode == 0  # again: nothing is added twice
     server.start()
     assert len(server.admin(fresh=True).list_all(CAMPAIGNS)) == len(campaigns)
+
+
+def test_a_configured_model_phrases_the_report(server_factory, llm_standin):
+    """The report goes through the AI services layer: with a vendor model configured, its
+    answer is the narrative; the computed summary stays as it is."""
+    server = server_factory(demo_data=False, env={"DE_OPENAI_BASE_URL": llm_standin + "/v1",
+                                                  "DE_OPENAI_API_KEY": "sk-env-openai-0123456789"})
+    admin = server.admin()
+    assert admin.post("/api/v1/agents", {"name": "Marketing", "type": "marketing"}).status == 201
+    c = new_campaign(admin, status="active")
+    record(admin, c, synthetic_days(20, 0.02, n=14))
+    out = run_task(admin, "marketing.campaign_report", {})["output_data"]
+    assert out["narrative"] == "Hello from the stand-in." and out["phrased_by"].startswith("openai/"), out
+    assert out["summary"].startswith("Over 2026-03-08 to 2026-03-14 the 1 USD campaigns spent")
+    calls = wait_for(lambda: next((r for r in admin.get("/api/v1/ai/usage?group_by=provider").body["items"]
+                                   if r["key"] == "openai"), None), message="the call recorded")
+    assert calls["requests"] == 1

@@ -15,7 +15,8 @@ struct ReportOptions {
 // {"days", "campaign_ids"}; errors name fields after `prefix`.
 ReportOptions read_report_options(const boost::json::object& input, const std::string& prefix);
 
-// {"period", "previous_period", "currency", "totals", "campaigns", "changes", "summary"}:
+// {"period", "previous_period", "currency", "totals", "campaigns", "changes", "summary"}; an
+// unknown campaign id is a validation error naming input_data.campaign_ids[i] (a task's input).
 // "changes" are sentences about the largest movements, "summary" the report in words. Every
 // number in them is computed from the stored results.
 boost::json::object campaign_report(store::Database& db, const ReportOptions& options);
