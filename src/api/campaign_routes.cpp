@@ -1,5 +1,8 @@
 // Marketing campaigns, their daily results and the budget optimiser (docs/marketing.md).
 // Readers read and ask the optimiser; operators, managers and admins change campaigns.
+#include <algorithm>
+#include <array>
+
 #include "agents/marketing/campaigns.hpp"
 #include "agents/marketing/optimizer.hpp"
 #include "api/context.hpp"

@@ -147,8 +147,12 @@ std::vector<DayResult> read_results(const json::object& body, std::string_view c
       core::throw_if_errors({{"results", fmt::format("must be an array of 1 to {} days", most_days)}});
     for (std::size_t i = 0; i < list.as_array().size(); ++i) {
       const auto& item = list.as_array()[i];
-      if (!item.is_object()) errors.push_back({fmt::format("results[{}]", i), "must be an object"});
-      else items.push_back(&item.as_object()), prefixes.push_back(fmt::format("results[{}]", i));
+      if (!item.is_object()) {
+        errors.push_back({fmt::format("results[{}]", i), "must be an object"});
+        continue;
+      }
+      items.push_back(&item.as_object());
+      prefixes.push_back(fmt::format("results[{}]", i));
     }
     if (body.size() > 1) errors.push_back({"results", "must be the body's only field"});
   } else {

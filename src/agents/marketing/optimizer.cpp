@@ -82,7 +82,10 @@ std::string explanation(const json::array& allocations, double total, std::pair<
   for (const auto& a : allocations) {
     double change = std::abs(std::stod(std::string(a.at("spend").as_string())) -
                              std::stod(std::string(a.at("current_spend").as_string())));
-    if (change > largest) largest = change, moved = &a.as_object();
+    if (change > largest) {
+      largest = change;
+      moved = &a.as_object();
+    }
   }
   if (moved)
     text += fmt::format(" The largest change: '{}' from {} to {} {}; there each further unit of spend is expected to bring {:.4f} {}.",
@@ -91,6 +94,7 @@ std::string explanation(const json::array& allocations, double total, std::pair<
                         objective);
   return text;
 }
+
 // Without a given max, no item gets more than `observed_headroom` times the highest daily
 // spend it was seen at (an item without spend: the highest of all), since past that only the
 // curve's shape speaks; unless those caps together cannot hold the budget, then none holds.
