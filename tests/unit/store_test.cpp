@@ -376,6 +376,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "CREATE INDEX tasks_queue ON tasks (status, priority_rank, id); DROP TABLE prompt_versions; DROP TABLE prompts; "
         "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; "
         "DROP TABLE leads; DROP TABLE lead_models; DROP TABLE deal_stage_changes; DROP TABLE deals; "
+        "DROP TABLE campaign_results; DROP TABLE campaigns; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
