@@ -275,6 +275,10 @@ def test_the_demo_campaigns_are_loaded_once_and_the_demo_workflow_runs(server_fa
         admin.get(f"/api/v1/workflow-executions/{r.body['id']}").body), timeout=30, message="the demo workflow")
     steps = {s["id"]: s for s in execution["steps"]}
     assert steps["report"]["status"] == "completed" and steps["optimize"]["status"] == "completed", execution
+    # The report covers every campaign; the split, the active ones among them (not the paused lead origins).
+    assert len(steps["report"]["output"]["campaigns"]) == len(campaigns)
+    active = {c["id"] for c in campaigns if c["status"] == "active"}
+    assert {a["item"] for a in steps["optimize"]["output"]["allocations"]} == active and len(active) == 6
     server.stop()
     assert server.run("init").returncode == 0  # again: nothing is added twice
     server.start()

@@ -49,10 +49,10 @@ std::vector<Campaign> items_of(store::Connection& c, core::ObjectReader& r) {
       if (entry.is_object() && entry.as_object().contains("id") && entry.as_object().at("id").is_string())
         reported.insert(std::string(entry.as_object().at("id").as_string()));
   for (auto& campaign : store::campaigns::all(c))
-    if (reported.empty() ? campaign.status == "active" : reported.contains(campaign.id)) out.push_back(std::move(campaign));
+    if (campaign.status == "active" && (reported.empty() || reported.contains(campaign.id))) out.push_back(std::move(campaign));
   if (out.empty())
     r.error("items", reported.empty() ? "no campaign is active: name the campaigns to split the budget over"
-                                      : "none of the report's campaigns is stored");
+                                      : "none of the report's campaigns is active");
   return out;
 }
 

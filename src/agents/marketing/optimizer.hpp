@@ -10,7 +10,7 @@ namespace de::agents::marketing {
 
 // `input`: {"budget", "items": [campaign ids], "min", "max", "objective": "conversions" |
 // "revenue"}; budget, min and max are daily amounts in the campaigns' currency. Without items:
-// the active campaigns (or those of a campaign report given as "report"); without a budget: the
+// the active campaigns (of a campaign report given as "report", if one is); without a budget: the
 // items' budgets summed. Field names in errors start with `prefix` ("input_data" for a task).
 // Answers {"allocations": [{"item", "spend", "share", "expected", "interval", "marginal_return",
 // ...}], "expected_total", "interval", ...}.

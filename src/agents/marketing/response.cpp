@@ -65,14 +65,15 @@ Curve line_of(std::span<const Point> points) {
   return {0, spend > 0 ? outcome / spend : 0, 0};
 }
 
-// `pooled` scaled so that it predicts the item's own outcomes in sum (as is without them).
+// `pooled` scaled so that it predicts the item's own outcomes in sum; as is when the item has
+// no day with spend (days without spend say nothing of what spend brings).
 Curve scaled_to(const Curve& pooled, std::span<const Point> own) {
   double predicted = 0, observed = 0;
   for (const auto& p : own) {
     predicted += pooled.at(p.spend);
     observed += p.outcome;
   }
-  double k = own.empty() || predicted <= 0 ? 1 : observed / predicted;
+  double k = with_spend(own) == 0 || predicted <= 0 ? 1 : observed / predicted;
   return {pooled.base * k, pooled.scale * k, pooled.rate};
 }
 
