@@ -1,7 +1,6 @@
 // Marketing campaigns, their daily results and the budget optimiser (docs/marketing.md).
 // Readers read and ask the optimiser; operators, managers and admins change campaigns.
 #include <algorithm>
-#include <array>
 
 #include "agents/marketing/campaigns.hpp"
 #include "agents/marketing/optimizer.hpp"
@@ -15,12 +14,12 @@ using auth::Permission;
 namespace marketing = agents::marketing;
 
 constexpr std::size_t import_body_limit = 16 * 1024 * 1024;
-constexpr std::array<std::string_view, 4> statuses{"draft", "active", "paused", "completed"};
 const marketing::CampaignManager manager;
 
 store::campaigns::Filter read_filter(const Request& request) {
   store::campaigns::Filter filter{request.query("channel"), request.query("status")};
-  if (filter.status && std::find(statuses.begin(), statuses.end(), *filter.status) == statuses.end())
+  if (filter.status && std::find(marketing::campaign_statuses.begin(), marketing::campaign_statuses.end(), *filter.status) ==
+                            marketing::campaign_statuses.end())
     throw core::Error(core::ErrorKind::bad_request, "status must be one of: draft, active, paused, completed",
                       {{"status", "must be one of: draft, active, paused, completed"}});
   return filter;

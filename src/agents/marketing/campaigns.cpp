@@ -20,7 +20,6 @@ namespace json = boost::json;
 
 namespace {
 constexpr std::int64_t day_ms = 86'400'000;
-constexpr std::array<std::string_view, 4> statuses{"draft", "active", "paused", "completed"};
 constexpr std::array<std::string_view, 4> goals{"conversions", "revenue", "clicks", "impressions"};
 constexpr std::int64_t most_count = 1'000'000'000'000;
 constexpr std::size_t most_days = 100000;
@@ -42,7 +41,7 @@ void read_campaign(const json::object& body, Campaign& c, bool creating) {
       if (text->empty()) r.error(key, "must not be empty");
       else *into = *text;
     }
-  if (auto status = r.choice("status", false, statuses)) c.status = *status;
+  if (auto status = r.choice("status", false, campaign_statuses)) c.status = *status;
   if (auto goal = r.choice("goal", false, goals)) c.goal = *goal;
   auto old_currency = c.currency;
   if (auto currency = r.string("currency", false, 3)) {

@@ -4,7 +4,9 @@
 // written with its campaigns.* event.
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/campaign_repository.hpp"
@@ -15,6 +17,8 @@ namespace de::agents::marketing {
 using store::campaigns::Campaign;
 using store::campaigns::DayResult;
 using store::campaigns::Totals;
+
+inline constexpr std::array<std::string_view, 4> campaign_statuses{"draft", "active", "paused", "completed"};
 
 // Days since 1970-01-01 of a YYYY-MM-DD date; nullopt when it is not one.
 std::optional<std::int64_t> day_number(std::string_view date);
