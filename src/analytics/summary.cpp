@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "store/campaign_repository.hpp"
 #include "store/lead_repository.hpp"
 #include "store/repositories.hpp"
 
@@ -34,6 +35,14 @@ json::object summary(store::Connection& c) {
   auto scored = store::leads::count_by_method(c);
   std::int64_t leads_scored = 0;
   for (const auto& [method, n] : scored) leads_scored += n;
+  // Campaign ROI over every recorded day, in the currency with the most spend.
+  auto campaign_money = store::campaigns::totals_by_currency(c);
+  json::value campaign_roi = nullptr, campaign_currency = nullptr;
+  if (!campaign_money.empty() && campaign_money.front().spend_minor > 0) {
+    const auto& m = campaign_money.front();
+    campaign_roi = double(m.revenue_minor - m.spend_minor) / double(m.spend_minor);
+    campaign_currency = m.currency;
+  }
   return {{"tasks_by_status", by_status},
           {"tasks_total", total},
           {"success_rate", success_rate},
@@ -42,7 +51,8 @@ json::object summary(store::Connection& c) {
           {"queue_depth", by_status["queued"].as_int64() + by_status["pending"].as_int64()},
           {"pipeline_value", nullptr},
           {"weighted_pipeline_value", nullptr},
-          {"campaign_roi", nullptr},
+          {"campaign_roi", campaign_roi},
+          {"campaign_roi_currency", campaign_currency},
           {"leads_scored", leads_scored},
           {"leads_scored_by_model", scored.contains("model") ? scored.at("model") : 0}};
 }

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <set>
 
-#include "agents/sales/csv.hpp"
+#include "core/csv.hpp"
 #include "agents/sales/sales_agent.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
@@ -193,7 +193,7 @@ json::value typed(const std::string& text) {
   return json::value(text);
 }
 
-core::Error malformed(const agents::sales::CsvError& e) {
+core::Error malformed(const core::CsvError& e) {
   return core::Error(core::ErrorKind::bad_request,
                      fmt::format("the CSV file is malformed at row {}, column {}: {}", e.row, e.column, e.message),
                      {{fmt::format("row {}, column {}", e.row, e.column), e.message}});
@@ -208,7 +208,7 @@ std::optional<std::size_t> column_index(const std::vector<std::string>& header, 
 // The leads of a CSV file; throws bad_request on a malformed file, keeps rows with bad values
 // in `rejected`.
 Parsed parse_csv(std::string_view text, const ImportOptions& options) {
-  agents::sales::CsvReader reader(text);
+  core::CsvReader reader(text);
   if (reader.error()) throw malformed(*reader.error());
   const auto& header = reader.header();
   std::optional<std::size_t> outcome_at, id_at;

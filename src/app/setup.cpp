@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/demo_campaigns.hpp"
 #include "app/demo_pipeline.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -167,8 +168,8 @@ int load_demo_data(store::Database& db) {
            "steps":[{"id":"analyze","type":"task","task_type":"product.analyze_requirements","input":{"text":"{{input.document}}"}},
                     {"id":"prioritize","type":"task","task_type":"product.prioritize","depends_on":["analyze"],"input":{"requirements":"{{steps.analyze.output.items}}"}},
                     {"id":"update","type":"task","task_type":"product.stakeholder_update","depends_on":["prioritize"],"input":{"priorities":"{{steps.prioritize.output}}"}}]})"},
-      {"Weekly campaign budget", "draft",
-       "Needs the marketing agent (marketing.optimize_budget); runs Mondays 08:00 UTC.",
+      {"Weekly campaign budget", "active",
+       "The marketing agent reports on the campaigns and suggests a budget split; a manager signs it off. Mondays 08:00 UTC.",
        R"({"trigger":{"type":"schedule","cron":"0 8 * * 1","timezone":"UTC"},
            "steps":[{"id":"report","type":"task","task_type":"marketing.campaign_report"},
                     {"id":"optimize","type":"task","task_type":"marketing.optimize_budget","depends_on":["report"],"input":{"report":"{{steps.report.output}}"}},
@@ -215,6 +216,18 @@ int load_demo_pipeline(store::Database& db) {
     auto deals = demo_pipeline(core::now_ms());
     store::deals::insert(tx.connection, deals);  // no events: history, not changes made now
     return int(deals.size());
+  });
+}
+
+int load_demo_campaigns(store::Database& db) {
+  return db.write_sync([](store::Tx& tx) {
+    if (store::campaigns::count(tx.connection) > 0) return 0;
+    auto campaigns = demo_campaigns(core::now_ms());
+    for (const auto& d : campaigns) {  // no events: history, not changes made now
+      store::campaigns::insert(tx.connection, d.campaign);
+      store::campaigns::put_results(tx.connection, d.campaign.id, d.days);
+    }
+    return int(campaigns.size());
   });
 }
 

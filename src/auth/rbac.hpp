@@ -20,6 +20,7 @@ enum class Permission {
   manage_leads,      // create, import, update, delete leads; train and activate lead models
   manage_content,    // generate marketing content, record its A/B results
   manage_brand_voice,  // change the brand voice every piece of content is written in
+  manage_campaigns,  // create, update (budgets too), delete campaigns; record and import their results
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

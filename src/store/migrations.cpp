@@ -420,6 +420,35 @@ CREATE TABLE brand_voice (
   updated_at BIGINT NOT NULL
 );
 )SQL"},
+    // Marketing campaigns and their daily results (docs/marketing.md). Money is integer minor
+    // units of the campaign's currency; a day's results are one row (a day given again replaces it).
+    {12, "campaigns", R"SQL(
+CREATE TABLE campaigns (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL,
+  budget_minor BIGINT NOT NULL,
+  currency TEXT NOT NULL,
+  start_date TEXT NOT NULL,
+  end_date TEXT,
+  goal TEXT NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX campaigns_created ON campaigns (created_at, id);
+CREATE TABLE campaign_results (
+  campaign_id {uuid} NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+  day TEXT NOT NULL,
+  spend_minor BIGINT NOT NULL,
+  impressions BIGINT NOT NULL,
+  clicks BIGINT NOT NULL,
+  conversions BIGINT NOT NULL,
+  revenue_minor BIGINT NOT NULL,
+  PRIMARY KEY (campaign_id, day)
+);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

@@ -286,6 +286,10 @@ def s_new_content(srv, role):
 
 def _content(srv):
     r = srv.admin.post("/api/v1/content", {"kind": "ad_copy", "brief": BRIEF, "variants": 2, "seed": 1})
+
+
+def _campaign(srv):
+    r = srv.admin.post("/api/v1/campaigns", {"name": "matrix-" + secrets.token_hex(4), "channel": "email", "budget": "10.00"})
     assert r.status == 201, r
     return r.body
 
@@ -312,6 +316,47 @@ def s_content_analysis(srv, role):
 
 def s_brand_voice(srv, role):
     return dict(body=srv.admin.get("/api/v1/brand-voice").body)  # the same settings: nothing changes
+
+
+def s_new_campaign(srv, role):
+    name = "matrix-" + secrets.token_hex(4)
+    return dict(body={"name": name, "channel": "email", "budget": "10.00"}, ctx=name)
+
+
+def u_no_campaign(srv, name):
+    assert name not in [c["name"] for c in srv.admin.list_all("/api/v1/campaigns")]
+
+
+def s_campaign(srv, role):
+    campaign = _campaign(srv)
+    return dict(path=f"/api/v1/campaigns/{campaign['id']}", ctx=campaign)
+
+
+def s_patch_campaign(srv, role):
+    campaign = _campaign(srv)
+    return dict(path=f"/api/v1/campaigns/{campaign['id']}", body={"budget": "99.00"}, ctx=campaign)
+
+
+def u_campaign_unchanged(srv, campaign):
+    got = srv.admin.get(f"/api/v1/campaigns/{campaign['id']}")
+    assert got.status == 200 and got.body["budget"] == campaign["budget"] and got.body["totals"]["days"] == 0
+
+
+def s_campaign_results(srv, role):
+    campaign = _campaign(srv)
+    return dict(path=f"/api/v1/campaigns/{campaign['id']}/results", body={"date": "2026-01-01", "spend": "5.00"},
+                ctx=campaign)
+
+
+def s_results_of(srv, role):
+    return dict(path=f"/api/v1/campaigns/{_campaign(srv)['id']}/results")
+
+
+def s_optimize(srv, role):
+    campaign = _campaign(srv)
+    r = srv.admin.post(f"/api/v1/campaigns/{campaign['id']}/results", {"date": "2026-01-01", "spend": "5.00", "conversions": 1})
+    assert r.status == 200, r
+    return dict(body={"budget": "10.00", "items": [campaign["id"]]})
 
 
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
@@ -398,6 +443,15 @@ ROUTES = [
     ("POST", "/api/v1/leads/import", MANAGE, None, None, None),
     ("POST", "/api/v1/leads/score", CONTROL, 200, s_score_leads, None),
     ("POST", "/api/v1/leads/{id}/score", CONTROL, 200, s_score_lead, None),
+    ("GET", "/api/v1/campaigns", READ, 200, None, None),
+    ("POST", "/api/v1/campaigns", CONTROL, 201, s_new_campaign, u_no_campaign),
+    ("GET", "/api/v1/campaigns/{id}", READ, 200, s_campaign, None),
+    ("PATCH", "/api/v1/campaigns/{id}", CONTROL, 200, s_patch_campaign, u_campaign_unchanged),
+    ("DELETE", "/api/v1/campaigns/{id}", CONTROL, 204, s_campaign, u_campaign_unchanged),
+    ("GET", "/api/v1/campaigns/{id}/results", READ, 200, s_results_of, None),
+    ("POST", "/api/v1/campaigns/{id}/results", CONTROL, 200, s_campaign_results, u_campaign_unchanged),
+    ("POST", "/api/v1/campaigns/{id}/results/import", CONTROL, None, None, None),
+    ("POST", "/api/v1/campaigns/optimize", READ, 200, s_optimize, None),
     ("GET", "/api/v1/lead-models", READ, 200, None, None),
     ("POST", "/api/v1/lead-models", MANAGE, None, None, None),
     ("GET", "/api/v1/lead-models/{id}", READ, None, None, None),
@@ -472,6 +526,14 @@ PROBES = {
     ("POST", "/api/v1/leads/import"): ("/api/v1/leads/import", {"not": "csv"}),
     ("POST", "/api/v1/leads/score"): ("/api/v1/leads/score", {"leads": []}),
     ("POST", "/api/v1/leads/{id}/score"): (f"/api/v1/leads/{SOME_ID}/score", None),
+    ("POST", "/api/v1/campaigns"): ("/api/v1/campaigns", {"name": ""}),
+    ("GET", "/api/v1/campaigns/{id}"): (f"/api/v1/campaigns/{SOME_ID}", None),
+    ("PATCH", "/api/v1/campaigns/{id}"): (f"/api/v1/campaigns/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/campaigns/{id}"): (f"/api/v1/campaigns/{SOME_ID}", None),
+    ("GET", "/api/v1/campaigns/{id}/results"): (f"/api/v1/campaigns/{SOME_ID}/results", None),
+    ("POST", "/api/v1/campaigns/{id}/results"): (f"/api/v1/campaigns/{SOME_ID}/results", {}),
+    ("POST", "/api/v1/campaigns/{id}/results/import"): (f"/api/v1/campaigns/{SOME_ID}/results/import", {"not": "csv"}),
+    ("POST", "/api/v1/campaigns/optimize"): ("/api/v1/campaigns/optimize", {"objective": "likes"}),
     ("POST", "/api/v1/lead-models"): ("/api/v1/lead-models", {"activate": "sometimes"}),
     ("GET", "/api/v1/lead-models/{id}"): (f"/api/v1/lead-models/{SOME_ID}", None),
     ("POST", "/api/v1/lead-models/{id}/activate"): (f"/api/v1/lead-models/{SOME_ID}/activate", None),

@@ -79,10 +79,10 @@ def test_echo_task_completes_with_its_input_as_output(srv):
 
 def test_a_business_task_type_fails_as_not_implemented_yet(srv):
     # The business agents take their task types but have no logic yet (README "Not there yet").
-    r = srv.as_("operator").post(TASKS, {"type": "marketing.campaign_report"})
+    r = srv.as_("operator").post(TASKS, {"type": "product.prioritize"})
     assert r.status == 201, r
     done = wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
-        srv.admin.get(f"{TASKS}/{r.body['id']}").body), timeout=15, message="the marketing task to finish")
+        srv.admin.get(f"{TASKS}/{r.body['id']}").body), timeout=15, message="the product task to finish")
     assert done["status"] == "failed", done
     assert "not implemented yet" in done["error"], done
 

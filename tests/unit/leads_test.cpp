@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "agents/sales/csv.hpp"
+#include "core/csv.hpp"
 #include "agents/sales/features.hpp"
 #include "agents/sales/lead_model.hpp"
 #include "agents/sales/metrics.hpp"
@@ -16,6 +16,8 @@
 #include "test_database.hpp"
 
 using namespace de::agents::sales;
+using de::core::CsvReader;
+using de::core::valid_utf8;
 namespace json = boost::json;
 
 namespace {

@@ -377,6 +377,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; "
         "DROP TABLE leads; DROP TABLE lead_models; DROP TABLE deal_stage_changes; DROP TABLE deals; "
         "DROP TABLE content_variants; DROP TABLE content; DROP TABLE brand_voice; "
+        "DROP TABLE campaign_results; DROP TABLE campaigns; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();

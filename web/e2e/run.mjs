@@ -153,9 +153,10 @@ try {
   };
   const nav = () => page.getByRole('navigation', { name: 'Main' });
   const goTo = async (label) => {
-    // At phone width the navigation hides behind the menu button.
-    if (!(await nav().getByRole('link', { name: label }).isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
-    await nav().getByRole('link', { name: label }).click();
+    // Exact: "AI" is also in "Campaigns". At phone width the navigation hides behind the menu button.
+    const link = nav().getByRole('link', { name: label, exact: true });
+    if (!(await link.isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
+    await link.click();
   };
   const signIn = async (email, password) => {
     await page.goto(base + '/');
@@ -207,7 +208,7 @@ try {
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
     await page.getByText('Success rate').first().waitFor();
     await page.locator('.live-live').waitFor();
-    await page.getByText('Available when the marketing agent is enabled').first().waitFor();
+    await page.getByText('from the marketing agent').first().waitFor(); // campaign ROI of the demo campaigns
     await page.locator('.recharts-surface').first().waitFor();
     await shot('dashboard');
   });
@@ -640,6 +641,25 @@ try {
     await page.getByRole('region', { name: 'Won' }).getByText('4239 closed').waitFor();
   });
 
+  await scenario('the campaigns page shows ROI per campaign; the optimiser explains its split and applies it', async () => {
+    await goTo('Campaigns');
+    await page.getByRole('heading', { name: 'Campaigns', level: 1 }).waitFor();
+    const byCampaign = page.getByRole('table', { name: 'By campaign' });
+    await byCampaign.getByRole('row', { name: /Facebook 1178 \(women\)/ }).waitFor();
+    await page.getByRole('table', { name: 'By channel' }).getByRole('row', { name: /facebook/ }).waitFor();
+    await page.locator('.recharts-surface').first().waitFor();
+    await page.getByRole('button', { name: 'Chart Facebook 936 (men)' }).click();
+    await page.getByRole('heading', { name: 'Spend and conversions: Facebook 936 (men)' }).waitFor();
+    await page.getByRole('button', { name: 'Suggest a split' }).click();
+    await page.getByText(/is expected to bring [0-9.,]+ conversions a day \(90% interval/).waitFor();
+    await page.getByRole('table', { name: 'Suggested daily budgets' }).getByRole('row').nth(6).waitFor();
+    await shot('campaigns');
+    await page.getByRole('button', { name: 'Apply: set the budgets' }).click();
+    await page.getByRole('status').filter({ hasText: /Applied: [0-9]+ campaign budgets changed\./ }).waitFor();
+    // The budgets are the suggested ones now: nothing left to apply.
+    await page.getByRole('button', { name: 'Apply: set the budgets' }).waitFor({ state: 'detached' });
+  });
+
   await scenario('leads: a CSV imported, a model trained without a leak, a lead\'s factors charted', async () => {
     await page.setViewportSize({ width: 1280, height: 860 });
     await goTo('Leads');
@@ -749,6 +769,10 @@ try {
     await goTo('Pipeline');
     await page.getByRole('region', { name: 'Engaging' }).getByRole('article').first().waitFor();
     if (await page.getByRole('combobox', { name: /^Stage of/ }).count()) throw new Error('the viewer is offered moving deals');
+    await goTo('Campaigns');
+    await page.getByRole('button', { name: 'Suggest a split' }).click();
+    await page.getByText(/is expected to bring/).waitFor();
+    if (await page.getByRole('button', { name: 'Apply: set the budgets' }).count()) throw new Error('the viewer is offered applying budgets');
     await goTo('AI');
     await page.getByRole('tabpanel', { name: 'Providers' }).locator('.card, .state').first().waitFor();
     if (await page.getByRole('button', { name: /API key of/ }).count()) throw new Error('the viewer is offered provider keys');

@@ -20,6 +20,7 @@ const RequirementsPage = lazy(() => import('./features/requirements/Requirements
 const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
 const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 const ContentPage = lazy(() => import('./features/content/ContentPage.jsx'));
+const CampaignsPage = lazy(() => import('./features/campaigns/CampaignsPage.jsx'));
 
 function NotFound() {
   return (
@@ -45,6 +46,7 @@ export default function App() {
         <Route path="workflows" element={<WorkflowVisualizer />} />
         <Route path="ai" element={<AiPage />} />
         <Route path="pipeline" element={<PipelinePage />} />
+        <Route path="campaigns" element={<CampaignsPage />} />
         <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
         <Route path="leads" element={<LeadsPage />} />
         <Route path="lead-models" element={<ModelsPage />} />

@@ -1,7 +1,8 @@
 #pragma once
 // The marketing agent (docs/marketing.md): `marketing.generate_content` (input as POST
-// /api/v1/content; output the stored piece). `marketing.optimize_budget` and
-// `marketing.campaign_report` come with the campaign manager.
+// /api/v1/content; output the stored piece), `marketing.campaign_report` ({"days",
+// "campaign_ids"}: the report computed from the daily results, phrased by a model when one is
+// configured) and `marketing.optimize_budget` (the input of POST /api/v1/campaigns/optimize).
 #include <boost/asio/io_context.hpp>
 
 #include <memory>

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/money.hpp"
 #include "store/database.hpp"
 #include "store/deal_repository.hpp"
 
@@ -13,16 +14,10 @@ namespace de::agents::sales {
 
 using store::deals::Deal;
 
-// ---- money: exact amounts in minor units of a currency ----
-// Decimal places of an ISO 4217 code (2, or 0 / 3 for the currencies that use them).
-int currency_exponent(std::string_view currency);
-// "1234.50" for 123450 minor units of USD.
-std::string format_money(std::int64_t minor, std::string_view currency);
-// A decimal (a JSON string such as "1234.50", or a number) in minor units of `currency`:
-// non-negative, below 10^12 units, no more decimal places than the currency has. Nullopt with
-// `problem` set otherwise.
-std::optional<std::int64_t> parse_money(const boost::json::value& amount, std::string_view currency,
-                                        std::string& problem);
+// Exact money (core/money.hpp), as the sales code names it.
+using core::currency_exponent;
+using core::format_money;
+using core::parse_money;
 
 // ---- stages: configured open stages in order, then the closing ones ----
 class Stages {

@@ -13,6 +13,7 @@ export const links = [
   { to: '/leads', label: 'Leads', icon: 'users' },
   { to: '/lead-models', label: 'Lead models', icon: 'sparkle' },
   { to: '/pipeline', label: 'Pipeline', icon: 'pipeline' },
+  { to: '/campaigns', label: 'Campaigns', icon: 'send' },
   { to: '/content', label: 'Content', icon: 'edit' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
   { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },

@@ -82,6 +82,7 @@ const can = {
   manageLeads: ['admin', 'manager'],
   manageContent: ['admin', 'manager', 'operator'],
   manageBrandVoice: ['admin', 'manager'],
+  manageCampaigns: ['admin', 'manager', 'operator'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace de::agents::sales {
+namespace de::core {
 
 // A file that cannot be read on: `row` is the record's number (the header is row 1), `column`
 // the header name of the field (or its 1-based position when the header is not read yet).
@@ -48,4 +48,4 @@ class CsvReader {
 // True when `text` is well-formed UTF-8.
 bool valid_utf8(std::string_view text);
 
-}  // namespace de::agents::sales
+}  // namespace de::core

@@ -1,9 +1,9 @@
-#include "agents/sales/csv.hpp"
+#include "core/csv.hpp"
 
 #include <cstdint>
 #include <set>
 
-namespace de::agents::sales {
+namespace de::core {
 
 bool valid_utf8(std::string_view text) {
   std::size_t i = 0, n = text.size();
@@ -140,4 +140,4 @@ bool CsvReader::read_record(std::vector<std::string>& fields) {
   return true;
 }
 
-}  // namespace de::agents::sales
+}  // namespace de::core
