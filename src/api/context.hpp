@@ -146,6 +146,7 @@ void add_ai_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
 void add_lead_routes(Context& ctx, http::Router& router);
 void add_requirement_routes(Context& ctx, http::Router& router);
+void add_stakeholder_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

@@ -9,6 +9,7 @@
 
 #include "agents/assistant.hpp"
 #include "agents/builtin.hpp"
+#include "agents/product/product_agent.hpp"
 #include "agents/sales/sales_agent.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
@@ -44,6 +45,8 @@ int serve(const core::Config& config) {
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
     if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db, config), workers);
+    if (agent.type == "product_manager")
+      return agents::make_executor(agents::make_product_agent(agents::ProductServices{*db, ai.service.get()}), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });

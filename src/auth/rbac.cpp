@@ -21,6 +21,8 @@ model::RoleSet roles_for(Permission permission) {
     case Permission::manage_prompts: return admin | manager;
     case Permission::manage_deals: return admin | manager | operator_;
     case Permission::manage_leads: return admin | manager;
+    case Permission::manage_requirements: return admin | manager | operator_;
+    case Permission::manage_stakeholders: return admin | manager;
     case Permission::admin: return admin;
     case Permission::agent_protocol: return admin | agent;
   }

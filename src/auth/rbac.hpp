@@ -18,6 +18,8 @@ enum class Permission {
   manage_prompts,    // create prompt templates, their versions, which is active
   manage_deals,      // create, update (move between stages), delete deals
   manage_leads,      // create, import, update, delete leads; train and activate lead models
+  manage_requirements,  // save, re-analyse, edit, prioritise and delete requirement analyses
+  manage_stakeholders,  // create, update, delete stakeholders; draft their updates
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

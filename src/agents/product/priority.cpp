@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "agents/product/text.hpp"
 #include "core/json.hpp"
@@ -349,6 +350,106 @@ json::object to_json(const Priority& p) {
           {"effort", p.effort},       {"score", p.score},   {"moscow", p.moscow},
           {"method", p.method},       {"overridden", std::move(overridden)},
           {"reasoning", std::move(reasons)}};
+}
+
+std::optional<Priority> priority_from_json(const json::value& value) {
+  const auto* o = value.if_object();
+  if (!o) return std::nullopt;
+  Priority p;
+  auto number = [&](const char* key, double& into) {
+    const auto* v = o->if_contains(key);
+    if (!v || !v->is_number()) return false;
+    into = v->to_number<double>();
+    return true;
+  };
+  auto text = [&](const char* key, std::string& into) {
+    const auto* v = o->if_contains(key);
+    if (!v || !v->is_string()) return false;
+    into = std::string(v->get_string());
+    return true;
+  };
+  if (!number("reach", p.reach) || !number("impact", p.impact) || !number("confidence", p.confidence) ||
+      !number("effort", p.effort) || !number("score", p.score) || !text("moscow", p.moscow) || !text("method", p.method))
+    return std::nullopt;
+  if (const auto* list = o->if_contains("overridden"); list && list->is_array())
+    for (const auto& f : list->get_array())
+      if (f.is_string()) p.overridden.emplace_back(f.get_string());
+  if (const auto* list = o->if_contains("reasoning"); list && list->is_array())
+    for (const auto& r : list->get_array())
+      if (const auto* reason = r.if_object(); reason && reason->contains("factor") && reason->contains("why"))
+        p.reasons.push_back({std::string(reason->at("factor").as_string()), std::string(reason->at("why").as_string())});
+  return p;
+}
+
+PriorityValues person_values(const Priority& p) {
+  PriorityValues v;
+  for (const auto& factor : p.overridden) {
+    if (factor == "reach") v.reach = p.reach;
+    else if (factor == "impact") v.impact = p.impact;
+    else if (factor == "confidence") v.confidence = p.confidence;
+    else if (factor == "effort") v.effort = p.effort;
+    else if (factor == "moscow") v.moscow = p.moscow;
+  }
+  return v;
+}
+
+PrioritizeRequest read_prioritize_request(const json::object& body) {
+  PrioritizeRequest out;
+  const auto* list = body.if_contains("requirements");
+  if (!list || !list->is_array() || body.contains("text")) {
+    out.requirements = read_analysis_request(body);  // its errors name the fields
+    out.given.resize(out.requirements.size());
+    return out;
+  }
+  core::ObjectReader r(body);
+  r.any("requirements", true);
+  auto errors = r.take_errors();
+  const auto& array = list->get_array();
+  if (array.empty() || array.size() > max_requirements)
+    errors.push_back({"requirements", fmt::format("must be an array of 1 to {} requirements", max_requirements)});
+  std::set<std::string> ids;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < array.size() && errors.size() < 100; ++i) {
+    auto field = fmt::format("requirements[{}]", i);
+    if (!array[i].is_object()) {
+      errors.push_back({field, "must be an object {id, text, priority?}"});
+      continue;
+    }
+    core::ObjectReader item(array[i].get_object(), field);
+    auto id = item.string("id", true, 200);
+    auto text = item.string("text", true, max_document_bytes);
+    const auto* given = item.object("priority", false);
+    for (const char* derived : {"kind", "category", "confidence", "ambiguities", "user_story", "acceptance_criteria",
+                                "duplicates", "conflicts"})
+      item.any(derived, false);
+    if (text && trim(*text).empty()) item.error("text", "must not be empty");
+    if (id && !ids.insert(*id).second) item.error("id", "is not unique: '" + *id + "' is used before");
+    if (text) total += text->size();
+    PriorityValues values;
+    if (given) values = read_priority_values(*given, field + ".priority", item.errors());
+    for (auto& e : item.take_errors()) errors.push_back(std::move(e));
+    if (id && text) {
+      out.requirements.push_back({*id, *text});
+      out.given.push_back(std::move(values));
+    }
+  }
+  if (total > max_document_bytes) errors.push_back({"requirements", "must hold at most 1 MiB of text in all"});
+  core::throw_if_errors(std::move(errors));
+  return out;
+}
+
+json::object prioritized_json(const std::vector<AnalyzedRequirement>& items, const std::vector<Priority>& priorities) {
+  auto out = analysis_json(items);
+  auto& list = out["items"].as_array();
+  std::map<std::string, std::size_t> by_moscow;
+  for (std::size_t i = 0; i < list.size() && i < priorities.size(); ++i) {
+    list[i].as_object()["priority"] = to_json(priorities[i]);
+    ++by_moscow[priorities[i].moscow];
+  }
+  json::object counts;
+  for (auto name : moscow_classes) counts[name] = by_moscow[std::string(name)];
+  out["summary"].as_object()["by_moscow"] = std::move(counts);
+  return out;
 }
 
 }  // namespace de::product

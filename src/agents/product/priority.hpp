@@ -26,6 +26,14 @@ struct PriorityValues {
   std::optional<double> reach, impact, confidence, effort;
   std::optional<std::string> moscow;
   bool empty() const { return !reach && !impact && !confidence && !effort && !moscow; }
+  // `other`'s values over these.
+  void overlay(const PriorityValues& other) {
+    if (other.reach) reach = other.reach;
+    if (other.impact) impact = other.impact;
+    if (other.confidence) confidence = other.confidence;
+    if (other.effort) effort = other.effort;
+    if (other.moscow) moscow = other.moscow;
+  }
 };
 
 struct PriorityReason {
@@ -60,5 +68,22 @@ PriorityValues read_priority_values(const boost::json::object& object, const std
 boost::json::object to_json(const PriorityValues& values);
 
 boost::json::object to_json(const Priority& priority);
+// A stored priority (to_json's form) read back; nullopt when it is not one.
+std::optional<Priority> priority_from_json(const boost::json::value& value);
+// The values a person set in a stored priority (its `overridden` factors), to keep them when
+// the requirement is analysed again.
+PriorityValues person_values(const Priority& priority);
+
+// What to prioritise: {"text"} (a document, as for the analysis) or {"requirements":[{"id",
+// "text","priority"?}]}, where `priority` holds a person's values. The items of an analysis are
+// taken as they are: their analysed fields are accepted and derived again.
+struct PrioritizeRequest {
+  std::vector<RequirementText> requirements;
+  std::vector<PriorityValues> given;  // per requirement, a person's values (often none)
+};
+PrioritizeRequest read_prioritize_request(const boost::json::object& body);
+
+// The analysis answer (analysis_json) with each item's `priority` and the summary's `by_moscow`.
+boost::json::object prioritized_json(const std::vector<AnalyzedRequirement>& items, const std::vector<Priority>& priorities);
 
 }  // namespace de::product
