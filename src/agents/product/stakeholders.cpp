@@ -84,8 +84,9 @@ std::optional<Change> deals_change(std::string_view action, const json::object& 
   c.area = "deals";
   auto name = text_of(data, "name");
   if (action == "created") {
-    c.line = fmt::format("New deal '{}' with {} in stage {} ({})", name, text_of(data, "account"), text_of(data, "stage"),
-                         text_of(data, "amount"));
+    auto account = text_of(data, "account");
+    c.line = fmt::format("New deal '{}'{} in stage {} ({})", name, account.empty() ? "" : " with " + account,
+                         text_of(data, "stage"), text_of(data, "amount"));
   } else if (action == "stage_changed") {
     auto from = text_of(data, "from_stage"), to = text_of(data, "to_stage");
     c.line = fmt::format("Deal '{}' moved from {} to {}", name, from.empty() ? "no stage" : from, to);
@@ -155,7 +156,7 @@ std::optional<Draft> compose_update(const StakeholderProfile& who, const std::ve
   std::vector<std::string> attention;
   for (const auto& c : changes) {
     by_area[c.area].push_back(&c);
-    d.event_ids.push_back(c.event_id);
+    if (c.event_id) d.event_ids.push_back(c.event_id);  // 0: a change given with the request
     d.facts.push_back(c.line);
     if (c.attention) attention.push_back(*c.attention);
   }

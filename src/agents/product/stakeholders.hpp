@@ -24,7 +24,7 @@ std::string_view quadrant_of(int influence, int interest);
 
 // One thing that happened, read from an event: what it is about and a line that says it.
 struct Change {
-  std::int64_t event_id = 0;
+  std::int64_t event_id = 0;  // 0 for a change that is no stored event
   std::int64_t at = 0;        // ms since the epoch
   std::string area;           // requirements, deals, campaigns
   std::string line;           // "Deal 'Acme renewal' moved from proposal to won"
