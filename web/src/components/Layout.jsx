@@ -15,6 +15,7 @@ export const links = [
   { to: '/pipeline', label: 'Pipeline', icon: 'pipeline' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
   { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },
+  { to: '/stakeholders', label: 'Stakeholders', icon: 'users', action: 'read' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
 ];

@@ -80,6 +80,8 @@ const can = {
   managePrompts: ['admin', 'manager'],
   manageDeals: ['admin', 'manager', 'operator'],
   manageLeads: ['admin', 'manager'],
+  manageRequirements: ['admin', 'manager', 'operator'],
+  manageStakeholders: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
