@@ -245,7 +245,10 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
               product::PrioritizeRequest edited;
               for (const auto& stored : latest.version.items) {
                 const auto& o = stored.as_object();
-                edited.requirements.push_back({std::string(o.at("id").as_string()), std::string(o.at("text").as_string())});
+                product::RequirementText requirement;
+                requirement.id = o.at("id").as_string();
+                requirement.text = o.at("text").as_string();
+                edited.requirements.push_back(std::move(requirement));
               }
               auto old_text = std::string(item.at("text").as_string());
               for (auto& requirement : edited.requirements)

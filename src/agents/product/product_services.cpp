@@ -216,7 +216,11 @@ asio::awaitable<json::object> draft_stakeholder_updates(store::Database& db, ai:
       skipped.push_back(std::move(entry));
       continue;
     }
-    planned.push_back({s, std::move(*draft)});
+    // Named, not braced: GCC 12 mishandles aggregates initialised inside coroutines.
+    Planned next;
+    next.stakeholder = s;
+    next.draft = std::move(*draft);
+    planned.push_back(std::move(next));
   }
 
   std::vector<store::stakeholder_updates::Update> updates;
