@@ -138,3 +138,24 @@ def test_the_product_manager_agent_drafts_updates_as_a_task(srv):
     assert f"1 requirements prioritised (1 must); highest RICE score" in draft["body"], draft
     assert f"Deal '{tag} renewal' moved from prospecting to lost" in draft["body"], draft
     assert srv.admin.get(f"{UPDATES}/{draft['id']}").body == draft
+
+
+def test_the_demo_requirements_review_runs_to_its_stakeholder_update(srv):
+    """The demo workflow: analyse, prioritise, draft the stakeholders' updates from both."""
+    tag = "w" + secrets.token_hex(4)
+    s = _new(srv, topics=[tag], influence=5, interest=5)
+    demo = next(w for w in srv.admin.list_all("/api/v1/workflows") if w["name"] == "Requirements review")
+    # The demo data keeps it a draft: an active copy runs.
+    copy = srv.admin.post("/api/v1/workflows", {"name": f"review {tag}", "definition": demo["definition"], "status": "active"})
+    assert copy.status == 201, copy
+    workflow = copy.body
+    document = f"1. The {tag} checkout must accept 5,000 customers at once.\n2. The {tag} receipt should be e-mailed.\n"
+    r = srv.as_("operator").post(f"/api/v1/workflows/{workflow['id']}/execute", {"input": {"document": document}})
+    assert r.status in (200, 201, 202), r
+    execution = wait_for(lambda: (lambda e: e if e["status"] in ("completed", "failed", "cancelled") else None)(
+        srv.admin.get(f"/api/v1/workflow-executions/{r.body['id']}").body), timeout=30, message="the review to finish")
+    assert execution["status"] == "completed", execution
+    drafts = srv.admin.get(f"{UPDATES}?stakeholder_id={s['id']}").body["items"]
+    assert len(drafts) == 1, drafts
+    assert "2 requirements prioritised (1 must, 1 should)" in drafts[0]["body"], drafts[0]
+    assert f"R1 \"The {tag} checkout must accept 5,000 customers at once.\"" in drafts[0]["body"], drafts[0]
