@@ -376,6 +376,8 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "CREATE INDEX tasks_queue ON tasks (status, priority_rank, id); DROP TABLE prompt_versions; DROP TABLE prompts; "
         "DROP TABLE ai_calls; DROP TABLE ai_provider_keys; DROP TABLE assistant_runs; DROP TABLE tool_approvals; "
         "DROP TABLE leads; DROP TABLE lead_models; DROP TABLE deal_stage_changes; DROP TABLE deals; "
+        "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
+        "DROP TABLE requirement_analyses; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
