@@ -122,6 +122,12 @@ json::object saved_json(store::Connection& c, const Saved& s) {
   return o;
 }
 
+// Analysed on the CPU pool (up to 1 MiB of text), then prioritised (perhaps asking a model).
+asio::awaitable<json::object> prioritized(Context& ctx, const product::PrioritizeRequest& request) {
+  auto items = co_await on_cpu(ctx, [&request] { return product::RequirementAnalyzer::shared().analyze(request.requirements); });
+  co_return co_await agents::prioritize_requirements(ctx.ai, items, request.given);
+}
+
 json::object& find_item(json::array& items, const std::string& item_id) {
   for (auto& item : items)
     if (item.as_object().at("id").as_string() == item_id) return item.as_object();
@@ -148,7 +154,7 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             auto body = json_body(request);
             auto input = product::read_prioritize_request(body);
-            auto answer = co_await agents::prioritize_requirements(ctx.ai, input);
+            auto answer = co_await prioritized(ctx, input);
             co_return Response::json(200, answer);
           });
 
@@ -162,7 +168,7 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "POST", "/api/v1/requirements", Permission::manage_requirements,
           [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto input = read_document(json_body(request), true);
-            auto analysed = co_await agents::prioritize_requirements(ctx.ai, input.request);
+            auto analysed = co_await prioritized(ctx, input.request);
             Analysis a;
             a.id = core::new_id();
             a.title = *input.title;
@@ -193,7 +199,7 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
             auto input = read_document(json_body(request), false);
             auto latest = ctx.db.read([&](store::Connection& c) { return find_saved(c, id); });
             input.request.given = carried_values(latest.version.items, input.request.requirements);
-            auto analysed = co_await agents::prioritize_requirements(ctx.ai, input.request);
+            auto analysed = co_await prioritized(ctx, input.request);
             auto a = latest.analysis;
             if (input.title) a.title = *input.title;
             auto v = new_version(a, latest.analysis.version + 1, std::move(input.document), std::move(analysed), who);
@@ -261,7 +267,7 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
                   if (old_priority) edited.given[i] = product::person_values(*old_priority);
                   edited.given[i].overlay(given);
                 }
-              auto analysed = co_await agents::prioritize_requirements(ctx.ai, edited);
+              auto analysed = co_await prioritized(ctx, edited);
               auto document = latest.version.document;
               if (auto at = document.find(old_text); at != std::string::npos) document.replace(at, old_text.size(), *text);
               auto v = new_version(latest.analysis, latest.analysis.version + 1, std::move(document), std::move(analysed), who);

@@ -53,7 +53,8 @@ class ProductAgent final : public BaseAgent {
     auto* ai = services_ ? services_->ai : nullptr;
     if (task.type == "product.prioritize") {
       auto request = product::read_prioritize_request(task.input_data);
-      return run_here(prioritize_requirements(ai, request));
+      auto items = product::RequirementAnalyzer::shared().analyze(request.requirements);
+      return run_here(prioritize_requirements(ai, items, request.given));
     }
     auto request = read_update_request(task.input_data, core::now_ms());
     auto created_by = task.created_by;

@@ -134,9 +134,8 @@ bool has_model(const ai::AiService* ai) {
                      [](const ai::ProviderStatus& p) { return p.configured && p.name != "offline"; });
 }
 
-asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, const product::PrioritizeRequest& request) {
-  const auto& analyzer = product::RequirementAnalyzer::shared();
-  auto items = analyzer.analyze(request.requirements);
+asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, const std::vector<product::AnalyzedRequirement>& items,
+                                                      const std::vector<product::PriorityValues>& given) {
   auto priorities = product::prioritize(items);
   std::string model_error;
   if (has_model(ai)) {
@@ -156,7 +155,7 @@ asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, const p
     if (reply && reply->provider != "offline" && reply->json) apply_model(priorities, items, *reply);
   }
   for (std::size_t i = 0; i < priorities.size(); ++i)
-    if (!request.given[i].empty()) product::apply_values(priorities[i], request.given[i], "a person", true);
+    if (!given[i].empty()) product::apply_values(priorities[i], given[i], "a person", true);
   auto out = product::prioritized_json(items, priorities);
   if (!model_error.empty()) out["model_error"] = model_error;
   co_return out;

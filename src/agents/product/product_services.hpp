@@ -27,11 +27,13 @@ struct ProductServices {
 // estimates or wording are worth asking for.
 bool has_model(const ai::AiService* ai);
 
-// Analyses the requirements and prioritises them: the rules, then a model's estimates when a
-// real model answers (validated by a JSON Schema; a failed call leaves the rules' values and
-// says why in `model_error`), then the person's values. The answer of prioritized_json.
+// Prioritises analysed requirements: the rules, then a model's estimates when a real model
+// answers (validated by a JSON Schema; a failed call leaves the rules' values and says why in
+// `model_error`), then the person's values (`given`, one per item). The answer of
+// prioritized_json.
 boost::asio::awaitable<boost::json::object> prioritize_requirements(ai::AiService* ai,
-                                                                     const product::PrioritizeRequest& request);
+                                                                     const std::vector<product::AnalyzedRequirement>& items,
+                                                                     const std::vector<product::PriorityValues>& given);
 
 // {"stakeholder_ids"?, "since"?, "priorities"?}: whom to write to (default: everyone), from
 // which time (RFC 3339; default: seven days ago), and a product.prioritize output to report.
