@@ -159,3 +159,26 @@ def test_the_demo_requirements_review_runs_to_its_stakeholder_update(srv):
     assert len(drafts) == 1, drafts
     assert "2 requirements prioritised (1 must, 1 should)" in drafts[0]["body"], drafts[0]
     assert f"R1 \"The {tag} checkout must accept 5,000 customers at once.\"" in drafts[0]["body"], drafts[0]
+
+
+def test_with_a_model_configured_the_ai_layer_words_the_draft_and_the_rules_keep_bad_estimates_out(server_factory,
+                                                                                                  llm_standin):
+    """The stand-in vendor answers plain chats with one sentence and schema'd calls with a value
+    built from the schema (impact 4.2, confidence 4.2: outside RICE's ranges)."""
+    server = server_factory(env={"DE_OPENAI_BASE_URL": llm_standin + "/v1", "DE_OPENAI_API_KEY": "sk-env-openai-0123456789",
+                                 "DE_AI_PROVIDERS": "openai,offline", "DE_AI_MAX_ATTEMPTS": "1"})
+    admin = server.admin()
+    r = admin.post("/api/v1/requirements/prioritize", {"text": "1. The system must export invoices as PDF."})
+    assert r.status == 200, r
+    p = r.body["items"][0]["priority"]
+    assert p["method"] == "rules" and p["impact"] in (0.25, 0.5, 1, 2, 3) and 0 < p["confidence"] <= 1, r.body
+    tag = "m" + secrets.token_hex(4)
+    assert admin.post("/api/v1/requirements", {"title": tag, "text": "1. The system must export invoices as PDF."}).status == 201
+    s = admin.post(STAKEHOLDERS, {"name": "Model reader", "influence": 5, "interest": 5, "topics": [tag]}).body
+    drafts = admin.post(UPDATES, {"stakeholder_ids": [s["id"]]}).body["drafts"]
+    assert drafts[0]["method"] == "model" and drafts[0]["provider"].startswith("openai/"), drafts
+    assert drafts[0]["body"] == "Hello from the stand-in."
+    assert drafts[0]["event_ids"], drafts
+    # Both calls went through the AI service and are in its usage records.
+    wait_for(lambda: sum(row["requests"] for row in admin.get("/api/v1/ai/usage?group_by=provider").body["items"]) >= 2,
+             message="the model calls recorded")
