@@ -73,6 +73,13 @@ TEST(ProductPriority, SizeSignalsRaiseEffortAndADuplicateHalvesIt) {
   EXPECT_EQ(p[3].effort, 0.5);  // a near-duplicate of R1
 }
 
+TEST(ProductPriority, ARequirementNamedInAnotherIsADependency) {
+  auto p = prioritized({"The system shall archive closed orders.", "Once R1 is in place, the clerk shall restore an order."});
+  EXPECT_EQ(p[0].effort, 1);
+  EXPECT_EQ(p[1].effort, 1.5);
+  EXPECT_NE(why(p[1], "effort").find("depends on R1"), std::string::npos) << why(p[1], "effort");
+}
+
 TEST(ProductPriority, ScoreIsReachTimesImpactTimesConfidenceOverEffort) {
   for (const auto& p : prioritized({"The system shall let 500 users upload files.", "Admins may export the audit log."}))
     EXPECT_NEAR(p.score, p.reach * p.impact * p.confidence / p.effort, 0.01);

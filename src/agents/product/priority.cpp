@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "agents/product/text.hpp"
 #include "core/json.hpp"
@@ -196,7 +197,8 @@ struct Rules {
                                        : fmt::format("{}", fmt::join(whys, "; ")));
   }
 
-  void effort(const std::vector<AnalyzedRequirement>& all, std::size_t index) {
+  // `lower_ids`: every requirement's id, lower-cased (once for the document).
+  void effort(const std::vector<AnalyzedRequirement>& all, const std::vector<std::string>& lower_ids, std::size_t index) {
     double effort = 1;
     std::vector<std::string> whys{"one behaviour: 1 person-month"};
     auto words = words_of(item.requirement.text).size();
@@ -225,11 +227,13 @@ struct Rules {
         break;
       }
     // Dependencies: another requirement of the document named in this one.
+    // Ids are single words ("FR-12", "3.1.2a"): looked up among this requirement's words.
+    std::unordered_set<std::string> own_words;
+    for (auto& w : words_of(lower)) own_words.insert(std::move(w.lower));
     for (std::size_t j = 0; j < all.size(); ++j) {
-      const auto& other = all[j].requirement.id;
-      if (j != index && other.size() > 1 && contains_phrase(lower, to_lower(other))) {
+      if (j != index && lower_ids[j].size() > 1 && own_words.contains(lower_ids[j])) {
         effort += 0.5;
-        whys.push_back("depends on " + other + ", named in it: +0.5");
+        whys.push_back("depends on " + all[j].requirement.id + ", named in it: +0.5");
       }
     }
     // A near-duplicate of an earlier requirement is mostly done with it.
@@ -253,6 +257,8 @@ double score_of(const Priority& p) { return std::round(p.reach * p.impact * p.co
 
 std::vector<Priority> prioritize(const std::vector<AnalyzedRequirement>& items) {
   std::vector<Priority> out;
+  std::vector<std::string> lower_ids;
+  for (const auto& item : items) lower_ids.push_back(to_lower(item.requirement.id));
   std::vector<std::string_view> explicit_moscow;
   std::vector<std::string> moscow_words;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -261,7 +267,7 @@ std::vector<Priority> prioritize(const std::vector<AnalyzedRequirement>& items) 
     rules.modality();
     rules.impact();
     rules.confidence();
-    rules.effort(items, i);
+    rules.effort(items, lower_ids, i);
     rules.out.score = score_of(rules.out);
     explicit_moscow.push_back(rules.explicit_moscow);
     moscow_words.push_back(rules.moscow_word);
