@@ -1,5 +1,7 @@
 #include "store/product_repository.hpp"
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/json.hpp"
 
@@ -277,10 +279,11 @@ std::vector<StoredEvent> product_events_since(Connection& c, std::int64_t since_
   auto r = c.query(
       "SELECT e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at FROM events e "
       "LEFT JOIN events d ON d.id = e.data_from WHERE e.created_at >= ? AND (e.topic LIKE 'requirements.%' OR "
-      "e.topic LIKE 'deals.%' OR e.topic LIKE 'campaigns.%') ORDER BY e.id LIMIT ?",
+      "e.topic LIKE 'deals.%' OR e.topic LIKE 'campaigns.%') ORDER BY e.id DESC LIMIT ?",
       {since_ms, limit});
   std::vector<StoredEvent> out;
   for (const auto& row : r.rows) out.push_back({row.integer(0), row.text(1), object_of(row.text(2)), row.integer(3)});
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

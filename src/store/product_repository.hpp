@@ -84,7 +84,7 @@ boost::json::object to_json(const Update& u);
 }  // namespace stakeholder_updates
 
 // Events of the topics a stakeholder update reports (requirements.*, deals.*, campaigns.*)
-// created at or after `since_ms`, oldest first, at most `limit`.
+// created at or after `since_ms`: the `limit` most recent, oldest first.
 struct StoredEvent {
   std::int64_t id = 0;
   std::string topic;

@@ -19,6 +19,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t week_ms = 7LL * 24 * 60 * 60 * 1000;
+// The most recent events an update reports: more would be no update a person reads.
 constexpr std::int64_t most_events = 2000;
 
 // The JSON Schema a model's estimates must meet.
