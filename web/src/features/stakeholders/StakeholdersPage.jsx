@@ -15,6 +15,7 @@ function StakeholderForm({ initial, onSubmit, onCancel, label }) {
   const [form, setForm] = useState(initial);
   const [problem, setProblem] = useState(null);
   const set = (key) => (e) => setForm({ ...form, [key]: e.target.value });
+  const idOf = (key) => `${label.toLowerCase().replaceAll(' ', '-')}-${key}`;
   const submit = async (event) => {
     event.preventDefault();
     setProblem(null);
@@ -27,7 +28,7 @@ function StakeholderForm({ initial, onSubmit, onCancel, label }) {
     }
   };
   const rating = (key, text) => (
-    <Field id={`${label}-${key}`} label={text} error={problem?.fields?.[key]} hint="1 (none) to 5 (decisive)">
+    <Field id={idOf(key)} label={text} error={problem?.fields?.[key]} hint="1 (none) to 5 (decisive)">
       {(props) => (
         <select {...props} value={form[key]} onChange={set(key)}>
           {[1, 2, 3, 4, 5].map((n) => <option key={n} value={n}>{n}</option>)}
@@ -37,22 +38,22 @@ function StakeholderForm({ initial, onSubmit, onCancel, label }) {
   );
   return (
     <form className="card stakeholder-form" aria-label={label} onSubmit={submit}>
-      <Field id={`${label}-name`} label="Name" error={problem?.fields?.name}>
+      <Field id={idOf('name')} label="Name" error={problem?.fields?.name}>
         {(props) => <input {...props} value={form.name} onChange={set('name')} />}
       </Field>
-      <Field id={`${label}-role`} label="Role" optional error={problem?.fields?.role}>
+      <Field id={idOf('role')} label="Role" optional error={problem?.fields?.role}>
         {(props) => <input {...props} value={form.role} onChange={set('role')} />}
       </Field>
       {rating('influence', 'Influence')}
       {rating('interest', 'Interest')}
-      <Field id={`${label}-channel`} label="Preferred channel" error={problem?.fields?.channel}>
+      <Field id={idOf('channel')} label="Preferred channel" error={problem?.fields?.channel}>
         {(props) => (
           <select {...props} value={form.channel} onChange={set('channel')}>
             {channels.map((c) => <option key={c} value={c}>{c}</option>)}
           </select>
         )}
       </Field>
-      <Field id={`${label}-topics`} label="Topics" optional hint="Comma-separated; updates report only changes that name one."
+      <Field id={idOf('topics')} label="Topics" optional hint="Comma-separated; updates report only changes that name one."
         error={problem?.fields?.topics ?? problem?.fields?.['topics[0]']}>
         {(props) => <input {...props} value={form.topics} onChange={set('topics')} />}
       </Field>
