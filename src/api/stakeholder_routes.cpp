@@ -102,9 +102,6 @@ void add_stakeholder_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "POST", "/api/v1/stakeholders/updates", Permission::manage_stakeholders,
           [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto input = agents::read_update_request(json_body(request), core::now_ms());
-            if (input.stakeholder_ids)
-              for (const auto& id : *input.stakeholder_ids)
-                if (!core::is_uuid(id)) throw core::not_found("stakeholder", id);
             std::optional<std::string> created_by = who.user_id;
             auto answer = co_await agents::draft_stakeholder_updates(ctx.db, ctx.ai, input, created_by);
             co_return Response::json(200, answer);

@@ -47,6 +47,7 @@ def test_bad_input_names_the_field_and_writes_nothing(srv):
     assert srv.admin.get(f"{STAKEHOLDERS}/{s['id']}").body == s
     assert_problem(m.post(UPDATES, {"since": "last week"}), 422, "validation", ["since"])
     assert_problem(m.post(UPDATES, {"stakeholder_ids": ["01a20ce4-61b4-7003-b6ba-9486d2112aa4"]}), 404, "not-found")
+    assert_problem(m.post(UPDATES, {"stakeholder_ids": ["nobody"]}), 422, "validation", ["stakeholder_ids[0]"])
     assert_problem(srv.as_("viewer").get(f"{UPDATES}?stakeholder_id=nope"), 400)
     assert_problem(srv.as_("operator").post(STAKEHOLDERS, {"name": "x", "influence": 1, "interest": 1}), 403, "forbidden")
 

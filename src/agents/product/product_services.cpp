@@ -166,6 +166,10 @@ UpdateRequest read_update_request(const json::object& body, std::int64_t now) {
   core::ObjectReader r(body);
   UpdateRequest out;
   out.stakeholder_ids = r.strings("stakeholder_ids", false, 1000);
+  if (out.stakeholder_ids)
+    for (std::size_t i = 0; i < out.stakeholder_ids->size(); ++i)
+      if (!core::is_uuid((*out.stakeholder_ids)[i]))
+        r.error(fmt::format("stakeholder_ids[{}]", i), "must be a stakeholder's id (a UUID)");
   auto since = r.string("since", false, 100);
   const auto* priorities = r.any("priorities", false);
   out.since = now - week_ms;
