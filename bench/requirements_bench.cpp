@@ -1,7 +1,8 @@
 // The requirement analyser's speed (docs/performance.md): a Markdown document of N numbered
 // requirements (real texts: PROMISE NFR's 625 and the ERTMS FRS's 199 from the unit-test sample,
 // cycled), analysed end to end as the route does it: split, classify, ambiguities, stories,
-// duplicates and conflicts, JSON text. Usage: de-requirements-bench <source dir> [N=1000] [runs=5]
+// duplicates and conflicts, JSON text; then the prioritisation rules on the analysed items (RICE
+// and MoSCoW with their reasoning, JSON text), as POST /requirements/prioritize adds them. Usage: de-requirements-bench <source dir> [N=1000] [runs=5]
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "agents/product/analyzer.hpp"
+#include "agents/product/priority.hpp"
 #include "agents/product/text.hpp"
 #include "core/json.hpp"
 
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
   const auto& analyzer = RequirementAnalyzer::shared();
   const double training_ms = ms_since(start);
 
-  std::vector<double> times;
+  std::vector<double> times, priority_times;
   std::size_t found = 0, bytes = 0;
   for (std::size_t run = 0; run < runs; ++run) {
     start = Clock::now();
@@ -53,9 +55,15 @@ int main(int argc, char** argv) {
     times.push_back(ms_since(start));
     found = items.size();
     bytes = text.size();
+    start = Clock::now();
+    auto prioritized = de::core::to_text(prioritized_json(items, prioritize(items)));
+    priority_times.push_back(ms_since(start));
   }
   std::sort(times.begin(), times.end());
+  std::sort(priority_times.begin(), priority_times.end());
   std::cout << "requirements " << found << " (document " << document.size() << " bytes, answer " << bytes
             << " bytes)\ntraining at start-up " << training_ms << " ms\nanalysis median " << times[times.size() / 2]
-            << " ms, best " << times.front() << " ms, worst " << times.back() << " ms over " << runs << " runs\n";
+            << " ms, best " << times.front() << " ms, worst " << times.back() << " ms over " << runs << " runs\n"
+            << "prioritisation median " << priority_times[priority_times.size() / 2] << " ms, worst "
+            << priority_times.back() << " ms\n";
 }

@@ -148,6 +148,7 @@ void add_lead_routes(Context& ctx, http::Router& router);
 void add_content_routes(Context& ctx, http::Router& router);
 void add_campaign_routes(Context& ctx, http::Router& router);
 void add_requirement_routes(Context& ctx, http::Router& router);
+void add_stakeholder_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

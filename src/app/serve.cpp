@@ -11,6 +11,7 @@
 #include "agents/builtin.hpp"
 #include "agents/marketing/generator.hpp"
 #include "agents/marketing/marketing_agent.hpp"
+#include "agents/product/product_agent.hpp"
 #include "agents/sales/sales_agent.hpp"
 #include "api/routes.hpp"
 #include "app/commands.hpp"
@@ -49,6 +50,8 @@ int serve(const core::Config& config) {
     if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db, config), workers);
     if (agent.type == "marketing")
       return agents::make_executor(agents::marketing::make_marketing_agent(io, *db, *ai.service), workers);
+    if (agent.type == "product_manager")
+      return agents::make_executor(agents::make_product_agent(agents::ProductServices{*db, ai.service.get()}), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });

@@ -163,7 +163,7 @@ int load_demo_data(store::Database& db) {
                     {"id":"approve","type":"approval","depends_on":["outreach"],"role":"manager"},
                     {"id":"nurture","type":"notify","topic":"workflows.lead_nurture","payload":{"lead":"{{input.data.id}}"}}]})"},
       {"Requirements review", "draft",
-       "Needs the product manager agent (product.analyze_requirements).",
+       "The product manager agent analyses the document, prioritises it and drafts the stakeholders' updates.",
        R"({"trigger":{"type":"manual"},
            "steps":[{"id":"analyze","type":"task","task_type":"product.analyze_requirements","input":{"text":"{{input.document}}"}},
                     {"id":"prioritize","type":"task","task_type":"product.prioritize","depends_on":["analyze"],"input":{"requirements":"{{steps.analyze.output.items}}"}},

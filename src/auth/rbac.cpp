@@ -24,6 +24,8 @@ model::RoleSet roles_for(Permission permission) {
     case Permission::manage_content: return admin | manager | operator_;
     case Permission::manage_brand_voice: return admin | manager;
     case Permission::manage_campaigns: return admin | manager | operator_;
+    case Permission::manage_requirements: return admin | manager | operator_;
+    case Permission::manage_stakeholders: return admin | manager;
     case Permission::admin: return admin;
     case Permission::agent_protocol: return admin | agent;
   }

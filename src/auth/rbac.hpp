@@ -21,6 +21,8 @@ enum class Permission {
   manage_content,    // generate marketing content, record its A/B results
   manage_brand_voice,  // change the brand voice every piece of content is written in
   manage_campaigns,  // create, update (budgets too), delete campaigns; record and import their results
+  manage_requirements,  // save, re-analyse, edit, prioritise and delete requirement analyses
+  manage_stakeholders,  // create, update, delete stakeholders; draft their updates
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

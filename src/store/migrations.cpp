@@ -433,6 +433,14 @@ CREATE TABLE campaigns (
   start_date TEXT NOT NULL,
   end_date TEXT,
   goal TEXT NOT NULL,
+    // Saved requirement analyses (docs/product.md): each re-analysis of a document is a new,
+    // readable version holding its document and analysed items (priorities inside each item);
+    // stakeholders and the update drafts made for them from the event log.
+    {13, "requirements and stakeholders", R"SQL(
+CREATE TABLE requirement_analyses (
+  id {uuid} PRIMARY KEY,
+  title TEXT NOT NULL,
+  version INTEGER NOT NULL,
   created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
@@ -448,6 +456,41 @@ CREATE TABLE campaign_results (
   revenue_minor BIGINT NOT NULL,
   PRIMARY KEY (campaign_id, day)
 );
+CREATE TABLE requirement_versions (
+  analysis_id {uuid} NOT NULL REFERENCES requirement_analyses(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  items {json} NOT NULL,
+  summary {json} NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (analysis_id, version)
+);
+CREATE TABLE stakeholders (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  influence INTEGER NOT NULL,
+  interest INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  topics {json} NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE stakeholder_updates (
+  id {uuid} PRIMARY KEY,
+  stakeholder_id {uuid} NOT NULL REFERENCES stakeholders(id) ON DELETE CASCADE,
+  quadrant TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  event_ids {json} NOT NULL,
+  method TEXT NOT NULL,
+  provider TEXT,
+  status TEXT NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX stakeholder_updates_by_stakeholder ON stakeholder_updates (stakeholder_id, id);
 )SQL"},
 };
 

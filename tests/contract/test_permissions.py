@@ -286,10 +286,19 @@ def s_new_content(srv, role):
 
 def _content(srv):
     r = srv.admin.post("/api/v1/content", {"kind": "ad_copy", "brief": BRIEF, "variants": 2, "seed": 1})
+    assert r.status == 201, r
+    return r.body
 
 
 def _campaign(srv):
     r = srv.admin.post("/api/v1/campaigns", {"name": "matrix-" + secrets.token_hex(4), "channel": "email", "budget": "10.00"})
+    assert r.status == 201, r
+    return r.body
+
+
+def _analysis(srv):
+    r = srv.admin.post("/api/v1/requirements", {"title": "matrix " + secrets.token_hex(4),
+                                                "text": "1. The system shall export reports as PDF."})
     assert r.status == 201, r
     return r.body
 
@@ -357,6 +366,85 @@ def s_optimize(srv, role):
     r = srv.admin.post(f"/api/v1/campaigns/{campaign['id']}/results", {"date": "2026-01-01", "spend": "5.00", "conversions": 1})
     assert r.status == 200, r
     return dict(body={"budget": "10.00", "items": [campaign["id"]]})
+
+
+def s_new_analysis(srv, role):
+    title = "matrix " + secrets.token_hex(4)
+    return dict(body={"title": title, "text": "1. The system shall export reports as PDF."}, ctx=title)
+
+
+def u_no_analysis(srv, title):
+    assert title not in [a["title"] for a in srv.admin.list_all("/api/v1/requirements")]
+
+
+def s_analysis(srv, role):
+    analysis = _analysis(srv)
+    return dict(path=f"/api/v1/requirements/{analysis['id']}", ctx=analysis)
+
+
+def s_new_version(srv, role):
+    analysis = _analysis(srv)
+    return dict(path=f"/api/v1/requirements/{analysis['id']}/versions",
+                body={"text": "1. The system shall export reports as CSV."}, ctx=analysis)
+
+
+def s_patch_item(srv, role):
+    analysis = _analysis(srv)
+    return dict(path=f"/api/v1/requirements/{analysis['id']}/items/R1", body={"priority": {"effort": 3}}, ctx=analysis)
+
+
+def u_analysis_unchanged(srv, analysis):
+    got = srv.admin.get(f"/api/v1/requirements/{analysis['id']}")
+    assert got.status == 200 and got.body["version"] == 1 and got.body["items"] == analysis["items"], got
+
+
+def _stakeholder(srv, **fields):
+    r = srv.admin.post("/api/v1/stakeholders", {"name": "matrix-" + secrets.token_hex(4), "influence": 4, "interest": 2,
+                                                **fields})
+    assert r.status == 201, r
+    return r.body
+
+
+def s_new_stakeholder(srv, role):
+    name = "matrix-" + secrets.token_hex(4)
+    return dict(body={"name": name, "influence": 2, "interest": 5}, ctx=name)
+
+
+def u_no_stakeholder(srv, name):
+    assert name not in [s["name"] for s in srv.admin.list_all("/api/v1/stakeholders")]
+
+
+def s_stakeholder(srv, role):
+    stakeholder = _stakeholder(srv)
+    return dict(path=f"/api/v1/stakeholders/{stakeholder['id']}", ctx=stakeholder)
+
+
+def s_patch_stakeholder(srv, role):
+    stakeholder = _stakeholder(srv)
+    return dict(path=f"/api/v1/stakeholders/{stakeholder['id']}", body={"interest": 5}, ctx=stakeholder)
+
+
+def u_stakeholder_unchanged(srv, stakeholder):
+    got = srv.admin.get(f"/api/v1/stakeholders/{stakeholder['id']}")
+    assert got.status == 200 and got.body == stakeholder, got
+
+
+def s_draft(srv, role):
+    _analysis(srv)  # an event to report
+    stakeholder = _stakeholder(srv)
+    return dict(body={"stakeholder_ids": [stakeholder["id"]]}, ctx=stakeholder)
+
+
+def u_no_draft(srv, stakeholder):
+    assert srv.admin.get(f"/api/v1/stakeholders/updates?stakeholder_id={stakeholder['id']}").body["items"] == []
+
+
+def s_update(srv, role):
+    _analysis(srv)
+    stakeholder = _stakeholder(srv)
+    r = srv.admin.post("/api/v1/stakeholders/updates", {"stakeholder_ids": [stakeholder["id"]]})
+    assert r.status == 200 and r.body["drafts"], r
+    return dict(path=f"/api/v1/stakeholders/updates/{r.body['drafts'][0]['id']}")
 
 
 SOME_ID = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"  # a UUID that names nothing
@@ -435,6 +523,21 @@ ROUTES = [
     ("DELETE", "/api/v1/deals/{id}", CONTROL, 204, s_deal, u_deal_unchanged),
     ("GET", "/api/v1/pipeline/forecast", READ, 200, None, None),
     ("POST", "/api/v1/requirements/analyze", READ, 200, s_requirements, None),
+    ("POST", "/api/v1/requirements/prioritize", CONTROL, 200, s_requirements, None),
+    ("GET", "/api/v1/requirements", READ, 200, None, None),
+    ("POST", "/api/v1/requirements", CONTROL, 201, s_new_analysis, u_no_analysis),
+    ("GET", "/api/v1/requirements/{id}", READ, 200, s_analysis, None),
+    ("DELETE", "/api/v1/requirements/{id}", CONTROL, 204, s_analysis, u_analysis_unchanged),
+    ("POST", "/api/v1/requirements/{id}/versions", CONTROL, 201, s_new_version, u_analysis_unchanged),
+    ("PATCH", "/api/v1/requirements/{id}/items/{item_id}", CONTROL, 200, s_patch_item, u_analysis_unchanged),
+    ("GET", "/api/v1/stakeholders", READ, 200, None, None),
+    ("POST", "/api/v1/stakeholders", MANAGE, 201, s_new_stakeholder, u_no_stakeholder),
+    ("GET", "/api/v1/stakeholders/{id}", READ, 200, s_stakeholder, None),
+    ("PATCH", "/api/v1/stakeholders/{id}", MANAGE, 200, s_patch_stakeholder, u_stakeholder_unchanged),
+    ("DELETE", "/api/v1/stakeholders/{id}", MANAGE, 204, s_stakeholder, u_stakeholder_unchanged),
+    ("POST", "/api/v1/stakeholders/updates", MANAGE, 200, s_draft, u_no_draft),
+    ("GET", "/api/v1/stakeholders/updates", READ, 200, None, None),
+    ("GET", "/api/v1/stakeholders/updates/{id}", READ, 200, s_update, None),
     ("GET", "/api/v1/leads", READ, 200, None, None),
     ("POST", "/api/v1/leads", MANAGE, 201, s_new_lead, u_no_lead),
     ("GET", "/api/v1/leads/{id}", READ, 200, s_lead, None),
@@ -519,6 +622,18 @@ PROBES = {
     ("PATCH", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", {}),
     ("DELETE", "/api/v1/deals/{id}"): (f"/api/v1/deals/{SOME_ID}", None),
     ("POST", "/api/v1/requirements/analyze"): ("/api/v1/requirements/analyze", {"text": ""}),
+    ("POST", "/api/v1/requirements/prioritize"): ("/api/v1/requirements/prioritize", {"text": ""}),
+    ("POST", "/api/v1/requirements"): ("/api/v1/requirements", {"title": ""}),
+    ("GET", "/api/v1/requirements/{id}"): (f"/api/v1/requirements/{SOME_ID}", None),
+    ("DELETE", "/api/v1/requirements/{id}"): (f"/api/v1/requirements/{SOME_ID}", None),
+    ("POST", "/api/v1/requirements/{id}/versions"): (f"/api/v1/requirements/{SOME_ID}/versions", {}),
+    ("PATCH", "/api/v1/requirements/{id}/items/{item_id}"): (f"/api/v1/requirements/{SOME_ID}/items/R1", {}),
+    ("POST", "/api/v1/stakeholders"): ("/api/v1/stakeholders", {"name": ""}),
+    ("GET", "/api/v1/stakeholders/{id}"): (f"/api/v1/stakeholders/{SOME_ID}", None),
+    ("PATCH", "/api/v1/stakeholders/{id}"): (f"/api/v1/stakeholders/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/stakeholders/{id}"): (f"/api/v1/stakeholders/{SOME_ID}", None),
+    ("POST", "/api/v1/stakeholders/updates"): ("/api/v1/stakeholders/updates", {"since": "yesterday"}),
+    ("GET", "/api/v1/stakeholders/updates/{id}"): (f"/api/v1/stakeholders/updates/{SOME_ID}", None),
     ("POST", "/api/v1/leads"): ("/api/v1/leads", {"outcome": "maybe"}),
     ("GET", "/api/v1/leads/{id}"): (f"/api/v1/leads/{SOME_ID}", None),
     ("PATCH", "/api/v1/leads/{id}"): (f"/api/v1/leads/{SOME_ID}", {}),

@@ -40,10 +40,11 @@ TEST(BuiltinAgents, OtherWorkRunsOnTheWorkerPool) {
   boost::asio::thread_pool pool(1);
   model::Task task;
   task.id = "t2";
-  task.type = "product.prioritize";
+  task.type = "product.analyze_requirements";
+  task.input_data = {{"text", 5}};
   auto ran = run_builtin("product_manager", task, pool);
   EXPECT_NE(ran.thread, std::this_thread::get_id());
   ASSERT_FALSE(ran.outcome.ok);
-  EXPECT_FALSE(ran.outcome.retryable);  // not implemented yet: retrying cannot help
-  EXPECT_NE(ran.outcome.error.find("not implemented"), std::string::npos);
+  EXPECT_FALSE(ran.outcome.retryable);  // invalid input: retrying cannot help
+  EXPECT_NE(ran.outcome.error.find("text"), std::string::npos) << ran.outcome.error;
 }

@@ -378,6 +378,8 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE leads; DROP TABLE lead_models; DROP TABLE deal_stage_changes; DROP TABLE deals; "
         "DROP TABLE content_variants; DROP TABLE content; DROP TABLE brand_voice; "
         "DROP TABLE campaign_results; DROP TABLE campaigns; "
+        "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
+        "DROP TABLE requirement_analyses; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();

@@ -88,17 +88,19 @@ def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(server_fact
     workflow = create(admin, {
         "trigger": {"type": "manual"},
         "steps": [
-            {"id": "report", "type": "task", "task_type": "product.prioritize", "on_failure": "fallback"},
+            {"id": "report", "type": "task", "task_type": "sales.score_lead", "input": {"lead_id": "no-such-lead"},
+             "on_failure": "fallback"},
             {"id": "fallback", "type": "task", "task_type": "echo", "input": {"used": "fallback"}},
             {"id": "after", "type": "task", "task_type": "echo", "depends_on": ["report"]},
         ],
     })
     execution = wait_for(admin, execute(admin, workflow).body["id"])
     steps = steps_of(execution)
-    assert steps["report"]["status"] == "failed" and "not implemented yet" in steps["report"]["error"]
+    assert steps["report"]["status"] == "failed" and "lead_id" in steps["report"]["error"], steps["report"]
     assert steps["fallback"]["status"] == "completed" and steps["after"]["status"] == "skipped"
     assert execution["status"] == "completed"
-    strict = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "report", "type": "task", "task_type": "product.prioritize"}]})
+    strict = create(admin, {"trigger": {"type": "manual"}, "steps": [{"id": "report", "type": "task", "task_type": "sales.score_lead",
+                                                                          "input": {"lead_id": "no-such-lead"}}]})
     failed = wait_for(admin, execute(admin, strict).body["id"])
     assert failed["status"] == "failed" and "report" in failed["error"]
 

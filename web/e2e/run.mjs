@@ -726,6 +726,54 @@ try {
     await page.getByText('Saved: every new piece is written in it.').waitFor();
   });
 
+  await scenario('requirements saved, prioritised and edited; a stakeholder on the grid gets an update draft', async () => {
+    await goTo('Requirements');
+    await page.getByRole('heading', { name: 'Requirements', level: 1 }).waitFor();
+    await page.getByLabel('Title').fill('E2E shop');
+    await page.getByLabel('Requirements document').fill(
+      '1. The system must let 20,000 customers check out at the same time.\n2. Store managers could print the monthly sales report.\n3. The checkout page should load fast.\n');
+    await page.getByRole('button', { name: 'Save analysis' }).click();
+    const first = page.getByRole('article', { name: 'Requirement R1' });
+    await first.getByText(/RICE [\d.]+ · Must/).waitFor();
+    await page.getByRole('status').filter({ hasText: '3 requirements' }).waitFor();
+    // A person's effort for R2, in place.
+    const second = page.getByRole('article', { name: 'Requirement R2' });
+    await second.getByRole('button', { name: 'Edit R2' }).click();
+    await second.getByLabel('Effort').fill('4');
+    await second.getByText(/RICE score with these values/).waitFor();
+    await second.getByRole('button', { name: 'Save R2' }).click();
+    await second.getByText(/set by a person: effort/).waitFor();
+    // New text for R3: re-analysed as version 2, the vague word gone.
+    const third = page.getByRole('article', { name: 'Requirement R3' });
+    await third.getByRole('button', { name: 'Edit R3' }).click();
+    await third.getByLabel('Text').fill('The checkout page shall load within 2 seconds.');
+    await third.getByRole('button', { name: 'Save R3' }).click();
+    await page.getByRole('option', { name: /^2 \(3 requirements\)/ }).waitFor({ state: 'attached' });
+    await page.getByRole('article', { name: 'Requirement R3' }).getByText('Non-functional: performance', { exact: false }).waitFor();
+    await shot('requirements-saved');
+
+    await goTo('Stakeholders');
+    await page.getByRole('heading', { name: 'Stakeholders', level: 1 }).waitFor();
+    const form = page.getByRole('form', { name: 'Add stakeholder' });
+    await form.getByLabel('Name').fill('Dana Finance');
+    await form.getByLabel('Role').fill('CFO');
+    await form.getByLabel('Influence').selectOption('5');
+    await form.getByLabel('Interest').selectOption('2');
+    await form.getByLabel('Topics').fill('E2E shop');
+    await form.getByRole('button', { name: 'Add stakeholder' }).click();
+    const satisfied = page.getByRole('region', { name: /Keep satisfied/ });
+    await satisfied.getByRole('button', { name: 'Dana Finance' }).waitFor();
+    await page.getByRole('table', { name: 'Stakeholders as a table' }).getByRole('row', { name: /Dana Finance.*Keep satisfied/ }).waitFor();
+    // By keyboard: Tab to the stakeholder, Enter opens them.
+    await satisfied.getByRole('button', { name: 'Dana Finance' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Draft an update' }).click();
+    await page.getByRole('status').filter({ hasText: '1 drafted' }).waitFor();
+    const draft = page.getByRole('region', { name: 'Stakeholder Dana Finance' }).getByRole('listitem').first();
+    await draft.getByText(/changes? in requirements/).first().waitFor({ state: 'attached' });
+    await shot('stakeholders');
+  });
+
   await scenario('the dashboard works at phone width (375 px)', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await goTo('Dashboard');

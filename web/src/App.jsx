@@ -17,6 +17,7 @@ const WorkflowVisualizer = lazy(() => import('./features/workflows/WorkflowVisua
 const AiPage = lazy(() => import('./features/ai/AiPage.jsx'));
 const PipelinePage = lazy(() => import('./features/pipeline/PipelinePage.jsx'));
 const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
+const StakeholdersPage = lazy(() => import('./features/stakeholders/StakeholdersPage.jsx'));
 const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
 const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 const ContentPage = lazy(() => import('./features/content/ContentPage.jsx'));
@@ -48,6 +49,7 @@ export default function App() {
         <Route path="pipeline" element={<PipelinePage />} />
         <Route path="campaigns" element={<CampaignsPage />} />
         <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
+        <Route path="stakeholders" element={<RequireRole action="read"><StakeholdersPage /></RequireRole>} />
         <Route path="leads" element={<LeadsPage />} />
         <Route path="lead-models" element={<ModelsPage />} />
         <Route path="content" element={<ContentPage />} />

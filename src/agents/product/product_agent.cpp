@@ -1,29 +1,74 @@
 #include "agents/product/product_agent.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include "agents/product/analyzer.hpp"
+#include "core/clock.hpp"
 #include "core/error.hpp"
 
 namespace de::agents {
 
 namespace {
 
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+// Runs a coroutine to its end on this worker thread (its own io_context: the AI call and the
+// store's write resume here), as the agent's steps are plain calls.
+json::object run_here(asio::awaitable<json::object> work) {
+  asio::io_context local;
+  auto guard = asio::make_work_guard(local);
+  std::optional<json::object> result;
+  std::exception_ptr error;
+  asio::co_spawn(local, std::move(work), [&](std::exception_ptr e, json::object value) {
+    error = e;
+    if (!e) result = std::move(value);
+    guard.reset();
+  });
+  local.run();
+  if (error) std::rethrow_exception(error);
+  return std::move(*result);
+}
+
 class ProductAgent final : public BaseAgent {
+ public:
+  explicit ProductAgent(std::optional<ProductServices> services) : services_(services) {}
+
  protected:
   void validate_input(const model::Task& task) override {
-    if (task.type != "product.analyze_requirements")
-      throw core::Error(core::ErrorKind::not_implemented,
-                        "the product manager agent cannot run '" + task.type + "' yet: not implemented yet");
+    if (task.type != "product.analyze_requirements" && task.type != "product.prioritize" &&
+        task.type != "product.stakeholder_update")
+      throw core::Error(core::ErrorKind::not_implemented, "the product manager agent cannot run '" + task.type + "'");
+    if (task.type == "product.stakeholder_update" && !services_)
+      throw core::Error(core::ErrorKind::unavailable, "product.stakeholder_update needs the store, which this agent has not");
   }
 
-  // The same input and answer as POST /api/v1/requirements/analyze.
   boost::json::value execute_business_logic(const model::Task& task, const boost::json::value&) override {
-    auto requirements = product::read_analysis_request(task.input_data);
-    return product::analysis_json(product::RequirementAnalyzer::shared().analyze(std::move(requirements)));
+    if (task.type == "product.analyze_requirements") {
+      auto requirements = product::read_analysis_request(task.input_data);
+      return product::analysis_json(product::RequirementAnalyzer::shared().analyze(std::move(requirements)));
+    }
+    auto* ai = services_ ? services_->ai : nullptr;
+    if (task.type == "product.prioritize") {
+      auto request = product::read_prioritize_request(task.input_data);
+      auto items = product::RequirementAnalyzer::shared().analyze(request.requirements);
+      return run_here(prioritize_requirements(ai, items, request.given));
+    }
+    auto request = read_update_request(task.input_data, core::now_ms());
+    auto created_by = task.created_by;
+    return run_here(draft_stakeholder_updates(services_->db, ai, request, created_by));
   }
+
+ private:
+  std::optional<ProductServices> services_;
 };
 
 }  // namespace
 
-std::unique_ptr<BaseAgent> make_product_agent() { return std::make_unique<ProductAgent>(); }
+std::unique_ptr<BaseAgent> make_product_agent(std::optional<ProductServices> services) {
+  return std::make_unique<ProductAgent>(services);
+}
 
 }  // namespace de::agents

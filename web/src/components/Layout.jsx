@@ -17,6 +17,7 @@ export const links = [
   { to: '/content', label: 'Content', icon: 'edit' },
   { to: '/ai', label: 'AI', icon: 'sparkle' },
   { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },
+  { to: '/stakeholders', label: 'Stakeholders', icon: 'users', action: 'read' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
 ];

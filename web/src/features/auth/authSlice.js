@@ -83,6 +83,8 @@ const can = {
   manageContent: ['admin', 'manager', 'operator'],
   manageBrandVoice: ['admin', 'manager'],
   manageCampaigns: ['admin', 'manager', 'operator'],
+  manageRequirements: ['admin', 'manager', 'operator'],
+  manageStakeholders: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];

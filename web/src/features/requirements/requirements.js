@@ -23,3 +23,30 @@ export const kindLabel = (item) => (item.kind === 'functional' ? 'Functional' : 
 export const typeLabel = (type) => type.replaceAll('_', ' ');
 
 export const percent = (value) => `${Math.round(value * 100)}%`;
+
+export const moscowLabels = { must: 'Must', should: 'Should', could: 'Could', wont: "Won't" };
+
+// RICE's score as the server computes it: reach × impact × confidence / effort, two decimals.
+export const riceScore = ({ reach, impact, confidence, effort }) => Math.round((reach * impact * confidence) / effort * 100) / 100;
+
+export const impactSteps = [0.25, 0.5, 1, 2, 3];
+
+// The values of a priority form that differ from the stored priority, as numbers: what a PATCH
+// sends (a person's values). `errors` names each field that is not a valid value.
+export function priorityChanges(form, stored) {
+  const values = {};
+  const errors = {};
+  const ranges = { reach: [0, 1e9], confidence: [0.01, 1], effort: [0.01, 1000] };
+  for (const [key, [min, max]] of Object.entries(ranges)) {
+    const text = String(form[key] ?? '').trim();
+    const n = Number(text);
+    if (text === '' || !Number.isFinite(n) || n < min || n > max) errors[key] = `must be a number from ${min} to ${max}`;
+    else if (n !== stored[key]) values[key] = n;
+  }
+  const impact = Number(form.impact);
+  if (!impactSteps.includes(impact)) errors.impact = 'must be one of 0.25, 0.5, 1, 2, 3';
+  else if (impact !== stored.impact) values.impact = impact;
+  if (!(form.moscow in moscowLabels)) errors.moscow = 'must be must, should, could or wont';
+  else if (form.moscow !== stored.moscow) values.moscow = form.moscow;
+  return { values, errors };
+}

@@ -1,0 +1,54 @@
+#pragma once
+// The product manager's work that needs the platform's services (the store, the AI service):
+// prioritisation with a model's estimates, and stakeholder update drafts made from the event
+// log. The API's routes and the agent's tasks share these coroutines (docs/product.md).
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agents/product/priority.hpp"
+#include "agents/product/stakeholders.hpp"
+#include "ai/service.hpp"
+#include "store/database.hpp"
+
+namespace de::agents {
+
+// What the product manager agent works with; without them it only analyses and prioritises by
+// the rules.
+struct ProductServices {
+  store::Database& db;
+  ai::AiService* ai = nullptr;
+};
+
+// True when a provider other than the built-in offline one is configured: only a model's
+// estimates or wording are worth asking for.
+bool has_model(const ai::AiService* ai);
+
+// Prioritises analysed requirements: the rules, then a model's estimates when a real model
+// answers (validated by a JSON Schema; a failed call leaves the rules' values and says why in
+// `model_error`), then the person's values (`given`, one per item). The answer of
+// prioritized_json.
+boost::asio::awaitable<boost::json::object> prioritize_requirements(ai::AiService* ai,
+                                                                     const std::vector<product::AnalyzedRequirement>& items,
+                                                                     const std::vector<product::PriorityValues>& given);
+
+// {"stakeholder_ids"?, "since"?, "priorities"?}: whom to write to (default: everyone), from
+// which time (RFC 3339; default: seven days ago), and a product.prioritize output to report.
+struct UpdateRequest {
+  std::optional<std::vector<std::string>> stakeholder_ids;
+  std::int64_t since = 0;
+  std::vector<product::Change> extra;  // from `priorities`
+};
+UpdateRequest read_update_request(const boost::json::object& body, std::int64_t now);
+
+// Drafts one update per stakeholder that recent events concern, stores each as a draft (event
+// `stakeholders.update_drafted`) and answers {"drafts":[...],"skipped":[{"stakeholder_id","reason"}]}.
+// 404 when a named stakeholder does not exist.
+boost::asio::awaitable<boost::json::object> draft_stakeholder_updates(store::Database& db, ai::AiService* ai,
+                                                                      const UpdateRequest& request,
+                                                                      const std::optional<std::string>& created_by);
+
+}  // namespace de::agents
