@@ -187,6 +187,26 @@ function LatestEvents() {
   );
 }
 
+// Waiting tasks that no running agent can take (the summary's stalled_queue), by type.
+export function StalledQueue({ rows }) {
+  if (!rows?.length) return null;
+  return (
+    <section className="card stalled" aria-labelledby="stalled-title">
+      <h2 id="stalled-title">Waiting with no agent to run them</h2>
+      <ul className="stalled-list">
+        {rows.map((r) => (
+          <li key={r.type}>
+            <Link to={`/tasks?type=${encodeURIComponent(r.type)}&status=queued`} className="wrap-anywhere">
+              <code>{r.type}</code>
+            </Link>{' '}
+            <b>{number(r.waiting)}</b> waiting: {r.code === 'agent_stopped' ? <>its agent is stopped (<Link to="/agents">start it</Link>)</> : 'no agent can run this type'}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function Dashboard() {
   const dispatch = useDispatch();
   const { summary, error } = useSelector((s) => s.dashboard);
@@ -207,6 +227,7 @@ export default function Dashboard() {
             <Kpi label="Queue depth" value={number(summary.queue_depth)} hint="waiting for an agent" accent={summary.queue_depth > 0 ? 'warn' : null} />
             <Kpi label="Agents active" value={`${active} / ${agents.length}`} hint="idle or busy" />
           </section>
+          <StalledQueue rows={summary.stalled_queue} />
           <div className="dash-grid">
             <TasksPerMinute />
             <SuccessRate summary={summary} />

@@ -3,6 +3,7 @@ import { useSelector } from 'react-redux';
 import { Link } from 'react-router-dom';
 import { JsonView, StatusBadge, durationOf, formatDuration, shortId } from '../../components/ui.jsx';
 import { isOpen } from './tasksSlice.js';
+import TaskWarnings, { waitingWarnings } from './TaskWarnings.jsx';
 
 const steps = ['queued', 'running', 'completed'];
 
@@ -38,8 +39,9 @@ export default function TaskRun({ taskId }) {
           </li>
         ))}
       </ol>
+      <TaskWarnings task={task} />
       <p className="muted small">
-        {open ? `Waiting for the agent… ${formatDuration(Number.isFinite(elapsed) ? elapsed : null)}` : `Finished in ${formatDuration(elapsed)}`}
+        {open && waitingWarnings(task).length ? 'Not started.' : open ? `Waiting for the agent… ${formatDuration(Number.isFinite(elapsed) ? elapsed : null)}` : `Finished in ${formatDuration(elapsed)}`}
       </p>
       {task.status === 'completed' && (
         <>

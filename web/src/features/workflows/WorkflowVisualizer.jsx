@@ -10,6 +10,9 @@ import { CopyButton, Empty, ErrorBanner, JsonView, Loading, Notice, PageHeader, 
 import { Icon } from '../../components/icons.jsx';
 import { addStep, blankDefinition, connect, describeStep, errorsByStep, exampleWorkflow, newStep, parseDefinition, toGraph } from './graph.js';
 import { DefinitionEditor, StepEditor, StepToolbar, WorkflowForm, noErrors } from './WorkflowEditor.jsx';
+import StepRun from './StepRun.jsx';
+import ApprovalDecision from '../ai/ApprovalDecision.jsx';
+import { approvalRole, decideStep } from './stepRuns.js';
 
 const StepNode = memo(function StepNode({ data, selected }) {
   const { step, status, errors = [], editable = false } = data;
@@ -181,18 +184,9 @@ function RunPanel({ workflow, onStarted }) {
   );
 }
 
-function ExecutionPanel({ execution, canRun, onChanged }) {
+function ExecutionPanel({ execution, canRun, onChanged, onShowStep }) {
   const [problem, setProblem] = useState(null);
   const waiting = (execution.steps ?? []).filter((s) => s.status === 'waiting' && s.type === 'approval');
-  const decide = async (stepId, approved) => {
-    try {
-      const { data } = await api.post(`/workflow-executions/${execution.id}/steps/${stepId}/approve`, { approved, comment: approved ? 'Approved in the dashboard' : 'Rejected in the dashboard' });
-      setProblem(null);
-      onChanged(data);
-    } catch (e) {
-      setProblem(problemOf(e));
-    }
-  };
   const cancel = async () => {
     try {
       onChanged((await api.post(`/workflow-executions/${execution.id}/cancel`)).data);
@@ -226,33 +220,27 @@ function ExecutionPanel({ execution, canRun, onChanged }) {
         </div>
       </dl>
       {problem && <ErrorBanner message={problem.message} />}
-      {canRun &&
-        waiting.map((s) => (
-          <div className="approval" key={s.id}>
-            <span>
-              Step <strong>{s.id}</strong> waits for approval.
-            </span>
-            <div className="row">
-              <button type="button" className="button primary small" onClick={() => decide(s.id, true)}>
-                Approve
-              </button>
-              <button type="button" className="button danger small" onClick={() => decide(s.id, false)}>
-                Reject
-              </button>
-            </div>
-          </div>
-        ))}
+      {waiting.map((s) => (
+        <div className="approval" key={s.id}>
+          <span>
+            Step{' '}
+            <button type="button" className="button link small" onClick={() => onShowStep(s.id)}>
+              {s.id}
+            </button>{' '}
+            waits for approval.
+          </span>
+          <ApprovalDecision role={approvalRole(s)} subject={`step ${s.id}`} what="approval" send={(approved, comment) => decideStep(execution.id, s.id, approved, comment)} onDecided={onChanged} />
+        </div>
+      ))}
       {execution.error && (
         <div className="alert" role="alert">
           {execution.error}
         </div>
       )}
-      {execution.output && (
-        <>
-          <h3 className="mini-title">Output</h3>
-          <JsonView value={execution.output} label="Execution output" />
-        </>
-      )}
+      <h3 className="mini-title">Input</h3>
+      <JsonView value={execution.input} label="Execution input" empty="No input." />
+      <h3 className="mini-title">Output</h3>
+      <JsonView value={execution.output} label="Execution output" empty={open ? 'Not finished yet.' : 'No output.'} />
       {canRun && open && (
         <button type="button" className="button secondary small" onClick={cancel}>
           <Icon name="stop" size={14} /> Cancel execution
@@ -264,7 +252,7 @@ function ExecutionPanel({ execution, canRun, onChanged }) {
 
 const executionFilters = ['', 'running', 'waiting', 'completed', 'failed', 'cancelled'];
 
-function ExecutionsCard({ workflow, canRun, running, setRunning, executions, executionId, setExecutionId, execution, executionProblem, setExecution }) {
+function ExecutionsCard({ workflow, canRun, running, setRunning, executions, executionId, setExecutionId, execution, executionProblem, setExecution, onShowStep }) {
   const [filter, setFilter] = useState('');
   const shown = executions.items.filter((e) => !filter || e.status === filter || (filter === 'running' && e.status === 'pending')).slice(0, 10);
   return (
@@ -311,7 +299,7 @@ function ExecutionsCard({ workflow, canRun, running, setRunning, executions, exe
         </ul>
       )}
       {executionProblem && <ErrorBanner message={executionProblem.message} />}
-      {execution && <ExecutionPanel execution={execution} canRun={canRun} onChanged={setExecution} />}
+      {execution && <ExecutionPanel execution={execution} canRun={canRun} onChanged={setExecution} onShowStep={onShowStep} />}
       {!executionId && shown.length > 0 && <p className="muted small">Select an execution to follow its steps on the graph.</p>}
     </section>
   );
@@ -709,10 +697,20 @@ export default function WorkflowVisualizer() {
                         </>
                       ) : null}
                     </p>
-                    <JsonView value={step} label={`Settings of step ${step.id}`} />
+                    {execution ? (
+                      <>
+                        <StepRun executionId={execution.id} run={execution.steps?.find((r) => r.id === step.id)} onChanged={setExecution} />
+                        <details className="step-settings">
+                          <summary>Settings</summary>
+                          <JsonView value={step} label={`Settings of step ${step.id}`} />
+                        </details>
+                      </>
+                    ) : (
+                      <JsonView value={step} label={`Settings of step ${step.id}`} />
+                    )}
                   </>
                 ) : (
-                  <p className="muted">Select a step in the graph, or below, to see its settings.</p>
+                  <p className="muted">Select a step in the graph, or below, to see {execution ? 'what it did in the selected execution' : 'its settings'}.</p>
                 )}
                 {stepList}
               </section>
@@ -728,6 +726,7 @@ export default function WorkflowVisualizer() {
                   execution={execution}
                   executionProblem={executionProblem}
                   setExecution={setExecution}
+                  onShowStep={setSelectedStep}
                 />
               )}
             </div>

@@ -372,3 +372,80 @@ describe('the workflow editor', () => {
     expect(calls.some((c) => c.method === 'POST')).toBe(false);
   });
 });
+
+describe('a finished execution, step by step', () => {
+  const workflow = {
+    id: 'w1',
+    name: 'Triage',
+    status: 'active',
+    definition: {
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'receive', type: 'task', task_type: 'echo', input: { v: '{{input.v}}' } },
+        { id: 'ok', type: 'approval', role: 'manager', depends_on: ['receive'] },
+      ],
+    },
+  };
+  const run = (over = {}) => ({
+    id: 'e1',
+    workflow_id: 'w1',
+    status: 'waiting',
+    input: { v: 42 },
+    output: null,
+    created_at: '2026-12-03T10:00:00.000Z',
+    steps: [
+      { id: 'receive', type: 'task', status: 'completed', attempts: 2, input: { v: 42 }, output: { echoed: 42 }, error: null, task_id: 't-123456789', started_at: '2026-12-03T10:00:00.000Z', completed_at: '2026-12-03T10:00:01.500Z' },
+      { id: 'ok', type: 'approval', status: 'waiting', attempts: 1, input: { role: 'manager', message: 'Ship it?' }, output: null, error: null, started_at: '2026-12-03T10:00:01.600Z', completed_at: null },
+    ],
+    ...over,
+  });
+  const renderAs = (user, routes = {}) => {
+    setSession(signedIn(user));
+    const calls = mockApi({
+      'GET /workflows': () => [200, { items: [workflow], next_cursor: null }],
+      'GET /workflow-executions': () => [200, { items: [run()], next_cursor: null }],
+      'GET /workflow-executions/e1': () => [200, run()],
+      ...routes,
+    });
+    render(<Provider store={makeStore()}><MemoryRouter><WorkflowVisualizer /></MemoryRouter></Provider>);
+    return calls;
+  };
+  const openStep = async (id) => {
+    fireEvent.click(await screen.findByRole('button', { name: /^e1/ }));
+    await screen.findByLabelText('Execution input');
+    fireEvent.click(screen.getByRole('button', { name: new RegExp(`^${id} `) }));
+  };
+
+  it('shows what a step did: input, output, attempts, run time and its task; and the execution input', async () => {
+    renderAs(viewer);
+    await openStep('receive');
+    const did = await screen.findByLabelText('What step receive did');
+    expect(within(did).getByLabelText('Output of step receive').textContent).toContain('"echoed": 42');
+    expect(within(did).getByLabelText('Input of step receive').textContent).toContain('"v": 42');
+    expect(within(did).getByText('1.50 s')).toBeTruthy();
+    expect(within(did).getByText('2')).toBeTruthy();
+    expect(within(did).getByRole('link', { name: 't-123456' }).getAttribute('href')).toBe('/tasks/t-123456789');
+    expect(screen.getByLabelText('Execution input').textContent).toContain('"v": 42');
+  });
+
+  it('tells a viewer who may decide, and lets a manager decide with a comment, then shows who, when and why', async () => {
+    renderAs(viewer);
+    await openStep('ok');
+    expect((await screen.findAllByText('Waiting for a manager or an admin to decide.')).length).toBeGreaterThan(0);
+    cleanup();
+
+    const decided = run({
+      status: 'completed',
+      steps: [run().steps[0], { ...run().steps[1], status: 'completed', output: { approved: true, by: 'manager@example.com', comment: 'fine by me', decided_at: '2026-12-03T10:05:00.000Z' } }],
+    });
+    const calls = renderAs({ ...admin, roles: ['manager'] }, { 'POST /workflow-executions/e1/steps/ok/approve': () => [200, decided] });
+    await openStep('ok');
+    const did = await screen.findByLabelText('What step ok did');
+    fireEvent.change(within(did).getByPlaceholderText('Comment (optional)'), { target: { value: ' fine by me ' } });
+    fireEvent.click(within(did).getByRole('button', { name: 'Approve' }));
+    expect(await within(screen.getByLabelText('What step ok did')).findByText('Approved')).toBeTruthy();
+    expect(calls.find((c) => c.method === 'POST').body).toEqual({ approved: true, comment: 'fine by me' });
+    expect(screen.getByText(/by manager@example.com on/)).toBeTruthy();
+    expect(screen.getByText('fine by me')).toBeTruthy();
+  });
+});
