@@ -4,7 +4,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { allowed } from '../auth/authSlice.js';
 import { fetchTasks, taskStatuses } from './tasksSlice.js';
 import TaskForm from './TaskForm.jsx';
-import { AgentOptions, Empty, ErrorBanner, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
+import { AgentOptions, closeOnEscape, Empty, ErrorBanner, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 export const typeFilterDelay = 300;
@@ -67,7 +67,7 @@ export default function TasksPage() {
         )}
       </PageHeader>
       {creating && (
-        <section className="card new-task" aria-labelledby="new-task-title">
+        <section className="card new-task" aria-labelledby="new-task-title" onKeyDown={closeOnEscape(() => setCreating(false))}>
           <h2 id="new-task-title">New task</h2>
           <TaskForm agents={agents} knownTypes={knownTypes} submitLabel="Create task" onCancel={() => setCreating(false)} onCreated={(task) => navigate(`/tasks/${task.id}`)} />
         </section>

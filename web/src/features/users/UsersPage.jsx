@@ -3,7 +3,7 @@ import { useSelector } from 'react-redux';
 import { api, problemOf } from '../../services/api.js';
 import { useResource } from '../../services/useResource.js';
 import RolePicker from '../../components/RolePicker.jsx';
-import { Empty, ErrorBanner, FieldError, Loading, PageHeader, StatusBadge, formatTime } from '../../components/ui.jsx';
+import { Empty, ErrorBanner, FieldError, Loading, PageHeader, StatusBadge, closeOnEscape, formatTime } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 const loadUsers = async () => {
@@ -48,7 +48,7 @@ function NewUser({ onCreated, onCancel, onStart }) {
   };
   const describe = (name) => (fields[name] ? `user-${name}-error` : undefined);
   return (
-    <form className="card new-user" onSubmit={create} aria-labelledby="new-user-title" noValidate>
+    <form className="card new-user" onSubmit={create} aria-labelledby="new-user-title" noValidate onKeyDown={closeOnEscape(onCancel)}>
       <h2 id="new-user-title">New user</h2>
       {problem && <ErrorBanner message={problem.message} />}
       <div className="form-grid three">
@@ -86,7 +86,7 @@ function NewUser({ onCreated, onCancel, onStart }) {
 function RolesEditor({ user, onSave, onCancel }) {
   const [roles, setRoles] = useState(user.roles);
   return (
-    <div className="roles-editor">
+    <div className="roles-editor" onKeyDown={closeOnEscape(onCancel)}>
       <RolePicker value={roles} onChange={setRoles} legend={`Roles of ${user.email}`} compact />
       <div className="row">
         <button type="button" className="button primary small" disabled={roles.length === 0} onClick={() => onSave(roles)}>
@@ -210,7 +210,7 @@ export default function UsersPage() {
                       {!self &&
                         (u.is_active ? (
                           confirming === u.id ? (
-                            <span className="confirm" role="group" aria-label={`Deactivate ${u.email}?`}>
+                            <span className="confirm" role="group" aria-label={`Deactivate ${u.email}?`} onKeyDown={closeOnEscape(() => setConfirming(null))}>
                               <span className="small">They can no longer sign in. Deactivate?</span>
                               <button type="button" className="button danger small" onClick={() => update(u, { is_active: false }, `${u.email} was deactivated.`)}>
                                 Deactivate

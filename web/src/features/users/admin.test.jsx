@@ -67,6 +67,8 @@ describe('UsersPage', () => {
     expect(await within(form).findByText('is already in use')).toBeTruthy();
     expect(within(form).getByLabelText('Email').getAttribute('aria-invalid')).toBe('true');
     expect(screen.queryByText('alice@example.com was added.')).toBeNull();
+    fireEvent.keyDown(within(form).getByLabelText('Email'), { key: 'Escape' });
+    expect(screen.queryByRole('form', { name: 'New user' })).toBeNull();
   });
 
   it('deactivates a user and changes roles with PATCH; never offers to deactivate yourself', async () => {

@@ -6,7 +6,7 @@ import '@xyflow/react/dist/style.css';
 import { api, problemOf } from '../../services/api.js';
 import { allowed } from '../auth/authSlice.js';
 import { parseInput } from '../tasks/TaskForm.jsx';
-import { CopyButton, Empty, ErrorBanner, JsonView, Loading, Notice, PageHeader, StatusBadge, formatTime, timeAgo, shortId } from '../../components/ui.jsx';
+import { closeOnEscape, CopyButton, Empty, ErrorBanner, JsonView, Loading, Notice, PageHeader, StatusBadge, formatTime, timeAgo, shortId } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 import { addStep, blankDefinition, connect, describeStep, errorsByStep, exampleWorkflow, newStep, parseDefinition, toGraph } from './graph.js';
 import { DefinitionEditor, StepEditor, StepToolbar, WorkflowForm, noErrors } from './WorkflowEditor.jsx';
@@ -142,7 +142,7 @@ function useExecution(executionId) {
   return { execution: execution?.id === executionId ? execution : null, statuses, problem, setExecution };
 }
 
-function RunPanel({ workflow, onStarted }) {
+function RunPanel({ workflow, onStarted, onClose }) {
   const [input, setInput] = useState('{}');
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -162,10 +162,10 @@ function RunPanel({ workflow, onStarted }) {
     }
   };
   return (
-    <form className="run-panel" onSubmit={run} aria-label={`Run ${workflow.name}`}>
+    <form className="run-panel" onSubmit={run} aria-label={`Run ${workflow.name}`} onKeyDown={closeOnEscape(onClose)}>
       <div className="field">
         <label htmlFor="run-input">Input (JSON)</label>
-        <textarea id="run-input" className="code-input" rows={3} value={input} onChange={(e) => setInput(e.target.value)} spellCheck={false} aria-invalid={!!parsed.error} aria-describedby="run-input-help" />
+        <textarea id="run-input" className="code-input" rows={3} autoFocus value={input} onChange={(e) => setInput(e.target.value)} spellCheck={false} aria-invalid={!!parsed.error} aria-describedby="run-input-help" />
         {parsed.error ? (
           <span className="field-error" id="run-input-help">
             {parsed.error}
@@ -275,6 +275,7 @@ function ExecutionsCard({ workflow, canRun, running, setRunning, executions, exe
       {running && (
         <RunPanel
           workflow={workflow}
+          onClose={() => setRunning(false)}
           onStarted={(e) => {
             setRunning(false);
             setFilter('');

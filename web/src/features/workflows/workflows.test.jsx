@@ -86,8 +86,12 @@ describe('WorkflowVisualizer', () => {
     renderIt();
     expect(await screen.findByRole('option', { name: 'Lead triage (active)' })).toBeTruthy();
     expect(screen.getByLabelText('Workflow').value).toBe('w1');
-    expect(screen.getByRole('button', { name: /Run/ })).toBeTruthy();
     expect(await screen.findByText('Not run yet.')).toBeTruthy();
+    // "Run…" takes the focus into its input; Escape closes it.
+    fireEvent.click(screen.getByRole('button', { name: /Run/ }));
+    expect(document.activeElement).toBe(screen.getByLabelText('Input (JSON)'));
+    fireEvent.keyDown(document.activeElement, { key: 'Escape' });
+    expect(screen.queryByLabelText('Input (JSON)')).toBeNull();
   });
 });
 
