@@ -46,7 +46,7 @@ def test_a_task_for_a_stopped_agent_says_start_it(srv):
     # Started, the agent takes the waiting task and the warning is gone.
     assert srv.admin.post(f"/api/v1/agents/{agent['id']}/start").status == 200
     deadline = time.time() + 10
-    while srv.admin.get(f"{TASKS}/{r.body['id']}").body["status"] in ("queued", "pending") and time.time() < deadline:
+    while srv.admin.get(f"{TASKS}/{r.body['id']}").body["status"] not in ("completed", "failed") and time.time() < deadline:
         time.sleep(0.05)
     done = srv.admin.get(f"{TASKS}/{r.body['id']}").body
     assert done["status"] == "completed" and "warnings" not in done, done
