@@ -123,7 +123,9 @@ export default function ApiKeysPage() {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td data-label="Name">
-                    <strong>{k.name}</strong>
+                    <strong className="truncate cell-text" title={k.name}>
+                      {k.name}
+                    </strong>
                   </td>
                   <td data-label="Key">
                     <code>{k.prefix}…</code>

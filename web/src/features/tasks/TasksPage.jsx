@@ -145,7 +145,7 @@ export default function TasksPage() {
               {items.map((t) => (
                 <tr key={t.id}>
                   <td data-label="Task">
-                    <Link to={`/tasks/${t.id}`} className="strong-link">
+                    <Link to={`/tasks/${t.id}`} className="strong-link truncate cell-text" title={t.title || t.type}>
                       {t.title || t.type}
                     </Link>
                   </td>

@@ -176,7 +176,7 @@ export default function UsersPage() {
                           {(u.username || u.email).slice(0, 2).toUpperCase()}
                         </span>
                         <span>
-                          <strong>{u.email}</strong>
+                          <strong className="truncate cell-text" title={u.email}>{u.email}</strong>
                           <span className="muted small block">
                             {u.username}
                             {self && ' · you'}

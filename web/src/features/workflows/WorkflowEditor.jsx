@@ -320,7 +320,12 @@ export function StepEditor({ step, definition, workflows, errors, disabled, chan
               {...p}
               className="mono"
               value={id}
-              onChange={(e) => setId(e.target.value)}
+              onChange={(e) => {
+                // Said while typing: the graph keeps the old id until the new one is valid.
+                setId(e.target.value);
+                const why = stepIdProblem(definition, step.id, e.target.value.trim());
+                setIdProblem(why && `${why} The step keeps the id “${step.id}” until then.`);
+              }}
               onBlur={rename}
               onKeyDown={(e) => {
                 if (e.key === 'Enter') {

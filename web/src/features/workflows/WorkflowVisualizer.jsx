@@ -8,7 +8,7 @@ import { allowed } from '../auth/authSlice.js';
 import { parseInput } from '../tasks/TaskForm.jsx';
 import { closeOnEscape, CopyButton, Empty, ErrorBanner, JsonView, Loading, Notice, PageHeader, StatusBadge, formatTime, timeAgo, shortId } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
-import { addStep, blankDefinition, connect, describeStep, errorsByStep, exampleWorkflow, newStep, parseDefinition, toGraph } from './graph.js';
+import { addStepAfter, blankDefinition, connect, describeStep, errorsByStep, exampleWorkflow, newStep, parseDefinition, toGraph } from './graph.js';
 import { DefinitionEditor, StepEditor, StepToolbar, WorkflowForm, noErrors } from './WorkflowEditor.jsx';
 import StepRun from './StepRun.jsx';
 import ApprovalDecision from '../ai/ApprovalDecision.jsx';
@@ -466,10 +466,18 @@ export default function WorkflowVisualizer() {
       const { [from]: moved, ...steps } = e.steps;
       return { ...e, steps: { ...steps, [to]: moved } };
     });
+  // A removed step's messages go with it, and the summary once nothing is left to fix.
+  const forgetStepErrors = (id) => {
+    if (!saveErrors.steps[id]) return;
+    const { [id]: _gone, ...rest } = saveErrors.steps;
+    setSaveErrors({ ...saveErrors, steps: rest });
+    if (!Object.keys(rest).length && !Object.keys(saveErrors.workflow).length) setSaveProblem(null);
+  };
   const add = (type) => {
     const extra = type === 'sub_workflow' ? { workflow_id: items.find((w) => w.status === 'active' && w.id !== draft.id)?.id ?? '' } : {};
     const created = newStep(definition, type, extra);
-    change((d) => addStep(d, created));
+    const after = steps.some((s) => s.id === selectedStep) ? selectedStep : steps.at(-1)?.id;
+    change((d) => addStepAfter(d, created, after));
     setSelectedStep(created.id);
   };
   const onConnect = useCallback(
@@ -622,7 +630,10 @@ export default function WorkflowVisualizer() {
                       renameErrors(from, to);
                       setSelectedStep(to);
                     }}
-                    onRemoved={() => setSelectedStep(null)}
+                    onRemoved={() => {
+                      forgetStepErrors(step.id);
+                      setSelectedStep(null);
+                    }}
                     onClose={() => setSelectedStep(null)}
                   />
                 ) : (

@@ -194,6 +194,13 @@ export function newStep(definition, type, extra = {}) {
 // The definition with `step` appended.
 export const addStep = (definition, step) => ({ ...definition, steps: [...stepsOf(definition), step] });
 
+// A new step appended and run after `afterId` (the selected step, else the last one), so
+// that it is connected rather than left alone.
+export function addStepAfter(definition, step, afterId) {
+  const added = addStep(definition, step);
+  return afterId ? connect(added, afterId, step.id, 'after') : added;
+}
+
 // How `from` may lead to another step: every step can be a dependency ("after": the target
 // runs after it); a condition also chooses a branch, a parallel step starts branches.
 export function connectionKinds(step) {

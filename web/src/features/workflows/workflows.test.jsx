@@ -4,6 +4,7 @@ import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
 import {
   addStep,
+  addStepAfter,
   blankDefinition,
   connect,
   connectionKinds,
@@ -117,6 +118,13 @@ describe('editor helpers', () => {
     expect(newStep({}, 'parallel').branches).toEqual([]);
     expect(addStep(two, one).steps.map((s) => s.id)).toEqual(['a', 'b', 'parallel1']);
     expect(two.steps).toHaveLength(2);
+  });
+
+  it('connects a new step to the selected step, else to the last one', () => {
+    const def = { trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'delay', seconds: 0 }, { id: 'b', type: 'delay', seconds: 0 }] };
+    expect(addStepAfter(def, { id: 'c', type: 'delay', seconds: 0 }, 'a').steps[2].depends_on).toEqual(['a']);
+    expect(addStepAfter(def, { id: 'c', type: 'delay', seconds: 0 }, 'b').steps[2].depends_on).toEqual(['b']);
+    expect(addStepAfter({ steps: [] }, { id: 'c', type: 'delay', seconds: 0 }, undefined).steps).toEqual([{ id: 'c', type: 'delay', seconds: 0 }]);
   });
 
   it('connects steps as a dependency, a condition branch or a parallel branch, without duplicates', () => {
@@ -326,12 +334,11 @@ describe('the workflow editor', () => {
     change(screen.getByLabelText('Name'), 'Approval flow');
     change(screen.getByLabelText('Add a step'), 'approval');
     expect(screen.getByRole('heading', { name: 'Step approval1' })).toBeTruthy();
-    change(screen.getByLabelText('From'), 'start');
-    change(screen.getByLabelText('To'), 'approval1');
-    fireEvent.click(screen.getByRole('button', { name: 'Connect' }));
+    // A new step runs after the selected one (here the first step): connected at once.
+    expect(within(screen.getByRole('group', { name: 'Runs after' })).getByRole('checkbox', { name: 'start' }).checked).toBe(true);
     change(screen.getByLabelText('Add a step'), 'delay');
     change(screen.getByLabelText('Seconds'), '30');
-    fireEvent.click(within(screen.getByRole('group', { name: 'Runs after' })).getByRole('checkbox', { name: 'approval1' }));
+    expect(within(screen.getByRole('group', { name: 'Runs after' })).getByRole('checkbox', { name: 'approval1' }).checked).toBe(true);
     change(screen.getByLabelText('Status'), 'active');
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText(/“Approval flow” was saved/)).toBeTruthy();
@@ -343,6 +350,14 @@ describe('the workflow editor', () => {
       { id: 'delay1', type: 'delay', seconds: 30, depends_on: ['approval1'] },
     ]);
     await waitFor(() => expect(screen.getByLabelText('Workflow').value).toBe('w2'));
+  });
+
+  it('says at once when a step id is not valid, and the graph keeps the old id', async () => {
+    renderAs(admin);
+    fireEvent.click(await screen.findByRole('button', { name: /New workflow/ }));
+    change(screen.getByLabelText('Step id'), 'has space!');
+    expect(screen.getByText(/Use letters, digits, '_' and '-' only.*keeps the id “start”/)).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Step start' })).toBeTruthy();
   });
 
   it('sets a schedule in a named time zone, and an empty zone means UTC', async () => {
