@@ -778,7 +778,16 @@ try {
         await page.waitForLoadState('networkidle').catch(() => {});
         if (name === 'api-keys') await page.getByRole('button', { name: /^Delete Super/ }).first().click();
         const extra = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        if (extra > 1) wider.push(`${name} at ${width} px is ${extra} px too wide`);
+        if (extra > 1) {
+          // Name the innermost elements that reach past the right edge, to say what to fix.
+          const culprits = await page.evaluate(() =>
+            [...document.querySelectorAll('body *')]
+              .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1))
+              .slice(0, 3)
+              .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`),
+          );
+          wider.push(`${name} at ${width} px is ${extra} px too wide (${culprits.join(', ')})`);
+        }
         await shot(`${tag}-${name}`);
       }
     }

@@ -28,7 +28,9 @@ const StepNode = memo(function StepNode({ data, selected }) {
           </span>
         )}
       </div>
-      <div className="wf-id">{step.id}</div>
+      <div className="wf-id" title={step.id}>
+        {step.id}
+      </div>
       <div className="wf-desc">{describeStep(step)}</div>
       {errors.length > 0 && (
         <ul className="wf-node-errors" id={`node-errors-${step.id}`}>
@@ -554,7 +556,9 @@ export default function WorkflowVisualizer() {
       {steps.map((s, i) => (
         <li key={`${s.id}-${i}`}>
           <button type="button" className={`step-button${s.id === selectedStep ? ' active' : ''}`} aria-pressed={s.id === selectedStep} onClick={() => setSelectedStep(s.id)}>
-            <span className="step-id">{s.id}</span> <span className="muted small">{s.type}</span>{' '}
+            <span className="step-id" title={s.id}>
+              {s.id}
+            </span> <span className="muted small">{s.type}</span>{' '}
             {!editing && executionId && statuses[s.id] && <StatusBadge status={statuses[s.id]} />}
             {editing && saveErrors.steps[s.id] && <span className="badge tone-bad">problem</span>}
           </button>

@@ -5,6 +5,8 @@ import { MemoryRouter } from 'react-router-dom';
 import {
   addStep,
   addStepAfter,
+  inputFromRows,
+  inputRows,
   blankDefinition,
   connect,
   connectionKinds,
@@ -118,6 +120,11 @@ describe('editor helpers', () => {
     expect(newStep({}, 'parallel').branches).toEqual([]);
     expect(addStep(two, one).steps.map((s) => s.id)).toEqual(['a', 'b', 'parallel1']);
     expect(two.steps).toHaveLength(2);
+  });
+
+  it('reads a task input as key/value rows and back, JSON values kept as their type', () => {
+    expect(inputRows({ a: '{{input.x}}', n: 2, list: [1] })).toEqual([{ key: 'a', value: '{{input.x}}' }, { key: 'n', value: '2' }, { key: 'list', value: '[1]' }]);
+    expect(inputFromRows([{ key: ' a ', value: '{{input.x}}' }, { key: 'n', value: '2' }, { key: '', value: 'dropped' }, { key: 's', value: '"quoted"' }])).toEqual({ a: '{{input.x}}', n: 2, s: '"quoted"' });
   });
 
   it('connects a new step to the selected step, else to the last one', () => {
@@ -350,6 +357,18 @@ describe('the workflow editor', () => {
       { id: 'delay1', type: 'delay', seconds: 30, depends_on: ['approval1'] },
     ]);
     await waitFor(() => expect(screen.getByLabelText('Workflow').value).toBe('w2'));
+  });
+
+  it('edits a task step input as key/value fields, kept in the JSON', async () => {
+    renderAs(admin);
+    fireEvent.click(await screen.findByRole('button', { name: /New workflow/ }));
+    expect(screen.getByLabelText('Name of input field 1').value).toBe('message');
+    change(screen.getByLabelText('Value of input field 1'), '{{input.text}}');
+    fireEvent.click(screen.getByRole('button', { name: 'Add a field' }));
+    change(screen.getByLabelText('Name of input field 2'), 'count');
+    change(screen.getByLabelText('Value of input field 2'), '42');
+    const json = JSON.parse(screen.getByLabelText(/^JSON/).value);
+    expect(json.steps[0].input).toEqual({ message: '{{input.text}}', count: 42 });
   });
 
   it('says at once when a step id is not valid, and the graph keeps the old id', async () => {
