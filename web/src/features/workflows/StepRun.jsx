@@ -15,7 +15,8 @@ function Fact({ label, children }) {
   );
 }
 
-export default function StepRun({ executionId, run, onChanged }) {
+// `message`: an approval step's question, from its definition.
+export default function StepRun({ executionId, run, message = null, onChanged }) {
   if (!run) return <p className="muted small">This step has no run in the selected execution.</p>;
   const decision = approvalDecision(run);
   const waitingApproval = run.type === 'approval' && run.status === 'waiting';
@@ -38,7 +39,7 @@ export default function StepRun({ executionId, run, onChanged }) {
       </dl>
       {waitingApproval && (
         <div className="approval">
-          {run.input?.message && <p className="wrap-anywhere">{run.input.message}</p>}
+          {message && <p className="wrap-anywhere">{message}</p>}
           <ApprovalDecision role={approvalRole(run)} subject={`step ${run.id}`} what="approval" send={(approved, comment) => decideStep(executionId, run.id, approved, comment)} onDecided={onChanged} />
         </div>
       )}

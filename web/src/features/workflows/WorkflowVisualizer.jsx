@@ -715,7 +715,7 @@ export default function WorkflowVisualizer() {
                     </p>
                     {execution ? (
                       <>
-                        <StepRun executionId={execution.id} run={execution.steps?.find((r) => r.id === step.id)} onChanged={setExecution} />
+                        <StepRun executionId={execution.id} run={execution.steps?.find((r) => r.id === step.id)} message={step.message} onChanged={setExecution} />
                         <details className="step-settings">
                           <summary>Settings</summary>
                           <JsonView value={step} label={`Settings of step ${step.id}`} />
