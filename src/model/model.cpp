@@ -180,8 +180,8 @@ std::vector<TaskWarning> type_warnings(std::string_view type, const std::optiona
   }
   if (stopped) return {stopped_warning(*stopped, fmt::format("that runs {}", type))};
   return {{"no_capable_agent",
-           fmt::format("no agent can run this type: none offers {} in its capabilities; it waits until one "
-                       "does (check the type for a typo)",
+           fmt::format("no agent offers {} in its capabilities; the task waits until one does (check the type "
+                       "for a typo)",
                        type),
            std::nullopt}};
 }
