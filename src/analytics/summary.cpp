@@ -34,6 +34,16 @@ json::object summary(store::Connection& c) {
   // Every stored lead has a score (rules before any model): by method.
   auto scored = store::leads::count_by_method(c);
   std::int64_t leads_scored = 0;
+  // Waiting tasks that no running agent can take, by type, with the reason (task warnings).
+  json::array stalled;
+  auto all_agents = store::agents::all(c);
+  for (const auto& [type, waiting] : store::tasks::waiting_by_type(c)) {
+    auto warnings = model::type_warnings(type, std::nullopt, all_agents);
+    if (warnings.empty()) continue;
+    json::object row{{"type", type}, {"waiting", waiting}, {"code", warnings[0].code}};
+    row["agent_id"] = warnings[0].agent_id ? json::value(*warnings[0].agent_id) : json::value(nullptr);
+    stalled.push_back(std::move(row));
+  }
   for (const auto& [method, n] : scored) leads_scored += n;
   // Campaign ROI over every recorded day, in the currency with the most spend.
   auto campaign_money = store::campaigns::totals_by_currency(c);
@@ -49,6 +59,7 @@ json::object summary(store::Connection& c) {
           {"latency_ms", {{"p50", opt(latency.p50)}, {"p95", opt(latency.p95)}}},
           {"agents_by_status", agents_by_status},
           {"queue_depth", by_status["queued"].as_int64() + by_status["pending"].as_int64()},
+          {"stalled_queue", std::move(stalled)},
           {"pipeline_value", nullptr},
           {"weighted_pipeline_value", nullptr},
           {"campaign_roi", campaign_roi},

@@ -1,4 +1,7 @@
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <array>
 
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
@@ -8,20 +11,67 @@
 namespace de::api {
 
 namespace {
-json::object token_json(const auth::TokenPair& tokens, const model::User& user) {
-  return {{"access_token", tokens.access_token},
-          {"token_type", "Bearer"},
-          {"expires_in", tokens.expires_in},
-          {"refresh_token", tokens.refresh_token},
-          {"user", model::to_json(user)}};
+constexpr std::array<std::string_view, 2> session_kinds = {"body", "cookie"};
+
+// The dashboard keeps its refresh token in this cookie, out of reach of scripts: HttpOnly,
+// SameSite=Strict, and sent only to the auth routes (refresh and logout read it).
+constexpr std::string_view refresh_cookie = "de_refresh";
+constexpr std::string_view refresh_cookie_path = "/api/v1/auth";
+
+// Secure when the client came over TLS: the server speaks plain HTTP behind a TLS proxy,
+// which says so with X-Forwarded-Proto.
+std::string cookie_header(const Request& request, std::string_view value, std::int64_t max_age) {
+  auto header = fmt::format("{}={}; Path={}; Max-Age={}; HttpOnly; SameSite=Strict", refresh_cookie, value,
+                            refresh_cookie_path, max_age);
+  if (request.header("x-forwarded-proto") == "https") header += "; Secure";
+  return header;
 }
 
-std::string read_refresh_token(const Request& request) {
-  auto body = json_body(request);
-  core::ObjectReader reader(body);
-  auto token = reader.string("refresh_token", true, 200);
-  reader.finish();
-  return *token;
+std::optional<std::string> cookie_token(const Request& request) {
+  std::string_view cookies = request.header("cookie");
+  while (!cookies.empty()) {
+    auto end = cookies.find(';');
+    auto pair = cookies.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.starts_with(refresh_cookie) && pair.substr(refresh_cookie.size()).starts_with('='))
+      return std::string(pair.substr(refresh_cookie.size() + 1));
+    if (end == std::string_view::npos) break;
+    cookies.remove_prefix(end + 1);
+  }
+  return std::nullopt;
+}
+
+// A client that keeps the refresh token itself gets it in the answer; the dashboard asks
+// for the cookie instead (`"session":"cookie"` at login, no token in the body afterwards).
+Response token_answer(const Request& request, const auth::TokenPair& tokens, const model::User& user, bool in_cookie,
+                      std::int64_t ttl_seconds) {
+  json::object o{{"access_token", tokens.access_token},
+                 {"token_type", "Bearer"},
+                 {"expires_in", tokens.expires_in},
+                 {"user", model::to_json(user)}};
+  if (!in_cookie) o["refresh_token"] = tokens.refresh_token;
+  auto response = Response::json(200, o);
+  if (in_cookie) response.set_header("Set-Cookie", cookie_header(request, tokens.refresh_token, ttl_seconds));
+  return response;
+}
+
+// The refresh token from the body (API clients) or else the cookie (the dashboard).
+struct PresentedToken {
+  std::string token;
+  bool from_cookie = false;
+};
+
+// Without the cookie the body's refresh_token is required, as it always was.
+PresentedToken presented_token(const Request& request) {
+  auto cookie = cookie_token(request);
+  if (!request.body.empty() || !cookie) {
+    auto body = json_body(request);
+    core::ObjectReader reader(body);
+    auto token = reader.string("refresh_token", !cookie, 200);
+    reader.finish();
+    if (token) return {*token, false};
+  }
+  return {*cookie, true};
 }
 
 // Verifying against a fixed hash when the account does not exist keeps the timing the same.
@@ -38,6 +88,7 @@ void add_auth_routes(Context& ctx, http::Router& router) {
     auto email = reader.string("email", false, 254);
     auto username = reader.string("username", false, 64);
     auto password = reader.string("password", true, 1024);
+    auto session = reader.choice("session", false, session_kinds);
     if (!email && !username) reader.error("email", "is required (or username)");
     reader.finish();
     std::string login = email ? *email : *username;
@@ -50,38 +101,45 @@ void add_auth_routes(Context& ctx, http::Router& router) {
       throw error;
     }
     auto user = ctx.db.read([&](store::Connection& c) { return store::users::find_by_login(c, login); });
-    bool ok = co_await on_cpu(ctx, [&] {
-      bool match = auth::verify_password(user ? user->password_hash : dummy_hash(), *password);
-      return match && user && user->is_active;
+    bool match = co_await on_cpu(ctx, [&] {
+      bool right = auth::verify_password(user ? user->password_hash : dummy_hash(), *password);
+      return right && user;
     });
-    if (!ok) {
+    if (!match) {
       ctx.throttle.record_failure(throttle_key, core::now_ms());
       throw core::Error(core::ErrorKind::unauthorized, "invalid email or password");
     }
+    // Said only to who knows the password, so it tells nothing to someone guessing.
+    if (!user->is_active)
+      throw core::Error(core::ErrorKind::account_deactivated,
+                        "this account is deactivated; ask an administrator to activate it again");
     ctx.throttle.reset(throttle_key);
     auto tokens = co_await write(ctx.db, [&](store::Tx& tx) {
       return auth::issue_tokens(tx.connection, *user, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
     });
-    co_return Response::json(200, token_json(tokens, *user));
+    co_return token_answer(request, tokens, *user, session == "cookie", ctx.config.refresh_token_ttl_seconds);
   });
 
   router.add("POST", "/api/v1/auth/refresh", [&ctx](Request& request) -> asio::awaitable<Response> {
-    auto token = read_refresh_token(request);
+    auto presented = presented_token(request);
     auto outcome = co_await write(ctx.db, [&](store::Tx& tx) {
-      return auth::rotate_refresh_token(tx.connection, token, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
+      return auth::rotate_refresh_token(tx.connection, presented.token, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
     });
     if (outcome.status == auth::RefreshStatus::reused)
       throw core::Error(core::ErrorKind::unauthorized,
                         "this refresh token was already used; its session has been revoked");
     if (outcome.status != auth::RefreshStatus::ok)
       throw core::Error(core::ErrorKind::unauthorized, "the refresh token is invalid or has expired");
-    co_return Response::json(200, token_json(*outcome.tokens, *outcome.user));
+    co_return token_answer(request, *outcome.tokens, *outcome.user, presented.from_cookie,
+                           ctx.config.refresh_token_ttl_seconds);
   });
 
   router.add("POST", "/api/v1/auth/logout", [&ctx](Request& request) -> asio::awaitable<Response> {
-    auto token = read_refresh_token(request);
-    co_await write(ctx.db, [&](store::Tx& tx) { auth::revoke_refresh_token(tx.connection, token); });
-    co_return Response::no_content();
+    auto presented = presented_token(request);
+    co_await write(ctx.db, [&](store::Tx& tx) { auth::revoke_refresh_token(tx.connection, presented.token); });
+    auto response = Response::no_content();
+    response.set_header("Set-Cookie", cookie_header(request, "", 0));  // the browser forgets it
+    co_return response;
   });
 
   secured(ctx, router, "GET", "/api/v1/users/me", auth::Permission::authenticated,

@@ -61,6 +61,32 @@ asio::awaitable<model::Task> transition(Context& ctx, const std::string& id,
   });
 }
 
+// A waiting task's warnings (docs/api.md, "Task warnings") added to its JSON text; a task
+// that runs, or that one of the agents can take, is answered as it is.
+std::string with_warnings(std::string task_text, const std::vector<model::TaskWarning>& warnings) {
+  if (warnings.empty()) return task_text;
+  task_text.pop_back();  // the object's closing brace
+  return task_text + R"(,"warnings":)" + core::to_text(model::to_json(warnings)) + "}";
+}
+
+std::vector<model::Agent> all_agents(Context& ctx) {
+  return ctx.db.read([](store::Connection& c) { return store::agents::all(c); });
+}
+
+// `?require_agent=true`: a task no agent can take now is refused (422) instead of waiting.
+bool require_agent(const Request& request) {
+  auto value = request.query("require_agent");
+  if (value && *value != "true" && *value != "false")
+    throw core::Error(core::ErrorKind::bad_request, "require_agent must be true or false");
+  return value == "true";
+}
+
+void refuse_if_no_agent(const std::vector<model::TaskWarning>& warnings, const std::string& field) {
+  if (warnings.empty()) return;
+  auto name = warnings[0].code == "no_capable_agent" ? "type" : "assigned_agent";
+  throw core::validation_error(field.empty() ? name : field + "." + name, warnings[0].detail);
+}
+
 std::optional<std::string> choice_query(const Request& request, const char* key,
                                         std::span<const std::string_view> allowed) {
   auto value = request.query(key);
@@ -78,6 +104,8 @@ void add_task_routes(Context& ctx, http::Router& router) {
             std::vector<core::FieldError> errors;
             auto input = model::read_new_task(body, "", errors);
             core::throw_if_errors(std::move(errors));
+            if (require_agent(request))
+              refuse_if_no_agent(model::type_warnings(input->type, input->assigned_agent, all_agents(ctx)), "");
             std::optional<std::string> key;
             if (auto header = request.header("idempotency-key"); !header.empty()) {
               if (header.size() > 255)
@@ -107,6 +135,9 @@ void add_task_routes(Context& ctx, http::Router& router) {
               response.set_header("Idempotent-Replayed", "true");
               co_return response;
             }
+            // Only a task left waiting needs the agents read; one given a seat runs.
+            if (task.task().status != "running")
+              stored = with_warnings(std::move(stored), model::task_warnings(task.task(), all_agents(ctx)));
             co_return created(std::move(stored), "/api/v1/tasks/" + task.task().id);
           });
 
@@ -125,6 +156,12 @@ void add_task_routes(Context& ctx, http::Router& router) {
               if (auto input = model::read_new_task(array[i], fmt::format("tasks[{}]", i), errors))
                 inputs.push_back(make_task(*input, who));
             core::throw_if_errors(std::move(errors));
+            std::optional<std::vector<model::Agent>> agents;
+            if (require_agent(request)) {
+              agents = all_agents(ctx);
+              for (std::size_t i = 0; i < inputs.size(); ++i)
+                refuse_if_no_agent(model::task_warnings(inputs[i], *agents), fmt::format("tasks[{}]", i));
+            }
             std::vector<hub::OrchestrationHub::Prepared> tasks;
             for (auto& task : inputs) tasks.push_back(ctx.hub.prepare(std::move(task)));
             std::vector<std::string> stored(tasks.size());
@@ -132,6 +169,11 @@ void add_task_routes(Context& ctx, http::Router& router) {
               for (std::size_t i = 0; i < tasks.size(); ++i)
                 stored[i] = insert_task(ctx, tx, tasks[i], fmt::format("tasks[{}]", i));
             });
+            for (std::size_t i = 0; i < tasks.size(); ++i) {
+              if (tasks[i].task().status == "running") continue;
+              if (!agents) agents = all_agents(ctx);
+              stored[i] = with_warnings(std::move(stored[i]), model::task_warnings(tasks[i].task(), *agents));
+            }
             co_return Response::json_text(201, fmt::format(R"({{"items":[{}]}})", fmt::join(stored, ",")));
           });
 
@@ -189,7 +231,10 @@ void add_task_routes(Context& ctx, http::Router& router) {
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             auto page = page_request(request);
             store::tasks::Filter filter{choice_query(request, "status", model::task_statuses),
-                                        request.query("type"), request.query("agent")};
+                                        request.query("type"), request.query("type_prefix"), request.query("agent")};
+            if (filter.type_prefix && !model::valid_task_type(*filter.type_prefix))
+              throw core::Error(core::ErrorKind::bad_request,
+                                "type_prefix may hold only a-z, 0-9, '_', '.' and '-', at most 100 characters");
             if (filter.agent && !core::is_uuid(*filter.agent))
               throw core::Error(core::ErrorKind::bad_request, "agent must be an agent id (UUID)");
             auto tasks = ctx.db.read([&](store::Connection& c) { return store::tasks::list(c, filter, page); });
@@ -199,8 +244,14 @@ void add_task_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "GET", "/api/v1/tasks/{id}", Permission::read,
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "task");
-            auto task = ctx.db.read([&](store::Connection& c) { return find_task(c, id); });
-            co_return Response::json(200, model::to_json(task));
+            auto [task, warnings] = ctx.db.read([&](store::Connection& c) {
+              auto found = find_task(c, id);
+              std::vector<model::TaskWarning> waiting_warnings;
+              if (found.status == "pending" || found.status == "queued")
+                waiting_warnings = model::task_warnings(found, store::agents::all(c));
+              return std::make_pair(std::move(found), std::move(waiting_warnings));
+            });
+            co_return Response::json_text(200, with_warnings(model::to_text(task), warnings));
           });
 
   secured(ctx, router, "POST", "/api/v1/tasks/{id}/cancel", Permission::run_tasks,

@@ -11,9 +11,12 @@ using auth::Permission;
 void ensure_unique(store::Connection& c, const model::User& user) {
   for (const auto* login : {&user.email, &user.username}) {
     auto other = store::users::find_by_login(c, *login);
-    if (other && other->id != user.id)
-      throw core::Error(core::ErrorKind::conflict,
-                        (login == &user.email ? "email " : "username ") + *login + " is already in use");
+    if (other && other->id != user.id) {
+      // errors[] names the field, so that a form can show it there.
+      std::string field = login == &user.email ? "email" : "username";
+      throw core::Error(core::ErrorKind::conflict, field + " " + *login + " is already in use",
+                        {{field, "is already in use"}});
+    }
   }
 }
 

@@ -19,6 +19,7 @@ KindInfo info(ErrorKind kind) {
     case ErrorKind::bad_request: return {400, "bad-request", "Bad request"};
     case ErrorKind::unauthorized: return {401, "unauthorized", "Authentication required"};
     case ErrorKind::forbidden: return {403, "forbidden", "Permission denied"};
+    case ErrorKind::account_deactivated: return {403, "account-deactivated", "Account deactivated"};
     case ErrorKind::not_found: return {404, "not-found", "Resource not found"};
     case ErrorKind::no_route: return {404, "no-route", "No such route"};
     case ErrorKind::method_not_allowed: return {405, "method-not-allowed", "Method not allowed"};

@@ -11,6 +11,7 @@ enum class ErrorKind {
   bad_request,
   unauthorized,
   forbidden,
+  account_deactivated,  // the right password for an account an admin deactivated
   not_found,
   no_route,
   method_not_allowed,

@@ -155,6 +155,52 @@ std::vector<std::string> default_capabilities(std::string_view type) {
   return {};
 }
 
+namespace {
+// As the hub sees it: only idle and busy agents take tasks.
+bool takes_tasks(const Agent& agent) { return agent.status == "idle" || agent.status == "busy"; }
+
+TaskWarning stopped_warning(const Agent& agent, std::string_view why) {
+  return {"agent_stopped",
+          fmt::format("the agent {} {} is {}: start it", agent.name, why, agent.status), agent.id};
+}
+}  // namespace
+
+std::vector<TaskWarning> type_warnings(std::string_view type, const std::optional<std::string>& pinned_agent,
+                                       const std::vector<Agent>& agents) {
+  if (pinned_agent) {
+    auto pinned = std::find_if(agents.begin(), agents.end(), [&](const Agent& a) { return a.id == *pinned_agent; });
+    if (pinned == agents.end() || takes_tasks(*pinned)) return {};
+    return {stopped_warning(*pinned, "this task is assigned to")};
+  }
+  const Agent* stopped = nullptr;
+  for (const auto& agent : agents) {
+    if (std::find(agent.capabilities.begin(), agent.capabilities.end(), type) == agent.capabilities.end()) continue;
+    if (takes_tasks(agent)) return {};
+    if (!stopped) stopped = &agent;
+  }
+  if (stopped) return {stopped_warning(*stopped, fmt::format("that runs {}", type))};
+  return {{"no_capable_agent",
+           fmt::format("no agent offers {} in its capabilities; the task waits until one does (check the type "
+                       "for a typo)",
+                       type),
+           std::nullopt}};
+}
+
+std::vector<TaskWarning> task_warnings(const Task& task, const std::vector<Agent>& agents) {
+  if (task.status != "pending" && task.status != "queued") return {};
+  return type_warnings(task.type, task.pinned_agent, agents);
+}
+
+json::array to_json(const std::vector<TaskWarning>& warnings) {
+  json::array out;
+  for (const auto& w : warnings) {
+    json::object o{{"code", w.code}, {"detail", w.detail}};
+    if (w.agent_id) o["agent_id"] = *w.agent_id;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 const TaskTypeInfo* task_type_info(std::string_view type) {
   static constexpr TaskTypeInfo known[] = {
       {"echo", "Answers with its input unchanged: any JSON object.", R"({"type":"object"})"},
@@ -233,7 +279,6 @@ std::string to_text(const Task& task) {
   return text.finish();
 }
 
-namespace {
 bool valid_task_type(std::string_view type) {
   if (type.empty() || type.size() > 100) return false;
   for (char c : type)
@@ -241,7 +286,6 @@ bool valid_task_type(std::string_view type) {
       return false;
   return true;
 }
-}  // namespace
 
 std::optional<NewTask> read_new_task(const json::value& body, const std::string& field_prefix,
                                      std::vector<core::FieldError>& errors) {

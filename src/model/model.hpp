@@ -127,6 +127,22 @@ json::object to_json(const Task& task);
 // The same as text (what to_json serializes to), made without building the object.
 std::string to_text(const Task& task);
 
+// Why a waiting task may not run soon (docs/api.md, "Task warnings"): no agent offers its type
+// (`no_capable_agent`), or the agents that could run it are not running (`agent_stopped`).
+struct TaskWarning {
+  std::string code;
+  std::string detail;
+  std::optional<std::string> agent_id;  // the agent to start, for agent_stopped
+};
+// Empty unless the task waits (pending or queued) and none of `agents` can take it now.
+std::vector<TaskWarning> task_warnings(const Task& task, const std::vector<Agent>& agents);
+// The same for a task of `type` (pinned to `pinned_agent` when set) about to be created.
+std::vector<TaskWarning> type_warnings(std::string_view type, const std::optional<std::string>& pinned_agent,
+                                       const std::vector<Agent>& agents);
+json::array to_json(const std::vector<TaskWarning>& warnings);
+
+// 1 to 100 of a-z, 0-9, '_', '.' and '-'.
+bool valid_task_type(std::string_view type);
 // A validated task-creation request. `field_prefix` names the fields in errors ("tasks[2]").
 struct NewTask {
   std::string title;

@@ -317,6 +317,13 @@ Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& p
   Paging q{task_columns};
   if (filter.status) q.where("status = ?", *filter.status);
   if (filter.type) q.where("type = ?", *filter.type);
+  if (filter.type_prefix && !filter.type_prefix->empty()) {
+    // A range rather than LIKE (where `_` is a wildcard), so that tasks_type serves it.
+    auto after = *filter.type_prefix;
+    after.back() = char(after.back() + 1);
+    q.where("type >= ?", *filter.type_prefix);
+    q.where("type < ?", after);
+  }
   if (filter.agent) q.where("assigned_agent = ?", *filter.agent);
   auto r = q.run(c, page);
   return to_page<model::Task>(r, page, task_from_row);
@@ -324,6 +331,10 @@ Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& p
 
 std::map<std::string, std::int64_t> count_by_status(Connection& c) {
   return counts(c, "SELECT status, count(*) FROM tasks GROUP BY status");
+}
+
+std::map<std::string, std::int64_t> waiting_by_type(Connection& c) {
+  return counts(c, "SELECT type, count(*) FROM tasks WHERE status IN ('pending', 'queued') GROUP BY type");
 }
 
 Latency latency(Connection& c, std::int64_t window) {

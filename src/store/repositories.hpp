@@ -83,10 +83,13 @@ std::optional<IdempotentMatch> find_by_idempotency_key(Connection& c, const std:
 struct Filter {
   std::optional<std::string> status;
   std::optional<std::string> type;
+  std::optional<std::string> type_prefix;  // types starting with it
   std::optional<std::string> agent;
 };
 Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& page);
 std::map<std::string, std::int64_t> count_by_status(Connection& c);
+// Pending and queued tasks by type.
+std::map<std::string, std::int64_t> waiting_by_type(Connection& c);
 // Run time (completed_at - started_at) percentiles over the `window` newest completed tasks
 // (newest by id, that is by creation: read in index order, not sorted).
 struct Latency {

@@ -772,8 +772,18 @@ model::Execution WorkflowEngine::decide(store::Tx& tx, const std::string& execut
   if (s->type != "approval" || s->status != "waiting")
     throw core::Error(core::ErrorKind::conflict, "step " + step_id + " is not waiting for an approval (it is " + s->status + ")");
   auto definition = impl_->definition_of(e.definition);
-  if (approved) impl_->complete_step(tx, e, *s, json::object{{"approved", true}, {"by", by}, {"comment", comment}});
-  else impl_->fail_step(tx, e, *definition, *s, "rejected by " + by + (comment.empty() ? "" : ": " + comment));
+  // Who decided, when and why stays in the step's output, a rejection's too.
+  json::object decision;
+  decision["approved"] = approved;
+  decision["by"] = by;
+  decision["comment"] = comment;
+  decision["decided_at"] = core::format_timestamp(core::now_ms());
+  if (approved) {
+    impl_->complete_step(tx, e, *s, std::move(decision));
+  } else {
+    s->output = std::move(decision);
+    impl_->fail_step(tx, e, *definition, *s, "rejected by " + by + (comment.empty() ? "" : ": " + comment));
+  }
   impl_->advance(tx, e);
   return e;
 }

@@ -175,7 +175,8 @@ def test_deactivated_user_cannot_log_in(srv):
     tokens = srv.login(user["email"], user["password"])
     r = srv.admin.patch(f"{USERS}/{user['id']}", {"is_active": False})
     assert r.status == 200 and r.body["is_active"] is False, r
-    assert_unauthorized(srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}))
+    assert_problem(srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}),
+                   403, "account-deactivated")
     assert_unauthorized(srv.anonymous().post("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}))
     assert srv.admin.patch(f"{USERS}/{user['id']}", {"is_active": True}).status == 200
     assert srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}).status == 200

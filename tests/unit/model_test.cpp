@@ -110,3 +110,44 @@ TEST(Model, ATaskEventsDataIsItsTasksJson) {
   EXPECT_EQ(plain.task, nullptr);
   EXPECT_EQ(plain.data().at("id"), "a");
 }
+
+namespace {
+model::Agent agent_offering(std::string name, std::string status, std::vector<std::string> capabilities) {
+  model::Agent a;
+  a.id = name + "-id";
+  a.name = std::move(name);
+  a.status = std::move(status);
+  a.capabilities = std::move(capabilities);
+  return a;
+}
+}  // namespace
+
+TEST(Model, WarnsAboutAWaitingTaskNoAgentCanRun) {
+  std::vector<model::Agent> agents{agent_offering("Echo", "idle", {"echo"}),
+                                   agent_offering("Sales", "stopped", {"sales.score_lead"})};
+  model::Task task;
+  task.type = "no.such.type";
+  auto warnings = model::task_warnings(task, agents);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].code, "no_capable_agent");
+  EXPECT_NE(warnings[0].detail.find("no.such.type"), std::string::npos);
+
+  task.type = "sales.score_lead";
+  warnings = model::task_warnings(task, agents);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].code, "agent_stopped");
+  EXPECT_EQ(warnings[0].agent_id, "Sales-id");
+
+  task.type = "echo";
+  EXPECT_TRUE(model::task_warnings(task, agents).empty());
+  task.pinned_agent = "Sales-id";  // pinned: only that agent counts, whatever it offers
+  EXPECT_EQ(model::task_warnings(task, agents).at(0).code, "agent_stopped");
+  task.status = "running";
+  EXPECT_TRUE(model::task_warnings(task, agents).empty());
+}
+
+TEST(Model, AStartedCapableAgentAmongStoppedOnesMeansNoWarning) {
+  std::vector<model::Agent> agents{agent_offering("Old", "stopped", {"echo"}), agent_offering("New", "busy", {"echo"})};
+  EXPECT_TRUE(model::type_warnings("echo", std::nullopt, agents).empty());
+  EXPECT_TRUE(model::type_warnings("echo", std::string("New-id"), agents).empty());
+}

@@ -277,19 +277,38 @@ try {
 
   await scenario('an expired access token is refreshed without the user noticing', async () => {
     // Spoil the access token and reload: the first API call gets 401, the client refreshes
-    // once and carries on; the live socket reconnects with the new token.
+    // once with its HttpOnly cookie and carries on; the live socket reconnects with the new token.
     await page.evaluate(() => {
       const session = JSON.parse(sessionStorage.getItem('de.session'));
       session.access_token = 'spoiled.' + session.access_token.slice(8);
       sessionStorage.setItem('de.session', JSON.stringify(session));
     });
-    const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).refresh_token);
+    const refreshCookie = async () => (await context.cookies(base + '/api/v1/auth/refresh')).find((c) => c.name === 'de_refresh');
+    const before = await refreshCookie();
+    if (!before?.httpOnly || before.sameSite !== 'Strict' || before.path !== '/api/v1/auth') throw new Error(`the refresh cookie is ${JSON.stringify(before)}`);
+    if ((await context.cookies(base + '/agents')).some((c) => c.name === 'de_refresh')) throw new Error('the refresh cookie is sent beyond the auth routes');
     await page.goto(base + '/agents');
     await agentCard('Echo Agent').waitFor();
     await page.locator('.live-live').waitFor({ timeout: 15000 });
-    const after = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session'))?.refresh_token);
-    if (!after || after === before) throw new Error('the refresh token was not rotated');
+    const after = await refreshCookie();
+    if (!after || after.value === before.value) throw new Error('the refresh token was not rotated');
     if (await page.getByRole('heading', { name: 'Sign in' }).count()) throw new Error('the user was sent to the login page');
+    const readable = await page.evaluate(() => `${document.cookie} ${sessionStorage.getItem('de.session')} ${JSON.stringify(localStorage)}`);
+    if (readable.includes(after.value)) throw new Error('a script can read the refresh token');
+  });
+
+  await scenario('a second tab opens signed in, and so does a reload', async () => {
+    const tab = await context.newPage();
+    tab.on('pageerror', (error) => pageErrors.push(error.message));
+    try {
+      await tab.goto(base + '/tasks');
+      await tab.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
+      await tab.reload();
+      await tab.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
+      if (await tab.getByRole('heading', { name: 'Sign in' }).count()) throw new Error('the second tab asked to sign in');
+    } finally {
+      await tab.close();
+    }
   });
 
   await scenario('without the live socket, the page says so and keeps up by polling every 5 s', async () => {
@@ -300,9 +319,6 @@ try {
     try {
       await tab.routeWebSocket(/\/ws\/notifications/, (ws) => ws.close({ code: 1011, reason: 'refused by the test' }));
       await tab.goto(base + '/agents');
-      await tab.getByLabel('Email').fill('admin@example.com');
-      await tab.getByLabel('Password').fill(adminPassword);
-      await tab.getByRole('button', { name: 'Sign in' }).click();
       await tab.locator('.live-reconnecting').waitFor();
       const card = tab.locator('article.agent', { has: tab.getByRole('heading', { name: 'Echo Agent', exact: true }) });
       await card.getByRole('button', { name: 'Give a task' }).click();
@@ -430,6 +446,7 @@ try {
     await page.getByText('The roles of analyst@example.com were saved.').waitFor();
     if (await row.getByText('operator', { exact: true }).count()) throw new Error('the operator role is still shown');
     await page.getByRole('button', { name: 'Deactivate analyst@example.com' }).click();
+    await page.getByRole('group', { name: 'Deactivate analyst@example.com?' }).getByRole('button', { name: 'Deactivate' }).click();
     await row.locator('.badge-inactive').waitFor();
     await shot('users');
   });
@@ -774,6 +791,123 @@ try {
     await shot('stakeholders');
   });
 
+  await scenario('a waiting task says why: no agent for its type, or a stopped agent with Start', async () => {
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const typo = await api('POST', '/api/v1/tasks', token, { type: 'no.such.type', title: 'A typo in the type' });
+    if (typo.body?.warnings?.[0]?.code !== 'no_capable_agent') throw new Error(`no warning: ${JSON.stringify(typo.body)}`);
+    await page.goto(`${base}/tasks/${typo.body.id}`);
+    await page.getByText('No agent can run this type.').waitFor();
+    await shot('task-no-agent');
+    await goTo('Dashboard');
+    await page.getByRole('heading', { name: 'Waiting with no agent to run them' }).waitFor();
+    await page.getByRole('link', { name: 'no.such.type' }).waitFor();
+    // A chart is one labelled figure, not a Tab stop named by its axis labels.
+    const tabbable = await page.evaluate(() => [...document.querySelectorAll('.chart *')].filter((e) => e.tabIndex >= 0 && !e.closest('[aria-hidden="true"]')).length);
+    if (tabbable) throw new Error(`${tabbable} chart parts are Tab stops`);
+    const agents = await api('GET', '/api/v1/agents?limit=100', token);
+    const marketing = agents.body.items.find((a) => a.name === 'Marketing Agent');
+    await api('POST', `/api/v1/agents/${marketing.id}/stop`, token);
+    const waiting = await api('POST', '/api/v1/tasks', token, { type: 'echo', title: 'For a stopped agent', assigned_agent: marketing.id });
+    await page.goto(`${base}/tasks/${waiting.body.id}`);
+    await page.getByText('The agent is stopped: start it.').waitFor();
+    await page.getByRole('button', { name: 'Start the agent' }).click();
+    await page.getByText('The agent is stopped: start it.').waitFor({ state: 'detached' });
+    await api('POST', `/api/v1/tasks/${typo.body.id}/cancel`, token);
+  });
+
+  await scenario('a finished execution shows what each step did; an approval keeps who, when and why', async () => {
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const definition = { trigger: { type: 'manual' }, steps: [{ id: 'receive', type: 'task', task_type: 'echo', input: { v: '{{input.v}}' } }, { id: 'sign_off', type: 'approval', role: 'manager', depends_on: ['receive'], message: 'Send it?' }] };
+    const w = await api('POST', '/api/v1/workflows', token, { name: 'Step details e2e', status: 'active', definition });
+    await page.goto(`${base}/workflows?workflow=${w.body.id}`);
+    await page.getByRole('button', { name: /^Run/ }).click();
+    const focused = await page.evaluate(() => document.activeElement?.id);
+    if (focused !== 'run-input') throw new Error(`Run… left the focus on ${focused}`);
+    await page.getByLabel('Input (JSON)').fill('{"v": 7}');
+    await page.getByRole('button', { name: 'Run workflow' }).click();
+    const panel = page.locator('.execution');
+    await panel.getByPlaceholder('Comment (optional)').fill('checked the numbers');
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    await panel.locator('.badge-completed').first().waitFor();
+    await page.getByRole('list', { name: 'Steps' }).getByRole('button', { name: /^receive/ }).click();
+    const did = page.getByLabel('What step receive did');
+    await did.getByLabel('Output of step receive').getByText('"v": 7').waitFor();
+    await did.getByRole('link').waitFor();
+    await page.getByRole('list', { name: 'Steps' }).getByRole('button', { name: /^sign_off/ }).click();
+    await page.getByText(/Approved by admin@example.com on/).waitFor();
+    await page.getByText('checked the numbers').first().waitFor();
+    await shot('workflow-step-run');
+  });
+
+  await scenario('long names wrap or are cut with …: no page is wider than the screen at 1280 or 390 px', async () => {
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const long = (n, word = 'Supercalifragilistic') => (word.repeat(Math.ceil(n / word.length)) + 'x'.repeat(n)).slice(0, n);
+    // Through the forms: the longest each allows.
+    await goTo('API keys');
+    await page.getByLabel('Name').fill(long(100));
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await goTo('Tasks');
+    await page.getByRole('button', { name: 'New task' }).click();
+    await page.getByLabel('Task type').fill('echo');
+    await page.getByLabel(/^Title/).fill(long(200));
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page.getByRole('heading', { name: 'Output' }).waitFor();
+    const longTask = page.url();
+    // Through the API where there is no form for it.
+    const w = await api('POST', '/api/v1/workflows', token, { name: long(200), status: 'active', definition: { trigger: { type: 'manual' }, steps: [{ id: long(60, 'step_'), type: 'delay', seconds: 0 }] } });
+    if (w.status !== 201) throw new Error(`the long workflow answered ${w.status}`);
+    const pages = [
+      ['dashboard', '/'],
+      ['agents', '/agents'],
+      ['tasks', '/tasks'],
+      ['task', new URL(longTask).pathname],
+      ['workflows', `/workflows?workflow=${w.body.id}`],
+      ['users', '/users'],
+      ['api-keys', '/api-keys'],
+      ['ai', '/ai'],
+      ['pipeline', '/pipeline'],
+      ['leads', '/leads'],
+      ['requirements', '/requirements'],
+    ];
+    const wider = [];
+    for (const [width, height, tag] of [[1280, 800, 'wide'], [390, 844, 'phone']]) {
+      await page.setViewportSize({ width, height });
+      for (const [name, path] of pages) {
+        await page.goto(base + path);
+        await page.locator('h1').first().waitFor();
+        await page.waitForLoadState('networkidle').catch(() => {});
+        if (name === 'api-keys') await page.getByRole('button', { name: /^Delete Super/ }).first().click();
+        if (name === 'users') {
+          // The roles editor open in one row keeps every row's buttons inside the table.
+          await page.getByRole('button', { name: 'Change the roles of operator@example.com' }).click();
+          const outside = await page.evaluate(() => {
+            const card = document.querySelector('.table-card').getBoundingClientRect();
+            return [...document.querySelectorAll('td.actions button')].filter((b) => {
+              const r = b.getBoundingClientRect();
+              return r.right > card.right + 1 || r.left < card.left - 1;
+            }).length;
+          });
+          if (outside) wider.push(`users at ${width} px: ${outside} action buttons are outside the table with the roles editor open`);
+        }
+        const extra = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (extra > 1) {
+          // Name the innermost elements that reach past the right edge, to say what to fix.
+          const culprits = await page.evaluate(() =>
+            [...document.querySelectorAll('body *')]
+              .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && ![...e.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1))
+              .slice(0, 3)
+              .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`),
+          );
+          wider.push(`${name} at ${width} px is ${extra} px too wide (${culprits.join(', ')})`);
+        }
+        await shot(`${tag}-${name}`);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+    if (wider.length) throw new Error(wider.join('; '));
+  });
+
   await scenario('the dashboard works at phone width (375 px)', async () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await goTo('Dashboard');
@@ -796,6 +930,7 @@ try {
     await page.goto(base + '/agents');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     if (await page.evaluate(() => sessionStorage.getItem('de.session'))) throw new Error('the session is still stored');
+    if ((await context.cookies(base + '/api/v1/auth/refresh')).some((c) => c.name === 'de_refresh')) throw new Error('the refresh cookie outlived the logout');
   });
 
   await scenario('a viewer is offered no actions and cannot reach admin pages', async () => {

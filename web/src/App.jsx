@@ -1,9 +1,10 @@
-import { lazy } from 'react';
-import { useSelector } from 'react-redux';
+import { lazy, useEffect } from 'react';
+import { useDispatch, useSelector } from 'react-redux';
 import { Link, Route, Routes } from 'react-router-dom';
 import Layout, { RequireRole } from './components/Layout.jsx';
-import { Empty } from './components/ui.jsx';
+import { Empty, Loading } from './components/ui.jsx';
 import LoginPage from './features/auth/LoginPage.jsx';
+import { restore } from './features/auth/authSlice.js';
 import AgentPanel from './features/agents/AgentPanel.jsx';
 import TasksPage from './features/tasks/TasksPage.jsx';
 import TaskDetail from './features/tasks/TaskDetail.jsx';
@@ -33,7 +34,13 @@ function NotFound() {
 
 export default function App() {
   const user = useSelector((s) => s.auth.user);
+  const restoring = useSelector((s) => s.auth.restoring);
+  const dispatch = useDispatch();
+  useEffect(() => {
+    if (restoring) dispatch(restore());
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
   useLive(user);
+  if (restoring && !user) return <Loading what="Signing in" />;
   // Signed out (or the session ended): the login page, at whatever address was asked for, so
   // that signing in leads back there.
   if (!user) return <LoginPage />;

@@ -33,6 +33,13 @@ export function Kpi({ label, value, hint, accent }) {
   );
 }
 
+// Escape closes the form or panel it is pressed in (a key handler for its container).
+export const closeOnEscape = (close) => (e) => {
+  if (e.key !== 'Escape' || e.defaultPrevented) return;
+  e.stopPropagation();
+  close();
+};
+
 export function Loading({ what = 'Loading' }) {
   return (
     <div className="state" role="status" aria-live="polite">

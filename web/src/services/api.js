@@ -4,8 +4,9 @@ import axios from 'axios';
 
 const storageKey = 'de.session';
 
-// The session lives in memory and in sessionStorage (it survives a reload, not the tab).
-// { access_token, refresh_token, expires_at (ms), user }
+// The session lives in memory and in sessionStorage (it survives a reload, not the tab):
+// { access_token, expires_at (ms), user }. The refresh token is not here: the server keeps it
+// in an HttpOnly cookie that scripts cannot read, and a new tab restores its session with it.
 let current = readStored();
 const listeners = new Set();
 
@@ -42,7 +43,6 @@ export function onSessionChange(listener) {
 export function sessionFrom(data, previousUser = null) {
   return {
     access_token: data.access_token,
-    refresh_token: data.refresh_token,
     expires_at: Date.now() + (Number(data.expires_in) || 900) * 1000,
     user: data.user ?? previousUser,
   };
@@ -63,23 +63,34 @@ let refreshing = null;
 export function refreshSession() {
   refreshing ??= (async () => {
     const session = current;
-    if (!session?.refresh_token) throw new Error('not signed in');
     try {
-      const { data } = await api.post('/auth/refresh', { refresh_token: session.refresh_token }, { skipAuth: true, skipRefresh: true });
-      const next = sessionFrom(data, session.user);
+      // The refresh token travels in its cookie, so the body is empty.
+      const { data } = await api.post('/auth/refresh', undefined, { skipAuth: true, skipRefresh: true });
+      const next = sessionFrom(data, session?.user);
       setSession(next);
       return next;
     } catch (error) {
       // The server refused the refresh token (expired, revoked, reused): the session is over.
       // A network failure is not a refusal: keep the session and let the caller retry later.
+      // Without a session (a new tab that finds no cookie) nothing expired.
       const status = error.response?.status;
-      if (status && status < 500) setSession(null, 'expired');
+      if (status && status < 500) setSession(null, session ? 'expired' : null);
       throw error;
     }
   })().finally(() => {
     refreshing = null;
   });
   return refreshing;
+}
+
+// A new tab or a reload without a stored session: the cookie, when there is one, signs it in.
+export async function restoreSession() {
+  if (current) return current;
+  try {
+    return await refreshSession();
+  } catch {
+    return null;
+  }
 }
 
 // A token good for at least `margin` ms more, refreshing first if needed (for the WebSocket,
@@ -97,7 +108,7 @@ export async function freshAccessToken(margin = 30000) {
 
 api.interceptors.response.use(undefined, async (error) => {
   const config = error.config;
-  if (error.response?.status !== 401 || !config || config.skipRefresh || config.retried || !current?.refresh_token) {
+  if (error.response?.status !== 401 || !config || config.skipRefresh || config.retried || !current) {
     return Promise.reject(error);
   }
   config.retried = true;
@@ -120,7 +131,7 @@ export function problemOf(error) {
   if (data && typeof data === 'object' && (data.detail || data.title)) {
     const fields = {};
     for (const e of data.errors ?? []) if (e?.field) fields[e.field] = e.message;
-    return { status: data.status ?? response.status, message: data.detail || data.title, title: data.title ?? null, fields, retryAfter };
+    return { status: data.status ?? response.status, message: data.detail || data.title, title: data.title ?? null, type: data.type ?? null, fields, retryAfter };
   }
   if (response) return { status: response.status, message: `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`, title: null, fields: {}, retryAfter };
   if (error?.code === 'ECONNABORTED') return { status: 0, message: 'The server took too long to answer. Try again.', title: null, fields: {}, retryAfter: null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, freshAccessToken, getSession, onSessionChange, problemOf, setSession } from './api.js';
+import { api, freshAccessToken, getSession, onSessionChange, problemOf, restoreSession, setSession } from './api.js';
 import { admin, mockApi, problem, signedIn } from '../test/mockApi.js';
 
 describe('the API client', () => {
@@ -16,7 +16,7 @@ describe('the API client', () => {
       'GET /agents': (c) => (c.auth === 'Bearer access-2' ? [200, { items: ['ok'] }] : problem(401, 'Unauthorized', 'token expired')),
       'GET /tasks': (c) => (c.auth === 'Bearer access-2' ? [200, { items: ['ok'] }] : problem(401, 'Unauthorized', 'token expired')),
       'POST /auth/refresh': async (c) => {
-        expect(c.body).toEqual({ refresh_token: 'refresh-1' });
+        expect(c.body ?? null).toBeNull(); // the refresh token travels in its HttpOnly cookie
         expect(c.auth).toBeNull(); // the refresh call carries no stale bearer
         await new Promise((r) => setTimeout(r, 10));
         return [200, { access_token: 'access-2', refresh_token: 'refresh-2', expires_in: 900, token_type: 'Bearer' }];
@@ -26,8 +26,8 @@ describe('the API client', () => {
     expect(a.data.items).toEqual(['ok']);
     expect(b.data.items).toEqual(['ok']);
     expect(calls.filter((c) => c.url === '/auth/refresh')).toHaveLength(1);
-    expect(getSession()).toMatchObject({ access_token: 'access-2', refresh_token: 'refresh-2', user: admin });
-    expect(JSON.parse(sessionStorage.getItem('de.session')).refresh_token).toBe('refresh-2');
+    expect(getSession()).toMatchObject({ access_token: 'access-2', user: admin });
+    expect(JSON.parse(sessionStorage.getItem('de.session')).access_token).toBe('access-2');
   });
 
   it('ends the session when the refresh is refused, and says why', async () => {
@@ -48,7 +48,28 @@ describe('the API client', () => {
     setSession(signedIn(admin));
     mockApi({ 'GET /agents': () => problem(401, 'Unauthorized', 'expired'), 'POST /auth/refresh': () => 'network' });
     await expect(api.get('/agents')).rejects.toBeTruthy();
-    expect(getSession()?.refresh_token).toBe('refresh-1');
+    expect(getSession()?.access_token).toBe('access-1');
+  });
+
+  it('never keeps a refresh token where scripts can read it', async () => {
+    mockApi({ 'POST /auth/refresh': () => [200, { access_token: 'access-2', refresh_token: 'leaked', expires_in: 900, user: admin }] });
+    setSession(null);
+    await restoreSession();
+    expect(JSON.stringify(getSession())).not.toContain('leaked');
+    expect(sessionStorage.getItem('de.session')).not.toContain('leaked');
+  });
+
+  it('restores the session of a new tab from the cookie, and stays signed out quietly without one', async () => {
+    setSession(null);
+    mockApi({ 'POST /auth/refresh': () => [200, { access_token: 'access-9', expires_in: 900, user: admin }] });
+    expect(await restoreSession()).toMatchObject({ access_token: 'access-9', user: admin });
+    setSession(null);
+    const seen = [];
+    const stop = onSessionChange((session, reason) => seen.push([session, reason]));
+    mockApi({ 'POST /auth/refresh': () => problem(401, 'Unauthorized', 'no cookie') });
+    expect(await restoreSession()).toBeNull();
+    expect(seen).toEqual([[null, null]]);
+    stop();
   });
 
   it('does not refresh for a login that fails', async () => {

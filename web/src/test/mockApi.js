@@ -28,7 +28,7 @@ export function mockApi(routes) {
 
 export const problem = (status, title, detail, extra = {}) => [status, { type: `https://digital-enterprise.dev/problems/${status}`, title, status, detail, ...extra }];
 
-export const signedIn = (user, extra = {}) => ({ access_token: 'access-1', refresh_token: 'refresh-1', expires_at: Date.now() + 900000, user, ...extra });
+export const signedIn = (user, extra = {}) => ({ access_token: 'access-1', expires_at: Date.now() + 900000, user, ...extra });
 
 export const admin = { id: 'u-admin', email: 'admin@example.com', username: 'admin', roles: ['admin'] };
 export const viewer = { id: 'u-viewer', email: 'viewer@example.com', username: 'viewer', roles: ['viewer'] };

@@ -4,7 +4,7 @@ import { allowed } from '../auth/authSlice.js';
 import { actionsFor, controlAgent, fetchAgents } from './agentsSlice.js';
 import TaskForm from '../tasks/TaskForm.jsx';
 import TaskRun from '../tasks/TaskRun.jsx';
-import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, formatDuration } from '../../components/ui.jsx';
+import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge, closeOnEscape, formatDuration } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 const actionLabels = { start: 'Start', pause: 'Pause', stop: 'Stop' };
@@ -15,7 +15,7 @@ function GiveTask({ agent, onClose }) {
   const heading = useRef(null);
   useEffect(() => heading.current?.focus(), [agent.id]);
   return (
-    <section className="card give-task" aria-labelledby="give-task-title">
+    <section className="card give-task" aria-labelledby="give-task-title" onKeyDown={closeOnEscape(onClose)}>
       <div className="card-head">
         <h2 id="give-task-title" ref={heading} tabIndex={-1}>
           Give {agent.name} a task
@@ -31,7 +31,7 @@ function GiveTask({ agent, onClose }) {
           {taskIds.length === 0 ? (
             <p className="muted">The task appears here and updates live until the agent finishes it.</p>
           ) : (
-            taskIds.map((id) => <TaskRun key={id} taskId={id} />)
+            taskIds.map((id, i) => <TaskRun key={id} taskId={id} focusOnMount={i === 0} />)
           )}
         </div>
       </div>

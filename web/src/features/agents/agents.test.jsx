@@ -157,6 +157,32 @@ describe('AgentPanel', () => {
     expect(screen.getByLabelText('Task output').textContent).toContain('"greeting": "hi"');
   });
 
+  it('moves the focus to the run after "Run task", says why a task waits with a Start button, and Escape closes the form', async () => {
+    const stopped = { ...sales, status: 'stopped' };
+    const waiting = { id: 't-2', status: 'queued', type: 'sales.score_lead', title: 't', input_data: {}, assigned_agent: null, priority: 'normal', created_at: new Date().toISOString(), warnings: [{ code: 'agent_stopped', detail: 'the agent Sales Agent that runs sales.score_lead is stopped: start it', agent_id: 'a-sales' }] };
+    let started = false;
+    const calls = mockApi({
+      'POST /tasks': () => [201, waiting],
+      'GET /tasks/t-2': () => [200, started ? { ...waiting, status: 'running', warnings: undefined } : waiting],
+      'POST /agents/a-sales/start': () => {
+        started = true;
+        return [200, { ...stopped, status: 'idle' }];
+      },
+    });
+    renderPanel(operator);
+    fireEvent.click(within(card('Echo Agent')).getByRole('button', { name: 'Give a task' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Run task' }));
+    const heading = await screen.findByRole('heading', { name: /Task t-2/ });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    expect(screen.getByText('The agent is stopped: start it.')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Start the agent' }));
+    await waitFor(() => expect(calls.map((c) => c.url)).toContain('/agents/a-sales/start'));
+    await waitFor(() => expect(screen.queryByText('The agent is stopped: start it.')).toBeNull());
+
+    fireEvent.keyDown(screen.getByLabelText('Input (JSON)'), { key: 'Escape' });
+    expect(screen.queryByRole('form', { name: 'Give Echo Agent a task' })).toBeNull();
+  });
+
   it('shows the server problem when a task is refused', async () => {
     mockApi({ 'POST /tasks': () => problem(422, 'Validation failed', 'the body has errors', { errors: [{ field: 'type', message: 'must match [a-z0-9_.-]' }] }) });
     renderPanel(admin);

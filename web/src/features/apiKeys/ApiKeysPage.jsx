@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { api, problemOf } from '../../services/api.js';
 import { useResource } from '../../services/useResource.js';
 import RolePicker from '../../components/RolePicker.jsx';
-import { CopyButton, Empty, ErrorBanner, FieldError, Loading, PageHeader, formatTime, timeAgo } from '../../components/ui.jsx';
+import { CopyButton, Empty, ErrorBanner, FieldError, Loading, PageHeader, closeOnEscape, formatTime, timeAgo } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 const loadKeys = async () => (await api.get('/api-keys', { params: { limit: 500 } })).data.items ?? [];
@@ -123,7 +123,9 @@ export default function ApiKeysPage() {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td data-label="Name">
-                    <strong>{k.name}</strong>
+                    <strong className="truncate cell-text" title={k.name}>
+                      {k.name}
+                    </strong>
                   </td>
                   <td data-label="Key">
                     <code>{k.prefix}…</code>
@@ -141,7 +143,7 @@ export default function ApiKeysPage() {
                   <td data-label="Last used">{k.last_used_at ? timeAgo(k.last_used_at) : 'never'}</td>
                   <td className="actions">
                     {confirming === k.id ? (
-                      <span className="confirm" role="group" aria-label={`Delete ${k.name}?`}>
+                      <span className="confirm" role="group" aria-label={`Delete ${k.name}?`} onKeyDown={closeOnEscape(() => setConfirming(null))}>
                         <span className="small">Delete for good?</span>
                         <button className="button danger small" type="button" onClick={() => remove(k)}>
                           Delete

@@ -16,16 +16,17 @@ describe('auth slice', () => {
     const calls = mockApi({ 'POST /auth/login': () => [200, tokens] });
     const store = makeStore();
     await store.dispatch(login({ login: 'admin@example.com', password: 'secret-pw' }));
-    expect(calls[0].body).toEqual({ email: 'admin@example.com', password: 'secret-pw' });
+    expect(calls[0].body).toEqual({ email: 'admin@example.com', password: 'secret-pw', session: 'cookie' });
     expect(store.getState().auth).toMatchObject({ user: admin, error: null, status: 'idle' });
-    expect(getSession()).toMatchObject({ access_token: 'a1', refresh_token: 'r1', user: admin });
+    expect(getSession()).toMatchObject({ access_token: 'a1', user: admin });
+    expect(getSession().refresh_token).toBeUndefined();
     expect(getSession().expires_at).toBeGreaterThan(Date.now() + 800000);
   });
 
   it('signs in with a user name when there is no @', async () => {
     const calls = mockApi({ 'POST /auth/login': () => [200, tokens] });
     await makeStore().dispatch(login({ login: ' admin ', password: 'x' }));
-    expect(calls[0].body).toEqual({ username: 'admin', password: 'x' });
+    expect(calls[0].body).toEqual({ username: 'admin', password: 'x', session: 'cookie' });
   });
 
   it('says "Invalid email or password" on a 401 and the wait on a 429', async () => {
@@ -39,6 +40,11 @@ describe('auth slice', () => {
     expect(store.getState().auth.error).toBe('Too many attempts, try again in 42 seconds.');
   });
 
+  it('tells a deactivated account so, apart from a wrong password', () => {
+    const deactivated = { status: 403, type: 'https://digital-enterprise.dev/problems/account-deactivated', message: 'this account is deactivated' };
+    expect(loginMessage(deactivated)).toBe('This account is deactivated. Ask an administrator to activate it again.');
+  });
+
   it('maps other failures to readable messages', () => {
     expect(loginMessage({ status: 429, retryAfter: null })).toBe('Too many attempts, try again in a minute.');
     expect(loginMessage({ status: 0, message: 'The server cannot be reached.' })).toBe('The server cannot be reached.');
@@ -50,7 +56,7 @@ describe('auth slice', () => {
     const store = makeStore({ auth: { user: admin, status: 'idle', error: null, fields: {}, notice: null } });
     store.dispatch({ type: 'agents/fetch/fulfilled', payload: [{ id: 'x', name: 'Echo', status: 'idle', capabilities: [] }] });
     await store.dispatch(logout());
-    expect(calls[0]).toMatchObject({ url: '/auth/logout', body: { refresh_token: 'refresh-1' } });
+    expect(calls[0]).toMatchObject({ url: '/auth/logout', body: undefined }); // the cookie names the session
     expect(getSession()).toBeNull();
     expect(store.getState().auth.user).toBeNull();
     expect(store.getState().agents.items).toEqual([]);

@@ -1,5 +1,5 @@
 import { createAsyncThunk, createSlice } from '@reduxjs/toolkit';
-import { api, getSession, problemOf, sessionFrom, setSession } from '../../services/api.js';
+import { api, getSession, problemOf, restoreSession, sessionFrom, setSession } from '../../services/api.js';
 
 // What the login form shows for a refused login.
 export function loginMessage(problem) {
@@ -8,12 +8,14 @@ export function loginMessage(problem) {
     const wait = problem.retryAfter;
     return wait ? `Too many attempts, try again in ${wait} seconds.` : 'Too many attempts, try again in a minute.';
   }
-  if (problem.status === 403) return 'This account may not sign in here (it may be deactivated).';
+  if (problem.type?.endsWith('/account-deactivated')) return 'This account is deactivated. Ask an administrator to activate it again.';
+  if (problem.status === 403) return 'This account may not sign in here.';
   return problem.message;
 }
 
 export const login = createAsyncThunk('auth/login', async ({ login: who, password }, { rejectWithValue }) => {
-  const body = who.includes('@') ? { email: who.trim(), password } : { username: who.trim(), password };
+  // session: 'cookie': the refresh token comes back in an HttpOnly cookie, not in the answer.
+  const body = who.includes('@') ? { email: who.trim(), password, session: 'cookie' } : { username: who.trim(), password, session: 'cookie' };
   try {
     const { data } = await api.post('/auth/login', body, { skipAuth: true, skipRefresh: true });
     const session = sessionFrom(data);
@@ -25,17 +27,18 @@ export const login = createAsyncThunk('auth/login', async ({ login: who, passwor
   }
 });
 
+// The server revokes the cookie's refresh token and clears the cookie.
 export const logout = createAsyncThunk('auth/logout', async () => {
-  const refreshToken = getSession()?.refresh_token;
-  if (refreshToken) {
-    await api.post('/auth/logout', { refresh_token: refreshToken }, { skipAuth: true, skipRefresh: true, timeout: 5000 }).catch(() => {});
-  }
+  await api.post('/auth/logout', undefined, { skipAuth: true, skipRefresh: true, timeout: 5000 }).catch(() => {});
   setSession(null, 'logout');
 });
 
+// On load without a session in this tab: ask the server, whose cookie may still sign it in.
+export const restore = createAsyncThunk('auth/restore', async () => (await restoreSession())?.user ?? null);
+
 const authSlice = createSlice({
   name: 'auth',
-  initialState: () => ({ user: getSession()?.user ?? null, status: 'idle', error: null, fields: {}, notice: null }),
+  initialState: () => ({ user: getSession()?.user ?? null, restoring: !getSession(), status: 'idle', error: null, fields: {}, notice: null }),
   reducers: {
     // The session changed outside a login (refresh, expiry, another module).
     sessionChanged(state, action) {
@@ -47,6 +50,10 @@ const authSlice = createSlice({
   },
   extraReducers: (builder) => {
     builder
+      .addCase(restore.fulfilled, (state, action) => {
+        state.restoring = false;
+        state.user = action.payload ?? state.user;
+      })
       .addCase(login.pending, (state) => {
         state.status = 'loading';
         state.error = null;

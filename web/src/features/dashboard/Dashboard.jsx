@@ -47,7 +47,7 @@ function TasksPerMinute() {
       </p>
       <div className="chart" role="img" aria-label={`Tasks per minute over the last ${windowMinutes} minutes: ${totals.created} created, ${totals.completed} completed, ${totals.failed} failed, ${totals.cancelled} cancelled.`}>
         <ResponsiveContainer width="100%" height={230}>
-          <ComposedChart data={rows} margin={{ top: 8, right: 8, left: -12, bottom: 0 }}>
+          <ComposedChart data={rows} margin={{ top: 8, right: 8, left: -12, bottom: 0 }} accessibilityLayer={false}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
             <XAxis dataKey="label" interval={5} fontSize={11} tickLine={false} stroke="#64748b" />
             <YAxis allowDecimals={false} fontSize={11} tickLine={false} axisLine={false} stroke="#64748b" width={44} />
@@ -75,7 +75,7 @@ function SuccessRate({ summary }) {
       </div>
       <div className="donut" role="img" aria-label={`Success rate ${percent(summary.success_rate)}: ${completed} completed, ${failed} failed.`}>
         <ResponsiveContainer width="100%" height={200}>
-          <PieChart>
+          <PieChart accessibilityLayer={false}>
             <Pie data={data} dataKey="value" nameKey="name" innerRadius={62} outerRadius={84} startAngle={90} endAngle={-270} stroke="none" isAnimationActive={false}>
               {data.map((d) => (
                 <Cell key={d.name} fill={d.name === 'none' ? '#e2e8f0' : colors[d.name]} />
@@ -136,7 +136,7 @@ function QueueTrend({ summary }) {
       </div>
       <div className="chart" role="img" aria-label={`Queue depth now ${summary.queue_depth}, ${summary.tasks_by_status?.running ?? 0} tasks running.`}>
         <ResponsiveContainer width="100%" height={170}>
-          <AreaChart data={rows} margin={{ top: 8, right: 8, left: -12, bottom: 0 }}>
+          <AreaChart data={rows} margin={{ top: 8, right: 8, left: -12, bottom: 0 }} accessibilityLayer={false}>
             <defs>
               <linearGradient id="queueFill" x1="0" y1="0" x2="0" y2="1">
                 <stop offset="0%" stopColor={colors.queue} stopOpacity={0.25} />
@@ -187,6 +187,26 @@ function LatestEvents() {
   );
 }
 
+// Waiting tasks that no running agent can take (the summary's stalled_queue), by type.
+export function StalledQueue({ rows }) {
+  if (!rows?.length) return null;
+  return (
+    <section className="card stalled" aria-labelledby="stalled-title">
+      <h2 id="stalled-title">Waiting with no agent to run them</h2>
+      <ul className="stalled-list">
+        {rows.map((r) => (
+          <li key={r.type}>
+            <Link to={`/tasks?type=${encodeURIComponent(r.type)}&status=queued`} className="wrap-anywhere">
+              <code>{r.type}</code>
+            </Link>{' '}
+            <b>{number(r.waiting)}</b> waiting: {r.code === 'agent_stopped' ? <>its agent is stopped (<Link to="/agents">start it</Link>)</> : 'no agent can run this type'}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function Dashboard() {
   const dispatch = useDispatch();
   const { summary, error } = useSelector((s) => s.dashboard);
@@ -207,6 +227,7 @@ export default function Dashboard() {
             <Kpi label="Queue depth" value={number(summary.queue_depth)} hint="waiting for an agent" accent={summary.queue_depth > 0 ? 'warn' : null} />
             <Kpi label="Agents active" value={`${active} / ${agents.length}`} hint="idle or busy" />
           </section>
+          <StalledQueue rows={summary.stalled_queue} />
           <div className="dash-grid">
             <TasksPerMinute />
             <SuccessRate summary={summary} />

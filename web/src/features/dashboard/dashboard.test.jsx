@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
 import { fetchSummary } from './dashboardSlice.js';
-import Dashboard from './Dashboard.jsx';
+import Dashboard, { StalledQueue } from './Dashboard.jsx';
 import { makeStore } from '../../store.js';
 import { mockApi, problem } from '../../test/mockApi.js';
 
@@ -60,5 +60,29 @@ describe('dashboard', () => {
     render(<Provider store={store}><MemoryRouter><Dashboard /></MemoryRouter></Provider>);
     expect(screen.getByRole('alert').textContent).toContain('the database is unavailable');
     expect(screen.getByRole('button', { name: /Try again/ })).toBeTruthy();
+  });
+});
+
+describe('the stalled queue', () => {
+  it('lists waiting tasks no agent can take, by type, with why and a link to them', () => {
+    render(
+      <MemoryRouter>
+        <StalledQueue
+          rows={[
+            { type: 'no.such.type', waiting: 3, code: 'no_capable_agent', agent_id: null },
+            { type: 'sales.score_lead', waiting: 1, code: 'agent_stopped', agent_id: 'a-sales' },
+          ]}
+        />
+      </MemoryRouter>,
+    );
+    const list = screen.getByRole('region', { name: 'Waiting with no agent to run them' });
+    expect(within(list).getByRole('link', { name: 'no.such.type' }).getAttribute('href')).toBe('/tasks?type=no.such.type&status=queued');
+    expect(within(list).getByText(/no agent can run this type/)).toBeTruthy();
+    expect(within(list).getByRole('link', { name: 'start it' }).getAttribute('href')).toBe('/agents');
+  });
+
+  it('shows nothing when every waiting task has an agent', () => {
+    const { container } = render(<StalledQueue rows={[]} />);
+    expect(container.innerHTML).toBe('');
   });
 });

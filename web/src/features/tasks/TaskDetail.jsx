@@ -6,6 +6,7 @@ import { fetchTask, isOpen, taskAction } from './tasksSlice.js';
 import { CopyButton, Empty, ErrorBanner, JsonView, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 import RunTrace from '../ai/RunTrace.jsx';
+import TaskWarnings, { waitingWarnings } from './TaskWarnings.jsx';
 
 function Fact({ label, children }) {
   return (
@@ -109,6 +110,7 @@ export default function TaskDetail() {
           <Fact label="Waited">{formatDuration(task.started_at ? Date.parse(task.started_at) - Date.parse(task.created_at) : null)}</Fact>
         </dl>
         {task.description && <p className="task-description">{task.description}</p>}
+        <TaskWarnings task={task} />
         {task.error && (
           <div className="alert" role="alert">
             <div>
@@ -132,7 +134,7 @@ export default function TaskDetail() {
             <h2 id="output-title">Output</h2>
             {task.output_data && <CopyButton text={JSON.stringify(task.output_data, null, 2)} label="Copy JSON" className="button ghost small" />}
           </div>
-          {open ? <Loading what="Waiting for the agent" /> : <JsonView value={task.output_data} label="Task output" empty="No output." />}
+          {open ? waitingWarnings(task).length ? <p className="muted">Not started: see why above.</p> : <Loading what="Waiting for the agent" /> : <JsonView value={task.output_data} label="Task output" empty="No output." />}
         </section>
       </div>
     </>

@@ -1,14 +1,21 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSelector } from 'react-redux';
 import { Link } from 'react-router-dom';
 import { JsonView, StatusBadge, durationOf, formatDuration, shortId } from '../../components/ui.jsx';
 import { isOpen } from './tasksSlice.js';
+import TaskWarnings, { waitingWarnings } from './TaskWarnings.jsx';
 
 const steps = ['queued', 'running', 'completed'];
 
 // One task followed live (events, or polling when the socket is down) until it finishes.
-export default function TaskRun({ taskId }) {
+// `focusOnMount`: the run just asked for takes the focus, which the form's busy button lost.
+export default function TaskRun({ taskId, focusOnMount = false }) {
   const task = useSelector((s) => s.tasks.byId[taskId]);
+  const heading = useRef(null);
+  const shown = !!task;
+  useEffect(() => {
+    if (focusOnMount && shown) heading.current?.focus();
+  }, [focusOnMount, shown]);
   const [now, setNow] = useState(Date.now());
   const open = task && isOpen(task.status);
   useEffect(() => {
@@ -23,7 +30,7 @@ export default function TaskRun({ taskId }) {
   return (
     <section className="task-run" aria-labelledby={`run-${task.id}`}>
       <div className="task-run-head">
-        <h3 id={`run-${task.id}`}>
+        <h3 id={`run-${task.id}`} ref={heading} tabIndex={-1}>
           Task <Link to={`/tasks/${task.id}`}>{shortId(task.id)}</Link>
         </h3>
         <span aria-live="polite" aria-atomic="true" className="task-run-status">
@@ -38,8 +45,9 @@ export default function TaskRun({ taskId }) {
           </li>
         ))}
       </ol>
+      <TaskWarnings task={task} />
       <p className="muted small">
-        {open ? `Waiting for the agent… ${formatDuration(Number.isFinite(elapsed) ? elapsed : null)}` : `Finished in ${formatDuration(elapsed)}`}
+        {open && waitingWarnings(task).length ? 'Not started.' : open ? `Waiting for the agent… ${formatDuration(Number.isFinite(elapsed) ? elapsed : null)}` : `Finished in ${formatDuration(elapsed)}`}
       </p>
       {task.status === 'completed' && (
         <>

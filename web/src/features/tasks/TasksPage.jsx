@@ -4,8 +4,10 @@ import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { allowed } from '../auth/authSlice.js';
 import { fetchTasks, taskStatuses } from './tasksSlice.js';
 import TaskForm from './TaskForm.jsx';
-import { AgentOptions, Empty, ErrorBanner, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
+import { AgentOptions, closeOnEscape, Empty, ErrorBanner, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
+
+export const typeFilterDelay = 300;
 
 export default function TasksPage() {
   const dispatch = useDispatch();
@@ -43,6 +45,12 @@ export default function TasksPage() {
     else next.delete(name);
     setParams(next);
   };
+  // Typing in Type applies it as the selects apply theirs, once the typing pauses.
+  useEffect(() => {
+    if (typeDraft.trim() === filters.type) return undefined;
+    const timer = setTimeout(() => setFilter('type', typeDraft.trim()), typeFilterDelay);
+    return () => clearTimeout(timer);
+  }, [typeDraft]); // eslint-disable-line react-hooks/exhaustive-deps
   const go = (cursor, nextCursors) => {
     setCursors(nextCursors);
     dispatch(fetchTasks({ filters, cursor }));
@@ -59,7 +67,7 @@ export default function TasksPage() {
         )}
       </PageHeader>
       {creating && (
-        <section className="card new-task" aria-labelledby="new-task-title">
+        <section className="card new-task" aria-labelledby="new-task-title" onKeyDown={closeOnEscape(() => setCreating(false))}>
           <h2 id="new-task-title">New task</h2>
           <TaskForm agents={agents} knownTypes={knownTypes} submitLabel="Create task" onCancel={() => setCreating(false)} onCreated={(task) => navigate(`/tasks/${task.id}`)} />
         </section>
@@ -86,7 +94,10 @@ export default function TasksPage() {
         </div>
         <div className="field">
           <label htmlFor="filter-type">Type</label>
-          <input id="filter-type" value={typeDraft} placeholder="e.g. echo" list="filter-types" onChange={(e) => setTypeDraft(e.target.value)} onBlur={() => typeDraft.trim() !== filters.type && setFilter('type', typeDraft.trim())} />
+          <input id="filter-type" type="search" value={typeDraft} placeholder="e.g. sales" list="filter-types" onChange={(e) => setTypeDraft(e.target.value)} aria-describedby="filter-type-hint" />
+          <span className="field-hint" id="filter-type-hint">
+            Types starting with it
+          </span>
           <datalist id="filter-types">
             {knownTypes.map((t) => (
               <option key={t} value={t} />
@@ -101,9 +112,6 @@ export default function TasksPage() {
           </select>
         </div>
         <div className="filter-actions">
-          <button type="submit" className="sr-only">
-            Apply filters
-          </button>
           {filtered && (
             <button type="button" className="button ghost small" onClick={() => setParams(new URLSearchParams())}>
               Clear filters
@@ -137,7 +145,7 @@ export default function TasksPage() {
               {items.map((t) => (
                 <tr key={t.id}>
                   <td data-label="Task">
-                    <Link to={`/tasks/${t.id}`} className="strong-link">
+                    <Link to={`/tasks/${t.id}`} className="strong-link truncate cell-text" title={t.title || t.type}>
                       {t.title || t.type}
                     </Link>
                   </td>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'react-redux';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import reducer, { createTask, fetchTask, fetchTasks, pageSize, refreshWatched, taskAction } from './tasksSlice.js';
+import reducer, { createTask, fetchTask, fetchTasks, pageSize, refreshWatched, taskAction, taskQuery } from './tasksSlice.js';
 import TasksPage from './TasksPage.jsx';
 import TaskDetail from './TaskDetail.jsx';
 import { parseInput } from './TaskForm.jsx';
@@ -118,6 +118,23 @@ describe('TasksPage and TaskDetail', () => {
     fireEvent.change(screen.getByLabelText('Status'), { target: { value: 'failed' } });
     await waitFor(() => expect(calls.at(-1).params).toMatchObject({ status: 'failed' }));
     expect(calls.at(-1).params.cursor).toBeUndefined();
+  });
+
+  it('filters by type as one types (by prefix, after a pause), with no hidden Apply button', async () => {
+    const calls = mockApi({ 'GET /tasks': () => [200, { items: [task('t1', { title: 'Newest' })], next_cursor: null }] });
+    renderAt(admin, '/tasks');
+    await screen.findByRole('link', { name: 'Newest' });
+    fireEvent.change(screen.getByLabelText('Type'), { target: { value: 'Sales' } });
+    await waitFor(() => expect(calls.at(-1).params).toMatchObject({ type_prefix: 'sales' }), { timeout: 2000 });
+    expect(calls.at(-1).params.type).toBeUndefined();
+    expect(screen.queryByRole('button', { name: 'Apply filters' })).toBeNull();
+  });
+
+  it('keeps a new task on the first page when its type starts with the filter', () => {
+    const filtered = { ...reducer(undefined, { type: 'init' }), status: 'ready', query: { filters: taskQuery({ type: 'sales' }), cursor: null } };
+    const created = (type) => createTask.fulfilled(task(`t-${type}`, { type }), 'r', {});
+    expect(reducer(filtered, created('sales.score_lead')).items.map((t) => t.type)).toEqual(['sales.score_lead']);
+    expect(reducer(filtered, created('marketing.report')).items).toEqual([]);
   });
 
   it('shows an empty state, and no New task button for a viewer', async () => {

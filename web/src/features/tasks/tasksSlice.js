@@ -7,12 +7,21 @@ export const taskStatuses = ['pending', 'queued', 'running', 'completed', 'faile
 export const priorities = ['low', 'normal', 'high', 'critical'];
 export const isOpen = (status) => status === 'pending' || status === 'queued' || status === 'running';
 
-const cleanFilters = (filters = {}) => Object.fromEntries(Object.entries(filters).filter(([k, v]) => ['status', 'type', 'agent'].includes(k) && v));
+// The list's query: the Type filter matches by prefix (`sales` finds every `sales.*` type),
+// as typed, in the lower case task types are written in.
+export function taskQuery(filters = {}) {
+  const query = {};
+  if (filters.status) query.status = filters.status;
+  if (filters.agent) query.agent = filters.agent;
+  const type = (filters.type ?? '').trim().toLowerCase();
+  if (type) query.type_prefix = type;
+  return query;
+}
 
 // One page of the list. `cursor` null is the first page.
 export const fetchTasks = createAsyncThunk('tasks/fetch', async ({ filters = {}, cursor = null } = {}, { rejectWithValue, signal }) => {
   try {
-    const params = { limit: pageSize, ...cleanFilters(filters) };
+    const params = { limit: pageSize, ...taskQuery(filters) };
     if (cursor) params.cursor = cursor;
     const { data } = await api.get('/tasks', { params, signal });
     return { items: data.items ?? [], nextCursor: data.next_cursor ?? null };
@@ -63,7 +72,7 @@ function isOlder(task, known) {
 }
 
 const matches = (task, filters) =>
-  (!filters.status || task.status === filters.status) && (!filters.type || task.type === filters.type) && (!filters.agent || task.assigned_agent === filters.agent);
+  (!filters.status || task.status === filters.status) && (!filters.type_prefix || task.type.startsWith(filters.type_prefix)) && (!filters.agent || task.assigned_agent === filters.agent);
 
 const tasksSlice = createSlice({
   name: 'tasks',
@@ -79,7 +88,7 @@ const tasksSlice = createSlice({
     builder
       .addCase(fetchTasks.pending, (state, action) => {
         state.status = 'loading';
-        state.query = { filters: cleanFilters(action.meta.arg?.filters), cursor: action.meta.arg?.cursor ?? null };
+        state.query = { filters: taskQuery(action.meta.arg?.filters), cursor: action.meta.arg?.cursor ?? null };
       })
       .addCase(fetchTasks.fulfilled, (state, action) => {
         state.status = 'ready';

@@ -3,7 +3,7 @@ import { useSelector } from 'react-redux';
 import { api, problemOf } from '../../services/api.js';
 import { useResource } from '../../services/useResource.js';
 import RolePicker from '../../components/RolePicker.jsx';
-import { Empty, ErrorBanner, FieldError, Loading, PageHeader, StatusBadge, formatTime } from '../../components/ui.jsx';
+import { Empty, ErrorBanner, FieldError, Loading, PageHeader, StatusBadge, closeOnEscape, formatTime } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 
 const loadUsers = async () => {
@@ -19,7 +19,7 @@ const loadUsers = async () => {
 };
 const blankForm = { email: '', username: '', password: '', roles: ['viewer'] };
 
-function NewUser({ onCreated, onCancel }) {
+function NewUser({ onCreated, onCancel, onStart }) {
   const [form, setForm] = useState(blankForm);
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -32,6 +32,7 @@ function NewUser({ onCreated, onCancel }) {
       return;
     }
     setBusy(true);
+    onStart();
     try {
       const body = { email: form.email.trim(), password: form.password, roles: form.roles };
       if (form.username.trim()) body.username = form.username.trim();
@@ -47,7 +48,7 @@ function NewUser({ onCreated, onCancel }) {
   };
   const describe = (name) => (fields[name] ? `user-${name}-error` : undefined);
   return (
-    <form className="card new-user" onSubmit={create} aria-labelledby="new-user-title" noValidate>
+    <form className="card new-user" onSubmit={create} aria-labelledby="new-user-title" noValidate onKeyDown={closeOnEscape(onCancel)}>
       <h2 id="new-user-title">New user</h2>
       {problem && <ErrorBanner message={problem.message} />}
       <div className="form-grid three">
@@ -85,7 +86,7 @@ function NewUser({ onCreated, onCancel }) {
 function RolesEditor({ user, onSave, onCancel }) {
   const [roles, setRoles] = useState(user.roles);
   return (
-    <div className="roles-editor">
+    <div className="roles-editor" onKeyDown={closeOnEscape(onCancel)}>
       <RolePicker value={roles} onChange={setRoles} legend={`Roles of ${user.email}`} compact />
       <div className="row">
         <button type="button" className="button primary small" disabled={roles.length === 0} onClick={() => onSave(roles)}>
@@ -106,6 +107,7 @@ export default function UsersPage() {
   const [editing, setEditing] = useState(null);
   const [actionError, setActionError] = useState(null);
   const [message, setMessage] = useState(null);
+  const [confirming, setConfirming] = useState(null);
 
   const update = async (user, change, done) => {
     try {
@@ -115,6 +117,7 @@ export default function UsersPage() {
       setActionError(null);
       setMessage(done);
       setEditing(null);
+      setConfirming(null);
     } catch (err) {
       setActionError(problemOf(err).message);
     }
@@ -131,6 +134,7 @@ export default function UsersPage() {
       </PageHeader>
       {creating && (
         <NewUser
+          onStart={() => setMessage(null)}
           onCancel={() => setCreating(false)}
           onCreated={(user) => {
             setCreating(false);
@@ -172,7 +176,7 @@ export default function UsersPage() {
                           {(u.username || u.email).slice(0, 2).toUpperCase()}
                         </span>
                         <span>
-                          <strong>{u.email}</strong>
+                          <strong className="truncate cell-text" title={u.email}>{u.email}</strong>
                           <span className="muted small block">
                             {u.username}
                             {self && ' · you'}
@@ -205,9 +209,21 @@ export default function UsersPage() {
                       )}
                       {!self &&
                         (u.is_active ? (
-                          <button type="button" className="button danger small" onClick={() => update(u, { is_active: false }, `${u.email} was deactivated.`)} aria-label={`Deactivate ${u.email}`}>
-                            Deactivate
-                          </button>
+                          confirming === u.id ? (
+                            <span className="confirm" role="group" aria-label={`Deactivate ${u.email}?`} onKeyDown={closeOnEscape(() => setConfirming(null))}>
+                              <span className="small">They can no longer sign in. Deactivate?</span>
+                              <button type="button" className="button danger small" onClick={() => update(u, { is_active: false }, `${u.email} was deactivated.`)}>
+                                Deactivate
+                              </button>
+                              <button type="button" className="button secondary small" onClick={() => setConfirming(null)}>
+                                Keep active
+                              </button>
+                            </span>
+                          ) : (
+                            <button type="button" className="button danger small" onClick={() => setConfirming(u.id)} aria-label={`Deactivate ${u.email}`}>
+                              Deactivate
+                            </button>
+                          )
                         ) : (
                           <button type="button" className="button secondary small" onClick={() => update(u, { is_active: true }, `${u.email} was activated again.`)} aria-label={`Activate ${u.email}`}>
                             Activate

@@ -42,6 +42,35 @@ describe('UsersPage', () => {
     expect(calls.at(-1).body).toEqual({ email: 'alice@example.com', password: 'long-enough-pw', roles: ['viewer', 'operator'] });
   });
 
+  it('shows a duplicate email on the field and clears the previous success banner', async () => {
+    mockApi({
+      'GET /users': () => [200, { items: [me], next_cursor: null }],
+      'POST /users': (c) =>
+        c.body.email === 'taken@example.com'
+          ? problem(409, 'Conflict', 'email taken@example.com is already in use', { errors: [{ field: 'email', message: 'is already in use' }] })
+          : [201, { ...alice, email: c.body.email }],
+    });
+    renderPage(<UsersPage />);
+    await screen.findByText('admin@example.com');
+    const add = (email) => {
+      const form = screen.getByRole('form', { name: 'New user' });
+      fireEvent.change(within(form).getByLabelText('Email'), { target: { value: email } });
+      fireEvent.change(within(form).getByLabelText('Password'), { target: { value: 'long-enough-pw' } });
+      fireEvent.click(within(form).getByRole('button', { name: 'Add user' }));
+      return form;
+    };
+    fireEvent.click(screen.getByRole('button', { name: 'New user' }));
+    add('alice@example.com');
+    await screen.findByText('alice@example.com was added.');
+    fireEvent.click(screen.getByRole('button', { name: 'New user' }));
+    const form = add('taken@example.com');
+    expect(await within(form).findByText('is already in use')).toBeTruthy();
+    expect(within(form).getByLabelText('Email').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.queryByText('alice@example.com was added.')).toBeNull();
+    fireEvent.keyDown(within(form).getByLabelText('Email'), { key: 'Escape' });
+    expect(screen.queryByRole('form', { name: 'New user' })).toBeNull();
+  });
+
   it('deactivates a user and changes roles with PATCH; never offers to deactivate yourself', async () => {
     const calls = mockApi({
       'GET /users': () => [200, { items: [alice, me], next_cursor: null }],
@@ -51,6 +80,13 @@ describe('UsersPage', () => {
     await screen.findByText('alice@example.com');
     expect(screen.queryByRole('button', { name: 'Deactivate admin@example.com' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Deactivate alice@example.com' }));
+    // Nothing happens until it is confirmed; "Keep active" goes back.
+    const ask = screen.getByRole('group', { name: 'Deactivate alice@example.com?' });
+    expect(calls.filter((c) => c.method === 'PATCH')).toHaveLength(0);
+    fireEvent.click(within(ask).getByRole('button', { name: 'Keep active' }));
+    expect(screen.queryByRole('group', { name: 'Deactivate alice@example.com?' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Deactivate alice@example.com' }));
+    fireEvent.click(within(screen.getByRole('group', { name: 'Deactivate alice@example.com?' })).getByRole('button', { name: 'Deactivate' }));
     await screen.findByRole('button', { name: 'Activate alice@example.com' });
     expect(calls.at(-1)).toMatchObject({ method: 'PATCH', url: '/users/u-alice', body: { is_active: false } });
 

@@ -20,6 +20,8 @@ import {
   triggerTypes,
   updateStep,
   workflowStatuses,
+  inputFromRows,
+  inputRows,
 } from './graph.js';
 
 export const noErrors = { steps: {}, workflow: {} };
@@ -236,7 +238,7 @@ export function DefinitionEditor({ text, onText, jsonError, errors }) {
 // What the form offers for each type; other settings (inputs, payloads, headers, …) are
 // edited in the JSON.
 const typeKeys = {
-  task: ['task_type', 'agent'],
+  task: ['task_type', 'agent', 'input'],
   condition: ['expression', 'then', 'else'],
   parallel: ['branches'],
   delay: ['seconds'],
@@ -246,6 +248,39 @@ const typeKeys = {
   sub_workflow: ['workflow_id'],
 };
 const labels = { step: 'step', type: 'Type', input: 'Input', payload: 'Payload', body: 'Body', headers: 'Headers', max_attempts: 'Max attempts', timeout_ms: 'Timeout', backoff_ms: 'Backoff' };
+
+// A task step's input as key/value fields (the JSON below edits the same object).
+function InputFields({ id, value, error, onChange }) {
+  const [rows, setRows] = useState(() => inputRows(value));
+  const update = (next) => {
+    setRows(next);
+    onChange(inputFromRows(next));
+  };
+  const keys = rows.map((r) => r.key.trim()).filter(Boolean);
+  const repeated = keys.find((k, i) => keys.indexOf(k) !== i);
+  return (
+    <fieldset className="plain input-fields" aria-describedby={`${id}-hint`}>
+      <legend>Input</legend>
+      {rows.map((row, i) => (
+        <div className="input-row" key={i}>
+          <input aria-label={`Name of input field ${i + 1}`} className="mono" placeholder="name" value={row.key} onChange={(e) => update(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))} />
+          <input aria-label={`Value of input field ${i + 1}`} className="mono" placeholder="{{input.value}}" value={row.value} onChange={(e) => update(rows.map((r, j) => (j === i ? { ...r, value: e.target.value } : r)))} />
+          <button type="button" className="button ghost small icon-only" onClick={() => update(rows.filter((_, j) => j !== i))}>
+            <Icon name="close" size={14} />
+            <span className="sr-only">Remove input field {row.key || i + 1}</span>
+          </button>
+        </div>
+      ))}
+      <button type="button" className="button secondary small" onClick={() => setRows([...rows, { key: '', value: '' }])}>
+        <Icon name="plus" size={14} /> Add a field
+      </button>
+      <span className="field-hint" id={`${id}-hint`}>
+        Text or a template such as {'{{input.value}}'}; 42, true or [1, 2] are kept as numbers, booleans and lists.
+      </span>
+      <FieldError id={`${id}-error`} message={repeated ? `“${repeated}” is used twice: the last one counts.` : error} />
+    </fieldset>
+  );
+}
 
 function StepIds({ id, legend, hint, value, others, error, onChange }) {
   const chosen = Array.isArray(value) ? value : [];
@@ -320,7 +355,12 @@ export function StepEditor({ step, definition, workflows, errors, disabled, chan
               {...p}
               className="mono"
               value={id}
-              onChange={(e) => setId(e.target.value)}
+              onChange={(e) => {
+                // Said while typing: the graph keeps the old id until the new one is valid.
+                setId(e.target.value);
+                const why = stepIdProblem(definition, step.id, e.target.value.trim());
+                setIdProblem(why && `${why} The step keeps the id “${step.id}” until then.`);
+              }}
               onBlur={rename}
               onKeyDown={(e) => {
                 if (e.key === 'Enter') {
@@ -340,6 +380,7 @@ export function StepEditor({ step, definition, workflows, errors, disabled, chan
             <Field id={f('agent')} label="Agent id" optional error={errors.agent} hint="Leave empty for any agent that can do it.">
               {(p) => <input {...p} className="mono" value={text('agent')} onChange={optional('agent')} />}
             </Field>
+            <InputFields id={f('input')} value={step.input} error={errors.input} onChange={(v) => set('input', v)} />
           </>
         )}
         {step.type === 'condition' && (

@@ -6,10 +6,13 @@ import '@xyflow/react/dist/style.css';
 import { api, problemOf } from '../../services/api.js';
 import { allowed } from '../auth/authSlice.js';
 import { parseInput } from '../tasks/TaskForm.jsx';
-import { CopyButton, Empty, ErrorBanner, JsonView, Loading, Notice, PageHeader, StatusBadge, formatTime, timeAgo, shortId } from '../../components/ui.jsx';
+import { closeOnEscape, CopyButton, Empty, ErrorBanner, JsonView, Loading, Notice, PageHeader, StatusBadge, formatTime, timeAgo, shortId } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
-import { addStep, blankDefinition, connect, describeStep, errorsByStep, exampleWorkflow, newStep, parseDefinition, toGraph } from './graph.js';
+import { addStepAfter, blankDefinition, connect, describeStep, errorsByStep, exampleWorkflow, newStep, parseDefinition, toGraph } from './graph.js';
 import { DefinitionEditor, StepEditor, StepToolbar, WorkflowForm, noErrors } from './WorkflowEditor.jsx';
+import StepRun from './StepRun.jsx';
+import ApprovalDecision from '../ai/ApprovalDecision.jsx';
+import { approvalRole, decideStep } from './stepRuns.js';
 
 const StepNode = memo(function StepNode({ data, selected }) {
   const { step, status, errors = [], editable = false } = data;
@@ -25,7 +28,9 @@ const StepNode = memo(function StepNode({ data, selected }) {
           </span>
         )}
       </div>
-      <div className="wf-id">{step.id}</div>
+      <div className="wf-id" title={step.id}>
+        {step.id}
+      </div>
       <div className="wf-desc">{describeStep(step)}</div>
       {errors.length > 0 && (
         <ul className="wf-node-errors" id={`node-errors-${step.id}`}>
@@ -139,7 +144,7 @@ function useExecution(executionId) {
   return { execution: execution?.id === executionId ? execution : null, statuses, problem, setExecution };
 }
 
-function RunPanel({ workflow, onStarted }) {
+function RunPanel({ workflow, onStarted, onClose }) {
   const [input, setInput] = useState('{}');
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -159,10 +164,10 @@ function RunPanel({ workflow, onStarted }) {
     }
   };
   return (
-    <form className="run-panel" onSubmit={run} aria-label={`Run ${workflow.name}`}>
+    <form className="run-panel" onSubmit={run} aria-label={`Run ${workflow.name}`} onKeyDown={closeOnEscape(onClose)}>
       <div className="field">
         <label htmlFor="run-input">Input (JSON)</label>
-        <textarea id="run-input" className="code-input" rows={3} value={input} onChange={(e) => setInput(e.target.value)} spellCheck={false} aria-invalid={!!parsed.error} aria-describedby="run-input-help" />
+        <textarea id="run-input" className="code-input" rows={3} autoFocus value={input} onChange={(e) => setInput(e.target.value)} spellCheck={false} aria-invalid={!!parsed.error} aria-describedby="run-input-help" />
         {parsed.error ? (
           <span className="field-error" id="run-input-help">
             {parsed.error}
@@ -181,18 +186,9 @@ function RunPanel({ workflow, onStarted }) {
   );
 }
 
-function ExecutionPanel({ execution, canRun, onChanged }) {
+function ExecutionPanel({ execution, canRun, onChanged, onShowStep }) {
   const [problem, setProblem] = useState(null);
   const waiting = (execution.steps ?? []).filter((s) => s.status === 'waiting' && s.type === 'approval');
-  const decide = async (stepId, approved) => {
-    try {
-      const { data } = await api.post(`/workflow-executions/${execution.id}/steps/${stepId}/approve`, { approved, comment: approved ? 'Approved in the dashboard' : 'Rejected in the dashboard' });
-      setProblem(null);
-      onChanged(data);
-    } catch (e) {
-      setProblem(problemOf(e));
-    }
-  };
   const cancel = async () => {
     try {
       onChanged((await api.post(`/workflow-executions/${execution.id}/cancel`)).data);
@@ -226,33 +222,27 @@ function ExecutionPanel({ execution, canRun, onChanged }) {
         </div>
       </dl>
       {problem && <ErrorBanner message={problem.message} />}
-      {canRun &&
-        waiting.map((s) => (
-          <div className="approval" key={s.id}>
-            <span>
-              Step <strong>{s.id}</strong> waits for approval.
-            </span>
-            <div className="row">
-              <button type="button" className="button primary small" onClick={() => decide(s.id, true)}>
-                Approve
-              </button>
-              <button type="button" className="button danger small" onClick={() => decide(s.id, false)}>
-                Reject
-              </button>
-            </div>
-          </div>
-        ))}
+      {waiting.map((s) => (
+        <div className="approval" key={s.id}>
+          <span>
+            Step{' '}
+            <button type="button" className="button link small" onClick={() => onShowStep(s.id)}>
+              {s.id}
+            </button>{' '}
+            waits for approval.
+          </span>
+          <ApprovalDecision role={approvalRole(s)} subject={`step ${s.id}`} what="approval" send={(approved, comment) => decideStep(execution.id, s.id, approved, comment)} onDecided={onChanged} />
+        </div>
+      ))}
       {execution.error && (
         <div className="alert" role="alert">
           {execution.error}
         </div>
       )}
-      {execution.output && (
-        <>
-          <h3 className="mini-title">Output</h3>
-          <JsonView value={execution.output} label="Execution output" />
-        </>
-      )}
+      <h3 className="mini-title">Input</h3>
+      <JsonView value={execution.input} label="Execution input" empty="No input." />
+      <h3 className="mini-title">Output</h3>
+      <JsonView value={execution.output} label="Execution output" empty={open ? 'Not finished yet.' : 'No output.'} />
       {canRun && open && (
         <button type="button" className="button secondary small" onClick={cancel}>
           <Icon name="stop" size={14} /> Cancel execution
@@ -264,7 +254,7 @@ function ExecutionPanel({ execution, canRun, onChanged }) {
 
 const executionFilters = ['', 'running', 'waiting', 'completed', 'failed', 'cancelled'];
 
-function ExecutionsCard({ workflow, canRun, running, setRunning, executions, executionId, setExecutionId, execution, executionProblem, setExecution }) {
+function ExecutionsCard({ workflow, canRun, running, setRunning, executions, executionId, setExecutionId, execution, executionProblem, setExecution, onShowStep }) {
   const [filter, setFilter] = useState('');
   const shown = executions.items.filter((e) => !filter || e.status === filter || (filter === 'running' && e.status === 'pending')).slice(0, 10);
   return (
@@ -287,6 +277,7 @@ function ExecutionsCard({ workflow, canRun, running, setRunning, executions, exe
       {running && (
         <RunPanel
           workflow={workflow}
+          onClose={() => setRunning(false)}
           onStarted={(e) => {
             setRunning(false);
             setFilter('');
@@ -311,7 +302,7 @@ function ExecutionsCard({ workflow, canRun, running, setRunning, executions, exe
         </ul>
       )}
       {executionProblem && <ErrorBanner message={executionProblem.message} />}
-      {execution && <ExecutionPanel execution={execution} canRun={canRun} onChanged={setExecution} />}
+      {execution && <ExecutionPanel execution={execution} canRun={canRun} onChanged={setExecution} onShowStep={onShowStep} />}
       {!executionId && shown.length > 0 && <p className="muted small">Select an execution to follow its steps on the graph.</p>}
     </section>
   );
@@ -477,10 +468,18 @@ export default function WorkflowVisualizer() {
       const { [from]: moved, ...steps } = e.steps;
       return { ...e, steps: { ...steps, [to]: moved } };
     });
+  // A removed step's messages go with it, and the summary once nothing is left to fix.
+  const forgetStepErrors = (id) => {
+    if (!saveErrors.steps[id]) return;
+    const { [id]: _gone, ...rest } = saveErrors.steps;
+    setSaveErrors({ ...saveErrors, steps: rest });
+    if (!Object.keys(rest).length && !Object.keys(saveErrors.workflow).length) setSaveProblem(null);
+  };
   const add = (type) => {
     const extra = type === 'sub_workflow' ? { workflow_id: items.find((w) => w.status === 'active' && w.id !== draft.id)?.id ?? '' } : {};
     const created = newStep(definition, type, extra);
-    change((d) => addStep(d, created));
+    const after = steps.some((s) => s.id === selectedStep) ? selectedStep : steps.at(-1)?.id;
+    change((d) => addStepAfter(d, created, after));
     setSelectedStep(created.id);
   };
   const onConnect = useCallback(
@@ -557,7 +556,9 @@ export default function WorkflowVisualizer() {
       {steps.map((s, i) => (
         <li key={`${s.id}-${i}`}>
           <button type="button" className={`step-button${s.id === selectedStep ? ' active' : ''}`} aria-pressed={s.id === selectedStep} onClick={() => setSelectedStep(s.id)}>
-            <span className="step-id">{s.id}</span> <span className="muted small">{s.type}</span>{' '}
+            <span className="step-id" title={s.id}>
+              {s.id}
+            </span> <span className="muted small">{s.type}</span>{' '}
             {!editing && executionId && statuses[s.id] && <StatusBadge status={statuses[s.id]} />}
             {editing && saveErrors.steps[s.id] && <span className="badge tone-bad">problem</span>}
           </button>
@@ -633,7 +634,10 @@ export default function WorkflowVisualizer() {
                       renameErrors(from, to);
                       setSelectedStep(to);
                     }}
-                    onRemoved={() => setSelectedStep(null)}
+                    onRemoved={() => {
+                      forgetStepErrors(step.id);
+                      setSelectedStep(null);
+                    }}
                     onClose={() => setSelectedStep(null)}
                   />
                 ) : (
@@ -709,10 +713,20 @@ export default function WorkflowVisualizer() {
                         </>
                       ) : null}
                     </p>
-                    <JsonView value={step} label={`Settings of step ${step.id}`} />
+                    {execution ? (
+                      <>
+                        <StepRun executionId={execution.id} run={execution.steps?.find((r) => r.id === step.id)} message={step.message} onChanged={setExecution} />
+                        <details className="step-settings">
+                          <summary>Settings</summary>
+                          <JsonView value={step} label={`Settings of step ${step.id}`} />
+                        </details>
+                      </>
+                    ) : (
+                      <JsonView value={step} label={`Settings of step ${step.id}`} />
+                    )}
                   </>
                 ) : (
-                  <p className="muted">Select a step in the graph, or below, to see its settings.</p>
+                  <p className="muted">Select a step in the graph, or below, to see {execution ? 'what it did in the selected execution' : 'its settings'}.</p>
                 )}
                 {stepList}
               </section>
@@ -728,6 +742,7 @@ export default function WorkflowVisualizer() {
                   execution={execution}
                   executionProblem={executionProblem}
                   setExecution={setExecution}
+                  onShowStep={setSelectedStep}
                 />
               )}
             </div>

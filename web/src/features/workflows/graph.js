@@ -191,8 +191,40 @@ export function newStep(definition, type, extra = {}) {
   return { id: `${base}${n}`, type, ...structuredClone(templates[type] ?? {}), ...extra };
 }
 
+// A task step's input as key/value rows for the form: text values as they are, others as JSON.
+export function inputRows(input) {
+  const object = input && typeof input === 'object' && !Array.isArray(input) ? input : {};
+  return Object.entries(object).map(([key, value]) => ({ key, value: typeof value === 'string' ? value : JSON.stringify(value) }));
+}
+
+// The rows back as an object: a value that reads as JSON other than a string (42, true,
+// [1, 2], {"a": 1}, null) is kept as that, anything else (a template too) as text; rows
+// without a key are left out.
+export function inputFromRows(rows) {
+  const input = {};
+  for (const { key, value } of rows) {
+    if (!key.trim()) continue;
+    let parsed = value;
+    try {
+      const json = JSON.parse(value);
+      if (typeof json !== 'string') parsed = json;
+    } catch {
+      // text, such as a template
+    }
+    input[key.trim()] = parsed;
+  }
+  return input;
+}
+
 // The definition with `step` appended.
 export const addStep = (definition, step) => ({ ...definition, steps: [...stepsOf(definition), step] });
+
+// A new step appended and run after `afterId` (the selected step, else the last one), so
+// that it is connected rather than left alone.
+export function addStepAfter(definition, step, afterId) {
+  const added = addStep(definition, step);
+  return afterId ? connect(added, afterId, step.id, 'after') : added;
+}
 
 // How `from` may lead to another step: every step can be a dependency ("after": the target
 // runs after it); a condition also chooses a branch, a parallel step starts branches.

@@ -4,6 +4,9 @@ import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
 import {
   addStep,
+  addStepAfter,
+  inputFromRows,
+  inputRows,
   blankDefinition,
   connect,
   connectionKinds,
@@ -86,8 +89,12 @@ describe('WorkflowVisualizer', () => {
     renderIt();
     expect(await screen.findByRole('option', { name: 'Lead triage (active)' })).toBeTruthy();
     expect(screen.getByLabelText('Workflow').value).toBe('w1');
-    expect(screen.getByRole('button', { name: /Run/ })).toBeTruthy();
     expect(await screen.findByText('Not run yet.')).toBeTruthy();
+    // "Run…" takes the focus into its input; Escape closes it.
+    fireEvent.click(screen.getByRole('button', { name: /Run/ }));
+    expect(document.activeElement).toBe(screen.getByLabelText('Input (JSON)'));
+    fireEvent.keyDown(document.activeElement, { key: 'Escape' });
+    expect(screen.queryByLabelText('Input (JSON)')).toBeNull();
   });
 });
 
@@ -113,6 +120,18 @@ describe('editor helpers', () => {
     expect(newStep({}, 'parallel').branches).toEqual([]);
     expect(addStep(two, one).steps.map((s) => s.id)).toEqual(['a', 'b', 'parallel1']);
     expect(two.steps).toHaveLength(2);
+  });
+
+  it('reads a task input as key/value rows and back, JSON values kept as their type', () => {
+    expect(inputRows({ a: '{{input.x}}', n: 2, list: [1] })).toEqual([{ key: 'a', value: '{{input.x}}' }, { key: 'n', value: '2' }, { key: 'list', value: '[1]' }]);
+    expect(inputFromRows([{ key: ' a ', value: '{{input.x}}' }, { key: 'n', value: '2' }, { key: '', value: 'dropped' }, { key: 's', value: '"quoted"' }])).toEqual({ a: '{{input.x}}', n: 2, s: '"quoted"' });
+  });
+
+  it('connects a new step to the selected step, else to the last one', () => {
+    const def = { trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'delay', seconds: 0 }, { id: 'b', type: 'delay', seconds: 0 }] };
+    expect(addStepAfter(def, { id: 'c', type: 'delay', seconds: 0 }, 'a').steps[2].depends_on).toEqual(['a']);
+    expect(addStepAfter(def, { id: 'c', type: 'delay', seconds: 0 }, 'b').steps[2].depends_on).toEqual(['b']);
+    expect(addStepAfter({ steps: [] }, { id: 'c', type: 'delay', seconds: 0 }, undefined).steps).toEqual([{ id: 'c', type: 'delay', seconds: 0 }]);
   });
 
   it('connects steps as a dependency, a condition branch or a parallel branch, without duplicates', () => {
@@ -322,12 +341,11 @@ describe('the workflow editor', () => {
     change(screen.getByLabelText('Name'), 'Approval flow');
     change(screen.getByLabelText('Add a step'), 'approval');
     expect(screen.getByRole('heading', { name: 'Step approval1' })).toBeTruthy();
-    change(screen.getByLabelText('From'), 'start');
-    change(screen.getByLabelText('To'), 'approval1');
-    fireEvent.click(screen.getByRole('button', { name: 'Connect' }));
+    // A new step runs after the selected one (here the first step): connected at once.
+    expect(within(screen.getByRole('group', { name: 'Runs after' })).getByRole('checkbox', { name: 'start' }).checked).toBe(true);
     change(screen.getByLabelText('Add a step'), 'delay');
     change(screen.getByLabelText('Seconds'), '30');
-    fireEvent.click(within(screen.getByRole('group', { name: 'Runs after' })).getByRole('checkbox', { name: 'approval1' }));
+    expect(within(screen.getByRole('group', { name: 'Runs after' })).getByRole('checkbox', { name: 'approval1' }).checked).toBe(true);
     change(screen.getByLabelText('Status'), 'active');
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText(/“Approval flow” was saved/)).toBeTruthy();
@@ -339,6 +357,26 @@ describe('the workflow editor', () => {
       { id: 'delay1', type: 'delay', seconds: 30, depends_on: ['approval1'] },
     ]);
     await waitFor(() => expect(screen.getByLabelText('Workflow').value).toBe('w2'));
+  });
+
+  it('edits a task step input as key/value fields, kept in the JSON', async () => {
+    renderAs(admin);
+    fireEvent.click(await screen.findByRole('button', { name: /New workflow/ }));
+    expect(screen.getByLabelText('Name of input field 1').value).toBe('message');
+    change(screen.getByLabelText('Value of input field 1'), '{{input.text}}');
+    fireEvent.click(screen.getByRole('button', { name: 'Add a field' }));
+    change(screen.getByLabelText('Name of input field 2'), 'count');
+    change(screen.getByLabelText('Value of input field 2'), '42');
+    const json = JSON.parse(screen.getByLabelText(/^JSON/).value);
+    expect(json.steps[0].input).toEqual({ message: '{{input.text}}', count: 42 });
+  });
+
+  it('says at once when a step id is not valid, and the graph keeps the old id', async () => {
+    renderAs(admin);
+    fireEvent.click(await screen.findByRole('button', { name: /New workflow/ }));
+    change(screen.getByLabelText('Step id'), 'has space!');
+    expect(screen.getByText(/Use letters, digits, '_' and '-' only.*keeps the id “start”/)).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Step start' })).toBeTruthy();
   });
 
   it('sets a schedule in a named time zone, and an empty zone means UTC', async () => {
@@ -370,5 +408,82 @@ describe('the workflow editor', () => {
     expect(await screen.findByText('Give the workflow a name.')).toBeTruthy();
     expect(name.getAttribute('aria-invalid')).toBe('true');
     expect(calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+});
+
+describe('a finished execution, step by step', () => {
+  const workflow = {
+    id: 'w1',
+    name: 'Triage',
+    status: 'active',
+    definition: {
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'receive', type: 'task', task_type: 'echo', input: { v: '{{input.v}}' } },
+        { id: 'ok', type: 'approval', role: 'manager', depends_on: ['receive'] },
+      ],
+    },
+  };
+  const run = (over = {}) => ({
+    id: 'e1',
+    workflow_id: 'w1',
+    status: 'waiting',
+    input: { v: 42 },
+    output: null,
+    created_at: '2026-12-03T10:00:00.000Z',
+    steps: [
+      { id: 'receive', type: 'task', status: 'completed', attempts: 2, input: { v: 42 }, output: { echoed: 42 }, error: null, task_id: 't-123456789', started_at: '2026-12-03T10:00:00.000Z', completed_at: '2026-12-03T10:00:01.500Z' },
+      { id: 'ok', type: 'approval', status: 'waiting', attempts: 1, input: { role: 'manager', message: 'Ship it?' }, output: null, error: null, started_at: '2026-12-03T10:00:01.600Z', completed_at: null },
+    ],
+    ...over,
+  });
+  const renderAs = (user, routes = {}) => {
+    setSession(signedIn(user));
+    const calls = mockApi({
+      'GET /workflows': () => [200, { items: [workflow], next_cursor: null }],
+      'GET /workflow-executions': () => [200, { items: [run()], next_cursor: null }],
+      'GET /workflow-executions/e1': () => [200, run()],
+      ...routes,
+    });
+    render(<Provider store={makeStore()}><MemoryRouter><WorkflowVisualizer /></MemoryRouter></Provider>);
+    return calls;
+  };
+  const openStep = async (id) => {
+    fireEvent.click(await screen.findByRole('button', { name: /^e1/ }));
+    await screen.findByLabelText('Execution input');
+    fireEvent.click(screen.getByRole('button', { name: new RegExp(`^${id} `) }));
+  };
+
+  it('shows what a step did: input, output, attempts, run time and its task; and the execution input', async () => {
+    renderAs(viewer);
+    await openStep('receive');
+    const did = await screen.findByLabelText('What step receive did');
+    expect(within(did).getByLabelText('Output of step receive').textContent).toContain('"echoed": 42');
+    expect(within(did).getByLabelText('Input of step receive').textContent).toContain('"v": 42');
+    expect(within(did).getByText('1.50 s')).toBeTruthy();
+    expect(within(did).getByText('2')).toBeTruthy();
+    expect(within(did).getByRole('link', { name: 't-123456' }).getAttribute('href')).toBe('/tasks/t-123456789');
+    expect(screen.getByLabelText('Execution input').textContent).toContain('"v": 42');
+  });
+
+  it('tells a viewer who may decide, and lets a manager decide with a comment, then shows who, when and why', async () => {
+    renderAs(viewer);
+    await openStep('ok');
+    expect((await screen.findAllByText('Waiting for a manager or an admin to decide.')).length).toBeGreaterThan(0);
+    cleanup();
+
+    const decided = run({
+      status: 'completed',
+      steps: [run().steps[0], { ...run().steps[1], status: 'completed', output: { approved: true, by: 'manager@example.com', comment: 'fine by me', decided_at: '2026-12-03T10:05:00.000Z' } }],
+    });
+    const calls = renderAs({ ...admin, roles: ['manager'] }, { 'POST /workflow-executions/e1/steps/ok/approve': () => [200, decided] });
+    await openStep('ok');
+    const did = await screen.findByLabelText('What step ok did');
+    fireEvent.change(within(did).getByPlaceholderText('Comment (optional)'), { target: { value: ' fine by me ' } });
+    fireEvent.click(within(did).getByRole('button', { name: 'Approve' }));
+    expect(await within(screen.getByLabelText('What step ok did')).findByText('Approved')).toBeTruthy();
+    expect(calls.find((c) => c.method === 'POST').body).toEqual({ approved: true, comment: 'fine by me' });
+    expect(screen.getByText(/by manager@example.com on/)).toBeTruthy();
+    expect(screen.getByText('fine by me')).toBeTruthy();
   });
 });
