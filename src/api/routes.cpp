@@ -16,6 +16,7 @@ void add_routes(Context& ctx, http::Router& router) {
   add_deal_routes(ctx, router);
   add_lead_routes(ctx, router);
   add_requirement_routes(ctx, router);
+  add_webhook_routes(ctx, router);
   add_websocket_routes(ctx, router);
 }
 

@@ -364,6 +364,14 @@ ROUTES = [
     ("POST", "/api/v1/lead-models", MANAGE, None, None, None),
     ("GET", "/api/v1/lead-models/{id}", READ, None, None, None),
     ("POST", "/api/v1/lead-models/{id}/activate", MANAGE, None, None, None),
+    ("GET", "/api/v1/webhook-subscriptions", ADMIN, 200, None, None),
+    ("POST", "/api/v1/webhook-subscriptions", ADMIN, None, None, None),
+    ("GET", "/api/v1/webhook-subscriptions/{id}", ADMIN, None, None, None),
+    ("PATCH", "/api/v1/webhook-subscriptions/{id}", ADMIN, None, None, None),
+    ("DELETE", "/api/v1/webhook-subscriptions/{id}", ADMIN, None, None, None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret", ADMIN, None, None, None),
+    ("GET", "/api/v1/webhook-subscriptions/{id}/deliveries", ADMIN, None, None, None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver", ADMIN, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -430,6 +438,16 @@ PROBES = {
     ("POST", "/api/v1/lead-models"): ("/api/v1/lead-models", {"activate": "sometimes"}),
     ("GET", "/api/v1/lead-models/{id}"): (f"/api/v1/lead-models/{SOME_ID}", None),
     ("POST", "/api/v1/lead-models/{id}/activate"): (f"/api/v1/lead-models/{SOME_ID}/activate", None),
+    ("POST", "/api/v1/webhook-subscriptions"): ("/api/v1/webhook-subscriptions", {"url": "nowhere", "topics": []}),
+    ("GET", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
+    ("PATCH", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret"):
+        (f"/api/v1/webhook-subscriptions/{SOME_ID}/rotate-secret", None),
+    ("GET", "/api/v1/webhook-subscriptions/{id}/deliveries"):
+        (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries", None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver"):
+        (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries/{SOME_ID}/redeliver", None),
 }
 
 
