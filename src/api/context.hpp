@@ -28,6 +28,10 @@
 #include "store/write.hpp"
 #include "store/repositories.hpp"
 
+namespace de::integrations {
+class WebhookDispatcher;
+}
+
 namespace de::api {
 
 namespace asio = boost::asio;
@@ -52,6 +56,8 @@ struct Context {
   std::string master_key;  // seals provider keys stored through the API
   // Lead scores and models (absent where a context only lists the routes).
   agents::sales::LeadScoring* leads = nullptr;
+  // Outbound webhooks: told when a subscription changes (absent where a context only lists the routes).
+  integrations::WebhookDispatcher* webhooks = nullptr;
 };
 
 // A handler that runs after authentication and the permission check.
@@ -143,6 +149,7 @@ void add_analytics_routes(Context& ctx, http::Router& router);
 void add_message_routes(Context& ctx, http::Router& router);
 void add_workflow_routes(Context& ctx, http::Router& router);
 void add_ai_routes(Context& ctx, http::Router& router);
+void add_webhook_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
 void add_lead_routes(Context& ctx, http::Router& router);
 void add_content_routes(Context& ctx, http::Router& router);

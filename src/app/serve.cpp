@@ -22,6 +22,7 @@
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "integrations/webhooks.hpp"
 #include "store/ai_repository.hpp"
 
 namespace de::app {
@@ -60,6 +61,10 @@ int serve(const core::Config& config) {
   workflow::WorkflowEngine workflows(io, *db, bus, hub, ai.service.get());
   workflows.start();
   tools = platform_tools(workflows);
+  integrations::WebhookOptions webhook_options;
+  webhook_options.retry_ms = config.webhook_retry_ms;
+  integrations::WebhookDispatcher webhooks(io, *db, bus, ai.master_key, webhook_options);
+  webhooks.start();
 
   api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
@@ -68,6 +73,7 @@ int serve(const core::Config& config) {
   ctx.ai_providers = ai.providers.get();
   ctx.master_key = ai.master_key;
   ctx.leads = &leads;
+  ctx.webhooks = &webhooks;
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

@@ -76,6 +76,23 @@ std::vector<std::string> parse_stages(const std::string& name, const std::string
   return stages;
 }
 
+// Waits such as "5s,30s,2m,1h" (units ms, s, m, h): 1 to 30 of them, each from 1 ms to 24 h.
+std::vector<std::int64_t> parse_durations(const std::string& name, const std::string& value) {
+  std::vector<std::int64_t> out;
+  bool valid = true;
+  for (const auto& item : split_list(value)) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    std::string_view unit(end, std::size_t(item.data() + item.size() - end));
+    std::int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
+    valid = valid && ec == std::errc() && scale != 0 && n >= 1 && n <= 24 * 3'600'000 / scale;
+    out.push_back(n * scale);
+  }
+  if (!valid || out.size() > 30)
+    throw invalid(name, value, "a comma-separated list of 1 to 30 waits such as 5s, 30s, 2m, 1h (units ms, s, m, h; each at most 24h)");
+  return out;
+}
+
 using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
 
 const std::map<std::string, Setter>& setters() {
@@ -123,6 +140,8 @@ const std::map<std::string, Setter>& setters() {
        [](Config& c, auto& n, auto& v) { c.ai_max_attempts = parse_int(n, v, 1, 10); }},
       {"DE_AI_PRICES", [](Config& c, auto&, auto& v) { c.ai_prices_file = v; }},
       {"DE_PIPELINE_STAGES", [](Config& c, auto& n, auto& v) { c.pipeline_stages = parse_stages(n, v); }},
+      {"DE_WEBHOOK_RETRY_SCHEDULE",
+       [](Config& c, auto& n, auto& v) { c.webhook_retry_ms = parse_durations(n, v); }},
       {"DE_PIPELINE_STALE_DAYS",
        [](Config& c, auto& n, auto& v) { c.pipeline_stale_days = parse_int(n, v, 1, 3650); }},
   };

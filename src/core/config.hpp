@@ -42,6 +42,10 @@ struct Config {
   std::string ai_prices_file;   // price lines added to the built-in table; empty: none
   // The sales pipeline (docs/sales.md): its open stages in order (`won` and `lost` close a deal),
   // and after how many days without a stage change an open deal counts as stale.
+  // Outbound webhooks (docs/integrations.md): the waits between a failed delivery's attempts,
+  // in milliseconds; after the last one the delivery is dead (the dead-letter list). About a day.
+  std::vector<std::int64_t> webhook_retry_ms = {5'000,     30'000,    120'000,    600'000,    1'800'000,
+                                                3'600'000, 7'200'000, 14'400'000, 28'800'000, 28'800'000};
   std::vector<std::string> pipeline_stages = {"prospecting", "engaging", "proposal", "negotiation"};
   int pipeline_stale_days = 60;
 };

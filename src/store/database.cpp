@@ -477,21 +477,34 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
   return nullptr;
 }
 
+namespace {
+// Events read back with the data they share with an earlier one resolved, and their wire text.
+std::vector<model::Event> read_events(Connection& conn, const char* where, std::initializer_list<Param> params) {
+  auto result = conn.query(
+      std::string("SELECT e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at "
+                  "FROM events e LEFT JOIN events d ON d.id = e.data_from ") + where,
+      params);
+  std::vector<model::Event> events;
+  events.reserve(result.rows.size());
+  for (const auto& row : result.rows) {
+    model::Event e(row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3));
+    e.wire = std::make_shared<const std::string>(model::to_wire(e, row.text(2)));
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+}  // namespace
+
 std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t limit) {
   return read([&](Connection& conn) {
-    auto result = conn.query(
-        "SELECT e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at FROM events e "
-        "LEFT JOIN events d ON d.id = e.data_from WHERE e.id > ? ORDER BY e.id LIMIT ?",
-        {since, std::int64_t(limit)});
-    std::vector<model::Event> events;
-    events.reserve(result.rows.size());
-    for (const auto& row : result.rows) {
-      model::Event e(row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3));
-      e.wire = std::make_shared<const std::string>(model::to_wire(e, row.text(2)));
-      events.push_back(std::move(e));
-    }
-    return events;
+    return read_events(conn, "WHERE e.id > ? ORDER BY e.id LIMIT ?", {since, std::int64_t(limit)});
   });
+}
+
+std::optional<model::Event> Database::event(std::int64_t id) {
+  auto events = read([&](Connection& conn) { return read_events(conn, "WHERE e.id = ?", {id}); });
+  if (events.empty()) return std::nullopt;
+  return std::move(events.front());
 }
 
 void Database::migrate() {

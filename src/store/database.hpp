@@ -128,6 +128,7 @@ class Database {
 
   // Events after `since` (for replay), oldest first.
   std::vector<model::Event> events_since(std::int64_t since, std::size_t limit);
+  std::optional<model::Event> event(std::int64_t id);
 
   // Batches committed and jobs run, for /metrics.
   std::uint64_t batches_committed() const { return batches_; }

@@ -433,14 +433,6 @@ CREATE TABLE campaigns (
   start_date TEXT NOT NULL,
   end_date TEXT,
   goal TEXT NOT NULL,
-    // Saved requirement analyses (docs/product.md): each re-analysis of a document is a new,
-    // readable version holding its document and analysed items (priorities inside each item);
-    // stakeholders and the update drafts made for them from the event log.
-    {13, "requirements and stakeholders", R"SQL(
-CREATE TABLE requirement_analyses (
-  id {uuid} PRIMARY KEY,
-  title TEXT NOT NULL,
-  version INTEGER NOT NULL,
   created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
@@ -455,6 +447,19 @@ CREATE TABLE campaign_results (
   conversions BIGINT NOT NULL,
   revenue_minor BIGINT NOT NULL,
   PRIMARY KEY (campaign_id, day)
+);
+)SQL"},
+    // Saved requirement analyses (docs/product.md): each re-analysis of a document is a new,
+    // readable version holding its document and analysed items (priorities inside each item);
+    // stakeholders and the update drafts made for them from the event log.
+    {13, "requirements and stakeholders", R"SQL(
+CREATE TABLE requirement_analyses (
+  id {uuid} PRIMARY KEY,
+  title TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
 );
 CREATE TABLE requirement_versions (
   analysis_id {uuid} NOT NULL REFERENCES requirement_analyses(id) ON DELETE CASCADE,
@@ -491,6 +496,40 @@ CREATE TABLE stakeholder_updates (
   created_at BIGINT NOT NULL
 );
 CREATE INDEX stakeholder_updates_by_stakeholder ON stakeholder_updates (stakeholder_id, id);
+)SQL"},
+    // Outbound webhooks (docs/integrations.md): each subscription reads the event log from its
+    // cursor; a delivery row records each event sent (one per subscription and event, so a batch
+    // sent again after a crash updates its rows), failed ones wait for their next attempt.
+    {14, "outbound webhooks", R"SQL(
+CREATE TABLE webhook_subscriptions (
+  id {uuid} PRIMARY KEY,
+  url TEXT NOT NULL,
+  topics {json} NOT NULL,
+  description TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  status TEXT NOT NULL,
+  cursor BIGINT NOT NULL,
+  created_by {uuid} REFERENCES users(id) ON DELETE SET NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id {uuid} PRIMARY KEY,
+  subscription_id {uuid} NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  event_id BIGINT NOT NULL,
+  topic TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  response_status INTEGER,
+  error TEXT,
+  duration_ms INTEGER NOT NULL,
+  next_attempt_at BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (subscription_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (subscription_id, created_at, id);
 )SQL"},
 };
 

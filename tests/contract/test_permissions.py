@@ -566,6 +566,14 @@ ROUTES = [
     ("GET", "/api/v1/content/{id}/analysis", READ, 200, s_content_analysis, None),
     ("GET", "/api/v1/brand-voice", READ, 200, None, None),
     ("PUT", "/api/v1/brand-voice", MANAGE, 200, s_brand_voice, None),
+    ("GET", "/api/v1/webhook-subscriptions", ADMIN, 200, None, None),
+    ("POST", "/api/v1/webhook-subscriptions", ADMIN, None, None, None),
+    ("GET", "/api/v1/webhook-subscriptions/{id}", ADMIN, None, None, None),
+    ("PATCH", "/api/v1/webhook-subscriptions/{id}", ADMIN, None, None, None),
+    ("DELETE", "/api/v1/webhook-subscriptions/{id}", ADMIN, None, None, None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret", ADMIN, None, None, None),
+    ("GET", "/api/v1/webhook-subscriptions/{id}/deliveries", ADMIN, None, None, None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver", ADMIN, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -657,6 +665,16 @@ PROBES = {
     ("POST", "/api/v1/content/{id}/results"): (f"/api/v1/content/{SOME_ID}/results", {"results": []}),
     ("GET", "/api/v1/content/{id}/analysis"): (f"/api/v1/content/{SOME_ID}/analysis", None),
     ("PUT", "/api/v1/brand-voice"): ("/api/v1/brand-voice", {"reading_level": 99}),
+    ("POST", "/api/v1/webhook-subscriptions"): ("/api/v1/webhook-subscriptions", {"url": "nowhere", "topics": []}),
+    ("GET", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
+    ("PATCH", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret"):
+        (f"/api/v1/webhook-subscriptions/{SOME_ID}/rotate-secret", None),
+    ("GET", "/api/v1/webhook-subscriptions/{id}/deliveries"):
+        (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries", None),
+    ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver"):
+        (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries/{SOME_ID}/redeliver", None),
 }
 
 

@@ -79,3 +79,22 @@ def test_no_reader_sees_another_credential(srv, role):
         assert key not in r.raw.decode(), f"{path} shows an API key to {role}"
         assert "refresh_token" not in r.raw.decode(), path
         assert_no_secrets(r.body, also_forbidden=[key, srv.passwords.get(role, "-")])
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_a_webhook_signing_secret_is_shown_only_when_made(srv, role):
+    """Only admins read webhook subscriptions, and nobody reads their signing secret again."""
+    made = srv.admin.post("/api/v1/webhook-subscriptions", {"url": "http://127.0.0.1:9/hook", "topics": ["deals.*"]})
+    assert made.status == 201 and made.body["secret"].startswith("whsec_"), made
+    try:
+        client = srv.as_(role)
+        for path in ("/api/v1/webhook-subscriptions", f"/api/v1/webhook-subscriptions/{made.body['id']}",
+                     f"/api/v1/webhook-subscriptions/{made.body['id']}/deliveries"):
+            r = client.get(path)
+            if role != "admin":
+                assert_problem(r, 403)
+                continue
+            assert r.status == 200 and made.body["secret"] not in r.raw.decode(), path
+            assert "secret" not in r.raw.decode(), path
+    finally:
+        assert srv.admin.delete(f"/api/v1/webhook-subscriptions/{made.body['id']}").status == 204

@@ -379,6 +379,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE content_variants; DROP TABLE content; DROP TABLE brand_voice; "
         "DROP TABLE campaign_results; DROP TABLE campaigns; "
         "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
+        "DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; "
         "DROP TABLE requirement_analyses; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });

@@ -1,0 +1,288 @@
+#include "integrations/webhooks.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include "ai/http_client.hpp"
+#include "auth/crypto.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "store/webhook_repository.hpp"
+#include "store/write.hpp"
+
+namespace de::integrations {
+
+namespace asio = boost::asio;
+using store::webhooks::Delivery;
+using store::webhooks::Subscription;
+
+namespace {
+constexpr std::string_view secret_prefix = "whsec_";
+constexpr std::size_t answer_limit = 1024 * 1024;
+constexpr auto idle_check = std::chrono::seconds(1);
+
+std::string base64(const unsigned char* bytes, std::size_t size) {
+  std::string out(sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes, size, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+// Retry-After in seconds (the form receivers use for webhooks), as milliseconds.
+std::optional<std::int64_t> retry_after_ms(std::string_view value) {
+  std::int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return std::nullopt;
+  return std::min<std::int64_t>(seconds, 24 * 3600) * 1000;
+}
+}  // namespace
+
+std::string new_webhook_secret() {
+  unsigned char key[32];
+  randombytes_buf(key, sizeof key);
+  return std::string(secret_prefix) + base64(key, sizeof key);
+}
+
+std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body) {
+  if (!secret.starts_with(secret_prefix)) throw core::Error(core::ErrorKind::internal, "a webhook secret starts with whsec_");
+  secret.remove_prefix(secret_prefix.size());
+  std::vector<unsigned char> key(secret.size());
+  std::size_t key_size = 0;
+  if (sodium_base642bin(key.data(), key.size(), secret.data(), secret.size(), nullptr, &key_size, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 || key_size == 0)
+    throw core::Error(core::ErrorKind::internal, "a webhook secret is whsec_ and base64");
+  auto stamp = std::to_string(timestamp);
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), key_size);
+  auto add = [&](std::string_view part) {
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+  };
+  add(id), add("."), add(stamp), add("."), add(body);
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&state, mac);
+  return "v1," + base64(mac, sizeof mac);
+}
+
+struct WebhookDispatcher::Pump {
+  Pump(asio::strand<asio::io_context::executor_type>& strand, Subscription subscription, std::string secret)
+      : subscription(std::move(subscription)), secret(std::move(secret)), wake(strand) {}
+  Subscription subscription;
+  std::string secret;
+  asio::steady_timer wake;
+  bool idle = false;    // waiting for events
+  bool reload = false;  // the subscription changed: read it again before the next batch
+};
+
+// Events on their way: each item's delivery comes back filled in.
+struct WebhookDispatcher::Batch {
+  struct Item {
+    std::shared_ptr<Pump> pump;
+    model::Event event;
+    Delivery delivery;  // attempts: those made before this one
+  };
+  explicit Batch(asio::strand<asio::io_context::executor_type>& strand) : done(strand) {}
+  std::vector<Item> items;
+  std::size_t next = 0, running = 0;
+  asio::steady_timer done;
+};
+
+WebhookDispatcher::WebhookDispatcher(asio::io_context& io, store::Database& db, bus::MessageRouter& bus,
+                                     std::string master_key, WebhookOptions options)
+    : io_(io), strand_(asio::make_strand(io)), db_(db), bus_(bus), master_key_(std::move(master_key)),
+      options_(std::move(options)) {}
+
+WebhookDispatcher::~WebhookDispatcher() {
+  if (bus_subscription_) bus_.unsubscribe(bus_subscription_);
+}
+
+void WebhookDispatcher::start() {
+  // Any committed event may be one a pump waits for: wake the idle ones, once per burst.
+  bus_subscription_ = bus_.subscribe({"*"}, [this](const model::Event&) {
+    if (wake_pending_.exchange(true)) return;
+    asio::post(strand_, [this] {
+      wake_pending_ = false;
+      for (auto& [id, pump] : pumps_)
+        if (pump->idle) pump->wake.cancel();
+    });
+  });
+  auto subscriptions = db_.read([](store::Connection& c) { return store::webhooks::all(c); });
+  asio::post(strand_, [this, subscriptions = std::move(subscriptions)] {
+    for (const auto& s : subscriptions) load(s.id);
+    retry_timer_ = std::make_unique<asio::steady_timer>(strand_);
+    asio::co_spawn(strand_, run_retries(), asio::detached);
+  });
+}
+
+void WebhookDispatcher::reload(const std::string& subscription_id) {
+  asio::post(strand_, [this, subscription_id] { load(subscription_id); });
+}
+
+void WebhookDispatcher::wake_retries() {
+  asio::post(strand_, [this] {
+    if (retry_timer_) retry_timer_->cancel();
+  });
+}
+
+void WebhookDispatcher::load(const std::string& subscription_id) {
+  if (auto it = pumps_.find(subscription_id); it != pumps_.end()) {
+    it->second->reload = true;  // its loop reads the subscription before its next batch
+    it->second->wake.cancel();
+    return;
+  }
+  auto subscription = db_.read([&](store::Connection& c) { return store::webhooks::find(c, subscription_id); });
+  if (!subscription || subscription->status != "active") return;
+  auto secret = auth::unseal(master_key_, subscription->secret_sealed);
+  if (!secret) {
+    spdlog::error(R"("msg":"webhook secret cannot be unsealed: was the master key changed?","subscription":"{}")", subscription_id);
+    return;
+  }
+  auto pump = std::make_shared<Pump>(strand_, std::move(*subscription), std::move(*secret));
+  pumps_[subscription_id] = pump;
+  asio::co_spawn(strand_, run(pump), asio::detached);
+}
+
+asio::awaitable<void> WebhookDispatcher::run(std::shared_ptr<Pump> pump) {
+  for (;;) {
+    if (pump->reload) {
+      pump->reload = false;
+      auto fresh = db_.read([&](store::Connection& c) { return store::webhooks::find(c, pump->subscription.id); });
+      auto secret = fresh ? auth::unseal(master_key_, fresh->secret_sealed) : std::nullopt;
+      if (!fresh || fresh->status != "active" || !secret) break;
+      fresh->cursor = std::max(fresh->cursor, pump->subscription.cursor);
+      pump->subscription = std::move(*fresh);
+      pump->secret = std::move(*secret);
+    }
+    auto events = db_.events_since(pump->subscription.cursor, options_.batch);
+    if (events.empty()) {
+      pump->idle = true;
+      pump->wake.expires_after(idle_check);
+      co_await pump->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      pump->idle = false;
+      continue;
+    }
+    Batch batch(strand_);
+    for (auto& event : events) {
+      bool wanted = std::any_of(pump->subscription.topics.begin(), pump->subscription.topics.end(),
+                                [&](const std::string& pattern) { return bus::topic_matches(pattern, event.topic); });
+      if (!wanted) continue;
+      Delivery delivery;
+      delivery.id = core::new_id();
+      delivery.subscription_id = pump->subscription.id;
+      delivery.event_id = event.id;
+      delivery.topic = event.topic;
+      delivery.created_at = core::now_ms();
+      batch.items.push_back({pump, std::move(event), std::move(delivery)});
+    }
+    co_await send_all(batch);
+    std::vector<Delivery> deliveries;
+    for (auto& item : batch.items) deliveries.push_back(std::move(item.delivery));
+    auto cursor = events.back().id;
+    const auto& id = pump->subscription.id;
+    // Recorded with the cursor in one transaction: after a crash the batch is sent again whole.
+    co_await store::write(db_, [&](store::Tx& tx) {
+      store::webhooks::record(tx.connection, deliveries);
+      store::webhooks::advance(tx.connection, id, cursor);
+    });
+    pump->subscription.cursor = cursor;
+    if (std::any_of(deliveries.begin(), deliveries.end(), [](const Delivery& d) { return d.status == "retrying"; }))
+      wake_retries();
+  }
+  pumps_.erase(pump->subscription.id);
+}
+
+asio::awaitable<void> WebhookDispatcher::run_retries() {
+  for (;;) {
+    auto now = core::now_ms();
+    auto due = db_.read([&](store::Connection& c) { return store::webhooks::due(c, now, options_.batch); });
+    Batch batch(strand_);
+    std::vector<Delivery> settled;  // not sent now: their event is gone, or their pump not yet loaded
+    for (auto& delivery : due) {
+      auto pump = pumps_.find(delivery.subscription_id);
+      auto event = pump == pumps_.end() ? std::nullopt : db_.event(delivery.event_id);
+      if (pump != pumps_.end() && event) {
+        batch.items.push_back({pump->second, std::move(*event), std::move(delivery)});
+        continue;
+      }
+      if (pump == pumps_.end()) delivery.next_attempt_at = now + 1000;
+      else delivery.status = "dead", delivery.error = "the event is no longer stored", delivery.next_attempt_at.reset();
+      delivery.updated_at = now;
+      settled.push_back(std::move(delivery));
+    }
+    if (due.empty()) {
+      auto next = db_.read([](store::Connection& c) { return store::webhooks::next_due(c); });
+      auto wait = next ? std::chrono::milliseconds(std::max<std::int64_t>(0, *next - core::now_ms())) : idle_check * 60;
+      retry_timer_->expires_after(std::min<std::chrono::milliseconds>(wait, idle_check * 60));
+      co_await retry_timer_->async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    co_await send_all(batch);
+    for (auto& item : batch.items) settled.push_back(std::move(item.delivery));
+    co_await store::write(db_, [&](store::Tx& tx) { store::webhooks::record(tx.connection, settled); });
+  }
+}
+
+asio::awaitable<void> WebhookDispatcher::send_all(Batch& batch) {
+  auto workers = std::min(options_.in_flight, batch.items.size());
+  for (std::size_t i = 0; i < workers; ++i) {
+    ++batch.running;
+    asio::co_spawn(strand_, send_some(batch), [&batch](std::exception_ptr) {
+      if (--batch.running == 0) batch.done.cancel();
+    });
+  }
+  while (batch.running > 0) {
+    batch.done.expires_at(asio::steady_timer::time_point::max());
+    co_await batch.done.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> WebhookDispatcher::send_some(Batch& batch) {
+  while (batch.next < batch.items.size()) {
+    auto& item = batch.items[batch.next++];
+    auto& d = item.delivery;
+    auto message_id = "msg_" + std::to_string(item.event.id);
+    auto timestamp = core::now_ms() / 1000;
+    const std::string& body = *item.event.wire;
+    ai::HttpHeaders headers{{"content-type", "application/json"},
+                            {"user-agent", "digital-enterprise-webhooks"},
+                            {"webhook-id", message_id},
+                            {"webhook-timestamp", std::to_string(timestamp)},
+                            {"webhook-signature", sign_webhook(item.pump->secret, message_id, timestamp, body)}};
+    auto started = std::chrono::steady_clock::now();
+    std::optional<std::int64_t> wait_at_least;
+    d.attempts += 1;
+    d.error.reset();
+    d.response_status.reset();
+    try {
+      auto answer = co_await ai::request(co_await asio::this_coro::executor, "POST", item.pump->subscription.url,
+                                         std::move(headers), body, options_.timeout, {}, answer_limit);
+      d.response_status = answer.status;
+      if (answer.status < 200 || answer.status > 299) {
+        d.error = "the receiver answered " + std::to_string(answer.status);
+        wait_at_least = retry_after_ms(answer.header("retry-after"));
+      }
+    } catch (const std::exception& e) {
+      d.error = e.what();
+    }
+    auto now = core::now_ms();
+    d.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    d.updated_at = now;
+    // Attempt k failed: wait the schedule's k-th wait, or give up after the last one.
+    auto waited = std::size_t(d.attempts - 1);
+    if (!d.error) d.status = "delivered", d.next_attempt_at.reset();
+    else if (waited < options_.retry_ms.size())
+      d.status = "retrying", d.next_attempt_at = now + std::max(options_.retry_ms[waited], wait_at_least.value_or(0));
+    else d.status = "dead", d.next_attempt_at.reset();
+  }
+}
+
+}  // namespace de::integrations
