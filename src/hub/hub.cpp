@@ -77,6 +77,9 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     std::mutex mutex;
     std::vector<Seat> open;
     std::unordered_set<std::string> waiting_types, waiting_agents;
+    // Agents stopped, paused or deleted (by the event that did it) whose change the strand has
+    // not applied yet: they take nothing meanwhile.
+    std::unordered_map<std::string, std::int64_t> leaving;
     bool closed = false;
   };
   struct Taken {
@@ -148,6 +151,21 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     subscription = bus.subscribe({"tasks.*", "agents.*"}, [weak = weak_from_this()](const model::Event& e) {
       if (auto self = weak.lock()) self->on_event(e);
     });
+    // An agent stopped, paused or deleted leaves the board when its change commits, before the
+    // change is answered: a task submitted after that answer never goes to it. (The strand
+    // learns of the change a moment later, from the event, and rewrites the board whole.)
+    db.on_emit({{"agents.updated", "agents.deleted"}, [weak = weak_from_this()](store::Tx& tx, const model::Event& e) {
+                  if (!e.data().is_object()) return;
+                  const auto& a = e.data().get_object();
+                  auto status = e.topic == "agents.deleted" ? std::string() : string_field(a, "status");
+                  if (status == "idle" || status == "busy") return;
+                  tx.after([weak, id = string_field(a, "id"), event_id = e.id](bool durable) {
+                    auto self = weak.lock();
+                    if (!durable || !self) return;
+                    std::lock_guard lock(self->board.mutex);
+                    self->board.leaving[id] = event_id;
+                  });
+                }});
     auto all = db.read([](store::Connection& c) { return store::agents::all(c); });
     std::vector<std::string> orphans;
     if (options.single_node)
@@ -212,9 +230,15 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     }
     if (!e.data().is_object()) return;
     if (topic == "agents.created" || topic == "agents.updated") {
-      on_strand([this, agent = e.data()] { upsert_agent(agent.get_object()); });
+      on_strand([this, agent = e.data(), event_id = e.id] {
+        upsert_agent(agent.get_object());
+        applied(string_field(agent.get_object(), "id"), event_id);
+      });
     } else if (topic == "agents.deleted") {
-      on_strand([this, id = string_field(e.data().get_object(), "id")] { remove_agent(id); });
+      on_strand([this, id = string_field(e.data().get_object(), "id"), event_id = e.id] {
+        remove_agent(id);
+        applied(id, event_id);
+      });
     }
   }
 
@@ -277,6 +301,13 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     agents_changed();
   }
 
+  // The strand has applied an agent's change up to `event_id`: its leaving mark, if that event
+  // set it (or an earlier one), is done with.
+  void applied(const std::string& agent_id, std::int64_t event_id) {
+    std::lock_guard lock(board.mutex);
+    if (auto it = board.leaving.find(agent_id); it != board.leaving.end() && it->second <= event_id) board.leaving.erase(it);
+  }
+
   // Shows the active agents on the board, then gives them what waits.
   void agents_changed() {
     std::vector<Board::Seat> open;
@@ -329,7 +360,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
         bool fits = pinned ? seat.agent_id == *pinned
                            : std::find(seat.capabilities.begin(), seat.capabilities.end(), type) !=
                                  seat.capabilities.end();
-        if (!fits || seat.seats->taken.load() >= seat.seats->limit.load()) continue;
+        if (!fits || seat.seats->taken.load() >= seat.seats->limit.load() || board.leaving.contains(seat.agent_id))
+          continue;
         double score = seat.seats->score();
         if (!best || score < best_score) best = &seat, best_score = score;
       }
