@@ -100,6 +100,16 @@ export function AgentOptions({ agents }) {
   ));
 }
 
+// One fact of a <dl>: its label and value.
+export function Fact({ label, children }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
 export function JsonView({ value, label, empty = '—' }) {
   const text = value === null || value === undefined ? empty : JSON.stringify(value, null, 2);
   return (

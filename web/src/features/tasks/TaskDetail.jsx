@@ -3,19 +3,10 @@ import { useDispatch, useSelector } from 'react-redux';
 import { Link, useParams } from 'react-router-dom';
 import { allowed } from '../auth/authSlice.js';
 import { fetchTask, isOpen, taskAction } from './tasksSlice.js';
-import { CopyButton, Empty, ErrorBanner, JsonView, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime } from '../../components/ui.jsx';
+import { CopyButton, Empty, ErrorBanner, Fact, JsonView, Loading, PageHeader, StatusBadge, durationOf, formatDuration, formatTime } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
 import RunTrace from '../ai/RunTrace.jsx';
 import TaskWarnings, { waitingWarnings } from './TaskWarnings.jsx';
-
-function Fact({ label, children }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 export default function TaskDetail() {
   const { id } = useParams();

@@ -2,18 +2,9 @@
 // input, output, error, its task, and for an approval who decided, when and why (or the
 // decision itself, for those who may make it).
 import { Link } from 'react-router-dom';
-import { JsonView, StatusBadge, durationOf, formatDuration, formatTime, shortId } from '../../components/ui.jsx';
+import { Fact, JsonView, StatusBadge, durationOf, formatDuration, formatTime, shortId } from '../../components/ui.jsx';
 import ApprovalDecision from '../ai/ApprovalDecision.jsx';
 import { approvalDecision, approvalRole, decideStep } from './stepRuns.js';
-
-function Fact({ label, children }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
-  );
-}
 
 // `message`: an approval step's question, from its definition.
 export default function StepRun({ executionId, run, message = null, onChanged }) {
