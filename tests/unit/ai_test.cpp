@@ -838,9 +838,11 @@ TEST(AiBudget, DailyAndPerMinuteLimitsAreCheckedOnTheirOwnWindows) {
   ai::CallGate gate;
   std::vector<std::int64_t> asked;
   auto spent = [&](SpentFigures today, SpentFigures minute) {
-    return [&asked, today, minute](std::int64_t since) {
+    // The day's figures are asked for first, then the minute's (told apart by the order: in
+    // the first minute after midnight UTC the day began within the last minute too).
+    return [&asked, today, minute, calls = 0](std::int64_t since) mutable {
       asked.push_back(since);
-      return since >= ai::minute_ago_ms() - 1000 ? minute : today;
+      return calls++ == 0 ? today : minute;
     };
   };
   EXPECT_TRUE(std::holds_alternative<ai::CallGate::Place>(ai::admit(budget, spent({2, 999, 2.4}, {2, 10, 0.1}), gate, "k")));
