@@ -30,8 +30,10 @@ std::vector<std::string_view> fields_of(std::string_view line) {
 }  // namespace
 
 std::vector<store::deals::History> demo_pipeline(std::int64_t now) {
-  // The data set ends on 2017-12-31: that day becomes today, noon UTC each day.
-  std::int64_t shift = now / day_ms - day_of("2017-12-31");
+  // The data set ends on 2017-12-31: that day becomes yesterday, each date at noon UTC, so that
+  // every date is in the past whatever the hour of loading (today's noon is still ahead in the
+  // morning, and a deal closed then would count as open until it came).
+  std::int64_t shift = now / day_ms - 1 - day_of("2017-12-31");
   auto when = [&](std::string_view date) { return (day_of(date) + shift) * day_ms + day_ms / 2; };
   std::vector<store::deals::History> out;
   auto csv = demo_pipeline_csv();
