@@ -124,6 +124,22 @@ TEST(OfflineCopywriter, IsDeterministicPerSeedAndVariesPerVariant) {
   EXPECT_GE(bodies.size(), 3u);
 }
 
+TEST(OfflineCopywriter, AnABTestsVariantsDifferInSubjectAndHeadline) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    auto email = spec_for("email"), ad = spec_for("ad_copy"), page = spec_for("landing_page");
+    email.seed = ad.seed = page.seed = seed;
+    std::set<std::string> subjects, ad_headlines, page_headlines;
+    for (int variant = 0; variant < 3; ++variant) {
+      subjects.insert(std::string(write_offline(input_for(email, {}, variant)).at("subject").get_string()));
+      ad_headlines.insert(std::string(write_offline(input_for(ad, {}, variant)).at("headline").get_string()));
+      page_headlines.insert(std::string(write_offline(input_for(page, {}, variant)).at("headline").get_string()));
+    }
+    EXPECT_EQ(subjects.size(), 3u) << "seed " << seed;
+    EXPECT_EQ(ad_headlines.size(), 3u) << "seed " << seed;
+    EXPECT_EQ(page_headlines.size(), 3u) << "seed " << seed;
+  }
+}
+
 TEST(OfflineCopywriter, PersonalisesFromTheRecipientAndKeepsClearOfWordsToAvoid) {
   auto spec = spec_for("email");
   spec.recipient = Recipient{"lead", "id", "Ada Lovelace", "Analytical Engines Ltd", {}};

@@ -118,6 +118,17 @@ class Writer {
     return shortest;
   }
 
+  // As choose(), but the variants of one piece take the fitting options in turn (from a place
+  // the seed picks): an A/B test's variants differ in their subject or headline, not by chance.
+  std::string choose_per_variant(const Options& options, std::size_t most) {
+    Options fitting;
+    for (const auto& o : options)
+      if (!o.empty() && characters(o) <= most && !avoided(o)) fitting.push_back(o);
+    if (fitting.empty()) return choose(options, most);
+    auto turn = std::uint64_t(in_.spec.seed) + std::uint64_t(in_.variant) + (in_.fix.empty() ? 0 : 1);
+    return fitting[turn % fitting.size()];
+  }
+
   std::string cta_sentence() {
     return choose({sentence(cta_), "Ready when you are: " + lower_first(cta_) + ".", "The next step: " + lower_first(cta_) + "."});
   }
@@ -173,7 +184,7 @@ class Writer {
     Options subjects = {"How " + audience_ + " can " + goal_, product_ + ": " + goal_, "A simpler way to " + goal_,
                         product_ + " for " + audience_};
     if (!name_.empty()) subjects.push_back(name_ + ", ready to " + goal_ + "?");
-    auto subject = capitalised(choose(subjects, 60));
+    auto subject = capitalised(choose_per_variant(subjects, 60));
     Options preheaders = {sentence(cta_), "Made for " + audience_ + "."};
     if (!facts_.empty()) preheaders.push_back(facts_[0]);
     auto preheader = choose(preheaders, 100);
@@ -221,7 +232,7 @@ class Writer {
   }
 
   json::object ad_copy() {
-    auto headline = choose({product_, "Try " + product_, capitalised(goal_), product_ + " for " + audience_}, 30);
+    auto headline = choose_per_variant({product_, "Try " + product_, capitalised(goal_), product_ + " for " + audience_}, 30);
     auto cta = sentence(cta_);
     Options descriptions = {product_ + " helps " + audience_ + " " + goal_ + ". " + cta};
     for (const auto& fact : facts_) descriptions.push_back(fact + " " + cta);
@@ -266,7 +277,7 @@ class Writer {
   }
 
   json::object landing_page() {
-    auto headline = choose({capitalised(goal_) + " with " + product_, product_ + ": built for " + audience_, capitalised(goal_)}, 60);
+    auto headline = choose_per_variant({capitalised(goal_) + " with " + product_, product_ + ": built for " + audience_, capitalised(goal_)}, 60);
     auto subheadline = choose({product_ + " helps " + audience_ + " " + goal_ + ".",
                                "For " + audience_ + " who want to " + goal_ + "."},
                               160);
