@@ -184,7 +184,7 @@ export default function CampaignsPage() {
                   <button type="button" className="button link small" onClick={() => setSelected(c.id)} aria-label={`Chart ${c.name}`}>
                     {c.name}
                   </button>{' '}
-                  <StatusBadge status={c.status} /> <span className="muted small">{c.channel} · budget {money(c.budget, c.currency)}/day</span>
+                  <StatusBadge status={c.status} /> <span className="muted small campaign-meta">{c.channel} · budget {money(c.budget, c.currency)}/day</span>
                 </td>
                 <td>{money(c.totals.spend, c.currency)}</td>
                 <td>{c.totals.conversions}</td>
