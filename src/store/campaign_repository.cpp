@@ -89,19 +89,19 @@ std::vector<Campaign> all(Connection& c) {
 void put_results(Connection& c, const std::string& campaign_id, const std::vector<DayResult>& days) {
   for (std::size_t start = 0; start < days.size(); start += days_per_statement) {
     auto end = std::min(days.size(), start + days_per_statement);
-    std::string sql =
-        "INSERT INTO campaign_results (campaign_id, day, spend_minor, impressions, clicks, conversions, revenue_minor)";
     std::vector<Param> params;
     for (auto i = start; i < end; ++i) {
       const auto& d = days[i];
-      sql += i == start ? " VALUES (?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
       params.insert(params.end(), {std::string_view(campaign_id), std::string_view(d.day), d.spend_minor,
                                    d.impressions, d.clicks, d.conversions, d.revenue_minor});
     }
-    sql += " ON CONFLICT (campaign_id, day) DO UPDATE SET spend_minor = excluded.spend_minor, "
-           "impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions, "
-           "revenue_minor = excluded.revenue_minor";
-    c.query(sql, std::span<const Param>(params));
+    c.query(insert_sql("INSERT INTO campaign_results (campaign_id, day, spend_minor, impressions, clicks, conversions, "
+                       "revenue_minor)",
+                       7, end - start,
+                       "ON CONFLICT (campaign_id, day) DO UPDATE SET spend_minor = excluded.spend_minor, "
+                       "impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions, "
+                       "revenue_minor = excluded.revenue_minor"),
+            std::span<const Param>(params));
   }
 }
 

@@ -33,16 +33,6 @@ Deal from_row(const Row& r) {
 
 Param nullable(const std::optional<double>& v) { return v ? Param(*v) : Param(nullptr); }
 
-// "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows of `width` values.
-std::string insert_sql(const char* head, std::size_t width, std::size_t rows) {
-  std::string row = "(";
-  for (std::size_t i = 0; i < width; ++i) row += i ? ", ?" : "?";
-  row += ")";
-  std::string sql = head;
-  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : " VALUES ") + row;
-  return sql;
-}
-
 constexpr std::size_t rows_per_statement = 200;
 
 // The key a list is ordered by, as SQL (deals without an expected close sort as '').

@@ -18,6 +18,16 @@ const std::string& Row::text(std::size_t i) const {
   return c ? *c : empty;
 }
 
+std::string insert_sql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail) {
+  std::string row = "(";
+  for (std::size_t i = 0; i < width; ++i) row += i ? ", ?" : "?";
+  row += ")";
+  std::string sql(head);
+  for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : " VALUES ") + row;
+  if (!tail.empty()) sql.append(" ").append(tail);
+  return sql;
+}
+
 std::int64_t Row::integer(std::size_t i) const {
   const auto& s = text(i);
   std::int64_t v = 0;

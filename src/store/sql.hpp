@@ -23,6 +23,10 @@ inline Param nullable(const std::optional<std::string>& s) {
 }
 inline Param nullable(const std::optional<std::int64_t>& n) { return n ? Param(*n) : Param(nullptr); }
 
+// "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows of `width` values,
+// then `tail` (an ON CONFLICT clause, say): one statement for many rows.
+std::string insert_sql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail = {});
+
 // One result row, every column as text (NULL as nullopt), parsed on access.
 class Row {
  public:

@@ -108,21 +108,21 @@ void record(Connection& c, const std::vector<Delivery>& deliveries) {
   for (std::size_t start = 0; start < deliveries.size(); start += rows_per_statement) {
     auto end = std::min(deliveries.size(), start + rows_per_statement);
     std::vector<Param> params;
-    std::string sql =
-        "INSERT INTO webhook_deliveries (id, subscription_id, event_id, topic, status, attempts, response_status, "
-        "error, duration_ms, next_attempt_at, created_at, updated_at)";
     for (auto i = start; i < end; ++i) {
       const auto& d = deliveries[i];
-      sql += i == start ? " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
       params.insert(params.end(), {std::string_view(d.id), std::string_view(d.subscription_id), d.event_id,
                                    std::string_view(d.topic), std::string_view(d.status), d.attempts,
                                    nullable(d.response_status), nullable(d.error), d.duration_ms,
                                    nullable(d.next_attempt_at), d.created_at, d.updated_at});
     }
-    sql += " ON CONFLICT (subscription_id, event_id) DO UPDATE SET status = excluded.status, attempts = "
-           "excluded.attempts, response_status = excluded.response_status, error = excluded.error, duration_ms = "
-           "excluded.duration_ms, next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at";
-    c.query(sql, std::span<const Param>(params));
+    c.query(insert_sql("INSERT INTO webhook_deliveries (id, subscription_id, event_id, topic, status, attempts, "
+                       "response_status, error, duration_ms, next_attempt_at, created_at, updated_at)",
+                       12, end - start,
+                       "ON CONFLICT (subscription_id, event_id) DO UPDATE SET status = excluded.status, attempts = "
+                       "excluded.attempts, response_status = excluded.response_status, error = excluded.error, "
+                       "duration_ms = excluded.duration_ms, next_attempt_at = excluded.next_attempt_at, "
+                       "updated_at = excluded.updated_at"),
+            std::span<const Param>(params));
   }
 }
 
