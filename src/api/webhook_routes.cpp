@@ -34,9 +34,6 @@ json::object to_json(const Subscription& s) {
 }
 
 json::object to_json(const Delivery& d) {
-  auto optional_time = [](const std::optional<std::int64_t>& t) {
-    return t ? json::value(core::format_timestamp(*t)) : json::value(nullptr);
-  };
   return {{"id", d.id},
           {"subscription_id", d.subscription_id},
           {"event_id", d.event_id},
@@ -47,7 +44,7 @@ json::object to_json(const Delivery& d) {
           {"response_status", d.response_status ? json::value(*d.response_status) : json::value(nullptr)},
           {"error", d.error ? json::value(*d.error) : json::value(nullptr)},
           {"duration_ms", d.duration_ms},
-          {"next_attempt_at", optional_time(d.next_attempt_at)},
+          {"next_attempt_at", core::time_or_null(d.next_attempt_at)},
           {"created_at", core::format_timestamp(d.created_at)},
           {"updated_at", core::format_timestamp(d.updated_at)}};
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/clock.hpp"
+
 namespace de::core {
 
 namespace {
@@ -360,6 +362,10 @@ void throw_if_errors(std::vector<FieldError> errors) {
                            ? fmt::format("{}: {}", errors[0].field, errors[0].message)
                            : fmt::format("{} fields are invalid", errors.size());
   throw Error(ErrorKind::validation, std::move(detail), std::move(errors));
+}
+
+json::value time_or_null(const std::optional<std::int64_t>& epoch_ms) {
+  return epoch_ms ? json::value(format_timestamp(*epoch_ms)) : json::value(nullptr);
 }
 
 }  // namespace de::core

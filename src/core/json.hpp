@@ -32,6 +32,9 @@ std::string to_text(const json::value& value);
 std::string to_text(const json::object& object);
 void append_text(std::string& out, const json::value& value);
 void append_text(std::string& out, const json::object& object);
+// An optional timestamp (ms since the epoch) as its RFC 3339 text, or null.
+json::value time_or_null(const std::optional<std::int64_t>& epoch_ms);
+
 // A JSON string literal (quoted and escaped), for log lines.
 std::string quoted(std::string_view text);
 

@@ -10,9 +10,6 @@
 namespace de::model {
 
 namespace {
-json::value optional_time(const std::optional<std::int64_t>& t) {
-  return t ? json::value(core::format_timestamp(*t)) : json::value(nullptr);
-}
 json::value optional_string(const std::optional<std::string>& s) {
   return s ? json::value(*s) : json::value(nullptr);
 }
@@ -244,8 +241,8 @@ json::object to_json(const Task& task) {
           {"attempts", task.attempts},
           {"max_attempts", task.max_attempts},
           {"timeout_ms", task.timeout_ms},
-          {"started_at", optional_time(task.started_at)},
-          {"completed_at", optional_time(task.completed_at)},
+          {"started_at", core::time_or_null(task.started_at)},
+          {"completed_at", core::time_or_null(task.completed_at)},
           {"created_at", core::format_timestamp(task.created_at)},
           {"updated_at", core::format_timestamp(task.updated_at)}};
 }
@@ -339,9 +336,9 @@ json::object to_json(const StepState& s) {
           {"output", s.output ? *s.output : json::value(nullptr)},
           {"error", optional_string(s.error)},
           {"task_id", optional_string(s.task_id)},
-          {"wake_at", optional_time(s.wake_at)},
-          {"started_at", optional_time(s.started_at)},
-          {"completed_at", optional_time(s.completed_at)}};
+          {"wake_at", core::time_or_null(s.wake_at)},
+          {"started_at", core::time_or_null(s.started_at)},
+          {"completed_at", core::time_or_null(s.completed_at)}};
 }
 
 json::object to_json(const Execution& e) {
@@ -356,8 +353,8 @@ json::object to_json(const Execution& e) {
           {"error", optional_string(e.error)},
           {"created_by", optional_string(e.created_by)},
           {"parent_execution_id", optional_string(e.parent_execution_id)},
-          {"started_at", optional_time(e.started_at)},
-          {"completed_at", optional_time(e.completed_at)},
+          {"started_at", core::time_or_null(e.started_at)},
+          {"completed_at", core::time_or_null(e.completed_at)},
           {"created_at", core::format_timestamp(e.created_at)},
           {"definition", e.definition},
           {"steps", steps}};
@@ -371,7 +368,7 @@ json::object to_json(const Message& m) {
           {"payload", m.payload},
           {"status", m.status},
           {"sent_at", core::format_timestamp(m.sent_at)},
-          {"delivered_at", optional_time(m.delivered_at)}};
+          {"delivered_at", core::time_or_null(m.delivered_at)}};
 }
 
 std::string to_wire(const Event& event, std::string_view data_text) {

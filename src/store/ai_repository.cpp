@@ -282,7 +282,7 @@ json::object to_json(const Approval& a) {
           {"status", a.status},
           {"requested_at", core::format_timestamp(a.requested_at)},
           {"decided_by", optional_text(a.decided_by)},
-          {"decided_at", a.decided_at ? json::value(core::format_timestamp(*a.decided_at)) : json::value(nullptr)},
+          {"decided_at", core::time_or_null(a.decided_at)},
           {"comment", optional_text(a.comment)}};
 }
 }  // namespace tool_approvals

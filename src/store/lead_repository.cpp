@@ -241,9 +241,6 @@ Record from_row(const Row& r) {
   return m;
 }
 
-json::value timestamp_or_null(const std::optional<std::int64_t>& ms) {
-  return ms ? json::value(core::format_timestamp(*ms)) : json::value(nullptr);
-}
 }  // namespace
 
 void insert(Connection& c, const Record& m) {
@@ -319,8 +316,8 @@ json::object to_json(const Record& m) {
     o[key] = m.metadata.contains(key) ? m.metadata.at(key) : json::value(nullptr);
   if (!m.metadata.contains("importance")) o["importance"] = json::array();
   o["created_at"] = core::format_timestamp(m.created_at);
-  o["completed_at"] = timestamp_or_null(m.completed_at);
-  o["activated_at"] = timestamp_or_null(m.activated_at);
+  o["completed_at"] = core::time_or_null(m.completed_at);
+  o["activated_at"] = core::time_or_null(m.activated_at);
   return o;
 }
 }  // namespace lead_models

@@ -489,8 +489,7 @@ json::object to_json(const Record& r) {
           {"prefix", r.prefix},
           {"roles", roles},
           {"created_at", core::format_timestamp(r.created_at)},
-          {"last_used_at", r.last_used_at ? json::value(core::format_timestamp(*r.last_used_at))
-                                          : json::value(nullptr)}};
+          {"last_used_at", core::time_or_null(r.last_used_at)}};
 }
 
 void insert(Connection& c, const Record& r, const std::string& key_hash) {

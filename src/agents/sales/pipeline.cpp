@@ -118,9 +118,6 @@ void PipelineManager::remove(store::Tx& tx, const std::string& id) const {
 
 namespace {
 json::value text_or_null(const std::optional<std::string>& text) { return text ? json::value(*text) : json::value(nullptr); }
-json::value time_or_null(const std::optional<std::int64_t>& ms) {
-  return ms ? json::value(core::format_timestamp(*ms)) : json::value(nullptr);
-}
 }  // namespace
 
 json::object to_json(const Deal& d) {
@@ -138,7 +135,7 @@ json::object to_json(const Deal& d) {
           {"created_at", core::format_timestamp(d.created_at)},
           {"updated_at", core::format_timestamp(d.updated_at)},
           {"stage_changed_at", core::format_timestamp(d.stage_changed_at)},
-          {"closed_at", time_or_null(d.closed_at)}};
+          {"closed_at", core::time_or_null(d.closed_at)}};
 }
 
 json::object to_json(const store::deals::StageChange& c) {
