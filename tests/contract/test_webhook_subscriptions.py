@@ -163,8 +163,9 @@ def test_a_failing_receiver_is_retried_then_dead_then_redelivered(server_factory
     hook.status = flaky
     second = new_deal(admin, "flaky")
     delivered = wait_for(lambda: [d for d in admin.get(deliveries + "?status=delivered").body["items"]
-                                  if d["event_id"] and d["attempts"] == 3], message="the third attempt")
-    assert delivered and second in {json.loads(b)["data"]["id"] for _, b in hook.requests}
+                                  if d["attempts"] == 3], message="the third attempt")
+    event = next(json.loads(b) for _, b in hook.requests if json.loads(b)["data"]["id"] == second)
+    assert [d["event_id"] for d in delivered] == [event["id"]], delivered
     assert_problem(admin.get(deliveries + "?status=lost"), 400)
 
 
