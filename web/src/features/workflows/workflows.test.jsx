@@ -310,9 +310,10 @@ describe('the workflow editor', () => {
     const message = document.getElementById(expression.getAttribute('aria-describedby'));
     expect(message.textContent).toBe('expression "1 +": unexpected end at character 4');
     expect(message.classList.contains('field-error')).toBe(true);
-    // On the node of the step.
-    const node = container.querySelector('.react-flow__node[data-id="check"]');
-    expect(node.getAttribute('aria-label')).toBe('Step check, condition, 1 problem');
+    // On the node of the step: React Flow renders node data changes through its own store, a tick later.
+    const checkNode = () => container.querySelector('.react-flow__node[data-id="check"]');
+    await waitFor(() => expect(checkNode().getAttribute('aria-label')).toBe('Step check, condition, 1 problem'));
+    const node = checkNode();
     expect(within(node).getByText(/unexpected end at character 4/).closest('.field-error')).toBeTruthy();
     expect(node.getAttribute('aria-describedby')).toBe('node-errors-check');
     expect(container.querySelector('.react-flow__node[data-id="receive"] .field-error')).toBeNull();
@@ -323,7 +324,7 @@ describe('the workflow editor', () => {
     // Changing the expression takes its old message away.
     change(expression, 'input.v > 1');
     expect(expression.getAttribute('aria-invalid')).toBe('false');
-    expect(container.querySelector('.react-flow__node[data-id="check"] .field-error')).toBeNull();
+    await waitFor(() => expect(checkNode().querySelector('.field-error')).toBeNull());
   });
 
   it('creates a workflow from steps added and connected in the form', async () => {
