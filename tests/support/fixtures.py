@@ -14,6 +14,10 @@ environment such as DE_HTTP_TIMEOUT=1, a database they prepare themselves, kill 
 `llm_standin`: the base URL of the stand-in OpenAI and Anthropic server (session-wide); every
 request it saw must pass the vendors' contracts.
 
+`prism_standin`: a function that serves a vendor contract with Prism (standins/prism.py),
+`prism_standin("slack/slack-web-api.openapi.json")`; at the test's end, every request each one
+received must have passed its contract.
+
 PostgreSQL: DE_TEST_POSTGRES_URL names a server on which each test server gets a fresh
 database. Without it the postgres cases are skipped, unless DE_TEST_REQUIRE_POSTGRES=1.
 When a server crashed, or a test that used it failed, the tail of its log is printed at the end
@@ -174,3 +178,20 @@ def llm_standin():
     process.wait(10)
     assert stats["rejected"] == 0, f"requests the vendors' contracts reject: {stats['rejections'][:3]}"
     assert not stats["invalid_answers"], stats["invalid_answers"][:3]
+
+
+@pytest.fixture
+def prism_standin():
+    from support.standins.prism import PrismStandin
+    started = []
+
+    def start(contract, dynamic=False):
+        standin = PrismStandin(contract, dynamic=dynamic).start()
+        started.append(standin)
+        return standin
+
+    yield start
+    violations = [(s.contract.name, v) for s in started for v in s.violations()]
+    for standin in started:
+        standin.stop()
+    assert not violations, f"requests the vendors' contracts reject: {violations[:5]}"
