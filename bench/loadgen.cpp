@@ -13,8 +13,15 @@
 //     N subscribers to tasks.*, plus one that never reads; submits tasks in batches; checks
 //     every subscriber received every event in the same order without gap, and that the
 //     non-reader was dropped. Exits 1 when a check fails.
+//   de-loadgen receiver [--fail-every 0]
+//     A webhook receiver on 127.0.0.1 (a free port, printed as stdout's first line): answers
+//     every POST 204, except that the first attempt of every Nth distinct `webhook-id` is
+//     answered 503 (so retries are exercised). GET /__stats answers {"received", "distinct",
+//     "failed", "failed_then_delivered", "first_ms", "last_distinct_ms", "now_ms"} (times in
+//     milliseconds since the receiver started).
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
@@ -26,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -40,7 +48,7 @@ namespace {
 struct Options {
   std::string mode, host = "127.0.0.1", port = "8080", email, password, path;
   std::string expect = R"("status":"completed")";
-  int connections = 32, seconds = 10, clients = 500, tasks = 5000;
+  int connections = 32, seconds = 10, clients = 500, tasks = 5000, fail_every = 0;
   double rate = 0;
 };
 
@@ -64,6 +72,7 @@ Options parse(int argc, char** argv) {
     else if (key == "--clients") o.clients = std::stoi(value);
     else if (key == "--tasks") o.tasks = std::stoi(value);
     else if (key == "--rate") o.rate = std::stod(value);
+    else if (key == "--fail-every") o.fail_every = std::stoi(value);
     else throw std::runtime_error("unknown option " + key);
   }
   return o;
@@ -518,6 +527,76 @@ asio::awaitable<int> fanout(const Options& o) {
   co_return done == o.clients && ordered && identical && slow_dropped ? 0 : 1;
 }
 
+// The receiver's state: one io_context thread, so no lock.
+struct Received {
+  Clock::time_point started = Clock::now();
+  std::unordered_set<std::string> ids, failed_ids;  // delivered; answered 503 once
+  std::int64_t received = 0, first_ms = -1, last_distinct_ms = -1;
+
+  std::int64_t since_start() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  }
+};
+
+std::size_t redelivered(const Received& state) {
+  return std::size_t(std::ranges::count_if(state.failed_ids, [&](const auto& id) { return state.ids.contains(id); }));
+}
+
+asio::awaitable<void> receive_on(tcp::socket socket, const Options& o, Received& state) {
+  namespace http = beast::http;
+  beast::flat_buffer buffer;
+  try {
+    while (true) {
+      http::request<http::string_body> request;
+      co_await http::async_read(socket, buffer, request, asio::use_awaitable);
+      http::response<http::string_body> response;
+      response.version(11);
+      response.keep_alive(request.keep_alive());
+      if (request.method() == http::verb::get && request.target() == "/__stats") {
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "application/json");
+        response.body() = json::serialize(json::object{{"received", state.received},
+                                                       {"distinct", state.ids.size()},
+                                                       {"failed", state.failed_ids.size()},
+                                                       {"failed_then_delivered", redelivered(state)},
+                                                       {"now_ms", state.since_start()},
+                                                       {"first_ms", state.first_ms},
+                                                       {"last_distinct_ms", state.last_distinct_ms}});
+      } else {
+        ++state.received;
+        if (state.first_ms < 0) state.first_ms = state.since_start();
+        std::string id(request["webhook-id"]);
+        // The first attempt of every Nth new id fails; its next attempt is then its delivery.
+        bool fresh = !state.ids.contains(id) && !state.failed_ids.contains(id);
+        bool fail = fresh && o.fail_every > 0 &&
+                    (state.ids.size() + state.failed_ids.size() + 1) % std::size_t(o.fail_every) == 0;
+        if (fail) {
+          state.failed_ids.insert(id);
+        } else if (state.ids.insert(id).second) {
+          state.last_distinct_ms = state.since_start();
+        }
+        response.result(fail ? http::status::service_unavailable : http::status::no_content);
+      }
+      response.prepare_payload();
+      co_await http::async_write(socket, response, asio::use_awaitable);
+      if (!response.keep_alive()) break;
+    }
+  } catch (const boost::system::system_error&) {
+    // The sender closed the connection.
+  }
+}
+
+asio::awaitable<int> receiver(const Options& o) {
+  auto ex = co_await asio::this_coro::executor;
+  tcp::acceptor acceptor(ex, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::cout << acceptor.local_endpoint().port() << std::endl;
+  Received state;
+  while (true) {
+    auto socket = co_await acceptor.async_accept(asio::use_awaitable);
+    asio::co_spawn(ex, receive_on(std::move(socket), o, state), asio::detached);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -528,7 +607,8 @@ int main(int argc, char** argv) {
       if (options.mode == "throughput") co_return co_await throughput(options);
       if (options.mode == "fanout") co_return co_await fanout(options);
       if (options.mode == "webhook") co_return co_await webhook(options);
-      throw std::runtime_error("mode must be throughput, webhook or fanout");
+      if (options.mode == "receiver") co_return co_await receiver(options);
+      throw std::runtime_error("mode must be throughput, webhook, fanout or receiver");
     }, asio::use_future);
     // Run until the check is done: subscriber sockets may still be open then.
     while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready && io.run_one() > 0) {

@@ -6,6 +6,9 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (b) task submit over HTTP -> echo agent -> completed event over WebSocket (de-loadgen throughput)
   (c) authenticated REST read GET /api/v1/agents and write POST /api/v1/tasks (wrk)
   (d) WebSocket fan-out: N subscribers receiving every task event (de-loadgen fanout)
+  (g) outbound webhooks: the events of a burst of echo tasks held back by a paused subscription,
+      then delivered, signed, to a local receiver (de-loadgen receiver) that fails the first
+      attempt of every 100th event; deliveries/s until the last one is in, retries included
   (f) leads: 45,211 real leads (bank-marketing, shared/data) imported and a model trained on them
       through the API (timed), then scored by POST /api/v1/leads/score with and without explanations
   plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
@@ -40,7 +43,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DE_BENCH_BINARY") or os.path.join(ROOT, "build/release/digital-enterprise")
 LOADGEN = os.path.join(ROOT, "build/release/de-loadgen")
 AIBENCH = os.path.join(ROOT, "build/release/de-aibench")
-SERVER_LOADS = "abcdf"  # the loads that start our server (e, the AI adapter, runs without it)
+SERVER_LOADS = "abcdfg"  # the loads that start our server (e, the AI adapter, runs without it)
 PASSWORD = "bench-password"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -196,7 +199,8 @@ class OurServer:
         self.url = f"http://127.0.0.1:{self.port}"
         db = args.database_url or f"sqlite:{work}/de.db"
         self.env = dict(os.environ, DE_DATABASE_URL=db, DE_DATA_DIR=work, DE_ADMIN_PASSWORD=PASSWORD,
-                        DE_LOG_LEVEL="warn", DE_DEMO_DATA="1")
+                        DE_LOG_LEVEL="warn", DE_DEMO_DATA="1",
+                        DE_WEBHOOK_RETRY_SCHEDULE="200ms,500ms,1s,2s,5s")  # (g): retries within the run
         subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)
         self.log = open(os.path.join(work, "server.log"), "w")
         self.process = subprocess.Popen(
@@ -270,12 +274,50 @@ def run_ours(args, work, results):
             results.append(row("d", f"fan-out to {args.subscribers} subscribers", r, "deliveries_per_second", "deliveries/s"))
         if "f" in args.only:
             results += lead_loads(server, measure)
+        if "g" in args.only:
+            results.append(row("g", "outbound webhook deliveries (1 subscription, 1% retried)",
+                               webhook_deliveries(server, measure, args), "deliveries_per_second", "deliveries/s"))
         if args.soak:
             summary["soak"] = soak(server, args.soak, args.task_connections)
         summary["peak_rss_mib"] = round(server.proc.rss_mib("VmHWM"), 1)
     finally:
         server.stop()
     return summary
+
+
+def webhook_deliveries(server, measure, args):
+    receiver = subprocess.Popen([LOADGEN, "receiver", "--fail-every", "100"], stdout=subprocess.PIPE, text=True)
+    try:
+        stats_url = f"http://127.0.0.1:{int(receiver.stdout.readline())}/__stats"
+        subscription = http_json("POST", server.url + "/api/v1/webhook-subscriptions",
+                                 {"url": stats_url.replace("__stats", "hook"), "topics": ["tasks.*"], "status": "paused",
+                                  "description": "bench (g)"}, server.token)
+        backlog = loadgen("throughput", *server.login_args(), "--connections", args.task_connections, "--seconds", 5)
+        server.wait_idle()
+        expected = 3 * backlog["completed"]  # created, running, completed: at least
+
+        def drain():
+            start = http_json("GET", stats_url)["now_ms"]
+            http_json("PATCH", f"{server.url}/api/v1/webhook-subscriptions/{subscription['id']}", {"status": "active"},
+                      server.token)
+            deadline, stats = time.monotonic() + 600, {}
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                stats = http_json("GET", stats_url)
+                retrying = http_json("GET", f"{server.url}/api/v1/webhook-subscriptions/{subscription['id']}",
+                                     token=server.token)["retrying"]
+                if stats["distinct"] >= expected and not retrying and stats["failed_then_delivered"] == stats["failed"]:
+                    break
+            seconds = max(stats["last_distinct_ms"] - start, 1) / 1000
+            return {"delivered": stats["distinct"], "events_expected_at_least": expected, "attempts": stats["received"],
+                    "failed_first_attempts": stats["failed"], "failed_then_delivered": stats["failed_then_delivered"],
+                    "seconds": round(seconds, 2), "deliveries_per_second": stats["distinct"] / seconds,
+                    "checks_passed": stats["distinct"] >= expected and stats["failed_then_delivered"] == stats["failed"]}
+
+        return measure(drain)
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
 
 
 def lead_loads(server, measure):
@@ -465,7 +507,7 @@ def main():
                    help="concurrent submitters for load (b) and the soak (default 192: the fewest that saturate "
                         "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
-    p.add_argument("--only", default="abcdf", help="which loads, e.g. ac (default abcdf; e, the AI adapter, only when named)")
+    p.add_argument("--only", default="abcdfg", help="which loads, e.g. ac (default abcdfg; e, the AI adapter, only when named)")
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
     p.add_argument("--fanout-tasks", type=int, default=2000,
                    help="tasks whose events load (d) delivers (at least 1000, so that a stalled subscriber overflows)")
