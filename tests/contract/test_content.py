@@ -1,5 +1,5 @@
 """Marketing content (docs/marketing.md): each kind written offline from a brief, with its check
-report; the brand voice's words to avoid; personalisation from a lead and a deal; A/B results
+report; the brand voice's words to avoid; personalisation from a lead, a deal and a campaign; A/B results
 (added) and their analysis; the marketing agent's task; bad input."""
 import secrets
 
@@ -114,6 +114,25 @@ def test_personalisation_uses_the_leads_data(srv):
     assert "Harbour Freight" in by_deal["variants"][0]["body"]
 
 
+def test_a_campaigns_piece_draws_on_its_data_and_tags_its_links(srv):
+    name = "Autumn push " + secrets.token_hex(2)
+    campaign = srv.admin.post("/api/v1/campaigns", {"name": name, "channel": "facebook", "budget": "500.00",
+                                                    "start": "2026-10-01", "goal": "conversions"}).body
+    r = srv.admin.post(f"/api/v1/campaigns/{campaign['id']}/results", {"results": [
+        {"date": "2026-10-01", "spend": 40, "impressions": 12000, "clicks": 300, "conversions": 12, "revenue": 900},
+        {"date": "2026-10-02", "spend": 35, "impressions": 10000, "clicks": 250, "conversions": 9, "revenue": 700}]})
+    assert r.status in (200, 201), r
+    brief = dict(BRIEF, call_to_action="Book a demo at https://ledgerly.example/demo")
+    content = generate(srv.admin, "social_post", "instagram", brief=brief, campaign_id=campaign["id"], seed=3).body
+    recipient = content["recipient"]
+    assert recipient["source"] == "campaign" and recipient["id"] == campaign["id"] and recipient["name"] == name
+    assert recipient["facts"] == ["channel: facebook", "goal: conversions",
+                                  "results over 2 days: 22000 impressions, 550 clicks, 21 conversions"]
+    variant = content["variants"][0]
+    assert "utm_campaign=autumn-push-" in variant["body"] and "utm_source=instagram" in variant["body"], variant["body"]
+    assert content["passed"] is True, variant["checks"]
+
+
 def test_results_are_added_and_analysed(srv):
     content = generate(srv.admin, "email", variants=2, seed=4).body
     path = f"{CONTENT}/{content['id']}"
@@ -176,6 +195,7 @@ def test_bad_input(srv):
                    422, fields=["lead_id"])
     assert_problem(admin.post(CONTENT, {"kind": "email", "brief": BRIEF, "campaign_id": "01a20ce4-61b4-7003-b6ba-9486d2112aa4"}),
                    422, fields=["campaign_id"])
+    assert_problem(admin.post(CONTENT, {"kind": "email", "brief": BRIEF, "campaign_id": "nope"}), 422, fields=["campaign_id"])
     assert_problem(admin.post(CONTENT, {"kind": "email", "brief": BRIEF, "colour": "red"}), 422, fields=["colour"])
     assert_problem(admin.get(f"{CONTENT}/01a20ce4-61b4-7003-b6ba-9486d2112aa4"), 404)
     assert_problem(admin.request("PUT", VOICE, json={"tone": "", "reading_level": 0, "words_to_avoid": [""]}), 422,

@@ -153,6 +153,26 @@ TEST(OfflineCopywriter, PersonalisesFromTheRecipientAndKeepsClearOfWordsToAvoid)
   EXPECT_TRUE(check_named(check_piece(piece, spec, voice), "avoid_words").passed);
 }
 
+TEST(OfflineCopywriter, ACampaignsPieceTagsItsLinksAndHashtagsAndGreetsNobodyByTheCampaignsName) {
+  auto spec = spec_for("social_post", "linkedin");
+  spec.brief.call_to_action = "Book a demo at https://ledgerly.example/demo?ref=li#book";
+  spec.recipient = Recipient{"campaign", "id", "Spring launch 2026", "", {"channel: linkedin"}};
+  auto piece = write_offline(input_for(spec, {}, 0));
+  std::string body(piece.at("body").get_string());
+  EXPECT_NE(body.find("https://ledgerly.example/demo?ref=li&utm_source=linkedin&utm_medium=social_post"
+                      "&utm_campaign=spring-launch-2026#book"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("#SpringLaunch2026"), std::string::npos) << body;
+  EXPECT_TRUE(check_named(check_piece(piece, spec, {}), "links").passed) << check_named(check_piece(piece, spec, {}), "links").detail;
+  EXPECT_TRUE(check_named(check_piece(piece, spec, {}), "claims").passed);  // 2026 is the campaign's own
+
+  spec = spec_for("email");
+  spec.recipient = Recipient{"campaign", "id", "Spring launch", "", {}};
+  std::string email(write_offline(input_for(spec, {}, 0)).at("body").get_string());
+  EXPECT_EQ(email.find("Spring"), std::string::npos) << "a campaign is not a person to greet: " << email;
+}
+
 TEST(ContentChecks, ASocialPostOverItsNetworkLimitFails) {
   auto spec = spec_for("social_post", "x");
   json::object piece{{"body", std::string(270, 'a') + " Book a demo today."}};

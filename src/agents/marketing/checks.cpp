@@ -46,24 +46,6 @@ bool has_phrase(std::string_view text, std::string_view phrase) {
   return false;
 }
 
-// The links in `text`: tokens starting with http://, https:// or www., trailing punctuation off.
-std::vector<std::string> links_in(std::string_view text) {
-  std::vector<std::string> links;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    auto start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    std::string token(text.substr(start, i - start));
-    auto lowered = lower(token);
-    auto at = std::min({lowered.find("http://"), lowered.find("https://"), lowered.find("www.")});
-    if (at == std::string::npos) continue;
-    token = token.substr(at);
-    while (!token.empty() && std::string_view(".,;:!?)]\"'").find(token.back()) != std::string_view::npos) token.pop_back();
-    links.push_back(token);
-  }
-  return links;
-}
 
 // Numbers as written ("50%", "1,200", "2.5"), with thousands separators dropped, outside links.
 std::set<std::string> numbers_in(std::string_view text) {
@@ -220,12 +202,30 @@ Check voice_words_check(const std::string& lowered, const BrandVoice& voice) {
 }
 }  // namespace
 
+std::vector<std::string> links_in(std::string_view text) {
+  std::vector<std::string> links;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    auto start = i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    std::string token(text.substr(start, i - start));
+    auto lowered = lower(token);
+    auto at = std::min({lowered.find("http://"), lowered.find("https://"), lowered.find("www.")});
+    if (at == std::string::npos) continue;
+    token = token.substr(at);
+    while (!token.empty() && std::string_view(".,;:!?)]\"'").find(token.back()) != std::string_view::npos) token.pop_back();
+    links.push_back(token);
+  }
+  return links;
+}
+
 bool mentions(std::string_view text, std::string_view phrase) { return has_phrase(lower(text), lower(phrase)); }
 
 bool well_formed_link(std::string_view link) {
   std::string url(link);
   if (lower(url).starts_with("www.")) url = "https://" + url;
-  auto parsed = boost::urls::parse_absolute_uri(url);
+  auto parsed = boost::urls::parse_uri(url);  // absolute, and a #fragment allowed
   if (!parsed) return false;
   auto scheme = lower(parsed->scheme());
   auto host = std::string(parsed->encoded_host());

@@ -29,6 +29,9 @@ boost::json::array to_json(const std::vector<Check>& checks);
 // Whether `phrase` occurs in `text` as whole words, ignoring case.
 bool mentions(std::string_view text, std::string_view phrase);
 
+// The links in `text`: tokens starting with http://, https:// or www., trailing punctuation off.
+std::vector<std::string> links_in(std::string_view text);
+
 // Well-formed absolute http(s) URLs with a dotted host, or "www." addresses.
 bool well_formed_link(std::string_view link);
 

@@ -22,10 +22,10 @@ struct Brief {
 
 // Whom a piece is personalised for, from a lead or a deal: only what our data says.
 struct Recipient {
-  std::string source;  // "lead" or "deal"
+  std::string source;  // "lead", "deal" or "campaign"
   std::string id;
-  std::string name, company;
-  std::vector<std::string> facts;  // "stage: proposal", "industry: retail"...
+  std::string name, company;  // a campaign's name; no company
+  std::vector<std::string> facts;  // "stage: proposal", "industry: retail", "channel: facebook"...
 };
 
 struct BrandVoice {

@@ -50,6 +50,17 @@ std::string first_name(std::string_view name) {
   return t.substr(0, t.find(' '));
 }
 
+// "spring-launch-2026" from "Spring launch 2026!": letters and digits in lower case, a hyphen between words.
+std::string slug(std::string_view words) {
+  std::string out;
+  for (char c : words) {
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!out.empty() && out.back() != '-') out += '-';
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
 // "#FinanceTeams" from "finance teams": letters and digits of each word, capitalised.
 std::string hashtag(std::string_view words) {
   std::string tag = "#";
@@ -80,14 +91,17 @@ class Writer {
     for (const auto& fact : b_.facts)
       if (!clause(fact).empty() && !avoided(fact)) facts_.push_back(sentence(fact));
     for (std::size_t i = facts_.size(); i > 1; --i) std::swap(facts_[i - 1], facts_[engine_() % i]);
-    if (input.spec.recipient) {
+    if (input.spec.recipient && input.spec.recipient->source == "campaign") {
+      campaign_ = trimmed(input.spec.recipient->name);
+    } else if (input.spec.recipient) {
       name_ = first_name(input.spec.recipient->name);
       company_ = trimmed(input.spec.recipient->company);
     }
+    for (auto& fact : facts_) fact = tracked(fact);
     product_ = trimmed(b_.product);
     audience_ = clause(b_.audience);
     goal_ = lower_first(clause(b_.goal));
-    cta_ = clause(b_.call_to_action);
+    cta_ = tracked(clause(b_.call_to_action));
   }
 
   json::object write() {
@@ -127,6 +141,21 @@ class Writer {
     if (fitting.empty()) return choose(options, most);
     auto turn = std::uint64_t(in_.spec.seed) + std::uint64_t(in_.variant) + (in_.fix.empty() ? 0 : 1);
     return fitting[turn % fitting.size()];
+  }
+
+  // For a campaign, its links carry UTM parameters, so that its visits are counted as its own:
+  // utm_source the network or the kind of piece, utm_medium the kind, utm_campaign the name.
+  std::string tracked(std::string text) const {
+    if (campaign_.empty()) return text;
+    auto source = in_.spec.network.empty() ? in_.spec.kind : in_.spec.network;
+    auto parameters = "utm_source=" + source + "&utm_medium=" + in_.spec.kind + "&utm_campaign=" + slug(campaign_);
+    for (const auto& link : links_in(text)) {
+      if (link.find("utm_campaign=") != std::string::npos) continue;
+      auto fragment = std::min(link.find('#'), link.size());
+      auto tagged = link.substr(0, fragment) + (link.find('?') < fragment ? "&" : "?") + parameters + link.substr(fragment);
+      if (auto at = text.find(link); at != std::string::npos) text.replace(at, link.size(), tagged);
+    }
+    return text;
   }
 
   std::string cta_sentence() {
@@ -194,6 +223,7 @@ class Writer {
 
   Options hashtags(std::size_t most) {
     Options tags = {hashtag(product_)};
+    if (!campaign_.empty()) tags.push_back(hashtag(campaign_));
     auto audience_words = audience_.substr(0, audience_.find(" at ")).substr(0, audience_.find(" in "));
     tags.push_back(hashtag(audience_words));
     for (const auto& w : in_.voice.words_to_use) tags.push_back(hashtag(w));
@@ -294,7 +324,7 @@ class Writer {
   bool compact_;
   std::mt19937_64 engine_;
   std::vector<std::string> facts_;
-  std::string name_, company_, product_, audience_, goal_, cta_;
+  std::string name_, company_, campaign_, product_, audience_, goal_, cta_;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "store/ai_repository.hpp"
+#include "store/campaign_repository.hpp"
 #include "store/deal_repository.hpp"
 #include "store/lead_repository.hpp"
 #include "store/write.hpp"
@@ -177,14 +178,26 @@ Recipient lead_recipient(const store::leads::Lead& lead) {
   return r;
 }
 
+// A campaign's piece is written for its audience, not to a person: the campaign's name tags
+// the links and hashtags (copywriter), and its channel, goal and results so far are facts the
+// copy may draw on.
+Recipient campaign_recipient(const store::campaigns::Campaign& campaign, const std::vector<store::campaigns::DayResult>& days) {
+  Recipient r{"campaign", campaign.id, campaign.name, "", {"channel: " + campaign.channel}};
+  if (!campaign.goal.empty()) r.facts.push_back("goal: " + campaign.goal);
+  if (!days.empty()) {
+    std::int64_t impressions = 0, clicks = 0, conversions = 0;
+    for (const auto& day : days) impressions += day.impressions, clicks += day.clicks, conversions += day.conversions;
+    r.facts.push_back(fmt::format("results over {} days: {} impressions, {} clicks, {} conversions", days.size(),
+                                  impressions, clicks, conversions));
+  }
+  return r;
+}
+
 std::optional<Recipient> read_recipient(core::ObjectReader& r, store::Connection& c) {
   auto lead_id = r.string("lead_id", false, 64), deal_id = r.string("deal_id", false, 64),
        campaign_id = r.string("campaign_id", false, 64);
   if (int(lead_id.has_value()) + int(deal_id.has_value()) + int(campaign_id.has_value()) > 1)
     r.error("lead_id", "give at most one of lead_id, deal_id and campaign_id");
-  if (campaign_id)
-    r.error("campaign_id", "campaigns come with the campaign manager (issue 19's campaigns part); "
-                           "personalise from a lead_id or a deal_id meanwhile");
   auto checked = [&](const std::optional<std::string>& id, const char* key) {
     if (id && !core::is_uuid(*id)) r.error(key, "must be an id (UUID)");
     return id && core::is_uuid(*id);
@@ -203,6 +216,11 @@ std::optional<Recipient> read_recipient(core::ObjectReader& r, store::Connection
     if (deal->lead_id)
       if (auto lead = store::leads::find(c, *deal->lead_id)) recipient.name = lead->name;
     return recipient;
+  }
+  if (checked(campaign_id, "campaign_id")) {
+    if (auto campaign = store::campaigns::find(c, *campaign_id))
+      return campaign_recipient(*campaign, store::campaigns::results(c, campaign->id));
+    r.error("campaign_id", "no campaign has this id");
   }
   return std::nullopt;
 }
