@@ -77,6 +77,18 @@ void add_campaign_routes(Context& ctx, http::Router& router) {
             co_return created(marketing::to_json(campaign, marketing::Totals{}), "/api/v1/campaigns/" + campaign.id);
           });
 
+  secured(ctx, router, "POST", "/api/v1/campaigns/budgets", Permission::manage_campaigns,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto body = json_body(request);
+            auto changed = co_await write(ctx.db, [&](store::Tx& tx) { return manager.set_budgets(tx, body); });
+            auto answer = ctx.db.read([&](store::Connection& c) {
+              json::array items;
+              for (const auto& campaign : changed) items.push_back(campaign_with_totals(c, campaign.id));
+              return json::object{{"updated", changed.size()}, {"items", std::move(items)}};
+            });
+            co_return Response::json(200, answer);
+          });
+
   secured(ctx, router, "GET", "/api/v1/campaigns/{id}", Permission::read,
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "campaign");

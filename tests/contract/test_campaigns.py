@@ -205,6 +205,23 @@ def test_the_optimiser_splits_the_budget_exactly_by_the_fitted_curves(srv):
     assert all(80 <= float(x["spend"]) <= 120 for x in r.body["allocations"]) and r.body["objective"] == "revenue"
 
 
+def test_budgets_are_set_together_or_not_at_all(srv):
+    a, b = new_campaign(srv.admin, budget="100.00"), new_campaign(srv.admin, budget="50.00", currency="EUR")
+    r = srv.as_("operator").post(f"{CAMPAIGNS}/budgets", {"budgets": [{"id": a["id"], "budget": "180.00"},
+                                                                     {"id": b["id"], "budget": "70.5"}]})
+    assert r.status == 200, r
+    assert r.body["updated"] == 2 and [c["budget"] for c in r.body["items"]] == ["180.00", "70.50"]
+    assert srv.admin.get(f"{CAMPAIGNS}/{b['id']}").body["currency"] == "EUR"
+    # One bad item: every problem named, nothing changed.
+    r = srv.admin.post(f"{CAMPAIGNS}/budgets", {"budgets": [
+        {"id": a["id"], "budget": "1.00"}, {"id": b["id"], "budget": "-3"},
+        {"id": "01a20ce4-61b4-7003-b6ba-9486d2112aa4", "budget": "1"}, {"id": a["id"], "budget": "2.00"}, {"id": a["id"]}]})
+    assert_problem(r, 422, "validation", ["budgets[1].budget", "budgets[2].id", "budgets[3].id", "budgets[4]"])
+    assert [srv.admin.get(f"{CAMPAIGNS}/{c['id']}").body["budget"] for c in (a, b)] == ["180.00", "70.50"]
+    for body in ({}, {"budgets": []}, {"budgets": "a"}):
+        assert_problem(srv.admin.post(f"{CAMPAIGNS}/budgets", body), 422, "validation", ["budgets"])
+
+
 def test_optimiser_input_is_checked(srv):
     c = new_campaign(srv.admin)
     assert_problem(srv.admin.post(OPTIMIZE, {"items": [c["id"]], "objective": "likes", "budget": "x"}), 422,

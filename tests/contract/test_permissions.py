@@ -346,6 +346,12 @@ def s_patch_campaign(srv, role):
     return dict(path=f"/api/v1/campaigns/{campaign['id']}", body={"budget": "99.00"}, ctx=campaign)
 
 
+def s_set_budgets(srv, role):
+    campaign = _campaign(srv)
+    return dict(path="/api/v1/campaigns/budgets", body={"budgets": [{"id": campaign["id"], "budget": "99.00"}]},
+                ctx=campaign)
+
+
 def u_campaign_unchanged(srv, campaign):
     got = srv.admin.get(f"/api/v1/campaigns/{campaign['id']}")
     assert got.status == 200 and got.body["budget"] == campaign["budget"] and got.body["totals"]["days"] == 0
@@ -555,6 +561,7 @@ ROUTES = [
     ("POST", "/api/v1/campaigns/{id}/results", CONTROL, 200, s_campaign_results, u_campaign_unchanged),
     ("POST", "/api/v1/campaigns/{id}/results/import", CONTROL, None, None, None),
     ("POST", "/api/v1/campaigns/optimize", READ, 200, s_optimize, None),
+    ("POST", "/api/v1/campaigns/budgets", CONTROL, 200, s_set_budgets, u_campaign_unchanged),
     ("GET", "/api/v1/lead-models", READ, 200, None, None),
     ("POST", "/api/v1/lead-models", MANAGE, None, None, None),
     ("GET", "/api/v1/lead-models/{id}", READ, None, None, None),

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/clock.hpp"
 #include "core/csv.hpp"
@@ -118,6 +119,45 @@ Campaign CampaignManager::update(store::Tx& tx, const std::string& id, const jso
   store::campaigns::update(tx.connection, c);
   tx.emit("campaigns.updated", to_json(c));
   return c;
+}
+
+std::vector<Campaign> CampaignManager::set_budgets(store::Tx& tx, const json::object& body) const {
+  constexpr std::size_t most_budgets = 1000;
+  core::ObjectReader r(body);
+  const auto* items = r.any("budgets", true);
+  if (items && (!items->is_array() || items->get_array().empty() || items->get_array().size() > most_budgets))
+    r.error("budgets", fmt::format("must be a list of 1 to {} {{\"id\",\"budget\"}}", most_budgets));
+  r.finish();
+  std::vector<Campaign> changed;
+  std::vector<core::FieldError> errors;
+  std::set<std::string> seen;
+  const auto& list = items->get_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto where = fmt::format("budgets[{}]", i);
+    const auto* item = list[i].if_object();
+    if (!item || item->size() != 2 || !item->contains("id") || !item->contains("budget")) {
+      errors.push_back({where, "must be {\"id\",\"budget\"}"});
+      continue;
+    }
+    const auto* id = item->at("id").if_string();
+    auto found = id && core::is_uuid(*id) ? store::campaigns::find(tx.connection, std::string(*id)) : std::nullopt;
+    if (!found) {
+      errors.push_back({where + ".id", "no campaign has this id"});
+      continue;
+    }
+    if (!seen.insert(found->id).second) errors.push_back({where + ".id", "is given twice"});
+    std::string problem;
+    if (auto minor = core::parse_money(item->at("budget"), found->currency, problem)) found->budget_minor = *minor;
+    else errors.push_back({where + ".budget", problem});
+    changed.push_back(std::move(*found));
+  }
+  core::throw_if_errors(std::move(errors));
+  for (auto& c : changed) {
+    c.updated_at = core::now_ms();
+    store::campaigns::update(tx.connection, c);
+    tx.emit("campaigns.updated", to_json(c));
+  }
+  return changed;
 }
 
 void CampaignManager::remove(store::Tx& tx, const std::string& id) const {

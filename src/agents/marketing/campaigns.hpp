@@ -31,6 +31,9 @@ class CampaignManager {
   Campaign create(store::Tx& tx, const boost::json::object& body, const std::optional<std::string>& by) const;
   Campaign update(store::Tx& tx, const std::string& id, const boost::json::object& body) const;
   void remove(store::Tx& tx, const std::string& id) const;
+  // Several budgets at once, all or nothing (the optimiser's suggestion applied):
+  // {"budgets":[{"id","budget"}, ...]}, each in its campaign's currency.
+  std::vector<Campaign> set_budgets(store::Tx& tx, const boost::json::object& body) const;
   // Stores the days (each replacing a stored day of its date) with a campaigns.results_recorded event.
   void record(store::Tx& tx, const Campaign& campaign, const std::vector<DayResult>& days) const;
 };

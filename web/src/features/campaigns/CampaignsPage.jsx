@@ -1,7 +1,7 @@
 // Campaigns (docs/marketing.md): ROI and CPA per campaign and per channel, a campaign's daily
 // spend against its conversions, and the budget optimiser's suggestion for the active
 // campaigns, explained in words; those who manage campaigns may apply it (each campaign's
-// budget set to its suggested spend).
+// budget set to its suggested spend, all in one request: all or nothing).
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useSelector } from 'react-redux';
 import { allowed } from '../auth/authSlice.js';
@@ -60,13 +60,12 @@ function Suggestion({ canApply, onApplied }) {
     setBusy(true);
     setProblem(null);
     try {
-      const changes = budgetChanges(plan);
-      for (const change of changes) await api.patch(`/campaigns/${change.id}`, { budget: change.budget });
-      setApplied(`Applied: ${changes.length} campaign budgets changed.`);
+      const { updated } = (await api.post('/campaigns/budgets', { budgets: budgetChanges(plan) })).data;
+      setApplied(`Applied: ${updated} campaign budgets changed.`);
       setPlan({ ...plan, allocations: plan.allocations.map((a) => ({ ...a, current_spend: a.spend })), current_expected: plan.expected_total });
       await onApplied();
     } catch (e) {
-      setProblem(`The suggestion was not fully applied: ${problemOf(e).message}`);
+      setProblem(`The suggestion was not applied (no budget changed): ${problemOf(e).message}`);
     } finally {
       setBusy(false);
     }
