@@ -43,6 +43,8 @@ struct Context {
   const core::Config& config;
   store::Database& db;
   bus::MessageRouter& bus;
+  // What WebSocket clients get: this node's events on SQLite, every node's on PostgreSQL.
+  bus::MessageRouter& notifications;
   hub::OrchestrationHub& hub;
   workflow::WorkflowEngine& workflows;
   analytics::Registry& registry;

@@ -49,12 +49,12 @@ class NotificationSession : public std::enable_shared_from_this<NotificationSess
   NotificationSession(Context& ctx, std::shared_ptr<http::WebSocket> socket) : ctx_(ctx), socket_(socket) {}
 
   void open() {
-    subscription_ = ctx_.bus.subscribe({"*"}, [weak = weak_from_this()](const model::Event& e) {
+    subscription_ = ctx_.notifications.subscribe({"*"}, [weak = weak_from_this()](const model::Event& e) {
       if (auto self = weak.lock()) self->on_event(e);
     });
   }
 
-  void close() { ctx_.bus.unsubscribe(subscription_); }
+  void close() { ctx_.notifications.unsubscribe(subscription_); }
 
   void on_message(std::string_view text) {
     auto socket = socket_.lock();
@@ -96,22 +96,31 @@ class NotificationSession : public std::enable_shared_from_this<NotificationSess
     }
     socket.send(message_json({{"type", "subscribed"},
                               {"topics", json::value_from(patterns)},
-                              {"last_event_id", ctx_.bus.last_event_id()}}));
+                              {"last_event_id", ctx_.notifications.last_event_id()}}));
     if (since) replay(socket, *since);
   }
 
-  // Sends what the log holds after `since`, then what arrived live meanwhile, without gap or
-  // duplicate: live events wait in `buffered_` until the replay has caught up.
+  // Sends what the log holds after `since` up to the last event published, then what arrived
+  // live meanwhile, without gap or duplicate: live events wait in `buffered_` until the replay
+  // has caught up. (Later ids come live: on PostgreSQL, the log may already hold an id above
+  // one another node has yet to commit, and the live stream keeps them in order.)
   void replay(http::WebSocket& socket, std::int64_t since) {
     std::int64_t cursor = since, sent = 0;
+    const auto until = ctx_.notifications.last_event_id();
     try {
-      while (sent < max_replay) {
+      bool caught_up = cursor >= until;
+      while (!caught_up && sent < max_replay) {
         auto page = ctx_.db.events_since(cursor, 1000);
-        if (page.empty()) break;
+        caught_up = page.empty();
         for (const auto& e : page) {
+          if (e.id > until) {
+            caught_up = true;
+            break;
+          }
           cursor = e.id;
           if (matches(e.topic)) socket.send(e.wire), ++sent;
         }
+        caught_up = caught_up || cursor >= until;
       }
     } catch (const std::exception& e) {
       socket.send(error_message(std::string("replay failed: ") + e.what()));

@@ -31,6 +31,10 @@ int serve(const core::Config& config) {
   auto started = std::chrono::steady_clock::now();
   auto db = open_database(config, std::size_t(config.threads) + 2);
   bus::MessageRouter bus(*db);
+  // Several nodes may share a PostgreSQL database: their WebSocket clients get every node's events.
+  std::optional<bus::MessageRouter> cluster_events;
+  if (db->dialect() == store::Dialect::postgres) cluster_events.emplace(*db, bus::MessageRouter::Source::log);
+  auto& notifications = cluster_events ? *cluster_events : bus;
   analytics::Registry registry;
   boost::asio::io_context io(config.threads);
   boost::asio::thread_pool cpu(std::max(1, config.threads / 2));
@@ -66,7 +70,7 @@ int serve(const core::Config& config) {
   integrations::WebhookDispatcher webhooks(io, *db, bus, ai.master_key, webhook_options);
   webhooks.start();
 
-  api::Context ctx{config, *db, bus, hub, workflows, registry, cpu,
+  api::Context ctx{config, *db, bus, notifications, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
                    auth::LoginThrottle()};
   ctx.ai = ai.service.get();

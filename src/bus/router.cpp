@@ -1,6 +1,10 @@
 #include "bus/router.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
+
+#include "core/json.hpp"
 
 namespace de::bus {
 
@@ -20,8 +24,69 @@ bool topic_matches(std::string_view pattern, std::string_view topic) {
   }
 }
 
-MessageRouter::MessageRouter(store::Database& database) {
-  database.on_commit([this](const std::vector<model::Event>& events) { publish(events); });
+MessageRouter::MessageRouter(store::Database& database, Source source, std::chrono::milliseconds poll) {
+  if (source == Source::commits) {
+    database.on_commit([this](const std::vector<model::Event>& events) { publish(events); });
+    return;
+  }
+  tail_ = std::make_unique<Tail>(database, poll);
+  tail_->cursor = database.last_event_id();
+  last_id_.store(tail_->cursor);
+  database.on_commit([t = tail_.get()](const std::vector<model::Event>&) {
+    std::lock_guard lock(t->mutex);
+    t->woken = true;
+    t->wake.notify_one();
+  });
+  tail_->thread = std::thread([this] { tail(); });
+}
+
+MessageRouter::~MessageRouter() {
+  if (!tail_) return;
+  {
+    std::lock_guard lock(tail_->mutex);
+    tail_->stopping = true;
+    tail_->wake.notify_one();
+  }
+  tail_->thread.join();
+}
+
+void MessageRouter::tail() {
+  auto& t = *tail_;
+  while (true) {
+    {
+      std::unique_lock lock(t.mutex);
+      t.wake.wait_for(lock, t.poll, [&] { return t.woken || t.stopping; });
+      if (t.stopping) return;
+      t.woken = false;
+    }
+    try {
+      bool more = true;
+      while (more) {
+        auto page = t.db.events_with_horizon(t.cursor, 1000);
+        // Gaps below an id read in an earlier round are final once every transaction running
+        // at that round's snapshot has ended.
+        std::int64_t final_below = 0;
+        std::erase_if(t.fences, [&](const Tail::Fence& f) {
+          if (f.xid >= page.xmin) return false;
+          final_below = std::max(final_below, f.below);
+          return true;
+        });
+        std::vector<model::Event> ready;
+        for (auto& e : page.events) {
+          if (e.id != t.cursor + 1 && e.id > final_below) break;  // a gap that may still fill
+          t.cursor = e.id;
+          ready.push_back(std::move(e));
+        }
+        if (!page.events.empty() && page.events.back().id > t.cursor &&
+            (t.fences.empty() || t.fences.back().below < page.events.back().id))
+          t.fences.push_back({page.events.back().id, t.db.new_transaction_id()});
+        publish(ready);
+        more = page.events.size() == 1000 && !ready.empty();
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn(R"("msg":"reading the event log failed","error":{})", core::quoted(e.what()));
+    }
+  }
 }
 
 std::uint64_t MessageRouter::subscribe(std::vector<std::string> patterns, Handler handler) {

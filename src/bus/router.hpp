@@ -2,13 +2,21 @@
 // MessageRouter: topic pub/sub over the committed event log. Events are published in id order
 // after their transaction commits; subscribers get them on the store's commit thread and must hand
 // them off quickly (post to their own executor).
+//
+// With several nodes on one PostgreSQL database, a router made with Source::log publishes every
+// node's events, read back from the log in id order (a thread of its own, woken by this node's
+// commits and polling for the others'): a WebSocket client of any node sees every event once,
+// in the order `since=` replays them on any other.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "model/model.hpp"
@@ -23,8 +31,17 @@ class MessageRouter {
  public:
   using Handler = std::function<void(const model::Event&)>;
 
-  // Subscribes to `database`'s commits.
-  explicit MessageRouter(store::Database& database);
+  enum class Source {
+    commits,  // this node's events, as its transactions commit
+    log,      // every node's events, from the log (PostgreSQL)
+  };
+  // Subscribes to `database`'s commits; with Source::log, `poll` is how often the log is read
+  // when this node commits nothing.
+  explicit MessageRouter(store::Database& database, Source source = Source::commits,
+                         std::chrono::milliseconds poll = std::chrono::milliseconds(100));
+  ~MessageRouter();
+  MessageRouter(const MessageRouter&) = delete;
+  MessageRouter& operator=(const MessageRouter&) = delete;
 
   std::uint64_t subscribe(std::vector<std::string> patterns, Handler handler);
   void unsubscribe(std::uint64_t id);
@@ -35,6 +52,24 @@ class MessageRouter {
  private:
   // Hands each event (its wire text made once, when it was stored) to the matching subscribers.
   void publish(const std::vector<model::Event>& events);
+  // Source::log: reads the log after the last event published, publishes what is certain.
+  void tail();
+
+  struct Tail {
+    store::Database& db;
+    std::chrono::milliseconds poll;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool woken = false, stopping = false;
+    // Gaps in the ids below `below` are final once a snapshot's xmin passes `xid`.
+    struct Fence {
+      std::int64_t below, xid;
+    };
+    std::vector<Fence> fences;
+    std::int64_t cursor = 0;
+    std::thread thread;
+  };
+  std::unique_ptr<Tail> tail_;
 
   struct Subscription {
     std::uint64_t id;

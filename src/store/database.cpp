@@ -20,6 +20,13 @@
 namespace de::store {
 
 namespace {
+// A writer transaction on PostgreSQL takes its transaction id first, before any event id from
+// the sequence: what lets other nodes tell a gap in the event ids that may still fill from one
+// that never will (events_with_horizon).
+constexpr const char* postgres_begin = "BEGIN; SELECT pg_current_xact_id()";
+}  // namespace
+
+namespace {
 constexpr std::size_t max_batch = 1024;
 // A checkpoint once this many batches were committed since the last: a page that many of them
 // changed is copied back once, and a quiet server's disk is left alone.
@@ -273,7 +280,7 @@ void Database::run_writer() {
     c.errors.resize(batch.size());
     try {
       if (!tx) {
-        writer_connection_->execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        writer_connection_->execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : postgres_begin);
         tx.emplace(*writer_connection_, triggers.get());
       }
       std::exception_ptr failed_job;
@@ -450,7 +457,8 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
   try {
     Connection& conn = *writer_connection_;
     // Closing one savepoint and opening the next (or committing) share a round trip.
-    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE; SAVEPOINT job" : "BEGIN; SAVEPOINT job");
+    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE; SAVEPOINT job"
+                                                    : std::string(postgres_begin) + "; SAVEPOINT job");
     tx.emplace(conn, &triggers);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::size_t events_before = tx->events_.size(), hooks_before = tx->settled_.size();
@@ -498,6 +506,40 @@ std::vector<model::Event> read_events(Connection& conn, const char* where, std::
 std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t limit) {
   return read([&](Connection& conn) {
     return read_events(conn, "WHERE e.id > ? ORDER BY e.id LIMIT ?", {since, std::int64_t(limit)});
+  });
+}
+
+Database::EventPage Database::events_with_horizon(std::int64_t since, std::size_t limit) {
+  // One snapshot for both reads: a transaction that has ended by it shows all its events in it.
+  return read([&](Connection& conn) {
+    EventPage page;
+    conn.execute_script("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    try {
+      page.xmin = conn.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", {}).rows.at(0).integer(0);
+      page.events = read_events(conn, "WHERE e.id > ? ORDER BY e.id LIMIT ?", {since, std::int64_t(limit)});
+      conn.execute_script("COMMIT");
+    } catch (...) {
+      try {
+        conn.execute_script("ROLLBACK");
+      } catch (const std::exception&) {
+        // The connection is gone: the pool's next use of it reconnects.
+      }
+      throw;
+    }
+    return page;
+  });
+}
+
+std::int64_t Database::new_transaction_id() {
+  return read([](Connection& conn) {
+    return conn.query("SELECT pg_current_xact_id()::text::bigint", {}).rows.at(0).integer(0);
+  });
+}
+
+std::int64_t Database::last_event_id() {
+  return read([](Connection& conn) {
+    auto result = conn.query("SELECT COALESCE(MAX(id), 0) FROM events", {});
+    return result.rows.at(0).integer(0);
   });
 }
 

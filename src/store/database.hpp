@@ -128,6 +128,20 @@ class Database {
 
   // Events after `since` (for replay), oldest first.
   std::vector<model::Event> events_since(std::int64_t since, std::size_t limit);
+  // PostgreSQL, several nodes: events after `since` and the xmin of the snapshot they were
+  // read in (every transaction id below it had ended by then). Every writer transaction takes
+  // its transaction id at BEGIN, before any event id; so if an id is missing below one read
+  // here, its transaction was running, and has an id below a transaction id taken after the
+  // read (new_transaction_id): once a snapshot's xmin passes that, the missing id will never
+  // appear (docs/operations.md, "Events").
+  struct EventPage {
+    std::vector<model::Event> events;
+    std::int64_t xmin = 0;
+  };
+  EventPage events_with_horizon(std::int64_t since, std::size_t limit);
+  // A transaction id above every one assigned so far (PostgreSQL; it spends one).
+  std::int64_t new_transaction_id();
+  std::int64_t last_event_id();
   std::optional<model::Event> event(std::int64_t id);
 
   // Batches committed and jobs run, for /metrics.

@@ -17,7 +17,7 @@ TEST(Api, OpenApiDocumentListsExactlyTheRoutesServed) {
   boost::asio::io_context io;
   hub::OrchestrationHub hub(io, *database.db, bus, {}, nullptr);
   workflow::WorkflowEngine workflows(io, *database.db, bus, hub);
-  api::Context ctx{config, *database.db, bus, hub, workflows, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
+  api::Context ctx{config, *database.db, bus, bus, hub, workflows, registry, cpu, auth::JwtCodec("secret-secret-secret-secret-32b!", 900),
                    auth::LoginThrottle()};
   http::Router router;
   api::add_routes(ctx, router);
