@@ -531,6 +531,12 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries (subscription_id, created_at, id);
 )SQL"},
+    // Integrations (docs/integrations.md): the seed's table gains the outcome of the last
+    // credential check; lists filter by type.
+    {15, "integration checks", R"SQL(
+ALTER TABLE integrations ADD COLUMN last_test {json};
+CREATE INDEX integrations_by_type ON integrations (type, id);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {
