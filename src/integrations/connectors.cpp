@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <optional>
 
 #include "ai/chat.hpp"
 #include "ai/http_client.hpp"
@@ -150,7 +152,7 @@ asio::awaitable<Reply> exchange(Call call, milliseconds timeout) {
         if (reply.failure.empty()) reply.failure = "the vendor refused it";
       }
     } catch (const ai::ProviderError& e) {
-      reply = {};
+      reply = Reply();
       reply.failure = "cannot connect to " + ai::url_host(call.url) + ": " + e.what();
       again = e.retryable && attempt < max_attempts;
     }
@@ -247,6 +249,203 @@ std::vector<std::string> read_addresses(core::ObjectReader& reader, std::string_
     reader.error(key, "must be an email address or a list of 1 to 50 of them");
   return out;
 }
+
+// GCC 12 miscompiles braced initialisers and aggregates inside coroutines: every request and
+// result is built by the plain functions below; the coroutines only make the calls.
+
+// One call of a credential check, and what its success says about the answer.
+struct Probe {
+  std::string name;
+  Call call;
+  std::function<std::string(const json::value&)> success;
+};
+
+// The check's calls in order: the `step`th (from 0) after `previous` succeeded, none when done.
+std::optional<Probe> probe(const Account& account, std::size_t step, const Reply* previous) {
+  const auto& config = account.config;
+  if (account.type == "slack" && step == 0)
+    return Probe{"auth.test", get_call(base_url(config, "base_url") + "/auth.test", bearer(secret(account, "bot_token"))),
+                 [](const json::value& body) {
+                   return "the token belongs to " + text_at(body, "user") + " on " + text_at(body, "team");
+                 }};
+  if (account.type == "hubspot" && step == 0)
+    return Probe{"read contacts",
+                 get_call(base_url(config, "base_url") + "/crm/v3/objects/contacts?limit=1&archived=false",
+                          bearer(secret(account, "access_token"))),
+                 [](const json::value& body) {
+                   return "read " + std::to_string(count_of(body, "results")) + " contact(s) of the first page";
+                 }};
+  if (account.type == "salesforce" && step == 0) {
+    auto login = base_url(config, "login_url");
+    if (login.empty()) login = base_url(config, "instance_url");
+    Call call{"POST", login + "/services/oauth2/token",
+              {{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}},
+              "grant_type=client_credentials&client_id=" + encode(secret(account, "client_id")) +
+                  "&client_secret=" + encode(secret(account, "client_secret"))};
+    return Probe{"oauth token", std::move(call), [](const json::value&) { return "a client-credentials token was issued"; }};
+  }
+  if (account.type == "salesforce" && step == 1 && previous) {
+    // The configured instance (the org's My Domain) is read, not the one the token answer names:
+    // the integration's settings are checked as they will be used.
+    auto query = base_url(config, "instance_url") + "/services/data/v" + setting(config, "api_version") +
+                 "/query?q=" + encode("SELECT Id FROM Account LIMIT 1");
+    return Probe{"query", get_call(query, bearer(text_at(previous->body, "access_token"))), [](const json::value& body) {
+                   return "a SOQL query answered (" + text_at(body, "totalSize") + " record(s))";
+                 }};
+  }
+  if (account.type == "jira" && step == 0) {
+    auto project = setting(config, "project_key");
+    auto jql = project.empty() ? std::string("created >= -30d order by created DESC") : "project = \"" + project + "\"";
+    return Probe{"search issues",
+                 get_call(base_url(config, "base_url") + "/rest/api/3/search/jql?maxResults=1&fields=summary&jql=" + encode(jql),
+                          atlassian_auth(account)),
+                 [](const json::value& body) {
+                   return "a JQL search answered (" + std::to_string(count_of(body, "issues")) + " issue(s))";
+                 }};
+  }
+  if (account.type == "confluence" && step == 0) {
+    auto space = setting(config, "space_id");
+    return Probe{"read pages",
+                 get_call(base_url(config, "base_url") + "/pages?limit=1" + (space.empty() ? "" : "&space-id=" + encode(space)),
+                          atlassian_auth(account)),
+                 [](const json::value& body) {
+                   return "read " + std::to_string(count_of(body, "results")) + " page(s) of the first page";
+                 }};
+  }
+  return std::nullopt;
+}
+
+// The SMTP check's stages up to the one that failed.
+std::vector<Check> smtp_checks(const SmtpSettings& settings, const SmtpOutcome& outcome) {
+  std::vector<std::string> stages{"connect"};
+  if (settings.require_tls && settings.url.starts_with("smtp://")) stages.emplace_back("starttls");
+  if (settings.username) stages.emplace_back("auth");
+  stages.emplace_back("noop");
+  std::vector<Check> checks;
+  for (const auto& stage : stages) {
+    if (stage == outcome.failed_stage || (stage == "noop" && !outcome.ok())) {
+      checks.push_back({stage, false, outcome.detail});
+      break;
+    }
+    checks.push_back({stage, true, stage == "connect" ? "the server greeted us and answered EHLO" : "passed"});
+  }
+  return checks;
+}
+
+void check_action(const Account& account, const std::string& action) {
+  const auto* type = find_type(account.type);
+  if (type && std::find(type->actions.begin(), type->actions.end(), action) != type->actions.end()) return;
+  std::string offered;
+  if (type)
+    for (auto a : type->actions) offered += (offered.empty() ? "" : ", ") + std::string(a);
+  throw core::Error(core::ErrorKind::validation,
+                    "a " + account.type + " integration has no action '" + action + "'" +
+                        (offered.empty() ? std::string(" (it offers none yet)") : " (it offers " + offered + ")"),
+                    {{"action", "is not an action of a " + account.type + " integration"}});
+}
+
+// An HTTP action: its one call, and the vendor's answer normalised.
+struct HttpAction {
+  Call call;
+  std::function<json::object(const json::value&)> result;
+};
+
+HttpAction http_action(const Account& account, const std::string& action, const json::object& input) {
+  const auto& config = account.config;
+  core::ObjectReader reader(input, "input");
+  if (action == "post_message") {
+    auto channel = input_or_config(reader, account, "channel", "default_channel");
+    auto text = reader.string("text", true, 40000);
+    auto thread = reader.string("thread_ts", false, 100);
+    reader.finish();
+    json::object body{{"channel", channel}, {"text", *text}};
+    if (thread) body["thread_ts"] = *thread;
+    return {json_call("POST", base_url(config, "base_url") + "/chat.postMessage", bearer(secret(account, "bot_token")), body),
+            [](const json::value& answer) {
+              return json::object{{"ts", text_at(answer, "ts")}, {"channel", text_at(answer, "channel")}};
+            }};
+  }
+  auto base = base_url(config, "base_url");
+  if (action == "create_issue") {
+    auto project = input_or_config(reader, account, "project_key", "project_key");
+    auto summary = reader.string("summary", true, 255);
+    auto description = reader.string("description", false, 32000);
+    auto issue_type = reader.string("issue_type", false, 100).value_or("Task");
+    reader.finish();
+    json::object fields{{"project", {{"key", project}}}, {"summary", *summary}, {"issuetype", {{"name", issue_type}}}};
+    if (description) fields["description"] = adf(*description);
+    return {json_call("POST", base + "/rest/api/3/issue", atlassian_auth(account), json::object{{"fields", fields}}),
+            [base](const json::value& answer) {
+              auto key = text_at(answer, "key");
+              return json::object{{"id", text_at(answer, "id")}, {"key", key}, {"url", base + "/browse/" + key}};
+            }};
+  }
+  if (action == "add_comment") {
+    auto issue = reader.string("issue", true, 100);
+    auto text = reader.string("text", true, 32000);
+    reader.finish();
+    return {json_call("POST", base + "/rest/api/3/issue/" + encode(*issue) + "/comment", atlassian_auth(account),
+                      json::object{{"body", adf(*text)}}),
+            [base, issue = *issue](const json::value& answer) {
+              auto id = text_at(answer, "id");
+              return json::object{{"id", id}, {"issue", issue}, {"url", base + "/browse/" + issue + "?focusedCommentId=" + id}};
+            }};
+  }
+  // create_page
+  auto space = input_or_config(reader, account, "space_id", "space_id");
+  auto title = reader.string("title", true, 255);
+  auto body_text = reader.string("body", true, 1000000);
+  auto parent = reader.string("parent_id", false, 100);
+  reader.finish();
+  json::object page{{"spaceId", space},
+                    {"status", "current"},
+                    {"title", *title},
+                    {"body", {{"representation", "storage"}, {"value", *body_text}}}};
+  if (parent) page["parentId"] = *parent;
+  return {json_call("POST", base + "/pages", atlassian_auth(account), page), [](const json::value& answer) {
+            std::string url;
+            if (const auto* o = answer.if_object())
+              if (const auto* links = o->if_contains("_links"); links && links->is_object())
+                url = text_at(*links, "base") + text_at(*links, "webui");
+            return json::object{{"id", text_at(answer, "id")}, {"title", text_at(answer, "title")}, {"url", url}};
+          }};
+}
+
+// An email to send: the message as it goes out.
+struct MailJob {
+  SmtpSettings settings;
+  Mail mail;
+  std::string message_id, message;
+};
+
+MailJob mail_job(const Account& account, const json::object& input, milliseconds timeout) {
+  core::ObjectReader reader(input, "input");
+  MailJob job;
+  job.mail.from = setting(account.config, "from");
+  job.mail.to = read_addresses(reader, "to", true);
+  job.mail.cc = read_addresses(reader, "cc", false);
+  auto subject = reader.string("subject", true, 998);
+  if (subject && subject->find_first_of("\r\n") != std::string::npos) reader.error("subject", "must be one line");
+  auto text = reader.string("text", true, 1000000);
+  reader.finish();
+  job.mail.subject = *subject;
+  job.mail.text = *text;
+  auto from = mail_address(job.mail.from);
+  job.message_id = "<" + core::new_id() + "@" + from.substr(from.find('@') + 1) + ">";
+  job.message = format_mail(job.mail, job.message_id, core::now_ms());
+  job.settings = smtp_settings(account);
+  job.settings.timeout = timeout;
+  return job;
+}
+
+json::object mail_result(const Account& account, const MailJob& job, const SmtpOutcome& outcome) {
+  if (!outcome.ok())
+    throw core::Error(core::ErrorKind::bad_gateway, "email (" + account.name + "): " + outcome.failed_stage + ": " + outcome.detail);
+  json::array accepted;
+  for (const auto* list : {&job.mail.to, &job.mail.cc})
+    for (const auto& address : *list) accepted.emplace_back(address);
+  return {{"message_id", job.message_id}, {"accepted", std::move(accepted)}};
+}
 }  // namespace
 
 json::object TestReport::to_json() const {
@@ -303,169 +502,42 @@ Connectors::~Connectors() {
 asio::awaitable<TestReport> Connectors::test(const Account& account) {
   auto started = std::chrono::steady_clock::now();
   TestReport report;
-  auto& checks = report.checks;
-  const auto& config = account.config;
-  if (account.type == "slack") {
-    auto call = get_call(base_url(config, "base_url") + "/auth.test", bearer(secret(account, "bot_token")));
-    auto reply = co_await exchange(std::move(call), timeout_);
-    checks.push_back(check("auth.test", reply,
-                           "the token belongs to " + text_at(reply.body, "user") + " on " + text_at(reply.body, "team")));
-  } else if (account.type == "hubspot") {
-    auto call = get_call(base_url(config, "base_url") + "/crm/v3/objects/contacts?limit=1&archived=false",
-                         bearer(secret(account, "access_token")));
-    auto reply = co_await exchange(std::move(call), timeout_);
-    checks.push_back(check("read contacts", reply,
-                           "read " + std::to_string(count_of(reply.body, "results")) + " contact(s) of the first page"));
-  } else if (account.type == "salesforce") {
-    auto login = base_url(config, "login_url");
-    if (login.empty()) login = base_url(config, "instance_url");
-    Call token_call{"POST", login + "/services/oauth2/token",
-                    {{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}},
-                    "grant_type=client_credentials&client_id=" + encode(secret(account, "client_id")) +
-                        "&client_secret=" + encode(secret(account, "client_secret"))};
-    auto token = co_await exchange(std::move(token_call), timeout_);
-    auto instance = text_at(token.body, "instance_url");
-    if (instance.empty()) instance = base_url(config, "instance_url");
-    checks.push_back(check("oauth token", token, "a token was issued for " + instance));
-    if (token.ok()) {
-      auto query = get_call(instance + "/services/data/v" + setting(config, "api_version") +
-                                "/query?q=" + encode("SELECT Id FROM Account LIMIT 1"),
-                            bearer(text_at(token.body, "access_token")));
-      auto reply = co_await exchange(std::move(query), timeout_);
-      checks.push_back(check("query", reply, "a SOQL query answered (" + text_at(reply.body, "totalSize") + " record(s))"));
-    }
-  } else if (account.type == "jira") {
-    auto project = setting(config, "project_key");
-    auto jql = project.empty() ? std::string("created >= -30d order by created DESC") : "project = \"" + project + "\"";
-    auto call = get_call(base_url(config, "base_url") + "/rest/api/3/search/jql?maxResults=1&fields=summary&jql=" + encode(jql),
-                         atlassian_auth(account));
-    auto reply = co_await exchange(std::move(call), timeout_);
-    checks.push_back(check("search issues", reply,
-                           "a JQL search answered (" + std::to_string(count_of(reply.body, "issues")) + " issue(s))"));
-  } else if (account.type == "confluence") {
-    auto space = setting(config, "space_id");
-    auto call = get_call(base_url(config, "base_url") + "/pages?limit=1" + (space.empty() ? "" : "&space-id=" + encode(space)),
-                         atlassian_auth(account));
-    auto reply = co_await exchange(std::move(call), timeout_);
-    checks.push_back(check("read pages", reply,
-                           "read " + std::to_string(count_of(reply.body, "results")) + " page(s) of the first page"));
-  } else if (account.type == "email") {
+  if (account.type == "email") {
     auto settings = smtp_settings(account);
     settings.timeout = timeout_;
-    auto outcome = co_await on_pool(mail_pool_, [settings] { return smtp_check(settings); });
-    std::vector<std::string> stages{"connect"};
-    if (settings.require_tls && settings.url.starts_with("smtp://")) stages.emplace_back("starttls");
-    if (settings.username) stages.emplace_back("auth");
-    stages.emplace_back("noop");
-    for (const auto& stage : stages) {
-      if (stage == outcome.failed_stage || (stage == "noop" && !outcome.ok())) {
-        checks.push_back({stage, false, outcome.detail});
-        break;
-      }
-      checks.push_back({stage, true, stage == "connect" ? "the server greeted us and answered EHLO" : "passed"});
+    // Named first: GCC 12 mishandles a non-trivial temporary inside a co_await expression.
+    auto check_mail = [settings] { return smtp_check(settings); };
+    auto outcome = co_await on_pool(mail_pool_, std::move(check_mail));
+    report.checks = smtp_checks(settings, outcome);
+  } else {
+    std::optional<Reply> previous;
+    for (std::size_t step = 0;; ++step) {
+      auto next = probe(account, step, previous ? &*previous : nullptr);
+      if (!next) break;
+      auto reply = co_await exchange(next->call, timeout_);
+      report.checks.push_back(check(next->name, reply, reply.ok() ? next->success(reply.body) : std::string()));
+      if (!reply.ok()) break;
+      previous = std::move(reply);
     }
   }
+  const auto& checks = report.checks;
   report.ok = !checks.empty() && std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.passed; });
-  report.latency_ms =
-      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count();
+  report.latency_ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started).count();
   co_return report;
 }
 
 asio::awaitable<json::object> Connectors::act(const Account& account, const std::string& action, const json::object& input) {
-  const auto* type = find_type(account.type);
-  if (!type || std::find(type->actions.begin(), type->actions.end(), action) == type->actions.end()) {
-    std::string offered;
-    if (type)
-      for (auto a : type->actions) offered += (offered.empty() ? "" : ", ") + std::string(a);
-    throw core::Error(core::ErrorKind::validation,
-                      "a " + account.type + " integration has no action '" + action + "'" +
-                          (offered.empty() ? std::string(" (it offers none yet)") : " (it offers " + offered + ")"),
-                      {{"action", "is not an action of a " + account.type + " integration"}});
+  check_action(account, action);
+  if (action == "send_email") {
+    auto job = mail_job(account, input, timeout_);
+    auto send_mail = [job] { return smtp_send(job.settings, job.mail, job.message); };
+    auto outcome = co_await on_pool(mail_pool_, std::move(send_mail));
+    co_return mail_result(account, job, outcome);
   }
-  const auto& config = account.config;
-  core::ObjectReader reader(input, "input");
-  if (action == "post_message") {
-    auto channel = input_or_config(reader, account, "channel", "default_channel");
-    auto text = reader.string("text", true, 40000);
-    auto thread = reader.string("thread_ts", false, 100);
-    reader.finish();
-    json::object body{{"channel", channel}, {"text", *text}};
-    if (thread) body["thread_ts"] = *thread;
-    auto call = json_call("POST", base_url(config, "base_url") + "/chat.postMessage", bearer(secret(account, "bot_token")), body);
-    auto reply = co_await exchange(std::move(call), timeout_);
-    if (!reply.ok()) refused(account, reply);
-    co_return json::object{{"ts", text_at(reply.body, "ts")}, {"channel", text_at(reply.body, "channel")}};
-  }
-  if (action == "create_issue") {
-    auto project = input_or_config(reader, account, "project_key", "project_key");
-    auto summary = reader.string("summary", true, 255);
-    auto description = reader.string("description", false, 32000);
-    auto issue_type = reader.string("issue_type", false, 100).value_or("Task");
-    reader.finish();
-    json::object fields{{"project", {{"key", project}}}, {"summary", *summary}, {"issuetype", {{"name", issue_type}}}};
-    if (description) fields["description"] = adf(*description);
-    auto base = base_url(config, "base_url");
-    auto call = json_call("POST", base + "/rest/api/3/issue", atlassian_auth(account), json::object{{"fields", fields}});
-    auto reply = co_await exchange(std::move(call), timeout_);
-    if (!reply.ok()) refused(account, reply);
-    auto key = text_at(reply.body, "key");
-    co_return json::object{{"id", text_at(reply.body, "id")}, {"key", key}, {"url", base + "/browse/" + key}};
-  }
-  if (action == "add_comment") {
-    auto issue = reader.string("issue", true, 100);
-    auto text = reader.string("text", true, 32000);
-    reader.finish();
-    auto base = base_url(config, "base_url");
-    auto call = json_call("POST", base + "/rest/api/3/issue/" + encode(*issue) + "/comment", atlassian_auth(account),
-                          json::object{{"body", adf(*text)}});
-    auto reply = co_await exchange(std::move(call), timeout_);
-    if (!reply.ok()) refused(account, reply);
-    auto id = text_at(reply.body, "id");
-    co_return json::object{{"id", id}, {"issue", *issue}, {"url", base + "/browse/" + *issue + "?focusedCommentId=" + id}};
-  }
-  if (action == "create_page") {
-    auto space = input_or_config(reader, account, "space_id", "space_id");
-    auto title = reader.string("title", true, 255);
-    auto body_text = reader.string("body", true, 1000000);
-    auto parent = reader.string("parent_id", false, 100);
-    reader.finish();
-    json::object page{{"spaceId", space},
-                      {"status", "current"},
-                      {"title", *title},
-                      {"body", {{"representation", "storage"}, {"value", *body_text}}}};
-    if (parent) page["parentId"] = *parent;
-    auto call = json_call("POST", base_url(config, "base_url") + "/pages", atlassian_auth(account), page);
-    auto reply = co_await exchange(std::move(call), timeout_);
-    if (!reply.ok()) refused(account, reply);
-    std::string url;
-    if (const auto* links = reply.body.as_object().if_contains("_links"); links && links->is_object())
-      url = text_at(*links, "base") + text_at(*links, "webui");
-    co_return json::object{{"id", text_at(reply.body, "id")}, {"title", text_at(reply.body, "title")}, {"url", url}};
-  }
-  // send_email
-  Mail mail;
-  mail.from = setting(config, "from");
-  mail.to = read_addresses(reader, "to", true);
-  mail.cc = read_addresses(reader, "cc", false);
-  auto subject = reader.string("subject", true, 998);
-  if (subject && subject->find_first_of("\r\n") != std::string::npos) reader.error("subject", "must be one line");
-  auto text = reader.string("text", true, 1000000);
-  reader.finish();
-  mail.subject = *subject;
-  mail.text = *text;
-  auto domain = mail_address(mail.from).substr(mail_address(mail.from).find('@') + 1);
-  auto message_id = "<" + core::new_id() + "@" + domain + ">";
-  auto message = format_mail(mail, message_id, core::now_ms());
-  auto settings = smtp_settings(account);
-  settings.timeout = timeout_;
-  auto outcome = co_await on_pool(mail_pool_, [settings, mail, message] { return smtp_send(settings, mail, message); });
-  if (!outcome.ok())
-    throw core::Error(core::ErrorKind::bad_gateway,
-                      "email (" + account.name + "): " + outcome.failed_stage + ": " + outcome.detail);
-  json::array accepted;
-  for (const auto* list : {&mail.to, &mail.cc})
-    for (const auto& address : *list) accepted.emplace_back(address);
-  co_return json::object{{"message_id", message_id}, {"accepted", std::move(accepted)}};
+  auto prepared = http_action(account, action, input);
+  auto reply = co_await exchange(prepared.call, timeout_);
+  if (!reply.ok()) refused(account, reply);
+  co_return prepared.result(reply.body);
 }
 
 }  // namespace de::integrations

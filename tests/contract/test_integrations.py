@@ -1,0 +1,424 @@
+"""Integrations (docs/integrations.md): the registry (CRUD, per-type checks, write-only sealed
+credentials that no answer, event or log line shows), credential checks against the vendors and
+their actions. The vendors are stand-ins: Prism serving the contracts in ../shared/contracts
+(Slack, Jira, Confluence, Salesforce: a request the contract rejects fails the test), a HubSpot
+stand-in written from the contract's fact sheet, and a real SMTP server on loopback (aiosmtpd)."""
+import email
+import email.policy
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from support.helpers import assert_problem, uid, wait_for
+from support.server import free_port
+from support.standins.prism import contracts_dir
+
+SECRET = "xoxb-" + "s3cr3t-" * 3
+
+
+def create(client, body, status=201):
+    r = client.post("/api/v1/integrations", body)
+    assert r.status == status, r
+    return r.body
+
+
+def slack(base_url, **config):
+    return {"name": "slack " + uid(), "type": "slack", "config": {"base_url": base_url, **config},
+            "credentials": {"bot_token": SECRET}}
+
+
+def closed_port():
+    """A port nothing listens on."""
+    return free_port()
+
+
+def test_an_integration_is_created_read_listed_changed_and_deleted(srv):
+    admin = srv.admin
+    made = create(srv.as_("manager"), {"name": "Team Slack", "type": "slack", "credentials": {"bot_token": SECRET}})
+    assert set(made) == {"id", "name", "type", "config", "credentials_set", "is_active", "last_sync", "last_test",
+                         "created_by", "created_at", "updated_at"}, made
+    assert made["config"] == {"base_url": "https://slack.com/api"}, made  # the default filled in
+    assert made["credentials_set"] == ["bot_token"] and made["is_active"] is True, made
+    assert made["last_test"] is None and made["last_sync"] is None, made
+    assert made["created_by"] == srv.users["manager"]["id"], made
+
+    assert srv.as_("viewer").get(f"/api/v1/integrations/{made['id']}").body == made
+    slack_ids = [i["id"] for i in admin.list_all("/api/v1/integrations?type=slack")]
+    assert made["id"] in slack_ids
+    assert made["id"] not in [i["id"] for i in admin.list_all("/api/v1/integrations?type=jira")]
+    assert_problem(admin.get("/api/v1/integrations?type=fax"), 400, fields=["type"])
+
+    r = admin.patch(f"/api/v1/integrations/{made['id']}",
+                    {"config": {"default_channel": "#sales"}, "credentials": {"signing_secret": "sign-" + SECRET}})
+    assert r.status == 200, r
+    assert r.body["config"] == {"base_url": "https://slack.com/api", "default_channel": "#sales"}, r
+    assert r.body["credentials_set"] == ["bot_token", "signing_secret"], r
+    r = admin.patch(f"/api/v1/integrations/{made['id']}", {"credentials": {"signing_secret": None}, "is_active": False})
+    assert r.body["credentials_set"] == ["bot_token"] and r.body["is_active"] is False, r
+    assert_problem(admin.patch(f"/api/v1/integrations/{made['id']}", {"type": "email"}), 422, fields=["type"])
+    # A required credential cannot be removed.
+    assert_problem(admin.patch(f"/api/v1/integrations/{made['id']}", {"credentials": {"bot_token": None}}), 422,
+                   fields=["credentials.bot_token"])
+
+    assert admin.delete(f"/api/v1/integrations/{made['id']}").status == 204
+    assert_problem(admin.get(f"/api/v1/integrations/{made['id']}"), 404)
+    assert_problem(admin.delete(f"/api/v1/integrations/{made['id']}"), 404)
+
+
+def test_credentials_are_sealed_and_never_shown_in_answers_events_or_the_log(srv):
+    made = create(srv.admin, {"name": "sealed", "type": "jira",
+                              "config": {"base_url": "https://example.atlassian.net", "project_key": "DE"},
+                              "credentials": {"email": "bot@example.com", "api_token": SECRET}})
+    srv.admin.patch(f"/api/v1/integrations/{made['id']}", {"credentials": {"api_token": SECRET + "-2"}})
+    srv.admin.delete(f"/api/v1/integrations/{made['id']}")
+    events = srv.server.sql("SELECT topic, data FROM events WHERE topic LIKE 'integrations.%'")
+    mine = [(topic, data) for topic, data in events if made["id"] in str(data)]
+    assert {t for t, _ in mine} >= {"integrations.created", "integrations.updated", "integrations.deleted"}, mine
+    assert all(SECRET not in str(data) for _, data in mine), mine
+    assert SECRET not in srv.server.log_tail(100000)
+
+
+def test_the_stored_credentials_are_sealed(srv):
+    made = create(srv.admin, slack("https://slack.example.com/api"))
+    (stored,), = srv.server.sql("SELECT credentials_encrypted FROM integrations WHERE id = ?", (made["id"],))
+    assert stored and SECRET not in stored and "bot_token" not in stored, stored
+
+
+@pytest.mark.parametrize("body,fields", [
+    ({"name": "x", "type": "fax"}, ["type"]),
+    ({"type": "slack", "credentials": {"bot_token": "t"}}, ["name"]),
+    ({"name": "x", "type": "jira", "credentials": {"email": "a@b.c", "api_token": "t"}}, ["config.base_url"]),
+    ({"name": "x", "type": "jira", "config": {"base_url": "ftp://x"}, "credentials": {"email": "a@b.c"}},
+     ["config.base_url", "credentials.api_token"]),
+    ({"name": "x", "type": "slack", "config": {"colour": "red"}, "credentials": {"bot_token": "t", "pin": "1"}},
+     ["config.colour", "credentials.pin"]),
+    ({"name": "x", "type": "email", "config": {"smtp_url": "http://mail", "from": "nobody", "starttls": "maybe"}},
+     ["config.smtp_url", "config.from", "config.starttls"]),
+    ({"name": "x", "type": "email", "config": {"smtp_url": "smtp://mail", "from": "a@b.c"},
+      "credentials": {"username": "u"}}, ["credentials.password"]),
+    ({"name": "x", "type": "salesforce", "config": {"instance_url": "https://x.my.salesforce.com"},
+      "credentials": {"client_id": 5}}, ["credentials.client_id", "credentials.client_secret"]),
+    ({"name": "x", "type": "hubspot", "credentials": {"access_token": "t"}, "is_active": "yes"}, ["is_active"]),
+])
+def test_bad_input_is_422_naming_the_field_and_nothing_is_written(srv, body, fields):
+    before = srv.admin.count("/api/v1/integrations")
+    assert_problem(srv.admin.post("/api/v1/integrations", body), 422, fields=fields)
+    assert srv.admin.count("/api/v1/integrations") == before
+
+
+def test_slack_check_and_message_against_the_contract(srv, prism_standin):
+    standin = prism_standin("slack/slack-web-api.openapi.json")
+    made = create(srv.admin, slack(standin.url, default_channel="C012AB3CD"))
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.status == 200, r
+    assert r.body["ok"] is True and isinstance(r.body["latency_ms"], int), r
+    assert [c["name"] for c in r.body["checks"]] == ["auth.test"] and r.body["checks"][0]["passed"], r
+    last = srv.admin.get(f"/api/v1/integrations/{made['id']}").body["last_test"]
+    assert last["ok"] is True and last["detail"] == "every check passed" and last["at"], last
+
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/post_message", {"input": {"text": "Deal won"}})
+    assert r.status == 200, r
+    assert set(r.body) == {"ts", "channel"} and r.body["ts"], r
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/send_email", {"input": {"text": "x"}})
+    assert_problem(r, 422, fields=["action"])
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/post_message", {"input": {"channel": "C1"}})
+    assert_problem(r, 422, fields=["input.text"])
+
+
+def test_a_channel_is_needed_when_there_is_no_default(srv, prism_standin):
+    standin = prism_standin("slack/slack-web-api.openapi.json")
+    made = create(srv.admin, slack(standin.url))
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/post_message", {"input": {"text": "hi"}})
+    assert_problem(r, 422, fields=["input.channel"])
+
+
+def test_an_unreachable_vendor_fails_the_check_and_the_action_without_a_5xx_for_the_check(srv):
+    made = create(srv.admin, slack(f"http://127.0.0.1:{closed_port()}/api", default_channel="C1"))
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.status == 200 and r.body["ok"] is False, r
+    assert "cannot connect" in r.body["checks"][0]["detail"], r
+    assert srv.admin.get(f"/api/v1/integrations/{made['id']}").body["last_test"]["ok"] is False
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/post_message", {"input": {"text": "hi"}})
+    body = assert_problem(r, 502)
+    assert "cannot connect" in body["detail"], body
+
+
+def test_a_switched_off_integration_runs_no_action(srv, prism_standin):
+    standin = prism_standin("slack/slack-web-api.openapi.json")
+    made = create(srv.admin, {**slack(standin.url, default_channel="C1"), "is_active": False})
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/post_message", {"input": {"text": "hi"}})
+    assert_problem(r, 422)
+
+
+def test_jira_check_issue_and_comment_against_the_contract(srv, prism_standin):
+    # Answers made from the schemas: the document's examples of these answers are JSON text in a string.
+    standin = prism_standin("jira/jira-cloud-platform-v3.openapi.json", dynamic=True)
+    made = create(srv.admin, {"name": "jira " + uid(), "type": "jira",
+                              "config": {"base_url": standin.url, "project_key": "DE"},
+                              "credentials": {"email": "bot@example.com", "api_token": SECRET}})
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.body["ok"] is True and r.body["checks"][0]["name"] == "search issues", r
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/create_issue",
+                       {"input": {"summary": "Export to CSV", "description": "As a user\nI want a CSV export"}})
+    assert r.status == 200, r
+    assert r.body["key"] and r.body["id"] and r.body["url"] == f"{standin.url}/browse/{r.body['key']}", r
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/add_comment",
+                       {"input": {"issue": r.body["key"], "text": "Analysed: 3 stories"}})
+    assert r.status == 200 and r.body["id"], r
+
+
+class ConfluenceStandin:
+    """POST /pages of Confluence's v2 contract: the body validated against the contract's
+    PageCreateRequest (python3-jsonschema) and the credentials required, answered as the vendor
+    does. Not Prism: the contract's page body is oneOf two schemas that every object matches
+    (neither has required fields), so Prism refuses any body; here it is read as anyOf."""
+
+    def __init__(self):
+        import jsonschema
+        document = json.loads((contracts_dir() / "confluence/confluence-cloud-v2-pages.openapi.json").read_text())
+        schema = document["components"]["requestBodies"]["PageCreateRequest"]["content"]["application/json"]["schema"]
+        schema = json.loads(json.dumps(schema).replace('"oneOf"', '"anyOf"'))
+        schema["components"] = document["components"]
+        schema["components"]["requestBodies"] = {}
+        validator = jsonschema.Draft202012Validator(schema)
+        standin = self
+        self.pages, self.rejections = [], []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                errors = [e.message for e in validator.iter_errors(body)]
+                if self.path != "/pages" or not self.headers.get("Authorization", "").startswith("Basic ") or errors:
+                    standin.rejections.append((self.path, errors))
+                    return self.answer(400, {"errors": [{"status": 400, "title": "; ".join(errors) or "bad request"}]})
+                standin.pages.append(body)
+                page_id = str(65536 + len(standin.pages))
+                self.answer(200, {"id": page_id, "status": body.get("status", "current"), "title": body["title"],
+                                  "spaceId": body["spaceId"],
+                                  "_links": {"base": "https://example.atlassian.net/wiki",
+                                             "webui": f"/spaces/DE/pages/{page_id}"}})
+
+            def answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_confluence_check_and_page_against_the_contract(srv, prism_standin):
+    standin = prism_standin("confluence/confluence-cloud-v2-pages.openapi.json")
+    made = create(srv.admin, {"name": "wiki " + uid(), "type": "confluence",
+                              "config": {"base_url": standin.url, "space_id": "123"},
+                              "credentials": {"email": "bot@example.com", "api_token": SECRET}})
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.body["ok"] is True and r.body["checks"][0]["name"] == "read pages", r
+
+    pages = ConfluenceStandin()
+    try:
+        srv.admin.patch(f"/api/v1/integrations/{made['id']}", {"config": {"base_url": pages.url}})
+        r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/create_page",
+                           {"input": {"title": "Requirements", "body": "<p>Three stories</p>"}})
+        assert r.status == 200, r
+        assert r.body == {"id": "65537", "title": "Requirements",
+                          "url": "https://example.atlassian.net/wiki/spaces/DE/pages/65537"}, r
+        assert pages.rejections == []
+        assert pages.pages == [{"spaceId": "123", "status": "current", "title": "Requirements",
+                                "body": {"representation": "storage", "value": "<p>Three stories</p>"}}]
+    finally:
+        pages.close()
+
+
+class HubSpotStandin:
+    """GET /crm/v3/objects/contacts as hubspot/crm-v3-objects.md describes it: a page of contacts
+    for the right private-app token, the vendor's error body and 401 otherwise."""
+
+    def __init__(self, token):
+        standin = self
+        self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                standin.requests.append(self.path)
+                if not self.path.startswith("/crm/v3/objects/contacts?"):
+                    return self.answer(404, {"status": "error", "message": "no such route", "category": "OBJECT_NOT_FOUND"})
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    return self.answer(401, {"status": "error", "category": "INVALID_AUTHENTICATION",
+                                             "correlationId": "c0ffee",
+                                             "message": "Authentication credentials not found."})
+                self.answer(200, {"results": [{"id": "1", "properties": {"email": "ada@example.com"},
+                                               "createdAt": "2026-01-01T00:00:00Z",
+                                               "updatedAt": "2026-01-01T00:00:00Z", "archived": False}]})
+
+            def answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_hubspot_check_passes_with_the_token_and_reports_the_vendors_401(srv):
+    standin = HubSpotStandin("pat-good")
+    try:
+        good = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot", "config": {"base_url": standin.url},
+                                  "credentials": {"access_token": "pat-good"}})
+        r = srv.admin.post(f"/api/v1/integrations/{good['id']}/test")
+        assert r.body["ok"] is True and "1 contact" in r.body["checks"][0]["detail"], r
+        assert standin.requests[-1].startswith("/crm/v3/objects/contacts?limit=1"), standin.requests
+        bad = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot", "config": {"base_url": standin.url},
+                                 "credentials": {"access_token": "pat-revoked"}})
+        r = srv.admin.post(f"/api/v1/integrations/{bad['id']}/test")
+        assert r.status == 200 and r.body["ok"] is False, r
+        assert r.body["checks"][0]["detail"] == "HTTP 401: Authentication credentials not found.", r
+        last = srv.admin.get(f"/api/v1/integrations/{bad['id']}").body["last_test"]
+        assert last["ok"] is False and "401" in last["detail"], last
+    finally:
+        standin.close()
+
+
+class MailServer:
+    """A real SMTP server on loopback (aiosmtpd) taking AUTH with one user name and password,
+    keeping every message it accepts."""
+
+    def __init__(self, username="mailer", password="mail-" + SECRET):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        server = self
+        self.messages = []
+
+        class Handler:
+            async def handle_DATA(self, smtp, session, envelope):
+                server.messages.append(envelope)
+                return "250 OK"
+
+        def authenticate(smtp, session, envelope, mechanism, auth_data):
+            ok = auth_data.login == username.encode() and auth_data.password == password.encode()
+            return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
+        self.port = free_port()  # aiosmtpd 1.4 cannot listen on port 0: start() connects to its own port
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate,
+                                     auth_require_tls=False)
+        self.controller.start()
+
+    def close(self):
+        self.controller.stop()
+
+
+@pytest.fixture
+def mail_server():
+    server = MailServer()
+    yield server
+    server.close()
+
+
+def email_integration(srv, mail_server, password):
+    return create(srv.admin, {"name": "mail " + uid(), "type": "email",
+                              "config": {"smtp_url": f"smtp://127.0.0.1:{mail_server.port}",
+                                         "from": "Digital Enterprise <de@example.com>", "starttls": "optional"},
+                              "credentials": {"username": "mailer", "password": password}})
+
+
+def test_email_check_and_a_message_read_back(srv, mail_server):
+    made = email_integration(srv, mail_server, "mail-" + SECRET)
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.body["ok"] is True, r
+    assert [c["name"] for c in r.body["checks"]] == ["connect", "auth", "noop"], r
+    assert mail_server.messages == []  # a check mails nothing
+
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/send_email", {"input": {
+        "to": ["ada@example.com"], "cc": "grace@example.com", "subject": "Quartalsbericht für Q3",
+        "text": "Hello Ada,\n.the pipeline grew 12%.\nRegards"}})
+    assert r.status == 200, r
+    assert r.body["accepted"] == ["ada@example.com", "grace@example.com"], r
+    wait_for(lambda: mail_server.messages, message="the message arrives")
+    envelope = mail_server.messages[0]
+    assert envelope.mail_from == "de@example.com"
+    assert envelope.rcpt_tos == ["ada@example.com", "grace@example.com"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["From"] == "Digital Enterprise <de@example.com>"
+    assert message["To"] == "ada@example.com" and message["Cc"] == "grace@example.com"
+    assert message["Subject"] == "Quartalsbericht für Q3"
+    assert message["Message-ID"] == r.body["message_id"] and message["Date"].datetime.tzinfo is not None
+    # CRLF line ends, and the line that starts with a dot came through (SMTP dot-stuffing).
+    assert message.get_content() == "Hello Ada,\r\n.the pipeline grew 12%.\r\nRegards\r\n"
+
+
+def test_email_check_names_the_refused_login(srv, mail_server):
+    made = email_integration(srv, mail_server, "wrong")
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.body["ok"] is False, r
+    assert [(c["name"], c["passed"]) for c in r.body["checks"]] == [("connect", True), ("auth", False)], r
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/send_email",
+                       {"input": {"to": "ada@example.com", "subject": "x", "text": "y"}})
+    assert_problem(r, 502)
+    assert mail_server.messages == []
+
+
+def test_email_input_is_checked(srv, mail_server):
+    made = email_integration(srv, mail_server, "mail-" + SECRET)
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/send_email",
+                       {"input": {"to": ["not an address"], "subject": "two\nlines"}})
+    assert_problem(r, 422, fields=["input.to", "input.subject", "input.text"])
+
+
+def test_a_workflow_step_posts_to_slack(srv, prism_standin):
+    standin = prism_standin("slack/slack-web-api.openapi.json")
+    made = create(srv.admin, slack(standin.url))
+    r = srv.admin.post("/api/v1/workflows", {"name": "announce " + uid(), "status": "active", "definition": {
+        "trigger": {"type": "manual"},
+        "steps": [{"id": "post", "type": "integration", "integration": made["name"], "action": "post_message",
+                   "input": {"channel": "C012AB3CD", "text": "Deal {{input.deal}} won"}}],
+        "output": {"ts": "{{steps.post.output.ts}}"}}})
+    assert r.status == 201, r
+    execution = srv.admin.post(f"/api/v1/workflows/{r.body['id']}/execute", {"input": {"deal": "ACME"}}).body
+
+    def finished():
+        e = srv.admin.get(f"/api/v1/workflow-executions/{execution['id']}").body
+        return e if e["status"] in ("completed", "failed") else None
+    done = wait_for(finished, timeout=20, message="the execution ends")
+    assert done["status"] == "completed", done
+    step = done["steps"][0]
+    assert step["input"]["input"] == {"channel": "C012AB3CD", "text": "Deal ACME won"}, step
+    assert step["output"]["ts"] and done["output"]["ts"] == step["output"]["ts"], done
+
+
+def test_a_workflow_step_fails_for_an_unknown_integration(srv):
+    r = srv.admin.post("/api/v1/workflows", {"name": "nowhere " + uid(), "status": "active", "definition": {
+        "trigger": {"type": "manual"},
+        "steps": [{"id": "post", "type": "integration", "integration": "no such " + uid(),
+                   "action": "post_message", "input": {"text": "x"}}]}})
+    execution = srv.admin.post(f"/api/v1/workflows/{r.body['id']}/execute", {"input": {}}).body
+
+    def finished():
+        e = srv.admin.get(f"/api/v1/workflow-executions/{execution['id']}").body
+        return e if e["status"] in ("completed", "failed") else None
+    done = wait_for(finished, timeout=20, message="the execution ends")
+    assert done["status"] == "failed" and "integration" in done["steps"][0]["error"], done
