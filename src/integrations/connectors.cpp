@@ -139,6 +139,7 @@ asio::awaitable<Reply> exchange(Call call, milliseconds timeout) {
   for (int attempt = 1;; ++attempt) {
     auto wait = first_backoff * (1 << (attempt - 1));
     bool again = false;
+    reply = Reply();  // this attempt's answer only
     try {
       auto answer = co_await ai::request(executor, call.method, call.url, call.headers, call.body, timeout);
       again = (answer.status == 429 || answer.status >= 500) && attempt < max_attempts;
@@ -152,7 +153,6 @@ asio::awaitable<Reply> exchange(Call call, milliseconds timeout) {
         if (reply.failure.empty()) reply.failure = "the vendor refused it";
       }
     } catch (const ai::ProviderError& e) {
-      reply = Reply();
       reply.failure = "cannot connect to " + ai::url_host(call.url) + ": " + e.what();
       again = e.retryable && attempt < max_attempts;
     }

@@ -169,49 +169,36 @@ def test_jira_check_issue_and_comment_against_the_contract(srv, prism_standin):
     assert r.status == 200 and r.body["id"], r
 
 
-class ConfluenceStandin:
-    """POST /pages of Confluence's v2 contract: the body validated against the contract's
-    PageCreateRequest (python3-jsonschema) and the credentials required, answered as the vendor
-    does. Not Prism: the contract's page body is oneOf two schemas that every object matches
-    (neither has required fields), so Prism refuses any body; here it is read as anyOf."""
+class JsonStandin:
+    """A vendor stand-in on 127.0.0.1: each request (method, path, headers, parsed JSON body or
+    None) goes to `respond`, which gives (status, JSON body, extra headers)."""
 
-    def __init__(self):
-        import jsonschema
-        document = json.loads((contracts_dir() / "confluence/confluence-cloud-v2-pages.openapi.json").read_text())
-        schema = document["components"]["requestBodies"]["PageCreateRequest"]["content"]["application/json"]["schema"]
-        schema = json.loads(json.dumps(schema).replace('"oneOf"', '"anyOf"'))
-        schema["components"] = document["components"]
-        schema["components"]["requestBodies"] = {}
-        validator = jsonschema.Draft202012Validator(schema)
+    def __init__(self, respond):
+        self.requests = []
         standin = self
-        self.pages, self.rejections = [], []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                errors = [e.message for e in validator.iter_errors(body)]
-                if self.path != "/pages" or not self.headers.get("Authorization", "").startswith("Basic ") or errors:
-                    standin.rejections.append((self.path, errors))
-                    return self.answer(400, {"errors": [{"status": 400, "title": "; ".join(errors) or "bad request"}]})
-                standin.pages.append(body)
-                page_id = str(65536 + len(standin.pages))
-                self.answer(200, {"id": page_id, "status": body.get("status", "current"), "title": body["title"],
-                                  "spaceId": body["spaceId"],
-                                  "_links": {"base": "https://example.atlassian.net/wiki",
-                                             "webui": f"/spaces/DE/pages/{page_id}"}})
-
-            def answer(self, status, body):
-                data = json.dumps(body).encode()
+            def handle_any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                standin.requests.append((self.command, self.path, body))
+                status, answer, headers = respond(self.command, self.path, self.headers, body)
+                data = json.dumps(answer).encode()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
 
+            do_GET = do_POST = handle_any
+
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -220,7 +207,32 @@ class ConfluenceStandin:
         self.server.server_close()
 
 
-def test_confluence_check_and_page_against_the_contract(srv, prism_standin):
+def contract_validator(contract, schema_path, one_of_as_any_of=False):
+    """A JSON Schema validator for the schema at `schema_path` (keys) inside a vendor contract,
+    its $refs resolved in that document; `one_of_as_any_of` for a contract whose oneOf cannot be
+    met (below)."""
+    import jsonschema
+    text = (contracts_dir() / contract).read_text()
+    document = json.loads(text.replace('"oneOf"', '"anyOf"') if one_of_as_any_of else text)
+    schema = document
+    for key in schema_path:
+        schema = schema[key]
+    return jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+
+
+@pytest.fixture
+def standins():
+    made = []
+
+    def make(respond):
+        made.append(JsonStandin(respond))
+        return made[-1]
+    yield make
+    for standin in made:
+        standin.close()
+
+
+def test_confluence_check_and_page_against_the_contract(srv, prism_standin, standins):
     standin = prism_standin("confluence/confluence-cloud-v2-pages.openapi.json")
     made = create(srv.admin, {"name": "wiki " + uid(), "type": "confluence",
                               "config": {"base_url": standin.url, "space_id": "123"},
@@ -228,79 +240,81 @@ def test_confluence_check_and_page_against_the_contract(srv, prism_standin):
     r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
     assert r.body["ok"] is True and r.body["checks"][0]["name"] == "read pages", r
 
-    pages = ConfluenceStandin()
-    try:
-        srv.admin.patch(f"/api/v1/integrations/{made['id']}", {"config": {"base_url": pages.url}})
-        r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/create_page",
-                           {"input": {"title": "Requirements", "body": "<p>Three stories</p>"}})
-        assert r.status == 200, r
-        assert r.body == {"id": "65537", "title": "Requirements",
-                          "url": "https://example.atlassian.net/wiki/spaces/DE/pages/65537"}, r
-        assert pages.rejections == []
-        assert pages.pages == [{"spaceId": "123", "status": "current", "title": "Requirements",
-                                "body": {"representation": "storage", "value": "<p>Three stories</p>"}}]
-    finally:
-        pages.close()
+    # Not Prism for the page: the contract's page body is oneOf two schemas that every object
+    # matches (neither has required fields), so Prism refuses any body; read here as anyOf.
+    validator = contract_validator("confluence/confluence-cloud-v2-pages.openapi.json",
+                                   ["components", "requestBodies", "PageCreateRequest", "content",
+                                    "application/json", "schema"], one_of_as_any_of=True)
+    rejected = []
+
+    def pages(method, path, headers, body):
+        errors = [e.message for e in validator.iter_errors(body)]
+        if method != "POST" or path != "/pages" or not headers.get("Authorization", "").startswith("Basic ") or errors:
+            rejected.append((method, path, errors))
+            return 400, {"errors": [{"status": 400, "title": "; ".join(errors) or "bad request"}]}, {}
+        return 200, {"id": "65537", "status": body["status"], "title": body["title"], "spaceId": body["spaceId"],
+                     "_links": {"base": "https://example.atlassian.net/wiki", "webui": "/spaces/DE/pages/65537"}}, {}
+    confluence = standins(pages)
+    srv.admin.patch(f"/api/v1/integrations/{made['id']}", {"config": {"base_url": confluence.url}})
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/create_page",
+                       {"input": {"title": "Requirements", "body": "<p>Three stories</p>"}})
+    assert r.status == 200, r
+    assert r.body == {"id": "65537", "title": "Requirements",
+                      "url": "https://example.atlassian.net/wiki/spaces/DE/pages/65537"}, r
+    assert rejected == []
+    assert confluence.requests == [("POST", "/pages", {
+        "spaceId": "123", "status": "current", "title": "Requirements",
+        "body": {"representation": "storage", "value": "<p>Three stories</p>"}})]
 
 
-class HubSpotStandin:
+def hubspot_contacts(token):
     """GET /crm/v3/objects/contacts as hubspot/crm-v3-objects.md describes it: a page of contacts
     for the right private-app token, the vendor's error body and 401 otherwise."""
-
-    def __init__(self, token):
-        standin = self
-        self.requests = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                standin.requests.append(self.path)
-                if not self.path.startswith("/crm/v3/objects/contacts?"):
-                    return self.answer(404, {"status": "error", "message": "no such route", "category": "OBJECT_NOT_FOUND"})
-                if self.headers.get("Authorization") != f"Bearer {token}":
-                    return self.answer(401, {"status": "error", "category": "INVALID_AUTHENTICATION",
-                                             "correlationId": "c0ffee",
-                                             "message": "Authentication credentials not found."})
-                self.answer(200, {"results": [{"id": "1", "properties": {"email": "ada@example.com"},
-                                               "createdAt": "2026-01-01T00:00:00Z",
-                                               "updatedAt": "2026-01-01T00:00:00Z", "archived": False}]})
-
-            def answer(self, status, body):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def respond(method, path, headers, body):
+        if method != "GET" or not path.startswith("/crm/v3/objects/contacts?"):
+            return 404, {"status": "error", "message": "no such route", "category": "OBJECT_NOT_FOUND"}, {}
+        if headers.get("Authorization") != f"Bearer {token}":
+            return 401, {"status": "error", "category": "INVALID_AUTHENTICATION", "correlationId": "c0ffee",
+                         "message": "Authentication credentials not found."}, {}
+        return 200, {"results": [{"id": "1", "properties": {"email": "ada@example.com"}, "archived": False,
+                                  "createdAt": "2026-01-01T00:00:00Z", "updatedAt": "2026-01-01T00:00:00Z"}]}, {}
+    return respond
 
 
-def test_hubspot_check_passes_with_the_token_and_reports_the_vendors_401(srv):
-    standin = HubSpotStandin("pat-good")
-    try:
-        good = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot", "config": {"base_url": standin.url},
-                                  "credentials": {"access_token": "pat-good"}})
-        r = srv.admin.post(f"/api/v1/integrations/{good['id']}/test")
-        assert r.body["ok"] is True and "1 contact" in r.body["checks"][0]["detail"], r
-        assert standin.requests[-1].startswith("/crm/v3/objects/contacts?limit=1"), standin.requests
-        bad = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot", "config": {"base_url": standin.url},
-                                 "credentials": {"access_token": "pat-revoked"}})
-        r = srv.admin.post(f"/api/v1/integrations/{bad['id']}/test")
-        assert r.status == 200 and r.body["ok"] is False, r
-        assert r.body["checks"][0]["detail"] == "HTTP 401: Authentication credentials not found.", r
-        last = srv.admin.get(f"/api/v1/integrations/{bad['id']}").body["last_test"]
-        assert last["ok"] is False and "401" in last["detail"], last
-    finally:
-        standin.close()
+def test_hubspot_check_passes_with_the_token_and_reports_the_vendors_401(srv, standins):
+    standin = standins(hubspot_contacts("pat-good"))
+    good = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot", "config": {"base_url": standin.url},
+                              "credentials": {"access_token": "pat-good"}})
+    r = srv.admin.post(f"/api/v1/integrations/{good['id']}/test")
+    assert r.body["ok"] is True and "1 contact" in r.body["checks"][0]["detail"], r
+    assert standin.requests[-1][1].startswith("/crm/v3/objects/contacts?limit=1"), standin.requests
+    bad = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot", "config": {"base_url": standin.url},
+                             "credentials": {"access_token": "pat-revoked"}})
+    r = srv.admin.post(f"/api/v1/integrations/{bad['id']}/test")
+    assert r.status == 200 and r.body["ok"] is False, r
+    assert r.body["checks"][0]["detail"] == "HTTP 401: Authentication credentials not found.", r
+    last = srv.admin.get(f"/api/v1/integrations/{bad['id']}").body["last_test"]
+    assert last["ok"] is False and "401" in last["detail"], last
+
+
+def test_a_rate_limited_message_is_sent_again_after_retry_after(srv, standins):
+    validator = contract_validator("slack/slack-web-api.openapi.json",
+                                   ["paths", "/chat.postMessage", "post", "requestBody", "content",
+                                    "application/json", "schema"])
+    sent_at = []
+
+    def post_message(method, path, headers, body):
+        assert (method, path) == ("POST", "/chat.postMessage") and headers["Authorization"] == f"Bearer {SECRET}"
+        assert list(validator.iter_errors(body)) == []
+        sent_at.append(time.monotonic())
+        if len(sent_at) == 1:  # Slack's rate limit: 429 with Retry-After, in seconds
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "2"}
+        return 200, {"ok": True, "channel": body["channel"], "ts": "1700000000.000100"}, {}
+    slack_standin = standins(post_message)
+    made = create(srv.admin, slack(slack_standin.url, default_channel="C1"))
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/post_message", {"input": {"text": "hi"}})
+    assert r.status == 200 and r.body == {"ts": "1700000000.000100", "channel": "C1"}, (r, slack_standin.requests)
+    assert len(sent_at) == 2 and sent_at[1] - sent_at[0] >= 1.9, sent_at  # waited as asked, not 0.5 s
 
 
 class MailServer:
