@@ -8,6 +8,7 @@
 #include "core/ids.hpp"
 #include "integrations/catalog.hpp"
 #include "integrations/connectors.hpp"
+#include "integrations/inbound.hpp"
 
 namespace de::api {
 
@@ -72,6 +73,38 @@ std::optional<std::string> type_filter(const Request& request) {
     throw core::Error(core::ErrorKind::bad_request, "type must be salesforce, hubspot, jira, confluence, slack or email",
                       {{"type", "must be salesforce, hubspot, jira, confluence, slack or email"}});
   return type;
+}
+
+// An inbound webhook whose signature holds: who sent it and what to keep. Throws unauthorized
+// (the signature is the credential) when it does not.
+struct Inbound {
+  std::string id, signature;
+  json::object event;  // integrations.webhook_received
+};
+
+Inbound verify_inbound(const Context& ctx, const Request& request, const Integration& integration) {
+  // HubSpot signs the URL it called: the one its app registered, else this request's on https.
+  const auto* configured = integration.config.if_contains("webhook_url");
+  auto uri = configured && configured->is_string() ? std::string(configured->get_string())
+                                                   : "https://" + std::string(request.header("host")) + request.target;
+  integrations::InboundRequest inbound{request.method, uri, request.body,
+                                      [&request](std::string_view name) { return request.header(name); }};
+  auto verdict = integrations::verify_inbound(integration.type, credentials_of(ctx, integration), inbound, core::now_ms());
+  if (!verdict.ok) throw core::Error(core::ErrorKind::unauthorized, verdict.problem);
+  Inbound out{core::new_id(), verdict.dedup_key, {}};
+  out.event = {{"id", out.id}, {"integration_id", integration.id}, {"type", integration.type},
+               {"bytes", std::int64_t(request.body.size())}};
+  return out;
+}
+
+// Slack's Events API checks a new URL with a signed url_verification: it wants its challenge back.
+json::object inbound_answer(const Request& request, const Inbound& inbound, bool kept) {
+  boost::system::error_code ec;
+  auto body = json::parse(request.body, ec);
+  if (!ec && body.is_object() && body.as_object().if_contains("type") && body.at("type") == "url_verification" &&
+      body.as_object().if_contains("challenge"))
+    return {{"challenge", body.at("challenge")}};
+  return {{"id", inbound.id}, {"duplicate", !kept}};
 }
 
 integrations::Connectors& connectors(Context& ctx) {
@@ -180,6 +213,21 @@ void add_integration_routes(Context& ctx, http::Router& router) {
             auto result = co_await clients.act(account, action, *input);
             co_return Response::json(200, result);
           });
+
+  // Inbound webhooks: the vendor's signature is the credential. Kept (once per signature: a
+  // replay within the window is answered, not kept again) before the 200.
+  router.add("POST", "/api/v1/webhooks/{integration_id}", [&ctx](Request& request) -> asio::awaitable<Response> {
+    const auto& id = id_param(request, "integration", "integration_id");
+    auto integration = ctx.db.read([&](store::Connection& c) { return find_integration(c, id); });
+    auto inbound = verify_inbound(ctx, request, integration);
+    auto kept = co_await write(ctx.db, [&](store::Tx& tx) {
+      bool fresh = store::integrations::keep_inbound(tx.connection, inbound.id, id, inbound.signature, request.body,
+                                                     core::now_ms());
+      if (fresh) tx.emit("integrations.webhook_received", inbound.event);
+      return fresh;
+    });
+    co_return Response::json(200, inbound_answer(request, inbound, kept));
+  });
 }
 
 }  // namespace de::api

@@ -21,22 +21,25 @@ constexpr ConfigField email_config[] = {{"smtp_url", FieldKind::smtp_url, true, 
                                         {"from", FieldKind::text, true, ""},
                                         {"starttls", FieldKind::starttls, false, "required"}};
 // A loopback or internal relay may take mail without AUTH.
-constexpr CredentialField email_credentials[] = {{"username", false}, {"password", false}};
+constexpr CredentialField email_credentials[] = {{"username", false}, {"password", false}, {"webhook_secret", false}};
 constexpr std::string_view email_actions[] = {"send_email"};
 
-constexpr ConfigField hubspot_config[] = {{"base_url", FieldKind::web_url, false, "https://api.hubapi.com"}};
+// webhook_url: the URL HubSpot calls, as the app registered it; v3 signatures cover it.
+constexpr ConfigField hubspot_config[] = {{"base_url", FieldKind::web_url, false, "https://api.hubapi.com"},
+                                          {"webhook_url", FieldKind::web_url, false, ""}};
 constexpr CredentialField hubspot_credentials[] = {{"access_token", true}, {"client_secret", false}};
 
 constexpr ConfigField salesforce_config[] = {{"instance_url", FieldKind::web_url, true, ""},
                                              {"login_url", FieldKind::web_url, false, ""},
                                              {"api_version", FieldKind::text, false, "60.0"}};
-constexpr CredentialField salesforce_credentials[] = {{"client_id", true}, {"client_secret", true}};
+constexpr CredentialField salesforce_credentials[] = {{"client_id", true}, {"client_secret", true}, {"webhook_secret", false}};
 
 constexpr ConfigField jira_config[] = {{"base_url", FieldKind::web_url, true, ""},
                                        {"project_key", FieldKind::text, false, ""}};
 constexpr ConfigField confluence_config[] = {{"base_url", FieldKind::web_url, true, ""},
                                              {"space_id", FieldKind::text, false, ""}};
-constexpr CredentialField atlassian_credentials[] = {{"email", true}, {"api_token", true}};
+// webhook_secret: inbound webhooks signed with the generic HMAC-SHA256 (docs/integrations.md).
+constexpr CredentialField atlassian_credentials[] = {{"email", true}, {"api_token", true}, {"webhook_secret", false}};
 constexpr std::string_view jira_actions[] = {"create_issue", "add_comment"};
 constexpr std::string_view confluence_actions[] = {"create_page"};
 

@@ -80,4 +80,12 @@ Page<Integration> list(Connection& c, const std::optional<std::string>& type, co
   return to_page<Integration>(c.query(sql, std::span<const Param>(params)), page, from_row);
 }
 
+bool keep_inbound(Connection& c, const std::string& id, const std::string& integration_id, const std::string& signature,
+                  std::string_view body, std::int64_t received_at) {
+  return c.query("INSERT INTO inbound_webhooks (id, integration_id, signature, body, received_at) VALUES (?, ?, ?, ?, ?) "
+                 "ON CONFLICT (integration_id, signature) DO NOTHING",
+                 {std::string_view(id), std::string_view(integration_id), std::string_view(signature), body, received_at})
+             .affected > 0;
+}
+
 }  // namespace de::store::integrations

@@ -26,4 +26,8 @@ std::optional<Integration> find(Connection& c, const std::string& id);
 std::vector<Integration> named(Connection& c, const std::string& name);
 Page<Integration> list(Connection& c, const std::optional<std::string>& type, const PageRequest& page);
 
+// An inbound webhook kept; false when one with this signature was already kept (a replay).
+bool keep_inbound(Connection& c, const std::string& id, const std::string& integration_id, const std::string& signature,
+                  std::string_view body, std::int64_t received_at);
+
 }  // namespace de::store::integrations

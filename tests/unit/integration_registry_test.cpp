@@ -5,7 +5,11 @@
 #include <boost/json.hpp>
 
 #include "integrations/catalog.hpp"
+#include "integrations/inbound.hpp"
 #include "integrations/mail.hpp"
+
+#include <map>
+#include <memory>
 
 namespace de::integrations {
 namespace {
@@ -112,6 +116,64 @@ TEST(IntegrationMail, TextThatIsNotAsciiIsEncoded) {
             0);
   decoded.resize(length);
   EXPECT_EQ(decoded, "Grüße\r\n");
+}
+
+}  // namespace
+}  // namespace de::integrations
+
+namespace de::integrations {
+namespace {
+
+constexpr std::string_view slack_body =
+    "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&"
+    "user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%"
+    "2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121."
+    "803a0bc887a14d10d2c447fce8b6703c";
+constexpr std::string_view hubspot_body =
+    R"([{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}])";
+
+// The vectors of ../shared/contracts/slack/request-signing.md and hubspot/webhook-signature-v3.md.
+TEST(InboundWebhooks, SignaturesMatchTheVendorsVectors) {
+  EXPECT_EQ(slack_signature("8f742231b10e8888abcd99yyyzzz85a5", "1531420618", slack_body),
+            "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503");
+  EXPECT_EQ(hubspot_v3_signature("yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy", "POST", "https://www.example.com/webhook_uri",
+                                 hubspot_body, "1564113600000"),
+            "DxmVAjFNa2xfF3YgQjdZP6TNcok9k1oaH7UXombPtvw=");
+}
+
+InboundRequest request_with(std::string_view body, std::map<std::string, std::string, std::less<>> headers) {
+  auto shared = std::make_shared<std::map<std::string, std::string, std::less<>>>(std::move(headers));
+  return {"POST", "https://www.example.com/webhook_uri", body, [shared](std::string_view name) -> std::string_view {
+            auto it = shared->find(name);
+            return it == shared->end() ? std::string_view() : std::string_view(it->second);
+          }};
+}
+
+TEST(InboundWebhooks, AreCheckedWithinFiveMinutesAndAgainstTheirBody) {
+  Credentials slack{{"bot_token", "t"}, {"signing_secret", "8f742231b10e8888abcd99yyyzzz85a5"}};
+  auto signed_request = request_with(slack_body, {{"x-slack-request-timestamp", "1531420618"},
+                                                  {"x-slack-signature", "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"}});
+  auto verdict = verify_inbound("slack", slack, signed_request, 1531420618000 + 299000);
+  EXPECT_TRUE(verdict.ok) << verdict.problem;
+  EXPECT_EQ(verdict.dedup_key, "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503");
+  EXPECT_EQ(verify_inbound("slack", slack, signed_request, 1531420618000 + 301000).problem,
+            "the request's timestamp is more than 5 minutes from now");
+  auto tampered = signed_request;
+  tampered.body = "token=other";
+  EXPECT_EQ(verify_inbound("slack", slack, tampered, 1531420618000).problem, "the signature does not match");
+  EXPECT_EQ(verify_inbound("slack", {{"bot_token", "t"}}, signed_request, 1531420618000).problem,
+            "this integration has no secret to check webhooks with");
+
+  Credentials hubspot{{"access_token", "t"}, {"client_secret", "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"}};
+  auto from_hubspot = request_with(hubspot_body, {{"x-hubspot-request-timestamp", "1564113600000"},
+                                                  {"x-hubspot-signature-v3", "DxmVAjFNa2xfF3YgQjdZP6TNcok9k1oaH7UXombPtvw="}});
+  EXPECT_TRUE(verify_inbound("hubspot", hubspot, from_hubspot, 1564113600000).ok);
+
+  Credentials jira{{"email", "a@b.c"}, {"api_token", "t"}, {"webhook_secret", "whk"}};
+  auto generic = request_with("{}", {{"x-webhook-timestamp", "1700000000"},
+                                     {"x-webhook-signature", generic_signature("whk", "1700000000", "{}")}});
+  EXPECT_TRUE(verify_inbound("jira", jira, generic, 1700000000000).ok);
+  EXPECT_EQ(generic_signature("whk", "1700000000", "{}").substr(0, 7), "sha256=");
 }
 
 }  // namespace
