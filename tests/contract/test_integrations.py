@@ -3,8 +3,11 @@ credentials that no answer, event or log line shows), credential checks against 
 their actions. The vendors are stand-ins: Prism serving the contracts in ../shared/contracts
 (Slack, Jira, Confluence, Salesforce: a request the contract rejects fails the test), a HubSpot
 stand-in written from the contract's fact sheet, and a real SMTP server on loopback (aiosmtpd)."""
+import base64
 import email
 import email.policy
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -436,3 +439,74 @@ def test_a_workflow_step_fails_for_an_unknown_integration(srv):
         return e if e["status"] in ("completed", "failed") else None
     done = wait_for(finished, timeout=20, message="the execution ends")
     assert done["status"] == "failed" and "integration" in done["steps"][0]["error"], done
+
+
+def slack_signed(secret, body, timestamp=None):
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature, "Content-Type": "application/json"}
+
+
+def test_inbound_slack_webhooks_are_verified_kept_once_and_answered(srv):
+    secret = "sign-" + SECRET
+    made = create(srv.admin, {**slack("https://slack.example.com/api"),
+                              "credentials": {"bot_token": SECRET, "signing_secret": secret}})
+    hook = f"/api/v1/webhooks/{made['id']}"
+    anonymous = srv.anonymous()
+    body = json.dumps({"type": "event_callback", "event_id": "Ev" + uid(), "event": {"type": "message", "text": "hi"}}).encode()
+    r = anonymous.request("POST", hook, raw_body=body, headers=slack_signed(secret, body))
+    assert r.status == 200 and r.body["duplicate"] is False, r
+    rows = srv.server.sql("SELECT body FROM inbound_webhooks WHERE integration_id = ?", (made["id"],))
+    assert [row[0] for row in rows] == [body.decode()]
+    events = [data for topic, data in srv.server.sql("SELECT topic, data FROM events WHERE topic = ?",
+                                                         ("integrations.webhook_received",)) if made["id"] in str(data)]
+    assert len(events) == 1 and r.body["id"] in str(events[0]), events
+
+    # The same signed request again (a replay, or the vendor's retry): answered, not kept again.
+    headers = slack_signed(secret, body, timestamp=int(time.time()) - 10)
+    first = anonymous.request("POST", hook, raw_body=body, headers=headers)
+    again = anonymous.request("POST", hook, raw_body=body, headers=headers)
+    assert first.body["duplicate"] is False and again.status == 200 and again.body["duplicate"] is True, (first, again)
+    assert len(srv.server.sql("SELECT id FROM inbound_webhooks WHERE integration_id = ?", (made["id"],))) == 2
+
+    assert_problem(anonymous.request("POST", hook, raw_body=body + b" ", headers=headers), 401)
+    stale = slack_signed(secret, body, timestamp=int(time.time()) - 301)
+    body_of_stale = assert_problem(anonymous.request("POST", hook, raw_body=body, headers=stale), 401)
+    assert "5 minutes" in body_of_stale["detail"], body_of_stale
+    assert_problem(anonymous.request("POST", hook, raw_body=body, headers={"Content-Type": "application/json"}), 401)
+    assert_problem(anonymous.request("POST", "/api/v1/webhooks/01a20ce4-61b4-7003-b6ba-9486d2112aa4", raw_body=body,
+                                     headers=headers), 404)
+
+    challenge = json.dumps({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                            "token": "legacy"}).encode()
+    r = anonymous.request("POST", hook, raw_body=challenge, headers=slack_signed(secret, challenge))
+    assert r.status == 200 and r.body == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}, r
+
+
+def test_inbound_hubspot_v3_and_generic_hmac_webhooks(srv):
+    hubspot = create(srv.admin, {"name": "hs " + uid(), "type": "hubspot",
+                                 "config": {"webhook_url": "https://de.example.com/api/v1/webhooks/x"},
+                                 "credentials": {"access_token": "pat", "client_secret": "client-" + SECRET}})
+    body = b'[{"eventId":1,"subscriptionType":"contact.creation","objectId":123}]'
+    timestamp = str(int(time.time() * 1000))
+    source = b"POST" + b"https://de.example.com/api/v1/webhooks/x" + body + timestamp.encode()
+    signature = base64.b64encode(hmac.new(("client-" + SECRET).encode(), source, hashlib.sha256).digest()).decode()
+    headers = {"X-HubSpot-Request-Timestamp": timestamp, "X-HubSpot-Signature-v3": signature,
+               "Content-Type": "application/json"}
+    r = srv.anonymous().request("POST", f"/api/v1/webhooks/{hubspot['id']}", raw_body=body, headers=headers)
+    assert r.status == 200 and r.body["duplicate"] is False, r
+
+    jira = create(srv.admin, {"name": "jira " + uid(), "type": "jira", "config": {"base_url": "https://x.atlassian.net"},
+                              "credentials": {"email": "a@b.c", "api_token": "t", "webhook_secret": "whk-" + SECRET}})
+    body = b'{"webhookEvent":"jira:issue_created"}'
+    timestamp = str(int(time.time()))
+    signature = "sha256=" + hmac.new(("whk-" + SECRET).encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    headers = {"X-Webhook-Timestamp": timestamp, "X-Webhook-Signature": signature, "Content-Type": "application/json"}
+    r = srv.anonymous().request("POST", f"/api/v1/webhooks/{jira['id']}", raw_body=body, headers=headers)
+    assert r.status == 200 and r.body["duplicate"] is False, r
+    # Without a webhook_secret, nothing is taken.
+    confluence = create(srv.admin, {"name": "wiki " + uid(), "type": "confluence",
+                                    "config": {"base_url": "https://x.atlassian.net/wiki/api/v2"},
+                                    "credentials": {"email": "a@b.c", "api_token": "t"}})
+    r = srv.anonymous().request("POST", f"/api/v1/webhooks/{confluence['id']}", raw_body=body, headers=headers)
+    assert_problem(r, 401)

@@ -581,6 +581,7 @@ ROUTES = [
     ("DELETE", "/api/v1/integrations/{id}", MANAGE, None, None, None),
     ("POST", "/api/v1/integrations/{id}/test", MANAGE, None, None, None),
     ("POST", "/api/v1/integrations/{id}/actions/{action}", MANAGE, None, None, None),
+    ("POST", "/api/v1/webhooks/{integration_id}", PUBLIC, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -680,6 +681,7 @@ PROBES = {
     ("POST", "/api/v1/integrations/{id}/test"): (f"/api/v1/integrations/{SOME_ID}/test", None),
     ("POST", "/api/v1/integrations/{id}/actions/{action}"):
         (f"/api/v1/integrations/{SOME_ID}/actions/post_message", {"input": {}}),
+    ("POST", "/api/v1/webhooks/{integration_id}"): (f"/api/v1/webhooks/{SOME_ID}", {}),
     ("GET", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
     ("PATCH", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", {}),
     ("DELETE", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
