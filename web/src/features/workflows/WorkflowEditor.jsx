@@ -246,7 +246,6 @@ const typeKeys = {
   http: ['method', 'url'],
   notify: ['topic', 'to_agent'],
   sub_workflow: ['workflow_id'],
-  integration: ['integration', 'action'],
 };
 const labels = { step: 'step', type: 'Type', input: 'Input', payload: 'Payload', body: 'Body', headers: 'Headers', max_attempts: 'Max attempts', timeout_ms: 'Timeout', backoff_ms: 'Backoff' };
 
