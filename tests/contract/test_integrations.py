@@ -510,3 +510,13 @@ def test_inbound_hubspot_v3_and_generic_hmac_webhooks(srv):
                                     "credentials": {"email": "a@b.c", "api_token": "t"}})
     r = srv.anonymous().request("POST", f"/api/v1/webhooks/{confluence['id']}", raw_body=body, headers=headers)
     assert_problem(r, 401)
+
+
+def test_slacks_refusal_with_http_200_fails_the_check_with_its_error(srv, standins):
+    # Slack answers method errors with HTTP 200 and {"ok": false, "error"} (the contract's `default`).
+    slack_standin = standins(lambda method, path, headers, body: (200, {"ok": False, "error": "invalid_auth"}, {}))
+    made = create(srv.admin, slack(slack_standin.url))
+    r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
+    assert r.status == 200 and r.body["ok"] is False, r
+    assert r.body["checks"] == [{"name": "auth.test", "passed": False, "detail": "invalid_auth"}], r
+    assert slack_standin.requests == [("GET", "/auth.test", None)]
