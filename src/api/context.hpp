@@ -30,6 +30,7 @@
 
 namespace de::integrations {
 class WebhookDispatcher;
+class Connectors;
 }
 
 namespace de::api {
@@ -60,6 +61,8 @@ struct Context {
   agents::sales::LeadScoring* leads = nullptr;
   // Outbound webhooks: told when a subscription changes (absent where a context only lists the routes).
   integrations::WebhookDispatcher* webhooks = nullptr;
+  // The vendor clients: credential checks and actions (absent where a context only lists the routes).
+  integrations::Connectors* connectors = nullptr;
 };
 
 // A handler that runs after authentication and the permission check.
@@ -152,6 +155,7 @@ void add_message_routes(Context& ctx, http::Router& router);
 void add_workflow_routes(Context& ctx, http::Router& router);
 void add_ai_routes(Context& ctx, http::Router& router);
 void add_webhook_routes(Context& ctx, http::Router& router);
+void add_integration_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
 void add_lead_routes(Context& ctx, http::Router& router);
 void add_content_routes(Context& ctx, http::Router& router);

@@ -22,6 +22,7 @@
 #include "core/log.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "integrations/connectors.hpp"
 #include "integrations/webhooks.hpp"
 #include "store/ai_repository.hpp"
 
@@ -62,7 +63,9 @@ int serve(const core::Config& config) {
   });
   db->write_sync([](store::Tx& tx) { store::assistant_runs::remove_finished(tx.connection); });
   hub.start();
+  integrations::Connectors connectors;
   workflow::WorkflowEngine workflows(io, *db, bus, hub, ai.service.get());
+  workflows.use_integrations(connectors, ai.master_key);
   workflows.start();
   tools = platform_tools(workflows);
   integrations::WebhookOptions webhook_options;
@@ -78,6 +81,7 @@ int serve(const core::Config& config) {
   ctx.master_key = ai.master_key;
   ctx.leads = &leads;
   ctx.webhooks = &webhooks;
+  ctx.connectors = &connectors;
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

@@ -26,6 +26,7 @@ model::RoleSet roles_for(Permission permission) {
     case Permission::manage_campaigns: return admin | manager | operator_;
     case Permission::manage_requirements: return admin | manager | operator_;
     case Permission::manage_stakeholders: return admin | manager;
+    case Permission::manage_integrations: return admin | manager;
     case Permission::admin: return admin;
     case Permission::agent_protocol: return admin | agent;
   }

@@ -23,6 +23,7 @@ enum class Permission {
   manage_campaigns,  // create, update (budgets too), delete campaigns; record and import their results
   manage_requirements,  // save, re-analyse, edit, prioritise and delete requirement analyses
   manage_stakeholders,  // create, update, delete stakeholders; draft their updates
+  manage_integrations,  // connect vendors (credentials), test them, run their actions
   admin,             // users and API keys
   agent_protocol,    // /ws/agents and task results
 };

@@ -1,5 +1,7 @@
 #include "integrations/webhooks.hpp"
 
+#include "integrations/inbound.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -62,15 +64,8 @@ std::string sign_webhook(std::string_view secret, std::string_view id, std::int6
                         sodium_base64_VARIANT_ORIGINAL) != 0 || key_size == 0)
     throw core::Error(core::ErrorKind::internal, "a webhook secret is whsec_ and base64");
   auto stamp = std::to_string(timestamp);
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, key.data(), key_size);
-  auto add = [&](std::string_view part) {
-    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
-  };
-  add(id), add("."), add(stamp), add("."), add(body);
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_final(&state, mac);
-  return "v1," + base64(mac, sizeof mac);
+  auto mac = hmac_sha256(std::string_view(reinterpret_cast<const char*>(key.data()), key_size), {id, ".", stamp, ".", body});
+  return "v1," + base64(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
 }
 
 struct WebhookDispatcher::Pump {

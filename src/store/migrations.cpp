@@ -531,6 +531,21 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries (subscription_id, created_at, id);
 )SQL"},
+    // Integrations (docs/integrations.md): the seed's table gains the outcome of the last
+    // credential check; lists filter by type. Inbound webhooks are kept once per signature (a
+    // replay carries the same one) before they are answered.
+    {15, "integration checks and inbound webhooks", R"SQL(
+ALTER TABLE integrations ADD COLUMN last_test {json};
+CREATE INDEX integrations_by_type ON integrations (type, id);
+CREATE TABLE inbound_webhooks (
+  id {uuid} PRIMARY KEY,
+  integration_id {uuid} NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+  signature TEXT NOT NULL,
+  body TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  UNIQUE (integration_id, signature)
+);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

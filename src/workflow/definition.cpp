@@ -113,6 +113,11 @@ void read_step(core::ObjectReader& r, Step& s) {
     s.method = r.choice("method", false, methods).value_or("GET");
     if (const auto* headers = r.object("headers", false)) s.headers = *headers;
     if (const auto* body = r.any("body", false)) s.input = *body;
+  } else if (s.type == "integration") {
+    s.integration = r.string("integration", true, 200).value_or("");
+    s.action = r.string("action", true, 100).value_or("");
+    if (const auto* input = r.object("input", false)) s.input = *input;
+    else s.input = json::object();
   } else if (s.type == "llm") {
     read_llm_step(r, s);
   } else if (s.type == "notify") {

@@ -15,7 +15,7 @@
 namespace de::workflow {
 
 inline constexpr std::string_view step_types[] = {"task", "condition", "parallel", "delay", "approval",
-                                                  "http", "notify", "sub_workflow", "llm"};
+                                                  "http", "notify", "sub_workflow", "llm", "integration"};
 
 struct Step {
   std::string id, type;
@@ -42,6 +42,8 @@ struct Step {
   boost::json::object headers;
   // sub_workflow
   std::string workflow_id;
+  // integration: which one (its id or name) and which of its actions; `input` is the action's input
+  std::string integration, action;
   // llm: `input` holds the templated parts ({"prompt" (inline), "variables", "system"})
   std::string prompt_name, provider, model;
   std::optional<std::int64_t> prompt_version;

@@ -17,6 +17,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "ai/prompt.hpp"
+#include "integrations/connectors.hpp"
 #include "store/ai_repository.hpp"
 #include "store/workflow_repository.hpp"
 #include "workflow/http_call.hpp"
@@ -50,6 +51,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   bus::MessageRouter& bus;
   hub::OrchestrationHub& hub;
   ai::AiService* ai;
+  integrations::Connectors* connectors = nullptr;  // integration steps' vendor clients
+  std::string master_key;                          // unseals their integrations' credentials
   std::uint64_t subscription = 0;
   std::atomic<bool> stopped{false};
   std::unordered_map<std::string, std::unique_ptr<asio::steady_timer>> timers;  // strand only
@@ -193,6 +196,12 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         s.status = "running";
         s.attempts = 0;
         save_step(tx, e, s);
+      } else if (step.type == "integration") {
+        // The vendor is called on the I/O threads once this transition is committed.
+        s.input = json::object{{"integration", step.integration}, {"action", step.action}, {"input", render(step.input, ctx)}};
+        s.status = "running";
+        s.attempts = 0;
+        save_step(tx, e, s);
       } else if (step.type == "llm") {
         // The call is made on the I/O threads once this transition is committed.
         s.input = llm_call(tx, e, d, step, render(step.input, ctx));
@@ -330,7 +339,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     if (!(ours || has_event_triggers) || !event.data().is_object()) return;
     const auto& data = event.data().get_object();
     if (!ours) return fire_event_triggers(event);
-    if (topic == "workflows.step_running" && (data.at("type") == "http" || data.at("type") == "llm")) {
+    if (topic == "workflows.step_running" &&
+        (data.at("type") == "http" || data.at("type") == "llm" || data.at("type") == "integration")) {
       call_out(data.at("type").as_string(), std::string(data.at("execution_id").get_string()),
                std::string(data.at("step_id").get_string()));
     } else if (topic == "workflows.step_waiting") {
@@ -425,6 +435,45 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   void call_out(std::string_view type, std::string execution_id, std::string step_id) {
     if (type == "http") call(std::move(execution_id), std::move(step_id));
     else if (type == "llm") asio::co_spawn(io, ask_model(shared_from_this(), std::move(execution_id), std::move(step_id)), asio::detached);
+    else if (type == "integration")
+      asio::co_spawn(io, use_integration(shared_from_this(), std::move(execution_id), std::move(step_id)), asio::detached);
+  }
+
+  // ---- integration steps -------------------------------------------------------------------
+  // Runs the step's action through the vendor clients (which retry 429s, 5xx and lost
+  // connections themselves), then records the result. Made again after a restart while the
+  // step was running: at least once, as http steps.
+  static asio::awaitable<void> use_integration(std::shared_ptr<Impl> self, std::string execution_id, std::string step_id) {
+    auto e = self->db.read([&](store::Connection& c) { return store::executions::find(c, execution_id); });
+    const auto* s = e ? state_of(*e, step_id) : nullptr;
+    if (!s || s->status != "running" || !s->input || !s->input->is_object()) co_return;
+    const auto call = s->input->get_object();
+    std::optional<json::value> output;
+    std::string error;
+    std::optional<integrations::Account> account;
+    if (!self->connectors) error = "integration steps need the vendor clients, which are not running here";
+    else try {
+        std::string reference(call.at("integration").as_string());
+        account = self->db.read([&](store::Connection& c) {
+          return integrations::account_of(integrations::find_usable(c, reference), self->master_key);
+        });
+      } catch (const core::Error& failure) {
+        error = failure.what();
+      }
+    if (account) {
+      try {
+        std::string action(call.at("action").as_string());
+        const auto& input = call.at("input").as_object();
+        auto result = co_await self->connectors->act(*account, action, input);
+        output = std::move(result);
+      } catch (const core::Error& failure) {
+        error = failure.what();
+      }
+    }
+    self->db.write([self, execution_id, step_id, output, error](store::Tx& tx) {
+                     self->call_finished(tx, execution_id, step_id, output, error, 1);
+                   },
+                   nullptr);
   }
 
   // ---- llm steps ---------------------------------------------------------------------------
@@ -796,6 +845,11 @@ model::Execution WorkflowEngine::cancel(store::Tx& tx, const std::string& execut
 }
 
 void WorkflowEngine::reload_triggers() { impl_->load_triggers(); }
+
+void WorkflowEngine::use_integrations(integrations::Connectors& connectors, std::string master_key) {
+  impl_->connectors = &connectors;
+  impl_->master_key = std::move(master_key);
+}
 
 std::uint64_t WorkflowEngine::wait_for(const std::string& execution_id, std::function<void(const json::value&)> done) {
   std::lock_guard lock(impl_->waiters_mutex);

@@ -17,6 +17,10 @@
 #include "store/database.hpp"
 #include "workflow/definition.hpp"
 
+namespace de::integrations {
+class Connectors;
+}
+
 namespace de::workflow {
 
 class WorkflowEngine {
@@ -40,6 +44,10 @@ class WorkflowEngine {
   model::Execution decide(store::Tx& tx, const std::string& execution_id, const std::string& step_id, bool approved,
                           const std::string& by, const std::string& comment);
   model::Execution cancel(store::Tx& tx, const std::string& execution_id);
+
+  // Integration steps call vendors through `connectors`, with credentials unsealed under
+  // `master_key` (without it they fail, saying so). Before start().
+  void use_integrations(integrations::Connectors& connectors, std::string master_key);
 
   // Re-reads the event and schedule triggers (after a workflow is saved or deleted).
   void reload_triggers();

@@ -581,6 +581,14 @@ ROUTES = [
     ("POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret", ADMIN, None, None, None),
     ("GET", "/api/v1/webhook-subscriptions/{id}/deliveries", ADMIN, None, None, None),
     ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver", ADMIN, None, None, None),
+    ("GET", "/api/v1/integrations", READ, 200, None, None),
+    ("POST", "/api/v1/integrations", MANAGE, None, None, None),
+    ("GET", "/api/v1/integrations/{id}", READ, None, None, None),
+    ("PATCH", "/api/v1/integrations/{id}", MANAGE, None, None, None),
+    ("DELETE", "/api/v1/integrations/{id}", MANAGE, None, None, None),
+    ("POST", "/api/v1/integrations/{id}/test", MANAGE, None, None, None),
+    ("POST", "/api/v1/integrations/{id}/actions/{action}", MANAGE, None, None, None),
+    ("POST", "/api/v1/webhooks/{integration_id}", PUBLIC, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -673,6 +681,14 @@ PROBES = {
     ("GET", "/api/v1/content/{id}/analysis"): (f"/api/v1/content/{SOME_ID}/analysis", None),
     ("PUT", "/api/v1/brand-voice"): ("/api/v1/brand-voice", {"reading_level": 99}),
     ("POST", "/api/v1/webhook-subscriptions"): ("/api/v1/webhook-subscriptions", {"url": "nowhere", "topics": []}),
+    ("POST", "/api/v1/integrations"): ("/api/v1/integrations", {"type": "fax"}),
+    ("GET", "/api/v1/integrations/{id}"): (f"/api/v1/integrations/{SOME_ID}", None),
+    ("PATCH", "/api/v1/integrations/{id}"): (f"/api/v1/integrations/{SOME_ID}", {}),
+    ("DELETE", "/api/v1/integrations/{id}"): (f"/api/v1/integrations/{SOME_ID}", None),
+    ("POST", "/api/v1/integrations/{id}/test"): (f"/api/v1/integrations/{SOME_ID}/test", None),
+    ("POST", "/api/v1/integrations/{id}/actions/{action}"):
+        (f"/api/v1/integrations/{SOME_ID}/actions/post_message", {"input": {}}),
+    ("POST", "/api/v1/webhooks/{integration_id}"): (f"/api/v1/webhooks/{SOME_ID}", {}),
     ("GET", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
     ("PATCH", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", {}),
     ("DELETE", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),

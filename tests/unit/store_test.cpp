@@ -381,6 +381,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; "
         "DROP TABLE requirement_analyses; "
+        "DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();

@@ -100,6 +100,8 @@ export function describeStep(step) {
       return 'runs another workflow';
     case 'llm':
       return typeof step.prompt === 'object' && step.prompt ? `asks a model (prompt ${step.prompt.name ?? '?'})` : 'asks a model';
+    case 'integration':
+      return `${step.action ?? 'acts'} via ${step.integration || 'an integration'}`;
     default:
       return step.type;
   }
@@ -141,6 +143,7 @@ const templates = {
   notify: { topic: 'workflows.notice', payload: {} },
   sub_workflow: { workflow_id: '', input: {} },
   llm: { prompt: 'Summarise: {{input.text}}' },
+  integration: { integration: '', action: 'post_message', input: { text: '{{input.text}}' } },
 };
 export const stepTypes = Object.keys(templates);
 export const approvalRoles = ['manager', 'operator', 'admin'];

@@ -63,6 +63,7 @@ describe('toGraph', () => {
   it('describes steps in words', () => {
     expect(describeStep({ type: 'task', task_type: 'echo' })).toBe('runs echo');
     expect(describeStep({ type: 'approval', role: 'manager' })).toBe('needs manager approval');
+    expect(describeStep({ type: 'integration', integration: 'Sales Slack', action: 'post_message' })).toBe('post_message via Sales Slack');
     expect(describeStep({ type: 'delay', seconds: 5 })).toBe('waits 5 s');
   });
 });
@@ -102,7 +103,7 @@ describe('editor helpers', () => {
   const two = { trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'task', task_type: 'echo' }, { id: 'b', type: 'task', task_type: 'echo' }] };
 
   it('offers every step type of docs/workflows.md', () => {
-    expect(stepTypes.sort()).toEqual(['approval', 'condition', 'delay', 'http', 'llm', 'notify', 'parallel', 'sub_workflow', 'task']);
+    expect(stepTypes.sort()).toEqual(['approval', 'condition', 'delay', 'http', 'integration', 'llm', 'notify', 'parallel', 'sub_workflow', 'task']);
   });
 
   it('makes new steps with unused ids and the settings the server requires', () => {

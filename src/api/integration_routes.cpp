@@ -1,0 +1,233 @@
+// Integrations (docs/integrations.md): connections to vendors. Everyone who reads may see them
+// (never their credentials, which are write-only and sealed under the master key: answers and
+// events name the credentials set, not their values); managers and admins connect, change,
+// test and use them.
+#include "api/context.hpp"
+#include "auth/crypto.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "integrations/catalog.hpp"
+#include "integrations/connectors.hpp"
+#include "integrations/inbound.hpp"
+
+namespace de::api {
+
+namespace {
+using auth::Permission;
+using store::integrations::Integration;
+
+json::object to_json(const Integration& i, const integrations::Credentials& credentials) {
+  json::array set;
+  for (const auto& [name, value] : credentials) set.emplace_back(name);
+  return {{"id", i.id},
+          {"name", i.name},
+          {"type", i.type},
+          {"config", i.config},
+          {"credentials_set", std::move(set)},
+          {"is_active", i.is_active},
+          {"last_sync", core::time_or_null(i.last_sync)},
+          {"last_test", i.last_test ? *i.last_test : json::value(nullptr)},
+          {"created_by", i.created_by ? json::value(*i.created_by) : json::value(nullptr)},
+          {"created_at", core::format_timestamp(i.created_at)},
+          {"updated_at", core::format_timestamp(i.updated_at)}};
+}
+
+integrations::Credentials credentials_of(const Context& ctx, const Integration& i) {
+  if (!i.credentials_sealed) return {};
+  // Sealed under another master key: shown as none set, so that they are set again.
+  auto text = auth::unseal(ctx.master_key, *i.credentials_sealed);
+  return text ? integrations::parse_credentials(*text) : integrations::Credentials{};
+}
+
+Integration find_integration(store::Connection& c, const std::string& id) {
+  auto i = store::integrations::find(c, id);
+  if (!i) throw core::not_found("integration", id);
+  return std::move(*i);
+}
+
+// name, config, credentials and is_active from a body onto `i` (whose type is set); every
+// problem named at once, nothing changed when there is one.
+void read_fields(const Context& ctx, core::ObjectReader& r, Integration& i, bool creating) {
+  if (auto name = r.string("name", creating, 200)) i.name = *name;
+  const auto* type = integrations::find_type(i.type);
+  const auto* config = r.object("config", false);
+  const auto* credentials = r.object("credentials", false);
+  if (auto active = r.boolean("is_active", false)) i.is_active = *active;
+  auto errors = r.take_errors();
+  if (type) {
+    i.config = integrations::read_config(*type, config, creating ? json::object() : i.config, errors);
+    auto current = creating ? integrations::Credentials{} : credentials_of(ctx, i);
+    auto merged = integrations::read_credentials(*type, credentials, std::move(current), errors);
+    if (!merged.empty()) i.credentials_sealed = auth::seal(ctx.master_key, integrations::credentials_text(merged));
+    else i.credentials_sealed.reset();
+  }
+  core::throw_if_errors(std::move(errors));
+}
+
+json::object event_data(const Context& ctx, const Integration& i) { return to_json(i, credentials_of(ctx, i)); }
+
+// ?type=, one of the types when given.
+std::optional<std::string> type_filter(const Request& request) {
+  auto type = request.query("type");
+  if (type && !integrations::find_type(*type))
+    throw core::Error(core::ErrorKind::bad_request, "type must be salesforce, hubspot, jira, confluence, slack or email",
+                      {{"type", "must be salesforce, hubspot, jira, confluence, slack or email"}});
+  return type;
+}
+
+// An inbound webhook whose signature holds: who sent it and what to keep. Throws unauthorized
+// (the signature is the credential) when it does not.
+struct Inbound {
+  std::string id, signature;
+  json::object event;  // integrations.webhook_received
+};
+
+Inbound verify_inbound(const Context& ctx, const Request& request, const Integration& integration) {
+  // HubSpot signs the URL it called: the one its app registered, else this request's on https.
+  const auto* configured = integration.config.if_contains("webhook_url");
+  auto uri = configured && configured->is_string() ? std::string(configured->get_string())
+                                                   : "https://" + std::string(request.header("host")) + request.target;
+  integrations::InboundRequest inbound{request.method, uri, request.body,
+                                      [&request](std::string_view name) { return request.header(name); }};
+  auto verdict = integrations::verify_inbound(integration.type, credentials_of(ctx, integration), inbound, core::now_ms());
+  if (!verdict.ok) throw core::Error(core::ErrorKind::unauthorized, verdict.problem);
+  Inbound out{core::new_id(), verdict.dedup_key, {}};
+  out.event = {{"id", out.id}, {"integration_id", integration.id}, {"type", integration.type},
+               {"bytes", std::int64_t(request.body.size())}};
+  return out;
+}
+
+// Slack's Events API checks a new URL with a signed url_verification: it wants its challenge back.
+json::object inbound_answer(const Request& request, const Inbound& inbound, bool kept) {
+  boost::system::error_code ec;
+  auto body = json::parse(request.body, ec);
+  if (!ec && body.is_object() && body.as_object().if_contains("type") && body.at("type") == "url_verification" &&
+      body.as_object().if_contains("challenge"))
+    return {{"challenge", body.at("challenge")}};
+  return {{"id", inbound.id}, {"duplicate", !kept}};
+}
+
+integrations::Connectors& connectors(Context& ctx) {
+  if (!ctx.connectors) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
+  return *ctx.connectors;
+}
+}  // namespace
+
+void add_integration_routes(Context& ctx, http::Router& router) {
+  secured(ctx, router, "GET", "/api/v1/integrations", Permission::read,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            auto type = type_filter(request);
+            auto page = page_request(request);
+            auto list = ctx.db.read([&](store::Connection& c) { return store::integrations::list(c, type, page); });
+            co_return Response::json(
+                200, page_json(list, [&ctx](const Integration& i) { return to_json(i, credentials_of(ctx, i)); }));
+          });
+
+  secured(ctx, router, "POST", "/api/v1/integrations", Permission::manage_integrations,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            auto body = json_body(request);
+            Integration i;
+            core::ObjectReader reader(body);
+            if (auto type = reader.choice("type", true, integrations::type_names())) i.type = *type;
+            read_fields(ctx, reader, i, true);
+            i.id = core::new_id();
+            i.created_by = who.user_id;
+            i.created_at = i.updated_at = core::now_ms();
+            auto data = event_data(ctx, i);
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              store::integrations::insert(tx.connection, i);
+              tx.emit("integrations.created", data);
+            });
+            co_return created(data, "/api/v1/integrations/" + i.id);
+          });
+
+  secured(ctx, router, "GET", "/api/v1/integrations/{id}", Permission::read,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "integration");
+            auto i = ctx.db.read([&](store::Connection& c) { return find_integration(c, id); });
+            co_return Response::json(200, to_json(i, credentials_of(ctx, i)));
+          });
+
+  secured(ctx, router, "PATCH", "/api/v1/integrations/{id}", Permission::manage_integrations,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "integration");
+            auto body = json_body(request);
+            auto data = co_await write(ctx.db, [&](store::Tx& tx) {
+              auto i = find_integration(tx.connection, id);
+              core::ObjectReader reader(body);
+              if (auto type = reader.string("type", false, 50); type && *type != i.type)
+                reader.error("type", "cannot change: make a new integration of that type");
+              read_fields(ctx, reader, i, false);
+              i.updated_at = core::now_ms();
+              store::integrations::update(tx.connection, i);
+              auto data = event_data(ctx, i);
+              tx.emit("integrations.updated", data);
+              return data;
+            });
+            co_return Response::json(200, data);
+          });
+
+  secured(ctx, router, "DELETE", "/api/v1/integrations/{id}", Permission::manage_integrations,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "integration");
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              if (!store::integrations::remove(tx.connection, id)) throw core::not_found("integration", id);
+              tx.emit("integrations.deleted", json::object{{"id", id}});
+            });
+            co_return Response::no_content();
+          });
+
+  secured(ctx, router, "POST", "/api/v1/integrations/{id}/test", Permission::manage_integrations,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "integration");
+            auto& clients = connectors(ctx);
+            auto account = ctx.db.read(
+                [&](store::Connection& c) { return integrations::account_of(find_integration(c, id), ctx.master_key); });
+            auto report = co_await clients.test(account);
+            auto summary = report.summary(core::now_ms());
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              find_integration(tx.connection, id);  // deleted meanwhile: 404
+              store::integrations::record_test(tx.connection, id, summary);
+              auto data = summary;
+              data["id"] = id;
+              tx.emit("integrations.tested", data);
+            });
+            co_return Response::json(200, report.to_json());
+          });
+
+  secured(ctx, router, "POST", "/api/v1/integrations/{id}/actions/{action}", Permission::manage_integrations,
+          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "integration");
+            auto action = std::string(request.param("action"));
+            auto body = json_body(request);
+            core::ObjectReader reader(body);
+            const auto* input = reader.object("input", true);
+            reader.finish();
+            auto& clients = connectors(ctx);
+            auto account = ctx.db.read([&](store::Connection& c) {
+              auto i = find_integration(c, id);
+              if (!i.is_active)
+                throw core::Error(core::ErrorKind::validation, "integration " + i.name + " is switched off (is_active false)");
+              return integrations::account_of(i, ctx.master_key);
+            });
+            auto result = co_await clients.act(account, action, *input);
+            co_return Response::json(200, result);
+          });
+
+  // Inbound webhooks: the vendor's signature is the credential. Kept (once per signature: a
+  // replay within the window is answered, not kept again) before the 200.
+  router.add("POST", "/api/v1/webhooks/{integration_id}", [&ctx](Request& request) -> asio::awaitable<Response> {
+    const auto& id = id_param(request, "integration", "integration_id");
+    auto integration = ctx.db.read([&](store::Connection& c) { return find_integration(c, id); });
+    auto inbound = verify_inbound(ctx, request, integration);
+    auto kept = co_await write(ctx.db, [&](store::Tx& tx) {
+      bool fresh = store::integrations::keep_inbound(tx.connection, inbound.id, id, inbound.signature, request.body,
+                                                     core::now_ms());
+      if (fresh) tx.emit("integrations.webhook_received", inbound.event);
+      return fresh;
+    });
+    co_return Response::json(200, inbound_answer(request, inbound, kept));
+  });
+}
+
+}  // namespace de::api
