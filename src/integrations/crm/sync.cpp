@@ -183,8 +183,9 @@ asio::awaitable<void> pull(store::Database& db, Client& client, const Endpoint& 
   auto type = std::string(name(map.type));
   auto cursor = db.read([&](store::Connection& c) { return store::sync::cursor(c, endpoint.integration_id, type); }).value_or(0);
   std::string next;
+  auto since = cursor;  // one search's filter, fixed while its pages follow
   for (;;) {
-    auto page = co_await client.changes(map, cursor, next);
+    auto page = co_await client.changes(map, since, next);
     auto job = [&](Tx& tx) { return apply_page<Side>(tx, endpoint, map, options, page.records, run, cursor); };
     co_await store::write(db, job);
     for (const auto& r : page.records) cursor = std::max(cursor, r.modified_at);
@@ -194,6 +195,7 @@ asio::awaitable<void> pull(store::Database& db, Client& client, const Endpoint& 
     }
     if (!page.truncated) break;
     next.clear();  // the vendor's paging window ended: a new search from the cursor
+    since = cursor;
   }
 }
 
@@ -230,7 +232,11 @@ asio::awaitable<std::int64_t> push_creates(store::Database& db, Client& client, 
       }
     };
     co_await store::write(db, mark);
-    for (const auto* record : batch) properties.push_back(to_remote(map, local_values(map, *record)));
+    for (const auto* record : batch) {
+      auto values = to_remote(map, local_values(map, *record));
+      std::erase_if(values, [](const auto& value) { return value.second.empty(); });  // unset: not sent
+      properties.push_back(std::move(values));
+    }
     auto made = co_await client.create(map, properties);
     auto link_them = [&](Tx& tx) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
