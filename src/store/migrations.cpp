@@ -546,7 +546,7 @@ CREATE TABLE sync_cursors (
 CREATE TABLE sync_links (
   integration_id TEXT NOT NULL,
   object_type TEXT NOT NULL,
-  local_id TEXT NOT NULL,
+  local_id {uuid} NOT NULL,
   remote_id TEXT,
   synced_values {json} NOT NULL,
   local_synced_at BIGINT NOT NULL,
@@ -573,7 +573,7 @@ CREATE TABLE sync_conflicts (
   integration_id TEXT NOT NULL,
   run_id {uuid} NOT NULL,
   object_type TEXT NOT NULL,
-  local_id TEXT NOT NULL,
+  local_id {uuid} NOT NULL,
   remote_id TEXT NOT NULL,
   field TEXT NOT NULL,
   local_value TEXT NOT NULL,

@@ -138,11 +138,16 @@ std::vector<std::string> changed_since_sync(Connection& c, std::string_view tabl
   if (table != "leads" && table != "deals") throw core::Error(core::ErrorKind::internal, "sync pushes leads or deals");
   auto sql = "SELECT t.id FROM " + std::string(table) +
              " t LEFT JOIN sync_links k ON k.integration_id = ? AND k.object_type = ? AND k.local_id = t.id "
-             "WHERE (k.local_id IS NULL OR (k.remote_id IS NOT NULL AND t.updated_at > k.local_synced_at)) AND t.id > ? "
-             "ORDER BY t.id LIMIT ?";
+             "WHERE (k.local_id IS NULL OR (k.remote_id IS NOT NULL AND t.updated_at > k.local_synced_at))";
+  std::vector<Param> params{std::string_view(integration_id), std::string_view(object_type)};
+  if (!after_id.empty()) {
+    sql += " AND t.id > ?";
+    params.emplace_back(std::string_view(after_id));
+  }
+  sql += " ORDER BY t.id LIMIT ?";
+  params.emplace_back(limit);
   std::vector<std::string> out;
-  for (const auto& row : c.query(sql, {std::string_view(integration_id), std::string_view(object_type), std::string_view(after_id), limit}).rows)
-    out.push_back(row.text(0));
+  for (const auto& row : c.query(sql, std::span<const Param>(params)).rows) out.push_back(row.text(0));
   return out;
 }
 
