@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-constexpr std::int64_t hubspot_page = 100;      // HubSpot's search allows up to 200; 100 keeps each transaction short
+constexpr std::int64_t hubspot_page = 200;      // the most HubSpot's search gives at once
 constexpr std::int64_t hubspot_search_window = 10'000;  // HubSpot's search stops paging there
 constexpr std::size_t hubspot_batch = 100;      // batch create's limit
 constexpr std::size_t salesforce_batch = 25;    // composite's subrequest limit

@@ -1,5 +1,6 @@
 #include "integrations/crm/sync.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -177,25 +178,31 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
   return outcome;
 }
 
+// Page after page from the cursor; each page is written while the next one is fetched.
 template <class Side>
 asio::awaitable<void> pull(store::Database& db, Client& client, const Endpoint& endpoint, const ObjectMap& map,
                            const SyncOptions& options, Run& run) {
+  using namespace asio::experimental::awaitable_operators;
   auto type = std::string(name(map.type));
   auto cursor = db.read([&](store::Connection& c) { return store::sync::cursor(c, endpoint.integration_id, type); }).value_or(0);
-  std::string next;
   auto since = cursor;  // one search's filter, fixed while its pages follow
+  auto page = co_await client.changes(map, since, "");
   for (;;) {
-    auto page = co_await client.changes(map, since, next);
-    auto job = [&](Tx& tx) { return apply_page<Side>(tx, endpoint, map, options, page.records, run, cursor); };
-    co_await store::write(db, job);
-    for (const auto& r : page.records) cursor = std::max(cursor, r.modified_at);
-    if (!page.next.empty()) {
-      next = page.next;
-      continue;
+    auto records = std::move(page.records);
+    auto next = std::move(page.next);
+    bool truncated = page.truncated;
+    auto job = [&, cursor](Tx& tx) { return apply_page<Side>(tx, endpoint, map, options, records, run, cursor); };
+    for (const auto& r : records) cursor = std::max(cursor, r.modified_at);
+    if (next.empty() && !truncated) {
+      co_await store::write(db, job);
+      break;
     }
-    if (!page.truncated) break;
-    next.clear();  // the vendor's paging window ended: a new search from the cursor
-    since = cursor;
+    if (truncated) since = cursor;  // the vendor's paging window ended: a new search from the cursor
+    auto writing = store::write(db, job);
+    auto fetching = client.changes(map, since, next);
+    auto both = std::move(writing) && std::move(fetching);
+    auto written_and_fetched = co_await std::move(both);
+    page = std::move(std::get<1>(written_and_fetched));
   }
 }
 
