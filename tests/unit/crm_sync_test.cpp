@@ -265,7 +265,7 @@ DE_BACKENDS(CrmSync);
 // each side, none lost.
 TEST(CrmSyncRestart, KilledMidPullResumesWithoutDuplicatesOrLosses) {
   constexpr int records = 20'000;
-  HubSpotStandIn hubspot({"--page-delay-ms", "15"});
+  HubSpotStandIn hubspot({"--page-delay-ms", "25"});
   SKIP_OR_FAIL_WITHOUT(hubspot);
   hubspot.admin("/__seed", json::object{{"type", "contacts"}, {"count", records}, {"prefix", "bulk"}});
   auto dir = std::filesystem::temp_directory_path() / ("de-crm-" + core::new_id());
