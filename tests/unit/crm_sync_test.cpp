@@ -286,34 +286,29 @@ TEST(CrmSyncRestart, KilledMidPullResumesWithoutDuplicatesOrLosses) {
     sync_once(*db, endpoint);
     _exit(0);
   }
-  // Kill it once some pages are in, well before the end.
-  auto reader = store::open_sqlite((dir / "sync.db").string());
-  std::int64_t seen = 0;
-  for (int i = 0; i < 2000 && seen < 3000; ++i) {
+  // Kill it once some pages are in, well before the end (told by the stand-in: another process
+  // must not open the SQLite file while the sync writes it, docs/architecture.md).
+  std::int64_t pages = 0;
+  for (int i = 0; i < 2000 && pages < 15; ++i) {
     std::this_thread::sleep_for(10ms);
-    seen = reader->query("SELECT count(*) FROM sync_links").rows.at(0).integer(0);
+    auto served = hubspot.admin("/__stats").at("by_operation").as_object();
+    pages = served.contains("search") ? served.at("search").as_int64() : 0;
   }
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
-  seen = reader->query("SELECT count(*) FROM sync_links").rows.at(0).integer(0);
+  auto db = store::Database::open(url);
+  auto seen = count(*db, "SELECT count(*) FROM sync_links");  // pulled ones: the push, at the end, links the local lead
   EXPECT_GT(seen, 0);
   EXPECT_LT(seen, records) << "the sync ended before it was killed";
-  auto cursor_before = reader->query("SELECT modified_ms FROM sync_cursors").rows.at(0).integer(0);
-  reader.reset();
+  auto cursor_before = count(*db, "SELECT modified_ms FROM sync_cursors");
 
-  auto db = store::Database::open(url);
   auto resumed = sync_once(*db, endpoint);
   EXPECT_EQ(resumed.status, "succeeded") << resumed.error.value_or("");
-  EXPECT_LE(resumed.pulled, records - seen + 10 * 100) << "it started again from the committed cursor, not from the start";
+  EXPECT_EQ(resumed.pulled, records - seen) << "it went on from the committed cursor, each record once";
   EXPECT_EQ(count(*db, "SELECT count(*) FROM leads"), records + 1);
   EXPECT_EQ(count(*db, "SELECT count(DISTINCT email) FROM leads"), records + 1);
   EXPECT_EQ(count(*db, "SELECT count(DISTINCT remote_id) FROM sync_links"), records + 1);
-  EXPECT_EQ(count(*db, "SELECT count(*) FROM sync_runs WHERE status = 'interrupted'"), 1) << [&] {
-    std::string runs;
-    for (const auto& r : db->read([&](store::Connection& c) { return store::sync::runs(c, endpoint.integration_id, {}); }).items)
-      runs += json::serialize(store::sync::to_json(r)) + "\n";
-    return runs;
-  }();
+  EXPECT_EQ(count(*db, "SELECT count(*) FROM sync_runs WHERE status = 'interrupted'"), 1);
   EXPECT_GE(count(*db, "SELECT modified_ms FROM sync_cursors"), cursor_before);
   EXPECT_EQ(hubspot.records("contacts").size(), std::size_t(records + 1));
   EXPECT_EQ(hubspot.rejected(), 0);
