@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <span>
 
 #include "ai/chat.hpp"
 #include "core/clock.hpp"
@@ -109,7 +110,11 @@ class VendorHttp {
 };
 
 // A JSON answer's body, or a bad_gateway naming the vendor, call and status.
-json::value expect(const ai::HttpAnswer& answer, std::string_view what, std::initializer_list<int> ok = {200}) {
+constexpr int ok_statuses[] = {200};
+constexpr int created_statuses[] = {201, 207};  // 207: some made, some not
+constexpr int no_content_statuses[] = {204};
+
+json::value expect(const ai::HttpAnswer& answer, std::string_view what, std::span<const int> ok = ok_statuses) {
   if (std::find(ok.begin(), ok.end(), answer.status) == ok.end()) {
     std::string detail = answer.body.substr(0, 300);
     throw core::Error(core::ErrorKind::bad_gateway, std::string(what) + " failed: HTTP " + std::to_string(answer.status) + " " + detail);
@@ -189,7 +194,7 @@ class HubSpot final : public Client {
       auto body = batch_create_body(records, start, end);
       auto url = base_ + "/crm/v3/objects/" + map.remote_type + "/batch/create";
       auto answer = co_await call("POST", url, std::move(body));
-      auto made = expect(answer, "HubSpot batch create " + map.remote_type, {201, 207});
+      auto made = expect(answer, "HubSpot batch create " + map.remote_type, created_statuses);
       if (const auto* errors = made.as_object().if_contains("errors"); errors && !errors->as_array().empty())
         throw core::Error(core::ErrorKind::bad_gateway, "HubSpot batch create " + map.remote_type + " refused records: " +
                                                             json::serialize(errors->as_array()[0]).substr(0, 300));
@@ -256,10 +261,191 @@ class HubSpot final : public Client {
   std::string base_, token_;
 };
 
+// A SOQL string literal's content: quotes and backslashes escaped.
+std::string soql_quoted(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// A SOQL date-time literal (whole seconds: the fraction is dropped, so a few records of that
+// second come again and are skipped as seen).
+std::string soql_time(std::int64_t ms) {
+  auto text = core::format_timestamp(ms - ms % 1000);  // 2026-11-24T09:13:37.000Z
+  return text.substr(0, 19) + "Z";
+}
+
+// Local-form values as a Salesforce body: numbers for the amount field, null for empty values
+// (Salesforce refuses "" for dates and numbers).
+json::object salesforce_body(const ObjectMap& map, const Values& properties) {
+  json::object out;
+  for (const auto& [k, v] : properties) {
+    bool amount = std::any_of(map.fields.begin(), map.fields.end(),
+                              [&](const FieldMap& f) { return f.local == "amount" && f.remote.size() == 1 && f.remote[0] == k; });
+    if (v.empty()) out[k] = nullptr;
+    else if (amount) out[k] = std::stod(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+std::string composite_create_body(const ObjectMap& map, const std::vector<Values>& records, std::size_t start, std::size_t end) {
+  json::array requests;
+  for (auto i = start; i < end; ++i)
+    requests.emplace_back(json::object{{"method", "POST"},
+                                       {"url", std::string(salesforce_api) + "/sobjects/" + map.remote_type},
+                                       {"referenceId", "r" + std::to_string(i - start)},
+                                       {"body", salesforce_body(map, records[i])}});
+  return json::serialize(json::object{{"allOrNone", true}, {"compositeRequest", std::move(requests)}});
+}
+
+class Salesforce final : public Client {
+ public:
+  Salesforce(asio::any_io_executor executor, const Endpoint& endpoint, RetryPolicy retry)
+      : http_(std::move(executor), retry), base_(endpoint.base_url), client_id_(credential(endpoint, "client_id")),
+        client_secret_(credential(endpoint, "client_secret")) {
+    const auto* token_url = endpoint.credentials.if_contains("token_url");
+    token_url_ = token_url && token_url->is_string() ? std::string(token_url->as_string()) : base_ + "/services/oauth2/token";
+    // Sforce-Limit-Info: api-usage=USED/MAX, the org's calls in the last 24 hours.
+    http_.on_answer = [this](const ai::HttpAnswer& answer) -> std::int64_t {
+      auto info = answer.header("sforce-limit-info");
+      auto at = info.find("api-usage=");
+      auto slash = info.find('/', at);
+      if (at == std::string_view::npos || slash == std::string_view::npos) return 0;
+      auto used = number(info.substr(at + 10, slash - at - 10));
+      auto end = info.find_first_of(",; ", slash);
+      auto most = number(info.substr(slash + 1, end == std::string_view::npos ? std::string_view::npos : end - slash - 1));
+      limit_reached_ = used && most && *used >= *most;
+      return 0;
+    };
+  }
+
+  asio::awaitable<ChangePage> changes(const ObjectMap& map, std::int64_t since_ms, std::string next) override {
+    std::string path = next;
+    if (path.empty()) {
+      auto soql = "SELECT " + field_list(map) + " FROM " + map.remote_type + " WHERE " + map.modified_field +
+                  " >= " + soql_time(since_ms) + " ORDER BY " + map.modified_field + " ASC, Id ASC";
+      path = std::string(salesforce_api) + "/query?q=" + percent_encode(soql);
+    }
+    auto answer = co_await call("GET", base_ + path, "");
+    auto result = expect(answer, "Salesforce query " + map.remote_type);
+    ChangePage out;
+    for (const auto& item : result.at("records").as_array()) out.records.push_back(record(map, item.as_object()));
+    if (const auto* more = result.as_object().if_contains("nextRecordsUrl"); more && more->is_string())
+      out.next = more->as_string();
+    co_return out;
+  }
+
+  asio::awaitable<std::vector<RemoteRecord>> create(const ObjectMap& map, std::vector<Values> records) override {
+    std::vector<RemoteRecord> out;
+    for (std::size_t start = 0; start < records.size(); start += salesforce_batch) {
+      auto end = std::min(records.size(), start + salesforce_batch);
+      auto body = composite_create_body(map, records, start, end);
+      auto answer = co_await call("POST", base_ + std::string(salesforce_api) + "/composite", std::move(body));
+      auto made = expect(answer, "Salesforce composite create " + map.remote_type);
+      const auto& results = made.at("compositeResponse").as_array();
+      for (auto i = start; i < end; ++i) {
+        auto reference = "r" + std::to_string(i - start);
+        auto found = std::find_if(results.begin(), results.end(),
+                                  [&](const json::value& r) { return r.at("referenceId").as_string() == reference; });
+        if (found == results.end() || found->at("httpStatusCode").to_number<int>() != 201)
+          throw core::Error(core::ErrorKind::bad_gateway, "Salesforce refused a " + map.remote_type + ": " +
+                                                              (found == results.end() ? "no answer" : json::serialize(found->at("body")).substr(0, 300)));
+        RemoteRecord r;
+        r.id = text_of(found->at("body").at("id"));
+        r.properties = records[i];
+        out.push_back(std::move(r));
+      }
+    }
+    co_return out;
+  }
+
+  asio::awaitable<RemoteRecord> update(const ObjectMap& map, std::string id, Values properties) override {
+    auto url = base_ + std::string(salesforce_api) + "/sobjects/" + map.remote_type + "/" + percent_encode(id);
+    auto body = json::serialize(salesforce_body(map, properties));
+    auto answer = co_await call("PATCH", url, std::move(body));
+    expect(answer, "Salesforce update " + map.remote_type, no_content_statuses);
+    RemoteRecord r;  // a 204 tells no modification time: the next pull sees the same values and skips it
+    r.id = std::move(id);
+    r.properties = std::move(properties);
+    co_return r;
+  }
+
+  asio::awaitable<std::optional<RemoteRecord>> find_match(const ObjectMap& map, std::string value) override {
+    auto soql = "SELECT " + field_list(map) + " FROM " + map.remote_type + " WHERE " + map.match_field + " = " +
+                soql_quoted(value) + " LIMIT 1";
+    auto answer = co_await call("GET", base_ + std::string(salesforce_api) + "/query?q=" + percent_encode(soql), "");
+    auto result = expect(answer, "Salesforce query " + map.remote_type);
+    const auto& records = result.at("records").as_array();
+    if (records.empty()) co_return std::nullopt;
+    co_return record(map, records[0].as_object());
+  }
+
+ private:
+  // A call with the access token: fetched first (OAuth 2.0 client credentials), fetched again
+  // once when Salesforce answers 401 (the session expired).
+  asio::awaitable<ai::HttpAnswer> call(std::string method, std::string url, std::string body) {
+    if (limit_reached_)
+      throw core::Error(core::ErrorKind::too_many_requests, "the Salesforce org's daily API limit is reached (Sforce-Limit-Info)");
+    for (int attempt = 0;; ++attempt) {
+      if (token_.empty()) co_await fetch_token();
+      ai::HttpHeaders headers;
+      headers.emplace_back("authorization", "Bearer " + token_);
+      headers.emplace_back("accept", "application/json");
+      if (!body.empty()) headers.emplace_back("content-type", "application/json");
+      auto answer = co_await http_.send(method, url, std::move(headers), body);
+      if (answer.status != 401 || attempt > 0) co_return answer;
+      token_.clear();
+    }
+  }
+
+  asio::awaitable<void> fetch_token() {
+    auto form = "grant_type=client_credentials&client_id=" + percent_encode(client_id_) +
+                "&client_secret=" + percent_encode(client_secret_);
+    ai::HttpHeaders headers;
+    headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+    headers.emplace_back("accept", "application/json");
+    auto answer = co_await http_.send("POST", token_url_, std::move(headers), std::move(form));
+    if (answer.status == 400 || answer.status == 401)
+      throw core::Error(core::ErrorKind::bad_gateway, "Salesforce refused the client credentials: " + answer.body.substr(0, 300));
+    auto token = expect(answer, "Salesforce token");
+    token_ = text_of(token.at("access_token"));
+    if (const auto* instance = token.as_object().if_contains("instance_url"); instance && instance->is_string())
+      base_ = instance->as_string();  // every later call goes to the org's instance
+  }
+
+  static std::string field_list(const ObjectMap& map) {
+    std::vector<std::string> fields{"Id", map.modified_field, map.match_field};
+    for (const auto& f : map.fields)
+      for (const auto& p : f.remote)
+        if (std::find(fields.begin(), fields.end(), p) == fields.end()) fields.push_back(p);
+    std::string out;
+    for (const auto& f : fields) out += (out.empty() ? "" : ", ") + f;
+    return out;
+  }
+
+  static RemoteRecord record(const ObjectMap& map, const json::object& item) {
+    RemoteRecord r;
+    r.id = text_of(item.at("Id"));
+    for (const auto& [k, v] : item)
+      if (k != "attributes") r.properties[k] = text_of(v);
+    r.modified_at = parse_time(r.properties[map.modified_field]);
+    return r;
+  }
+
+  VendorHttp http_;
+  std::string base_, client_id_, client_secret_, token_url_, token_;
+  bool limit_reached_ = false;
+};
+
 }  // namespace
 
 std::unique_ptr<Client> make_client(asio::any_io_executor executor, const Endpoint& endpoint, RetryPolicy retry) {
   if (endpoint.base_url.empty()) throw core::Error(core::ErrorKind::bad_request, "the integration has no base URL");
+  if (endpoint.vendor == Vendor::salesforce) return std::make_unique<Salesforce>(std::move(executor), endpoint, retry);
   return std::make_unique<HubSpot>(std::move(executor), endpoint, retry);
 }
 
