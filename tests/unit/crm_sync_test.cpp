@@ -42,10 +42,11 @@ asio::awaitable<ai::HttpAnswer> call(std::string method, std::string url, std::s
                                  std::move(body), 30s);
 }
 
-class HubSpotStandIn : public de::testing::StandInProcess {
+// A CRM stand-in (hubspot_standin.py or salesforce_standin.py) and its test endpoints.
+class CrmStandIn : public de::testing::StandInProcess {
  public:
-  explicit HubSpotStandIn(const std::vector<std::string>& options = {})
-      : StandInProcess(DE_SOURCE_DIR "/tests/support/standins/hubspot_standin.py", options) {}
+  CrmStandIn(const std::string& script, const std::vector<std::string>& options)
+      : StandInProcess(DE_SOURCE_DIR "/tests/support/standins/" + script, options) {}
 
   json::value admin(const std::string& path, const json::object& body = {}) const {
     auto answer = run(call(body.empty() ? "GET" : "POST", base_url() + path, body.empty() ? "" : json::serialize(body)));
@@ -58,9 +59,22 @@ class HubSpotStandIn : public de::testing::StandInProcess {
     for (const auto& r : stats.at("rejections").as_array()) ADD_FAILURE() << "the contract rejected: " << r.as_string();
     return stats.at("rejected").as_int64();
   }
+};
+
+class HubSpotStandIn : public CrmStandIn {
+ public:
+  explicit HubSpotStandIn(const std::vector<std::string>& options = {}) : CrmStandIn("hubspot_standin.py", options) {}
   // A person's edit at HubSpot; the record's modification time moves on.
   void edit(const std::string& type, const std::string& id, json::object properties) const {
     admin("/__edit", json::object{{"type", type}, {"id", id}, {"properties", std::move(properties)}});
+  }
+};
+
+class SalesforceStandIn : public CrmStandIn {
+ public:
+  explicit SalesforceStandIn(const std::vector<std::string>& options = {}) : CrmStandIn("salesforce_standin.py", options) {}
+  void edit(const std::string& type, const std::string& id, json::object fields) const {
+    admin("/__edit", json::object{{"type", type}, {"id", id}, {"fields", std::move(fields)}});
   }
 };
 
@@ -112,7 +126,8 @@ store::leads::Lead local_lead(const std::string& name, const std::string& email)
 
 std::optional<json::object> find_by(const json::array& records, std::string_view property, std::string_view value) {
   for (const auto& r : records) {
-    const auto& props = r.at("properties").as_object();
+    // HubSpot's records hold their values in "properties", Salesforce's at the top.
+    const auto& props = r.as_object().contains("properties") ? r.at("properties").as_object() : r.as_object();
     if (props.contains(property) && props.at(property).is_string() && props.at(property).as_string() == value)
       return r.as_object();
   }
@@ -257,6 +272,62 @@ TEST_P(CrmSync, SourceOfTruthPerFieldDecidesAConflict) {
   EXPECT_EQ(db().read([&](store::Connection& c) { return store::leads::find(c, id); })->company, "Ours");
   EXPECT_EQ(hubspot.records("contacts").at(0).at("properties").at("company").as_string(), "Ours");
   EXPECT_EQ(hubspot.rejected(), 0);
+}
+
+TEST_P(CrmSync, SalesforceTwoWayWithTokenRefreshAndPaging) {
+  SalesforceStandIn salesforce({"--batch", "5", "--session-calls", "4"});  // pages of 5; a token lasts 4 calls
+  SKIP_OR_FAIL_WITHOUT(salesforce);
+  salesforce.admin("/__seed", json::object{{"type", "Lead"}, {"count", 12}, {"prefix", "sf"}});
+  salesforce.admin("/__seed", json::object{{"type", "Opportunity"}, {"count", 3}, {"prefix", "sf"}});
+  auto sam = local_lead("Sam Local", "sam@local.example");
+  store::deals::Deal deal;
+  deal.id = core::new_id();
+  deal.name = "Local opportunity";
+  deal.stage = "negotiation";
+  deal.amount_minor = 990000;
+  deal.expected_close = "2027-06-30";  // Salesforce requires a close date
+  deal.created_at = deal.updated_at = deal.stage_changed_at = core::now_ms();
+  db().write_sync([&](store::Tx& tx) {
+    store::leads::insert(tx.connection, sam);
+    store::deals::insert(tx.connection, {{deal, {{std::nullopt, deal.stage, std::nullopt, deal.created_at}}}});
+  });
+  Endpoint endpoint;
+  endpoint.integration_id = core::new_id();
+  endpoint.vendor = Vendor::salesforce;
+  endpoint.base_url = salesforce.base_url();
+  endpoint.credentials = json::object{{"client_id", "sf-client"}, {"client_secret", "sf-secret"}};
+  endpoint.mapping = parse_mapping(Vendor::salesforce, json::object());
+
+  auto first = sync_once(db(), endpoint);
+  EXPECT_EQ(first.status, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(first.pulled, 15);
+  EXPECT_EQ(first.pushed, 2);
+  auto opportunities = salesforce.records("Opportunity");
+  ASSERT_EQ(opportunities.size(), 4u);
+  auto made = find_by(opportunities, "Name", "Local opportunity");
+  ASSERT_TRUE(made);
+  EXPECT_EQ(made->at("StageName").as_string(), "Negotiation/Review");
+  EXPECT_DOUBLE_EQ(made->at("Amount").to_number<double>(), 9900.0);
+  auto stage = db().read([](store::Connection& c) {
+    return c.query("SELECT stage, amount_minor FROM deals WHERE name = 'sf deal 2'").rows.at(0);
+  });
+  EXPECT_EQ(stage.text(0), "engaging");
+  EXPECT_EQ(stage.integer(1), 100200);
+
+  auto leads = salesforce.records("Lead");
+  auto sf3 = find_by(leads, "Email", "sf3@example.com");
+  ASSERT_TRUE(sf3);
+  salesforce.edit("Lead", std::string(sf3->at("Id").as_string()), json::object{{"Company", "Renamed There"}});
+  auto second = sync_once(db(), endpoint);
+  EXPECT_EQ(second.status, "succeeded") << second.error.value_or("");
+  EXPECT_EQ(second.pulled, 1);
+  EXPECT_EQ(second.pushed, 0);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE company = 'Renamed There'"), 1);
+  auto third = sync_once(db(), endpoint);
+  EXPECT_EQ(third.pulled + third.pushed + third.conflicts, 0);
+  EXPECT_EQ(salesforce.records("Lead").size(), 13u);
+  EXPECT_GT(salesforce.admin("/__stats").at("tokens").as_int64(), 1) << "expired sessions were renewed";
+  EXPECT_EQ(salesforce.rejected(), 0);
 }
 
 DE_BACKENDS(CrmSync);
