@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     }
   });
   auto started = std::chrono::steady_clock::now();
-  auto run = integrations::crm::begin_run(*db, endpoint.integration_id);
+  auto run = db->write_sync([&](store::Tx& tx) { return integrations::crm::begin_run(tx, endpoint.integration_id); });
   asio::io_context io;
   auto finished = asio::co_spawn(io, [&]() -> asio::awaitable<store::sync::Run> {
     auto client = integrations::crm::make_client(co_await asio::this_coro::executor, endpoint);

@@ -71,6 +71,20 @@ Conflict conflict_from(const Row& r) {
 json::value text_or_null(const std::optional<std::string>& text) { return text ? json::value(*text) : json::value(nullptr); }
 }  // namespace
 
+std::optional<IntegrationRow> integration(Connection& c, const std::string& id) {
+  auto r = c.query("SELECT id, type, config, credentials_encrypted, is_active FROM integrations WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  const auto& row = r.rows[0];
+  IntegrationRow out;
+  out.id = row.text(0);
+  out.type = row.text(1);
+  auto config = core::parse_stored(row.text(2));
+  if (config.is_object()) out.config = std::move(config.get_object());
+  out.credentials_sealed = row.optional_text(3);
+  out.is_active = row.boolean(4);
+  return out;
+}
+
 std::map<std::string, Link> links_by_remote(Connection& c, const std::string& integration_id, const std::string& object_type,
                                             const std::vector<std::string>& remote_ids) {
   std::map<std::string, Link> out;

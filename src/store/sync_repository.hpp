@@ -7,6 +7,15 @@
 
 namespace de::store::sync {
 
+// What sync reads of an integration's row (the integrations table of migration 1).
+struct IntegrationRow {
+  std::string id, type;
+  boost::json::object config;
+  std::optional<std::string> credentials_sealed;  // a JSON object, sealed under the master key
+  bool is_active = true;
+};
+std::optional<IntegrationRow> integration(Connection& c, const std::string& id);
+
 struct Link {
   std::string integration_id, object_type, local_id;
   std::optional<std::string> remote_id;  // none while the remote record is being created

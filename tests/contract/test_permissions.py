@@ -574,6 +574,10 @@ ROUTES = [
     ("POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret", ADMIN, None, None, None),
     ("GET", "/api/v1/webhook-subscriptions/{id}/deliveries", ADMIN, None, None, None),
     ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver", ADMIN, None, None, None),
+    ("POST", "/api/v1/integrations/{id}/sync", ADMIN, None, None, None),
+    ("GET", "/api/v1/integrations/{id}/sync-runs", ADMIN, None, None, None),
+    ("GET", "/api/v1/sync-conflicts", ADMIN, 200, None, None),
+    ("POST", "/api/v1/sync-conflicts/{id}/resolve", ADMIN, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -675,6 +679,9 @@ PROBES = {
         (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries", None),
     ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver"):
         (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries/{SOME_ID}/redeliver", None),
+    ("POST", "/api/v1/integrations/{id}/sync"): (f"/api/v1/integrations/{SOME_ID}/sync", None),
+    ("GET", "/api/v1/integrations/{id}/sync-runs"): (f"/api/v1/integrations/{SOME_ID}/sync-runs", None),
+    ("POST", "/api/v1/sync-conflicts/{id}/resolve"): (f"/api/v1/sync-conflicts/{SOME_ID}/resolve", {"value": "mine"}),
 }
 
 

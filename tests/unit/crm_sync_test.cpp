@@ -102,7 +102,7 @@ SyncOptions options() {
 }
 
 store::sync::Run sync_once(store::Database& db, const Endpoint& endpoint, RetryPolicy retry = {}) {
-  auto begun = begin_run(db, endpoint.integration_id);
+  auto begun = db.write_sync([&](store::Tx& tx) { return begin_run(tx, endpoint.integration_id); });
   return run([&]() -> asio::awaitable<store::sync::Run> {
     auto client = make_client(co_await asio::this_coro::executor, endpoint, retry);
     co_return co_await run_sync(db, *client, endpoint, begun, options());

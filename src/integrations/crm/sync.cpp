@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <set>
 
+#include "auth/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/json.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/write.hpp"
@@ -333,15 +335,30 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
 
 }  // namespace
 
-Run begin_run(store::Database& db, const std::string& integration_id) {
+Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::string_view master_key) {
+  auto kind = vendor(integration.type);
+  if (!kind) throw core::Error(core::ErrorKind::bad_request, "only hubspot and salesforce integrations sync CRM records");
+  Endpoint endpoint;
+  endpoint.integration_id = integration.id;
+  endpoint.vendor = *kind;
+  const auto* base = integration.config.if_contains(*kind == Vendor::hubspot ? "base_url" : "instance_url");
+  endpoint.base_url = base && base->is_string() ? std::string(base->as_string())
+                      : *kind == Vendor::hubspot ? "https://api.hubapi.com" : "";
+  auto credentials = integration.credentials_sealed ? auth::unseal(master_key, *integration.credentials_sealed) : std::nullopt;
+  auto parsed = credentials ? core::parse_stored(*credentials, nullptr) : json::value(nullptr);
+  if (!parsed.is_object()) throw core::Error(core::ErrorKind::bad_request, "the integration has no usable credentials");
+  endpoint.credentials = std::move(parsed.get_object());
+  endpoint.mapping = parse_mapping(*kind, integration.config);
+  return endpoint;
+}
+
+Run begin_run(Tx& tx, const std::string& integration_id) {
   Run run;
   run.id = core::new_id();
   run.integration_id = integration_id;
   run.started_at = core::now_ms();
-  db.write_sync([&](Tx& tx) {
-    store::sync::interrupt_running(tx.connection, integration_id, run.started_at);
-    store::sync::insert(tx.connection, run);
-  });
+  store::sync::interrupt_running(tx.connection, integration_id, run.started_at);
+  store::sync::insert(tx.connection, run);
   return run;
 }
 

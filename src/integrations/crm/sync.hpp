@@ -16,9 +16,15 @@ struct SyncOptions {
   std::int64_t push_batch = 100;
 };
 
+// What sync needs of an integration (hubspot or salesforce): its base URL from config
+// (`base_url`, HubSpot's by default; Salesforce's `instance_url`), its credentials unsealed
+// under `master_key`, its mapping (config.mapping over the vendor's defaults). Throws
+// bad_request for another type or missing credentials, validation for a bad mapping.
+Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::string_view master_key);
+
 // A run of `integration_id`, recorded as running; runs left running by a stopped process
 // are marked interrupted first.
-store::sync::Run begin_run(store::Database& db, const std::string& integration_id);
+store::sync::Run begin_run(store::Tx& tx, const std::string& integration_id);
 
 // Pulls then pushes every object the endpoint's mapping names; the run as it finished
 // (succeeded, or failed with its error: what it committed before stays).
