@@ -113,15 +113,30 @@ std::optional<Link> link_by_local(Connection& c, const std::string& integration_
   return link_from(r.rows[0]);
 }
 
-void save(Connection& c, const Link& l, std::int64_t now) {
-  auto values = core::to_text(l.synced_values);
-  c.query("INSERT INTO sync_links (integration_id, object_type, local_id, remote_id, synced_values, local_synced_at, "
-          "remote_modified_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-          "ON CONFLICT (integration_id, object_type, local_id) DO UPDATE SET remote_id = excluded.remote_id, "
-          "synced_values = excluded.synced_values, local_synced_at = excluded.local_synced_at, "
-          "remote_modified_at = excluded.remote_modified_at, updated_at = excluded.updated_at",
-          {std::string_view(l.integration_id), std::string_view(l.object_type), std::string_view(l.local_id),
-           nullable(l.remote_id), std::string_view(values), l.local_synced_at, l.remote_modified_at, now, now});
+void save(Connection& c, const Link& link, std::int64_t now) { save(c, std::vector<Link>{link}, now); }
+
+void save(Connection& c, const std::vector<Link>& links, std::int64_t now) {
+  constexpr std::size_t rows_per_statement = 500;  // 9 values a row
+  for (std::size_t start = 0; start < links.size(); start += rows_per_statement) {
+    auto end = std::min(links.size(), start + rows_per_statement);
+    std::vector<std::string> values;  // alive while the statement runs
+    values.reserve(end - start);
+    std::vector<Param> params;
+    for (auto i = start; i < end; ++i) {
+      const auto& l = links[i];
+      values.push_back(core::to_text(l.synced_values));
+      params.insert(params.end(), {std::string_view(l.integration_id), std::string_view(l.object_type),
+                                   std::string_view(l.local_id), nullable(l.remote_id), std::string_view(values.back()),
+                                   l.local_synced_at, l.remote_modified_at, now, now});
+    }
+    c.query(insert_sql("INSERT INTO sync_links (integration_id, object_type, local_id, remote_id, synced_values, "
+                       "local_synced_at, remote_modified_at, created_at, updated_at)",
+                       9, end - start,
+                       "ON CONFLICT (integration_id, object_type, local_id) DO UPDATE SET remote_id = excluded.remote_id, "
+                       "synced_values = excluded.synced_values, local_synced_at = excluded.local_synced_at, "
+                       "remote_modified_at = excluded.remote_modified_at, updated_at = excluded.updated_at"),
+            std::span<const Param>(params));
+  }
 }
 
 std::vector<Link> unfinished_creates(Connection& c, const std::string& integration_id, const std::string& object_type) {

@@ -31,6 +31,7 @@ std::optional<Link> link_by_local(Connection& c, const std::string& integration_
                                   const std::string& local_id);
 // Inserted, or updated (same integration, type and local id).
 void save(Connection& c, const Link& link, std::int64_t now);
+void save(Connection& c, const std::vector<Link>& links, std::int64_t now);  // many rows per statement
 // Links whose remote record was being created when a run stopped.
 std::vector<Link> unfinished_creates(Connection& c, const std::string& integration_id, const std::string& object_type);
 

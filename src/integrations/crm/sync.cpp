@@ -45,9 +45,9 @@ struct Leads {
     lead.created_at = lead.updated_at = now;
     return lead;
   }
-  static void insert(Tx& tx, const Lead& lead) {
-    store::leads::insert(tx.connection, lead);
-    tx.emit("leads.created", store::leads::to_json(lead));
+  static void insert(Tx& tx, const std::vector<Lead>& leads) {
+    store::leads::insert(tx.connection, leads);
+    for (const auto& lead : leads) tx.emit("leads.created", store::leads::to_json(lead));
   }
   static void update(Tx& tx, const Lead&, const Lead& lead) {
     store::leads::update(tx.connection, lead);
@@ -67,12 +67,16 @@ struct Deals {
     deal.created_at = deal.updated_at = deal.stage_changed_at = now;
     return deal;
   }
-  static void insert(Tx& tx, Deal deal) {
-    deal.stage_changed_at = deal.created_at;
-    if (closed(deal.stage)) deal.closed_at = deal.created_at;
-    store::deals::History history{deal, {{std::nullopt, deal.stage, std::nullopt, deal.created_at}}};
-    store::deals::insert(tx.connection, {history});
-    tx.emit("deals.created", store::deals::to_json(deal));
+  static void insert(Tx& tx, const std::vector<Deal>& deals) {
+    std::vector<store::deals::History> histories;
+    for (auto deal : deals) {
+      deal.stage_changed_at = deal.created_at;
+      if (closed(deal.stage)) deal.closed_at = deal.created_at;
+      store::deals::StageChange first{std::nullopt, deal.stage, std::nullopt, deal.created_at};
+      histories.push_back({deal, {first}});
+    }
+    store::deals::insert(tx.connection, histories);
+    for (const auto& history : histories) tx.emit("deals.created", store::deals::to_json(history.deal));
   }
   static void update(Tx& tx, const Deal& before, Deal deal) {
     if (deal.stage != before.stage) {
@@ -106,18 +110,24 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
   auto links = store::sync::links_by_remote(c, endpoint.integration_id, type, ids);
   PageOutcome outcome;
   auto now = core::now_ms();
+  // Records new here, written together after the loop (by remote id, for one that comes twice).
+  std::vector<typename Side::Record> created;
+  std::vector<Link> created_links;
+  std::map<std::string, std::size_t> created_index;
   for (const auto& record : records) {
     cursor = std::max(cursor, record.modified_at);
     auto remote = from_remote(map, record.properties, options.stages);
     auto linked = links.find(record.id);
     if (linked == links.end()) {
-      auto local = Side::make(endpoint, options, now);
-      crm::apply(remote, local);
-      Side::insert(tx, local);
-      Link link{endpoint.integration_id, type, local.id, record.id, to_object(remote), local.updated_at, record.modified_at};
-      store::sync::save(c, link, now);
-      links.emplace(record.id, link);  // the same record twice in a page is updated, not created again
-      ++outcome.changed;
+      auto [at, fresh] = created_index.emplace(record.id, created.size());
+      if (fresh) {
+        created.push_back(Side::make(endpoint, options, now));
+        created_links.push_back(Link{endpoint.integration_id, type, created.back().id, record.id, {}, now, 0});
+        ++outcome.changed;
+      }
+      crm::apply(remote, created[at->second]);
+      created_links[at->second].synced_values = to_object(remote);
+      created_links[at->second].remote_modified_at = record.modified_at;
       continue;
     }
     auto& link = linked->second;
@@ -173,6 +183,8 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
     link.local_synced_at = local_pending ? 0 : local.updated_at;  // 0: the push looks at it
     store::sync::save(c, link, now);
   }
+  Side::insert(tx, created);
+  store::sync::save(c, created_links, now);
   run.pulled += outcome.changed;
   run.conflicts += outcome.conflicts;
   store::sync::set_cursor(c, endpoint.integration_id, type, cursor, now);
