@@ -63,19 +63,20 @@ int main(int argc, char** argv) {
   std::atomic<bool> done{false};
   double rss_at_tenth = 0;
   std::thread watcher([&] {
-    auto reader = store::Database::open(database, 1);
     while (!done && rss_at_tenth == 0) {
-      if (count(*reader, "SELECT count(*) FROM sync_links") >= records / 10) rss_at_tenth = status_mib("VmRSS");
+      if (count(*db, "SELECT count(*) FROM sync_links") >= records / 10) rss_at_tenth = status_mib("VmRSS");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
   auto started = std::chrono::steady_clock::now();
   auto run = db->write_sync([&](store::Tx& tx) { return integrations::crm::begin_run(tx, endpoint.integration_id); });
   asio::io_context io;
-  auto finished = asio::co_spawn(io, [&]() -> asio::awaitable<store::sync::Run> {
+  // Named: the coroutine refers to the lambda's captures until io.run() ends.
+  auto sync = [&]() -> asio::awaitable<store::sync::Run> {
     auto client = integrations::crm::make_client(co_await asio::this_coro::executor, endpoint);
     co_return co_await integrations::crm::run_sync(*db, *client, endpoint, run, options);
-  }(), asio::use_future);
+  };
+  auto finished = asio::co_spawn(io, sync(), asio::use_future);
   io.run();
   run = finished.get();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
