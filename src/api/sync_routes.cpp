@@ -40,16 +40,15 @@ store::sync::IntegrationRow find_integration(store::Connection& c, const std::st
   return *found;
 }
 
-asio::awaitable<void> run_in_background(Context& ctx, std::shared_ptr<Running> running, crm::Endpoint endpoint,
-                                        store::sync::Run run) {
+asio::awaitable<void> run_in_background(Context& ctx, std::shared_ptr<Running> running, std::unique_ptr<crm::Client> client,
+                                        crm::Endpoint endpoint, store::sync::Run run) {
+  // However the run ends, the integration may run again.
+  auto release = std::shared_ptr<void>(nullptr, [running, id = endpoint.integration_id](void*) { running->release(id); });
   crm::SyncOptions options;
   options.stages.assign(ctx.config.pipeline_stages.begin(), ctx.config.pipeline_stages.end());
   options.stages.emplace_back("won");
   options.stages.emplace_back("lost");
-  auto executor = co_await asio::this_coro::executor;
-  auto client = crm::make_client(executor, endpoint);
   co_await crm::run_sync(ctx.db, *client, endpoint, std::move(run), std::move(options));
-  running->release(endpoint.integration_id);
 }
 }  // namespace
 
@@ -62,6 +61,8 @@ void add_sync_routes(Context& ctx, http::Router& router) {
             auto integration = ctx.db.read([&](store::Connection& c) { return find_integration(c, id); });
             if (!integration.is_active) throw core::Error(core::ErrorKind::conflict, "the integration is not active");
             auto endpoint = crm::endpoint_for(integration, ctx.master_key);
+            auto executor = co_await asio::this_coro::executor;
+            auto client = crm::make_client(executor, endpoint);  // a bad base URL or credentials: 400 now
             if (!running->claim(id)) throw core::Error(core::ErrorKind::conflict, "a sync of this integration is running");
             std::optional<store::sync::Run> run;
             try {
@@ -70,8 +71,8 @@ void add_sync_routes(Context& ctx, http::Router& router) {
               running->release(id);
               throw;
             }
-            auto executor = co_await asio::this_coro::executor;
-            asio::co_spawn(executor, run_in_background(ctx, running, std::move(endpoint), *run), asio::detached);
+            asio::co_spawn(executor, run_in_background(ctx, running, std::move(client), std::move(endpoint), *run),
+                           asio::detached);
             co_return Response::json(202, store::sync::to_json(*run));
           });
 

@@ -99,10 +99,12 @@ struct PageOutcome {
 };
 
 // One pulled page, in the writer's transaction: records created or updated, links, conflicts,
-// the cursor past the page and the run's counts, all committed together.
+// the cursor past the page and the run's counts with this page's, all committed together. It
+// changes nothing it was given (the writer may run a job twice): the caller adds the outcome
+// to its run once the page committed.
 template <class Side>
 PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, const SyncOptions& options,
-                       const std::vector<RemoteRecord>& records, Run& run, std::int64_t cursor) {
+                       const std::vector<RemoteRecord>& records, const Run& run, std::int64_t cursor) {
   auto& c = tx.connection;
   auto type = std::string(name(map.type));
   std::vector<std::string> ids;
@@ -185,10 +187,11 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
   }
   Side::insert(tx, created);
   store::sync::save(c, created_links, now);
-  run.pulled += outcome.changed;
-  run.conflicts += outcome.conflicts;
+  auto counted = run;
+  counted.pulled += outcome.changed;
+  counted.conflicts += outcome.conflicts;
   store::sync::set_cursor(c, endpoint.integration_id, type, cursor, now);
-  store::sync::update(c, run);
+  store::sync::update(c, counted);
   return outcome;
 }
 
@@ -208,7 +211,9 @@ asio::awaitable<void> pull(store::Database& db, Client& client, const Endpoint& 
     auto job = [&, cursor](Tx& tx) { return apply_page<Side>(tx, endpoint, map, options, records, run, cursor); };
     for (const auto& r : records) cursor = std::max(cursor, r.modified_at);
     if (next.empty() && !truncated) {
-      co_await store::write(db, job);
+      auto outcome = co_await store::write(db, job);
+      run.pulled += outcome.changed;
+      run.conflicts += outcome.conflicts;
       break;
     }
     if (truncated) since = cursor;  // the vendor's paging window ended: a new search from the cursor
@@ -216,6 +221,8 @@ asio::awaitable<void> pull(store::Database& db, Client& client, const Endpoint& 
     auto fetching = client.changes(map, since, next);
     auto both = std::move(writing) && std::move(fetching);
     auto written_and_fetched = co_await std::move(both);
+    run.pulled += std::get<0>(written_and_fetched).changed;
+    run.conflicts += std::get<0>(written_and_fetched).conflicts;
     page = std::move(std::get<1>(written_and_fetched));
   }
 }
