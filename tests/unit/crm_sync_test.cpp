@@ -274,6 +274,34 @@ TEST_P(CrmSync, SourceOfTruthPerFieldDecidesAConflict) {
   EXPECT_EQ(hubspot.rejected(), 0);
 }
 
+// A run stopped after HubSpot made a record but before the link learnt its id (the link is
+// written first, without one): the next run finds the record by email instead of making another.
+TEST_P(CrmSync, ACreateCutShortIsLinkedNotMadeTwice) {
+  HubSpotStandIn hubspot;
+  SKIP_OR_FAIL_WITHOUT(hubspot);
+  auto endpoint = hubspot_endpoint(hubspot.base_url());
+  endpoint.mapping.objects.pop_back();  // contacts only
+  auto kept = local_lead("Kim Local", "kim@local.example");
+  db().write_sync([&](store::Tx& tx) {
+    store::leads::insert(tx.connection, kept);
+    store::sync::Link pending{endpoint.integration_id, "contact", kept.id, std::nullopt, json::object(), 0, 0};
+    store::sync::save(tx.connection, pending, core::now_ms());
+  });
+  // What the cut-short run had already made there.
+  hubspot.admin("/__seed", json::object{{"type", "contacts"}, {"count", 1}, {"prefix", "kim"}});
+  auto seeded = std::string(hubspot.records("contacts").at(0).at("id").as_string());
+  hubspot.edit("contacts", seeded, json::object{{"email", "kim@local.example"}, {"firstname", "Kim"}, {"lastname", "Local"}});
+
+  auto outcome = sync_once(db(), endpoint);
+  EXPECT_EQ(outcome.status, "succeeded") << outcome.error.value_or("");
+  EXPECT_EQ(hubspot.records("contacts").size(), 1u);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads"), 1);
+  auto link = db().read([&](store::Connection& c) { return store::sync::link_by_local(c, endpoint.integration_id, "contact", kept.id); });
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->remote_id, seeded);
+  EXPECT_EQ(hubspot.rejected(), 0);
+}
+
 TEST_P(CrmSync, SalesforceTwoWayWithTokenRefreshAndPaging) {
   SalesforceStandIn salesforce({"--batch", "5", "--session-calls", "4"});  // pages of 5; a token lasts 4 calls
   SKIP_OR_FAIL_WITHOUT(salesforce);

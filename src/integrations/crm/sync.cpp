@@ -291,7 +291,8 @@ asio::awaitable<std::int64_t> finish_creates(store::Database& db, Client& client
     auto found = db.read([&](store::Connection& c) { return Side::find(c, pending.local_id); });
     if (!found) continue;
     auto key = value_at(to_remote(map, local_values(map, *found)), map.match_field);
-    auto match = key.empty() ? std::nullopt : co_await client.find_match(map, key);
+    std::optional<RemoteRecord> match;
+    if (!key.empty()) match = co_await client.find_match(map, key);
     if (!match) {
       to_create.push_back(*found);
       continue;
@@ -308,7 +309,7 @@ template <class Side>
 asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const Endpoint& endpoint, const ObjectMap& map,
                                    const SyncOptions& options) {
   auto type = std::string(name(map.type));
-  std::int64_t pushed = co_await finish_creates<Side>(db, client, endpoint, map, options);
+  std::int64_t pushed = 0;
   std::string after;
   for (;;) {
     auto ids = db.read([&](store::Connection& c) {
@@ -384,6 +385,13 @@ Run begin_run(Tx& tx, const std::string& integration_id) {
 asio::awaitable<Run> run_sync(store::Database& db, Client& client, const Endpoint& endpoint, Run run, SyncOptions options) {
   std::optional<std::string> error;
   try {
+    // Creates a stopped run left unlinked come first: the pull would take their records for new ones.
+    for (const auto& map : endpoint.mapping.objects) {
+      std::int64_t pushed = 0;
+      if (stored_as_lead(map.type)) pushed = co_await finish_creates<Leads>(db, client, endpoint, map, options);
+      else pushed = co_await finish_creates<Deals>(db, client, endpoint, map, options);
+      run.pushed += pushed;
+    }
     for (const auto& map : endpoint.mapping.objects) {
       if (stored_as_lead(map.type)) co_await pull<Leads>(db, client, endpoint, map, options, run);
       else co_await pull<Deals>(db, client, endpoint, map, options, run);
