@@ -15,6 +15,8 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (e) the AI adapter, without the server: our CPU per non-streamed call through ai::AiService
       and each provider class, and RSS with 100 and 1,000 streamed calls at once, against a
       stand-in vendor (de-aibench; not in the default set: --only e)
+  (h) CRM sync: 100,000 contacts pulled in one run from the HubSpot stand-in into a fresh
+      database (de-crm-bench; time, RSS at a tenth and at the end; not in the default set: --only h)
 
 With --peer n8n, load (a) also runs against n8n (bench/peers/n8n) at the same concurrency: with
 its stock defaults, with its fairest settings (successful executions not saved), and fast but
@@ -43,7 +45,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DE_BENCH_BINARY") or os.path.join(ROOT, "build/release/digital-enterprise")
 LOADGEN = os.path.join(ROOT, "build/release/de-loadgen")
 AIBENCH = os.path.join(ROOT, "build/release/de-aibench")
-SERVER_LOADS = "abcdfg"  # the loads that start our server (e, the AI adapter, runs without it)
+CRMBENCH = os.path.join(ROOT, "build/release/de-crm-bench")
+HUBSPOT_STANDIN = os.path.join(ROOT, "tests/support/standins/hubspot_standin.py")
+SERVER_LOADS = "abcdfg"  # the loads that start our server (e, the AI adapter, and h, CRM sync, run without it)
 PASSWORD = "bench-password"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -391,6 +395,28 @@ def run_ai(args):
     return {"calls": calls, "streams": streams}
 
 
+def run_crm(args, work):
+    """Load (h): de-crm-bench against the HubSpot stand-in seeded with --crm-records contacts."""
+    standin = subprocess.Popen([sys.executable, HUBSPOT_STANDIN], stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{int(standin.stdout.readline())}"
+        http_json("POST", url + "/__seed", {"type": "contacts", "count": args.crm_records, "prefix": "bench"})
+        database = args.database_url or "sqlite:" + os.path.join(work, "crm.db")
+        out = subprocess.run([CRMBENCH, "--url", url, "--database", database, "--records", str(args.crm_records)],
+                             capture_output=True, text=True, timeout=900)
+        if not out.stdout.strip():
+            raise SystemExit(f"bench: de-crm-bench failed: {out.stderr.strip()}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result["checks_passed"] = out.returncode == 0
+        print(f"(h) CRM sync: {result['records']} records in {result['seconds']:.1f} s "
+              f"({result['records_per_s']:.0f}/s), RSS {result['rss_mib_at_10pct']:.1f} MiB at a tenth, "
+              f"peak {result['peak_rss_mib']:.1f} MiB", flush=True)
+        return result
+    finally:
+        standin.terminate()
+        standin.wait(timeout=30)
+
+
 def run_n8n(args, work):
     """Load (a) against n8n, with its fairest settings and saving every execution."""
     peer = os.path.join(ROOT, "bench/peers/n8n")
@@ -507,7 +533,7 @@ def main():
                    help="concurrent submitters for load (b) and the soak (default 192: the fewest that saturate "
                         "the server, docs/performance.md)")
     p.add_argument("--threads", type=int, default=2, help="server threads (default 2)")
-    p.add_argument("--only", default="abcdfg", help="which loads, e.g. ac (default abcdfg; e, the AI adapter, only when named)")
+    p.add_argument("--only", default="abcdfg", help="which loads, e.g. ac (default abcdfg; e, the AI adapter, and h, CRM sync, only when named)")
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers for load (d)")
     p.add_argument("--fanout-tasks", type=int, default=2000,
                    help="tasks whose events load (d) delivers (at least 1000, so that a stalled subscriber overflows)")
@@ -515,6 +541,7 @@ def main():
     p.add_argument("--ai-calls", type=int, default=20000, help="(e): non-streamed calls per case (default 20000)")
     p.add_argument("--ai-streams", default="100,1000,1000",
                    help="(e): rounds of streamed calls at once (default 100,1000,1000)")
+    p.add_argument("--crm-records", type=int, default=100000, help="(h): contacts to sync (default 100000)")
     p.add_argument("--name", help="results go to bench/results/<date>-<name>.json (default: the database)")
     args = p.parse_args()
     if not shutil.which("wrk") and "c" in args.only:
@@ -535,6 +562,8 @@ def main():
         summary = run_ours(args, work, results) if set(args.only) & set(SERVER_LOADS) else {}
         if "e" in args.only:
             summary["ai"] = run_ai(args)
+        if "h" in args.only:
+            summary["crm_sync"] = run_crm(args, work)
         if args.peer == "n8n":
             peers = run_n8n(args, work)
     finally:
@@ -554,6 +583,7 @@ def main():
     print(f"\nresults: {os.path.relpath(path, ROOT)}")
     failed = [r["label"] for r in results if not r.get("checks_passed", True)]
     failed += [f"(e) {mode}" for mode, r in summary.get("ai", {}).items() if not r["checks_passed"]]
+    failed += ["(h) CRM sync"] if not summary.get("crm_sync", {}).get("checks_passed", True) else []
     if failed:
         raise SystemExit(f"bench: checks failed in: {', '.join(failed)}")
 

@@ -156,6 +156,7 @@ void add_workflow_routes(Context& ctx, http::Router& router);
 void add_ai_routes(Context& ctx, http::Router& router);
 void add_webhook_routes(Context& ctx, http::Router& router);
 void add_integration_routes(Context& ctx, http::Router& router);
+void add_sync_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
 void add_lead_routes(Context& ctx, http::Router& router);
 void add_content_routes(Context& ctx, http::Router& router);

@@ -21,6 +21,7 @@ void add_routes(Context& ctx, http::Router& router) {
   add_stakeholder_routes(ctx, router);
   add_webhook_routes(ctx, router);
   add_integration_routes(ctx, router);
+  add_sync_routes(ctx, router);
   add_websocket_routes(ctx, router);
 }
 

@@ -1,10 +1,17 @@
 #include "store/deal_repository.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <map>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/money.hpp"
 
 namespace de::store::deals {
+
+namespace json = boost::json;
 
 namespace {
 constexpr const char* columns =
@@ -165,6 +172,35 @@ std::vector<History> all(Connection& c) {
     if (auto it = index.find(r.text(0)); it != index.end())
       out[it->second].changes.push_back({r.optional_text(1), r.text(2), r.optional_text(3), r.integer(4)});
   return out;
+}
+
+namespace {
+json::value text_or_null(const std::optional<std::string>& text) { return text ? json::value(*text) : json::value(nullptr); }
+}  // namespace
+
+json::object to_json(const Deal& d) {
+  return {{"id", d.id},
+          {"name", d.name},
+          {"account", d.account},
+          {"owner", d.owner},
+          {"stage", d.stage},
+          {"amount", core::format_money(d.amount_minor, d.currency)},
+          {"currency", d.currency},
+          {"probability", d.probability ? json::value(*d.probability) : json::value(nullptr)},
+          {"expected_close", text_or_null(d.expected_close)},
+          {"lead_id", text_or_null(d.lead_id)},
+          {"created_by", text_or_null(d.created_by)},
+          {"created_at", core::format_timestamp(d.created_at)},
+          {"updated_at", core::format_timestamp(d.updated_at)},
+          {"stage_changed_at", core::format_timestamp(d.stage_changed_at)},
+          {"closed_at", core::time_or_null(d.closed_at)}};
+}
+
+json::object to_json(const StageChange& c) {
+  return {{"from_stage", text_or_null(c.from_stage)},
+          {"to_stage", c.to_stage},
+          {"changed_by", text_or_null(c.changed_by)},
+          {"changed_at", core::format_timestamp(c.changed_at)}};
 }
 
 }  // namespace de::store::deals

@@ -1,6 +1,8 @@
 #pragma once
 // The sales pipeline's tables (docs/sales.md): deals, and the history of the stages each one
 // entered (the first included), which the forecast learns from.
+#include <boost/json/object.hpp>
+
 #include "store/repositories.hpp"
 
 namespace de::store::deals {
@@ -57,5 +59,9 @@ struct Filter {
 Page<Deal> list(Connection& c, const Filter& filter, const Sort& sort, const PageRequest& page);
 // Every deal with its history: what the forecast reads.
 std::vector<History> all(Connection& c);
+
+// As the API shows them (the amount in major units of its currency).
+boost::json::object to_json(const Deal& deal);
+boost::json::object to_json(const StageChange& change);
 
 }  // namespace de::store::deals

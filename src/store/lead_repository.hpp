@@ -31,6 +31,8 @@ struct Lead {
 };
 
 void insert(Connection& c, const Lead& lead);
+// Many at once, many rows per statement.
+void insert(Connection& c, const std::vector<Lead>& leads);
 void update(Connection& c, const Lead& lead);
 bool remove(Connection& c, const std::string& id);
 std::optional<Lead> find(Connection& c, const std::string& id);

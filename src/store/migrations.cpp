@@ -546,6 +546,65 @@ CREATE TABLE inbound_webhooks (
   UNIQUE (integration_id, signature)
 );
 )SQL"},
+    // CRM sync (docs/integrations.md): per integration and object type, the pull cursor; the
+    // links between remote records and our leads and deals, with the values both sides agreed on
+    // at the last sync (the snapshot conflicts are found against); the conflicts; the runs.
+    // integration_id refers to the integrations table (migration 15).
+    {16, "crm sync", R"SQL(
+CREATE TABLE sync_cursors (
+  integration_id TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  modified_ms BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (integration_id, object_type)
+);
+CREATE TABLE sync_links (
+  integration_id TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  local_id {uuid} NOT NULL,
+  remote_id TEXT,
+  synced_values {json} NOT NULL,
+  local_synced_at BIGINT NOT NULL,
+  remote_modified_at BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (integration_id, object_type, local_id)
+);
+CREATE UNIQUE INDEX sync_links_remote ON sync_links (integration_id, object_type, remote_id);
+CREATE TABLE sync_runs (
+  id {uuid} PRIMARY KEY,
+  integration_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pulled BIGINT NOT NULL DEFAULT 0,
+  pushed BIGINT NOT NULL DEFAULT 0,
+  conflicts BIGINT NOT NULL DEFAULT 0,
+  error TEXT,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX sync_runs_by_integration ON sync_runs (integration_id, id);
+CREATE TABLE sync_conflicts (
+  id {uuid} PRIMARY KEY,
+  integration_id TEXT NOT NULL,
+  run_id {uuid} NOT NULL,
+  object_type TEXT NOT NULL,
+  local_id {uuid} NOT NULL,
+  remote_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  local_value TEXT NOT NULL,
+  remote_value TEXT NOT NULL,
+  local_modified_at BIGINT NOT NULL,
+  remote_modified_at BIGINT NOT NULL,
+  rule TEXT NOT NULL,
+  applied TEXT NOT NULL,
+  status TEXT NOT NULL,
+  resolved_value TEXT,
+  resolved_by TEXT,
+  created_at BIGINT NOT NULL,
+  resolved_at BIGINT
+);
+CREATE INDEX sync_conflicts_by_status ON sync_conflicts (status, id);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {

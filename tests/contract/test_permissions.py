@@ -589,6 +589,10 @@ ROUTES = [
     ("POST", "/api/v1/integrations/{id}/test", MANAGE, None, None, None),
     ("POST", "/api/v1/integrations/{id}/actions/{action}", MANAGE, None, None, None),
     ("POST", "/api/v1/webhooks/{integration_id}", PUBLIC, None, None, None),
+    ("POST", "/api/v1/integrations/{id}/sync", MANAGE, None, None, None),
+    ("GET", "/api/v1/integrations/{id}/sync-runs", READ, None, None, None),
+    ("GET", "/api/v1/sync-conflicts", READ, 200, None, None),
+    ("POST", "/api/v1/sync-conflicts/{id}/resolve", MANAGE, None, None, None),
 ]
 
 # The probes, (method, path) -> (the request's path, its body): an id that names nothing, a body
@@ -698,6 +702,9 @@ PROBES = {
         (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries", None),
     ("POST", "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/redeliver"):
         (f"/api/v1/webhook-subscriptions/{SOME_ID}/deliveries/{SOME_ID}/redeliver", None),
+    ("POST", "/api/v1/integrations/{id}/sync"): (f"/api/v1/integrations/{SOME_ID}/sync", None),
+    ("GET", "/api/v1/integrations/{id}/sync-runs"): (f"/api/v1/integrations/{SOME_ID}/sync-runs", None),
+    ("POST", "/api/v1/sync-conflicts/{id}/resolve"): (f"/api/v1/sync-conflicts/{SOME_ID}/resolve", {"value": "mine"}),
 }
 
 

@@ -9,13 +9,9 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
-#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "ai/anthropic.hpp"
 #include "ai/http_client.hpp"
@@ -23,6 +19,7 @@
 #include "ai/sse.hpp"
 #include "ai/vendor.hpp"
 #include "core/ids.hpp"
+#include "standin_process.hpp"
 
 using namespace de;
 namespace asio = boost::asio;
@@ -49,60 +46,17 @@ asio::awaitable<ai::HttpAnswer> get(std::string url, std::size_t answer_limit = 
                                  answer_limit);
 }
 
-// The stand-in vendor server, a child process for as long as this lives.
-class StandIn {
+// The LLM vendors' stand-in server, a child process for as long as this lives.
+class StandIn : public de::testing::StandInProcess {
  public:
   explicit StandIn(const std::vector<std::string>& options = {}, const std::string& scheme = "http",
-                   const std::string& host = "127.0.0.1") {
-    std::vector<std::string> words{"python3", DE_SOURCE_DIR "/tests/support/standins/llm_standin.py"};
-    words.insert(words.end(), options.begin(), options.end());
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a test that crashes leaves no server behind
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (auto& word : words) argv.push_back(word.data());
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    if (!line.empty() && line.find_first_not_of("0123456789") == std::string::npos)
-      base_url_ = scheme + "://" + host + ":" + line;
-    else
-      problem_ = line.empty() ? "the stand-in did not start (python3 with python3-jsonschema is needed)" : line;
-  }
-
-  StandIn(const StandIn&) = delete;
-  StandIn& operator=(const StandIn&) = delete;
-
-  ~StandIn() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-
-  // Empty when it runs; else why not ("no-contracts: ..." when the vendor contracts are missing).
-  const std::string& problem() const { return problem_; }
-  const std::string& base_url() const { return base_url_; }
+                   const std::string& host = "127.0.0.1")
+      : StandInProcess(DE_SOURCE_DIR "/tests/support/standins/llm_standin.py", options, scheme, host) {}
 
   json::object stats() const {
-    auto answer = run(get(base_url_ + "/__stats"));
+    auto answer = run(get(base_url() + "/__stats"));
     return json::parse(answer.body).as_object();
   }
-
- private:
-  pid_t pid_ = -1;
-  std::string base_url_;
-  std::string problem_;
 };
 
 // Without the vendor contracts the stand-ins cannot check anything: CI (which sets

@@ -56,7 +56,6 @@ class PipelineManager {
   Stages stages_;
 };
 
-boost::json::object to_json(const Deal& deal);
-boost::json::object to_json(const store::deals::StageChange& change);
+using store::deals::to_json;
 
 }  // namespace de::agents::sales

@@ -1,0 +1,40 @@
+#pragma once
+// Two-way CRM sync (docs/integrations.md, "CRM sync"): pull the vendor's changes after the
+// stored cursor into our leads and deals, push ours, find and record per-field conflicts.
+// Each pulled page commits with its links and the cursor past it, so a run stopped anywhere
+// (kill -9) resumes where it stopped, without a duplicate on either side.
+#include <boost/asio/awaitable.hpp>
+
+#include "integrations/crm/client.hpp"
+#include "store/database.hpp"
+#include "store/sync_repository.hpp"
+
+namespace de::integrations::crm {
+
+struct SyncOptions {
+  std::vector<std::string> stages;  // the deal stages a pulled deal may take, the first for unknown ones
+  std::int64_t push_batch = 100;
+};
+
+// What sync needs of an integration (hubspot or salesforce): its base URL from config
+// (`base_url`, HubSpot's by default; Salesforce's `instance_url`), its credentials unsealed
+// under `master_key`, its mapping (config.mapping over the vendor's defaults). Throws
+// bad_request for another type or missing credentials, validation for a bad mapping.
+Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::string_view master_key);
+
+// A run of `integration_id`, recorded as running; runs left running by a stopped process
+// are marked interrupted first.
+store::sync::Run begin_run(store::Tx& tx, const std::string& integration_id);
+
+// Pulls then pushes every object the endpoint's mapping names; the run as it finished
+// (succeeded, or failed with its error: what it committed before stays).
+boost::asio::awaitable<store::sync::Run> run_sync(store::Database& db, Client& client, const Endpoint& endpoint,
+                                                  store::sync::Run run, SyncOptions options);
+
+// A person's answer to a conflict: "remote" sets the local field to the remote value, "local"
+// keeps (or puts back) the local value, which the next run pushes. Throws not_found, or
+// conflict when it is resolved already.
+store::sync::Conflict resolve_conflict(store::Tx& tx, const std::string& id, const std::string& value,
+                                       const std::optional<std::string>& by);
+
+}  // namespace de::integrations::crm

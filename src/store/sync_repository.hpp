@@ -1,0 +1,84 @@
+#pragma once
+// CRM sync's tables (docs/integrations.md, "CRM sync"): pull cursors, links between remote
+// records and our leads and deals, sync runs and the conflicts they found.
+#include <boost/json/object.hpp>
+
+#include "store/repositories.hpp"
+
+namespace de::store::sync {
+
+// What sync reads of an integration's row (the integrations table of migration 1).
+struct IntegrationRow {
+  std::string id, type;
+  boost::json::object config;
+  std::optional<std::string> credentials_sealed;  // a JSON object, sealed under the master key
+  bool is_active = true;
+};
+std::optional<IntegrationRow> integration(Connection& c, const std::string& id);
+
+struct Link {
+  std::string integration_id, object_type, local_id;
+  std::optional<std::string> remote_id;  // none while the remote record is being created
+  boost::json::object synced_values;     // the field values both sides held after the last sync
+  std::int64_t local_synced_at = 0;      // the local record's updated_at then (0: check it again)
+  std::int64_t remote_modified_at = 0;
+};
+
+// Links of these remote ids, by remote id.
+std::map<std::string, Link> links_by_remote(Connection& c, const std::string& integration_id, const std::string& object_type,
+                                            const std::vector<std::string>& remote_ids);
+std::optional<Link> link_by_local(Connection& c, const std::string& integration_id, const std::string& object_type,
+                                  const std::string& local_id);
+// Inserted, or updated (same integration, type and local id).
+void save(Connection& c, const Link& link, std::int64_t now);
+void save(Connection& c, const std::vector<Link>& links, std::int64_t now);  // many rows per statement
+// Links whose remote record was being created when a run stopped.
+std::vector<Link> unfinished_creates(Connection& c, const std::string& integration_id, const std::string& object_type);
+
+std::optional<std::int64_t> cursor(Connection& c, const std::string& integration_id, const std::string& object_type);
+void set_cursor(Connection& c, const std::string& integration_id, const std::string& object_type, std::int64_t modified_ms,
+                std::int64_t now);
+
+// Ids of the rows of `table` (leads or deals) to push: unlinked, or changed since their link's
+// last sync; ordered by id, after `after_id`.
+std::vector<std::string> changed_since_sync(Connection& c, std::string_view table, const std::string& integration_id,
+                                            const std::string& object_type, const std::string& after_id, std::int64_t limit);
+
+struct Run {
+  std::string id, integration_id;
+  std::string status = "running";  // running, succeeded, failed, interrupted
+  std::int64_t pulled = 0, pushed = 0, conflicts = 0;
+  std::optional<std::string> error;
+  std::int64_t started_at = 0;
+  std::optional<std::int64_t> finished_at;
+};
+void insert(Connection& c, const Run& run);
+// Status, counts, error and finished_at.
+void update(Connection& c, const Run& run);
+std::optional<Run> find_run(Connection& c, const std::string& id);
+// Runs still marked running (their process stopped) become interrupted; how many.
+std::int64_t interrupt_running(Connection& c, const std::string& integration_id, std::int64_t now);
+Page<Run> runs(Connection& c, const std::string& integration_id, const PageRequest& page);  // newest first
+boost::json::object to_json(const Run& run);
+
+struct Conflict {
+  std::string id, integration_id, run_id, object_type, local_id, remote_id, field;
+  std::string local_value, remote_value;
+  std::int64_t local_modified_at = 0, remote_modified_at = 0;
+  std::string rule;     // the field's truth: local, remote, latest
+  std::string applied;  // the side the rule took: local or remote
+  std::string status = "open";  // open, resolved
+  std::optional<std::string> resolved_value, resolved_by;  // local or remote; who
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> resolved_at;
+};
+void insert(Connection& c, const Conflict& conflict);
+std::optional<Conflict> find_conflict(Connection& c, const std::string& id);
+void resolve(Connection& c, const std::string& id, const std::string& value, const std::optional<std::string>& by,
+             std::int64_t now);
+// Oldest first, of one status when given.
+Page<Conflict> conflicts(Connection& c, const std::optional<std::string>& status, const PageRequest& page);
+std::int64_t count_conflicts(Connection& c, const std::string& integration_id);
+boost::json::object to_json(const Conflict& conflict);
+
+}  // namespace de::store::sync
