@@ -19,19 +19,19 @@ const errorOf = (fields, group, name) => fields[`${group}.${name}`] ?? fields[na
 
 export function IntegrationForm({ integration = null, onSaved, onCancel }) {
   const creating = !integration;
-  const [form, setForm] = useState(() => blankForm(integration?.type ?? 'slack', integration));
+  const [form, setForm] = useState(() => blankForm(integration?.type ?? 'salesforce', integration));
   const [replacing, setReplacing] = useState({});
   const [problem, setProblem] = useState(null);
   const [busy, setBusy] = useState(false);
   const fields = problem?.fields ?? {};
   const spec = integrationTypes[form.type];
-  const setGroup = (group, name) => (e) => setForm({ ...form, [group]: { ...form[group], [name]: e.target.type === 'checkbox' ? e.target.checked : e.target.value } });
+  const setGroup = (group, name) => (e) => setForm({ ...form, [group]: { ...form[group], [name]: e.target.value } });
   const save = async (e) => {
     e.preventDefault();
     if (!form.name.trim()) return setProblem({ message: 'Give the integration a name.', fields: { name: 'Give it a name, e.g. Sales Slack.' } });
     setBusy(true);
     try {
-      const body = integrationBody(form, { creating });
+      const body = integrationBody(form, { creating, integration });
       const { data } = creating ? await api.post('/integrations', body) : await api.patch(`/integrations/${integration.id}`, body);
       setProblem(null);
       onSaved(data);
@@ -63,10 +63,14 @@ export function IntegrationForm({ integration = null, onSaved, onCancel }) {
           {(p) => <input {...p} maxLength={200} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder={`e.g. ${spec.label} for sales`} />}
         </Field>
         {spec.config.map((f) => (
-          <Field key={f.name} id={`${prefix}-config-${f.name}`} label={f.label} optional={f.optional} error={errorOf(fields, 'config', f.name)} className={f.kind === 'boolean' ? 'checkbox-field' : ''}>
+          <Field key={f.name} id={`${prefix}-config-${f.name}`} label={f.label} optional={f.optional} error={errorOf(fields, 'config', f.name)}>
             {(p) =>
-              f.kind === 'boolean' ? (
-                <input {...p} type="checkbox" checked={!!form.config[f.name]} onChange={setGroup('config', f.name)} />
+              f.options ? (
+                <select {...p} value={form.config[f.name]} onChange={setGroup('config', f.name)}>
+                  {f.options.map((o) => (
+                    <option key={o}>{o}</option>
+                  ))}
+                </select>
               ) : (
                 <input {...p} value={form.config[f.name]} onChange={setGroup('config', f.name)} placeholder={f.placeholder} />
               )
@@ -199,7 +203,9 @@ function IntegrationRow({ integration: it, canManage, onChanged, onDeleted }) {
       const { data } = await api.post(`/integrations/${it.id}/test`);
       setResult(data);
       setActionError(null);
-      onChanged({ ...it, last_test: { ok: data.ok, detail: data.checks?.find((c) => !c.passed)?.detail ?? null, at: new Date().toISOString() } });
+      // The server recorded the outcome as the integration's last_test: show it in the row.
+      const { data: fresh } = await api.get(`/integrations/${it.id}`);
+      onChanged(fresh);
     } catch (err) {
       setActionError(problemOf(err).message);
     } finally {

@@ -5,27 +5,16 @@
 // What each type needs (docs/integrations.md). `config` fields are shown back as they are;
 // `credentials` are write-only: the server answers only their names in `credentials_set`.
 export const integrationTypes = {
-  slack: {
-    label: 'Slack',
+  salesforce: {
+    label: 'Salesforce',
     config: [
-      { name: 'base_url', label: 'API base URL', placeholder: 'https://slack.com/api', optional: true },
-      { name: 'default_channel', label: 'Default channel', placeholder: '#sales' },
+      { name: 'instance_url', label: 'Instance URL', placeholder: 'https://acme.my.salesforce.com' },
+      { name: 'login_url', label: 'Login URL', placeholder: 'https://login.salesforce.com', optional: true },
+      { name: 'api_version', label: 'API version', placeholder: '60.0', optional: true },
     ],
     credentials: [
-      { name: 'bot_token', label: 'Bot token' },
-      { name: 'signing_secret', label: 'Signing secret' },
-    ],
-  },
-  email: {
-    label: 'Email (SMTP)',
-    config: [
-      { name: 'smtp_url', label: 'SMTP URL', placeholder: 'smtp://mail.example.com:587' },
-      { name: 'from', label: 'From address', placeholder: 'sales@example.com' },
-      { name: 'starttls', label: 'Use STARTTLS', kind: 'boolean', initial: true },
-    ],
-    credentials: [
-      { name: 'username', label: 'User name' },
-      { name: 'password', label: 'Password' },
+      { name: 'client_id', label: 'Client id' },
+      { name: 'client_secret', label: 'Client secret' },
     ],
   },
   hubspot: {
@@ -36,23 +25,11 @@ export const integrationTypes = {
       { name: 'client_secret', label: 'Client secret', optional: true },
     ],
   },
-  salesforce: {
-    label: 'Salesforce',
-    config: [
-      { name: 'instance_url', label: 'Instance URL', placeholder: 'https://acme.my.salesforce.com' },
-      { name: 'login_url', label: 'Login URL', placeholder: 'https://login.salesforce.com', optional: true },
-      { name: 'api_version', label: 'API version', placeholder: 'v60.0', optional: true },
-    ],
-    credentials: [
-      { name: 'client_id', label: 'Client id' },
-      { name: 'client_secret', label: 'Client secret' },
-    ],
-  },
   jira: {
     label: 'Jira',
     config: [
       { name: 'base_url', label: 'Site URL', placeholder: 'https://acme.atlassian.net' },
-      { name: 'project_key', label: 'Project key', placeholder: 'PROD' },
+      { name: 'project_key', label: 'Project key', placeholder: 'PROD', optional: true },
     ],
     credentials: [
       { name: 'email', label: 'Account email' },
@@ -63,41 +40,59 @@ export const integrationTypes = {
     label: 'Confluence',
     config: [
       { name: 'base_url', label: 'Site URL', placeholder: 'https://acme.atlassian.net/wiki' },
-      { name: 'space_id', label: 'Space id', placeholder: '65538' },
+      { name: 'space_id', label: 'Space id', placeholder: '65538', optional: true },
     ],
     credentials: [
       { name: 'email', label: 'Account email' },
       { name: 'api_token', label: 'API token' },
     ],
   },
+  slack: {
+    label: 'Slack',
+    config: [
+      { name: 'base_url', label: 'API base URL', placeholder: 'https://slack.com/api', optional: true },
+      { name: 'default_channel', label: 'Default channel', placeholder: '#sales', optional: true },
+    ],
+    credentials: [
+      { name: 'bot_token', label: 'Bot token' },
+      { name: 'signing_secret', label: 'Signing secret', optional: true },
+    ],
+  },
+  email: {
+    label: 'Email (SMTP)',
+    config: [
+      { name: 'smtp_url', label: 'SMTP URL', placeholder: 'smtps://mail.example.com:465' },
+      { name: 'from', label: 'From address', placeholder: 'Sales <sales@example.com>' },
+      { name: 'starttls', label: 'STARTTLS', options: ['required', 'optional'], optional: true },
+    ],
+    credentials: [
+      { name: 'username', label: 'User name', optional: true },
+      { name: 'password', label: 'Password', optional: true },
+    ],
+  },
 };
 
 export const typeLabel = (type) => integrationTypes[type]?.label ?? type;
 
-// The form's starting values: config from the integration when editing, credentials always
-// empty (they are never sent back).
+// The form's starting values: config from the integration when editing (a choice starts at its
+// first option), credentials always empty (they are never sent back).
 export function blankForm(type, integration = null) {
-  const config = {};
-  for (const f of integrationTypes[type].config) {
-    const current = integration?.config?.[f.name];
-    config[f.name] = current ?? (f.kind === 'boolean' ? (f.initial ?? false) : '');
-    if (f.kind !== 'boolean') config[f.name] = String(config[f.name]);
-  }
+  const config = Object.fromEntries(integrationTypes[type].config.map((f) => [f.name, String(integration?.config?.[f.name] ?? f.options?.[0] ?? '')]));
   const credentials = Object.fromEntries(integrationTypes[type].credentials.map((f) => [f.name, '']));
   return { name: integration?.name ?? '', type, config, credentials };
 }
 
-// The body of POST /integrations (creating) or PATCH /integrations/{id}: empty text config
-// fields are left out; only the credentials typed in are sent (editing: the others stay as set).
-export function integrationBody(form, { creating }) {
+// The body of POST /integrations (creating) or PATCH /integrations/{id}. The server merges a
+// PATCH's config over what is set: an emptied field is sent as null (back to its default), an
+// untouched empty one is left out. Only the credentials typed in are sent; the others stay.
+export function integrationBody(form, { creating, integration = null }) {
   const config = {};
   for (const f of integrationTypes[form.type].config) {
-    const value = form.config[f.name];
-    if (f.kind === 'boolean') config[f.name] = !!value;
-    else if (String(value).trim()) config[f.name] = String(value).trim();
+    const value = String(form.config[f.name]).trim();
+    if (value) config[f.name] = value;
+    else if (!creating && integration?.config?.[f.name] !== undefined) config[f.name] = null;
   }
-  const credentials = {};
-  for (const [name, value] of Object.entries(form.credentials)) if (value) credentials[name] = value;
+  const credentials = Object.fromEntries(Object.entries(form.credentials).filter(([, value]) => value));
   const body = { name: form.name.trim(), config };
   if (creating) body.type = form.type;
   if (creating || Object.keys(credentials).length) body.credentials = credentials;
