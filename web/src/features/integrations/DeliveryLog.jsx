@@ -116,7 +116,7 @@ export default function DeliveryLog({ subscription }) {
                   {d.duration_ms > 0 && <span className="muted small block">{formatDuration(d.duration_ms)}</span>}
                 </td>
                 <td data-label="Next attempt">{d.status === 'retrying' ? formatTime(d.next_attempt_at) : '—'}</td>
-                <td className="actions">
+                <td className="actions wrap-actions">
                   <button className="button secondary small" type="button" disabled={redelivering === d.id} onClick={() => redeliver(d)} aria-label={`Redeliver ${d.webhook_id}`}>
                     <Icon name="send" size={14} /> Redeliver
                   </button>

@@ -244,7 +244,7 @@ function IntegrationRow({ integration: it, canManage, onChanged, onDeleted }) {
           )}
         </td>
         <td data-label="Last sync">{it.last_sync ? <span title={formatTime(it.last_sync)}>{timeAgo(it.last_sync)}</span> : 'never'}</td>
-        <td className="actions">
+        <td className="actions wrap-actions">
           {confirming ? (
             <span className="confirm" role="group" aria-label={`Delete ${it.name}?`} onKeyDown={closeOnEscape(() => setConfirming(false))}>
               <span className="small">Disconnect and delete its credentials?</span>

@@ -68,7 +68,7 @@ export default function SyncConflicts({ integrations, canManage }) {
                     <td data-label="There" className="cell-text">
                       {shownValue(c.remote_value)}
                     </td>
-                    <td className="actions">
+                    <td className="actions wrap-actions">
                       {canManage && (
                         <>
                           <button className="button secondary small" type="button" disabled={busy === c.id} onClick={() => resolve(c, 'local')} aria-label={`Keep ours for ${c.field} of ${conflictRecord(c)}`}>

@@ -221,15 +221,21 @@ function SubscriptionRows({ subscription: s, actions, logOpen }) {
     <>
       <tr className={s.status === 'paused' ? 'inactive-row' : ''}>
         <td data-label="URL">
-          <strong className="truncate cell-text" title={s.url}>
-            {s.url}
-          </strong>
-          {s.description && <span className="muted small block cell-text">{s.description}</span>}
+          <div className="stacked-cell">
+            <strong className="truncate cell-text" title={s.url}>
+              {s.url}
+            </strong>
+            {s.description && (
+              <span className="muted small truncate cell-text" title={s.description}>
+                {s.description}
+              </span>
+            )}
+          </div>
         </td>
         <td data-label="Topics">
           <span className="role-tags">
             {s.topics.map((t) => (
-              <code key={t} className="topic-tag">
+              <code key={t} className="topic-tag truncate cell-text" title={t}>
                 {t}
               </code>
             ))}
@@ -239,7 +245,7 @@ function SubscriptionRows({ subscription: s, actions, logOpen }) {
           <StatusBadge status={s.status} />
         </td>
         <td data-label="Created">{formatTime(s.created_at)}</td>
-        <td className="actions">{actions}</td>
+        <td className="actions wrap-actions">{actions}</td>
       </tr>
       {logOpen && (
         <tr className="detail-row">
