@@ -481,7 +481,7 @@ try {
     await form.getByLabel('URL').fill(url);
     await form.getByLabel(/^Description/).fill('e2e: a receiver that is not there');
     await form.getByRole('button', { name: 'Subscribe' }).click();
-    const secretBox = page.getByLabel('The signing secret');
+    const secretBox = page.getByLabel('The signing secret', { exact: true });
     await secretBox.waitFor();
     const secret = (await secretBox.textContent()).trim();
     if (!/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) throw new Error(`unexpected secret: ${secret}`);
