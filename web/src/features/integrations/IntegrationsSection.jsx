@@ -235,10 +235,16 @@ function IntegrationRow({ integration: it, canManage, onChanged, onDeleted }) {
         </td>
         <td data-label="Last test">
           {it.last_test ? (
-            <>
-              <StatusBadge status={it.last_test.ok ? 'passed' : 'failed'} /> <span className="muted small">{timeAgo(it.last_test.at)}</span>
-              {!it.last_test.ok && it.last_test.detail && <span className="muted small block cell-text">{it.last_test.detail}</span>}
-            </>
+            <div className="stacked-cell">
+              <span>
+                <StatusBadge status={it.last_test.ok ? 'passed' : 'failed'} /> <span className="muted small">{timeAgo(it.last_test.at)}</span>
+              </span>
+              {!it.last_test.ok && it.last_test.detail && (
+                <span className="muted small truncate cell-text" title={it.last_test.detail}>
+                  {it.last_test.detail}
+                </span>
+              )}
+            </div>
           ) : (
             'never'
           )}

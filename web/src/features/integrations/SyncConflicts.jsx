@@ -54,18 +54,22 @@ export default function SyncConflicts({ integrations, canManage }) {
                 {conflicts.map((c) => (
                   <tr key={c.id}>
                     <td data-label="Record">
-                      <span className="cell-text">{conflictRecord(c)}</span>
-                      <span className="muted small block">
-                        {nameOf(c.integration_id)} · {timeAgo(c.created_at)}
-                      </span>
+                      <div className="stacked-cell">
+                        <span className="truncate cell-text" title={conflictRecord(c)}>
+                          {conflictRecord(c)}
+                        </span>
+                        <span className="muted small truncate cell-text" title={nameOf(c.integration_id)}>
+                          {nameOf(c.integration_id)} · {timeAgo(c.created_at)}
+                        </span>
+                      </div>
                     </td>
                     <td data-label="Field">
                       <code>{c.field}</code>
                     </td>
-                    <td data-label="Here" className="cell-text">
+                    <td data-label="Here" className="conflict-value">
                       {shownValue(c.local_value)}
                     </td>
-                    <td data-label="There" className="cell-text">
+                    <td data-label="There" className="conflict-value">
                       {shownValue(c.remote_value)}
                     </td>
                     <td className="actions wrap-actions">
