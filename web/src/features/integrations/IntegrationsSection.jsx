@@ -107,6 +107,12 @@ export function IntegrationForm({ integration = null, onSaved, onCancel }) {
           })}
         </div>
       </fieldset>
+      {!creating && (
+        <label className="check">
+          <input type="checkbox" checked={form.is_active} onChange={(e) => setForm({ ...form, is_active: e.target.checked })} />
+          <span>Active: agents and workflows may use it</span>
+        </label>
+      )}
       <div className="row">
         <button className="button primary" type="submit" disabled={busy}>
           <Icon name="link" size={16} /> {busy ? 'Saving…' : creating ? 'Connect' : 'Save'}

@@ -79,12 +79,13 @@ export const typeLabel = (type) => integrationTypes[type]?.label ?? type;
 export function blankForm(type, integration = null) {
   const config = Object.fromEntries(integrationTypes[type].config.map((f) => [f.name, String(integration?.config?.[f.name] ?? f.options?.[0] ?? '')]));
   const credentials = Object.fromEntries(integrationTypes[type].credentials.map((f) => [f.name, '']));
-  return { name: integration?.name ?? '', type, config, credentials };
+  return { name: integration?.name ?? '', type, config, credentials, is_active: integration?.is_active ?? true };
 }
 
 // The body of POST /integrations (creating) or PATCH /integrations/{id}. The server merges a
 // PATCH's config over what is set: an emptied field is sent as null (back to its default), an
-// untouched empty one is left out. Only the credentials typed in are sent; the others stay.
+// untouched empty one is left out. Only the credentials typed in are sent; the others stay;
+// is_active only when switched.
 export function integrationBody(form, { creating, integration = null }) {
   const config = {};
   for (const f of integrationTypes[form.type].config) {
@@ -96,6 +97,7 @@ export function integrationBody(form, { creating, integration = null }) {
   const body = { name: form.name.trim(), config };
   if (creating) body.type = form.type;
   if (creating || Object.keys(credentials).length) body.credentials = credentials;
+  if (!creating && form.is_active !== integration?.is_active) body.is_active = form.is_active;
   return body;
 }
 

@@ -23,7 +23,7 @@ describe('integrations helpers', () => {
   });
 
   it('builds a PATCH that clears an emptied field, keeps untouched credentials out and never sends the type', () => {
-    const integration = { name: 'SF', type: 'salesforce', config: { instance_url: 'https://acme.my.salesforce.com', api_version: '60.0' } };
+    const integration = { name: 'SF', type: 'salesforce', is_active: true, config: { instance_url: 'https://acme.my.salesforce.com', api_version: '60.0' } };
     const form = blankForm('salesforce', integration);
     expect(form.config).toEqual({ instance_url: 'https://acme.my.salesforce.com', login_url: '', api_version: '60.0' });
     expect(form.credentials).toEqual({ client_id: '', client_secret: '' });
@@ -31,6 +31,9 @@ describe('integrations helpers', () => {
     expect(integrationBody(form, { creating: false, integration })).toEqual({ name: 'SF', config: { instance_url: 'https://acme.my.salesforce.com', api_version: null } });
     form.credentials.client_secret = 'new-secret';
     expect(integrationBody(form, { creating: false, integration }).credentials).toEqual({ client_secret: 'new-secret' });
+    expect(integrationBody(form, { creating: false, integration }).is_active).toBeUndefined();
+    form.is_active = false;
+    expect(integrationBody(form, { creating: false, integration }).is_active).toBe(false);
   });
 
   it('reads a sync run\'s counts and a conflict\'s record from the fields present', () => {

@@ -238,7 +238,7 @@ describe('Integrations page: connected integrations', () => {
   it('edits with credentials shown as set; replacing one sends only that one', async () => {
     const calls = mockApi({
       'GET /integrations': () => [200, { items: [slack], next_cursor: null }],
-      'PATCH /integrations/i1': (c) => [200, { ...slack, name: c.body.name, config: { ...slack.config, ...c.body.config } }],
+      'PATCH /integrations/i1': (c) => [200, { ...slack, name: c.body.name, config: { base_url: slack.config.base_url }, is_active: c.body.is_active }],
       ...emptyConflicts,
     });
     renderPage(admin, 'connected');
@@ -250,10 +250,12 @@ describe('Integrations page: connected integrations', () => {
     fireEvent.click(within(form).getByRole('button', { name: 'Replace Bot token' }));
     fireEvent.change(within(form).getByLabelText('Bot token'), { target: { value: 'xoxb-new' } });
     fireEvent.change(within(form).getByLabelText(/^Default channel/), { target: { value: '' } });
+    fireEvent.click(within(form).getByRole('checkbox', { name: /^Active/ }));
     fireEvent.click(within(form).getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(screen.queryByRole('form', { name: 'Edit Sales Slack' })).toBeNull());
     expect(calls.at(-1)).toMatchObject({ method: 'PATCH', url: '/integrations/i1' });
-    expect(calls.at(-1).body).toEqual({ name: 'Sales Slack', config: { base_url: 'https://slack.com/api', default_channel: null }, credentials: { bot_token: 'xoxb-new' } });
+    expect(calls.at(-1).body).toEqual({ name: 'Sales Slack', config: { base_url: 'https://slack.com/api', default_channel: null }, credentials: { bot_token: 'xoxb-new' }, is_active: false });
+    expect(within(screen.getByRole('row', { name: /Sales Slack/ })).getByText('inactive')).toBeTruthy();
   });
 
   it('says sync and conflicts are not available when the server has no such routes', async () => {
