@@ -13,11 +13,10 @@ import SyncConflicts from './SyncConflicts.jsx';
 
 const loadIntegrations = async () => (await api.get('/integrations', { params: { limit: 500 } })).data.items ?? [];
 
-// The error of one input: the server names config and credential fields with or without their
-// group (`config.base_url` or `base_url`).
-const errorOf = (fields, group, name) => fields[`${group}.${name}`] ?? fields[name];
+// The server names config and credential fields with their group: config.base_url.
+const errorOf = (fields, group, name) => fields[`${group}.${name}`];
 
-export function IntegrationForm({ integration = null, onSaved, onCancel }) {
+function IntegrationForm({ integration = null, onSaved, onCancel }) {
   const creating = !integration;
   const [form, setForm] = useState(() => blankForm(integration?.type ?? 'salesforce', integration));
   const [replacing, setReplacing] = useState({});
@@ -87,9 +86,7 @@ export function IntegrationForm({ integration = null, onSaved, onCancel }) {
             const id = `${prefix}-credential-${f.name}`;
             return isSet ? (
               <div className="field" key={f.name}>
-                <span className="label-text" id={`${id}-label`}>
-                  {f.label}
-                </span>
+                <span className="label-text">{f.label}</span>
                 <span className="row credential-set">
                   <span className="badge tone-ok">
                     <Icon name="lock" size={12} /> set
