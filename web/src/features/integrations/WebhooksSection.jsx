@@ -11,6 +11,8 @@ import { parseTopics } from './integrations.js';
 import DeliveryLog from './DeliveryLog.jsx';
 
 const loadSubscriptions = async () => (await api.get('/webhook-subscriptions', { params: { limit: 500 } })).data.items ?? [];
+// The secret is shown in its own card, once; the list never holds it.
+const withoutSecret = ({ secret, ...subscription }) => subscription; // eslint-disable-line no-unused-vars
 
 function NewSubscription({ onCreated }) {
   const [form, setForm] = useState({ url: '', topics: '', description: '' });
@@ -147,8 +149,7 @@ function Subscriptions() {
     <>
       <NewSubscription
         onCreated={(created) => {
-          const { secret: _, ...shown } = created;
-          setData((list) => [shown, ...(list ?? [])]);
+          setData((list) => [withoutSecret(created), ...(list ?? [])]);
           showSecret(created, false);
         }}
       />
@@ -193,8 +194,7 @@ function Subscriptions() {
                       onStatus={(status) => act(s, () => api.patch(`/webhook-subscriptions/${s.id}`, { status }), replace)}
                       onRotate={() =>
                         act(s, () => api.post(`/webhook-subscriptions/${s.id}/rotate-secret`), (data) => {
-                          const { secret: _, ...shown } = data;
-                          replace(shown);
+                          replace(withoutSecret(data));
                           showSecret(data, true);
                         })
                       }
