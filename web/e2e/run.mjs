@@ -122,6 +122,8 @@ try {
     DE_ADMIN_EMAIL: 'admin@example.com',
     DE_ADMIN_PASSWORD: adminPassword,
     DE_LOG_LEVEL: process.env.DE_LOG_LEVEL ?? 'warn',
+    // Webhook retries in seconds, not hours: a failing delivery is dead after three attempts.
+    DE_WEBHOOK_RETRY_SCHEDULE: '1s,2s',
   };
   run(['init'], env);
   run(['user', 'create', '--email', 'viewer@example.com', '--username', 'viewer', '--role', 'viewer', '--password-stdin'], env, viewerPassword);
@@ -464,6 +466,61 @@ try {
     await shot('api-keys');
     await page.getByRole('button', { name: 'I have stored it' }).click();
     if (await page.getByText(key).count()) throw new Error('the key is still shown');
+  });
+
+  await scenario('a webhook subscription: the secret shown once, deliveries that fail, retry and die, redelivered, paused, deleted', async () => {
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
+    const url = 'http://127.0.0.1:9/x'; // the discard port: nothing listens, every attempt fails
+    await goTo('Integrations');
+    await page.getByRole('tab', { name: 'Webhook subscriptions', selected: true }).waitFor();
+    const form = page.getByRole('form', { name: 'New subscription' });
+    await form.getByLabel('URL').fill('not a url');
+    await form.getByLabel('Topics').fill('tasks.*');
+    await form.getByRole('button', { name: 'Subscribe' }).click();
+    await form.getByText('must be an http:// or https:// URL with a host', { exact: true }).waitFor();
+    await form.getByLabel('URL').fill(url);
+    await form.getByLabel(/^Description/).fill('e2e: a receiver that is not there');
+    await form.getByRole('button', { name: 'Subscribe' }).click();
+    const secretBox = page.getByLabel('The signing secret', { exact: true });
+    await secretBox.waitFor();
+    const secret = (await secretBox.textContent()).trim();
+    if (!/^whsec_[A-Za-z0-9+/=]+$/.test(secret)) throw new Error(`unexpected secret: ${secret}`);
+    await page.getByRole('button', { name: 'Copy secret' }).waitFor();
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    if (await page.getByText(secret).count()) throw new Error('the secret is still shown');
+    const listed = await api('GET', '/api/v1/webhook-subscriptions', token);
+    if (JSON.stringify(listed.body).includes(secret)) throw new Error('the list answer holds the secret');
+
+    // An event of its topics: the delivery fails, is retried, and dies after the third attempt.
+    const task = await api('POST', '/api/v1/tasks', token, { type: 'echo', title: 'Webhook e2e', input_data: {} });
+    if (task.status !== 201) throw new Error(`creating a task answered ${task.status}`);
+    await page.getByRole('button', { name: `Deliveries of ${url}` }).click();
+    const log = page.getByRole('region', { name: `Deliveries of ${url}` });
+    const created = log.getByRole('row', { name: /tasks\.created/ });
+    await created.waitFor();
+    await created.getByText('no answer', { exact: true }).waitFor();
+    await log.getByLabel('Show').selectOption('dead');
+    const dead = log.getByRole('row', { name: /tasks\.created/ });
+    for (let i = 0; i < 20 && !(await dead.count()); i++) {
+      await page.waitForTimeout(500);
+      await log.getByRole('button', { name: 'Refresh' }).click();
+    }
+    await dead.getByText('dead', { exact: true }).waitFor();
+    await dead.getByRole('cell', { name: '3', exact: true }).waitFor();
+    await shot('integrations-webhooks');
+    await dead.getByRole('button', { name: /^Redeliver/ }).click();
+    await dead.getByText('retrying', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: `Pause ${url}` }).click();
+    await page.getByRole('button', { name: `Resume ${url}` }).waitFor();
+    await page.getByRole('row', { name: /127\.0\.0\.1:9/ }).first().getByText('paused', { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Delete ${url}` }).click();
+    await page.getByRole('group', { name: `Delete ${url}?` }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No webhook subscriptions yet').waitFor();
+    const after = await api('GET', '/api/v1/webhook-subscriptions', token);
+    if (after.body.items.length) throw new Error('the subscription is still there');
+    await page.getByRole('tab', { name: 'Connected integrations' }).click();
+    await page.getByRole('tabpanel', { name: 'Connected integrations' }).locator('.notice, .card, .state').first().waitFor();
   });
 
   await scenario('the AI page: providers, usage, a prompt created (a 422 in place), previewed, run and versioned', async () => {
@@ -857,6 +914,9 @@ try {
     // Through the API where there is no form for it.
     const w = await api('POST', '/api/v1/workflows', token, { name: long(200), status: 'active', definition: { trigger: { type: 'manual' }, steps: [{ id: long(60, 'step_'), type: 'delay', seconds: 0 }] } });
     if (w.status !== 201) throw new Error(`the long workflow answered ${w.status}`);
+    const hookUrl = `http://127.0.0.1:9/${long(300)}`;
+    const hook = await api('POST', '/api/v1/webhook-subscriptions', token, { url: hookUrl, topics: [long(200, 'tasks.')], description: long(500) });
+    if (hook.status !== 201) throw new Error(`the long webhook subscription answered ${hook.status}`);
     const pages = [
       ['dashboard', '/'],
       ['agents', '/agents'],
@@ -869,6 +929,8 @@ try {
       ['pipeline', '/pipeline'],
       ['leads', '/leads'],
       ['requirements', '/requirements'],
+      ['integrations', '/integrations'],
+      ['integrations-connected', '/integrations?tab=connected'],
     ];
     const wider = [];
     for (const [width, height, tag] of [[1280, 800, 'wide'], [390, 844, 'phone']]) {
@@ -878,6 +940,7 @@ try {
         await page.locator('h1').first().waitFor();
         await page.waitForLoadState('networkidle').catch(() => {});
         if (name === 'api-keys') await page.getByRole('button', { name: /^Delete Super/ }).first().click();
+        if (name === 'integrations') await page.getByRole('button', { name: `Deliveries of ${hookUrl}` }).click();
         if (name === 'users') {
           // The roles editor open in one row keeps every row's buttons inside the table.
           await page.getByRole('button', { name: 'Change the roles of operator@example.com' }).click();
@@ -964,6 +1027,9 @@ try {
     await page.getByRole('button', { name: 'Preview', exact: true }).waitFor();
     for (const label of ['New prompt', 'New version', 'Activate version 1', 'Run'])
       if (await page.getByRole('button', { name: label, exact: true }).count()) throw new Error(`the viewer is offered ${label} on the AI page`);
+    await goTo('Integrations');
+    await page.getByText('Webhook subscriptions are managed by administrators.').waitFor();
+    if (await page.getByRole('button', { name: 'Subscribe' }).count()) throw new Error('the viewer is offered subscribing a webhook');
     await page.goto(base + '/users');
     await page.getByText('You do not have access to this page.').waitFor();
     if (await page.getByText('viewer@example.com').count()) throw new Error('the users page leaked to the viewer');

@@ -23,6 +23,7 @@ const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
 const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 const ContentPage = lazy(() => import('./features/content/ContentPage.jsx'));
 const CampaignsPage = lazy(() => import('./features/campaigns/CampaignsPage.jsx'));
+const IntegrationsPage = lazy(() => import('./features/integrations/IntegrationsPage.jsx'));
 
 function NotFound() {
   return (
@@ -60,6 +61,7 @@ export default function App() {
         <Route path="leads" element={<LeadsPage />} />
         <Route path="lead-models" element={<ModelsPage />} />
         <Route path="content" element={<ContentPage />} />
+        <Route path="integrations" element={<IntegrationsPage />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />

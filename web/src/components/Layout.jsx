@@ -18,6 +18,7 @@ export const links = [
   { to: '/ai', label: 'AI', icon: 'sparkle' },
   { to: '/requirements', label: 'Requirements', icon: 'edit', action: 'read' },
   { to: '/stakeholders', label: 'Stakeholders', icon: 'users', action: 'read' },
+  { to: '/integrations', label: 'Integrations', icon: 'link' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
 ];

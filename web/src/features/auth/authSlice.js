@@ -92,6 +92,7 @@ const can = {
   manageCampaigns: ['admin', 'manager', 'operator'],
   manageRequirements: ['admin', 'manager', 'operator'],
   manageStakeholders: ['admin', 'manager'],
+  manageIntegrations: ['admin', 'manager'],
   admin: ['admin'],
 };
 export const roles = ['admin', 'manager', 'operator', 'viewer', 'agent'];
