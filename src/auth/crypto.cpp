@@ -43,6 +43,14 @@ std::string random_token(std::size_t bytes) {
   return out;
 }
 
+std::string base64(std::string_view bytes) {
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
 std::string sha256_hex(std::string_view text) {
   ensure_sodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
@@ -71,10 +79,7 @@ std::string seal(std::string_view master, std::string_view plaintext) {
   randombytes_buf(bytes, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(bytes + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
                         plaintext.size(), bytes, key.data());
-  std::string out(sodium_base64_encoded_len(box.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes, box.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
+  return base64(box);
 }
 
 std::optional<std::string> unseal(std::string_view master, std::string_view sealed) {

@@ -11,6 +11,8 @@ bool verify_password(const std::string& hash, std::string_view password);
 
 // `bytes` random bytes from the OS, URL-safe base64 without padding.
 std::string random_token(std::size_t bytes);
+// Base64 with the standard alphabet and padding (RFC 4648, section 4).
+std::string base64(std::string_view bytes);
 // SHA-256 in hex: how refresh tokens and API keys are stored (they are high-entropy).
 std::string sha256_hex(std::string_view text);
 

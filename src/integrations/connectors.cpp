@@ -7,10 +7,8 @@
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-#include <sodium.h>
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 #include <optional>
 
@@ -51,14 +49,6 @@ std::string secret(const Account& account, const std::string& name) {
   return it == account.credentials.end() ? std::string() : it->second;
 }
 
-std::string base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
 struct Call {
   std::string method, url;
   ai::HttpHeaders headers;
@@ -80,7 +70,7 @@ ai::HttpHeaders bearer(const std::string& token) { return {{"authorization", "Be
 
 // Atlassian Cloud: an account's email address and an API token, as HTTP Basic.
 ai::HttpHeaders atlassian_auth(const Account& account) {
-  return {{"authorization", "Basic " + base64(secret(account, "email") + ":" + secret(account, "api_token"))}};
+  return {{"authorization", "Basic " + auth::base64(secret(account, "email") + ":" + secret(account, "api_token"))}};
 }
 
 std::optional<milliseconds> retry_after(std::string_view header) {

@@ -3,7 +3,8 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cstring>
+
+#include "auth/crypto.hpp"
 
 namespace de::integrations {
 
@@ -12,14 +13,6 @@ std::string hex(std::string_view bytes) {
   std::string out(bytes.size() * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
   out.pop_back();
-  return out;
-}
-
-std::string base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
   return out;
 }
 
@@ -59,7 +52,7 @@ std::string slack_signature(std::string_view secret, std::string_view timestamp,
 
 std::string hubspot_v3_signature(std::string_view secret, std::string_view method, std::string_view uri,
                                  std::string_view body, std::string_view timestamp) {
-  return base64(hmac_sha256(secret, {method, uri, body, timestamp}));
+  return auth::base64(hmac_sha256(secret, {method, uri, body, timestamp}));
 }
 
 std::string generic_signature(std::string_view secret, std::string_view timestamp, std::string_view body) {

@@ -2,12 +2,13 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <memory>
+
+#include "auth/crypto.hpp"
 
 namespace de::integrations {
 
@@ -73,17 +74,9 @@ bool ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-std::string base64(std::string_view bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
 // A header value: RFC 2047 encoded-word when it is not plain ASCII.
 std::string header_text(std::string_view text) {
-  return ascii(text) ? std::string(text) : "=?UTF-8?B?" + base64(text) + "?=";
+  return ascii(text) ? std::string(text) : "=?UTF-8?B?" + auth::base64(text) + "?=";
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -133,7 +126,7 @@ std::string format_mail(const Mail& mail, const std::string& message_id, std::in
   if (ascii(body)) return out + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n" + body;
   // Not every relay takes 8-bit mail: base64 in lines of 76.
   out += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n";
-  auto encoded = base64(body);
+  auto encoded = auth::base64(body);
   for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
   return out;
 }

@@ -33,13 +33,6 @@ constexpr std::string_view secret_prefix = "whsec_";
 constexpr std::size_t answer_limit = 1024 * 1024;
 constexpr auto idle_check = std::chrono::seconds(1);
 
-std::string base64(const unsigned char* bytes, std::size_t size) {
-  std::string out(sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes, size, sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);  // the terminating NUL
-  return out;
-}
-
 // Retry-After in seconds (the form receivers use for webhooks), as milliseconds.
 std::optional<std::int64_t> retry_after_ms(std::string_view value) {
   std::int64_t seconds = 0;
@@ -52,7 +45,7 @@ std::optional<std::int64_t> retry_after_ms(std::string_view value) {
 std::string new_webhook_secret() {
   unsigned char key[32];
   randombytes_buf(key, sizeof key);
-  return std::string(secret_prefix) + base64(key, sizeof key);
+  return std::string(secret_prefix) + auth::base64(std::string_view(reinterpret_cast<const char*>(key), sizeof key));
 }
 
 std::string sign_webhook(std::string_view secret, std::string_view id, std::int64_t timestamp, std::string_view body) {
@@ -65,7 +58,7 @@ std::string sign_webhook(std::string_view secret, std::string_view id, std::int6
     throw core::Error(core::ErrorKind::internal, "a webhook secret is whsec_ and base64");
   auto stamp = std::to_string(timestamp);
   auto mac = hmac_sha256(std::string_view(reinterpret_cast<const char*>(key.data()), key_size), {id, ".", stamp, ".", body});
-  return "v1," + base64(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+  return "v1," + auth::base64(mac);
 }
 
 struct WebhookDispatcher::Pump {
