@@ -28,8 +28,6 @@ GET /__records?type=: every record; GET /__stats: {"requests", "rejected", "reje
 import argparse
 import bisect
 import json
-import os
-import pathlib
 import re
 import sys
 import threading
@@ -40,6 +38,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import jsonschema
+
+import contracts
 
 CONTRACT_FILE = "hubspot/crm-v3-objects.md"
 TYPES = {"contacts": "contacts", "companies": "companies", "deals": "deals", "0-1": "contacts", "0-2": "companies", "0-3": "deals"}
@@ -69,18 +69,6 @@ SCHEMAS = {
         "inputs": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["properties"], "properties": {
             "properties": PROPERTIES, "associations": {"type": "array"}}}}}},
 }
-
-
-def find_contract():
-    candidates = []
-    if os.environ.get("DE_CONTRACTS_DIR"):
-        candidates.append(pathlib.Path(os.environ["DE_CONTRACTS_DIR"]))
-    repo = pathlib.Path(__file__).resolve().parents[3]
-    candidates += [repo.parent / "shared" / "contracts", pathlib.Path("/work/shared/contracts")]
-    for candidate in candidates:
-        if (candidate / CONTRACT_FILE).is_file():
-            return candidate / CONTRACT_FILE, candidates
-    return None, candidates
 
 
 def operations(document):
@@ -141,11 +129,11 @@ def main():
     parser.add_argument("--page-delay-ms", type=int, default=0)
     parser.add_argument("--limit-every", type=int, default=0)
     args = parser.parse_args()
-    contract, looked = find_contract()
-    if not contract:
+    folder, looked = contracts.find(CONTRACT_FILE)
+    if not folder:
         print("no-contracts: " + ", ".join(str(p) for p in looked), flush=True)
         sys.exit(3)
-    ops = operations(contract.read_text())
+    ops = operations((folder / CONTRACT_FILE).read_text())
     validators = {name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
     store = Store()
     stats = {"requests": 0, "rejected": 0, "rejections": [], "by_operation": {}}

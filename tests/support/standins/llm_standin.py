@@ -38,8 +38,6 @@ first of an enum, anyOf or oneOf. Usage is always 21 tokens in and 7 out.
 
 import argparse
 import json
-import os
-import pathlib
 import ssl
 import sys
 import threading
@@ -49,6 +47,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jsonschema
 
+import contracts
+
 CONTRACT_FILES = {
     "openai": "openai/openai-chat-models.openapi.json",
     "anthropic": "anthropic/anthropic-messages.openapi.json",
@@ -56,18 +56,6 @@ CONTRACT_FILES = {
 TEXT_PIECES = ["Hello", " from", " the", " stand", "-in", "."]
 INPUT_TOKENS, OUTPUT_TOKENS = 21, 7
 EVENT_GAP_SECONDS = 0.02
-
-
-def find_contracts():
-    candidates = []
-    if os.environ.get("DE_CONTRACTS_DIR"):
-        candidates.append(pathlib.Path(os.environ["DE_CONTRACTS_DIR"]))
-    repo = pathlib.Path(__file__).resolve().parents[3]
-    candidates += [repo.parent / "shared" / "contracts", pathlib.Path("/work/shared/contracts")]
-    for candidate in candidates:
-        if all((candidate / name).is_file() for name in CONTRACT_FILES.values()):
-            return candidate, candidates
-    return None, candidates
 
 
 def pointer(*parts):
@@ -483,7 +471,7 @@ def main():
     parser.add_argument("--tls-cert", help="serve https with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
     args = parser.parse_args()
-    directory, looked_in = find_contracts()
+    directory, looked_in = contracts.find(*CONTRACT_FILES.values())
     if directory is None:
         print("no-contracts: looked in " + ", ".join(str(p) for p in looked_in), flush=True)
         sys.exit(3)

@@ -19,29 +19,21 @@ import urllib.error
 import urllib.request
 
 from support.server import free_port
+from support.standins import contracts
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 PRISM = REPO / "tests" / "standins-npm" / "node_modules" / ".bin" / "prism"
 VIOLATION = re.compile(r"Violation: (request\S*) (.*)")
 
 
-def contracts_dir():
-    """$DE_CONTRACTS_DIR, else <repo>/../shared/contracts, else /work/shared/contracts."""
-    candidates = [pathlib.Path(os.environ["DE_CONTRACTS_DIR"])] if os.environ.get("DE_CONTRACTS_DIR") else []
-    candidates += [REPO.parent / "shared" / "contracts", pathlib.Path("/work/shared/contracts")]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"no vendor contracts in any of {', '.join(map(str, candidates))}")
-
-
 class PrismStandin:
     def __init__(self, contract, dynamic=False):
         """contract: a path under the contracts folder, e.g. "jira/jira-cloud-platform-v3.openapi.json".
         dynamic: answers generated from the schemas instead of the documents' examples."""
-        self.contract = contracts_dir() / contract
-        if not self.contract.is_file():
-            raise FileNotFoundError(f"no contract {self.contract}")
+        folder, looked = contracts.find(contract)
+        if not folder:
+            raise FileNotFoundError(f"no contract {contract} in any of {', '.join(map(str, looked))}")
+        self.contract = folder / contract
         if not PRISM.exists():
             raise FileNotFoundError(f"{PRISM} is missing: run script/bootstrap (npm ci in tests/standins-npm)")
         self.port = free_port()

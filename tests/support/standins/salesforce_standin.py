@@ -27,8 +27,6 @@ GET /__records?type=; GET /__stats {"requests", "rejected", "rejections", "token
 import argparse
 import bisect
 import json
-import os
-import pathlib
 import re
 import sys
 import threading
@@ -40,22 +38,12 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import jsonschema
 
+import contracts
+
 CONTRACT_FILE = "salesforce/salesforce-rest-subset.openapi.json"
 PREFIX = {"Lead": "00Q", "Opportunity": "006"}
 SELECT = re.compile(r"^SELECT (?P<fields>[\w, ]+) FROM (?P<type>\w+) WHERE (?P<field>\w+) (?P<op>>=|=) "
                     r"(?P<value>'(?:[^'\\]|\\.)*'|[\dT:\-.Z]+)(?: ORDER BY \w+ ASC, Id ASC)?(?: LIMIT (?P<limit>\d+))?$")
-
-
-def find_contract():
-    candidates = []
-    if os.environ.get("DE_CONTRACTS_DIR"):
-        candidates.append(pathlib.Path(os.environ["DE_CONTRACTS_DIR"]))
-    repo = pathlib.Path(__file__).resolve().parents[3]
-    candidates += [repo.parent / "shared" / "contracts", pathlib.Path("/work/shared/contracts")]
-    for candidate in candidates:
-        if (candidate / CONTRACT_FILE).is_file():
-            return candidate / CONTRACT_FILE, candidates
-    return None, candidates
 
 
 def validator(document, name):
@@ -74,11 +62,11 @@ def main():
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--session-calls", type=int, default=0)
     args = parser.parse_args()
-    contract, looked = find_contract()
-    if not contract:
+    folder, looked = contracts.find(CONTRACT_FILE)
+    if not folder:
         print("no-contracts: " + ", ".join(str(p) for p in looked), flush=True)
         sys.exit(3)
-    document = json.loads(contract.read_text())
+    document = json.loads((folder / CONTRACT_FILE).read_text())
     paths = [(re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", p) + "$"), set(ops)) for p, ops in document["paths"].items()]
     checks = {name: validator(document, name) for name in ("TokenRequest", "CompositeRequest", "SObjectWrite", "Lead", "Opportunity")}
     lock = threading.Lock()
