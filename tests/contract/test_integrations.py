@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from support.helpers import assert_problem, uid, wait_for
 from support.server import free_port
-from support.standins.prism import contracts_dir
+from support.standins import contracts
 
 SECRET = "xoxb-" + "s3cr3t-" * 3
 
@@ -215,7 +215,10 @@ def contract_validator(contract, schema_path, one_of_as_any_of=False):
     its $refs resolved in that document; `one_of_as_any_of` for a contract whose oneOf cannot be
     met (below)."""
     import jsonschema
-    text = (contracts_dir() / contract).read_text()
+    folder, looked = contracts.find(contract)
+    if not folder:
+        raise FileNotFoundError(f"no contract {contract} in any of {', '.join(map(str, looked))}")
+    text = (folder / contract).read_text()
     document = json.loads(text.replace('"oneOf"', '"anyOf"') if one_of_as_any_of else text)
     schema = document
     for key in schema_path:
