@@ -605,6 +605,15 @@ CREATE TABLE sync_conflicts (
 );
 CREATE INDEX sync_conflicts_by_status ON sync_conflicts (status, id);
 )SQL"},
+    // Schedule triggers with several nodes on one database: every node arms every schedule, and
+    // the node that records a firing first starts its execution; the others find the row taken.
+    {17, "schedule firings", R"SQL(
+CREATE TABLE schedule_firings (
+  workflow_id {uuid} NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+  scheduled_at BIGINT NOT NULL,
+  PRIMARY KEY (workflow_id, scheduled_at)
+);
+)SQL"},
 };
 
 std::string render(const char* sql, Dialect dialect) {
