@@ -1,7 +1,8 @@
 """What one PostgreSQL does for the nodes in front of it (script/bench --nodes): counters read
 before and after a load, and their difference per task (or per request).
 
-- WAL: bytes (pg_current_wal_lsn), records, full-page images and WAL flushes (pg_stat_wal);
+- WAL: bytes (pg_current_wal_lsn), records, full-page images, WAL flushes and the time they
+  took (pg_stat_wal; the time with track_wal_io_timing on);
 - the bench database's commits, rollbacks and rows inserted, updated, deleted (pg_stat_database),
   and rows written per table (pg_stat_user_tables);
 - statements by kind (INSERT, UPDATE, DELETE, SELECT, BEGIN/COMMIT, other) from
@@ -95,15 +96,17 @@ class Postgres:
 
     def reading(self):
         """The counters now."""
-        (wal_lsn, commits, rollbacks, inserted, updated, deleted, records, fpi, wal_bytes, flushes, writes), = rows(
+        (wal_lsn, commits, rollbacks, inserted, updated, deleted, records, fpi, wal_bytes, flushes, writes,
+         sync_ms), = rows(
             self.url,
             "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, d.xact_commit, d.xact_rollback, "
             "d.tup_inserted, d.tup_updated, d.tup_deleted, w.wal_records, w.wal_fpi, w.wal_bytes, w.wal_sync, "
-            "w.wal_write FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()")
+            "w.wal_write, w.wal_sync_time FROM pg_stat_database d, pg_stat_wal w WHERE d.datname = current_database()")
         r = {"wal_bytes": int(wal_lsn), "commits": int(commits), "rollbacks": int(rollbacks),
              "rows_inserted": int(inserted), "rows_updated": int(updated), "rows_deleted": int(deleted),
              "wal_records": int(records), "wal_full_page_images": int(fpi), "wal_bytes_stat": int(wal_bytes),
-             "wal_flushes": int(flushes), "wal_writes": int(writes), "tables": {}, "statements": {}}
+             "wal_flushes": int(flushes), "wal_writes": int(writes), "wal_flush_ms": float(sync_ms),
+             "tables": {}, "statements": {}}
         for name, ins, upd, hot, dele in rows(self.url, "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, "
                                                         "n_tup_del FROM pg_stat_user_tables"):
             r["tables"][name] = {"inserted": int(ins), "updated": int(upd), "hot_updated": int(hot),
@@ -138,6 +141,9 @@ def difference(before, after, per):
                                           "rows_deleted", "wal_records", "wal_full_page_images", "wal_flushes",
                                           "wal_writes")}
     out = {"total": d, "per_unit": {k: round(v / per, 4) for k, v in d.items()}}
+    # The time a WAL flush takes (track_wal_io_timing, which script/bench --nodes turns on).
+    flush_ms = after["wal_flush_ms"] - before["wal_flush_ms"]
+    out["wal_flush_ms_average"] = round(flush_ms / d["wal_flushes"], 3) if d["wal_flushes"] and flush_ms else None
     tables = {}
     for name, t in after["tables"].items():
         b = before["tables"].get(name, {})

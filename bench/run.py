@@ -403,8 +403,10 @@ def print_cluster(summary):
     for e in rows_:
         for what in ("tasks", "reads"):
             w = e[what]["postgres"]["waits"]["active_backends"]
+            flush = e[what]["postgres"].get("wal_flush_ms_average")
             print(f"{e['nodes']} node(s), {'(b)' if what == 'tasks' else 'GET'}: PostgreSQL backends active on average: "
-                  + ", ".join(f"{k} {v}" for k, v in w.items()))
+                  + ", ".join(f"{k} {v}" for k, v in w.items())
+                  + (f"; a WAL flush took {flush} ms on average" if flush else ""))
 
 
 def webhook_deliveries(server, measure, args):
