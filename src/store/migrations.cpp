@@ -607,8 +607,9 @@ CREATE INDEX sync_conflicts_by_status ON sync_conflicts (status, id);
 )SQL"},
     // Several nodes on one database (docs/operations.md). Schedules: every node arms every
     // schedule, and the node that records a firing first starts its execution; the others find
-    // the row taken. Outbound webhooks: one node at a time delivers a subscription's events,
-    // under a lease another node takes over when it runs out.
+    // the row taken. Outbound webhooks and the calls of http, integration and llm steps: one
+    // node at a time delivers a subscription's events or makes a step's call, under a lease
+    // another node takes over when it runs out.
     {17, "cluster ownership", R"SQL(
 CREATE TABLE schedule_firings (
   workflow_id {uuid} NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
@@ -617,6 +618,9 @@ CREATE TABLE schedule_firings (
 );
 ALTER TABLE webhook_subscriptions ADD COLUMN lease_owner TEXT;
 ALTER TABLE webhook_subscriptions ADD COLUMN lease_expires_at BIGINT;
+ALTER TABLE workflow_steps ADD COLUMN lease_owner TEXT;
+ALTER TABLE workflow_steps ADD COLUMN lease_expires_at BIGINT;
+CREATE INDEX workflow_steps_leases ON workflow_steps (status, lease_expires_at);
 )SQL"},
 };
 

@@ -219,6 +219,28 @@ std::vector<std::string> unfinished_children(Connection& c, const std::string& p
   return out;
 }
 
+void lease_call(Connection& c, const std::string& execution_id, const std::string& step_id, const std::string& holder,
+                std::int64_t expires_at) {
+  c.query("UPDATE workflow_steps SET lease_owner = ?, lease_expires_at = ? WHERE execution_id = ? AND step_id = ?",
+          {std::string_view(holder), expires_at, std::string_view(execution_id), std::string_view(step_id)});
+}
+
+void renew_calls(Connection& c, const std::string& holder, std::int64_t expires_at) {
+  c.query("UPDATE workflow_steps SET lease_expires_at = ? WHERE lease_owner = ? AND status = 'running'",
+          {expires_at, std::string_view(holder)});
+}
+
+std::vector<Call> take_over_calls(Connection& c, const std::string& holder, std::int64_t now, std::int64_t expires_at) {
+  auto r = c.query(
+      "UPDATE workflow_steps SET lease_owner = ?, lease_expires_at = ? WHERE (execution_id, step_id) IN (SELECT "
+      "execution_id, step_id FROM workflow_steps WHERE status = 'running' AND lease_expires_at < ? FOR UPDATE SKIP "
+      "LOCKED) RETURNING execution_id, step_id, type",
+      {std::string_view(holder), expires_at, now});
+  std::vector<Call> out;
+  for (const auto& row : r.rows) out.push_back({row.text(0), row.text(1), row.text(2)});
+  return out;
+}
+
 std::vector<Wake> delays(Connection& c, std::int64_t due_before, std::size_t limit) {
   std::vector<Wake> out;
   for (const auto& row : c.query("SELECT execution_id, step_id, wake_at FROM workflow_steps WHERE status = 'waiting' AND "

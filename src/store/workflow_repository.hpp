@@ -36,6 +36,17 @@ struct Wake {
   std::string execution_id, step_id;
   std::int64_t at;
 };
+// Several nodes: the node making a step's call (http, integration, llm) holds its lease.
+void lease_call(Connection& c, const std::string& execution_id, const std::string& step_id, const std::string& holder,
+                std::int64_t expires_at);
+// Every running call `holder` makes keeps its lease until `expires_at`.
+void renew_calls(Connection& c, const std::string& holder, std::int64_t expires_at);
+struct Call {
+  std::string execution_id, step_id, type;
+};
+// The running calls whose lease ran out before `now` (their node died), now `holder`'s until
+// `expires_at` (PostgreSQL; another node's transaction taking the same ones skips them).
+std::vector<Call> take_over_calls(Connection& c, const std::string& holder, std::int64_t now, std::int64_t expires_at);
 // Steps waiting for a delay due before `due_before`, at most `limit`.
 std::vector<Wake> delays(Connection& c, std::int64_t due_before, std::size_t limit);
 }  // namespace executions

@@ -102,6 +102,18 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     tx.emit("workflows.step_" + s.status, step_event(e, s));
   }
 
+  // An http, integration or llm step starts: this node makes its call once the transition
+  // commits. With several nodes it holds the step's lease while it lives; when the lease runs
+  // out another node makes the call again (at least once, as after a restart).
+  std::optional<std::string> node;  // several nodes (PostgreSQL): this node's lease holder id
+  static constexpr std::int64_t call_lease_ms = 15'000;
+  void start_call(store::Tx& tx, const model::Execution& e, model::StepState& s) {
+    s.status = "running";
+    s.attempts = 0;
+    save_step(tx, e, s);
+    if (node) store::executions::lease_call(tx.connection, e.id, s.step_id, *node, core::now_ms() + call_lease_ms);
+  }
+
   // Does `parent`'s outcome let `step` run?
   static bool activates(const Definition& d, const model::StepState& parent, const Step& step) {
     const Step* p = d.find(parent.step_id);
@@ -194,21 +206,15 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
                                {"timeout_ms", step.timeout_ms},
                                {"max_attempts", step.max_attempts},
                                {"backoff_ms", step.backoff_ms}};
-        s.status = "running";
-        s.attempts = 0;
-        save_step(tx, e, s);
+        start_call(tx, e, s);
       } else if (step.type == "integration") {
         // The vendor is called on the I/O threads once this transition is committed.
         s.input = json::object{{"integration", step.integration}, {"action", step.action}, {"input", render(step.input, ctx)}};
-        s.status = "running";
-        s.attempts = 0;
-        save_step(tx, e, s);
+        start_call(tx, e, s);
       } else if (step.type == "llm") {
         // The call is made on the I/O threads once this transition is committed.
         s.input = llm_call(tx, e, d, step, render(step.input, ctx));
-        s.status = "running";
-        s.attempts = 0;
-        save_step(tx, e, s);
+        start_call(tx, e, s);
       } else if (step.type == "sub_workflow") {
         auto child = store::workflows::find(tx.connection, step.workflow_id);
         if (!child || child->status != "active")
@@ -602,7 +608,8 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // With several nodes on one PostgreSQL, every few seconds: the delays a node armed die with
   // it, so every node wakes the ones overdue by more than a grace (the arming node's own timer
   // comes first while it lives; wake() reads the step under the execution's lock, so a delay is
-  // woken once); and the triggers of workflows saved on another node are read again.
+  // woken once); this node's calls keep their leases and calls whose lease ran out (their node
+  // died) are made again here; and the triggers of workflows saved on another node are read again.
   static constexpr std::chrono::milliseconds cluster_interval{5000};
   std::pair<std::int64_t, std::int64_t> workflows_seen;  // strand only
   void watch_cluster() {
@@ -612,13 +619,23 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
       timer = std::make_unique<asio::steady_timer>(self->strand, cluster_interval);
       timer->async_wait([self](boost::system::error_code ec) {
         if (ec || self->stopped) return;
+        auto taken = std::make_shared<std::vector<store::executions::Call>>();
         self->db.write(
-            [self](store::Tx& tx) {
-              auto due_before = core::now_ms() - cluster_interval.count();
-              for (const auto& d : store::executions::delays(tx.connection, due_before, 100))
+            [self, taken](store::Tx& tx) {
+              auto now = core::now_ms();
+              for (const auto& d : store::executions::delays(tx.connection, now - cluster_interval.count(), 100))
                 self->wake(tx, d.execution_id, d.step_id);
+              store::executions::renew_calls(tx.connection, *self->node, now + call_lease_ms);
+              *taken = store::executions::take_over_calls(tx.connection, *self->node, now, now + call_lease_ms);
             },
-            nullptr);
+            [self, taken](std::exception_ptr error) {
+              if (error) return;
+              for (const auto& c : *taken) {
+                spdlog::info(R"("msg":"a workflow step's call taken over from a node gone","execution_id":{},"step_id":{})",
+                             core::quoted(c.execution_id), core::quoted(c.step_id));
+                self->call_out(c.type, c.execution_id, c.step_id);
+              }
+            });
         try {
           auto seen = self->db.read([](store::Connection& c) { return store::workflows::fingerprint(c); });
           if (std::exchange(self->workflows_seen, seen) != seen) self->load_triggers();
@@ -797,6 +814,7 @@ WorkflowEngine::~WorkflowEngine() { stop(); }
 
 void WorkflowEngine::start() {
   auto impl = impl_;
+  if (impl->db.dialect() == store::Dialect::postgres) impl->node = core::new_id();
   impl->subscription = impl->bus.subscribe({"*"}, [weak = std::weak_ptr<Impl>(impl)](const model::Event& e) {
     if (auto self = weak.lock()) self->on_event(e);
   });
@@ -825,15 +843,17 @@ void WorkflowEngine::start() {
   auto all = std::numeric_limits<std::int64_t>::max();
   for (const auto& wake : impl->db.read([&](store::Connection& c) { return store::executions::delays(c, all, SIZE_MAX); }))
     impl->arm(wake.execution_id, wake.step_id, wake.at);
-  if (impl->db.dialect() == store::Dialect::postgres) {
+  if (impl->node) {
     impl->workflows_seen = impl->db.read([](store::Connection& c) { return store::workflows::fingerprint(c); });
     impl->watch_cluster();
   }
-  // Calls in flight when the process died are made again (at least once, like tasks).
-  for (const auto& id : unfinished)
-    if (auto e = impl->db.read([&](store::Connection& c) { return store::executions::find(c, id); }))
-      for (const auto& s : e->steps)
-        if (s.status == "running") impl->call_out(s.type, id, s.step_id);
+  // Calls in flight when the process died are made again (at least once, like tasks). With
+  // several nodes, those whose lease runs out, by whichever node sees it first (watch_cluster).
+  if (!impl->node)
+    for (const auto& id : unfinished)
+      if (auto e = impl->db.read([&](store::Connection& c) { return store::executions::find(c, id); }))
+        for (const auto& s : e->steps)
+          if (s.status == "running") impl->call_out(s.type, id, s.step_id);
   impl->load_triggers();
   if (!unfinished.empty()) spdlog::info(R"("msg":"resumed workflow executions","count":{})", unfinished.size());
 }

@@ -7,7 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Receiver:
     """An HTTP receiver on 127.0.0.1 that records every POST and answers `status` (a function of
-    the request number, or a number), after `delay` seconds."""
+    the request number, or a number), after `delay` seconds (a function of the request number, or a
+number)."""
 
     def __init__(self, status=200, delay=0.0):
         self.status, self.delay, self.requests = status, delay, []
@@ -20,7 +21,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.requests.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
                     n = len(receiver.requests)
-                time.sleep(receiver.delay)
+                time.sleep(receiver.delay(n) if callable(receiver.delay) else receiver.delay)
                 status = receiver.status(n) if callable(receiver.status) else receiver.status
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

@@ -381,7 +381,8 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE campaign_results; DROP TABLE campaigns; "
         "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; "
-        "DROP TABLE schedule_firings; DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
+        "DROP TABLE schedule_firings; DROP INDEX workflow_steps_leases; ALTER TABLE workflow_steps DROP COLUMN lease_owner; "
+        "ALTER TABLE workflow_steps DROP COLUMN lease_expires_at; DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
         "DROP TABLE requirement_analyses; "
         "DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "DELETE FROM schema_migrations WHERE version >= 4;");

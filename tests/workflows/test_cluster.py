@@ -1,11 +1,12 @@
 """Two nodes on one PostgreSQL database (issue 22): a schedule fires once per time across the
 cluster, a workflow saved on one node is armed on the other, and a delay armed by a node that
-dies (kill -9) is woken by the one left."""
+dies (kill -9) is woken by the one left, as is the call of an http step it was making."""
 import calendar
 import collections
 import time
 
 from support.helpers import wait_for
+from support.receiver import Receiver
 
 
 def create(admin, definition, name):
@@ -53,3 +54,27 @@ def test_schedules_fire_once_and_delays_outlive_their_node(server_factory):
     # ... and the node left kept firing it after the other died.
     after_kill = [t for t in times if calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) > killed_at]
     assert after_kill, sorted(times)
+
+
+def test_a_call_in_flight_on_a_dead_node_is_made_again_by_another(server_factory):
+    first = server_factory("postgres")
+    second = server_factory("sqlite", init=False, admin_password=first.admin_password,
+                            env={"DE_DATABASE_URL": first.database_url})
+    slow_first = Receiver(delay=lambda n: 50 if n == 1 else 0)  # the first call hangs
+    try:
+        workflow = create(first.admin(), {"trigger": {"type": "manual"},
+                                          "steps": [{"id": "call", "type": "http", "method": "POST",
+                                                     "url": slow_first.url, "body": {"n": 1}, "timeout_ms": 60000}]}, "call")
+        started = first.admin().post(f"/api/v1/workflows/{workflow['id']}/execute", {})
+        assert started.status in (200, 201, 202), started.body
+        execution = started.body["id"]
+        wait_for(lambda: len(slow_first.requests) == 1, message="the first node's call reaching the receiver")
+        first.kill9()
+        # Its lease (15 s) runs out and the other node, looking every 5 s, makes the call again.
+        on_second = second.admin()
+        wait_for(lambda: on_second.get(f"/api/v1/workflow-executions/{execution}").body["status"] == "completed",
+                 timeout=45, message="the call made again by the node left")
+        assert len(slow_first.requests) == 2
+        assert any(e.get("msg") == "a workflow step's call taken over from a node gone" for e in second.log_entries())
+    finally:
+        slow_first.close()
