@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import time
 
-from support.server import free_port
+from support.server import free_port, terminate
 
 READY_TIMEOUT = 10
 
@@ -110,13 +110,8 @@ class HAProxy:
         raise RuntimeError(f"haproxy did not listen on {self.port} within {READY_TIMEOUT} s:\n{self.log_tail()}")
 
     def stop(self, keep_dir=False):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
         if not keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -49,6 +49,18 @@ def loadgen():
     return os.path.join(os.path.dirname(binary()), "de-loadgen")
 
 
+def terminate(process, timeout=10):
+    """SIGTERM, then SIGKILL if `process` has not ended within `timeout` s; its exit code."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -273,15 +285,9 @@ class DEServer:
         """Terminates the server; returns its exit code (None when it was never started)."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = terminate(self.process)
         if self.exit_code is None:
-            self.exit_code = self.process.returncode
+            self.exit_code = code
         return self.exit_code
 
     def restart(self):

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-from support.server import free_port
+from support.server import free_port, terminate
 from support.standins import contracts
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -71,12 +71,8 @@ class PrismStandin:
         return [(m.group(1), m.group(2).strip()) for m in VIOLATION.finditer(self.log())]
 
     def stop(self):
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+        if self._process:
+            terminate(self._process)
         if self._log_path:
             os.unlink(self._log_path)
             self._log_path = None
