@@ -1,7 +1,11 @@
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
@@ -93,12 +97,24 @@ void add_auth_routes(Context& ctx, http::Router& router) {
     reader.finish();
     std::string login = email ? *email : *username;
     std::transform(login.begin(), login.end(), login.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::string throttle_key = login + "|" + request.remote_address;
-    if (int wait = ctx.throttle.retry_after(throttle_key, core::now_ms())) {
+    const auto& address = request.remote_address;
+    auto too_many = [](int wait) {
       core::Error error(core::ErrorKind::too_many_requests,
                         "too many failed logins; try again in " + std::to_string(wait) + " seconds");
       error.retry_after_seconds = wait;
-      throw error;
+      return error;
+    };
+    // Soft lock (auth/throttle.hpp): one attempt at a time, after a wait; a right password passes.
+    int locked = ctx.throttle.locked_for(login, address, core::now_ms());
+    // (The turn and the timer live at the coroutine's top level: GCC 12 mishandles locals of
+    // nested blocks that live across a co_await.)
+    std::optional<auth::LoginThrottle::Turn> turn;
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    if (locked) {
+      turn = ctx.throttle.take_turn(login, address);
+      if (!turn) throw too_many(locked);
+      pause.expires_after(std::chrono::milliseconds(ctx.throttle.soft_delay_ms()));
+      co_await pause.async_wait(asio::use_awaitable);
     }
     auto user = ctx.db.read([&](store::Connection& c) { return store::users::find_by_login(c, login); });
     bool match = co_await on_cpu(ctx, [&] {
@@ -106,14 +122,15 @@ void add_auth_routes(Context& ctx, http::Router& router) {
       return right && user;
     });
     if (!match) {
-      ctx.throttle.record_failure(throttle_key, core::now_ms());
+      ctx.throttle.record_failure(login, address, core::now_ms());
+      if (locked) throw too_many(std::max(1, ctx.throttle.locked_for(login, address, core::now_ms())));
       throw core::Error(core::ErrorKind::unauthorized, "invalid email or password");
     }
     // Said only to who knows the password, so it tells nothing to someone guessing.
     if (!user->is_active)
       throw core::Error(core::ErrorKind::account_deactivated,
                         "this account is deactivated; ask an administrator to activate it again");
-    ctx.throttle.reset(throttle_key);
+    ctx.throttle.succeeded(login, address);
     auto tokens = co_await write(ctx.db, [&](store::Tx& tx) {
       return auth::issue_tokens(tx.connection, *user, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
     });

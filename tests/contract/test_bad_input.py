@@ -8,6 +8,7 @@ valid JSON. (Garbage on the socket: test_http.py; bad query parameters: test_pag
 test_tasks.py, test_analytics.py.)"""
 import json
 import secrets
+import threading
 import time
 
 import pytest
@@ -387,9 +388,28 @@ def test_login_throttling(srv):
     retry_after = r.headers.get("Retry-After")
     assert retry_after is not None and retry_after.isdigit(), r.headers
     assert 1 <= int(retry_after) <= 60
-    # the right password is refused too while the account is throttled
+    # two attempts at once while locked: one waits its turn, the other is refused at once
+    both = []
+
+    def attempt():
+        started = time.monotonic()
+        r = anon.post("/api/v1/auth/login", {"email": user["email"], "password": "still-wrong-password"})
+        both.append((r.status, time.monotonic() - started))
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in both] == [429, 429]
+    quick, waited = sorted(seconds for _, seconds in both)
+    assert waited >= 0.9 and quick < waited - 0.5, both
+    # the right password still signs in (after a moment): a guesser cannot lock the owner out
+    started = time.monotonic()
     r = anon.post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]})
-    assert_problem(r, 429, "too-many-requests")
+    assert r.status == 200, r.body
+    assert time.monotonic() - started >= 0.9, "a locked login waits before its password is checked"
+    # ... which ends the lock for this account and address
+    assert_unauthorized(anon.post("/api/v1/auth/login", {"email": user["email"], "password": "wrong-once-more"}))
     # ... other accounts are not affected
     assert anon.post("/api/v1/auth/login", {"email": other["email"], "password": other["password"]}).status == 200
 

@@ -85,17 +85,40 @@ TEST(Auth, RolesGrantWhatDocsApiMdSays) {
   EXPECT_FALSE(auth::allowed(0, Permission::authenticated));
 }
 
-TEST(Auth, ThrottleBlocksAfterFiveFailuresUntilTheMinuteEnds) {
-  auth::LoginThrottle throttle(5, 60);
+TEST(Auth, ThrottleLocksAnAccountAndAddressAfterFiveFailuresUntilTheMinuteEnds) {
+  auth::LoginThrottle throttle;
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 1000 + i), 0);
-    throttle.record_failure("ann|1.2.3.4", 1000 + i);
+    EXPECT_EQ(throttle.locked_for("ann", "1.2.3.4", 1000 + i), 0);
+    throttle.record_failure("ann", "1.2.3.4", 1000 + i);
   }
-  EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 2000), 59);
-  EXPECT_EQ(throttle.retry_after("ann|5.6.7.8", 2000), 0) << "per address";
-  EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 61000), 0);
-  throttle.reset("ann|1.2.3.4");
-  EXPECT_EQ(throttle.retry_after("ann|1.2.3.4", 2000), 0);
+  EXPECT_EQ(throttle.locked_for("ann", "1.2.3.4", 2000), 59);
+  EXPECT_EQ(throttle.locked_for("ann", "5.6.7.8", 2000), 0) << "another address";
+  EXPECT_EQ(throttle.locked_for("bob", "1.2.3.4", 2000), 0) << "another account";
+  EXPECT_EQ(throttle.locked_for("ann", "1.2.3.4", 61000), 0);
+  throttle.succeeded("ann", "1.2.3.4");
+  EXPECT_EQ(throttle.locked_for("ann", "1.2.3.4", 2000), 0);
+}
+
+// A guesser spread over many addresses locks the account everywhere (softly: the owner's right
+// password still passes, see the route), and one address trying many accounts locks itself.
+TEST(Auth, ThrottleCountsAnAccountOverAddressesAndAnAddressOverAccounts) {
+  auth::LoginThrottle throttle(auth::LoginThrottle::Limits{5, 20, 30, 60'000, 1'000});
+  for (int i = 0; i < 20; ++i) throttle.record_failure("ann", "10.0.0." + std::to_string(i), 1000);
+  EXPECT_EQ(throttle.locked_for("ann", "192.0.2.1", 2000), 59) << "an address that never failed";
+  for (int i = 0; i < 30; ++i) throttle.record_failure("user" + std::to_string(i), "198.51.100.7", 1000);
+  EXPECT_EQ(throttle.locked_for("someone-else", "198.51.100.7", 2000), 59);
+  EXPECT_EQ(throttle.locked_for("someone-else", "198.51.100.8", 2000), 0);
+}
+
+TEST(Auth, ThrottleGivesOneTurnAtATimePerAccountAndAddress) {
+  auth::LoginThrottle throttle;
+  {
+    auto turn = throttle.take_turn("ann", "1.2.3.4");
+    ASSERT_TRUE(turn);
+    EXPECT_FALSE(throttle.take_turn("ann", "1.2.3.4")) << "a second attempt at the same time";
+    EXPECT_TRUE(throttle.take_turn("ann", "5.6.7.8"));
+  }
+  EXPECT_TRUE(throttle.take_turn("ann", "1.2.3.4")) << "released when the attempt ended";
 }
 
 namespace {
