@@ -3,6 +3,7 @@
 #include "analytics/summary.hpp"
 #include "api/context.hpp"
 #include "api/openapi.hpp"
+#include "http/static_files.hpp"
 #include "store/repositories.hpp"
 
 namespace de::api {
@@ -107,6 +108,9 @@ void add_system_routes(Context& ctx, http::Router& router) {
     r.body = std::move(out);
     co_return r;
   });
+
+  // The interactive API reference (Swagger UI on the document above), a page of the web build.
+  router.add("GET", "/api/docs", http::static_page(ctx.config.web_root, "api-docs.html"));
 
   router.add("GET", "/api/v1/openapi.json", [](Request&) -> asio::awaitable<Response> {
     Response r;
