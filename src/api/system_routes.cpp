@@ -3,6 +3,8 @@
 #include "analytics/summary.hpp"
 #include "api/context.hpp"
 #include "api/openapi.hpp"
+#include "http/static_files.hpp"
+#include "store/repositories.hpp"
 
 namespace de::api {
 
@@ -24,6 +26,30 @@ void prometheus_tasks_and_agents(store::Connection& c, std::string& out) {
     analytics::sample(out, "de_agents", "status=" + analytics::label_value(status), n.to_number<double>());
   out += "# HELP de_queue_depth Tasks waiting for an agent.\n# TYPE de_queue_depth gauge\n";
   analytics::sample(out, "de_queue_depth", "", s["queue_depth"].to_number<double>());
+  analytics::family(out, "de_tasks_waiting", "gauge", "Tasks waiting for an agent (pending or queued), by type.");
+  for (const auto& [type, n] : store::tasks::waiting_by_type(c))
+    analytics::sample(out, "de_tasks_waiting", "type=" + analytics::label_value(type), double(n));
+}
+
+// The store's writer, commit and sync latencies and its read pool.
+void store_metrics(store::Database& db, std::string& out) {
+  analytics::family(out, "de_store_batches_total", "counter", "Write transactions committed (group commit).");
+  analytics::sample(out, "de_store_batches_total", "", double(db.batches_committed()));
+  analytics::family(out, "de_store_writes_total", "counter", "Write operations committed.");
+  analytics::sample(out, "de_store_writes_total", "", double(db.jobs_committed()));
+  analytics::family(out, "de_db_commit_duration_seconds", "histogram", "Time of each COMMIT of the writer's transactions.");
+  analytics::histogram(out, "de_db_commit_duration_seconds", "", db.commit_seconds());
+  analytics::family(out, "de_db_wal_sync_duration_seconds", "histogram",
+                    "Time of each fdatasync of SQLite's write-ahead log (one per round of commits; none on PostgreSQL).");
+  analytics::histogram(out, "de_db_wal_sync_duration_seconds", "", db.sync_seconds());
+  auto pool = db.pool_stats();
+  analytics::family(out, "de_db_pool_connections", "gauge", "Read connections of the pool, by state (in_use, idle).");
+  analytics::sample(out, "de_db_pool_connections", "state=\"in_use\"", double(pool.open - pool.idle));
+  analytics::sample(out, "de_db_pool_connections", "state=\"idle\"", double(pool.idle));
+  analytics::family(out, "de_db_pool_max_connections", "gauge", "The most read connections the pool opens.");
+  analytics::sample(out, "de_db_pool_max_connections", "", double(pool.limit));
+  analytics::family(out, "de_db_pool_waits_total", "counter", "Reads that waited for a free connection.");
+  analytics::sample(out, "de_db_pool_waits_total", "", double(pool.waits));
 }
 
 // The AI services' counters by provider and model (requests sent, failed, tokens, cost).
@@ -68,11 +94,10 @@ void add_system_routes(Context& ctx, http::Router& router) {
     std::string out;
     ctx.registry.render(out);
     ctx.db.read([&](store::Connection& c) { prometheus_tasks_and_agents(c, out); });
-    out += "# HELP de_store_batches_total Write transactions committed (group commit).\n";
-    out += "# TYPE de_store_batches_total counter\n";
-    analytics::sample(out, "de_store_batches_total", "", double(ctx.db.batches_committed()));
-    out += "# HELP de_store_writes_total Write operations committed.\n# TYPE de_store_writes_total counter\n";
-    analytics::sample(out, "de_store_writes_total", "", double(ctx.db.jobs_committed()));
+    store_metrics(ctx.db, out);
+    analytics::family(out, "de_task_lease_takeovers_total", "counter",
+                      "Running tasks this node put back (or failed) because their lease ran out: a crashed node's, a vanished agent's.");
+    analytics::sample(out, "de_task_lease_takeovers_total", "", double(ctx.hub.lease_takeovers()));
     out += "# HELP de_events_last_id Id of the newest published event.\n# TYPE de_events_last_id gauge\n";
     analytics::sample(out, "de_events_last_id", "", double(ctx.bus.last_event_id()));
     if (ctx.ai) ai_metrics(*ctx.ai, out);
@@ -83,6 +108,9 @@ void add_system_routes(Context& ctx, http::Router& router) {
     r.body = std::move(out);
     co_return r;
   });
+
+  // The interactive API reference (Swagger UI on the document above), a page of the web build.
+  router.add("GET", "/api/docs", http::static_page(ctx.config.web_root, "api-docs.html"));
 
   router.add("GET", "/api/v1/openapi.json", [](Request&) -> asio::awaitable<Response> {
     Response r;

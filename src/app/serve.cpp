@@ -30,6 +30,7 @@ namespace de::app {
 
 int serve(const core::Config& config) {
   auto started = std::chrono::steady_clock::now();
+  analytics::Registry registry;  // first: the commit thread counts events into it until the database closes
   auto db = open_database(config, std::size_t(config.threads) + 2);
   bus::MessageRouter bus(*db);
   // Several nodes may share a PostgreSQL database: their WebSocket clients get every node's events.
@@ -39,7 +40,6 @@ int serve(const core::Config& config) {
     spdlog::warn(R"("msg":"DE_JWT_SECRET or DE_MASTER_KEY is not set: this node keeps its own in its data folder, so )"
                  R"(other nodes on this database cannot accept its tokens or unseal its secrets; give every node the same")");
   auto& notifications = cluster_events ? *cluster_events : bus;
-  analytics::Registry registry;
   boost::asio::io_context io(config.threads);
   boost::asio::thread_pool cpu(std::max(1, config.threads / 2));
   boost::asio::thread_pool workers(std::max(2, config.threads));  // built-in agents' work
@@ -92,9 +92,20 @@ int serve(const core::Config& config) {
   http::ServerOptions options;
   options.listen = config.listen;
   options.timeout = std::chrono::seconds(config.http_timeout_seconds);
+  std::vector<analytics::RouteLabel> slots;
+  for (auto& slot : router.slots()) slots.push_back({std::move(slot.method), std::move(slot.path)});
+  registry.set_routes(slots);
   options.on_request = [&registry](const http::Request& request, const http::Response& response, double seconds) {
-    registry.observe_request(request.method, request.route, response.status, seconds);
+    registry.observe_request(request.slot, response.status, seconds);
   };
+  options.on_websocket = [&registry](std::size_t slot, http::ServerOptions::WebSocketChange change) {
+    using enum http::ServerOptions::WebSocketChange;
+    if (change == opened) registry.websocket_opened(slot);
+    else if (change == closed) registry.websocket_closed(slot);
+    else registry.websocket_dropped(slot);
+  };
+  // Tasks by type and status, workflow executions by status: this node's commits.
+  bus.subscribe({"tasks.*", "workflows.*"}, [&registry](const model::Event& event) { registry.count_event(event); });
   http::Server server(io, router, options);
   auto port = server.start();
 

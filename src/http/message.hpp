@@ -24,6 +24,7 @@ struct Request {
   std::string remote_address;
   std::string request_id;
   std::string route;  // the matched path template, e.g. /api/v1/agents/{id}
+  std::size_t slot = std::size_t(-1);  // the route's metrics slot (Router::slots)
   std::vector<std::pair<std::string, std::string>> path_params;
 
   std::string_view header(std::string_view lower_name) const;

@@ -91,10 +91,12 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
     if (found) {
       capture(*found, segments, request.path_params);
       request.route = found->path;
+      request.slot = std::size_t(found - routes_.data());
       co_return co_await found->handler(request);
     }
     if (!allowed.empty()) {
       request.route = request.path;
+      request.slot = none_slot();
       std::string allow;
       for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
       auto response = Response::problem(core::Error(
@@ -107,9 +109,11 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
                request.path.starts_with("/ws/");
     if (fallback_ && !api && (request.method == "GET" || request.method == "HEAD")) {
       request.route = "(static)";
+      request.slot = static_slot();
       co_return co_await fallback_(request);
     }
     request.route = "(none)";
+    request.slot = none_slot();
     co_return Response::problem(
         core::Error(core::ErrorKind::no_route, "no route for " + request.method + " " + request.path));
   } catch (const core::Error& e) {
@@ -126,6 +130,20 @@ boost::asio::awaitable<Response> Router::dispatch(Request& request) const {
 
 void Router::add_websocket(std::string path, WebSocketEndpoint endpoint) {
   websockets_.emplace_back(std::move(path), std::move(endpoint));
+}
+
+std::size_t Router::websocket_slot(std::string_view path) const {
+  for (std::size_t i = 0; i < websockets_.size(); ++i)
+    if (websockets_[i].first == path) return routes_.size() + i;
+  return none_slot();
+}
+
+std::vector<RouteInfo> Router::slots() const {
+  auto out = routes();
+  for (const auto& [path, endpoint] : websockets_) out.push_back({"GET", path});
+  out.push_back({"GET", "(static)"});
+  out.push_back({"ANY", "(none)"});
+  return out;
 }
 
 const WebSocketEndpoint* Router::websocket(std::string_view path) const {

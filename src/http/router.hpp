@@ -33,8 +33,17 @@ class Router {
   void add_websocket(std::string path, WebSocketEndpoint endpoint);
   const WebSocketEndpoint* websocket(std::string_view path) const;
 
+  // Sets the request's `route` and `slot`.
   boost::asio::awaitable<Response> dispatch(Request& request) const;
   std::vector<RouteInfo> routes() const;
+
+  // Metrics slots, one per label set a request can be counted under: every route, every
+  // WebSocket path (GET), then "(static)" (the dashboard's files) and "(none)" (404 and 405
+  // alike, any method: a label per unknown path would grow without bound).
+  std::vector<RouteInfo> slots() const;
+  std::size_t websocket_slot(std::string_view path) const;  // the "(none)" slot when unknown
+  std::size_t static_slot() const { return routes_.size() + websockets_.size(); }
+  std::size_t none_slot() const { return static_slot() + 1; }
 
  private:
   struct Segment {

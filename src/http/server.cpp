@@ -113,8 +113,8 @@ asio::awaitable<bool> send_response(beast::tcp_stream& stream, const Response& r
 // its output layer, so that a slow reader costs memory up to the limit, then its connection.
 class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
  public:
-  BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits)
-      : ws(std::move(stream)), limits_(limits), watchdog_(ws.get_executor()) {}
+  BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits, std::function<void()> on_drop)
+      : ws(std::move(stream)), limits_(limits), watchdog_(ws.get_executor()), on_drop_(std::move(on_drop)) {}
 
   // Checks once a second that a pending write is progressing, even when nothing new is sent.
   void watch() {
@@ -168,6 +168,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
     spdlog::warn(R"("msg":"dropping a WebSocket client that does not keep up","queued":{})", ws.next_layer().queued());
     open_ = false;
     watchdog_.cancel();
+    if (on_drop_) on_drop_();
     boost::system::error_code ignored;
     auto& socket = beast::get_lowest_layer(ws).socket();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -176,6 +177,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
 
   WebSocketLimits limits_;
   asio::steady_timer watchdog_;
+  std::function<void()> on_drop_;
   std::atomic<bool> open_{true};
 };
 
@@ -296,7 +298,12 @@ struct Server::Impl {
     auto started = std::chrono::steady_clock::now();
     Request request = to_request(upgrade, remote);
     request.route = request.path;
-    auto socket = std::make_shared<BeastWebSocket>(std::move(stream), options.websocket);
+    request.slot = router.websocket_slot(request.path);
+    auto change = [this, slot = request.slot](ServerOptions::WebSocketChange what) {
+      if (options.on_websocket) options.on_websocket(slot, what);
+    };
+    auto socket = std::make_shared<BeastWebSocket>(std::move(stream), options.websocket,
+                                                   [change] { change(ServerOptions::WebSocketChange::dropped); });
     socket->ws.next_layer().set_owner(socket);
     auto& tcp = beast::get_lowest_layer(socket->ws);
     WebSocketHandlers handlers;
@@ -335,6 +342,7 @@ struct Server::Impl {
     switching.status = accept_ec ? 400 : 101;
     log_request(request, switching, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
     if (!accept_ec) {
+      change(ServerOptions::WebSocketChange::opened);
       socket->watch();
       beast::flat_buffer buffer;
       while (true) {
@@ -348,6 +356,7 @@ struct Server::Impl {
         }
         buffer.consume(buffer.size());
       }
+      change(ServerOptions::WebSocketChange::closed);
     }
     socket->closed();
     if (handlers.on_close) handlers.on_close();

@@ -18,8 +18,12 @@ struct ServerOptions {
   std::chrono::seconds timeout{30};  // to receive a request; idle time between requests
   std::size_t body_limit = 1024 * 1024;
   WebSocketLimits websocket;
-  // Called after each request is answered (metrics).
+  // Called after each request is answered (metrics); `request.slot` says which route.
   std::function<void(const Request&, const Response&, double seconds)> on_request;
+  // Called when a WebSocket connection of the route slot opens, closes, or is dropped for not
+  // keeping up (then closed too).
+  enum class WebSocketChange { opened, closed, dropped };
+  std::function<void(std::size_t slot, WebSocketChange)> on_websocket;
 };
 
 class Server {

@@ -32,6 +32,21 @@ std::optional<std::string> read_file(const fs::path& path) {
 }
 }  // namespace
 
+Handler static_page(std::string root, std::string file) {
+  return [path = fs::path(root) / file](Request&) -> boost::asio::awaitable<Response> {
+    auto content = read_file(path);
+    if (!content)
+      co_return Response::problem(core::Error(core::ErrorKind::not_found,
+                                              "the dashboard is not built (no " + path.string() + "); run script/build"));
+    Response r;
+    r.content_type = std::string(mime_type(path));
+    r.body = std::move(*content);
+    r.set_header("Cache-Control", "no-cache");
+    r.set_header("X-Content-Type-Options", "nosniff");
+    co_return r;
+  };
+}
+
 Handler static_files(std::string root) {
   return [root = fs::path(root)](Request& request) -> boost::asio::awaitable<Response> {
     fs::path relative = fs::path(request.path).relative_path().lexically_normal();

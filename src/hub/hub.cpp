@@ -183,14 +183,25 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   // Tasks whose lease ended go back to the queue (or fail when out of attempts).
   void recover(const std::vector<std::string>& ids, std::int64_t expired_before) {
     if (ids.empty()) return;
-    db.write_sync([&](store::Tx& tx) {
-      auto now = core::now_ms();
-      for (const auto& id : ids)
-        if (auto t = store::tasks::expire_lease(tx.connection, id, now, expired_before))
-          tx.emit("tasks." + t->status, model::to_json(*t));
-    });
+    db.write_sync([&](store::Tx& tx) { take_over(tx, ids, expired_before); });
     spdlog::info(R"("msg":"recovered tasks whose lease ended","count":{})", ids.size());
   }
+
+  // Inside a write job: the tasks whose lease ended before `expired_before` go back to the
+  // queue (or fail when out of attempts); counted once the job's changes are durable.
+  void take_over(store::Tx& tx, const std::vector<std::string>& ids, std::int64_t expired_before) {
+    std::uint64_t taken = 0;
+    for (const auto& id : ids)
+      if (auto t = store::tasks::expire_lease(tx.connection, id, core::now_ms(), expired_before)) {
+        tx.emit("tasks." + t->status, model::to_json(*t));
+        ++taken;
+      }
+    if (taken)
+      tx.after([self = shared_from_this(), taken](bool durable) {
+        if (durable) self->lease_takeovers.fetch_add(taken, std::memory_order_relaxed);
+      });
+  }
+  std::atomic<std::uint64_t> lease_takeovers{0};
 
   // ---- events (commit thread) -------------------------------------------------------------
   // What the hub reads of a task event: from the task it carries (no JSON made), else its data.
@@ -681,13 +692,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       auto expired = db.read([&](store::Connection& c) { return store::tasks::expired_leases(c, now, 1000); });
       for (const auto& id : expired) release(id);
       if (!expired.empty())
-        db.write(
-            [expired, now](store::Tx& tx) {
-              for (const auto& id : expired)
-                if (auto t = store::tasks::expire_lease(tx.connection, id, core::now_ms(), now))
-                  tx.emit("tasks." + t->status, model::to_json(*t));
-            },
-            nullptr);
+        db.write([self = shared_from_this(), expired, now](store::Tx& tx) { self->take_over(tx, expired, now); }, nullptr);
       // Tasks queued by other nodes, or whose event was missed, join the in-memory queue.
       for (const auto& q : db.read([](store::Connection& c) { return store::tasks::queued(c, 1000); }))
         enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
@@ -747,6 +752,10 @@ void OrchestrationHub::stop() {
     impl->delay_timer.cancel();
     impl->deadline_timer.cancel();
   });
+}
+
+std::uint64_t OrchestrationHub::lease_takeovers() const {
+  return impl_->lease_takeovers.load(std::memory_order_relaxed);
 }
 
 void OrchestrationHub::attach(const std::string& agent_id, std::shared_ptr<Executor> executor, int max_concurrency) {

@@ -94,6 +94,10 @@ class OrchestrationHub {
   std::uint64_t wait_for(const std::string& task_id, std::function<void(const boost::json::value&)> done);
   void forget(std::uint64_t waiter);
 
+  // Tasks this node put back (or failed) because the lease of the node or agent running them
+  // ran out: a crashed node's, a vanished remote agent's, or orphans found at start-up.
+  std::uint64_t lease_takeovers() const;
+
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -198,7 +199,11 @@ Database::~Database() {
 
 Database::Lease::Lease(Database& db) : db(db) {
   std::unique_lock lock(db.pool_mutex_);
-  db.pool_cv_.wait(lock, [&] { return !db.idle_.empty() || db.pool_size_ < db.pool_limit_; });
+  auto available = [&] { return !db.idle_.empty() || db.pool_size_ < db.pool_limit_; };
+  if (!available()) {
+    db.pool_waits_.fetch_add(1, std::memory_order_relaxed);
+    db.pool_cv_.wait(lock, available);
+  }
   if (!db.idle_.empty()) {
     connection = std::move(db.idle_.back());
     db.idle_.pop_back();
@@ -220,6 +225,11 @@ Database::Lease::~Lease() {
   std::lock_guard lock(db.pool_mutex_);
   db.idle_.push_back(std::move(connection));
   db.pool_cv_.notify_one();
+}
+
+Database::PoolStats Database::pool_stats() {
+  std::lock_guard lock(pool_mutex_);
+  return {pool_size_, idle_.size(), pool_limit_, pool_waits_.load(std::memory_order_relaxed)};
 }
 
 void Database::write(Job job, Done done) {
@@ -300,7 +310,9 @@ void Database::run_writer() {
       } else {
         if (!stopping && syncer_busy_ && batch.size() < max_batch) continue;
         tx->write_outcomes();
+        auto commit_started = std::chrono::steady_clock::now();
         tx->connection.execute_script("COMMIT");
+        commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
         c.events = std::move(tx->events_);
         c.settled = std::move(tx->settled_);
         tx.reset();
@@ -370,7 +382,9 @@ void Database::run_syncer() {
       if (to_sync_.empty()) return;  // stopping with nothing left
       std::swap(round, to_sync_);
     }
+    auto sync_started = std::chrono::steady_clock::now();
     auto error = sync_wal();
+    sync_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count());
     for (auto& c : round) {
       if (error && !c.commit_error) c.commit_error = error;
       announce(c);

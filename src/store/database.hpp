@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/metrics.hpp"
 #include "model/model.hpp"
 #include "store/sql.hpp"
 
@@ -147,6 +148,17 @@ class Database {
   // Batches committed and jobs run, for /metrics.
   std::uint64_t batches_committed() const { return batches_; }
   std::uint64_t jobs_committed() const { return jobs_; }
+  // Seconds each COMMIT statement took, and (SQLite) each fdatasync of the write-ahead log
+  // that made a round of commits durable.
+  const core::Histogram& commit_seconds() const { return commit_seconds_; }
+  const core::Histogram& sync_seconds() const { return sync_seconds_; }
+  // The read connections: open, of which idle, the most that may be open, and how many reads
+  // had to wait for one.
+  struct PoolStats {
+    std::size_t open = 0, idle = 0, limit = 0;
+    std::uint64_t waits = 0;
+  };
+  PoolStats pool_stats();
 
  private:
   // `wal_path`: SQLite's write-ahead log, made durable by a thread of its own (run_syncer).
@@ -198,6 +210,8 @@ class Database {
   std::vector<CommitListener> listeners_;
   std::shared_ptr<const std::vector<EmitTrigger>> triggers_ = std::make_shared<std::vector<EmitTrigger>>();
   std::atomic<std::uint64_t> batches_{0}, jobs_{0};
+  std::atomic<std::uint64_t> pool_waits_{0};
+  core::Histogram commit_seconds_, sync_seconds_;
   std::thread writer_;
 
   std::string wal_path_;

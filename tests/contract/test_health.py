@@ -61,3 +61,37 @@ def test_metrics_needs_no_credentials_and_is_text_even_with_accept_json(srv):
     assert r.status == 200
     assert r.content_type.lower().startswith("text/plain")
     assert "# TYPE " in r.body
+
+
+def metric_value(text, name, labels):
+    """The value of the sample `name{labels}` (labels as rendered, in order), or None."""
+    prefix = f"{name}{{{labels}}} "
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix):])
+    return None
+
+
+def test_requests_are_counted_by_route_template_never_by_path(srv):
+    client = srv.as_("viewer")
+    missing = "01a20ce4-61b4-7003-b6ba-9486d2112aa4"
+    before = srv.anonymous().get("/metrics").body
+    assert client.get(f"/api/v1/agents/{missing}").status == 404
+    assert client.post(f"/api/v1/agents/{missing}/nonsense", json={}).status == 404
+    text = srv.anonymous().get("/metrics").body
+    labels = 'method="GET",route="/api/v1/agents/{id}",status="404"'
+    assert metric_value(text, "de_http_requests_total", labels) >= (metric_value(before, "de_http_requests_total", labels) or 0) + 1
+    assert 'route="/api/v1/agents/{id}",le="+Inf"' in text
+    assert missing not in text, "a path (with its id) became a label"
+    assert metric_value(text, "de_http_requests_total", 'method="ANY",route="(none)",status="404"') >= 1
+
+
+def test_metrics_count_tasks_by_type_and_websocket_clients(srv):
+    r = srv.as_("operator").post("/api/v1/tasks", json={"type": "echo", "input_data": {"m": 1}})
+    assert r.status == 201, r
+    text = srv.anonymous().get("/metrics").body
+    assert metric_value(text, "de_task_transitions_total", 'type="echo",status="created"') >= 1
+    for family in ("de_task_lease_takeovers_total", "de_db_commit_duration_seconds_count",
+                   "de_db_pool_max_connections", 'de_websocket_clients{route="/ws/notifications"}',
+                   'de_websocket_dropped_clients_total{route="/ws/agents"}'):
+        assert family in text, family

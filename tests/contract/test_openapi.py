@@ -156,3 +156,22 @@ def test_access_log_line_per_request(srv):
     c = log[request_id + "-c"]
     assert c["method"] == "GET" and c["route"] == OPENAPI and c["status"] == 200, c
     assert c["duration_ms"] >= 0, c
+
+
+def test_api_reference_is_served_offline_from_the_document(srv):
+    """/api/docs: Swagger UI on /api/v1/openapi.json, every file from this server (no CDN)."""
+    r = srv.anonymous().get("/api/docs")
+    assert r.status == 200, r
+    assert r.content_type.startswith("text/html"), r.content_type
+    page = r.body
+    assert "swagger-ui" in page
+    refs = re.findall(r'(?:src|href)="([^"]+)"', page)
+    scripts = [u for u in refs if u.endswith(".js")]
+    assert scripts and any(u.endswith(".css") for u in refs), refs
+    for url in refs:
+        assert url.startswith("/") and not url.startswith("//"), f"not served by this server: {url}"
+        asset = srv.anonymous().get(url)
+        assert asset.status == 200, (url, asset)
+    bundle = "".join(srv.anonymous().get(u).body for u in scripts)
+    assert "/api/v1/openapi.json" in bundle
+    assert "https://unpkg.com" not in bundle and "cdn.jsdelivr" not in bundle

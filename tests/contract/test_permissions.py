@@ -462,6 +462,7 @@ ROUTES = [
     ("GET", "/readyz", PUBLIC, 200, None, None),
     ("GET", "/metrics", PUBLIC, 200, None, None),
     ("GET", "/api/v1/openapi.json", PUBLIC, 200, None, None),
+    ("GET", "/api/docs", PUBLIC, 200, None, None),
     ("POST", "/api/v1/auth/login", PUBLIC, 200, s_login, None),
     ("POST", "/api/v1/auth/refresh", PUBLIC, 200, s_refresh, None),
     ("POST", "/api/v1/auth/logout", PUBLIC, 204, s_refresh, None),

@@ -16,3 +16,7 @@ def test_five_hundred_subscribers_get_every_event_and_a_stalled_one_is_dropped(s
     assert report["ordered"] and report["identical"]
     assert report["events_per_client"] >= 3 * 5000  # created, running, completed for each task
     assert report["slow_client_dropped"]
+    # ... and /metrics counts the drop (the alert "WebSocket clients dropped" reads this)
+    metrics = server.client().get("/metrics").body
+    dropped = [l for l in metrics.splitlines() if l.startswith('de_websocket_dropped_clients_total{route="/ws/notifications"}')]
+    assert dropped and float(dropped[0].split()[-1]) >= 1, dropped

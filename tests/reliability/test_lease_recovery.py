@@ -178,4 +178,7 @@ def test_another_node_takes_back_what_a_dead_node_held(server_factory):
     task = second.admin().get(f"/api/v1/tasks/{task_id}").body
     assert task["assigned_agent"] == taker_id and task["attempts"] == 2, task
     assert completions_by_task(first).get(task_id) == 1
+    # /metrics of the node that took it over counts it (the alert "lease takeovers" reads this)
+    metrics = second.client().get("/metrics").body
+    assert "de_task_lease_takeovers_total 1\n" in metrics, [l for l in metrics.splitlines() if "takeover" in l]
     second.stop()

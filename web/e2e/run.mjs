@@ -221,6 +221,34 @@ try {
     await shot('agents');
   });
 
+  await scenario('the API reference link opens Swagger UI on the server\'s own document, offline', async () => {
+    const link = page.getByRole('link', { name: 'API reference' });
+    if (!(await link.isVisible())) await page.getByRole('button', { name: 'Menu' }).click();
+    const requests = [];
+    const record = (request) => requests.push(request.url());
+    context.on('request', record); // every page's, from the first request of the new tab
+    const [docs] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    docs.on('pageerror', (error) => pageErrors.push(`API reference: ${error.message}`));
+    try {
+      await docs.waitForURL(`${base}/api/docs`);
+      await docs.getByRole('heading', { name: /Digital Enterprise API/ }).waitFor();
+      await docs.getByText('listAgents', { exact: true }).first().waitFor(); // operation ids shown
+      await docs.getByRole('button', { name: /Authorize/ }).waitFor();
+      // every tag of the document is drawn (swagger-ui-dist 5.33 to 5.35 drew the first two or three)
+      const document = await (await fetch(`${base}/api/v1/openapi.json`)).json();
+      const tags = new Set(Object.values(document.paths).flatMap((item) => Object.values(item).flatMap((op) => op.tags ?? [])));
+      await docs.getByText('resolveSyncConflict', { exact: true }).first().waitFor(); // the last operation
+      const drawn = await docs.locator('.opblock-tag').count();
+      if (drawn !== tags.size) throw new Error(`the API reference draws ${drawn} of ${tags.size} tags`);
+      const elsewhere = requests.filter((url) => !url.startsWith(base) && !url.startsWith('data:'));
+      if (elsewhere.length) throw new Error(`the API reference fetched from elsewhere: ${elsewhere.join(', ')}`);
+      await docs.screenshot({ path: join(shots, 'api-reference.png'), timeout: step });
+    } finally {
+      context.off('request', record);
+      await docs.close();
+    }
+  });
+
   await scenario('an echo task runs and completes live, without reloading', async () => {
     await page.evaluate(() => {
       window.__e2eMarker = 'same page';

@@ -96,7 +96,7 @@ export default function Layout() {
           </ul>
         </nav>
         <div className="sidebar-foot">
-          <a href="/api/v1/openapi.json" target="_blank" rel="noreferrer">
+          <a href="/api/docs" target="_blank" rel="noreferrer">
             API reference
           </a>
         </div>
