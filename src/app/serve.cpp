@@ -31,6 +31,7 @@ namespace de::app {
 int serve(const core::Config& config) {
   auto started = std::chrono::steady_clock::now();
   auto db = open_database(config, std::size_t(config.threads) + 2);
+  first_admin(*db, config);
   bus::MessageRouter bus(*db);
   // Several nodes may share a PostgreSQL database: their WebSocket clients get every node's events.
   std::optional<bus::MessageRouter> cluster_events;
