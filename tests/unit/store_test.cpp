@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
+#include "store/workflow_repository.hpp"
 #include "test_database.hpp"
 
 using namespace de;
@@ -380,7 +381,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE campaign_results; DROP TABLE campaigns; "
         "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; "
-        "DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
+        "DROP TABLE schedule_firings; DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
         "DROP TABLE requirement_analyses; "
         "DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
@@ -497,4 +498,26 @@ TEST(SqliteStore, JobsWaitingForTheSyncerShareATransactionAndAFailureStaysAlone)
   EXPECT_EQ(durable_b, 1);
   auto counts = db.read([](store::Connection& c) { return store::tasks::count_by_status(c); });
   EXPECT_EQ(counts["queued"], 2);  // A and B
+}
+
+// Several nodes arm the same schedule: the first to record a firing starts it, on either backend.
+TEST_P(Store, AScheduleFiringIsClaimedOnce) {
+  model::Workflow w;
+  w.id = core::new_id();
+  w.name = "every minute";
+  w.definition = boost::json::object{{"steps", boost::json::array()}};
+  w.created_at = w.updated_at = core::now_ms();
+  auto before = db().read([](store::Connection& c) { return store::workflows::fingerprint(c); });
+  db().write_sync([&](store::Tx& tx) { store::workflows::insert(tx.connection, w); });
+  auto after = db().read([](store::Connection& c) { return store::workflows::fingerprint(c); });
+  EXPECT_NE(before, after) << "a saved workflow changes the fingerprint other nodes watch";
+  auto claim = [&](std::int64_t at) {
+    return db().write_sync([&](store::Tx& tx) { return store::workflows::claim_firing(tx.connection, w.id, at); });
+  };
+  const std::int64_t minute = 60'000, now = core::now_ms() / minute * minute;
+  EXPECT_TRUE(claim(now));
+  EXPECT_FALSE(claim(now)) << "the same firing again, as another node would";
+  EXPECT_TRUE(claim(now + minute));
+  EXPECT_TRUE(claim(now + 2 * 24 * 3600 * 1000)) << "two days on";
+  EXPECT_TRUE(claim(now)) << "a firing more than a day old was forgotten";
 }
