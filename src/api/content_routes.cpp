@@ -70,7 +70,7 @@ void add_results(store::Tx& tx, const std::string& id, const std::vector<Results
                                      row.counts.clicks, row.counts.conversions))
       throw core::not_found("content", id);
   }
-  core::throw_if_errors(std::move(errors));
+  core::throw_if_errors(std::exchange(errors, {}));  // errors stays usable (empty) below
   for (const auto& v : find_content(tx.connection, id).variants)
     if (v.opens > v.sends || v.clicks > v.sends || v.conversions > v.sends)
       errors.push_back({"results", "variant " + std::to_string(v.index) +

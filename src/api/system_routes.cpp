@@ -5,6 +5,7 @@
 #include "api/openapi.hpp"
 #include "http/static_files.hpp"
 #include "store/repositories.hpp"
+#include "store/migrations.hpp"
 
 namespace de::api {
 
@@ -81,11 +82,20 @@ void add_system_routes(Context& ctx, http::Router& router) {
     co_return Response::json(200, {{"status", "ok"}});
   });
 
+  // Ready: the database answers and holds every migration this binary knows (a node started
+  // on a schema that an operator rolled back, or restored from an older backup, is not).
   router.add("GET", "/readyz", [&ctx](Request&) -> asio::awaitable<Response> {
+    std::vector<int> missing;
     try {
-      ctx.db.read([](store::Connection& c) { c.query("SELECT 1"); });
+      missing = ctx.db.read([](store::Connection& c) { return store::missing_migrations(c); });
     } catch (const std::exception& e) {
       throw core::Error(core::ErrorKind::unavailable, std::string("database unreachable: ") + e.what());
+    }
+    if (!missing.empty()) {
+      std::string versions;
+      for (int v : missing) versions += (versions.empty() ? "" : ", ") + std::to_string(v);
+      throw core::Error(core::ErrorKind::unavailable,
+                        "the database lacks migrations " + versions + ": run `digital-enterprise migrate`");
     }
     co_return Response::json(200, {{"status", "ready"}});
   });

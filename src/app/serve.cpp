@@ -32,6 +32,7 @@ int serve(const core::Config& config) {
   auto started = std::chrono::steady_clock::now();
   analytics::Registry registry;  // first: the commit thread counts events into it until the database closes
   auto db = open_database(config, std::size_t(config.threads) + 2);
+  first_admin(*db, config);
   bus::MessageRouter bus(*db);
   // Several nodes may share a PostgreSQL database: their WebSocket clients get every node's events.
   std::optional<bus::MessageRouter> cluster_events;

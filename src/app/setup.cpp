@@ -93,29 +93,65 @@ AiRuntime start_ai(const core::Config& config, store::Database& db) {
   return ai;
 }
 
-std::string ensure_admin(store::Database& db, const core::Config& config) {
+namespace {
+// Which database gets the admin: one without that email (init), or one without any user (serve).
+enum class AdminWhen { email_free, no_users };
+
+std::string admin_email(const core::Config& config) {
   auto email = model::lower(config.admin_email);
   if (auto problem = model::email_problem(email); !problem.empty())
     throw core::Error(core::ErrorKind::bad_request, "DE_ADMIN_EMAIL " + problem);
-  bool exists = db.read([&](store::Connection& c) { return store::users::find_by_login(c, email).has_value(); });
-  if (exists) return "";
-  std::string password = config.admin_password;
-  std::string generated;
-  if (password.empty()) generated = password = auth::random_token(15);
+  return email;
+}
+
+bool admin_needed(store::Connection& c, const std::string& email, AdminWhen when) {
+  return when == AdminWhen::no_users ? store::users::count(c) == 0 : !store::users::find_by_login(c, email);
+}
+
+// Key of the lock under which an admin is created: processes starting at once on one PostgreSQL
+// check and insert one after the other, so only the first creates it.
+constexpr std::int64_t admin_lock = 7400422;
+
+// Creates the admin (DE_ADMIN_EMAIL, `password`) when `when` still holds inside the transaction.
+bool create_admin(store::Database& db, const std::string& email, const std::string& password, AdminWhen when) {
   if (auto problem = model::password_problem(password); !problem.empty())
     throw core::Error(core::ErrorKind::bad_request, "DE_ADMIN_PASSWORD " + problem);
   model::User admin;
   admin.id = core::new_id();
   admin.email = email;
-  admin.username = "admin";
   admin.password_hash = auth::hash_password(password);
   admin.roles = model::role_bit(model::Role::admin);
   admin.created_at = admin.updated_at = core::now_ms();
-  db.write_sync([&](store::Tx& tx) {
+  return db.write_sync([&](store::Tx& tx) {
+    store::lock_until_commit(tx.connection, admin_lock);
+    if (!admin_needed(tx.connection, email, when)) return false;
+    admin.username = "admin";
     if (store::users::find_by_login(tx.connection, admin.username)) admin.username = "admin-" + admin.id.substr(0, 8);
     store::users::insert(tx.connection, admin);
+    return true;
   });
-  return generated;
+}
+}  // namespace
+
+std::string ensure_admin(store::Database& db, const core::Config& config) {
+  auto email = admin_email(config);
+  if (!db.read([&](store::Connection& c) { return admin_needed(c, email, AdminWhen::email_free); })) return "";
+  std::string password = config.admin_password;
+  std::string generated;
+  if (password.empty()) generated = password = auth::random_token(15);
+  return create_admin(db, email, password, AdminWhen::email_free) ? generated : "";
+}
+
+bool first_admin(store::Database& db, const core::Config& config) {
+  auto email = admin_email(config);
+  if (!db.read([&](store::Connection& c) { return admin_needed(c, email, AdminWhen::no_users); })) return false;
+  if (config.admin_password.empty()) {
+    spdlog::warn(R"("msg":"no users yet: set DE_ADMIN_PASSWORD (and DE_ADMIN_EMAIL) for serve to create the first admin, or run init")");
+    return false;
+  }
+  if (!create_admin(db, email, config.admin_password, AdminWhen::no_users)) return false;
+  spdlog::info(R"("msg":"first admin created","email":{})", core::quoted(email));
+  return true;
 }
 
 int load_demo_data(store::Database& db) {

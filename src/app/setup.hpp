@@ -26,8 +26,13 @@ struct AiRuntime {
   std::string master_key;
 };
 AiRuntime start_ai(const core::Config& config, store::Database& db);
-// Creates the admin unless it exists; returns the generated password when it made one up.
+// init: creates the admin (DE_ADMIN_EMAIL) unless a user has that email; returns the generated
+// password when it made one up (DE_ADMIN_PASSWORD unset).
 std::string ensure_admin(store::Database& db, const core::Config& config);
+// serve: on a database without users, creates the first admin from DE_ADMIN_EMAIL and
+// DE_ADMIN_PASSWORD when the password is set (as Grafana does), so that a container needs no
+// `init`. Nodes starting at once on one database create it once. True when this call made it.
+bool first_admin(store::Database& db, const core::Config& config);
 // The demo agents and workflows, by name, when missing. Returns how many it added.
 int load_demo_data(store::Database& db);
 // The demo sales pipeline (src/app/demo/README.md) into a database without deals. Returns how

@@ -194,7 +194,8 @@ struct Server::Impl {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;  // e.g. out of file descriptors: keep serving the others
       }
-      asio::co_spawn(socket.get_executor(), session(std::move(socket)), asio::detached);
+      auto executor = socket.get_executor();  // read before the move: arguments are unsequenced
+      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
     }
   }
 

@@ -654,24 +654,45 @@ void ensure_table(Connection& connection) {
 
 int latest_schema_version() { return std::end(migrations)[-1].version; }
 
-int current_schema_version(Connection& connection) {
+namespace {
+bool has_migrations_table(Connection& connection) {
   auto exists = connection.dialect() == Dialect::sqlite
                     ? connection.query("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'")
                     : connection.query("SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations' AND schemaname = current_schema()");
-  if (exists.rows.at(0).integer(0) == 0) return 0;
+  return exists.rows.at(0).integer(0) != 0;
+}
+
+std::set<std::int64_t> applied_versions(Connection& connection) {
+  std::set<std::int64_t> applied;
+  for (const auto& row : connection.query("SELECT version FROM schema_migrations").rows) applied.insert(row.integer(0));
+  return applied;
+}
+}  // namespace
+
+int current_schema_version(Connection& connection) {
+  if (!has_migrations_table(connection)) return 0;
   auto result = connection.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   return int(result.rows.at(0).integer(0));
 }
 
+std::vector<int> missing_migrations(Connection& connection) {
+  std::set<std::int64_t> applied;
+  if (has_migrations_table(connection)) applied = applied_versions(connection);
+  std::vector<int> missing;
+  for (const auto& m : migrations)
+    if (!applied.contains(m.version)) missing.push_back(m.version);
+  return missing;
+}
+
+// The key nodes sharing one PostgreSQL take to migrate one at a time.
+constexpr std::int64_t migration_lock = 7400421;
+
 void apply_migrations(Connection& connection) {
-  // Nodes sharing one PostgreSQL migrate one at a time.
-  if (connection.dialect() == Dialect::postgres)
-    connection.query("SELECT pg_advisory_xact_lock(7400421)");
+  lock_until_commit(connection, migration_lock);
   ensure_table(connection);
   // Every version not yet recorded, in order, also below the highest: branches that add
   // migrations side by side merge into one sequence (a database at 10 still gets 9).
-  std::set<std::int64_t> applied;
-  for (const auto& row : connection.query("SELECT version FROM schema_migrations").rows) applied.insert(row.integer(0));
+  auto applied = applied_versions(connection);
   for (const auto& m : migrations) {
     if (applied.contains(m.version)) continue;
     if (!m.only || *m.only == connection.dialect()) connection.execute_script(render(m.sql, connection.dialect()));

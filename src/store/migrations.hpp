@@ -1,4 +1,6 @@
 #pragma once
+#include <vector>
+
 #include "store/sql.hpp"
 
 namespace de::store {
@@ -7,5 +9,7 @@ namespace de::store {
 void apply_migrations(Connection& connection);
 int current_schema_version(Connection& connection);
 int latest_schema_version();
+// The versions this binary knows that the database has not recorded (none: the schema is whole).
+std::vector<int> missing_migrations(Connection& connection);
 
 }  // namespace de::store

@@ -61,4 +61,8 @@ bool Row::boolean(std::size_t i) const {
   return s == "1" || s == "t" || s == "true";
 }
 
+void lock_until_commit(Connection& connection, std::int64_t key) {
+  if (connection.dialect() == Dialect::postgres) connection.query("SELECT pg_advisory_xact_lock(?)", {key});
+}
+
 }  // namespace de::store

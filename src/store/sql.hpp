@@ -61,6 +61,11 @@ class Connection {
   virtual void execute_script(std::string_view sql) = 0;
 };
 
+// Serialises, across processes, the transactions that take the same `key`, until the caller's
+// transaction ends: PostgreSQL's advisory transaction lock. On SQLite nothing: a write
+// transaction there (BEGIN IMMEDIATE) already holds the database's only write lock.
+void lock_until_commit(Connection& connection, std::int64_t key);
+
 // `path` for SQLite; a libpq URL (postgres://...) for PostgreSQL. Throw core::Error on failure.
 std::unique_ptr<Connection> open_sqlite(const std::string& path);
 std::unique_ptr<Connection> open_postgres(const std::string& url);

@@ -232,7 +232,7 @@ Definition parse_definition(const json::value& value) {
     if (s.on_failure != "fail" && s.on_failure != "continue") check({s.on_failure}, "on_failure");
     s.parents = s.depends_on;
   }
-  core::throw_if_errors(std::move(errors));
+  core::throw_if_errors(std::exchange(errors, {}));  // errors stays usable (empty) for the checks below
   for (const auto& s : d.steps)
     for (const auto* list : {&s.then_steps, &s.else_steps, &s.branches})
       for (const auto& target : *list) {

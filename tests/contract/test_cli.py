@@ -184,6 +184,32 @@ def test_serve_alone_migrates_a_fresh_database(server_factory):
     assert r.status == 401  # the schema exists; only credentials are missing
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_serve_on_a_database_without_users_creates_the_admin_from_the_environment(backend, server_factory):
+    server = server_factory(backend, init=False, start=True, demo_data=False)
+    assert server.login(ADMIN_EMAIL, server.admin_password)["user"]["roles"] == ["admin"]
+    assert "first admin created" in server.log_tail()
+    # once users exist, serve creates nobody, whatever the environment names
+    server.stop()
+    server.env.update(DE_ADMIN_EMAIL="other@example.com", DE_ADMIN_PASSWORD="another-password-1")
+    server.start()
+    assert [row[0] for row in server.sql("SELECT email FROM users")] == [ADMIN_EMAIL]
+
+
+def test_serve_without_an_admin_password_creates_no_user_and_says_how(server_factory):
+    server = server_factory("sqlite", init=False, start=True, admin_password="")
+    assert "DE_ADMIN_PASSWORD" not in server.env
+    assert server.sql("SELECT count(*) FROM users") == [(0,)]
+    assert "no users yet: set DE_ADMIN_PASSWORD" in server.log_tail()
+
+
+def test_serve_refuses_a_weak_admin_password_on_an_empty_database(server_factory):
+    server = server_factory("sqlite", init=False, start=False, admin_password="short")
+    result = server.run("serve", "--listen", "127.0.0.1:0", timeout=30)
+    assert result.returncode == 2, result
+    assert "DE_ADMIN_PASSWORD" in result.stderr, result.stderr
+
+
 def test_flags_override_the_environment(server_factory):
     server = server_factory("sqlite", init=True, start=False)
     env_port, flag_port = free_port(), free_port()

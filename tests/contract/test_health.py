@@ -95,3 +95,20 @@ def test_metrics_count_tasks_by_type_and_websocket_clients(srv):
                    "de_db_pool_max_connections", 'de_websocket_clients{route="/ws/notifications"}',
                    'de_websocket_dropped_clients_total{route="/ws/agents"}'):
         assert family in text, family
+
+
+def test_readyz_is_unavailable_while_a_migration_is_missing(server_factory):
+    """Ready means the database answers and holds every migration the binary knows: a schema
+    rolled back under a running node (or a restored older backup) makes it unready until fixed."""
+    server = server_factory("postgres", init=False)
+    (version, name, applied_at), = server.sql(
+        "SELECT version, name, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1")
+    server.sql("DELETE FROM schema_migrations WHERE version = ?", (version,))
+    r = server.client().get("/readyz")
+    assert r.status == 503, r
+    assert r.content_type.startswith("application/problem+json"), r
+    assert f"lacks migrations {version}" in r.body["detail"], r.body
+    assert server.client().get("/healthz").status == 200  # alive, only not ready
+    server.sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+               (version, name, applied_at))
+    assert server.client().get("/readyz").status == 200
