@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <future>
 #include <thread>
 
@@ -111,7 +112,7 @@ TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
   EXPECT_EQ(found->status, "completed");
   EXPECT_EQ(core::to_text(*found->output_data), R"({"ok":true})");
   EXPECT_EQ(found->completed_at, t.created_at + 5);
-  auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 100); });
+  auto latency = db().read([&](store::Connection& c) { return store::tasks::latency(c, t.created_at - 60000); });
   EXPECT_EQ(latency.p50, 5.0);
 }
 
@@ -158,8 +159,8 @@ TEST_P(Store, ExpiredLeasesRequeueOrFailTheirTasksOnce) {
   EXPECT_EQ(still->status, "running");
 }
 
-// The queue reads the queued tasks alone, by priority and then age; the list by status and the
-// recent latencies read the newest of that status first (both served in index order).
+// The queue reads the queued tasks alone, by priority and then age; the list by status reads
+// the newest of that status first (served in index order).
 TEST_P(Store, TaskQueriesByStatusReadInOrder) {
   std::vector<model::Task> made;
   db().write_sync([&](store::Tx& tx) {
@@ -184,8 +185,76 @@ TEST_P(Store, TaskQueriesByStatusReadInOrder) {
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.items[0].id, made[11].id);
   EXPECT_EQ(page.items[1].id, made[7].id);
-  auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 2); });
-  EXPECT_EQ(latency.p50, 11.0);  // of 11 and 7, the newest two
+}
+
+// Counts by status and the run-time histogram are kept by triggers on every insert, update and
+// delete, equal to a recount; the percentiles read the histogram of the minutes asked for.
+TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
+  auto now = core::now_ms();
+  model::Agent agent;
+  agent.id = core::new_id();
+  agent.name = agent.type = "counting";
+  agent.created_at = agent.updated_at = now;
+  std::vector<model::Task> made;
+  db().write_sync([&](store::Tx& tx) {
+    store::agents::insert(tx.connection, agent);
+    for (int i = 0; i < 40; ++i) {
+      auto t = make_task("count.test");
+      t.status = i % 5 == 0 ? "completed" : "queued";  // inserted completed: counted at once (no run time stored)
+      if (t.status == "completed") t.started_at = now - 1000, t.completed_at = now - 1000 + i;
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      made.push_back(t);
+    }
+  });
+  std::vector<std::string> claimed;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 40; ++i) {
+      auto& t = made[i];
+      if (t.status != "queued") continue;
+      if (i % 5 == 1) {
+        if (store::tasks::claim(tx.connection, t.id, agent.id, "lease", now + 30000, now)) claimed.push_back(t.id);
+      } else if (i % 5 == 2) {
+        t.status = "cancelled", t.completed_at = now;
+        store::tasks::update(tx.connection, t);
+      } else if (i % 5 == 3) {
+        t.status = "completed", t.started_at = now - 500, t.completed_at = now - 500 + 40 * i;
+        store::tasks::update(tx.connection, t);
+      }
+    }
+  });
+  db().write_sync([&](store::Tx& tx) {
+    // Finished through the lease, retried (completed -> queued), deleted.
+    for (std::size_t k = 0; k < claimed.size(); ++k) {
+      auto task = store::tasks::find(tx.connection, claimed[k]);
+      auto done = store::tasks::with_outcome(*task, k % 2 ? "failed" : "completed", std::nullopt, std::nullopt, now + 7);
+      EXPECT_TRUE(store::tasks::finish(tx.connection, done, "lease", now));
+    }
+    made[3].status = "queued", made[3].completed_at.reset();
+    store::tasks::update(tx.connection, made[3]);
+    tx.connection.query("DELETE FROM tasks WHERE id = ? OR id = ?", {std::string_view(made[0].id), std::string_view(made[2].id)});
+  });
+  db().read([&](store::Connection& c) {
+    auto counts = store::tasks::count_by_status(c);
+    std::map<std::string, std::int64_t> recount;
+    for (const auto& row : c.query("SELECT status, count(*) FROM tasks GROUP BY status").rows)
+      recount[row.text(0)] = row.integer(1);
+    EXPECT_EQ(counts, recount);
+    std::vector<std::int64_t> times;
+    for (const auto& row :
+         c.query("SELECT completed_at - started_at FROM tasks WHERE status = 'completed' AND started_at IS NOT NULL "
+                 "AND completed_at IS NOT NULL ORDER BY 1").rows)
+      times.push_back(row.integer(0));
+    EXPECT_FALSE(times.empty());
+    if (times.empty()) return 0;
+    auto bucket = [](std::int64_t d) {
+      return d < 20 ? double(d) : store::tasks::latency_bucket_floor(20 + std::int64_t(std::floor(std::log(double(d) / 20.0) / std::log(1.05))));
+    };
+    auto latency = store::tasks::latency(c, now - 60000);
+    EXPECT_EQ(latency.p50, bucket(times[std::size_t(0.5 * double(times.size() - 1) + 0.5)]));
+    EXPECT_EQ(latency.p95, bucket(times[std::size_t(0.95 * double(times.size() - 1) + 0.5)]));
+    EXPECT_FALSE(store::tasks::latency(c, now + 120000).p50) << "no task completed in those minutes";
+    return 0;
+  });
 }
 
 TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
@@ -382,6 +451,9 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; "
         "DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
         "DROP TABLE requirement_analyses; "
+        "DROP TRIGGER tasks_count_insert; DROP TRIGGER tasks_count_status; DROP TRIGGER tasks_count_latency; "
+        "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; "
+        "
         "DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
@@ -498,3 +570,4 @@ TEST(SqliteStore, JobsWaitingForTheSyncerShareATransactionAndAFailureStaysAlone)
   auto counts = db.read([](store::Connection& c) { return store::tasks::count_by_status(c); });
   EXPECT_EQ(counts["queued"], 2);  // A and B
 }
+
