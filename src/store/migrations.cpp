@@ -708,6 +708,18 @@ CREATE TABLE sync_conflicts (
 CREATE INDEX sync_conflicts_by_status ON sync_conflicts (status, id);
 )SQL"},
     {18, "task counts and latency rollups", task_counts_tables, std::nullopt, task_counts_sqlite, task_counts_postgres},
+    // Retention (store/retention): the highest event id deleted (a replay from below it is told
+    // to resync); finished executions read oldest first per status, as tasks are (migration 6).
+    {19, "retention", R"SQL(
+CREATE TABLE retention_marks (
+  kind TEXT PRIMARY KEY,
+  last_id BIGINT,
+  deleted BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+DROP INDEX workflow_executions_status;
+CREATE INDEX workflow_executions_status ON workflow_executions (status, id);
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

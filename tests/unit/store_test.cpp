@@ -1,15 +1,21 @@
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/json.hpp"
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
+#include "store/retention.hpp"
 #include "test_database.hpp"
 
 using namespace de;
@@ -452,8 +458,8 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
         "DROP TABLE requirement_analyses; "
         "DROP TRIGGER tasks_count_insert; DROP TRIGGER tasks_count_status; DROP TRIGGER tasks_count_latency; "
-        "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; "
-        "
+        "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; DROP TABLE retention_marks; "
+        "DROP INDEX workflow_executions_status; CREATE INDEX workflow_executions_status ON workflow_executions (status); "
         "DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
@@ -571,3 +577,100 @@ TEST(SqliteStore, JobsWaitingForTheSyncerShareATransactionAndAFailureStaysAlone)
   EXPECT_EQ(counts["queued"], 2);  // A and B
 }
 
+// Retention: only finished tasks older than the window go, each archived whole first; the
+// events' prefix goes, but never the newest event nor one another refers to; the counts follow.
+TEST_P(Store, RetentionDeletesOnlyFinishedItemsPastTheWindowAndArchivesThem) {
+  auto now = core::now_ms();
+  const std::int64_t day = 24LL * 3600 * 1000;
+  std::vector<std::string> old_done, old_waiting, recent_done;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 600; ++i) {
+      auto t = make_task("retention.test");
+      bool old = i < 500;
+      // Ids made at the task's time, as the API makes them (UUIDv7 from the clock).
+      auto at = old ? now - 3 * day + i : now - 1000;
+      t.id = store::uuid_v7_floor(at);
+      t.id.replace(24, 12, fmt::format("{:012x}", i));
+      t.created_at = t.updated_at = at;
+      t.status = old && i % 10 == 0 ? "queued" : (i % 3 ? "completed" : "cancelled");
+      if (t.status != "queued") t.started_at = at, t.completed_at = at;
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      (t.status == "queued" ? old_waiting : old ? old_done : recent_done).push_back(t.id);
+    }
+    // Events: 300 old ones, then 2 recent, the first of which refers to the last old one.
+    for (int i = 0; i < 302; ++i)
+      tx.connection.query("INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?)",
+                          {std::string_view("test.event"), std::string_view("{}"), i < 300 ? now - 3 * day : now});
+  });
+  auto ids = db().read([](store::Connection& c) {
+    std::vector<std::int64_t> out;
+    for (const auto& row : c.query("SELECT id FROM events ORDER BY id").rows) out.push_back(row.integer(0));
+    return out;
+  });
+  ASSERT_EQ(ids.size(), 302u);
+  db().write_sync([&](store::Tx& tx) {
+    tx.connection.query("UPDATE events SET data_from = ?, data = 'null' WHERE id = ?", {ids[299], ids[300]});
+  });
+  auto archive = std::filesystem::temp_directory_path() / ("de-archive-" + core::new_id());
+  store::RetentionOptions options;
+  options.tasks_days = 1;
+  options.events_days = 1;
+  options.archive_dir = archive.string();
+  options.batch = 64;
+  store::Retention retention(db(), options);
+  auto deleted = retention.run_once(now);
+  EXPECT_EQ(deleted["tasks"], std::int64_t(old_done.size()));
+  EXPECT_EQ(deleted["events"], 299);  // the last old one stays: a recent one refers to it
+
+  std::set<std::string> left;
+  std::map<std::string, std::int64_t> recount;
+  db().read([&](store::Connection& c) {
+    for (const auto& row : c.query("SELECT id, status FROM tasks WHERE type = 'retention.test'").rows) left.insert(row.text(0));
+    for (const auto& row : c.query("SELECT status, count(*) FROM tasks GROUP BY status").rows) recount[row.text(0)] = row.integer(1);
+    EXPECT_EQ(store::tasks::count_by_status(c), recount);
+    EXPECT_EQ(store::events_pruned_through(c), ids[298]);
+    EXPECT_EQ(c.query("SELECT MIN(id) FROM events").rows.at(0).integer(0), ids[299]);
+    return 0;
+  });
+  for (const auto& id : old_done) EXPECT_FALSE(left.contains(id));
+  for (const auto& id : old_waiting) EXPECT_TRUE(left.contains(id)) << "unfinished tasks stay";
+  for (const auto& id : recent_done) EXPECT_TRUE(left.contains(id)) << "tasks within the window stay";
+
+  // The archive: every deleted row once, whole.
+  std::map<std::string, int> archived;
+  std::int64_t archived_events = 0;
+  for (const auto& file : std::filesystem::directory_iterator(archive)) {
+    gzFile gz = gzopen(file.path().c_str(), "rb");
+    ASSERT_TRUE(gz);
+    char line[65536];
+    while (gzgets(gz, line, sizeof line)) {
+      auto record = core::parse_object(line);
+      auto table = std::string(record.at("table").as_string());
+      const auto& row = record.at("row").as_object();
+      if (table == "tasks") {
+        ++archived[std::string(row.at("id").as_string())];
+        EXPECT_EQ(core::parse_object(row.at("input_data").as_string()), (boost::json::object{{"n", 1}}));
+        EXPECT_EQ(row.at("type"), "retention.test");
+      }
+      if (table == "events") ++archived_events;
+    }
+    gzclose(gz);
+  }
+  EXPECT_EQ(archived.size(), old_done.size());
+  for (const auto& id : old_done) EXPECT_EQ(archived[id], 1) << id;
+  EXPECT_EQ(archived_events, 299);
+  // A second round finds nothing more.
+  auto again = retention.run_once(now);
+  EXPECT_EQ(again["tasks"], 0);
+  EXPECT_EQ(again["events"], 0);
+  std::filesystem::remove_all(archive);
+}
+
+TEST(Retention, UuidFloorsSortWithTheIdsOfTheirTime) {
+  auto before = store::uuid_v7_floor(core::now_ms());
+  auto id = core::new_id();
+  auto after = store::uuid_v7_floor(core::now_ms() + 2);
+  EXPECT_LT(before, id);
+  EXPECT_LT(id, after);
+  EXPECT_EQ(store::uuid_v7_floor(0x0123456789ab), "01234567-89ab-0000-0000-000000000000");
+}
