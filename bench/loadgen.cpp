@@ -276,7 +276,9 @@ class Subscriber {
 };
 
 // The fields the checks need, found without a full parse: the server writes event
-// messages as {"type":"event","id":N,"topic":"...","data":{"id":"<task id>",...},...}.
+// messages as {"type":"event","id":N,"topic":"...","data":{"id":"<task id>",...},...}; on
+// PostgreSQL the data is read back from the log as jsonb's text, {"id": "<task id>", ...}
+// (a space after each colon; "id" still first, as jsonb orders shorter keys first).
 struct EventView {
   bool is_event = false;
   std::int64_t id = 0;
@@ -297,8 +299,11 @@ EventView view(std::string_view text) {
   v.id = std::strtoll(text.data() + pos, nullptr, 10);
   auto topic = text.find(R"("topic":")") + 9;
   v.topic = text.substr(topic, text.find('"', topic) - topic);
-  auto data = text.find(R"("data":{"id":")");
-  if (data != std::string_view::npos) v.task_id = text.substr(data + 14, 36);
+  auto data = text.find(R"("data":{"id":)");
+  if (data != std::string_view::npos) {
+    auto quote = text.find('"', data + 13);
+    if (quote != std::string_view::npos && quote + 37 <= text.size()) v.task_id = text.substr(quote + 1, 36);
+  }
   return v;
 }
 

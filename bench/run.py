@@ -195,21 +195,28 @@ def wrk(url, script, seconds, connections, token):
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
     return {"requests_per_second": float(rps.group(1)) if rps else 0.0, "latency_ms_p50": latency("50%"),
-            "latency_ms_p99": latency("99%"), "non_2xx": int(errors.group(1)) if errors else 0}
+            "latency_ms_p99": latency("99%"), "non_2xx": int(errors.group(1)) if errors else 0,
+            "requests": int(total.group(1)) if total else 0}
 
 
 class OurServer:
-    def __init__(self, args, work):
+    """One node. `database_url` (default --database-url, else SQLite in `work`), `init=False` for
+    a node joining a database another one made, `env` added (the secrets nodes share)."""
+
+    def __init__(self, args, work, database_url=None, init=True, env=None):
         self.args, self.work = args, work
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.binary = BINARY
-        db = args.database_url or f"sqlite:{work}/de.db"
+        db = database_url or args.database_url or f"sqlite:{work}/de.db"
         self.env = dict(os.environ, DE_DATABASE_URL=db, DE_DATA_DIR=work, DE_ADMIN_PASSWORD=PASSWORD,
                         DE_LOG_LEVEL="warn", DE_DEMO_DATA="1",
-                        DE_WEBHOOK_RETRY_SCHEDULE="200ms,500ms,1s,2s,5s")  # (g): retries within the run
-        subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)
+                        DE_WEBHOOK_RETRY_SCHEDULE="200ms,500ms,1s,2s,5s",  # (g): retries within the run
+                        **(env or {}))
+        if init:
+            subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)
         self.log = open(os.path.join(work, "server.log"), "w")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--threads", str(args.threads)],
@@ -291,6 +298,119 @@ def run_ours(args, work, results):
     finally:
         server.stop()
     return summary
+
+
+def run_cluster(args, work, results):
+    """--nodes 1,2,3: for each count, a fresh database on the PostgreSQL of --database-url, that
+    many nodes on it behind haproxy (tests/support/haproxy.py), then load (b) and authenticated
+    GET /api/v1/agents through the balancer; with the CPU each part used (nodes, PostgreSQL,
+    haproxy, the load generator: they share this machine) and what PostgreSQL did per task and
+    per request (bench/cluster.py)."""
+    import secrets
+
+    import cluster
+    from support.haproxy import HAProxy
+    out = []
+    for count in args.nodes:
+        url, name = cluster.create_database(args.database_url, f"de_bench_{count}n")
+        shared = {"DE_JWT_SECRET": secrets.token_hex(32), "DE_MASTER_KEY": secrets.token_hex(32)}
+        nodes, balancer = [], None
+        try:
+            for i in range(count):
+                folder = tempfile.mkdtemp(dir=work, prefix=f"{count}n-node{i + 1}-")
+                nodes.append(OurServer(args, folder, database_url=url, init=i == 0, env=shared))
+            balancer = HAProxy([n.port for n in nodes]).start()
+            pg = cluster.Postgres(url)
+            login = ["--url", balancer.url, "--email", "admin@example.com", "--password", PASSWORD]
+            entry = {"nodes": count, "pg_stat_statements": pg.statements}
+            label = f"{count} node{'s' if count > 1 else ''} behind haproxy"
+
+            def tasks_load():
+                return loadgen("throughput", *login, "--connections", args.task_connections, "--seconds", args.seconds)
+
+            r = cluster_measure(nodes, balancer, pg, tasks_load, lambda r: r["completed"], nodes[0].wait_idle)
+            results.append(row("b", f"{label}: tasks end to end", r, "tasks_per_second", "tasks/s"))
+            entry["tasks"] = r
+
+            def reads_load():
+                return wrk(balancer.url + "/api/v1/agents", "auth_get.lua", args.seconds, 64, nodes[0].token)
+
+            r = cluster_measure(nodes, balancer, pg, reads_load, lambda r: r["requests"], lambda: None)
+            results.append(row("c", f"{label}: GET /api/v1/agents (JWT)", r, "requests_per_second", "req/s"))
+            entry["reads"] = r
+            entry["haproxy"] = balancer.stats()
+            out.append(entry)
+        finally:
+            if balancer:
+                balancer.stop()
+            for node in nodes:
+                node.stop()
+            cluster.drop_database(args.database_url, name)
+    return {"cluster": out}
+
+
+def cluster_measure(nodes, balancer, pg, load, units, drain):
+    """Runs `load` and measures it: CPU of each part over the load (percent of one core; the
+    machine's busy share of all its cores), then, once drained and PostgreSQL's counters are
+    published, what PostgreSQL did per unit (`units(result)`: tasks completed, requests)."""
+    import cluster
+    procs = [n.proc for n in nodes]
+    haproxy = Process(balancer.process.pid)
+    before = pg.reading()
+    cpu = [p.cpu_seconds() for p in procs], haproxy.cpu_seconds(), pg.cpu_seconds(), cluster.machine_busy_seconds()
+    started = time.monotonic()
+    with cluster.WaitSampler(pg.url) as waits:
+        result = load()
+    wall = time.monotonic() - started
+    nodes_cpu = sum(p.cpu_seconds() for p in procs) - sum(cpu[0])
+    haproxy_cpu = haproxy.cpu_seconds() - cpu[1]
+    pg_cpu = pg.cpu_seconds() - cpu[2]
+    busy, total = cluster.machine_busy_seconds()
+    drain()
+    cluster.settle(started + wall)
+    after = pg.reading()
+    done = units(result)
+    result["server_cpu_percent"] = round(100 * nodes_cpu / wall, 1)
+    result["server_peak_rss_mib"] = round(max(p.rss_mib("VmHWM") for p in procs), 1)
+    result["cpu_percent"] = {"nodes": round(100 * nodes_cpu / wall, 1), "postgres": round(100 * pg_cpu / wall, 1),
+                             "haproxy": round(100 * haproxy_cpu / wall, 1),
+                             "load_generator": round(100 * result.get("client_cpu_seconds", 0) / wall, 1),
+                             "machine_busy_of_all_cores": round(100 * (busy - cpu[3][0]) / max(total - cpu[3][1], 1e-9), 1)}
+    result["cpu_us_per_unit"] = {"nodes": round(1e6 * nodes_cpu / max(done, 1), 1),
+                                 "postgres": round(1e6 * pg_cpu / max(done, 1), 1),
+                                 "haproxy": round(1e6 * haproxy_cpu / max(done, 1), 1)}
+    result["postgres"] = cluster.difference(before, after, done)
+    result["postgres"]["waits"] = waits.result()
+    result["units"] = done
+    return result
+
+
+def print_cluster(summary):
+    rows_ = summary.get("cluster")
+    if not rows_:
+        return
+    print("\nnodes on one PostgreSQL behind haproxy (all on this machine: CPU % is of one core)")
+    print(f"{'nodes':>5} {'tasks/s':>8} {'p99 ms':>7} {'GET req/s':>9} {'p99 ms':>7} | (b) CPU %: {'nodes':>5} "
+          f"{'PG':>4} {'proxy':>5} {'loadgen':>7} {'busy':>5} | per task: {'WAL B':>6} {'writes':>6} {'commits':>7} "
+          f"{'ins':>5} {'upd':>5} {'flush':>5} {'PG us':>6}")
+    for e in rows_:
+        t, g = e["tasks"], e["reads"]
+        c, p = t["cpu_percent"], t["postgres"]["per_unit"]
+        print(f"{e['nodes']:>5} {t['tasks_per_second']:>8,.0f} {fmt(t['latency_ms_p99']):>7} "
+              f"{g['requests_per_second']:>9,.0f} {fmt(g['latency_ms_p99']):>7} |            {c['nodes']:>5.0f} "
+              f"{c['postgres']:>4.0f} {c['haproxy']:>5.0f} {c['load_generator']:>7.0f} {c['machine_busy_of_all_cores']:>5.0f} |"
+              f"           {p['wal_bytes']:>6,.0f} {t['postgres']['writes_per_unit']:>6.2f} {p['commits']:>7.3f} "
+              f"{p['rows_inserted']:>5.2f} {p['rows_updated']:>5.2f} {p['wal_flushes']:>5.3f} "
+              f"{t['cpu_us_per_unit']['postgres']:>6.0f}")
+    print("(commits count read-only transactions too; writes: INSERT/UPDATE/DELETE statements (pg_stat_statements); "
+          "flush: WAL fsyncs; PG us: PostgreSQL CPU per task; busy: the machine's, of all cores)")
+    for e in rows_:
+        for what in ("tasks", "reads"):
+            w = e[what]["postgres"]["waits"]["active_backends"]
+            flush = e[what]["postgres"].get("wal_flush_ms_average")
+            print(f"{e['nodes']} node(s), {'(b)' if what == 'tasks' else 'GET'}: PostgreSQL backends active on average: "
+                  + ", ".join(f"{k} {v}" for k, v in w.items())
+                  + (f"; a WAL flush took {flush} ms on average" if flush else ""))
 
 
 def webhook_deliveries(server, measure, args):
@@ -549,8 +669,23 @@ def main():
     p.add_argument("--history", type=int, default=0,
                    help="instead of the loads: store this many tasks, then measure RSS, the summary, the lists and "
                         "start-up after a restart (e.g. 1000000)")
+    p.add_argument("--nodes", help="e.g. 1,2,3: instead of the loads above, (b) and GET /api/v1/agents through haproxy "
+                                   "on that many nodes sharing the PostgreSQL of --database-url, with PostgreSQL's work "
+                                   "per task (script/bench --nodes starts a PostgreSQL)")
     p.add_argument("--name", help="results go to bench/results/<date>-<name>.json (default: the database)")
     args = p.parse_args()
+    if args.nodes:
+        try:
+            args.nodes = [int(n) for n in args.nodes.split(",")]
+        except ValueError:
+            raise SystemExit("bench: --nodes takes counts such as 1,2,3")
+        if not all(1 <= n <= 8 for n in args.nodes):
+            raise SystemExit("bench: --nodes: 1 to 8 nodes")
+        if not args.database_url:
+            raise SystemExit("bench: --nodes needs --database-url (script/bench --nodes starts a PostgreSQL)")
+        if not shutil.which("haproxy"):
+            raise SystemExit("bench: haproxy is missing (script/bootstrap installs it)")
+        args.only = "bc"
     if not shutil.which("wrk") and "c" in args.only:
         raise SystemExit("bench: wrk is missing (script/bootstrap installs it)")
     if args.fanout_tasks < 1000:
@@ -568,7 +703,10 @@ def main():
         server = (f"; database: {'PostgreSQL' if args.database_url else 'SQLite'}; {args.threads} server threads; "
                   f"{args.seconds} s per load" if set(args.only) & set(SERVER_LOADS) else "")
         print(f"machine: {machine()}{server}", flush=True)
-        summary = run_ours(args, work, results) if set(args.only) & set(SERVER_LOADS) else {}
+        if args.nodes:
+            summary = run_cluster(args, work, results)
+        else:
+            summary = run_ours(args, work, results) if set(args.only) & set(SERVER_LOADS) else {}
         if "e" in args.only:
             summary["ai"] = run_ai(args)
         if "h" in args.only:
@@ -578,14 +716,15 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(results, summary, peers)
+    print_cluster(summary)
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc)
     database = "postgres" if args.database_url else "sqlite"
-    name = args.name or ("ai" if args.only == "e" else database)
+    name = args.name or ("ai" if args.only == "e" else f"nodes-{'-'.join(map(str, args.nodes))}" if args.nodes else database)
     path = os.path.join(ROOT, "bench/results", f"{stamp:%Y-%m-%d}-{name}.json")
     with open(path, "w") as f:
         json.dump({"date": stamp.isoformat(timespec="seconds"), "machine": machine(), "command": sys.argv,
-                   "database": database, "threads": args.threads,
+                   "database": database, "threads": args.threads, "nodes": args.nodes,
                    "seconds": args.seconds, "connections": args.connections,
                    "task_connections": args.task_connections, "summary": summary,
                    "results": results, "peers": {"n8n": peers} if peers else {}}, f, indent=2)

@@ -30,8 +30,7 @@ MessageRouter::MessageRouter(store::Database& database, Source source, std::chro
     return;
   }
   tail_ = std::make_unique<Tail>(database, poll);
-  tail_->cursor = database.last_event_id();
-  last_id_.store(tail_->cursor);
+  last_id_.store(tail_->reader.position());
   database.on_commit([t = tail_.get()](const std::vector<model::Event>&) {
     std::lock_guard lock(t->mutex);
     t->woken = true;
@@ -60,29 +59,9 @@ void MessageRouter::tail() {
       t.woken = false;
     }
     try {
-      bool more = true;
-      while (more) {
-        auto page = t.db.events_with_horizon(t.cursor, 1000);
-        // Gaps below an id read in an earlier round are final once every transaction running
-        // at that round's snapshot has ended.
-        std::int64_t final_below = 0;
-        std::erase_if(t.fences, [&](const Tail::Fence& f) {
-          if (f.xid >= page.xmin) return false;
-          final_below = std::max(final_below, f.below);
-          return true;
-        });
-        std::vector<model::Event> ready;
-        for (auto& e : page.events) {
-          if (e.id != t.cursor + 1 && e.id > final_below) break;  // a gap that may still fill
-          t.cursor = e.id;
-          ready.push_back(std::move(e));
-        }
-        if (!page.events.empty() && page.events.back().id > t.cursor &&
-            (t.fences.empty() || t.fences.back().below < page.events.back().id))
-          t.fences.push_back({page.events.back().id, t.db.new_transaction_id()});
-        publish(ready);
-        more = page.events.size() == 1000 && !ready.empty();
-      }
+      do {
+        publish(t.reader.next(t.db, 1000));
+      } while (t.reader.more());
     } catch (const std::exception& e) {
       spdlog::warn(R"("msg":"reading the event log failed","error":{})", core::quoted(e.what()));
     }

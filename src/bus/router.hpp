@@ -21,6 +21,7 @@
 
 #include "model/model.hpp"
 #include "store/database.hpp"
+#include "store/event_cursor.hpp"
 
 namespace de::bus {
 
@@ -61,12 +62,7 @@ class MessageRouter {
     std::mutex mutex;
     std::condition_variable wake;
     bool woken = false, stopping = false;
-    // Gaps in the ids below `below` are final once a snapshot's xmin passes `xid`.
-    struct Fence {
-      std::int64_t below, xid;
-    };
-    std::vector<Fence> fences;
-    std::int64_t cursor = 0;
+    store::EventCursor reader{db.last_event_id()};
     std::thread thread;
   };
   std::unique_ptr<Tail> tail_;

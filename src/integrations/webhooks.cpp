@@ -19,6 +19,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "store/event_cursor.hpp"
 #include "store/webhook_repository.hpp"
 #include "store/write.hpp"
 
@@ -32,6 +33,18 @@ namespace {
 constexpr std::string_view secret_prefix = "whsec_";
 constexpr std::size_t answer_limit = 1024 * 1024;
 constexpr auto idle_check = std::chrono::seconds(1);
+// Several nodes: a subscription's lease lasts this long, renewed every lease_renewal by its holder.
+constexpr std::int64_t lease_ms = 15'000;
+constexpr auto lease_renewal = std::chrono::seconds(5);
+
+// Whether `events` hold a change of the subscription `id`.
+bool changes(const std::vector<model::Event>& events, const std::string& id) {
+  return std::any_of(events.begin(), events.end(), [&](const model::Event& e) {
+    if (!e.topic.starts_with("webhooks.subscription_") || !e.data().is_object()) return false;
+    auto* changed = e.data().get_object().if_contains("id");
+    return changed && changed->is_string() && changed->get_string() == id;
+  });
+}
 
 // Retry-After in seconds (the form receivers use for webhooks), as milliseconds.
 std::optional<std::int64_t> retry_after_ms(std::string_view value) {
@@ -63,10 +76,12 @@ std::string sign_webhook(std::string_view secret, std::string_view id, std::int6
 
 struct WebhookDispatcher::Pump {
   Pump(asio::strand<asio::io_context::executor_type>& strand, Subscription subscription, std::string secret)
-      : subscription(std::move(subscription)), secret(std::move(secret)), wake(strand) {}
+      : subscription(std::move(subscription)), secret(std::move(secret)), wake(strand), reader(this->subscription.cursor) {}
   Subscription subscription;
   std::string secret;
   asio::steady_timer wake;
+  store::EventCursor reader;  // the log after the cursor, in id order, no event skipped
+  bool held = false;          // several nodes: this node holds the lease
   bool idle = false;    // waiting for events
   bool reload = false;  // the subscription changed: read it again before the next batch
 };
@@ -87,7 +102,9 @@ struct WebhookDispatcher::Batch {
 WebhookDispatcher::WebhookDispatcher(asio::io_context& io, store::Database& db, bus::MessageRouter& bus,
                                      std::string master_key, WebhookOptions options)
     : io_(io), strand_(asio::make_strand(io)), db_(db), bus_(bus), master_key_(std::move(master_key)),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (db.dialect() == store::Dialect::postgres) holder_ = core::new_id();
+}
 
 WebhookDispatcher::~WebhookDispatcher() {
   if (bus_subscription_) bus_.unsubscribe(bus_subscription_);
@@ -108,6 +125,7 @@ void WebhookDispatcher::start() {
     for (const auto& s : subscriptions) load(s.id);
     retry_timer_ = std::make_unique<asio::steady_timer>(strand_);
     asio::co_spawn(strand_, run_retries(), asio::detached);
+    if (holder_) asio::co_spawn(strand_, watch_cluster(), asio::detached);
   });
 }
 
@@ -139,18 +157,56 @@ void WebhookDispatcher::load(const std::string& subscription_id) {
   asio::co_spawn(strand_, run(pump), asio::detached);
 }
 
+asio::awaitable<bool> WebhookDispatcher::hold(Pump& pump) {
+  auto now = core::now_ms();
+  bool held = co_await store::write(db_, [&](store::Tx& tx) {
+    return store::webhooks::lease(tx.connection, pump.subscription.id, *holder_, now, now + lease_ms);
+  });
+  if (held && !pump.held) {
+    pump.reload = true;  // the node that held it before moved the cursor
+    spdlog::info(R"("msg":"delivering a webhook subscription's events","subscription":"{}")", pump.subscription.id);
+  }
+  pump.held = held;
+  co_return held;
+}
+
+asio::awaitable<void> WebhookDispatcher::watch_cluster() {
+  asio::steady_timer timer(strand_);
+  for (;;) {
+    timer.expires_after(lease_renewal);
+    co_await timer.async_wait(asio::use_awaitable);
+    auto until = core::now_ms() + lease_ms;
+    co_await store::write(db_, [&](store::Tx& tx) { store::webhooks::renew_leases(tx.connection, *holder_, until); });
+    // Subscriptions created or changed through another node: a pump starts or follows the change.
+    for (const auto& s : db_.read([](store::Connection& c) { return store::webhooks::all(c); })) load(s.id);
+  }
+}
+
+bool WebhookDispatcher::refresh(Pump& pump) {
+  pump.reload = false;
+  auto fresh = db_.read([&](store::Connection& c) { return store::webhooks::find(c, pump.subscription.id); });
+  auto secret = fresh ? auth::unseal(master_key_, fresh->secret_sealed) : std::nullopt;
+  if (!fresh || fresh->status != "active" || !secret) return false;
+  if (fresh->cursor > pump.reader.position()) pump.reader = store::EventCursor(fresh->cursor);
+  fresh->cursor = pump.reader.position();
+  pump.subscription = std::move(*fresh);
+  pump.secret = std::move(*secret);
+  return true;
+}
+
 asio::awaitable<void> WebhookDispatcher::run(std::shared_ptr<Pump> pump) {
   for (;;) {
-    if (pump->reload) {
-      pump->reload = false;
-      auto fresh = db_.read([&](store::Connection& c) { return store::webhooks::find(c, pump->subscription.id); });
-      auto secret = fresh ? auth::unseal(master_key_, fresh->secret_sealed) : std::nullopt;
-      if (!fresh || fresh->status != "active" || !secret) break;
-      fresh->cursor = std::max(fresh->cursor, pump->subscription.cursor);
-      pump->subscription = std::move(*fresh);
-      pump->secret = std::move(*secret);
+    // With several nodes, the one holding the lease delivers; the others wait to take it over.
+    std::vector<model::Event> events;
+    bool mine = true;
+    if (holder_) mine = co_await hold(*pump);
+    if (mine) {
+      if (pump->reload && !refresh(*pump)) break;
+      events = pump->reader.next(db_, options_.batch);
+      // A change of the subscription in the log (made through any node, maybe before its reload
+      // reached this pump) applies to the events read with it: a rotated secret signs them.
+      if (changes(events, pump->subscription.id) && !refresh(*pump)) break;
     }
-    auto events = db_.events_since(pump->subscription.cursor, options_.batch);
     if (events.empty()) {
       pump->idle = true;
       pump->wake.expires_after(idle_check);
@@ -191,7 +247,7 @@ asio::awaitable<void> WebhookDispatcher::run(std::shared_ptr<Pump> pump) {
 asio::awaitable<void> WebhookDispatcher::run_retries() {
   for (;;) {
     auto now = core::now_ms();
-    auto due = db_.read([&](store::Connection& c) { return store::webhooks::due(c, now, options_.batch); });
+    auto due = db_.read([&](store::Connection& c) { return store::webhooks::due(c, now, options_.batch, holder_); });
     Batch batch(strand_);
     std::vector<Delivery> settled;  // not sent now: their event is gone, or their pump not yet loaded
     for (auto& delivery : due) {
@@ -207,7 +263,7 @@ asio::awaitable<void> WebhookDispatcher::run_retries() {
       settled.push_back(std::move(delivery));
     }
     if (due.empty()) {
-      auto next = db_.read([](store::Connection& c) { return store::webhooks::next_due(c); });
+      auto next = db_.read([&](store::Connection& c) { return store::webhooks::next_due(c, holder_); });
       auto wait = next ? std::chrono::milliseconds(std::max<std::int64_t>(0, *next - core::now_ms())) : idle_check * 60;
       retry_timer_->expires_after(std::min<std::chrono::milliseconds>(wait, idle_check * 60));
       co_await retry_timer_->async_wait(asio::as_tuple(asio::use_awaitable));

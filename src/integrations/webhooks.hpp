@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,13 @@ class WebhookDispatcher {
   struct Batch;
   boost::asio::awaitable<void> run(std::shared_ptr<Pump> pump);
   boost::asio::awaitable<void> run_retries();
+  // Reads the pump's subscription and secret again; false when it is gone, paused or unreadable.
+  bool refresh(Pump& pump);
+  // Several nodes: takes or renews the lease on the pump's subscription; true while held.
+  boost::asio::awaitable<bool> hold(Pump& pump);
+  // Several nodes: keeps this node's leases alive while it lives, and follows the subscriptions
+  // created or changed through other nodes.
+  boost::asio::awaitable<void> watch_cluster();
   // Sends the batch's events, `in_flight` at a time, and fills in its deliveries.
   boost::asio::awaitable<void> send_all(Batch& batch);
   boost::asio::awaitable<void> send_some(Batch& batch);
@@ -71,6 +79,7 @@ class WebhookDispatcher {
   std::atomic<bool> wake_pending_{false};
   std::map<std::string, std::shared_ptr<Pump>> pumps_;  // by subscription id; strand only
   std::unique_ptr<boost::asio::steady_timer> retry_timer_;
+  std::optional<std::string> holder_;  // several nodes (PostgreSQL): this node's lease holder id
 };
 
 }  // namespace de::integrations

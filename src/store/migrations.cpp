@@ -707,6 +707,19 @@ CREATE TABLE sync_conflicts (
 );
 CREATE INDEX sync_conflicts_by_status ON sync_conflicts (status, id);
 )SQL"},
+    // Several nodes on one database (docs/operations.md). Schedules: every node arms every
+    // schedule, and the node that records a firing first starts its execution; the others find
+    // the row taken. Outbound webhooks: one node at a time delivers a subscription's events,
+    // under a lease another node takes over when it runs out.
+    {17, "cluster ownership", R"SQL(
+CREATE TABLE schedule_firings (
+  workflow_id {uuid} NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+  scheduled_at BIGINT NOT NULL,
+  PRIMARY KEY (workflow_id, scheduled_at)
+);
+ALTER TABLE webhook_subscriptions ADD COLUMN lease_owner TEXT;
+ALTER TABLE webhook_subscriptions ADD COLUMN lease_expires_at BIGINT;
+)SQL"},
     {18, "task counts and latency rollups", task_counts_tables, std::nullopt, task_counts_sqlite, task_counts_postgres},
     // Retention (store/retention): the highest event id deleted (a replay from below it is told
     // to resync); finished executions read oldest first per status, as tasks are (migration 6).

@@ -153,20 +153,44 @@ Page<Delivery> deliveries(Connection& c, const std::string& subscription_id, con
   return to_page<Delivery>(c.query(sql, std::span<const Param>(params)), page, delivery_from);
 }
 
-std::vector<Delivery> due(Connection& c, std::int64_t now, std::size_t limit) {
+bool lease(Connection& c, const std::string& id, const std::string& holder, std::int64_t now, std::int64_t expires_at) {
+  return c.query("UPDATE webhook_subscriptions SET lease_owner = ?, lease_expires_at = ? WHERE id = ? AND "
+                 "(lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)",
+                 {std::string_view(holder), expires_at, std::string_view(id), std::string_view(holder), now})
+             .affected == 1;
+}
+
+void renew_leases(Connection& c, const std::string& holder, std::int64_t expires_at) {
+  c.query("UPDATE webhook_subscriptions SET lease_expires_at = ? WHERE lease_owner = ?", {expires_at, std::string_view(holder)});
+}
+
+namespace {
+// The deliveries of active subscriptions (with a holder: of those it holds the lease of).
+std::string of_subscriptions(const std::optional<std::string>& holder) {
+  return holder ? "subscription_id IN (SELECT id FROM webhook_subscriptions WHERE status = 'active' AND lease_owner = ?)"
+                : "subscription_id IN (SELECT id FROM webhook_subscriptions WHERE status = 'active')";
+}
+}  // namespace
+
+std::vector<Delivery> due(Connection& c, std::int64_t now, std::size_t limit, const std::optional<std::string>& holder) {
+  std::vector<Param> params{now};
+  if (holder) params.emplace_back(std::string_view(*holder));
+  params.emplace_back(std::int64_t(limit));
   std::vector<Delivery> out;
-  for (const auto& row : c.query(std::string(delivery_columns) +
-                                     " WHERE status = 'retrying' AND next_attempt_at <= ? AND subscription_id IN (SELECT id FROM "
-                                     "webhook_subscriptions WHERE status = 'active') ORDER BY next_attempt_at LIMIT ?",
-                                 {now, std::int64_t(limit)})
+  for (const auto& row : c.query(std::string(delivery_columns) + " WHERE status = 'retrying' AND next_attempt_at <= ? AND " +
+                                     of_subscriptions(holder) + " ORDER BY next_attempt_at LIMIT ?",
+                                 std::span<const Param>(params))
                              .rows)
     out.push_back(delivery_from(row));
   return out;
 }
 
-std::optional<std::int64_t> next_due(Connection& c) {
-  auto result = c.query("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'retrying' AND "
-                        "subscription_id IN (SELECT id FROM webhook_subscriptions WHERE status = 'active')");
+std::optional<std::int64_t> next_due(Connection& c, const std::optional<std::string>& holder) {
+  std::vector<Param> params;
+  if (holder) params.emplace_back(std::string_view(*holder));
+  auto result = c.query("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'retrying' AND " +
+                            of_subscriptions(holder),
+                        std::span<const Param>(params));
   return result.rows.empty() ? std::nullopt : result.rows[0].optional_integer(0);
 }
 

@@ -44,10 +44,16 @@ std::optional<Delivery> find_delivery(Connection& c, const std::string& id);
 // A subscription's deliveries, newest first, of one status when given.
 Page<Delivery> deliveries(Connection& c, const std::string& subscription_id, const std::optional<std::string>& status,
                           const PageRequest& page);
-// Deliveries waiting for an attempt due at `now`, oldest due first.
-std::vector<Delivery> due(Connection& c, std::int64_t now, std::size_t limit);
-// The soonest next attempt of any retrying delivery.
-std::optional<std::int64_t> next_due(Connection& c);
+// Several nodes: takes or renews, for `holder`, the lease on delivering a subscription's events
+// until `expires_at`; false while another holder's lease runs.
+bool lease(Connection& c, const std::string& id, const std::string& holder, std::int64_t now, std::int64_t expires_at);
+// Every lease `holder` holds, renewed until `expires_at`.
+void renew_leases(Connection& c, const std::string& holder, std::int64_t expires_at);
+// Deliveries waiting for an attempt due at `now`, oldest due first; with a holder, only those
+// of the subscriptions it holds.
+std::vector<Delivery> due(Connection& c, std::int64_t now, std::size_t limit, const std::optional<std::string>& holder);
+// The soonest next attempt of any retrying delivery (of the holder's subscriptions).
+std::optional<std::int64_t> next_due(Connection& c, const std::optional<std::string>& holder);
 // Retrying deliveries of a subscription: to tell how many wait.
 std::int64_t count_retrying(Connection& c, const std::string& subscription_id);
 

@@ -1,5 +1,8 @@
 #include "store/workflow_repository.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "core/json.hpp"
 
 namespace de::store {
@@ -73,6 +76,19 @@ std::vector<model::Workflow> find_by_name(Connection& c, const std::string& name
   return out;
 }
 
+std::pair<std::int64_t, std::int64_t> fingerprint(Connection& c) {
+  auto row = c.query("SELECT count(*), CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM workflows").rows.at(0);
+  return {row.integer(0), row.integer(1)};
+}
+
+bool claim_firing(Connection& c, const std::string& workflow_id, std::int64_t scheduled_at) {
+  c.query("DELETE FROM schedule_firings WHERE workflow_id = ? AND scheduled_at < ?",
+          {std::string_view(workflow_id), scheduled_at - 24 * 3600 * 1000});
+  return c.query("INSERT INTO schedule_firings (workflow_id, scheduled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                 {std::string_view(workflow_id), scheduled_at})
+             .affected == 1;
+}
+
 std::vector<model::Workflow> active(Connection& c) {
   std::vector<model::Workflow> out;
   for (const auto& row : c.query(std::string(columns) + " WHERE status = 'active'").rows) out.push_back(from_row(row));
@@ -137,8 +153,10 @@ void update_step(Connection& c, const std::string& execution_id, const model::St
        std::string_view(s.step_id)});
 }
 
-std::optional<model::Execution> find(Connection& c, const std::string& id) {
-  auto r = c.query(std::string(columns) + " WHERE id = ?", {std::string_view(id)});
+namespace {
+std::optional<model::Execution> find(Connection& c, const std::string& id, bool for_update) {
+  bool lock = for_update && c.dialect() == Dialect::postgres;  // SQLite's one writer serialises anyway
+  auto r = c.query(std::string(columns) + (lock ? " WHERE id = ? FOR UPDATE" : " WHERE id = ?"), {std::string_view(id)});
   if (r.rows.empty()) return std::nullopt;
   auto e = from_row(r.rows[0]);
   std::map<std::string, model::StepState> by_id;
@@ -168,6 +186,10 @@ std::optional<model::Execution> find(Connection& c, const std::string& id) {
         if (auto it = by_id.find(std::string(step.at("id").get_string())); it != by_id.end()) e.steps.push_back(std::move(it->second));
   return e;
 }
+}  // namespace
+
+std::optional<model::Execution> find(Connection& c, const std::string& id) { return find(c, id, false); }
+std::optional<model::Execution> find_for_update(Connection& c, const std::string& id) { return find(c, id, true); }
 
 Page<model::Execution> list(Connection& c, const std::optional<std::string>& workflow_id, const PageRequest& page) {
   std::string sql = std::string(columns);
@@ -197,10 +219,12 @@ std::vector<std::string> unfinished_children(Connection& c, const std::string& p
   return out;
 }
 
-std::vector<Wake> waiting_delays(Connection& c) {
+std::vector<Wake> delays(Connection& c, std::int64_t due_before, std::size_t limit) {
   std::vector<Wake> out;
-  for (const auto& row :
-       c.query("SELECT execution_id, step_id, wake_at FROM workflow_steps WHERE status = 'waiting' AND wake_at IS NOT NULL").rows)
+  for (const auto& row : c.query("SELECT execution_id, step_id, wake_at FROM workflow_steps WHERE status = 'waiting' AND "
+                                 "wake_at < ? LIMIT ?",
+                                 {due_before, std::int64_t(std::min<std::size_t>(limit, INT64_MAX))})
+                             .rows)
     out.push_back({row.text(0), row.text(1), row.integer(2)});
   return out;
 }

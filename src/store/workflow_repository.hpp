@@ -13,6 +13,11 @@ std::optional<model::Workflow> find_by_webhook(Connection& c, const std::string&
 Page<model::Workflow> list(Connection& c, const PageRequest& page);
 std::vector<model::Workflow> active(Connection& c);
 std::vector<model::Workflow> find_by_name(Connection& c, const std::string& name);
+// Changes whenever a workflow is saved, archived or deleted, on any node: (count, sum of updated_at).
+std::pair<std::int64_t, std::int64_t> fingerprint(Connection& c);
+// Records the firing of a workflow's schedule at `scheduled_at`: true for the first caller, on
+// any node; false when it is recorded already. Firings older than a day are forgotten.
+bool claim_firing(Connection& c, const std::string& workflow_id, std::int64_t scheduled_at);
 }  // namespace workflows
 
 namespace executions {
@@ -21,6 +26,9 @@ void update(Connection& c, const model::Execution& e);  // status, output, error
 void update_step(Connection& c, const std::string& execution_id, const model::StepState& s);
 // With steps, in definition order.
 std::optional<model::Execution> find(Connection& c, const std::string& id);
+// The same inside a write that changes the execution: on PostgreSQL its row stays locked until
+// the commit, so another node's change of the same execution waits and then reads this one's.
+std::optional<model::Execution> find_for_update(Connection& c, const std::string& id);
 Page<model::Execution> list(Connection& c, const std::optional<std::string>& workflow_id, const PageRequest& page);
 std::vector<std::string> unfinished(Connection& c);
 std::vector<std::string> unfinished_children(Connection& c, const std::string& parent_id);
@@ -28,7 +36,8 @@ struct Wake {
   std::string execution_id, step_id;
   std::int64_t at;
 };
-std::vector<Wake> waiting_delays(Connection& c);
+// Steps waiting for a delay due before `due_before`, at most `limit`.
+std::vector<Wake> delays(Connection& c, std::int64_t due_before, std::size_t limit);
 }  // namespace executions
 
 }  // namespace de::store

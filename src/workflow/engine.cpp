@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 #include <boost/asio/thread_pool.hpp>
@@ -241,7 +242,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     // Only sub_workflow steps start children: the query is spared otherwise.
     if (std::any_of(d.steps.begin(), d.steps.end(), [](const Step& s) { return s.type == "sub_workflow"; }))
       for (const auto& child_id : store::executions::unfinished_children(tx.connection, e.id))
-        if (auto child = store::executions::find(tx.connection, child_id))
+        if (auto child = store::executions::find_for_update(tx.connection, child_id))
           finish(tx, *child, *definition_of(child->definition), "cancelled", "its parent execution ended");
     if (status == "completed" && !d.output.is_null()) {
       try {
@@ -326,7 +327,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 
   model::Execution load(store::Tx& tx, const std::string& id) {
-    auto e = store::executions::find(tx.connection, id);
+    auto e = store::executions::find_for_update(tx.connection, id);
     if (!e) throw core::not_found("workflow execution", id);
     return std::move(*e);
   }
@@ -370,7 +371,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void task_finished(store::Tx& tx, const std::string& execution_id, const json::object& task) {
-    auto e = store::executions::find(tx.connection, execution_id);
+    auto e = store::executions::find_for_update(tx.connection, execution_id);
     if (!e || terminal_execution(e->status)) return;
     std::string task_id(task.at("id").get_string());
     for (auto& s : e->steps) {
@@ -421,7 +422,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // An http or llm step's call has ended: `output` when it succeeded, else `error`.
   void call_finished(store::Tx& tx, const std::string& execution_id, const std::string& step_id,
                      const std::optional<json::value>& output, const std::string& error, std::int64_t attempts) {
-    auto e = store::executions::find(tx.connection, execution_id);
+    auto e = store::executions::find_for_update(tx.connection, execution_id);
     if (!e || terminal_execution(e->status)) return;
     auto* s = state_of(*e, step_id);
     if (!s || s->status != "running") return;
@@ -598,8 +599,39 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // With several nodes on one PostgreSQL, every few seconds: the delays a node armed die with
+  // it, so every node wakes the ones overdue by more than a grace (the arming node's own timer
+  // comes first while it lives; wake() reads the step under the execution's lock, so a delay is
+  // woken once); and the triggers of workflows saved on another node are read again.
+  static constexpr std::chrono::milliseconds cluster_interval{5000};
+  std::pair<std::int64_t, std::int64_t> workflows_seen;  // strand only
+  void watch_cluster() {
+    asio::post(strand, [self = shared_from_this()] {
+      if (self->stopped) return;
+      auto& timer = self->timers["cluster/watch"];
+      timer = std::make_unique<asio::steady_timer>(self->strand, cluster_interval);
+      timer->async_wait([self](boost::system::error_code ec) {
+        if (ec || self->stopped) return;
+        self->db.write(
+            [self](store::Tx& tx) {
+              auto due_before = core::now_ms() - cluster_interval.count();
+              for (const auto& d : store::executions::delays(tx.connection, due_before, 100))
+                self->wake(tx, d.execution_id, d.step_id);
+            },
+            nullptr);
+        try {
+          auto seen = self->db.read([](store::Connection& c) { return store::workflows::fingerprint(c); });
+          if (std::exchange(self->workflows_seen, seen) != seen) self->load_triggers();
+        } catch (const std::exception& e) {
+          spdlog::warn(R"("msg":"cannot read the workflows' triggers","error":{})", core::quoted(e.what()));
+        }
+        self->watch_cluster();
+      });
+    });
+  }
+
   void wake(store::Tx& tx, const std::string& execution_id, const std::string& step_id) {
-    auto e = store::executions::find(tx.connection, execution_id);
+    auto e = store::executions::find_for_update(tx.connection, execution_id);
     if (!e || terminal_execution(e->status)) return;
     auto* s = state_of(*e, step_id);
     if (!s || s->status != "waiting" || !s->wake_at) return;
@@ -659,7 +691,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     timer = std::make_unique<asio::steady_timer>(strand, std::chrono::milliseconds(*next - core::now_ms()));
     timer->async_wait([self = shared_from_this(), workflow_id, cron, at = *next](boost::system::error_code ec) {
       if (ec || self->stopped) return;
-      self->start_by_trigger(workflow_id, json::object{{"scheduled_at", core::format_timestamp(at)}}, "schedule");
+      self->start_by_trigger(workflow_id, json::object{{"scheduled_at", core::format_timestamp(at)}}, "schedule", at);
       self->schedule(workflow_id, cron);
     });
   }
@@ -679,11 +711,16 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
-  void start_by_trigger(const std::string& workflow_id, json::value input, std::string trigger) {
+  // `firing`: a schedule's time. Every node arms every schedule; the node that records the
+  // firing first starts the execution, so it runs once across the cluster.
+  void start_by_trigger(const std::string& workflow_id, json::value input, std::string trigger,
+                        std::optional<std::int64_t> firing = std::nullopt) {
     db.write(
-        [self = shared_from_this(), workflow_id, input, trigger](store::Tx& tx) {
+        [self = shared_from_this(), workflow_id, input, trigger, firing](store::Tx& tx) {
           auto w = store::workflows::find(tx.connection, workflow_id);
-          if (w && w->status == "active") self->start_execution(tx, *w, input, trigger, w->created_by);
+          if (!w || w->status != "active") return;
+          if (firing && !store::workflows::claim_firing(tx.connection, workflow_id, *firing)) return;
+          self->start_execution(tx, *w, input, trigger, w->created_by);
         },
         nullptr);
   }
@@ -714,7 +751,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void on_child_event(store::Tx& tx, const std::string& parent_id, const std::string& step_id, const json::object& data) {
-    auto parent = store::executions::find(tx.connection, parent_id);
+    auto parent = store::executions::find_for_update(tx.connection, parent_id);
     if (!parent || terminal_execution(parent->status)) return;
     auto* s = state_of(*parent, step_id);
     if (!s) return;
@@ -772,21 +809,26 @@ void WorkflowEngine::start() {
   auto unfinished = impl->db.read([](store::Connection& c) { return store::executions::unfinished(c); });
   impl->db.write_sync([&](store::Tx& tx) {
     for (const auto& id : unfinished) {
-      auto e = store::executions::find(tx.connection, id);
+      auto e = store::executions::find_for_update(tx.connection, id);
       if (!e) continue;
       for (auto& s : e->steps) {
         if (s.status != "running" || !s.task_id) continue;
         auto t = store::tasks::find(tx.connection, *s.task_id);
         if (t && model::is_terminal_task_status(t->status)) {
           impl->task_finished(tx, id, model::to_json(*t));
-          e = store::executions::find(tx.connection, id);
+          e = store::executions::find_for_update(tx.connection, id);
         }
       }
       if (e) impl->advance(tx, *e);
     }
   });
-  for (const auto& wake : impl->db.read([](store::Connection& c) { return store::executions::waiting_delays(c); }))
+  auto all = std::numeric_limits<std::int64_t>::max();
+  for (const auto& wake : impl->db.read([&](store::Connection& c) { return store::executions::delays(c, all, SIZE_MAX); }))
     impl->arm(wake.execution_id, wake.step_id, wake.at);
+  if (impl->db.dialect() == store::Dialect::postgres) {
+    impl->workflows_seen = impl->db.read([](store::Connection& c) { return store::workflows::fingerprint(c); });
+    impl->watch_cluster();
+  }
   // Calls in flight when the process died are made again (at least once, like tasks).
   for (const auto& id : unfinished)
     if (auto e = impl->db.read([&](store::Connection& c) { return store::executions::find(c, id); }))

@@ -16,6 +16,7 @@
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
 #include "store/retention.hpp"
+#include "store/workflow_repository.hpp"
 #include "test_database.hpp"
 
 using namespace de;
@@ -455,7 +456,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE campaign_results; DROP TABLE campaigns; "
         "DROP TABLE stakeholder_updates; DROP TABLE stakeholders; DROP TABLE requirement_versions; "
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_subscriptions; "
-        "DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
+        "DROP TABLE schedule_firings; DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
         "DROP TABLE requirement_analyses; "
         "DROP TRIGGER tasks_count_insert; DROP TRIGGER tasks_count_status; DROP TRIGGER tasks_count_latency; "
         "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; DROP TABLE retention_marks; "
@@ -673,4 +674,24 @@ TEST(Retention, UuidFloorsSortWithTheIdsOfTheirTime) {
   EXPECT_LT(before, id);
   EXPECT_LT(id, after);
   EXPECT_EQ(store::uuid_v7_floor(0x0123456789ab), "01234567-89ab-0000-0000-000000000000");
+// Several nodes arm the same schedule: the first to record a firing starts it, on either backend.
+TEST_P(Store, AScheduleFiringIsClaimedOnce) {
+  model::Workflow w;
+  w.id = core::new_id();
+  w.name = "every minute";
+  w.definition = boost::json::object{{"steps", boost::json::array()}};
+  w.created_at = w.updated_at = core::now_ms();
+  auto before = db().read([](store::Connection& c) { return store::workflows::fingerprint(c); });
+  db().write_sync([&](store::Tx& tx) { store::workflows::insert(tx.connection, w); });
+  auto after = db().read([](store::Connection& c) { return store::workflows::fingerprint(c); });
+  EXPECT_NE(before, after) << "a saved workflow changes the fingerprint other nodes watch";
+  auto claim = [&](std::int64_t at) {
+    return db().write_sync([&](store::Tx& tx) { return store::workflows::claim_firing(tx.connection, w.id, at); });
+  };
+  const std::int64_t minute = 60'000, now = core::now_ms() / minute * minute;
+  EXPECT_TRUE(claim(now));
+  EXPECT_FALSE(claim(now)) << "the same firing again, as another node would";
+  EXPECT_TRUE(claim(now + minute));
+  EXPECT_TRUE(claim(now + 2 * 24 * 3600 * 1000)) << "two days on";
+  EXPECT_TRUE(claim(now)) << "a firing more than a day old was forgotten";
 }
