@@ -76,7 +76,8 @@ def measure_at_rest(server, proc, token):
 
 
 def run_history(args, work, server_class, process_class, wait_ready, login):
-    server = server_class(args, work)
+    # A fill of millions takes longer than an access token lives (15 min by default): a day.
+    server = server_class(args, work, env={"DE_ACCESS_TOKEN_TTL": str(24 * 3600)})
     result = {"tasks": args.history, "startup_ms_empty": round(server.startup_ms, 1)}
     try:
         result["fill_tasks_per_s"] = round(fill(server.url, server.token, args.history))
