@@ -674,6 +674,8 @@ TEST(Retention, UuidFloorsSortWithTheIdsOfTheirTime) {
   EXPECT_LT(before, id);
   EXPECT_LT(id, after);
   EXPECT_EQ(store::uuid_v7_floor(0x0123456789ab), "01234567-89ab-0000-0000-000000000000");
+}
+
 // Several nodes arm the same schedule: the first to record a firing starts it, on either backend.
 TEST_P(Store, AScheduleFiringIsClaimedOnce) {
   model::Workflow w;
