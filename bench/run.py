@@ -12,6 +12,8 @@ loads against it, measuring throughput, latency, the server's CPU and its RSS.
   (f) leads: 45,211 real leads (bank-marketing, shared/data) imported and a model trained on them
       through the API (timed), then scored by POST /api/v1/leads/score with and without explanations
   plus start-up time to /readyz, idle and peak RSS, and an optional soak at half load.
+  --history N: instead of the loads, N stored tasks and what they cost at rest: RSS, the summary,
+      the lists, start-up after a restart, the database's size (bench/history.py)
   (e) the AI adapter, without the server: our CPU per non-streamed call through ai::AiService
       and each provider class, and RSS with 100 and 1,000 streamed calls at once, against a
       stand-in vendor (de-aibench; not in the default set: --only e)
@@ -38,6 +40,7 @@ import threading
 import time
 import urllib.request
 
+import history
 import leads
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -206,6 +209,7 @@ class OurServer:
         self.args, self.work = args, work
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.binary = BINARY
         db = database_url or args.database_url or f"sqlite:{work}/de.db"
         self.env = dict(os.environ, DE_DATABASE_URL=db, DE_DATA_DIR=work, DE_ADMIN_PASSWORD=PASSWORD,
                         DE_LOG_LEVEL="warn", DE_DEMO_DATA="1",
@@ -662,6 +666,9 @@ def main():
     p.add_argument("--ai-streams", default="100,1000,1000",
                    help="(e): rounds of streamed calls at once (default 100,1000,1000)")
     p.add_argument("--crm-records", type=int, default=100000, help="(h): contacts to sync (default 100000)")
+    p.add_argument("--history", type=int, default=0,
+                   help="instead of the loads: store this many tasks, then measure RSS, the summary, the lists and "
+                        "start-up after a restart (e.g. 1000000)")
     p.add_argument("--nodes", help="e.g. 1,2,3: instead of the loads above, (b) and GET /api/v1/agents through haproxy "
                                    "on that many nodes sharing the PostgreSQL of --database-url, with PostgreSQL's work "
                                    "per task (script/bench --nodes starts a PostgreSQL)")
@@ -690,6 +697,8 @@ def main():
 
     work = tempfile.mkdtemp(prefix="de-bench.")
     results, peers = [], []
+    if args.history:
+        return main_history(args, work)
     try:
         server = (f"; database: {'PostgreSQL' if args.database_url else 'SQLite'}; {args.threads} server threads; "
                   f"{args.seconds} s per load" if set(args.only) & set(SERVER_LOADS) else "")
@@ -725,6 +734,27 @@ def main():
     failed += ["(h) CRM sync"] if not summary.get("crm_sync", {}).get("checks_passed", True) else []
     if failed:
         raise SystemExit(f"bench: checks failed in: {', '.join(failed)}")
+
+
+def main_history(args, work):
+    def login(url):
+        return http_json("POST", url + "/api/v1/auth/login", {"email": "admin@example.com", "password": PASSWORD})["access_token"]
+
+    print(f"machine: {machine()}; database: {'PostgreSQL' if args.database_url else 'SQLite'}", flush=True)
+    try:
+        result = history.run_history(args, work, OurServer, Process, wait_ready, login)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    history.print_history(result)
+    os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    database = "postgres" if args.database_url else "sqlite"
+    name = args.name or f"history-{args.history}-{database}"
+    path = os.path.join(ROOT, "bench/results", f"{stamp:%Y-%m-%d}-{name}.json")
+    with open(path, "w") as f:
+        json.dump({"date": stamp.isoformat(timespec="seconds"), "machine": machine(), "command": sys.argv,
+                   "database": database, "threads": args.threads, "history": result}, f, indent=2)
+    print(f"\nresults: {os.path.relpath(path, ROOT)}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "core/clock.hpp"
 #include "store/campaign_repository.hpp"
 #include "store/lead_repository.hpp"
 #include "store/repositories.hpp"
@@ -9,6 +10,9 @@
 namespace de::analytics {
 
 namespace json = boost::json;
+
+// The run-time percentiles cover the tasks completed in the last hour.
+constexpr std::int64_t latency_window_ms = 3600 * 1000;
 
 json::object summary(store::Connection& c) {
   auto tasks = store::tasks::count_by_status(c);
@@ -23,7 +27,7 @@ json::object summary(store::Connection& c) {
   auto completed = by_status["completed"].as_int64(), failed = by_status["failed"].as_int64();
   json::value success_rate = completed + failed > 0 ? json::value(double(completed) / double(completed + failed))
                                                     : json::value(nullptr);
-  auto latency = store::tasks::latency(c, 1000);
+  auto latency = store::tasks::latency(c, core::now_ms() - latency_window_ms);
   auto agents = store::agents::count_by_status(c);
   json::object agents_by_status;
   for (auto status : model::agent_statuses) {

@@ -4,6 +4,7 @@
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "store/retention.hpp"
 
 namespace de::api {
 
@@ -88,6 +89,16 @@ class NotificationSession : public std::enable_shared_from_this<NotificationSess
       if (!s->is_int64() || s->get_int64() < 0)
         return socket.send(error_message("since must be a non-negative event id"));
       since = s->get_int64();
+      // Events up to the retention's mark are gone: a replay from before it would be short.
+      auto pruned = ctx_.db.read([](store::Connection& c) { return store::events_pruned_through(c); });
+      if (*since < pruned)
+        return socket.send(message_json(
+            {{"type", "error"},
+             {"code", "resync_required"},
+             {"message", "the events after since were partly deleted by the retention (DE_RETENTION_EVENTS_DAYS); "
+                         "reload the state you keep, then subscribe again with since at or after oldest_since"},
+             {"oldest_since", pruned},
+             {"last_event_id", ctx_.notifications.last_event_id()}}));
     }
     {
       std::lock_guard lock(mutex_);

@@ -25,6 +25,7 @@
 #include "integrations/connectors.hpp"
 #include "integrations/webhooks.hpp"
 #include "store/ai_repository.hpp"
+#include "store/retention.hpp"
 
 namespace de::app {
 
@@ -76,6 +77,16 @@ int serve(const core::Config& config) {
   webhook_options.retry_ms = config.webhook_retry_ms;
   integrations::WebhookDispatcher webhooks(io, *db, bus, ai.master_key, webhook_options);
   webhooks.start();
+  store::RetentionOptions retention_options;
+  retention_options.tasks_days = config.retention_tasks_days;
+  retention_options.events_days = config.retention_events_days;
+  retention_options.workflow_executions_days = config.retention_workflow_executions_days;
+  retention_options.messages_days = config.retention_messages_days;
+  retention_options.ai_calls_days = config.retention_ai_calls_days;
+  retention_options.archive_dir = config.retention_archive_dir;
+  retention_options.interval = std::chrono::seconds(config.retention_interval_seconds);
+  store::Retention retention(*db, retention_options);
+  retention.start();
 
   api::Context ctx{config, *db, bus, notifications, hub, workflows, registry, cpu,
                    auth::JwtCodec(jwt_secret(config), config.access_token_ttl_seconds),
@@ -132,6 +143,7 @@ int serve(const core::Config& config) {
   core::name_this_thread("de-io");
   io.run();
   for (auto& t : threads) t.join();
+  retention.stop();
   workflows.stop();
   hub.stop();
   workers.join();

@@ -27,6 +27,15 @@ int parse_int(const std::string& name, const std::string& value, int min, int ma
   return n;
 }
 
+// Days as a decimal number (fractions for tests), 0 to 100 years.
+double parse_days(const std::string& name, const std::string& value) {
+  double days = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), days);
+  if (ec != std::errc() || end != value.data() + value.size() || !(days >= 0 && days <= 36500))
+    throw invalid(name, value, "a number of days from 0 (keep for ever) to 36500");
+  return days;
+}
+
 bool parse_bool(const std::string& name, const std::string& value) {
   if (value == "1" || value == "true" || value == "yes") return true;
   if (value == "0" || value == "false" || value == "no") return false;
@@ -144,6 +153,15 @@ const std::map<std::string, Setter>& setters() {
        [](Config& c, auto& n, auto& v) { c.webhook_retry_ms = parse_durations(n, v); }},
       {"DE_PIPELINE_STALE_DAYS",
        [](Config& c, auto& n, auto& v) { c.pipeline_stale_days = parse_int(n, v, 1, 3650); }},
+      {"DE_RETENTION_TASKS_DAYS", [](Config& c, auto& n, auto& v) { c.retention_tasks_days = parse_days(n, v); }},
+      {"DE_RETENTION_EVENTS_DAYS", [](Config& c, auto& n, auto& v) { c.retention_events_days = parse_days(n, v); }},
+      {"DE_RETENTION_WORKFLOW_EXECUTIONS_DAYS",
+       [](Config& c, auto& n, auto& v) { c.retention_workflow_executions_days = parse_days(n, v); }},
+      {"DE_RETENTION_MESSAGES_DAYS", [](Config& c, auto& n, auto& v) { c.retention_messages_days = parse_days(n, v); }},
+      {"DE_RETENTION_AI_CALLS_DAYS", [](Config& c, auto& n, auto& v) { c.retention_ai_calls_days = parse_days(n, v); }},
+      {"DE_RETENTION_ARCHIVE_DIR", [](Config& c, auto&, auto& v) { c.retention_archive_dir = v; }},
+      {"DE_RETENTION_INTERVAL",
+       [](Config& c, auto& n, auto& v) { c.retention_interval_seconds = parse_int(n, v, 1, 24 * 3600); }},
   };
   return table;
 }

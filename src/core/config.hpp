@@ -48,6 +48,12 @@ struct Config {
                                                 3'600'000, 7'200'000, 14'400'000, 28'800'000, 28'800'000};
   std::vector<std::string> pipeline_stages = {"prospecting", "engaging", "proposal", "negotiation"};
   int pipeline_stale_days = 60;
+  // Retention (docs/operations.md): days to keep each kind, 0 for ever (the default); the
+  // archive written before a deletion (empty: none); seconds between pruning rounds.
+  double retention_tasks_days = 0, retention_events_days = 0, retention_workflow_executions_days = 0,
+         retention_messages_days = 0, retention_ai_calls_days = 0;
+  std::string retention_archive_dir;
+  int retention_interval_seconds = 60;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -204,8 +204,11 @@ void remove(Connection& c, const std::string& task_id) {
 }
 
 void remove_finished(Connection& c) {
-  c.query("DELETE FROM assistant_runs WHERE task_id IN "
-          "(SELECT id FROM tasks WHERE status IN ('completed', 'failed', 'cancelled'))",
+  // Per run, its task by primary key (a run whose task is gone ended too): `task_id IN (SELECT
+  // id FROM tasks WHERE status IN (...))` made SQLite build a temporary index of every finished
+  // task at each start-up, in time and memory growing with the history.
+  c.query("DELETE FROM assistant_runs WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = assistant_runs.task_id "
+          "AND t.status NOT IN ('completed', 'failed', 'cancelled'))",
           {});
 }
 }  // namespace assistant_runs
@@ -252,7 +255,8 @@ Page<Approval> list(Connection& c, const std::optional<std::string>& status, con
   if (status) where.push_back("status = ?"), params.emplace_back(std::string_view(*status));
   // A call still waiting whose run has ended can no longer be decided: not listed as waiting.
   if (status == "waiting")
-    where.push_back("task_id IN (SELECT id FROM tasks WHERE status NOT IN ('completed', 'failed', 'cancelled'))");
+    where.push_back("EXISTS (SELECT 1 FROM tasks t WHERE t.id = tool_approvals.task_id AND t.status NOT IN "
+                    "('completed', 'failed', 'cancelled'))");  // by primary key, not a scan of every task
   if (page.cursor) where.push_back("id < ?"), params.emplace_back(std::string_view(*page.cursor));
   for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : " WHERE ") + where[i];
   sql += " ORDER BY id DESC LIMIT ?";

@@ -18,7 +18,109 @@ struct Migration {
   const char* sql;
   // Set for a change one backend needs; the other records the version and does nothing.
   std::optional<Dialect> only = std::nullopt;
+  // What one backend runs after `sql`, where the dialects differ (triggers).
+  const char* sqlite_then = nullptr;
+  const char* postgres_then = nullptr;
 };
+
+// The running counts of tasks by status and the run-time histogram of completed tasks by
+// minute of completion, kept by triggers in the transaction of every change to a task (so they
+// are equal to a recount after any crash), read by GET /analytics/summary in constant time.
+// A run time d (ms) falls in bucket d below 20, else 20 + floor(ln(d / 20) / ln(1.05)) (5 %
+// wide; analytics/summary reads a bucket as its lower bound). The rows are keyed by a shard:
+// 0 on SQLite (one writer); on PostgreSQL the backend's pid, so that the writers of several
+// nodes never wait for (or deadlock on) each other's counter rows. Counts may be negative in a
+// shard; their sum is the count. Rows of ended backends are folded into shard 0 (store::
+// retention), and latency rows older than a day are deleted there (the summary reads the last
+// hour). The delete trigger leaves the latency rows alone: a retention deletes only tasks that
+// finished days ago.
+constexpr const char* task_counts_tables = R"SQL(
+CREATE TABLE task_counts (
+  status TEXT NOT NULL,
+  shard BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (status, shard)
+){without_rowid};
+CREATE TABLE task_latency (
+  minute BIGINT NOT NULL,
+  bucket INTEGER NOT NULL,
+  shard BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (minute, bucket, shard)
+){without_rowid};
+INSERT INTO task_counts (status, shard, n) SELECT status, 0, count(*) FROM tasks GROUP BY status;
+INSERT INTO task_latency (minute, bucket, shard, n)
+  SELECT completed_at / 60000, {bucket}, 0, count(*) FROM tasks
+  WHERE status = 'completed' AND started_at IS NOT NULL AND completed_at IS NOT NULL
+  GROUP BY completed_at / 60000, {bucket};
+)SQL";
+
+constexpr const char* task_counts_sqlite = R"SQL(
+CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN
+  INSERT INTO task_counts (status, shard, n) VALUES (NEW.status, 0, 1)
+    ON CONFLICT (status, shard) DO UPDATE SET n = n + 1;
+  INSERT INTO task_latency (minute, bucket, shard, n)
+    SELECT NEW.completed_at / 60000, {new_bucket}, 0, 1
+    WHERE NEW.status = 'completed' AND NEW.started_at IS NOT NULL AND NEW.completed_at IS NOT NULL
+    ON CONFLICT (minute, bucket, shard) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER tasks_count_status AFTER UPDATE OF status ON tasks WHEN OLD.status IS NOT NEW.status BEGIN
+  INSERT INTO task_counts (status, shard, n) VALUES (OLD.status, 0, -1)
+    ON CONFLICT (status, shard) DO UPDATE SET n = n - 1;
+  INSERT INTO task_counts (status, shard, n) VALUES (NEW.status, 0, 1)
+    ON CONFLICT (status, shard) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER tasks_count_latency AFTER UPDATE OF status, started_at, completed_at ON tasks
+  WHEN (OLD.status = 'completed' OR NEW.status = 'completed') AND (OLD.status IS NOT NEW.status OR
+        OLD.started_at IS NOT NEW.started_at OR OLD.completed_at IS NOT NEW.completed_at) BEGIN
+  INSERT INTO task_latency (minute, bucket, shard, n)
+    SELECT OLD.completed_at / 60000, {old_bucket}, 0, -1
+    WHERE OLD.status = 'completed' AND OLD.started_at IS NOT NULL AND OLD.completed_at IS NOT NULL
+    ON CONFLICT (minute, bucket, shard) DO UPDATE SET n = n - 1;
+  INSERT INTO task_latency (minute, bucket, shard, n)
+    SELECT NEW.completed_at / 60000, {new_bucket}, 0, 1
+    WHERE NEW.status = 'completed' AND NEW.started_at IS NOT NULL AND NEW.completed_at IS NOT NULL
+    ON CONFLICT (minute, bucket, shard) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN
+  INSERT INTO task_counts (status, shard, n) VALUES (OLD.status, 0, -1)
+    ON CONFLICT (status, shard) DO UPDATE SET n = n - 1;
+END;
+)SQL";
+
+constexpr const char* task_counts_postgres = R"SQL(
+CREATE FUNCTION de_task_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  s BIGINT := pg_backend_pid();
+  old_done BOOLEAN := TG_OP <> 'INSERT' AND OLD.status = 'completed' AND OLD.started_at IS NOT NULL AND OLD.completed_at IS NOT NULL;
+  new_done BOOLEAN := TG_OP <> 'DELETE' AND NEW.status = 'completed' AND NEW.started_at IS NOT NULL AND NEW.completed_at IS NOT NULL;
+BEGIN
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.status IS DISTINCT FROM NEW.status) THEN
+    INSERT INTO task_counts (status, shard, n) VALUES (OLD.status, s, -1)
+      ON CONFLICT (status, shard) DO UPDATE SET n = task_counts.n - 1;
+  END IF;
+  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.status IS DISTINCT FROM NEW.status) THEN
+    INSERT INTO task_counts (status, shard, n) VALUES (NEW.status, s, 1)
+      ON CONFLICT (status, shard) DO UPDATE SET n = task_counts.n + 1;
+  END IF;
+  IF TG_OP = 'UPDATE' AND (old_done OR new_done) AND (OLD.status IS DISTINCT FROM NEW.status OR
+     OLD.started_at IS DISTINCT FROM NEW.started_at OR OLD.completed_at IS DISTINCT FROM NEW.completed_at) THEN
+    IF old_done THEN
+      INSERT INTO task_latency (minute, bucket, shard, n) VALUES (OLD.completed_at / 60000, {old_bucket}, s, -1)
+        ON CONFLICT (minute, bucket, shard) DO UPDATE SET n = task_latency.n - 1;
+    END IF;
+  ELSIF TG_OP <> 'INSERT' THEN
+    new_done := FALSE;
+  END IF;
+  IF new_done THEN
+    INSERT INTO task_latency (minute, bucket, shard, n) VALUES (NEW.completed_at / 60000, {new_bucket}, s, 1)
+      ON CONFLICT (minute, bucket, shard) DO UPDATE SET n = task_latency.n + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tasks_counts AFTER INSERT OR UPDATE OF status, started_at, completed_at OR DELETE ON tasks
+  FOR EACH ROW EXECUTE FUNCTION de_task_counts();
+)SQL";
 
 // Timestamps are BIGINT milliseconds since the epoch (UTC) in both backends.
 constexpr Migration migrations[] = {
@@ -622,7 +724,29 @@ ALTER TABLE workflow_steps ADD COLUMN lease_owner TEXT;
 ALTER TABLE workflow_steps ADD COLUMN lease_expires_at BIGINT;
 CREATE INDEX workflow_steps_leases ON workflow_steps (status, lease_expires_at);
 )SQL"},
+    {18, "task counts and latency rollups", task_counts_tables, std::nullopt, task_counts_sqlite, task_counts_postgres},
+    // Retention (store/retention): the highest event id deleted (a replay from below it is told
+    // to resync); finished executions read oldest first per status, as tasks are (migration 6).
+    {19, "retention", R"SQL(
+CREATE TABLE retention_marks (
+  kind TEXT PRIMARY KEY,
+  last_id BIGINT,
+  deleted BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+DROP INDEX workflow_executions_status;
+CREATE INDEX workflow_executions_status ON workflow_executions (status, id);
+)SQL"},
 };
+
+// A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).
+std::string latency_bucket(const std::string& row, Dialect dialect) {
+  bool pg = dialect == Dialect::postgres;
+  auto d = "(" + row + "completed_at - " + row + "started_at)";
+  auto real = [&](const std::string& x) { return pg ? "CAST(" + x + " AS DOUBLE PRECISION)" : x; };
+  return "CASE WHEN " + d + " < 20 THEN " + (pg ? "GREATEST(" : "max(") + d + ", 0) ELSE 20 + CAST(floor(ln(" +
+         real(d) + " / " + real("20.0") + ") / ln(" + real("1.05") + ")) AS INTEGER) END";
+}
 
 std::string render(const char* sql, Dialect dialect) {
   bool pg = dialect == Dialect::postgres;
@@ -635,8 +759,18 @@ std::string render(const char* sql, Dialect dialect) {
       {"{real}", pg ? "DOUBLE PRECISION" : "REAL"},
       {"{serial}", pg ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
                       : "INTEGER PRIMARY KEY AUTOINCREMENT"},
+      {"{without_rowid}", pg ? "" : " WITHOUT ROWID"},
   };
+  const std::string buckets[][2] = {{"{bucket}", latency_bucket("", dialect)},
+                                    {"{old_bucket}", latency_bucket("OLD.", dialect)},
+                                    {"{new_bucket}", latency_bucket("NEW.", dialect)}};
   std::string out = sql;
+  for (const auto& [from, to] : buckets) {
+    for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos)) {
+      out.replace(pos, from.size(), to);
+      pos += to.size();
+    }
+  }
   for (const auto& [from, to] : types) {
     for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos))
       out.replace(pos, std::strlen(from), to);
@@ -695,7 +829,11 @@ void apply_migrations(Connection& connection) {
   auto applied = applied_versions(connection);
   for (const auto& m : migrations) {
     if (applied.contains(m.version)) continue;
-    if (!m.only || *m.only == connection.dialect()) connection.execute_script(render(m.sql, connection.dialect()));
+    if (!m.only || *m.only == connection.dialect()) {
+      connection.execute_script(render(m.sql, connection.dialect()));
+      auto then = connection.dialect() == Dialect::sqlite ? m.sqlite_then : m.postgres_then;
+      if (then) connection.execute_script(render(then, connection.dialect()));
+    }
     connection.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                      {std::int64_t(m.version), std::string_view(m.name), core::now_ms()});
   }

@@ -1,6 +1,7 @@
 #include "store/repositories.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 
 #include "core/clock.hpp"
@@ -330,23 +331,42 @@ Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& p
 }
 
 std::map<std::string, std::int64_t> count_by_status(Connection& c) {
-  return counts(c, "SELECT status, count(*) FROM tasks GROUP BY status");
+  // Kept by triggers (migration 18): a few rows, whatever the number of tasks.
+  auto out = counts(c, "SELECT status, CAST(sum(n) AS BIGINT) FROM task_counts GROUP BY status");
+  std::erase_if(out, [](const auto& entry) { return entry.second == 0; });
+  return out;
 }
 
 std::map<std::string, std::int64_t> waiting_by_type(Connection& c) {
   return counts(c, "SELECT type, count(*) FROM tasks WHERE status IN ('pending', 'queued') GROUP BY type");
 }
 
-Latency latency(Connection& c, std::int64_t window) {
+double latency_bucket_floor(std::int64_t bucket) {
+  return bucket < 20 ? double(bucket) : 20.0 * std::pow(1.05, double(bucket - 20));
+}
+
+Latency latency(Connection& c, std::int64_t since_ms) {
+  // The histogram kept by triggers (migration 18), by minute of completion.
   auto r = c.query(
-      "SELECT completed_at - started_at FROM tasks WHERE status = 'completed' AND started_at IS "
-      "NOT NULL ORDER BY id DESC LIMIT ?",
-      {window});
-  std::vector<double> values;
-  for (const auto& row : r.rows) values.push_back(row.real(0));
-  if (values.empty()) return {};
-  std::sort(values.begin(), values.end());
-  auto at = [&](double q) { return values[std::size_t(q * double(values.size() - 1) + 0.5)]; };
+      "SELECT bucket, CAST(sum(n) AS BIGINT) FROM task_latency WHERE minute >= ? GROUP BY bucket ORDER BY bucket",
+      {since_ms / 60000});
+  std::vector<std::pair<std::int64_t, std::int64_t>> buckets;
+  std::int64_t total = 0;
+  for (const auto& row : r.rows) {
+    if (row.integer(1) <= 0) continue;
+    buckets.emplace_back(row.integer(0), row.integer(1));
+    total += row.integer(1);
+  }
+  if (total == 0) return {};
+  // The value at a rank of the sorted run times, as the bucket it falls in.
+  auto at = [&](double q) {
+    auto rank = std::int64_t(q * double(total - 1) + 0.5);
+    for (const auto& [bucket, n] : buckets) {
+      if (rank < n) return latency_bucket_floor(bucket);
+      rank -= n;
+    }
+    return latency_bucket_floor(buckets.back().first);
+  };
   return {at(0.50), at(0.95)};
 }
 

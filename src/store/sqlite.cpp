@@ -28,9 +28,11 @@ class SqliteConnection final : public Connection {
     sqlite3_busy_timeout(db_, 10000);
     // WAL: readers never block the writer. FULL: a commit is on disk when it returns (the
     // store's writer connection switches to NORMAL and syncs the WAL itself, off its thread,
-    // and leaves checkpoints to a thread of their own: store::Database).
+    // and leaves checkpoints to a thread of their own: store::Database). A new file gives the
+    // pages a retention frees back to the file system (incremental vacuum, store/retention);
+    // auto_vacuum of a file that has tables already stays as it is (docs/operations.md).
     execute_script(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
         "PRAGMA temp_store=MEMORY;");
   }
 

@@ -1,14 +1,21 @@
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "core/clock.hpp"
+#include "core/json.hpp"
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
+#include "store/retention.hpp"
 #include "store/workflow_repository.hpp"
 #include "test_database.hpp"
 
@@ -112,7 +119,7 @@ TEST_P(Store, TaskUpdatesAndIdempotencyKeysPersist) {
   EXPECT_EQ(found->status, "completed");
   EXPECT_EQ(core::to_text(*found->output_data), R"({"ok":true})");
   EXPECT_EQ(found->completed_at, t.created_at + 5);
-  auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 100); });
+  auto latency = db().read([&](store::Connection& c) { return store::tasks::latency(c, t.created_at - 60000); });
   EXPECT_EQ(latency.p50, 5.0);
 }
 
@@ -159,8 +166,8 @@ TEST_P(Store, ExpiredLeasesRequeueOrFailTheirTasksOnce) {
   EXPECT_EQ(still->status, "running");
 }
 
-// The queue reads the queued tasks alone, by priority and then age; the list by status and the
-// recent latencies read the newest of that status first (both served in index order).
+// The queue reads the queued tasks alone, by priority and then age; the list by status reads
+// the newest of that status first (served in index order).
 TEST_P(Store, TaskQueriesByStatusReadInOrder) {
   std::vector<model::Task> made;
   db().write_sync([&](store::Tx& tx) {
@@ -185,8 +192,76 @@ TEST_P(Store, TaskQueriesByStatusReadInOrder) {
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.items[0].id, made[11].id);
   EXPECT_EQ(page.items[1].id, made[7].id);
-  auto latency = db().read([](store::Connection& c) { return store::tasks::latency(c, 2); });
-  EXPECT_EQ(latency.p50, 11.0);  // of 11 and 7, the newest two
+}
+
+// Counts by status and the run-time histogram are kept by triggers on every insert, update and
+// delete, equal to a recount; the percentiles read the histogram of the minutes asked for.
+TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
+  auto now = core::now_ms();
+  model::Agent agent;
+  agent.id = core::new_id();
+  agent.name = agent.type = "counting";
+  agent.created_at = agent.updated_at = now;
+  std::vector<model::Task> made;
+  db().write_sync([&](store::Tx& tx) {
+    store::agents::insert(tx.connection, agent);
+    for (int i = 0; i < 40; ++i) {
+      auto t = make_task("count.test");
+      t.status = i % 5 == 0 ? "completed" : "queued";  // inserted completed: counted at once (no run time stored)
+      if (t.status == "completed") t.started_at = now - 1000, t.completed_at = now - 1000 + i;
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      made.push_back(t);
+    }
+  });
+  std::vector<std::string> claimed;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 40; ++i) {
+      auto& t = made[i];
+      if (t.status != "queued") continue;
+      if (i % 5 == 1) {
+        if (store::tasks::claim(tx.connection, t.id, agent.id, "lease", now + 30000, now)) claimed.push_back(t.id);
+      } else if (i % 5 == 2) {
+        t.status = "cancelled", t.completed_at = now;
+        store::tasks::update(tx.connection, t);
+      } else if (i % 5 == 3) {
+        t.status = "completed", t.started_at = now - 500, t.completed_at = now - 500 + 40 * i;
+        store::tasks::update(tx.connection, t);
+      }
+    }
+  });
+  db().write_sync([&](store::Tx& tx) {
+    // Finished through the lease, retried (completed -> queued), deleted.
+    for (std::size_t k = 0; k < claimed.size(); ++k) {
+      auto task = store::tasks::find(tx.connection, claimed[k]);
+      auto done = store::tasks::with_outcome(*task, k % 2 ? "failed" : "completed", std::nullopt, std::nullopt, now + 7);
+      EXPECT_TRUE(store::tasks::finish(tx.connection, done, "lease", now));
+    }
+    made[3].status = "queued", made[3].completed_at.reset();
+    store::tasks::update(tx.connection, made[3]);
+    tx.connection.query("DELETE FROM tasks WHERE id = ? OR id = ?", {std::string_view(made[0].id), std::string_view(made[2].id)});
+  });
+  db().read([&](store::Connection& c) {
+    auto counts = store::tasks::count_by_status(c);
+    std::map<std::string, std::int64_t> recount;
+    for (const auto& row : c.query("SELECT status, count(*) FROM tasks GROUP BY status").rows)
+      recount[row.text(0)] = row.integer(1);
+    EXPECT_EQ(counts, recount);
+    std::vector<std::int64_t> times;
+    for (const auto& row :
+         c.query("SELECT completed_at - started_at FROM tasks WHERE status = 'completed' AND started_at IS NOT NULL "
+                 "AND completed_at IS NOT NULL ORDER BY 1").rows)
+      times.push_back(row.integer(0));
+    EXPECT_FALSE(times.empty());
+    if (times.empty()) return 0;
+    auto bucket = [](std::int64_t d) {
+      return d < 20 ? double(d) : store::tasks::latency_bucket_floor(20 + std::int64_t(std::floor(std::log(double(d) / 20.0) / std::log(1.05))));
+    };
+    auto latency = store::tasks::latency(c, now - 60000);
+    EXPECT_EQ(latency.p50, bucket(times[std::size_t(0.5 * double(times.size() - 1) + 0.5)]));
+    EXPECT_EQ(latency.p95, bucket(times[std::size_t(0.95 * double(times.size() - 1) + 0.5)]));
+    EXPECT_FALSE(store::tasks::latency(c, now + 120000).p50) << "no task completed in those minutes";
+    return 0;
+  });
 }
 
 TEST_P(Store, AFailingJobRollsBackAloneInItsBatch) {
@@ -384,6 +459,9 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TABLE schedule_firings; DROP INDEX workflow_steps_leases; ALTER TABLE workflow_steps DROP COLUMN lease_owner; "
         "ALTER TABLE workflow_steps DROP COLUMN lease_expires_at; DROP TABLE sync_conflicts; DROP TABLE sync_runs; DROP TABLE sync_links; DROP TABLE sync_cursors; "
         "DROP TABLE requirement_analyses; "
+        "DROP TRIGGER tasks_count_insert; DROP TRIGGER tasks_count_status; DROP TRIGGER tasks_count_latency; "
+        "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; DROP TABLE retention_marks; "
+        "DROP INDEX workflow_executions_status; CREATE INDEX workflow_executions_status ON workflow_executions (status); "
         "DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
@@ -499,6 +577,104 @@ TEST(SqliteStore, JobsWaitingForTheSyncerShareATransactionAndAFailureStaysAlone)
   EXPECT_EQ(durable_b, 1);
   auto counts = db.read([](store::Connection& c) { return store::tasks::count_by_status(c); });
   EXPECT_EQ(counts["queued"], 2);  // A and B
+}
+
+// Retention: only finished tasks older than the window go, each archived whole first; the
+// events' prefix goes, but never the newest event nor one another refers to; the counts follow.
+TEST_P(Store, RetentionDeletesOnlyFinishedItemsPastTheWindowAndArchivesThem) {
+  auto now = core::now_ms();
+  const std::int64_t day = 24LL * 3600 * 1000;
+  std::vector<std::string> old_done, old_waiting, recent_done;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 600; ++i) {
+      auto t = make_task("retention.test");
+      bool old = i < 500;
+      // Ids made at the task's time, as the API makes them (UUIDv7 from the clock).
+      auto at = old ? now - 3 * day + i : now - 1000;
+      t.id = store::uuid_v7_floor(at);
+      t.id.replace(24, 12, fmt::format("{:012x}", i));
+      t.created_at = t.updated_at = at;
+      t.status = old && i % 10 == 0 ? "queued" : (i % 3 ? "completed" : "cancelled");
+      if (t.status != "queued") t.started_at = at, t.completed_at = at;
+      store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      (t.status == "queued" ? old_waiting : old ? old_done : recent_done).push_back(t.id);
+    }
+    // Events: 300 old ones, then 2 recent, the first of which refers to the last old one.
+    for (int i = 0; i < 302; ++i)
+      tx.connection.query("INSERT INTO events (topic, data, created_at) VALUES (?, ?, ?)",
+                          {std::string_view("test.event"), std::string_view("{}"), i < 300 ? now - 3 * day : now});
+  });
+  auto ids = db().read([](store::Connection& c) {
+    std::vector<std::int64_t> out;
+    for (const auto& row : c.query("SELECT id FROM events ORDER BY id").rows) out.push_back(row.integer(0));
+    return out;
+  });
+  ASSERT_EQ(ids.size(), 302u);
+  db().write_sync([&](store::Tx& tx) {
+    tx.connection.query("UPDATE events SET data_from = ?, data = 'null' WHERE id = ?", {ids[299], ids[300]});
+  });
+  auto archive = std::filesystem::temp_directory_path() / ("de-archive-" + core::new_id());
+  store::RetentionOptions options;
+  options.tasks_days = 1;
+  options.events_days = 1;
+  options.archive_dir = archive.string();
+  options.batch = 64;
+  store::Retention retention(db(), options);
+  auto deleted = retention.run_once(now);
+  EXPECT_EQ(deleted["tasks"], std::int64_t(old_done.size()));
+  EXPECT_EQ(deleted["events"], 299);  // the last old one stays: a recent one refers to it
+
+  std::set<std::string> left;
+  std::map<std::string, std::int64_t> recount;
+  db().read([&](store::Connection& c) {
+    for (const auto& row : c.query("SELECT id, status FROM tasks WHERE type = 'retention.test'").rows) left.insert(row.text(0));
+    for (const auto& row : c.query("SELECT status, count(*) FROM tasks GROUP BY status").rows) recount[row.text(0)] = row.integer(1);
+    EXPECT_EQ(store::tasks::count_by_status(c), recount);
+    EXPECT_EQ(store::events_pruned_through(c), ids[298]);
+    EXPECT_EQ(c.query("SELECT MIN(id) FROM events").rows.at(0).integer(0), ids[299]);
+    return 0;
+  });
+  for (const auto& id : old_done) EXPECT_FALSE(left.contains(id));
+  for (const auto& id : old_waiting) EXPECT_TRUE(left.contains(id)) << "unfinished tasks stay";
+  for (const auto& id : recent_done) EXPECT_TRUE(left.contains(id)) << "tasks within the window stay";
+
+  // The archive: every deleted row once, whole.
+  std::map<std::string, int> archived;
+  std::int64_t archived_events = 0;
+  for (const auto& file : std::filesystem::directory_iterator(archive)) {
+    gzFile gz = gzopen(file.path().c_str(), "rb");
+    ASSERT_TRUE(gz);
+    char line[65536];
+    while (gzgets(gz, line, sizeof line)) {
+      auto record = core::parse_object(line);
+      auto table = std::string(record.at("table").as_string());
+      const auto& row = record.at("row").as_object();
+      if (table == "tasks") {
+        ++archived[std::string(row.at("id").as_string())];
+        EXPECT_EQ(core::parse_object(row.at("input_data").as_string()), (boost::json::object{{"n", 1}}));
+        EXPECT_EQ(row.at("type"), "retention.test");
+      }
+      if (table == "events") ++archived_events;
+    }
+    gzclose(gz);
+  }
+  EXPECT_EQ(archived.size(), old_done.size());
+  for (const auto& id : old_done) EXPECT_EQ(archived[id], 1) << id;
+  EXPECT_EQ(archived_events, 299);
+  // A second round finds nothing more.
+  auto again = retention.run_once(now);
+  EXPECT_EQ(again["tasks"], 0);
+  EXPECT_EQ(again["events"], 0);
+  std::filesystem::remove_all(archive);
+}
+
+TEST(Retention, UuidFloorsSortWithTheIdsOfTheirTime) {
+  auto before = store::uuid_v7_floor(core::now_ms());
+  auto id = core::new_id();
+  auto after = store::uuid_v7_floor(core::now_ms() + 2);
+  EXPECT_LT(before, id);
+  EXPECT_LT(id, after);
+  EXPECT_EQ(store::uuid_v7_floor(0x0123456789ab), "01234567-89ab-0000-0000-000000000000");
 }
 
 // Several nodes arm the same schedule: the first to record a firing starts it, on either backend.

@@ -8,6 +8,7 @@ export function connectLive({
   since = null,
   onEvent,
   onStatus,
+  onResync = () => {}, // events after the resume point were deleted (retention): reload what is shown
   WebSocketImpl = globalThis.WebSocket,
   baseUrl = null,
   random = Math.random,
@@ -52,11 +53,12 @@ export function connectLive({
       return retry();
     }
     socket = ws;
-    ws.onopen = () => {
-      const subscribe = { type: 'subscribe', topics };
-      if (lastId !== null) subscribe.since = lastId;
-      ws.send(JSON.stringify(subscribe));
+    const subscribe = () => {
+      const message = { type: 'subscribe', topics };
+      if (lastId !== null) message.since = lastId;
+      ws.send(JSON.stringify(message));
     };
+    ws.onopen = subscribe;
     ws.onmessage = (message) => {
       let data;
       try {
@@ -81,6 +83,13 @@ export function connectLive({
           onStatus('live');
         }
         onEvent(data);
+      } else if (data.type === 'error' && data.code === 'resync_required') {
+        // The server's retention deleted events after lastId: resume from the newest instead,
+        // and let the caller reload the state those events would have changed.
+        lastId = Number.isInteger(data.last_event_id) ? data.last_event_id : null;
+        lastDelivered = lastId;
+        onResync();
+        subscribe();
       }
     };
     ws.onerror = () => {}; // onclose follows and decides

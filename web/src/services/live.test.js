@@ -47,6 +47,21 @@ describe('connectLive', () => {
     live.stop();
   });
 
+  it('resubscribes from the newest event and asks for a reload when the server deleted the events to resume from', async () => {
+    vi.useFakeTimers();
+    const { sockets, FakeSocket } = socketFactory();
+    const resyncs = [];
+    const live = connectLive({ token: async () => 't', topics: ['tasks.*'], since: 5, onEvent: () => {}, onStatus: () => {}, onResync: () => resyncs.push(1), WebSocketImpl: FakeSocket, baseUrl: 'ws://x', random: () => 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    sockets[0].open();
+    expect(sockets[0].sent[0].since).toBe(5);
+    sockets[0].message({ type: 'error', code: 'resync_required', oldest_since: 90, last_event_id: 120, message: 'x' });
+    expect(resyncs).toHaveLength(1);
+    expect(sockets[0].sent[1]).toEqual({ type: 'subscribe', topics: ['tasks.*'], since: 120 });
+    expect(live.lastEventId()).toBe(120);
+    live.stop();
+  });
+
   it('resumes from the subscription point when no event came yet', async () => {
     vi.useFakeTimers();
     const { sockets, FakeSocket } = socketFactory();

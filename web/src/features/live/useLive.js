@@ -40,6 +40,12 @@ export function useLive(user) {
         if (/^tasks\.(completed|failed|cancelled|queued|running)$/.test(event.topic)) later('agents', 500, fetchAgents);
       },
       onStatus: (s) => dispatch(statusChanged(s)),
+      onResync: () => {
+        dispatch(polled());
+        dispatch(fetchSummary());
+        dispatch(fetchAgents());
+        dispatch(refreshWatched());
+      },
     });
     return () => {
       connection.stop();

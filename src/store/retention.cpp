@@ -1,0 +1,329 @@
+#include "store/retention.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "core/log.hpp"
+
+namespace de::store {
+
+namespace {
+
+constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
+
+// A table's columns and how each is archived: integers and reals as JSON numbers, the rest
+// (text, JSON text, UUIDs, booleans as the backend shows them) as JSON strings.
+struct Column {
+  std::string name;
+  enum { text, number } kind = text;
+};
+
+std::vector<Column> columns_of(Connection& c, const std::string& table) {
+  std::vector<Column> out;
+  auto add = [&](const std::string& name, std::string type) {
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
+    bool number = type.find("INT") != std::string::npos || type.find("REAL") != std::string::npos ||
+                  type.find("DOUBLE") != std::string::npos || type.find("NUMERIC") != std::string::npos;
+    out.push_back({name, number ? Column::number : Column::text});
+  };
+  if (c.dialect() == Dialect::sqlite) {
+    for (const auto& row : c.query("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", {std::string_view(table)}).rows)
+      add(row.text(0), row.text(1));
+  } else {
+    for (const auto& row : c.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                                   "AND table_schema = current_schema() ORDER BY ordinal_position",
+                                   {std::string_view(table)})
+                               .rows)
+      add(row.text(0), row.text(1));
+  }
+  return out;
+}
+
+std::string select_list(const std::vector<Column>& columns) {
+  std::string out;
+  for (const auto& column : columns) out += (out.empty() ? "" : ", ") + column.name;
+  return out;
+}
+
+// One archive line: {"table":...,"row":{...}}.
+void append_line(std::string& out, const std::string& table, const std::vector<Column>& columns, const Row& row) {
+  out += R"({"table":)" + core::quoted(table) + R"(,"row":{)";
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i) out += ',';
+    out += core::quoted(columns[i].name) + ':';
+    if (row.is_null(i)) out += "null";
+    else if (columns[i].kind == Column::number) out += row.text(i);
+    else out += core::quoted(row.text(i));
+  }
+  out += "}}\n";
+}
+
+// Appends `lines` as one gzip member to the kind's file of the day and makes it durable. A file
+// of several members is one gzip stream to every reader (gunzip, zcat, Python's gzip).
+void archive(const std::string& dir, const std::string& kind, std::int64_t now, const std::string& lines) {
+  if (dir.empty() || lines.empty()) return;
+  std::filesystem::create_directories(dir);
+  auto path = (std::filesystem::path(dir) / fmt::format("{}-{}.jsonl.gz", kind, core::format_timestamp(now).substr(0, 10))).string();
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw core::Error(core::ErrorKind::internal, fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  int zfd = ::dup(fd);
+  gzFile gz = zfd >= 0 ? gzdopen(zfd, "ab") : nullptr;
+  bool ok = gz && gzwrite(gz, lines.data(), unsigned(lines.size())) == int(lines.size());
+  if (gz) ok = gzclose(gz) == Z_OK && ok;
+  else if (zfd >= 0) ::close(zfd);
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw core::Error(core::ErrorKind::internal, fmt::format("cannot write the archive {}", path));
+}
+
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
+std::vector<Param> as_params(const std::vector<std::string>& ids) {
+  std::vector<Param> out;
+  for (const auto& id : ids) out.emplace_back(std::string_view(id));
+  return out;
+}
+
+// A kind pruned by its UUIDv7 ids: the oldest finished rows of each finished status, re-checked
+// when deleted (a row that changed since it was read stays).
+struct ById {
+  std::string kind, table;
+  std::vector<std::string> statuses;  // finished
+  std::string finished_at;            // the column that must be older than the window
+  // Rows of other tables that go with a row (deleted by ON DELETE CASCADE), archived with it.
+  std::string child_table, child_key;
+};
+
+}  // namespace
+
+std::string uuid_v7_floor(std::int64_t epoch_ms) {
+  auto ms = std::uint64_t(std::max<std::int64_t>(epoch_ms, 0));
+  return fmt::format("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff);
+}
+
+std::int64_t events_pruned_through(Connection& c) {
+  auto r = c.query("SELECT last_id FROM retention_marks WHERE kind = 'events'");
+  return r.rows.empty() || r.rows[0].is_null(0) ? 0 : r.rows[0].integer(0);
+}
+
+Retention::Retention(Database& db, RetentionOptions options) : db_(db), options_(std::move(options)) {}
+
+Retention::~Retention() { stop(); }
+
+void Retention::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Retention::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Retention::run() {
+  core::name_this_thread("de-retention");
+  std::unique_lock lock(mutex_);
+  while (!cv_.wait_for(lock, options_.interval, [this] { return stopping_; })) {
+    lock.unlock();
+    try {
+      auto deleted = run_once(core::now_ms());
+      for (const auto& [kind, n] : deleted)
+        if (n) spdlog::info(R"("msg":"retention","kind":{},"deleted":{})", core::quoted(kind), n);
+    } catch (const std::exception& e) {
+      spdlog::error(R"("msg":"retention failed","error":{})", core::quoted(e.what()));
+    }
+    lock.lock();
+  }
+}
+
+std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
+  std::map<std::string, std::int64_t> deleted;
+  const auto batch = std::int64_t(options_.batch);
+  auto stopping = [this] {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  };
+  auto cutoff_of = [&](double days) { return now - std::int64_t(days * double(day_ms)); };
+
+  // ---- tasks, workflow executions, messages: by UUIDv7 id and status ----
+  const ById by_id[] = {
+      {"tasks", "tasks", {"completed", "failed", "cancelled"}, "updated_at", "", ""},
+      {"workflow_executions", "workflow_executions", {"completed", "failed", "cancelled"}, "completed_at",
+       "workflow_steps", "execution_id"},
+      {"messages", "messages", {"delivered"}, "delivered_at", "", ""},
+  };
+  const double days_by_id[] = {options_.tasks_days, options_.workflow_executions_days, options_.messages_days};
+  for (std::size_t k = 0; k < std::size(by_id); ++k) {
+    const auto& kind = by_id[k];
+    if (days_by_id[k] <= 0) continue;
+    auto cutoff = cutoff_of(days_by_id[k]);
+    auto bound = uuid_v7_floor(cutoff);
+    auto& count = deleted[kind.kind];
+    for (const auto& status : kind.statuses) {
+      while (!stopping()) {
+        // The oldest of this status, read in (status, id) index order up to the ids made
+        // before the cutoff: nothing newer is looked at.
+        std::vector<std::string> ids;
+        std::string lines;
+        db_.read([&](Connection& c) {
+          auto columns = columns_of(c, kind.table);
+          auto rows = c.query("SELECT " + select_list(columns) + " FROM " + kind.table + " WHERE status = ? AND id < ? AND " +
+                                  kind.finished_at + " < ? ORDER BY id LIMIT ?",
+                              {std::string_view(status), std::string_view(bound), cutoff, batch});
+          for (const auto& row : rows.rows) {
+            ids.push_back(row.text(0));
+            append_line(lines, kind.table, columns, row);
+          }
+          if (!kind.child_table.empty() && !ids.empty()) {
+            auto child_columns = columns_of(c, kind.child_table);
+            auto children = c.query("SELECT " + select_list(child_columns) + " FROM " + kind.child_table + " WHERE " +
+                                        kind.child_key + " IN (" + placeholders(ids.size()) + ")",
+                                    as_params(ids));
+            for (const auto& row : children.rows) append_line(lines, kind.child_table, child_columns, row);
+          }
+          return 0;
+        });
+        if (ids.empty()) break;
+        archive(options_.archive_dir, kind.kind, now, lines);
+        auto params = as_params(ids);
+        params.emplace_back(std::string_view(status));
+        params.emplace_back(cutoff);
+        auto n = db_.write_sync([&](Tx& tx) {
+          return tx.connection
+              .query("DELETE FROM " + kind.table + " WHERE id IN (" + placeholders(ids.size()) + ") AND status = ? AND " +
+                         kind.finished_at + " < ?",
+                     params)
+              .affected;
+        });
+        count += n;
+        if (std::int64_t(ids.size()) < batch) break;
+      }
+    }
+  }
+
+  // ---- AI call logs: by time (indexed) ----
+  if (options_.ai_calls_days > 0) {
+    auto cutoff = cutoff_of(options_.ai_calls_days);
+    auto& count = deleted["ai_calls"];
+    while (!stopping()) {
+      std::vector<std::int64_t> ids;
+      std::string lines;
+      db_.read([&](Connection& c) {
+        auto columns = columns_of(c, "ai_calls");
+        for (const auto& row : c.query("SELECT " + select_list(columns) +
+                                           " FROM ai_calls WHERE created_at < ? ORDER BY created_at, id LIMIT ?",
+                                       {cutoff, batch})
+                                   .rows) {
+          ids.push_back(row.integer(0));
+          append_line(lines, "ai_calls", columns, row);
+        }
+        return 0;
+      });
+      if (ids.empty()) break;
+      archive(options_.archive_dir, "ai_calls", now, lines);
+      std::vector<Param> params(ids.begin(), ids.end());
+      count += db_.write_sync([&](Tx& tx) {
+        return tx.connection.query("DELETE FROM ai_calls WHERE id IN (" + placeholders(ids.size()) + ")", params).affected;
+      });
+      if (std::int64_t(ids.size()) < batch) break;
+    }
+  }
+
+  // ---- events: a prefix of the log ----
+  if (options_.events_days > 0) {
+    auto cutoff = cutoff_of(options_.events_days);
+    auto& count = deleted["events"];
+    while (!stopping()) {
+      std::int64_t through = 0;
+      std::string lines;
+      db_.read([&](Connection& c) {
+        // Kept: the newest event (SQLite gives a new event the highest id plus one), the events
+        // an outbound webhook subscription has yet to send, and an event another refers to
+        // (`data_from`, written in the same transaction, so a few ids further on).
+        auto newest = c.query("SELECT COALESCE(MAX(id), 0) FROM events").rows.at(0).integer(0);
+        auto cursors = c.query("SELECT MIN(cursor) FROM webhook_subscriptions").rows.at(0);
+        auto limit = newest - 1;
+        if (!cursors.is_null(0)) limit = std::min(limit, cursors.integer(0));
+        auto head = c.query("SELECT id, created_at FROM events WHERE id <= ? ORDER BY id LIMIT ?", {limit, batch});
+        for (const auto& row : head.rows) {
+          if (row.integer(1) >= cutoff) break;
+          through = row.integer(0);
+        }
+        if (through == 0) return 0;
+        auto referred = c.query(
+            "SELECT MIN(data_from) FROM events WHERE id > ? AND id <= ? AND data_from IS NOT NULL AND data_from <= ?",
+            {through, through + 1024, through});
+        if (!referred.rows.at(0).is_null(0)) through = referred.rows[0].integer(0) - 1;
+        auto columns = columns_of(c, "events");
+        for (const auto& row : c.query("SELECT " + select_list(columns) + " FROM events WHERE id <= ? AND created_at < ? ORDER BY id",
+                                       {through, cutoff})
+                                   .rows)
+          append_line(lines, "events", columns, row);
+        return 0;
+      });
+      if (through <= 0) break;
+      archive(options_.archive_dir, "events", now, lines);
+      auto n = db_.write_sync([&](Tx& tx) {
+        auto r = tx.connection.query("DELETE FROM events WHERE id <= ? AND created_at < ?", {through, cutoff});
+        tx.connection.query(
+            "INSERT INTO retention_marks (kind, last_id, deleted, updated_at) VALUES ('events', ?, ?, ?) ON CONFLICT "
+            "(kind) DO UPDATE SET last_id = excluded.last_id, deleted = retention_marks.deleted + excluded.deleted, "
+            "updated_at = excluded.updated_at",
+            {through, r.affected, now});
+        return r.affected;
+      });
+      count += n;
+      if (n < batch) break;
+    }
+  }
+
+  // ---- the summary's rollups (migration 18) ----
+  db_.write_sync([&](Tx& tx) {
+    // The summary reads the last hour of the latency histogram: a day is kept.
+    tx.connection.query("DELETE FROM task_latency WHERE minute < ?", {(now - day_ms) / 60000});
+    // PostgreSQL: the counts of backends that ended are folded into shard 0.
+    if (tx.connection.dialect() == Dialect::postgres)
+      tx.connection.query(
+          "WITH gone AS (DELETE FROM task_counts WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM pg_stat_activity "
+          "WHERE pid IS NOT NULL) RETURNING status, n) INSERT INTO task_counts (status, shard, n) SELECT status, 0, "
+          "sum(n) FROM gone GROUP BY status ON CONFLICT (status, shard) DO UPDATE SET n = task_counts.n + excluded.n");
+  });
+
+  // ---- SQLite: the freed pages go back to the file system, a few at a time ----
+  std::int64_t total = 0;
+  for (const auto& [kind, n] : deleted) total += n;
+  if (total > 0 && db_.dialect() == Dialect::sqlite) {
+    for (int round = 0; round < 1000 && !stopping(); ++round) {
+      auto freelist = db_.read([](Connection& c) {
+        auto mode = c.query("PRAGMA auto_vacuum").rows.at(0).integer(0);
+        return mode == 2 ? c.query("PRAGMA freelist_count").rows.at(0).integer(0) : 0;
+      });
+      if (freelist == 0) break;
+      db_.write_sync([](Tx& tx) { tx.connection.execute_script("PRAGMA incremental_vacuum(512)"); });
+    }
+  }
+  return deleted;
+}
+
+}  // namespace de::store
