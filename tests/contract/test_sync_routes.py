@@ -9,7 +9,10 @@ import secrets
 import subprocess
 import urllib.request
 
+import pytest
+
 from support.helpers import assert_problem, wait_for
+from support.server import Session
 
 UNKNOWN = "01900000-0000-7000-8000-000000000000"
 
@@ -33,7 +36,11 @@ def test_a_sync_of_an_integration_that_does_not_exist_is_not_found_and_leaves_no
     assert_problem(srv.admin.get(f"/api/v1/integrations/{UNKNOWN}/sync-runs"), 404)
 
 
-def test_a_hubspot_integration_connected_through_the_api_syncs_its_contacts_into_leads(srv):
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_hubspot_integration_connected_through_the_api_syncs_its_contacts_into_leads(backend, server_factory):
+    # A server of its own: a sync also pushes every local lead, and the shared server holds
+    # whatever leads other tests imported.
+    srv = Session(server_factory(backend))
     script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support", "standins",
                           "hubspot_standin.py")
     standin = subprocess.Popen(["/usr/bin/python3", script, "--port", "0"], stdout=subprocess.PIPE, text=True)

@@ -154,6 +154,20 @@ std::string batch_create_body(const std::vector<Values>& records, std::size_t st
   return json::serialize(json::object{{"inputs", std::move(inputs)}});
 }
 
+// Whether `made` is the record created from `sent`: by the match field's value when `sent` has
+// one, else by every property sent that the answer shows (records without an email, say; those
+// alike in all of them are interchangeable).
+bool made_from(const RemoteRecord& made, const Values& sent, const std::string& match_field) {
+  if (auto key = sent.find(match_field); key != sent.end() && !key->second.empty()) {
+    auto value = made.properties.find(match_field);
+    return value != made.properties.end() && value->second == key->second;
+  }
+  return std::all_of(sent.begin(), sent.end(), [&](const auto& property) {
+    auto value = made.properties.find(property.first);
+    return value == made.properties.end() || value->second == property.second;
+  });
+}
+
 std::string properties_body(const Values& properties) {
   return json::serialize(json::object{{"properties", to_object(properties)}});
 }
@@ -202,11 +216,8 @@ class HubSpot final : public Client {
       std::vector<RemoteRecord> batch;
       for (const auto& item : made.at("results").as_array()) batch.push_back(record(map, item.as_object()));
       for (auto i = start; i < end; ++i) {
-        auto key = records[i].contains(map.match_field) ? records[i].at(map.match_field) : "";
-        auto found = std::find_if(batch.begin(), batch.end(), [&](const RemoteRecord& r) {
-          auto value = r.properties.find(map.match_field);
-          return value != r.properties.end() && value->second == key;
-        });
+        auto found = std::find_if(batch.begin(), batch.end(),
+                                  [&](const RemoteRecord& r) { return made_from(r, records[i], map.match_field); });
         if (found == batch.end()) throw core::Error(core::ErrorKind::bad_gateway, "HubSpot batch create answered without a record made");
         out.push_back(std::move(*found));
         batch.erase(found);
