@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from support.helpers import assert_problem, wait_for
-from support.server import Session
+from support.server import Session, terminate
 
 UNKNOWN = "01900000-0000-7000-8000-000000000000"
 
@@ -66,5 +66,4 @@ def test_a_hubspot_integration_connected_through_the_api_syncs_its_contacts_into
         with urllib.request.urlopen(url + "/__stats", timeout=10) as r:
             assert json.load(r)["rejected"] == 0
     finally:
-        standin.terminate()
-        standin.wait(10)
+        terminate(standin)

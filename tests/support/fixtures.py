@@ -32,7 +32,7 @@ import urllib.request
 import pytest
 
 from support.server import (DEServer, Session, binary, create_postgres_database, drop_postgres_database,
-                            postgres_required, postgres_url)
+                            postgres_required, postgres_url, terminate)
 
 BACKENDS = ["sqlite", "postgres"]
 # The session servers get a known JWT secret (DE_JWT_SECRET, DESIGN.md section 6) so that
@@ -174,8 +174,7 @@ def llm_standin():
     yield url
     with urllib.request.urlopen(url + "/__stats", timeout=10) as r:
         stats = json.load(r)
-    process.terminate()
-    process.wait(10)
+    terminate(process)
     assert stats["rejected"] == 0, f"requests the vendors' contracts reject: {stats['rejections'][:3]}"
     assert not stats["invalid_answers"], stats["invalid_answers"][:3]
 

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from support.server import free_port
+from support.server import free_port, terminate
 
 JOB = "digital-enterprise"
 
@@ -72,13 +72,8 @@ class Prometheus:
         raise RuntimeError(f"prometheus was not ready within {timeout} s")
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process)
         if self.dir and not os.environ.get("DE_TEST_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
 
