@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     }
   });
   auto started = std::chrono::steady_clock::now();
-  auto run = db->write_sync([&](store::Tx& tx) { return integrations::crm::begin_run(tx, endpoint.integration_id); });
+  auto run = *db->write_sync([&](store::Tx& tx) { return integrations::crm::begin_run(tx, endpoint.integration_id, {}); });
   asio::io_context io;
   // Named: the coroutine refers to the lambda's captures until io.run() ends.
   auto sync = [&]() -> asio::awaitable<store::sync::Run> {

@@ -31,6 +31,9 @@
 namespace de::integrations {
 class WebhookDispatcher;
 class Connectors;
+namespace crm {
+class SyncRunner;
+}
 }
 
 namespace de::api {
@@ -63,6 +66,8 @@ struct Context {
   integrations::WebhookDispatcher* webhooks = nullptr;
   // The vendor clients: credential checks and actions (absent where a context only lists the routes).
   integrations::Connectors* connectors = nullptr;
+  // CRM sync runs, on demand and scheduled (absent where a context only lists the routes).
+  integrations::crm::SyncRunner* sync_runner = nullptr;
 };
 
 // A handler that runs after authentication and the permission check.

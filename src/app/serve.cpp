@@ -23,6 +23,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "integrations/connectors.hpp"
+#include "integrations/crm/runner.hpp"
 #include "integrations/webhooks.hpp"
 #include "store/ai_repository.hpp"
 #include "store/retention.hpp"
@@ -77,6 +78,14 @@ int serve(const core::Config& config) {
   webhook_options.retry_ms = config.webhook_retry_ms;
   integrations::WebhookDispatcher webhooks(io, *db, bus, ai.master_key, webhook_options);
   webhooks.start();
+  integrations::crm::RunnerOptions sync_options;
+  sync_options.node_id = hub_options.node_id;
+  sync_options.single_node = hub_options.single_node;
+  sync_options.stages.assign(config.pipeline_stages.begin(), config.pipeline_stages.end());
+  sync_options.stages.emplace_back("won");
+  sync_options.stages.emplace_back("lost");
+  integrations::crm::SyncRunner sync_runner(io, *db, ai.master_key, sync_options);
+  sync_runner.start();
   store::RetentionOptions retention_options;
   retention_options.tasks_days = config.retention_tasks_days;
   retention_options.events_days = config.retention_events_days;
@@ -97,6 +106,7 @@ int serve(const core::Config& config) {
   ctx.leads = &leads;
   ctx.webhooks = &webhooks;
   ctx.connectors = &connectors;
+  ctx.sync_runner = &sync_runner;
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "core/duration.hpp"
 #include "core/error.hpp"
 
 namespace de::core {
@@ -90,12 +91,9 @@ std::vector<std::int64_t> parse_durations(const std::string& name, const std::st
   std::vector<std::int64_t> out;
   bool valid = true;
   for (const auto& item : split_list(value)) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
-    std::string_view unit(end, std::size_t(item.data() + item.size() - end));
-    std::int64_t scale = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60'000 : unit == "h" ? 3'600'000 : 0;
-    valid = valid && ec == std::errc() && scale != 0 && n >= 1 && n <= 24 * 3'600'000 / scale;
-    out.push_back(n * scale);
+    auto ms = parse_duration_ms(item);
+    valid = valid && ms && *ms <= 24 * 3'600'000;
+    out.push_back(ms.value_or(0));
   }
   if (!valid || out.size() > 30)
     throw invalid(name, value, "a comma-separated list of 1 to 30 waits such as 5s, 30s, 2m, 1h (units ms, s, m, h; each at most 24h)");

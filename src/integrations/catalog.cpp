@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "ai/http_client.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
+#include "integrations/crm/mapping.hpp"
 
 namespace de::integrations {
 
@@ -26,12 +28,16 @@ constexpr std::string_view email_actions[] = {"send_email"};
 
 // webhook_url: the URL HubSpot calls, as the app registered it; v3 signatures cover it.
 constexpr ConfigField hubspot_config[] = {{"base_url", FieldKind::web_url, false, "https://api.hubapi.com"},
-                                          {"webhook_url", FieldKind::web_url, false, ""}};
+                                          {"webhook_url", FieldKind::web_url, false, ""},
+                                          {"mapping", FieldKind::crm_mapping, false, ""},
+                                          {"sync_every", FieldKind::sync_every, false, ""}};
 constexpr CredentialField hubspot_credentials[] = {{"access_token", true}, {"client_secret", false}};
 
 constexpr ConfigField salesforce_config[] = {{"instance_url", FieldKind::web_url, true, ""},
                                              {"login_url", FieldKind::web_url, false, ""},
-                                             {"api_version", FieldKind::text, false, "60.0"}};
+                                             {"api_version", FieldKind::text, false, "60.0"},
+                                             {"mapping", FieldKind::crm_mapping, false, ""},
+                                             {"sync_every", FieldKind::sync_every, false, ""}};
 constexpr CredentialField salesforce_credentials[] = {{"client_id", true}, {"client_secret", true}, {"webhook_secret", false}};
 
 constexpr ConfigField jira_config[] = {{"base_url", FieldKind::web_url, true, ""},
@@ -57,6 +63,16 @@ constexpr std::string_view names[] = {"salesforce", "hubspot", "jira", "confluen
 static_assert(std::size(names) == std::size(types));
 
 constexpr std::size_t max_field_length = 2000;
+constexpr std::int64_t min_sync_every_ms = 10'000;
+
+// A CRM mapping is checked by the parser sync uses, so what is saved is what sync can run.
+void check_mapping(const VendorType& type, const json::value& mapping, std::vector<core::FieldError>& errors) {
+  try {
+    crm::parse_mapping(*crm::vendor(type.name), json::object{{"mapping", mapping}});
+  } catch (const core::Error& e) {
+    errors.insert(errors.end(), e.fields().begin(), e.fields().end());
+  }
+}
 
 // The problem with `value` for a field of `kind`, empty when there is none.
 std::string problem(FieldKind kind, std::string_view value) {
@@ -69,6 +85,11 @@ std::string problem(FieldKind kind, std::string_view value) {
                  ? ""
                  : "must be an smtp:// or smtps:// URL with a host, such as smtps://mail.example.com:465";
     case FieldKind::starttls: return value == "required" || value == "optional" ? "" : "must be required or optional";
+    case FieldKind::sync_every: {
+      auto ms = core::parse_duration_ms(value);
+      return ms && *ms >= min_sync_every_ms && *ms <= 24 * 3'600'000 ? "" : "must be a duration from 10s to 24h, such as 15m";
+    }
+    case FieldKind::crm_mapping: break;  // an object, checked by check_mapping
   }
   return "";
 }
@@ -95,6 +116,11 @@ json::object read_config(const VendorType& type, const json::object* given, cons
     if (!value || value->is_null()) {
       if (!field.fallback.empty()) out[field.name] = field.fallback;
       else if (field.required) errors.push_back({name, "is required for a " + std::string(type.name) + " integration"});
+      continue;
+    }
+    if (field.kind == FieldKind::crm_mapping) {
+      check_mapping(type, *value, errors);
+      out[field.name] = *value;
       continue;
     }
     if (!value->is_string() || value->get_string().size() > max_field_length) {

@@ -17,7 +17,8 @@ namespace de::integrations {
 // Credentials as stored (sealed, as one JSON object): name to secret.
 using Credentials = std::map<std::string, std::string>;
 
-enum class FieldKind { text, web_url, smtp_url, starttls };
+// crm_mapping: a JSON object (the CRM sync's field mapping); sync_every: a duration such as 15m.
+enum class FieldKind { text, web_url, smtp_url, starttls, crm_mapping, sync_every };
 
 struct ConfigField {
   std::string_view name;

@@ -737,6 +737,16 @@ CREATE TABLE retention_marks (
 DROP INDEX workflow_executions_status;
 CREATE INDEX workflow_executions_status ON workflow_executions (status, id);
 )SQL"},
+    // Scheduled CRM syncs and several nodes: a run is started by a person or the schedule
+    // (origin) and held by its node under a lease; at most one runs per integration, whichever
+    // node started it. Runs left running by older versions had no owner: they stopped.
+    {24, "sync run leases", R"SQL(
+UPDATE sync_runs SET status = 'interrupted', finished_at = started_at WHERE status = 'running';
+ALTER TABLE sync_runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE sync_runs ADD COLUMN lease_owner TEXT;
+ALTER TABLE sync_runs ADD COLUMN lease_expires_at BIGINT;
+CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (integration_id) WHERE status = 'running';
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

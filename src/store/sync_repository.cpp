@@ -12,7 +12,8 @@ constexpr const char* link_columns =
     "SELECT integration_id, object_type, local_id, remote_id, synced_values, local_synced_at, remote_modified_at "
     "FROM sync_links";
 constexpr const char* run_columns =
-    "SELECT id, integration_id, status, pulled, pushed, conflicts, error, started_at, finished_at FROM sync_runs";
+    "SELECT id, integration_id, status, pulled, pushed, conflicts, error, started_at, finished_at, origin, lease_owner, "
+    "lease_expires_at FROM sync_runs";
 constexpr const char* conflict_columns =
     "SELECT id, integration_id, run_id, object_type, local_id, remote_id, field, local_value, remote_value, "
     "local_modified_at, remote_modified_at, rule, applied, status, resolved_value, resolved_by, created_at, resolved_at "
@@ -42,6 +43,9 @@ Run run_from(const Row& r) {
   run.error = r.optional_text(6);
   run.started_at = r.integer(7);
   run.finished_at = r.optional_integer(8);
+  run.origin = r.text(9);
+  run.lease_owner = r.optional_text(10);
+  run.lease_expires_at = r.optional_integer(11);
   return run;
 }
 
@@ -71,10 +75,9 @@ Conflict conflict_from(const Row& r) {
 json::value text_or_null(const std::optional<std::string>& text) { return text ? json::value(*text) : json::value(nullptr); }
 }  // namespace
 
-std::optional<IntegrationRow> integration(Connection& c, const std::string& id) {
-  auto r = c.query("SELECT id, type, config, credentials_encrypted, is_active FROM integrations WHERE id = ?", {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  const auto& row = r.rows[0];
+constexpr const char* integration_columns = "SELECT id, type, config, credentials_encrypted, is_active FROM integrations";
+
+IntegrationRow integration_from(const Row& row) {
   IntegrationRow out;
   out.id = row.text(0);
   out.type = row.text(1);
@@ -82,6 +85,19 @@ std::optional<IntegrationRow> integration(Connection& c, const std::string& id) 
   if (config.is_object()) out.config = std::move(config.get_object());
   out.credentials_sealed = row.optional_text(3);
   out.is_active = row.boolean(4);
+  return out;
+}
+
+std::optional<IntegrationRow> integration(Connection& c, const std::string& id) {
+  auto r = c.query(std::string(integration_columns) + " WHERE id = ?", {std::string_view(id)});
+  if (r.rows.empty()) return std::nullopt;
+  return integration_from(r.rows[0]);
+}
+
+std::vector<IntegrationRow> active_crm_integrations(Connection& c) {
+  std::vector<IntegrationRow> out;
+  for (const auto& row : c.query(std::string(integration_columns) + " WHERE type IN ('hubspot', 'salesforce') AND is_active").rows)
+    out.push_back(integration_from(row));
   return out;
 }
 
@@ -181,10 +197,11 @@ std::vector<std::string> changed_since_sync(Connection& c, std::string_view tabl
 }
 
 void insert(Connection& c, const Run& r) {
-  c.query("INSERT INTO sync_runs (id, integration_id, status, pulled, pushed, conflicts, error, started_at, finished_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  c.query("INSERT INTO sync_runs (id, integration_id, status, pulled, pushed, conflicts, error, started_at, finished_at, "
+          "origin, lease_owner, lease_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {std::string_view(r.id), std::string_view(r.integration_id), std::string_view(r.status), r.pulled, r.pushed,
-           r.conflicts, nullable(r.error), r.started_at, nullable(r.finished_at)});
+           r.conflicts, nullable(r.error), r.started_at, nullable(r.finished_at), std::string_view(r.origin),
+           nullable(r.lease_owner), nullable(r.lease_expires_at)});
 }
 
 void update(Connection& c, const Run& r) {
@@ -199,9 +216,28 @@ std::optional<Run> find_run(Connection& c, const std::string& id) {
   return run_from(r.rows[0]);
 }
 
-std::int64_t interrupt_running(Connection& c, const std::string& integration_id, std::int64_t now) {
-  return c.query("UPDATE sync_runs SET status = 'interrupted', finished_at = ? WHERE integration_id = ? AND status = 'running'",
-                 {now, std::string_view(integration_id)}).affected;
+std::optional<Run> running_run(Connection& c, const std::string& integration_id) {
+  auto r = c.query(std::string(run_columns) + " WHERE integration_id = ? AND status = 'running'", {std::string_view(integration_id)});
+  if (r.rows.empty()) return std::nullopt;
+  return run_from(r.rows[0]);
+}
+
+std::optional<std::int64_t> last_started(Connection& c, const std::string& integration_id) {
+  return c.query("SELECT MAX(started_at) FROM sync_runs WHERE integration_id = ?", {std::string_view(integration_id)})
+      .rows.at(0)
+      .optional_integer(0);
+}
+
+std::int64_t interrupt_running(Connection& c, bool all, std::int64_t now) {
+  if (all) return c.query("UPDATE sync_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", {now}).affected;
+  return c.query("UPDATE sync_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND "
+                 "(lease_expires_at IS NULL OR lease_expires_at < ?)",
+                 {now, now}).affected;
+}
+
+bool renew_lease(Connection& c, const std::string& id, const std::string& owner, std::int64_t expires_at) {
+  return c.query("UPDATE sync_runs SET lease_expires_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+                 {expires_at, std::string_view(id), std::string_view(owner)}).affected == 1;
 }
 
 Page<Run> runs(Connection& c, const std::string& integration_id, const PageRequest& page) {
@@ -219,7 +255,8 @@ Page<Run> runs(Connection& c, const std::string& integration_id, const PageReque
 json::object to_json(const Run& r) {
   return {{"id", r.id}, {"integration_id", r.integration_id}, {"status", r.status}, {"pulled", r.pulled},
           {"pushed", r.pushed}, {"conflicts", r.conflicts}, {"error", text_or_null(r.error)},
-          {"started_at", core::time_or_null(r.started_at)}, {"finished_at", core::time_or_null(r.finished_at)}};
+          {"started_at", core::time_or_null(r.started_at)}, {"finished_at", core::time_or_null(r.finished_at)},
+          {"trigger", r.origin}};
 }
 
 void insert(Connection& c, const Conflict& x) {

@@ -15,6 +15,8 @@ struct IntegrationRow {
   bool is_active = true;
 };
 std::optional<IntegrationRow> integration(Connection& c, const std::string& id);
+// The active CRM (hubspot, salesforce) integrations.
+std::vector<IntegrationRow> active_crm_integrations(Connection& c);
 
 struct Link {
   std::string integration_id, object_type, local_id;
@@ -51,13 +53,24 @@ struct Run {
   std::optional<std::string> error;
   std::int64_t started_at = 0;
   std::optional<std::int64_t> finished_at;
+  std::string origin = "manual";  // manual (a person, through the API) or schedule
+  std::optional<std::string> lease_owner;  // the node running it
+  std::optional<std::int64_t> lease_expires_at;
 };
+// One running run per integration (a unique index): a second one is a conflict.
 void insert(Connection& c, const Run& run);
 // Status, counts, error and finished_at.
 void update(Connection& c, const Run& run);
 std::optional<Run> find_run(Connection& c, const std::string& id);
-// Runs still marked running (their process stopped) become interrupted; how many.
-std::int64_t interrupt_running(Connection& c, const std::string& integration_id, std::int64_t now);
+// The integration's running run, if any.
+std::optional<Run> running_run(Connection& c, const std::string& integration_id);
+// When the integration's latest run started.
+std::optional<std::int64_t> last_started(Connection& c, const std::string& integration_id);
+// Runs marked running whose node stopped become interrupted; how many. `all`: every running
+// run (one node: whatever ran before this process stopped); otherwise those whose lease ran out.
+std::int64_t interrupt_running(Connection& c, bool all, std::int64_t now);
+// Extends a running run's lease; false when it is no longer running under `owner`.
+bool renew_lease(Connection& c, const std::string& id, const std::string& owner, std::int64_t expires_at);
 Page<Run> runs(Connection& c, const std::string& integration_id, const PageRequest& page);  // newest first
 boost::json::object to_json(const Run& run);
 

@@ -102,10 +102,10 @@ SyncOptions options() {
 }
 
 store::sync::Run sync_once(store::Database& db, const Endpoint& endpoint, RetryPolicy retry = {}) {
-  auto begun = db.write_sync([&](store::Tx& tx) { return begin_run(tx, endpoint.integration_id); });
+  auto begun = db.write_sync([&](store::Tx& tx) { return begin_run(tx, endpoint.integration_id, RunStart{}); });
   return run([&]() -> asio::awaitable<store::sync::Run> {
     auto client = make_client(co_await asio::this_coro::executor, endpoint, retry);
-    co_return co_await run_sync(db, *client, endpoint, begun, options());
+    co_return co_await run_sync(db, *client, endpoint, *begun, options());
   }());
 }
 
@@ -401,6 +401,8 @@ TEST(CrmSyncRestart, KilledMidPullResumesWithoutDuplicatesOrLosses) {
   EXPECT_LT(seen, records) << "the sync ended before it was killed";
   auto cursor_before = count(*db, "SELECT modified_ms FROM sync_cursors");
 
+  // Restarted on one node: what ran before stopped (as SyncRunner::start marks it).
+  db->write_sync([](store::Tx& tx) { store::sync::interrupt_running(tx.connection, true, core::now_ms()); });
   auto resumed = sync_once(*db, endpoint);
   EXPECT_EQ(resumed.status, "succeeded") << resumed.error.value_or("");
   EXPECT_EQ(resumed.pulled, records - seen) << "it went on from the committed cursor, each record once";

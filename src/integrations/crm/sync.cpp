@@ -372,13 +372,23 @@ Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::strin
   return endpoint;
 }
 
-Run begin_run(Tx& tx, const std::string& integration_id) {
+std::optional<Run> begin_run(Tx& tx, const std::string& integration_id, const RunStart& start) {
+  auto& c = tx.connection;
+  auto now = core::now_ms();
+  store::sync::interrupt_running(c, false, now);
+  if (store::sync::running_run(c, integration_id))
+    throw core::Error(core::ErrorKind::conflict, "a sync of this integration is running");
+  if (start.every_ms)
+    if (auto last = store::sync::last_started(c, integration_id); last && *last + *start.every_ms > now) return std::nullopt;
   Run run;
   run.id = core::new_id();
   run.integration_id = integration_id;
-  run.started_at = core::now_ms();
-  store::sync::interrupt_running(tx.connection, integration_id, run.started_at);
-  store::sync::insert(tx.connection, run);
+  run.started_at = now;
+  run.origin = start.origin;
+  run.lease_owner = start.owner;
+  run.lease_expires_at = now + start.lease_ms;
+  store::sync::insert(c, run);  // another node's run begun meanwhile: the unique index makes this a conflict
+  tx.emit("sync.run_started", store::sync::to_json(run));
   return run;
 }
 
@@ -405,11 +415,19 @@ asio::awaitable<Run> run_sync(store::Database& db, Client& client, const Endpoin
   } catch (const std::exception& e) {
     error = e.what();
   }
+  auto finishing = finish_run(db, std::move(run), std::move(error));
+  co_return co_await std::move(finishing);
+}
+
+asio::awaitable<Run> finish_run(store::Database& db, Run run, std::optional<std::string> error) {
   run.status = error ? "failed" : "succeeded";
   run.error = error;
   run.finished_at = core::now_ms();
-  if (error) spdlog::warn("sync of integration {} failed: {}", endpoint.integration_id, *error);
-  auto finish = [&](Tx& tx) { store::sync::update(tx.connection, run); };
+  if (error) spdlog::warn("sync of integration {} failed: {}", run.integration_id, *error);
+  auto finish = [&](Tx& tx) {
+    store::sync::update(tx.connection, run);
+    tx.emit("sync.run_finished", store::sync::to_json(run));
+  };
   co_await store::write(db, finish);
   co_return run;
 }

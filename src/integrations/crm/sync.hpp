@@ -22,14 +22,27 @@ struct SyncOptions {
 // bad_request for another type or missing credentials, validation for a bad mapping.
 Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::string_view master_key);
 
-// A run of `integration_id`, recorded as running; runs left running by a stopped process
-// are marked interrupted first.
-store::sync::Run begin_run(store::Tx& tx, const std::string& integration_id);
+// How a run begins: who asked, and the node that holds it and for how long.
+struct RunStart {
+  std::string origin = "manual";  // or schedule
+  std::string owner;              // the node
+  std::int64_t lease_ms = 30'000;
+  // For a scheduled run: none is begun when the latest run started less than this ago.
+  std::optional<std::int64_t> every_ms;
+};
+
+// A run of `integration_id`, recorded as running under the node's lease (event
+// sync.run_started); none when a scheduled run is not due yet. Throws conflict while another
+// run of it goes on, on any node (runs whose node stopped are marked interrupted first).
+std::optional<store::sync::Run> begin_run(store::Tx& tx, const std::string& integration_id, const RunStart& start);
 
 // Pulls then pushes every object the endpoint's mapping names; the run as it finished
-// (succeeded, or failed with its error: what it committed before stays).
+// (succeeded, or failed with its error: what it committed before stays; sync.run_finished).
 boost::asio::awaitable<store::sync::Run> run_sync(store::Database& db, Client& client, const Endpoint& endpoint,
                                                   store::sync::Run run, SyncOptions options);
+
+// Records the run as finished: succeeded, or failed with `error` (sync.run_finished).
+boost::asio::awaitable<store::sync::Run> finish_run(store::Database& db, store::sync::Run run, std::optional<std::string> error);
 
 // A person's answer to a conflict: "remote" sets the local field to the remote value, "local"
 // keeps (or puts back) the local value, which the next run pushes. Throws not_found, or

@@ -8,13 +8,13 @@ import { useResource } from '../../services/useResource.js';
 import { allowed } from '../auth/authSlice.js';
 import { Empty, ErrorBanner, Field, Loading, Notice, StatusBadge, closeOnEscape, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
-import { blankForm, integrationBody, integrationTypes, isMissingRoute, runCounts, typeLabel } from './integrations.js';
+import { blankForm, fieldError, integrationBody, integrationTypes, isMissingRoute, jsonFieldErrors, runCounts, typeLabel } from './integrations.js';
 import SyncConflicts from './SyncConflicts.jsx';
 
 const loadIntegrations = async () => (await api.get('/integrations', { params: { limit: 500 } })).data.items ?? [];
 
 // The server names config and credential fields with their group: config.base_url.
-const errorOf = (fields, group, name) => fields[`${group}.${name}`];
+const errorOf = (fields, group, name) => fieldError(fields, `${group}.${name}`);
 
 function IntegrationForm({ integration = null, onSaved, onCancel }) {
   const creating = !integration;
@@ -28,6 +28,8 @@ function IntegrationForm({ integration = null, onSaved, onCancel }) {
   const save = async (e) => {
     e.preventDefault();
     if (!form.name.trim()) return setProblem({ message: 'Give the integration a name.', fields: { name: 'Give it a name, e.g. Sales Slack.' } });
+    const unparsed = jsonFieldErrors(form);
+    if (Object.keys(unparsed).length) return setProblem({ message: 'A field holds JSON that does not parse.', fields: unparsed });
     setBusy(true);
     try {
       const body = integrationBody(form, { creating, integration });
@@ -70,6 +72,8 @@ function IntegrationForm({ integration = null, onSaved, onCancel }) {
                     <option key={o}>{o}</option>
                   ))}
                 </select>
+              ) : f.json ? (
+                <textarea {...p} rows={6} spellCheck={false} value={form.config[f.name]} onChange={setGroup('config', f.name)} placeholder={f.placeholder} />
               ) : (
                 <input {...p} value={form.config[f.name]} onChange={setGroup('config', f.name)} placeholder={f.placeholder} />
               )
@@ -184,6 +188,7 @@ function SyncPanel({ integration, canManage }) {
           {runs.map((r) => (
             <li key={r.id}>
               <StatusBadge status={r.status} /> <span title={formatTime(r.started_at)}>{timeAgo(r.started_at)}</span>
+              {r.trigger === 'schedule' && <span className="muted small"> · scheduled</span>}
               {runCounts(r).length > 0 && <span className="muted small"> · {runCounts(r).join(' · ')}</span>}
               {r.error && <span className="field-error block cell-text">{r.error}</span>}
             </li>

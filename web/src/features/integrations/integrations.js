@@ -2,8 +2,9 @@
 // built from the forms, topic patterns, and telling "this server has no such route" apart from
 // a real failure.
 
-// What each type needs (docs/integrations.md). `config` fields are shown back as they are;
-// `credentials` are write-only: the server answers only their names in `credentials_set`.
+// What each type needs (docs/integrations.md). `config` fields are shown back as they are (a
+// `json` one pretty-printed, and sent parsed); `credentials` are write-only: the server answers
+// only their names in `credentials_set`.
 export const integrationTypes = {
   salesforce: {
     label: 'Salesforce',
@@ -11,6 +12,8 @@ export const integrationTypes = {
       { name: 'instance_url', label: 'Instance URL', placeholder: 'https://acme.my.salesforce.com' },
       { name: 'login_url', label: 'Login URL', placeholder: 'https://login.salesforce.com', optional: true },
       { name: 'api_version', label: 'API version', placeholder: '60.0', optional: true },
+      { name: 'sync_every', label: 'Sync every', placeholder: '15m (empty: on demand)', optional: true },
+      { name: 'mapping', label: 'Field mapping (JSON)', placeholder: '{"contact": {"fields": [{"local": "email", "remote": "email"}]}}', optional: true, json: true },
     ],
     credentials: [
       { name: 'client_id', label: 'Client id' },
@@ -19,7 +22,11 @@ export const integrationTypes = {
   },
   hubspot: {
     label: 'HubSpot',
-    config: [{ name: 'base_url', label: 'API base URL', placeholder: 'https://api.hubapi.com', optional: true }],
+    config: [
+      { name: 'base_url', label: 'API base URL', placeholder: 'https://api.hubapi.com', optional: true },
+      { name: 'sync_every', label: 'Sync every', placeholder: '15m (empty: on demand)', optional: true },
+      { name: 'mapping', label: 'Field mapping (JSON)', placeholder: '{"contact": {"fields": [{"local": "email", "remote": "email"}]}}', optional: true, json: true },
+    ],
     credentials: [
       { name: 'access_token', label: 'Private app access token' },
       { name: 'client_secret', label: 'Client secret', optional: true },
@@ -77,7 +84,8 @@ export const typeLabel = (type) => integrationTypes[type]?.label ?? type;
 // The form's starting values: config from the integration when editing (a choice starts at its
 // first option), credentials always empty (they are never sent back).
 export function blankForm(type, integration = null) {
-  const config = Object.fromEntries(integrationTypes[type].config.map((f) => [f.name, String(integration?.config?.[f.name] ?? f.options?.[0] ?? '')]));
+  const shown = (f, value) => (f.json ? (value == null ? '' : JSON.stringify(value, null, 2)) : String(value ?? f.options?.[0] ?? ''));
+  const config = Object.fromEntries(integrationTypes[type].config.map((f) => [f.name, shown(f, integration?.config?.[f.name])]));
   const credentials = Object.fromEntries(integrationTypes[type].credentials.map((f) => [f.name, '']));
   return { name: integration?.name ?? '', type, config, credentials, is_active: integration?.is_active ?? true };
 }
@@ -90,7 +98,7 @@ export function integrationBody(form, { creating, integration = null }) {
   const config = {};
   for (const f of integrationTypes[form.type].config) {
     const value = String(form.config[f.name]).trim();
-    if (value) config[f.name] = value;
+    if (value) config[f.name] = f.json ? JSON.parse(value) : value;
     else if (!creating && integration?.config?.[f.name] !== undefined) config[f.name] = null;
   }
   const credentials = Object.fromEntries(Object.entries(form.credentials).filter(([, value]) => value));
@@ -99,6 +107,29 @@ export function integrationBody(form, { creating, integration = null }) {
   if (creating || Object.keys(credentials).length) body.credentials = credentials;
   if (!creating && form.is_active !== integration?.is_active) body.is_active = form.is_active;
   return body;
+}
+
+// The JSON fields of a form that do not parse, by their server-side name (config.mapping):
+// checked before integrationBody, which parses them.
+export function jsonFieldErrors(form) {
+  const errors = {};
+  for (const f of integrationTypes[form.type].config) {
+    const value = String(form.config[f.name]).trim();
+    if (!f.json || !value) continue;
+    try {
+      JSON.parse(value);
+    } catch (err) {
+      errors[`config.${f.name}`] = `Not valid JSON: ${err.message}`;
+    }
+  }
+  return errors;
+}
+
+// The server's message for a field, or for the parts of it (config.mapping.contact.fields[0].local).
+export function fieldError(fields, name) {
+  if (fields[name]) return fields[name];
+  const parts = Object.entries(fields).filter(([key]) => key.startsWith(`${name}.`));
+  return parts.length ? parts.map(([key, message]) => `${key.slice(name.length + 1)}: ${message}`).join('; ') : undefined;
 }
 
 // Topic patterns typed as text: split on commas, spaces or lines, duplicates dropped.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blankForm, conflictRecord, integrationBody, parseTopics, runCounts } from './integrations.js';
+import { blankForm, conflictRecord, fieldError, integrationBody, jsonFieldErrors, parseTopics, runCounts } from './integrations.js';
 
 describe('integrations helpers', () => {
   it('splits topic patterns on commas, spaces and lines, once each', () => {
@@ -25,7 +25,7 @@ describe('integrations helpers', () => {
   it('builds a PATCH that clears an emptied field, keeps untouched credentials out and never sends the type', () => {
     const integration = { name: 'SF', type: 'salesforce', is_active: true, config: { instance_url: 'https://acme.my.salesforce.com', api_version: '60.0' } };
     const form = blankForm('salesforce', integration);
-    expect(form.config).toEqual({ instance_url: 'https://acme.my.salesforce.com', login_url: '', api_version: '60.0' });
+    expect(form.config).toEqual({ instance_url: 'https://acme.my.salesforce.com', login_url: '', api_version: '60.0', sync_every: '', mapping: '' });
     expect(form.credentials).toEqual({ client_id: '', client_secret: '' });
     form.config.api_version = '';
     expect(integrationBody(form, { creating: false, integration })).toEqual({ name: 'SF', config: { instance_url: 'https://acme.my.salesforce.com', api_version: null } });
@@ -34,6 +34,26 @@ describe('integrations helpers', () => {
     expect(integrationBody(form, { creating: false, integration }).is_active).toBeUndefined();
     form.is_active = false;
     expect(integrationBody(form, { creating: false, integration }).is_active).toBe(false);
+  });
+
+  it('shows a CRM mapping as JSON text, refuses text that does not parse and sends it parsed with the schedule', () => {
+    const mapping = { contact: { fields: [{ local: 'email', remote: 'email' }] }, deal: null };
+    const integration = { name: 'HS', type: 'hubspot', is_active: true, config: { base_url: 'https://api.hubapi.com', mapping } };
+    const form = blankForm('hubspot', integration);
+    expect(JSON.parse(form.config.mapping)).toEqual(mapping);
+    form.config.mapping = '{"contact": ';
+    expect(Object.keys(jsonFieldErrors(form))).toEqual(['config.mapping']);
+    form.config.mapping = '{"deal": null}';
+    form.config.sync_every = '15m';
+    expect(jsonFieldErrors(form)).toEqual({});
+    expect(integrationBody(form, { creating: false, integration }).config).toEqual({ base_url: 'https://api.hubapi.com', sync_every: '15m', mapping: { deal: null } });
+  });
+
+  it('finds the server\'s message for a field or for the parts inside it', () => {
+    const fields = { 'config.sync_every': 'must be a duration', 'config.mapping.contact.fields[0].local': 'must be one of name, email' };
+    expect(fieldError(fields, 'config.sync_every')).toBe('must be a duration');
+    expect(fieldError(fields, 'config.mapping')).toBe('contact.fields[0].local: must be one of name, email');
+    expect(fieldError(fields, 'config.base_url')).toBeUndefined();
   });
 
   it('reads a sync run\'s counts and a conflict\'s record from the fields present', () => {
