@@ -38,7 +38,7 @@ std::string like_prefix(const std::string& prefix) {
   return out + '%';
 }
 
-std::vector<Entry> select(Connection& c, const Filter& f, const char* id_bound, std::optional<std::int64_t> bound,
+std::vector<Entry> read_entries(Connection& c, const Filter& f, const char* id_bound, std::optional<std::int64_t> bound,
                           const char* order, std::int64_t limit) {
   std::string sql = std::string(columns) + " WHERE 1 = 1";
   std::vector<Param> params;
@@ -106,12 +106,12 @@ Entry by_system(std::string action, std::string target_type, std::string target_
 
 std::vector<Entry> newest(Connection& c, const Filter& filter, std::optional<std::int64_t> before_id,
                           std::int64_t limit) {
-  return select(c, filter, " AND id < ?", before_id, " ORDER BY id DESC LIMIT ?", limit);
+  return read_entries(c, filter, " AND id < ?", before_id, " ORDER BY id DESC LIMIT ?", limit);
 }
 
 std::vector<Entry> oldest(Connection& c, const Filter& filter, std::optional<std::int64_t> after_id,
                           std::int64_t limit) {
-  return select(c, filter, " AND id > ?", after_id, " ORDER BY id LIMIT ?", limit);
+  return read_entries(c, filter, " AND id > ?", after_id, " ORDER BY id LIMIT ?", limit);
 }
 
 boost::json::object to_json(const Entry& e) {
