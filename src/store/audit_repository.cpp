@@ -39,7 +39,7 @@ std::string like_prefix(const std::string& prefix) {
 }
 
 std::vector<Entry> read_entries(Connection& c, const Filter& f, const char* id_bound, std::optional<std::int64_t> bound,
-                          const char* order, std::int64_t limit) {
+                                const char* order, std::int64_t limit) {
   std::string sql = std::string(columns) + " WHERE 1 = 1";
   std::vector<Param> params;
   if (f.actor) {

@@ -85,14 +85,14 @@ def test_a_login_refresh_and_logout_are_recorded_as_the_user(srv):
     refresh = one(srv, "auth.refresh", user["id"])
     assert refresh["actor_id"] == user["id"] and refresh["outcome"] == "success", refresh
 
-    assert anonymous.post("/api/v1/auth/logout", {"refresh_token": second.body["refresh_token"]}).status == 204
-    logout = one(srv, "auth.logout", user["id"])
-    assert logout["actor_id"] == user["id"] and logout["actor_email"] == user["email"], logout
-
     # The spent token again: its session is revoked, and that is a failure worth a look.
     assert anonymous.post("/api/v1/auth/refresh", {"refresh_token": first["refresh_token"]}).status == 401
     reused = one(srv, "auth.refresh_reused", user["id"])
     assert reused["outcome"] == "failure" and reused["actor_id"] is None, reused
+
+    assert anonymous.post("/api/v1/auth/logout", {"refresh_token": second.body["refresh_token"]}).status == 204
+    logout = one(srv, "auth.logout", user["id"])
+    assert logout["actor_id"] == user["id"] and logout["actor_email"] == user["email"], logout
 
 
 def test_a_deactivated_account_login_is_a_failure_by_its_owner(srv):
