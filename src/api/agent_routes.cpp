@@ -1,6 +1,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -150,11 +151,12 @@ void add_agent_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/agents/{id}", Permission::manage_agents,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "agent");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::agents::remove(tx.connection, id)) throw core::not_found("agent", id);
               tx.emit("agents.deleted", json::object{{"id", id}});
+              audit(tx, request, who, "agents.deleted", "agent", id);
             });
             co_return Response::no_content();
           });

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "ai/prompt.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -198,17 +199,19 @@ void add_ai_routes(Context& ctx, http::Router& router) {
             co_await write(ctx.db, [&](store::Tx& tx) {
               store::ai_provider_keys::put(tx.connection, name, sealed, who.user_id, core::now_ms());
               tx.emit("ai.providers.updated", json::object{{"provider", name}, {"key_source", "stored"}});
+              audit(tx, request, who, "ai_providers.key_set", "ai_provider", name);
             });
             ctx.ai_providers->use_stored_key(name, *key);
             co_return Response::no_content();
           });
 
   secured(ctx, router, "DELETE", "/api/v1/ai/providers/{name}/key", Permission::admin,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto name = provider_param(ctx, request);
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::ai_provider_keys::remove(tx.connection, name)) throw core::not_found("stored key of", name);
               tx.emit("ai.providers.updated", json::object{{"provider", name}, {"key_source", "none"}});
+              audit(tx, request, who, "ai_providers.key_deleted", "ai_provider", name);
             });
             ctx.ai_providers->use_stored_key(name, "");
             co_return Response::no_content();
@@ -287,11 +290,12 @@ void add_ai_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/prompts/{id}", Permission::manage_prompts,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "prompt");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::prompts::remove(tx.connection, id)) throw core::not_found("prompt", id);
               tx.emit("prompts.deleted", json::object{{"id", id}});
+              audit(tx, request, who, "prompts.deleted", "prompt", id);
             });
             co_return Response::no_content();
           });
@@ -308,7 +312,10 @@ void add_ai_routes(Context& ctx, http::Router& router) {
             auto prompt = co_await write(ctx.db, [&](store::Tx& tx) {
               find_prompt(tx.connection, id);
               auto number = store::prompts::add_version(tx.connection, id, version);
-              if (activate) store::prompts::activate(tx.connection, id, number, version.created_at);
+              if (activate) {
+                store::prompts::activate(tx.connection, id, number, version.created_at);
+                audit(tx, request, who, "prompts.activated", "prompt", id, {{"version", number}});
+              }
               tx.emit("prompts.updated", json::object{{"id", id}, {"version", number}, {"activated", activate}});
               return with_versions(tx.connection, find_prompt(tx.connection, id));
             });
@@ -316,7 +323,7 @@ void add_ai_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "POST", "/api/v1/prompts/{id}/activate", Permission::manage_prompts,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "prompt");
             auto body = json_body(request);
             core::ObjectReader r(body);
@@ -328,6 +335,7 @@ void add_ai_routes(Context& ctx, http::Router& router) {
                 throw core::Error(core::ErrorKind::validation, "the prompt has no version " + std::to_string(*version),
                                   {{"version", "no such version"}});
               tx.emit("prompts.updated", json::object{{"id", id}, {"version", *version}, {"activated", true}});
+              audit(tx, request, who, "prompts.activated", "prompt", id, {{"version", *version}});
               return with_versions(tx.connection, find_prompt(tx.connection, id));
             });
             co_return Response::json(200, prompt);
@@ -431,6 +439,8 @@ void add_ai_routes(Context& ctx, http::Router& router) {
                 throw core::Error(core::ErrorKind::conflict, "this tool call was already " + a->status);
               auto now = store::tool_approvals::find(tx.connection, id);
               tx.emit("agents.tool_approval_decided", store::tool_approvals::to_json(*now));
+              audit(tx, request, who, "tool_approvals.decided", "tool_approval", id,
+                    {{"approved", decision.approved}, {"tool", now->tool}, {"task_id", now->task_id}});
               return *now;
             });
             co_return Response::json(200, store::tool_approvals::to_json(decided));

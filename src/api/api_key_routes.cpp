@@ -1,3 +1,4 @@
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/sessions.hpp"
 
@@ -20,7 +21,11 @@ void add_api_key_routes(Context& ctx, http::Router& router) {
             auto roles = model::read_roles(r, "roles", true);
             r.finish();
             auto created_key = co_await write(ctx.db, [&](store::Tx& tx) {
-              return auth::create_api_key(tx.connection, who.user_id, *name, *roles);
+              auto made = auth::create_api_key(tx.connection, who.user_id, *name, *roles);
+              audit(tx, request, who, "api_keys.created", "api_key", made.record.id,
+                    {{"name", made.record.name}, {"prefix", made.record.prefix},
+                     {"roles", store::api_keys::to_json(made.record).at("roles")}});
+              return made;
             });
             auto out = store::api_keys::to_json(created_key.record);
             out["key"] = created_key.key;
@@ -28,10 +33,13 @@ void add_api_key_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/api-keys/{id}", Permission::admin,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "API key");
-            bool removed = co_await write(ctx.db, [&](store::Tx& tx) { return store::api_keys::remove(tx.connection, id); });
-            if (!removed) throw core::not_found("API key", id);
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              auto key = store::api_keys::find(tx.connection, id);
+              if (!key || !store::api_keys::remove(tx.connection, id)) throw core::not_found("API key", id);
+              audit(tx, request, who, "api_keys.revoked", "api_key", id, {{"name", key->name}, {"prefix", key->prefix}});
+            });
             co_return Response::no_content();
           });
 }

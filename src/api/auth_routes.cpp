@@ -7,6 +7,7 @@
 #include <array>
 #include <optional>
 
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "auth/sessions.hpp"
@@ -121,17 +122,31 @@ void add_auth_routes(Context& ctx, http::Router& router) {
       bool right = auth::verify_password(user ? user->password_hash : dummy_hash(), *password);
       return right && user;
     });
+    // Every attempt whose password was checked is audited: the name tried and the address,
+    // never the password. A failure is its own write, made before the answer.
+    auto attempt = audit_entry(request, match ? "auth.login" : "auth.login_failed", "user", user ? user->id : "",
+                               {{"login", login}, {"session", session.value_or("body")}});
     if (!match) {
+      attempt.outcome = "failure";
+      attempt.details["reason"] = locked ? "invalid_credentials_while_throttled" : "invalid_credentials";
+      co_await write(ctx.db, [&](store::Tx& tx) { store::audit::append(tx.connection, attempt); });
       ctx.throttle.record_failure(login, address, core::now_ms());
       if (locked) throw too_many(std::max(1, ctx.throttle.locked_for(login, address, core::now_ms())));
       throw core::Error(core::ErrorKind::unauthorized, "invalid email or password");
     }
+    act_as(attempt, *user);
     // Said only to who knows the password, so it tells nothing to someone guessing.
-    if (!user->is_active)
+    if (!user->is_active) {
+      attempt.action = "auth.login_failed";
+      attempt.outcome = "failure";
+      attempt.details["reason"] = "account_deactivated";
+      co_await write(ctx.db, [&](store::Tx& tx) { store::audit::append(tx.connection, attempt); });
       throw core::Error(core::ErrorKind::account_deactivated,
                         "this account is deactivated; ask an administrator to activate it again");
+    }
     ctx.throttle.succeeded(login, address);
     auto tokens = co_await write(ctx.db, [&](store::Tx& tx) {
+      store::audit::append(tx.connection, attempt);
       return auth::issue_tokens(tx.connection, *user, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
     });
     co_return token_answer(request, tokens, *user, session == "cookie", ctx.config.refresh_token_ttl_seconds);
@@ -140,7 +155,17 @@ void add_auth_routes(Context& ctx, http::Router& router) {
   router.add("POST", "/api/v1/auth/refresh", [&ctx](Request& request) -> asio::awaitable<Response> {
     auto presented = presented_token(request);
     auto outcome = co_await write(ctx.db, [&](store::Tx& tx) {
-      return auth::rotate_refresh_token(tx.connection, presented.token, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
+      auto outcome =
+          auth::rotate_refresh_token(tx.connection, presented.token, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
+      // A token that names nobody is not audited: it tested nothing but a random string.
+      if (outcome.status != auth::RefreshStatus::invalid) {
+        bool reused = outcome.status == auth::RefreshStatus::reused;
+        auto entry = audit_entry(request, reused ? "auth.refresh_reused" : "auth.refresh", "user", *outcome.user_id);
+        if (reused) entry.outcome = "failure";
+        else act_as(entry, *outcome.user);
+        store::audit::append(tx.connection, entry);
+      }
+      return outcome;
     });
     if (outcome.status == auth::RefreshStatus::reused)
       throw core::Error(core::ErrorKind::unauthorized,
@@ -153,7 +178,13 @@ void add_auth_routes(Context& ctx, http::Router& router) {
 
   router.add("POST", "/api/v1/auth/logout", [&ctx](Request& request) -> asio::awaitable<Response> {
     auto presented = presented_token(request);
-    co_await write(ctx.db, [&](store::Tx& tx) { auth::revoke_refresh_token(tx.connection, presented.token); });
+    co_await write(ctx.db, [&](store::Tx& tx) {
+      auto user_id = auth::revoke_refresh_token(tx.connection, presented.token);
+      if (!user_id) return;
+      auto entry = audit_entry(request, "auth.logout", "user", *user_id);
+      if (auto user = store::users::find(tx.connection, *user_id)) act_as(entry, *user);
+      store::audit::append(tx.connection, entry);
+    });
     auto response = Response::no_content();
     response.set_header("Set-Cookie", cookie_header(request, "", 0));  // the browser forgets it
     co_return response;

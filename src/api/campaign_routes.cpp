@@ -4,7 +4,9 @@
 
 #include "agents/marketing/campaigns.hpp"
 #include "agents/marketing/optimizer.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
+#include "core/money.hpp"
 #include "model/model.hpp"
 
 namespace de::api {
@@ -52,6 +54,12 @@ asio::awaitable<Response> record(Context& ctx, const marketing::Campaign& campai
   answer["to"] = days.back().day;
   co_return Response::json(200, answer);
 }
+// A campaign's budget is a setting the budget optimiser and its people steer by: audited.
+void audit_budget(store::Tx& tx, const Request& request, const auth::Principal& who, const marketing::Campaign& campaign) {
+  audit(tx, request, who, "campaigns.budget_changed", "campaign", campaign.id,
+        {{"name", campaign.name}, {"budget", core::format_money(campaign.budget_minor, campaign.currency)},
+         {"currency", campaign.currency}});
+}
 }  // namespace
 
 void add_campaign_routes(Context& ctx, http::Router& router) {
@@ -78,9 +86,13 @@ void add_campaign_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "POST", "/api/v1/campaigns/budgets", Permission::manage_campaigns,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto body = json_body(request);
-            auto changed = co_await write(ctx.db, [&](store::Tx& tx) { return manager.set_budgets(tx, body); });
+            auto changed = co_await write(ctx.db, [&](store::Tx& tx) {
+              auto changed = manager.set_budgets(tx, body);
+              for (const auto& campaign : changed) audit_budget(tx, request, who, campaign);
+              return changed;
+            });
             auto answer = ctx.db.read([&](store::Connection& c) {
               json::array items;
               for (const auto& campaign : changed) items.push_back(campaign_with_totals(c, campaign.id));
@@ -96,17 +108,23 @@ void add_campaign_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "PATCH", "/api/v1/campaigns/{id}", Permission::manage_campaigns,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "campaign");
             auto body = json_body(request);
-            co_await write(ctx.db, [&](store::Tx& tx) { manager.update(tx, id, body); });
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              auto campaign = manager.update(tx, id, body);
+              if (body.contains("budget")) audit_budget(tx, request, who, campaign);
+            });
             co_return Response::json(200, ctx.db.read([&](store::Connection& c) { return campaign_with_totals(c, id); }));
           });
 
   secured(ctx, router, "DELETE", "/api/v1/campaigns/{id}", Permission::manage_campaigns,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "campaign");
-            co_await write(ctx.db, [&](store::Tx& tx) { manager.remove(tx, id); });
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              manager.remove(tx, id);
+              audit(tx, request, who, "campaigns.deleted", "campaign", id);
+            });
             co_return Response::no_content();
           });
 

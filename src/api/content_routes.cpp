@@ -1,6 +1,7 @@
 // Marketing content, its A/B results and analysis, and the brand voice (docs/marketing.md).
 #include "agents/marketing/ab_test.hpp"
 #include "agents/marketing/generator.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "store/content_repository.hpp"
@@ -148,6 +149,7 @@ void add_content_routes(Context& ctx, http::Router& router) {
             co_await write(ctx.db, [&](store::Tx& tx) {
               store::brand_voice::save(tx.connection, settings, who.user_id, core::now_ms());
               tx.emit("content.brand_voice_updated", settings);
+              audit(tx, request, who, "brand_voice.changed", "brand_voice", "", {{"settings", settings}});
             });
             co_return Response::json(200, settings);
           });

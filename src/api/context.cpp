@@ -1,5 +1,7 @@
 #include "api/context.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 #include "auth/sessions.hpp"
@@ -71,15 +73,20 @@ std::int64_t time_query(const Request& request, const char* key, std::int64_t fa
   return *t;
 }
 
+std::optional<std::int64_t> integer_query(const Request& request, const char* key, std::int64_t min, std::int64_t max) {
+  auto text = request.query(key);
+  if (!text) return std::nullopt;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < min || n > max)
+    throw core::Error(core::ErrorKind::bad_request,
+                      fmt::format("{} must be an integer from {} to {}", key, min, max));
+  return n;
+}
+
 store::PageRequest page_request(const Request& request) {
   store::PageRequest page;
-  if (auto limit = request.query("limit")) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > 500)
-      throw core::Error(core::ErrorKind::bad_request, "limit must be an integer from 1 to 500");
-    page.limit = n;
-  }
+  page.limit = integer_query(request, "limit", 1, 500).value_or(page.limit);
   if (auto cursor = request.query("cursor"); cursor && !cursor->empty()) {
     if (!core::is_uuid(*cursor)) throw core::Error(core::ErrorKind::bad_request, "cursor is not valid");
     page.cursor = *cursor;

@@ -87,6 +87,8 @@ json::object json_body(const Request& request);
 // A query parameter that is an RFC 3339 timestamp (ms since the epoch), `fallback` when absent;
 // 400 naming it when malformed.
 std::int64_t time_query(const Request& request, const char* key, std::int64_t fallback);
+// An integer query parameter from `min` to `max`, nullopt when absent; 400 naming it otherwise.
+std::optional<std::int64_t> integer_query(const Request& request, const char* key, std::int64_t min, std::int64_t max);
 // ?limit= and ?cursor=
 store::PageRequest page_request(const Request& request);
 // A path id that must be a UUID, else 404 naming the resource.
@@ -169,5 +171,6 @@ void add_campaign_routes(Context& ctx, http::Router& router);
 void add_requirement_routes(Context& ctx, http::Router& router);
 void add_stakeholder_routes(Context& ctx, http::Router& router);
 void add_websocket_routes(Context& ctx, http::Router& router);
+void add_audit_routes(Context& ctx, http::Router& router);
 
 }  // namespace de::api

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "agents/sales/forecast.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 
 namespace de::api {
@@ -107,9 +108,12 @@ void add_deal_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/deals/{id}", Permission::manage_deals,
-          [&ctx, pipeline](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx, pipeline](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "deal");
-            co_await write(ctx.db, [&](store::Tx& tx) { pipeline->remove(tx, id); });
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              pipeline->remove(tx, id);
+              audit(tx, request, who, "deals.deleted", "deal", id);
+            });
             co_return Response::no_content();
           });
 

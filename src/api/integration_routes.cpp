@@ -2,6 +2,7 @@
 // (never their credentials, which are write-only and sealed under the master key: answers and
 // events name the credentials set, not their values); managers and admins connect, change,
 // test and use them.
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -65,6 +66,21 @@ void read_fields(const Context& ctx, core::ObjectReader& r, Integration& i, bool
 }
 
 json::object event_data(const Context& ctx, const Integration& i) { return to_json(i, credentials_of(ctx, i)); }
+
+// What a create or change of `i` sent: the fields, and the names of the credentials it set
+// (never their values). Sending credentials is audited as integrations.credentials_changed.
+void audit_integration(store::Tx& tx, const Request& request, const auth::Principal& who, const Integration& i,
+                       const json::object& body, bool creating) {
+  json::array fields, credentials;
+  for (const auto& field : body) fields.emplace_back(field.key());
+  if (const auto* sent = body.if_contains("credentials"); sent && sent->is_object())
+    for (const auto& credential : sent->get_object()) credentials.emplace_back(credential.key());
+  bool credentials_changed = body.contains("credentials");
+  std::string action = creating ? "integrations.created"
+                                : credentials_changed ? "integrations.credentials_changed" : "integrations.updated";
+  audit(tx, request, who, std::move(action), "integration", i.id,
+        {{"name", i.name}, {"type", i.type}, {"fields", std::move(fields)}, {"credentials", std::move(credentials)}});
+}
 
 // ?type=, one of the types when given.
 std::optional<std::string> type_filter(const Request& request) {
@@ -137,6 +153,7 @@ void add_integration_routes(Context& ctx, http::Router& router) {
             co_await write(ctx.db, [&](store::Tx& tx) {
               store::integrations::insert(tx.connection, i);
               tx.emit("integrations.created", data);
+              audit_integration(tx, request, who, i, body, true);
             });
             co_return created(data, "/api/v1/integrations/" + i.id);
           });
@@ -149,7 +166,7 @@ void add_integration_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "PATCH", "/api/v1/integrations/{id}", Permission::manage_integrations,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "integration");
             auto body = json_body(request);
             auto data = co_await write(ctx.db, [&](store::Tx& tx) {
@@ -162,17 +179,19 @@ void add_integration_routes(Context& ctx, http::Router& router) {
               store::integrations::update(tx.connection, i);
               auto data = event_data(ctx, i);
               tx.emit("integrations.updated", data);
+              audit_integration(tx, request, who, i, body, false);
               return data;
             });
             co_return Response::json(200, data);
           });
 
   secured(ctx, router, "DELETE", "/api/v1/integrations/{id}", Permission::manage_integrations,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "integration");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::integrations::remove(tx.connection, id)) throw core::not_found("integration", id);
               tx.emit("integrations.deleted", json::object{{"id", id}});
+              audit(tx, request, who, "integrations.deleted", "integration", id);
             });
             co_return Response::no_content();
           });

@@ -7,6 +7,7 @@
 
 #include "core/csv.hpp"
 #include "agents/sales/sales_agent.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -488,11 +489,12 @@ void add_lead_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/leads/{id}", Permission::manage_leads,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "lead");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::leads::remove(tx.connection, id)) throw core::not_found("lead", id);
               tx.emit("leads.deleted", json::object{{"id", id}});
+              audit(tx, request, who, "leads.deleted", "lead", id);
             });
             co_return Response::no_content();
           });

@@ -7,6 +7,7 @@
 #include "agents/product/analyzer.hpp"
 #include "agents/product/product_services.hpp"
 #include "agents/product/text.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -288,7 +289,7 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/requirements/{id}", Permission::manage_requirements,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "requirements analysis");
             co_await write(ctx.db, [&](store::Tx& tx) {
               auto a = store::requirement_analyses::find(tx.connection, id);
@@ -297,6 +298,7 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
               event["id"] = id;
               event["title"] = a->title;
               tx.emit("requirements.deleted", std::move(event));
+              audit(tx, request, who, "requirements.deleted", "requirements_analysis", id);
             });
             co_return Response::no_content();
           });

@@ -23,6 +23,7 @@ void add_routes(Context& ctx, http::Router& router) {
   add_integration_routes(ctx, router);
   add_sync_routes(ctx, router);
   add_websocket_routes(ctx, router);
+  add_audit_routes(ctx, router);
 }
 
 }  // namespace de::api

@@ -3,6 +3,7 @@
 // needs manage_stakeholders.
 #include "agents/product/product_services.hpp"
 #include "agents/product/text.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -89,11 +90,12 @@ void add_stakeholder_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/stakeholders/{id}", Permission::manage_stakeholders,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "stakeholder");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::stakeholders::remove(tx.connection, id)) throw core::not_found("stakeholder", id);
               tx.emit("stakeholders.deleted", json::object{{"id", id}});
+              audit(tx, request, who, "stakeholders.deleted", "stakeholder", id);
             });
             co_return Response::no_content();
           });

@@ -1,3 +1,4 @@
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -32,6 +33,29 @@ struct UserChange {
   std::optional<bool> is_active;
 };
 
+json::array roles_json(model::RoleSet roles) {
+  json::array out;
+  for (const auto& role : model::role_list(roles)) out.emplace_back(role);
+  return out;
+}
+
+// One audit entry per kind of change a PATCH made: roles, activation, password, identity.
+void audit_user_change(store::Tx& tx, const Request& request, const auth::Principal& who, const model::User& before,
+                       const model::User& after, bool password_changed) {
+  if (before.roles != after.roles)
+    audit(tx, request, who, "users.role_changed", "user", after.id,
+          {{"email", after.email}, {"from", roles_json(before.roles)}, {"to", roles_json(after.roles)}});
+  if (before.is_active != after.is_active)
+    audit(tx, request, who, after.is_active ? "users.activated" : "users.deactivated", "user", after.id,
+          {{"email", after.email}});
+  if (password_changed) audit(tx, request, who, "users.password_changed", "user", after.id, {{"email", after.email}});
+  json::object identity;
+  if (before.email != after.email) identity["email"] = json::object{{"from", before.email}, {"to", after.email}};
+  if (before.username != after.username)
+    identity["username"] = json::object{{"from", before.username}, {"to", after.username}};
+  if (!identity.empty()) audit(tx, request, who, "users.updated", "user", after.id, std::move(identity));
+}
+
 UserChange read_user_change(const json::object& body) {
   core::ObjectReader r(body);
   UserChange change;
@@ -65,7 +89,7 @@ void add_user_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "POST", "/api/v1/users", Permission::admin,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto input = model::read_new_user(json_body(request));
             model::User user;
             user.id = core::new_id();
@@ -77,6 +101,8 @@ void add_user_routes(Context& ctx, http::Router& router) {
             co_await write(ctx.db, [&](store::Tx& tx) {
               ensure_unique(tx.connection, user);
               store::users::insert(tx.connection, user);
+              audit(tx, request, who, "users.created", "user", user.id,
+                    {{"email", user.email}, {"username", user.username}, {"roles", roles_json(user.roles)}});
             });
             co_return created(model::to_json(user), "/api/v1/users/" + user.id);
           });
@@ -103,6 +129,7 @@ void add_user_routes(Context& ctx, http::Router& router) {
                          (change.roles && !(*change.roles & model::role_bit(model::Role::admin)) && admin)))
               throw core::Error(core::ErrorKind::conflict, "you cannot deactivate yourself or drop your own admin role");
             auto user = find_user(ctx, id);
+            const auto before = user;
             if (change.password) {
               if (!admin || self) {
                 if (!change.current_password)
@@ -121,6 +148,7 @@ void add_user_routes(Context& ctx, http::Router& router) {
               if (!store::users::find(tx.connection, id)) throw core::not_found("user", id);
               ensure_unique(tx.connection, user);
               store::users::update(tx.connection, user);
+              audit_user_change(tx, request, who, before, user, change.password.has_value());
             });
             co_return Response::json(200, model::to_json(user));
           });
@@ -129,8 +157,11 @@ void add_user_routes(Context& ctx, http::Router& router) {
           [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "user");
             if (id == who.user_id) throw core::Error(core::ErrorKind::conflict, "you cannot delete yourself");
-            bool removed = co_await write(ctx.db, [&](store::Tx& tx) { return store::users::remove(tx.connection, id); });
-            if (!removed) throw core::not_found("user", id);
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              auto user = store::users::find(tx.connection, id);
+              if (!user || !store::users::remove(tx.connection, id)) throw core::not_found("user", id);
+              audit(tx, request, who, "users.deleted", "user", id, {{"email", user->email}});
+            });
             co_return Response::no_content();
           });
 }

@@ -2,6 +2,7 @@
 // the platform's events to another system. The signing secret is shown once, when made or
 // rotated; it is stored sealed under the master key.
 #include "ai/http_client.hpp"
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -116,6 +117,7 @@ void add_webhook_routes(Context& ctx, http::Router& router) {
             co_await write(ctx.db, [&](store::Tx& tx) {
               store::webhooks::insert(tx.connection, s);
               tx.emit("webhooks.subscription_created", event_data(s));
+              audit(tx, request, who, "webhook_subscriptions.created", "webhook_subscription", s.id, {{"url", s.url}});
             });
             follow(s.id);
             co_return created(with_secret(s, secret), "/api/v1/webhook-subscriptions/" + s.id);
@@ -133,7 +135,7 @@ void add_webhook_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "PATCH", "/api/v1/webhook-subscriptions/{id}", Permission::admin,
-          [&ctx, follow](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx, follow](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "webhook subscription");
             auto body = json_body(request);
             auto s = co_await write(ctx.db, [&](store::Tx& tx) {
@@ -143,6 +145,10 @@ void add_webhook_routes(Context& ctx, http::Router& router) {
               s.updated_at = core::now_ms();
               store::webhooks::update(tx.connection, s);
               tx.emit("webhooks.subscription_updated", event_data(s));
+              json::array fields;
+              for (const auto& field : body) fields.emplace_back(field.key());
+              audit(tx, request, who, "webhook_subscriptions.updated", "webhook_subscription", id,
+                    {{"url", s.url}, {"fields", std::move(fields)}});
               return s;
             });
             follow(id);
@@ -150,18 +156,19 @@ void add_webhook_routes(Context& ctx, http::Router& router) {
           });
 
   secured(ctx, router, "DELETE", "/api/v1/webhook-subscriptions/{id}", Permission::admin,
-          [&ctx, follow](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx, follow](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "webhook subscription");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::webhooks::remove(tx.connection, id)) throw core::not_found("webhook subscription", id);
               tx.emit("webhooks.subscription_deleted", json::object{{"id", id}});
+              audit(tx, request, who, "webhook_subscriptions.deleted", "webhook_subscription", id);
             });
             follow(id);
             co_return Response::no_content();
           });
 
   secured(ctx, router, "POST", "/api/v1/webhook-subscriptions/{id}/rotate-secret", Permission::admin,
-          [&ctx, follow](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx, follow](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "webhook subscription");
             auto secret = integrations::new_webhook_secret();
             auto s = co_await write(ctx.db, [&](store::Tx& tx) {
@@ -170,6 +177,7 @@ void add_webhook_routes(Context& ctx, http::Router& router) {
               s.updated_at = core::now_ms();
               store::webhooks::update(tx.connection, s);
               tx.emit("webhooks.subscription_updated", event_data(s));
+              audit(tx, request, who, "webhook_subscriptions.secret_rotated", "webhook_subscription", id, {{"url", s.url}});
               return s;
             });
             follow(id);

@@ -2,6 +2,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -121,7 +122,7 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
 
   // A new webhook token: the old URL stops working at once (a leaked URL is revoked this way).
   secured(ctx, router, "POST", "/api/v1/workflows/{id}/rotate-webhook", Permission::manage_workflows,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "workflow");
             auto w = co_await write(ctx.db, [&](store::Tx& tx) {
               auto w = find_workflow(tx.connection, id);
@@ -131,17 +132,19 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
               w.updated_at = core::now_ms();
               store::workflows::update(tx.connection, w);
               tx.emit("workflows.updated", json::object{{"id", w.id}, {"name", w.name}});
+              audit(tx, request, who, "workflows.webhook_rotated", "workflow", id, {{"name", w.name}});
               return w;
             });
             co_return Response::json(200, model::to_json(w));
           });
 
   secured(ctx, router, "DELETE", "/api/v1/workflows/{id}", Permission::manage_workflows,
-          [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "workflow");
             co_await write(ctx.db, [&](store::Tx& tx) {
               if (!store::workflows::remove(tx.connection, id)) throw core::not_found("workflow", id);
               tx.emit("workflows.deleted", json::object{{"id", id}});
+              audit(tx, request, who, "workflows.deleted", "workflow", id);
             });
             ctx.workflows.reload_triggers();
             co_return Response::no_content();
@@ -196,7 +199,10 @@ void add_workflow_routes(Context& ctx, http::Router& router) {
                 if (s.step_id == step_id && s.input && s.input->is_object())
                   if (auto* role = s.input->get_object().if_contains("role"); role && role->is_string())
                     require_decider(who, role->get_string());
-              return ctx.workflows.decide(tx, id, step_id, decision.approved, decision.by, decision.comment);
+              auto decided = ctx.workflows.decide(tx, id, step_id, decision.approved, decision.by, decision.comment);
+              audit(tx, request, who, "workflow_approvals.decided", "workflow_execution", id,
+                    {{"step_id", step_id}, {"approved", decision.approved}, {"workflow_id", decided.workflow_id}});
+              return decided;
             });
             co_return Response::json(200, model::to_json(e));
           });

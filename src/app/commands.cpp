@@ -6,6 +6,7 @@
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "store/audit_repository.hpp"
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
 
@@ -64,6 +65,8 @@ int create_user(const core::Config& config, const std::string& email, const std:
       if (store::users::find_by_login(tx.connection, *login))
         throw core::Error(core::ErrorKind::conflict, *login + " is already in use");
     store::users::insert(tx.connection, user);
+    store::audit::append(tx.connection, store::audit::by_system("users.created", "user", user.id,
+                                                                {{"email", user.email}, {"via", "command line"}}));
   });
   std::cout << "user created: " << user.email << " (" << user.id << ")\n";
   if (generated) std::cout << "password: " << password << "\n";

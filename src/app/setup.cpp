@@ -14,6 +14,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "store/ai_repository.hpp"
+#include "store/audit_repository.hpp"
 #include "store/deal_repository.hpp"
 #include "store/repositories.hpp"
 #include "store/workflow_repository.hpp"
@@ -128,6 +129,8 @@ bool create_admin(store::Database& db, const std::string& email, const std::stri
     admin.username = "admin";
     if (store::users::find_by_login(tx.connection, admin.username)) admin.username = "admin-" + admin.id.substr(0, 8);
     store::users::insert(tx.connection, admin);
+    store::audit::append(tx.connection, store::audit::by_system("users.created", "user", admin.id,
+                                                                {{"email", admin.email}, {"via", "first admin"}}));
     return true;
   });
 }

@@ -23,7 +23,7 @@ RefreshOutcome rotate_refresh_token(store::Connection& c, const std::string& ref
   if (!record || record->revoked_at || record->expires_at <= core::now_ms()) return {};
   if (record->used_at) {
     store::refresh_tokens::revoke_family(c, record->family_id);
-    return {RefreshStatus::reused, std::nullopt, std::nullopt};
+    return {RefreshStatus::reused, std::nullopt, std::nullopt, record->user_id};
   }
   auto user = store::users::find(c, record->user_id);
   if (!user || !user->is_active) {
@@ -32,12 +32,14 @@ RefreshOutcome rotate_refresh_token(store::Connection& c, const std::string& ref
   }
   store::refresh_tokens::mark_used(c, record->id);
   auto tokens = issue_tokens(c, *user, jwt, refresh_ttl_seconds, record->family_id);
-  return {RefreshStatus::ok, std::move(tokens), std::move(user)};
+  return {RefreshStatus::ok, std::move(tokens), std::move(user), record->user_id};
 }
 
-void revoke_refresh_token(store::Connection& c, const std::string& refresh_token) {
-  if (auto record = store::refresh_tokens::find_by_hash(c, sha256_hex(refresh_token)))
-    store::refresh_tokens::revoke_family(c, record->family_id);
+std::optional<std::string> revoke_refresh_token(store::Connection& c, const std::string& refresh_token) {
+  auto record = store::refresh_tokens::find_by_hash(c, sha256_hex(refresh_token));
+  if (!record) return std::nullopt;
+  store::refresh_tokens::revoke_family(c, record->family_id);
+  return record->user_id;
 }
 
 NewApiKey create_api_key(store::Connection& c, const std::string& user_id, const std::string& name,

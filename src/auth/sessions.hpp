@@ -25,12 +25,13 @@ struct RefreshOutcome {
   RefreshStatus status = RefreshStatus::invalid;
   std::optional<TokenPair> tokens;
   std::optional<model::User> user;
+  std::optional<std::string> user_id;  // whose token it was (also when reused)
 };
 // Rotates: the presented token is spent. Presenting a spent token revokes its whole family.
 RefreshOutcome rotate_refresh_token(store::Connection& c, const std::string& refresh_token,
                                     const JwtCodec& jwt, int refresh_ttl_seconds);
-// Revokes the token's family; unknown tokens are ignored.
-void revoke_refresh_token(store::Connection& c, const std::string& refresh_token);
+// Revokes the token's family; unknown tokens are ignored. Whose token it was, when known.
+std::optional<std::string> revoke_refresh_token(store::Connection& c, const std::string& refresh_token);
 
 struct NewApiKey {
   store::api_keys::Record record;

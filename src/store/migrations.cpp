@@ -122,6 +122,30 @@ CREATE TRIGGER tasks_counts AFTER INSERT OR UPDATE OF status, started_at, comple
   FOR EACH ROW EXECUTE FUNCTION de_task_counts();
 )SQL";
 
+// The audit log is append-only in the database itself (migration 20): an UPDATE or a DELETE
+// (on PostgreSQL a TRUNCATE too) of its rows aborts the statement and its transaction. Whoever
+// owns the schema can still drop the triggers: this stops the application and casual SQL, not
+// the database's administrator.
+constexpr const char* audit_log_sqlite = R"SQL(
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+)SQL";
+
+constexpr const char* audit_log_postgres = R"SQL(
+CREATE FUNCTION de_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION de_audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION de_audit_log_append_only();
+)SQL";
+
 // Timestamps are BIGINT milliseconds since the epoch (UTC) in both backends.
 constexpr Migration migrations[] = {
     {1, "foundation", R"SQL(
@@ -737,6 +761,30 @@ CREATE TABLE retention_marks (
 DROP INDEX workflow_executions_status;
 CREATE INDEX workflow_executions_status ON workflow_executions (status, id);
 )SQL"},
+    // The audit log (docs/security.md, "Audit log"): who did what, append-only. No foreign
+    // keys (an entry outlives its actor and its target, and a cascade would be an UPDATE or a
+    // DELETE); the database refuses to change or remove a row, whoever asks.
+    {20, "audit log", R"SQL(
+CREATE TABLE audit_log (
+  id {serial},
+  at BIGINT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_id TEXT,
+  actor_email TEXT,
+  api_key_id TEXT,
+  actor_ip TEXT,
+  request_id TEXT,
+  action TEXT NOT NULL,
+  target_type TEXT,
+  target_id TEXT,
+  outcome TEXT NOT NULL,
+  details {json} NOT NULL
+);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
+CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+)SQL", std::nullopt, audit_log_sqlite, audit_log_postgres},
     // Scheduled CRM syncs and several nodes: a run is started by a person or the schedule
     // (origin) and held by its node under a lease; at most one runs per integration, whichever
     // node started it. Runs left running by older versions had no owner: they stopped.

@@ -476,6 +476,8 @@ ROUTES = [
     ("GET", "/api/v1/api-keys", ADMIN, 200, None, None),
     ("POST", "/api/v1/api-keys", ADMIN, 201, s_new_key, u_no_key),
     ("DELETE", "/api/v1/api-keys/{id}", ADMIN, 204, s_delete_key, u_key_works),
+    ("GET", "/api/v1/audit", ADMIN, 200, None, None),
+    ("GET", "/api/v1/audit/export?limit=10", ADMIN, 200, None, None),
     ("GET", "/api/v1/agents", READ, 200, None, None),
     ("POST", "/api/v1/agents", MANAGE, 201, s_new_agent, u_no_agent),
     ("GET", "/api/v1/agents/{id}", READ, 200, s_echo_agent, None),

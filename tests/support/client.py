@@ -42,7 +42,7 @@ class Response:
         content_type = headers.get("Content-Type", "") or ""
         if not raw:
             self.body = None
-        elif "json" in content_type:
+        elif "json" in content_type and "ndjson" not in content_type:  # JSON lines stay text
             # Strict JSON (RFC 8259): no NaN/Infinity, no duplicate keys, valid UTF-8. A server
             # answer that says JSON and is not fails the test that received it.
             try:
