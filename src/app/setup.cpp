@@ -114,7 +114,7 @@ constexpr std::int64_t admin_lock = 7400422;
 
 // Creates the admin (DE_ADMIN_EMAIL, `password`) when `when` still holds inside the transaction.
 bool create_admin(store::Database& db, const std::string& email, const std::string& password, AdminWhen when) {
-  if (auto problem = model::password_problem(password); !problem.empty())
+  if (auto problem = model::password_problem(password, email); !problem.empty())
     throw core::Error(core::ErrorKind::bad_request, "DE_ADMIN_PASSWORD " + problem);
   model::User admin;
   admin.id = core::new_id();

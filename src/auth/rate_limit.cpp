@@ -1,0 +1,50 @@
+#include "auth/rate_limit.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+namespace de::auth {
+
+namespace {
+constexpr std::int64_t period_us = 60'000'000;
+
+int seconds_up(std::int64_t us) { return int((std::max<std::int64_t>(us, 0) + 999'999) / 1'000'000); }
+}  // namespace
+
+std::atomic<std::int64_t>& RateLimiter::cell(std::string_view principal) {
+  auto& shard = shards_[Hash{}(principal) % shard_count];
+  {
+    std::shared_lock lock(shard.mutex);
+    if (auto it = shard.cells.find(principal); it != shard.cells.end()) return *it->second;
+  }
+  std::unique_lock lock(shard.mutex);
+  auto [it, inserted] = shard.cells.try_emplace(std::string(principal), nullptr);
+  if (inserted) it->second = std::make_unique<std::atomic<std::int64_t>>(0);
+  return *it->second;
+}
+
+RateLimiter::Decision RateLimiter::take(std::string_view principal, std::int64_t now_us) {
+  Decision d;
+  d.limit = per_minute_;
+  const std::int64_t interval = period_us / per_minute_;  // the time one request's share takes to come back
+  const std::int64_t tolerance = period_us - interval;     // how far ahead of now the cell may run: a minute's burst
+  auto& tat = cell(principal);
+  auto seen = tat.load(std::memory_order_relaxed);
+  while (true) {
+    auto start = std::max(seen, now_us);
+    if (start - now_us > tolerance) {
+      d.allowed = false;
+      d.retry_after_seconds = std::max(1, seconds_up(start - tolerance - now_us));
+      d.reset_seconds = seconds_up(start - now_us);
+      return d;
+    }
+    auto next = start + interval;
+    if (tat.compare_exchange_weak(seen, next, std::memory_order_relaxed)) {
+      d.remaining = int((period_us - (next - now_us)) / interval);
+      d.reset_seconds = seconds_up(next - now_us);
+      return d;
+    }
+  }
+}
+
+}  // namespace de::auth
