@@ -2,6 +2,7 @@
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "model/password.hpp"
 
 namespace de::api {
 

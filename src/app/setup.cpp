@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "model/password.hpp"
 #include "store/ai_repository.hpp"
 #include "store/deal_repository.hpp"
 #include "store/repositories.hpp"

@@ -42,12 +42,7 @@ json::object to_json(const User& user);  // never the hash
 // Field checks shared by the API and the command line; each returns an error message or "".
 std::string email_problem(std::string_view email);
 std::string username_problem(std::string_view username);
-// The password policy (docs/security.md, "Passwords"): 12 to 256 characters, any of them; not
-// a common or breached password (the embedded list), nor one with only digits or symbols
-// around one, nor a run or repetition of characters; not containing the local part of
-// `email` (the account's) nor the product's name.
-std::string password_problem(std::string_view password, std::string_view email);
-inline constexpr std::size_t password_min_length = 12, password_max_length = 256;
+std::string password_problem(std::string_view password);
 std::string lower(std::string_view text);
 
 // A validated user-creation request (password still in clear: hash it off the I/O threads).
