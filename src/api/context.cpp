@@ -44,7 +44,7 @@ namespace {
 // whatever it is (the three fields of draft-ietf-httpapi-ratelimit-headers up to draft 06).
 void limit_rate(Context& ctx, const auth::Principal& who, Request& request) {
   if (!ctx.rate_limit.enabled()) return;
-  auto now = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch());
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
   auto decision = ctx.rate_limit.take(who.api_key_id ? *who.api_key_id : who.user_id, now.count());
   request.response_headers.emplace_back("RateLimit-Limit", std::to_string(decision.limit));
   request.response_headers.emplace_back("RateLimit-Remaining", std::to_string(decision.remaining));

@@ -25,8 +25,8 @@ class RateLimiter {
 
   explicit RateLimiter(int per_minute) : per_minute_(per_minute) {}
   bool enabled() const { return per_minute_ > 0; }
-  // Counts a request of `principal` at `now_us` (microseconds, any steady origin).
-  Decision take(std::string_view principal, std::int64_t now_us);
+  // Counts a request of `principal` at `now_ns` (nanoseconds, any steady origin).
+  Decision take(std::string_view principal, std::int64_t now_ns);
 
  private:
   struct Hash {

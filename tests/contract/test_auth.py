@@ -220,7 +220,7 @@ def test_rate_limit_per_user_and_per_api_key(server_factory):
     route; every authenticated answer says where its caller stands; another user and an API key
     (even one the same user made) count on their own; anonymous routes carry no such fields."""
     server = server_factory("sqlite", env={"DE_RATE_LIMIT_PER_MINUTE": "5"})
-    admin = server.client(token=server.token())
+    admin = server.client(token=server.token)
     key = admin.post("/api/v1/api-keys", {"name": "limit-key", "roles": ["viewer"]})
     assert key.status == 201 and rate_headers(key)[:2] == (5, 4), key.headers
     password = "pw-limited-" + uid()
@@ -247,7 +247,7 @@ def test_rate_limit_per_user_and_per_api_key(server_factory):
 
 def test_rate_limit_zero_means_none(server_factory):
     server = server_factory("sqlite", env={"DE_RATE_LIMIT_PER_MINUTE": "0"})
-    admin = server.client(token=server.token())
+    admin = server.client(token=server.token)
     for _ in range(20):
         r = admin.get("/api/v1/agents")
         assert r.status == 200 and "RateLimit-Limit" not in r.headers

@@ -402,7 +402,7 @@ def test_configured_origins_get_cors_and_others_do_not(server_factory):
     assert_problem(refused, 403)
     assert not any(h.lower().startswith("access-control-") for h in refused.headers), refused.headers
 
-    admin = server.client(token=server.token())
+    admin = server.client(token=server.token)
     got = admin.get("/api/v1/agents", headers={"Origin": ALLOWED_ORIGIN})
     assert got.status == 200 and got.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     assert "Origin" in got.headers["Vary"]
@@ -440,7 +440,7 @@ def test_websocket_from_another_site_is_refused(srv):
 
 def test_websocket_from_a_configured_origin_is_served(server_factory):
     server = server_factory("sqlite", env={"DE_CORS_ORIGINS": ALLOWED_ORIGIN})
-    token = server.token()
+    token = server.token
 
     async def scenario():
         allowed = await ws.connect(server, ws.NOTIFICATIONS, token=token, origin=ALLOWED_ORIGIN)

@@ -1,6 +1,8 @@
 """Users: admin CRUD, never a password hash, duplicates, own password change."""
 import secrets
 
+import pytest
+
 from support.helpers import NOT_A_ROUTE_ID, assert_no_secrets, assert_problem, assert_unauthorized, is_timestamp, is_uuid
 
 USERS = "/api/v1/users"

@@ -207,7 +207,7 @@ class DEServer:
         self.process = None
         self.pg_database = None
         self._token = None
-        self.admin_password = admin_password if admin_password is not None else "admin-" + secrets.token_hex(8)
+        self.admin_password = admin_password if admin_password is not None else "it-pw-" + secrets.token_hex(8)
         if backend == "sqlite":
             self.database_url = f"sqlite:{self.db_path()}"
         elif backend == "postgres":
@@ -415,7 +415,7 @@ class Session:
         self.users["admin"] = login["user"]
         admin = self.as_("admin")
         for role in ROLES[1:]:
-            password = f"pw-{role}-" + secrets.token_hex(6)
+            password = "pw-" + secrets.token_hex(8)
             r = admin.post("/api/v1/users", {"email": f"{role}@example.com", "username": f"{role}-user",
                                              "password": password, "roles": [role]})
             assert r.status == 201, f"creating the {role} user: {r!r}"

@@ -89,7 +89,7 @@ TEST(Auth, RolesGrantWhatDocsApiMdSays) {
 // GCRA at 60 a minute: the whole minute at once, then one a second; each principal on its own.
 TEST(Auth, RateLimiterSpendsAMinuteAtOnceThenRefillsEvenly) {
   auth::RateLimiter limiter(60);
-  constexpr std::int64_t second = 1'000'000;
+  constexpr std::int64_t second = 1'000'000'000;
   std::int64_t now = 5 * second;
   for (int i = 0; i < 60; ++i) {
     auto d = limiter.take("user-a", now);

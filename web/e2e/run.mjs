@@ -24,9 +24,9 @@ const keepLogs = !!process.env.E2E_KEEP;
 const totalBudgetMs = Number(process.env.E2E_TIMEOUT_MS ?? 300000);
 const step = 10000; // the longest any single wait may take
 
-const adminPassword = 'e2e-Admin-password-1';
-const viewerPassword = 'e2e-Viewer-password-1';
-const operatorPassword = 'e2e-Operator-password-1';
+const adminPassword = 'e2e-Owner-passphrase-1';
+const viewerPassword = 'e2e-Reader-passphrase-1';
+const operatorPassword = 'e2e-Runner-passphrase-1';
 
 let passed = 0;
 let failed = 0;
@@ -472,7 +472,7 @@ try {
     await page.getByRole('button', { name: 'New user' }).click();
     const form = page.getByRole('form', { name: 'New user' });
     await form.getByLabel('Email').fill('analyst@example.com');
-    await form.getByLabel('Password').fill('analyst-password-1');
+    await form.getByLabel('Password').fill('numbers-person-passphrase-1');
     await form.getByRole('checkbox', { name: /^operator/ }).check();
     await form.getByRole('button', { name: 'Add user' }).click();
     const row = page.getByRole('row', { name: /analyst@example\.com/ });
