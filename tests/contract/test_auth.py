@@ -223,7 +223,7 @@ def test_rate_limit_per_user_and_per_api_key(server_factory):
     admin = server.client(token=server.token)
     key = admin.post("/api/v1/api-keys", {"name": "limit-key", "roles": ["viewer"]})
     assert key.status == 201 and rate_headers(key)[:2] == (5, 4), key.headers
-    password = "pw-limited-" + uid()
+    password = "pw-" + uid()
     viewer = admin.post("/api/v1/users", {"email": "limited@example.com", "password": password, "roles": ["viewer"]})
     assert viewer.status == 201 and rate_headers(viewer)[1] == 3
     seen = [rate_headers(admin.get("/api/v1/agents")) for _ in range(3)]

@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -520,8 +521,9 @@ def test_tls_serves_https_and_wss_with_hsts(server_factory, tmp_path):
     ws.run(scenario)
 
     # a client that does not trust the certificate gets no answer; plain HTTP gets none either
-    with pytest.raises(ssl.SSLCertVerificationError):
+    with pytest.raises(urllib.error.URLError) as untrusted:
         urllib.request.urlopen(server.url + "/healthz", timeout=5, context=ssl.create_default_context())
+    assert isinstance(untrusted.value.reason, ssl.SSLCertVerificationError), untrusted.value
     assert raw_exchange(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)[:8] != b"HTTP/1.1"
     assert server.process.poll() is None
     terminate(server.process)
