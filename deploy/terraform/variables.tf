@@ -88,7 +88,7 @@ variable "admin_email" {
 }
 
 variable "admin_password" {
-  description = "Password of the first admin (at least 8 characters). Sensitive: it is kept in the Terraform state."
+  description = "Password of the first admin (the password policy of docs/security.md: at least 12 characters, not a common one). Sensitive: it is kept in the Terraform state."
   type        = string
   sensitive   = true
 }

@@ -23,12 +23,12 @@ constexpr std::array<std::string_view, 2> session_kinds = {"body", "cookie"};
 constexpr std::string_view refresh_cookie = "de_refresh";
 constexpr std::string_view refresh_cookie_path = "/api/v1/auth";
 
-// Secure when the client came over TLS: the server speaks plain HTTP behind a TLS proxy,
-// which says so with X-Forwarded-Proto.
+// Secure when the client came over TLS: to this server (DE_TLS_CERT_FILE), or to a TLS proxy
+// in front of it, which says so with X-Forwarded-Proto.
 std::string cookie_header(const Request& request, std::string_view value, std::int64_t max_age) {
   auto header = fmt::format("{}={}; Path={}; Max-Age={}; HttpOnly; SameSite=Strict", refresh_cookie, value,
                             refresh_cookie_path, max_age);
-  if (request.header("x-forwarded-proto") == "https") header += "; Secure";
+  if (request.tls || request.header("x-forwarded-proto") == "https") header += "; Secure";
   return header;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <chrono>
 
 #include "auth/sessions.hpp"
 #include "core/clock.hpp"
@@ -40,11 +41,32 @@ auth::Principal authenticate(Context& ctx, const Request& request) {
                     "credentials required: send 'Authorization: Bearer <token>' or 'X-API-Key'");
 }
 
+namespace {
+// Counts the request against its API key, else its user; the state goes out on the answer,
+// whatever it is (the three fields of draft-ietf-httpapi-ratelimit-headers up to draft 06).
+void limit_rate(Context& ctx, const auth::Principal& who, Request& request) {
+  if (!ctx.rate_limit.enabled()) return;
+  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+  auto decision = ctx.rate_limit.take(who.api_key_id ? *who.api_key_id : who.user_id, now.count());
+  request.response_headers.emplace_back("RateLimit-Limit", std::to_string(decision.limit));
+  request.response_headers.emplace_back("RateLimit-Remaining", std::to_string(decision.remaining));
+  request.response_headers.emplace_back("RateLimit-Reset", std::to_string(decision.reset_seconds));
+  if (decision.allowed) return;
+  core::Error error(core::ErrorKind::too_many_requests,
+                    std::string(who.api_key_id ? "this API key" : "this user") + " has made more than " +
+                        std::to_string(decision.limit) + " requests in a minute; retry after " +
+                        std::to_string(decision.retry_after_seconds) + " s");
+  error.retry_after_seconds = decision.retry_after_seconds;
+  throw error;
+}
+}  // namespace
+
 void secured(Context& ctx, http::Router& router, std::string method, std::string path,
              auth::Permission permission, AuthedHandler handler, std::size_t body_limit) {
   router.add(std::move(method), std::move(path),
              [&ctx, permission, handler = std::move(handler)](Request& request) -> asio::awaitable<Response> {
                auto principal = authenticate(ctx, request);
+               limit_rate(ctx, principal, request);
                if (!auth::allowed(principal.roles, permission))
                  throw core::Error(core::ErrorKind::forbidden, "your role does not allow this action");
                co_return co_await handler(request, principal);

@@ -16,6 +16,7 @@
 #include "analytics/registry.hpp"
 #include "api/messaging.hpp"
 #include "auth/jwt.hpp"
+#include "auth/rate_limit.hpp"
 #include "auth/rbac.hpp"
 #include "auth/throttle.hpp"
 #include "bus/router.hpp"
@@ -56,6 +57,8 @@ struct Context {
   auth::JwtCodec jwt;
   auth::LoginThrottle throttle;
   AgentConnections connections;
+  // Requests per user or API key and minute (DE_RATE_LIMIT_PER_MINUTE), behind `secured`.
+  auth::RateLimiter rate_limit{config.rate_limit_per_minute};
   // The AI services layer, set by serve (absent where a context only lists the routes).
   ai::AiService* ai = nullptr;
   ai::ProviderRegistry* ai_providers = nullptr;
@@ -73,8 +76,8 @@ struct Context {
 // A handler that runs after authentication and the permission check.
 using AuthedHandler = std::function<asio::awaitable<Response>(Request&, const auth::Principal&)>;
 
-// Registers `handler` behind authentication and `permission`; missing or bad credentials
-// give 401, a role without the permission 403.
+// Registers `handler` behind authentication, the caller's rate limit and `permission`;
+// missing or bad credentials give 401, a spent rate limit 429, a role without the permission 403.
 // `body_limit`: as http::Router::add.
 void secured(Context& ctx, http::Router& router, std::string method, std::string path,
              auth::Permission permission, AuthedHandler handler, std::size_t body_limit = 0);

@@ -3,6 +3,7 @@
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "model/password.hpp"
 
 namespace de::api {
 
@@ -69,9 +70,7 @@ UserChange read_user_change(const json::object& body) {
     if (auto p = model::username_problem(*change.username); !p.empty()) r.error("username", p);
     change.username = model::lower(*change.username);
   }
-  change.password = r.string("password", false, 1024);
-  if (change.password)
-    if (auto p = model::password_problem(*change.password); !p.empty()) r.error("password", p);
+  change.password = r.string("password", false, 4 * model::password_max_length);  // the policy: once the email is known
   change.current_password = r.string("current_password", false, 1024);
   change.roles = model::read_roles(r, "roles", false);
   change.is_active = r.boolean("is_active", false);
@@ -130,6 +129,9 @@ void add_user_routes(Context& ctx, http::Router& router) {
               throw core::Error(core::ErrorKind::conflict, "you cannot deactivate yourself or drop your own admin role");
             auto user = find_user(ctx, id);
             const auto before = user;
+            if (change.password)
+              if (auto p = model::password_problem(*change.password, change.email.value_or(user.email)); !p.empty())
+                throw core::validation_error("password", p);
             if (change.password) {
               if (!admin || self) {
                 if (!change.current_password)

@@ -114,6 +114,9 @@ int serve(const core::Config& config) {
   http::ServerOptions options;
   options.listen = config.listen;
   options.timeout = std::chrono::seconds(config.http_timeout_seconds);
+  options.cors_origins = config.cors_origins;
+  options.tls_cert_file = config.tls_cert_file;
+  options.tls_key_file = config.tls_key_file;
   std::vector<analytics::RouteLabel> slots;
   for (auto& slot : router.slots()) slots.push_back({std::move(slot.method), std::move(slot.path)});
   registry.set_routes(slots);
@@ -142,7 +145,8 @@ int serve(const core::Config& config) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   spdlog::info(R"("msg":"listening","address":{},"port":{},"threads":{},"startup_ms":{:.1f})",
                core::quoted(config.listen.host), port, config.threads, startup_ms);
-  std::cout << "Digital Enterprise is serving on http://" << config.listen.host << ":" << port << std::endl;
+  std::cout << "Digital Enterprise is serving on " << (config.tls_cert_file.empty() ? "http://" : "https://")
+            << config.listen.host << ":" << port << std::endl;
 
   std::vector<std::thread> threads;
   for (int i = 1; i < config.threads; ++i)

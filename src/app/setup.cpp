@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "model/password.hpp"
 #include "store/ai_repository.hpp"
 #include "store/audit_repository.hpp"
 #include "store/deal_repository.hpp"
@@ -115,7 +116,7 @@ constexpr std::int64_t admin_lock = 7400422;
 
 // Creates the admin (DE_ADMIN_EMAIL, `password`) when `when` still holds inside the transaction.
 bool create_admin(store::Database& db, const std::string& email, const std::string& password, AdminWhen when) {
-  if (auto problem = model::password_problem(password); !problem.empty())
+  if (auto problem = model::password_problem(password, email); !problem.empty())
     throw core::Error(core::ErrorKind::bad_request, "DE_ADMIN_PASSWORD " + problem);
   model::User admin;
   admin.id = core::new_id();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -100,6 +101,25 @@ std::vector<std::int64_t> parse_durations(const std::string& name, const std::st
   return out;
 }
 
+// Exact origins as browsers send them: http or https, a host, maybe a port; no path, no "*".
+std::vector<std::string> parse_origins(const std::string& name, const std::string& value) {
+  auto origins = split_list(value);
+  auto valid = [](const std::string& origin) {
+    auto rest = std::string_view(origin);
+    if (rest.starts_with("https://")) rest.remove_prefix(8);
+    else if (rest.starts_with("http://")) rest.remove_prefix(7);
+    else return false;
+    return !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    });
+  };
+  if (!std::all_of(origins.begin(), origins.end(), valid))
+    throw invalid(name, value, "a comma-separated list of origins such as https://app.example.com (scheme, host, port; no path, no *)");
+  for (auto& origin : origins)
+    std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return origins;
+}
+
 using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
 
 const std::map<std::string, Setter>& setters() {
@@ -158,6 +178,11 @@ const std::map<std::string, Setter>& setters() {
       {"DE_RETENTION_MESSAGES_DAYS", [](Config& c, auto& n, auto& v) { c.retention_messages_days = parse_days(n, v); }},
       {"DE_RETENTION_AI_CALLS_DAYS", [](Config& c, auto& n, auto& v) { c.retention_ai_calls_days = parse_days(n, v); }},
       {"DE_RETENTION_ARCHIVE_DIR", [](Config& c, auto&, auto& v) { c.retention_archive_dir = v; }},
+      {"DE_CORS_ORIGINS", [](Config& c, auto& n, auto& v) { c.cors_origins = parse_origins(n, v); }},
+      {"DE_TLS_CERT_FILE", [](Config& c, auto&, auto& v) { c.tls_cert_file = v; }},
+      {"DE_TLS_KEY_FILE", [](Config& c, auto&, auto& v) { c.tls_key_file = v; }},
+      {"DE_RATE_LIMIT_PER_MINUTE",
+       [](Config& c, auto& n, auto& v) { c.rate_limit_per_minute = parse_int(n, v, 0, 1'000'000'000); }},
       {"DE_RETENTION_INTERVAL",
        [](Config& c, auto& n, auto& v) { c.retention_interval_seconds = parse_int(n, v, 1, 24 * 3600); }},
   };
@@ -210,6 +235,8 @@ Config load_config(const std::optional<std::string>& config_file,
     if (const char* value = std::getenv(name.c_str()); value && *value) setter(config, name, value);
   }
   for (const auto& [name, value] : overrides) apply(config, name, value);
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty())
+    throw Error(ErrorKind::bad_request, "DE_TLS_CERT_FILE and DE_TLS_KEY_FILE go together: set both or neither");
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
   return config;
 }

@@ -54,6 +54,12 @@ struct Config {
          retention_messages_days = 0, retention_ai_calls_days = 0;
   std::string retention_archive_dir;
   int retention_interval_seconds = 60;
+  // The HTTP edge (docs/security.md): origins other sites' pages may call the API from (exact
+  // "scheme://host[:port]"; none: same-origin only), TLS from PEM files (both or neither), and
+  // the requests a user or API key may make per minute on this node (0: no limit).
+  std::vector<std::string> cors_origins;
+  std::string tls_cert_file, tls_key_file;
+  int rate_limit_per_minute = 600;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -22,10 +22,13 @@ struct Request {
   Headers headers;                                                 // names lower-case
   std::string body;
   std::string remote_address;
+  bool tls = false;  // came over HTTPS (WSS) to this server
   std::string request_id;
   std::string route;  // the matched path template, e.g. /api/v1/agents/{id}
   std::size_t slot = std::size_t(-1);  // the route's metrics slot (Router::slots)
   std::vector<std::pair<std::string, std::string>> path_params;
+  // Header fields for whatever answer the request gets, an error's too (rate-limit state).
+  Headers response_headers;
 
   std::string_view header(std::string_view lower_name) const;
   std::optional<std::string> query(std::string_view key) const;

@@ -4,7 +4,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <atomic>
 #include <boost/url/parse.hpp>
@@ -12,6 +14,7 @@
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/edge.hpp"
 #include "http/websocket_output.hpp"
 
 namespace de::http {
@@ -20,6 +23,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t header_limit = 32 * 1024;  // the request line and header fields together
 
@@ -60,17 +64,18 @@ Request to_request(bhttp::request<bhttp::string_body>& in, const std::string& re
 }
 
 // The status line and header fields of `response` (HTTP/1.0 or 1.1), as Beast's serializer
-// wrote them: Content-Length unless `bodiless`; "Connection" only where the version's default
-// does not hold.
+// wrote them, with the edge's security `fields`: Content-Length unless `bodiless`;
+// "Connection" only where the version's default does not hold.
 std::string response_head(const Response& response, unsigned version, bool keep_alive, std::string_view request_id,
-                          bool bodiless) {
+                          bool bodiless, std::string_view fields) {
   std::string head;
-  head.reserve(192);
+  head.reserve(448);
   head.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
   head.append(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))).append("\r\nServer: digital-enterprise\r\n");
   if (!response.content_type.empty()) head.append("Content-Type: ").append(response.content_type).append("\r\n");
   head.append("X-Request-Id: ").append(request_id).append("\r\n");
   for (const auto& [name, value] : response.headers) head.append(name).append(": ").append(value).append("\r\n");
+  head.append(fields);
   if (version == 10 && keep_alive) head.append("Connection: keep-alive\r\n");
   if (version != 10 && !keep_alive) head.append("Connection: close\r\n");
   if (!bodiless) head.append("Content-Length: ").append(std::to_string(response.body.size())).append("\r\n");
@@ -80,40 +85,52 @@ std::string response_head(const Response& response, unsigned version, bool keep_
 // Sends `head` and `body` in one system call when the kernel takes them at once (nearly
 // always: answers are small), without an asynchronous operation and its timer; only what a
 // slow reader leaves waits, under `timeout`. Instead of Beast's serializer and the stream's
-// timer per operation: about a tenth less server CPU per task under load (b).
-asio::awaitable<bool> send(beast::tcp_stream& stream, std::string_view head, std::string_view body,
+// timer per operation: about a tenth less server CPU per task under load (b). Over TLS the
+// records are written by the TLS stream.
+template <class Stream>
+asio::awaitable<bool> send(Stream& stream, std::string_view head, std::string_view body,
                            std::chrono::steady_clock::duration timeout) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-  boost::system::error_code ec;
-  auto& socket = stream.socket();
-  if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  std::size_t sent = ec ? 0 : socket.write_some(buffers, ec);
-  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
-  if (sent == head.size() + body.size()) co_return true;
-  beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
-  rest.consume(sent);
-  stream.expires_after(timeout);
-  auto [write_ec, written] = co_await asio::async_write(stream, rest, use_tuple);
-  co_return !write_ec;
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    auto [write_ec, written] = co_await asio::async_write(stream, buffers, use_tuple);
+    co_return !write_ec;
+  } else {
+    boost::system::error_code ec;
+    auto& socket = stream.socket();
+    if (!socket.non_blocking()) socket.non_blocking(true, ec);
+    std::size_t sent = ec ? 0 : socket.write_some(buffers, ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return false;
+    if (sent == head.size() + body.size()) co_return true;
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+    rest.consume(sent);
+    stream.expires_after(timeout);
+    auto [write_ec, written] = co_await asio::async_write(stream, rest, use_tuple);
+    co_return !write_ec;
+  }
 }
 
 // Answers with `response`: no body after a HEAD request (its Content-Length still says the
 // body's size) nor for a status that has none (1xx, 204, 304).
-asio::awaitable<bool> send_response(beast::tcp_stream& stream, const Response& response, unsigned version,
-                                    bool keep_alive, std::string_view request_id, bool head_request,
-                                    std::chrono::steady_clock::duration timeout) {
+template <class Stream>
+asio::awaitable<bool> send_response(Stream& stream, const Response& response, unsigned version, bool keep_alive,
+                                    std::string_view request_id, bool head_request,
+                                    std::chrono::steady_clock::duration timeout, std::string_view fields) {
   auto status = static_cast<bhttp::status>(response.status);
   bool bodiless = bhttp::to_status_class(status) == bhttp::status_class::informational ||
                   status == bhttp::status::no_content || status == bhttp::status::not_modified;
-  auto head = response_head(response, version, keep_alive, request_id, bodiless);
+  auto head = response_head(response, version, keep_alive, request_id, bodiless, fields);
   co_return co_await send(stream, head, head_request || bodiless ? std::string_view() : response.body, timeout);
 }
 
 // A WebSocket connection: every operation runs on the connection's strand; messages queue in
 // its output layer, so that a slow reader costs memory up to the limit, then its connection.
-class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket> {
+template <class Stream>
+class BeastWebSocket final : public WebSocket, public std::enable_shared_from_this<BeastWebSocket<Stream>> {
  public:
-  BeastWebSocket(beast::tcp_stream stream, WebSocketLimits limits, std::function<void()> on_drop)
+  using std::enable_shared_from_this<BeastWebSocket<Stream>>::shared_from_this;
+
+  BeastWebSocket(Stream stream, WebSocketLimits limits, std::function<void()> on_drop)
       : ws(std::move(stream)), limits_(limits), watchdog_(ws.get_executor()), on_drop_(std::move(on_drop)) {}
 
   // Checks once a second that a pending write is progressing, even when nothing new is sent.
@@ -150,7 +167,7 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
     watchdog_.cancel();
   }
 
-  beast::websocket::stream<WebSocketOutput> ws;
+  beast::websocket::stream<WebSocketOutput<Stream>> ws;
 
  private:
   void enqueue(std::shared_ptr<const std::string> text) {
@@ -185,7 +202,9 @@ class BeastWebSocket final : public WebSocket, public std::enable_shared_from_th
 
 struct Server::Impl {
   Impl(asio::io_context& io, const Router& router, ServerOptions options)
-      : io(io), router(router), options(std::move(options)), acceptor(io) {}
+      : io(io), router(router), options(std::move(options)),
+        edge(EdgeOptions{this->options.cors_origins, !this->options.tls_cert_file.empty()}), acceptor(io),
+        tls(asio::ssl::context::tls_server) {}
 
   asio::awaitable<void> accept_loop() {
     while (acceptor.is_open()) {
@@ -195,21 +214,27 @@ struct Server::Impl {
         continue;  // e.g. out of file descriptors: keep serving the others
       }
       auto executor = socket.get_executor();  // read before the move: arguments are unsequenced
-      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+      if (tls_enabled())
+        asio::co_spawn(executor, tls_session(std::move(socket)), asio::detached);
+      else
+        asio::co_spawn(executor, session(beast::tcp_stream(std::move(socket))), asio::detached);
     }
   }
 
   // Answers an unreadable request and closes. The client may still be sending (a body over
   // the limit): what it sends is read and dropped for a moment, so that it gets to read the
   // answer instead of a reset connection.
-  asio::awaitable<void> respond_and_close(beast::tcp_stream& stream, const core::Error& error) {
+  template <class Stream>
+  asio::awaitable<void> respond_and_close(Stream& stream, const core::Error& error) {
     auto response = Response::problem(error);
-    if (!co_await send_response(stream, response, 11, false, core::new_id(), false, std::chrono::seconds(5))) co_return;
+    if (!co_await send_response(stream, response, 11, false, core::new_id(), false, std::chrono::seconds(5),
+                                edge.security_fields()))
+      co_return;
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
     std::array<char, 16 * 1024> discard;
     std::size_t drained = 0;
-    stream.expires_after(std::chrono::seconds(2));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     while (drained < 16 * 1024 * 1024) {
       auto [ec, n] = co_await stream.async_read_some(asio::buffer(discard), use_tuple);
       if (ec) break;
@@ -217,13 +242,24 @@ struct Server::Impl {
     }
   }
 
-  asio::awaitable<void> session(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+  bool tls_enabled() const { return !options.tls_cert_file.empty(); }
+
+  // HTTPS (and WSS): the TLS handshake under the request timeout, then the same session.
+  asio::awaitable<void> tls_session(tcp::socket socket) {
+    TlsStream stream(beast::tcp_stream(std::move(socket)), tls);
+    beast::get_lowest_layer(stream).expires_after(options.timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (ec) co_return;  // not TLS, an unknown certificate authority, a port scan: nothing to answer
+    co_await session(std::move(stream));
+  }
+
+  template <class Stream>
+  asio::awaitable<void> session(Stream stream) {
     beast::flat_buffer buffer;
     std::string remote;
     {
       boost::system::error_code ec;
-      auto endpoint = stream.socket().remote_endpoint(ec);
+      auto endpoint = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
       if (!ec) remote = endpoint.address().to_string();
     }
     while (true) {
@@ -232,7 +268,7 @@ struct Server::Impl {
       // any route takes, then the route's own once the header names it.
       parser.body_limit(std::max(options.body_limit, router.largest_body_limit()));
       parser.header_limit(header_limit);
-      stream.expires_after(options.timeout);
+      beast::get_lowest_layer(stream).expires_after(options.timeout);
       auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
       std::size_t limit = std::max(options.body_limit, router.body_limit(std::string_view(parser.get().method_string()),
                                                                           path_of(parser.get().target())));
@@ -272,17 +308,27 @@ struct Server::Impl {
         co_return;
       }
       Request request = to_request(in, remote);
-      Response response = co_await router.dispatch(request);
+      request.tls = std::is_same_v<Stream, TlsStream>;
+      std::optional<Response> preflight = edge.preflight(request);
+      Response response = preflight ? std::move(*preflight) : Response();
+      if (preflight) {
+        request.route = "(none)";
+        request.slot = router.none_slot();
+      } else {
+        response = co_await router.dispatch(request);
+      }
+      for (auto& field : request.response_headers) response.headers.push_back(std::move(field));
+      edge.decorate(request, response);
       log_request(request, response,
                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
       bool keep_alive = in.keep_alive();
       if (!co_await send_response(stream, response, in.version(), keep_alive, request.request_id,
-                                  request.method == "HEAD", options.timeout) ||
+                                  request.method == "HEAD", options.timeout, edge.security_fields(request, response)) ||
           !keep_alive)
         break;
     }
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   void log_request(const Request& request, const Response& response, double ms) {
@@ -294,22 +340,28 @@ struct Server::Impl {
         ms, core::quoted(request.request_id), core::quoted(request.remote_address));
   }
 
-  asio::awaitable<void> websocket_session(beast::tcp_stream stream, bhttp::request<bhttp::string_body> upgrade,
+  template <class Stream>
+  asio::awaitable<void> websocket_session(Stream stream, bhttp::request<bhttp::string_body> upgrade,
                                           std::string remote) {
     auto started = std::chrono::steady_clock::now();
     Request request = to_request(upgrade, remote);
+    request.tls = std::is_same_v<Stream, TlsStream>;
     request.route = request.path;
     request.slot = router.websocket_slot(request.path);
     auto change = [this, slot = request.slot](ServerOptions::WebSocketChange what) {
       if (options.on_websocket) options.on_websocket(slot, what);
     };
-    auto socket = std::make_shared<BeastWebSocket>(std::move(stream), options.websocket,
-                                                   [change] { change(ServerOptions::WebSocketChange::dropped); });
+    auto socket = std::make_shared<BeastWebSocket<Stream>>(std::move(stream), options.websocket,
+                                                           [change] { change(ServerOptions::WebSocketChange::dropped); });
     socket->ws.next_layer().set_owner(socket);
     auto& tcp = beast::get_lowest_layer(socket->ws);
     WebSocketHandlers handlers;
     std::optional<core::Error> refused;
-    if (const auto* endpoint = router.websocket(request.path)) {
+    if (!edge.websocket_allowed(request)) {
+      // Cross-site WebSocket hijacking: another site's page opening a connection as its visitor.
+      refused = core::Error(core::ErrorKind::forbidden, "WebSocket connections from the origin " +
+                                                            std::string(request.header("origin")) + " are not allowed");
+    } else if (const auto* endpoint = router.websocket(request.path)) {
       try {
         handlers = (*endpoint)(request, socket);
       } catch (const core::Error& e) {
@@ -321,7 +373,8 @@ struct Server::Impl {
     if (refused) {
       auto response = Response::problem(*refused);
       log_request(request, response, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
-      co_await send_response(tcp, response, upgrade.version(), false, request.request_id, false, std::chrono::seconds(5));
+      co_await send_response(socket->ws.next_layer().next_layer(), response, upgrade.version(), false, request.request_id,
+                             false, std::chrono::seconds(5), edge.security_fields());
       boost::system::error_code ignored;
       tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
@@ -366,7 +419,9 @@ struct Server::Impl {
   asio::io_context& io;
   const Router& router;
   ServerOptions options;
+  Edge edge;
   tcp::acceptor acceptor;
+  asio::ssl::context tls;
 };
 
 Server::Server(asio::io_context& io, const Router& router, ServerOptions options)
@@ -377,6 +432,21 @@ Server::~Server() = default;
 std::uint16_t Server::start() {
   auto& o = impl_->options;
   boost::system::error_code ec;
+  if (impl_->tls_enabled()) {
+    auto& tls = impl_->tls;
+    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                    asio::ssl::context::single_dh_use);
+    tls.use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec)
+      throw core::Error(core::ErrorKind::bad_request,
+                        "cannot load the TLS certificate DE_TLS_CERT_FILE=" + o.tls_cert_file + ": " + ec.message());
+    tls.use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+    if (!ec && SSL_CTX_check_private_key(tls.native_handle()) != 1) ec = asio::error::invalid_argument;
+    if (ec)
+      throw core::Error(core::ErrorKind::bad_request, "cannot load the TLS key DE_TLS_KEY_FILE=" + o.tls_key_file +
+                                                          " (or it does not match the certificate): " + ec.message());
+  }
   auto address = asio::ip::make_address(o.listen.host, ec);
   if (ec)
     throw core::Error(core::ErrorKind::bad_request,

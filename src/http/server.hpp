@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "http/router.hpp"
@@ -18,6 +20,8 @@ struct ServerOptions {
   std::chrono::seconds timeout{30};  // to receive a request; idle time between requests
   std::size_t body_limit = 1024 * 1024;
   WebSocketLimits websocket;
+  std::vector<std::string> cors_origins;       // Edge (http/edge.hpp)
+  std::string tls_cert_file, tls_key_file;     // PEM; set: HTTPS and WSS only
   // Called after each request is answered (metrics); `request.slot` says which route.
   std::function<void(const Request&, const Response&, double seconds)> on_request;
   // Called when a WebSocket connection of the route slot opens, closes, or is dropped for not

@@ -42,7 +42,6 @@ Handler static_page(std::string root, std::string file) {
     r.content_type = std::string(mime_type(path));
     r.body = std::move(*content);
     r.set_header("Cache-Control", "no-cache");
-    r.set_header("X-Content-Type-Options", "nosniff");
     co_return r;
   };
 }
@@ -65,7 +64,6 @@ Handler static_files(std::string root) {
     r.body = std::move(*content);
     bool hashed = is_asset && relative.string().starts_with("assets/");
     r.set_header("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
-    r.set_header("X-Content-Type-Options", "nosniff");
     co_return r;
   };
 }

@@ -24,17 +24,19 @@
 
 namespace de::http {
 
+template <class Stream>
 class WebSocketOutput {
  public:
-  using executor_type = boost::beast::tcp_stream::executor_type;
+  using executor_type = typename Stream::executor_type;
 
-  explicit WebSocketOutput(boost::beast::tcp_stream stream) : stream_(std::move(stream)) {}
+  explicit WebSocketOutput(Stream stream) : stream_(std::move(stream)) {}
 
   // What owns this layer: each write keeps it alive until the write completes.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
 
   executor_type get_executor() { return stream_.get_executor(); }
-  boost::beast::tcp_stream& next_layer() { return stream_; }
+  Stream& next_layer() { return stream_; }
+  const Stream& next_layer() const { return stream_; }
 
   // Queues one text message as a single unmasked frame (dropped once a write has failed).
   void send_text(std::shared_ptr<const std::string> text) {
@@ -131,7 +133,7 @@ class WebSocketOutput {
     });
   }
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   std::deque<Chunk> pending_;
   std::vector<Chunk> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
@@ -141,10 +143,10 @@ class WebSocketOutput {
   std::weak_ptr<void> owner_;
 };
 
-// The close handshake's last step, for Beast: the TCP stream's own, once the close frame and
+// The close handshake's last step, for Beast: the stream's own, once the close frame and
 // everything before it has left.
-template <class TeardownHandler>
-void async_teardown(boost::beast::role_type role, WebSocketOutput& output, TeardownHandler&& handler) {
+template <class Stream, class TeardownHandler>
+void async_teardown(boost::beast::role_type role, WebSocketOutput<Stream>& output, TeardownHandler&& handler) {
   auto shared = std::make_shared<std::decay_t<TeardownHandler>>(std::forward<TeardownHandler>(handler));
   output.after_drain([role, &output, shared] {
     using boost::beast::async_teardown;
@@ -152,7 +154,8 @@ void async_teardown(boost::beast::role_type role, WebSocketOutput& output, Teard
   });
 }
 
-inline void teardown(boost::beast::role_type role, WebSocketOutput& output, boost::system::error_code& ec) {
+template <class Stream>
+void teardown(boost::beast::role_type role, WebSocketOutput<Stream>& output, boost::system::error_code& ec) {
   using boost::beast::teardown;
   teardown(role, output.next_layer(), ec);
 }

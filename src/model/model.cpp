@@ -1,4 +1,5 @@
 #include "model/model.hpp"
+#include "model/password.hpp"
 
 #include <fmt/format.h>
 
@@ -91,12 +92,6 @@ std::string username_problem(std::string_view username) {
   return "";
 }
 
-std::string password_problem(std::string_view password) {
-  if (password.size() < 8) return "must be at least 8 characters";
-  if (password.size() > 1024) return "must be at most 1024 characters";
-  return "";
-}
-
 NewUser read_new_user(const json::object& body) {
   core::ObjectReader r(body);
   NewUser u;
@@ -114,8 +109,8 @@ NewUser read_new_user(const json::object& body) {
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
     while (u.username.size() < 3) u.username += '_';
   }
-  if (auto password = r.string("password", true, 1024)) {
-    if (auto p = password_problem(*password); !p.empty()) r.error("password", p);
+  if (auto password = r.string("password", true, 4 * password_max_length)) {
+    if (auto p = password_problem(*password, u.email); !p.empty()) r.error("password", p);
     u.password = *password;
   }
   u.roles = read_roles(r, "roles", false).value_or(role_bit(Role::viewer));

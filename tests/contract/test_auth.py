@@ -5,7 +5,7 @@ import pytest
 
 from support.fixtures import JWT_SECRET
 from support.helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode,
-                     jwt_parts, tamper_signature)
+                     jwt_parts, tamper_signature, uid)
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
@@ -208,3 +208,46 @@ def test_bad_x_api_key_is_401(srv):
     assert_unauthorized(r)
     r = srv.anonymous().get("/api/v1/agents", headers={"X-API-Key": b64url(b"garbage")})
     assert_unauthorized(r)
+
+
+# --- rate limits (docs/security.md, "Rate limits") -------------------------------------------------
+def rate_headers(r):
+    return tuple(int(r.headers[name]) for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"))
+
+
+def test_rate_limit_per_user_and_per_api_key(server_factory):
+    """DE_RATE_LIMIT_PER_MINUTE=5: a user's sixth request at once is 429 with Retry-After, on any
+    route; every authenticated answer says where its caller stands; another user and an API key
+    (even one the same user made) count on their own; anonymous routes carry no such fields."""
+    server = server_factory("sqlite", env={"DE_RATE_LIMIT_PER_MINUTE": "5"})
+    admin = server.client(token=server.token)
+    key = admin.post("/api/v1/api-keys", {"name": "limit-key", "roles": ["viewer"]})
+    assert key.status == 201 and rate_headers(key)[:2] == (5, 4), key.headers
+    password = "pw-" + uid()
+    viewer = admin.post("/api/v1/users", {"email": "limited@example.com", "password": password, "roles": ["viewer"]})
+    assert viewer.status == 201 and rate_headers(viewer)[1] == 3
+    seen = [rate_headers(admin.get("/api/v1/agents")) for _ in range(3)]
+    assert [remaining for _, remaining, _ in seen] == [2, 1, 0], seen
+    assert all(limit == 5 and 0 < reset <= 60 for limit, _, reset in seen), seen
+    refused = admin.get("/api/v1/agents")
+    assert_problem(refused, 429)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 12, refused.headers
+    assert rate_headers(refused)[:2] == (5, 0)
+    assert "5 requests" in refused.body["detail"]
+    assert admin.get("/api/v1/tasks").status == 429  # the caller's limit, not the route's
+
+    by_key = server.client(api_key=key.body["key"]).get("/api/v1/agents")
+    assert by_key.status == 200 and rate_headers(by_key)[1] == 4, by_key.headers
+    other = server.client(token=server.login("limited@example.com", password)["access_token"]).get("/api/v1/agents")
+    assert other.status == 200 and rate_headers(other)[1] == 4, other.headers
+
+    health = server.client().get("/healthz")
+    assert health.status == 200 and "RateLimit-Limit" not in health.headers
+
+
+def test_rate_limit_zero_means_none(server_factory):
+    server = server_factory("sqlite", env={"DE_RATE_LIMIT_PER_MINUTE": "0"})
+    admin = server.client(token=server.token)
+    for _ in range(20):
+        r = admin.get("/api/v1/agents")
+        assert r.status == 200 and "RateLimit-Limit" not in r.headers

@@ -1,14 +1,23 @@
-"""HTTP robustness: request ids, slow and idle clients, garbage, keep-alive, concurrency.
+"""HTTP robustness: request ids, slow and idle clients, garbage, keep-alive, concurrency; the
+HTTP edge (docs/security.md): security headers, CORS, WebSocket origins, TLS.
 (The access log: test_openapi.py.)"""
 import concurrent.futures
+import http.client
 import json
 import socket
+import ssl
+import subprocess
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
+import websockets
 
+from support import ws
 from support.helpers import UUID_RE, assert_problem, uid
+from support.server import binary, free_port, terminate
 
 
 def raw_exchange(port, data, timeout=5.0):
@@ -236,6 +245,7 @@ def test_header_fields_over_the_limit_are_431(srv, request_head):
     head, _, body = got.partition(b"\r\n\r\n")
     assert head.split(b"\r\n", 1)[0] == b"HTTP/1.1 431 Request Header Fields Too Large", head[:200]
     assert b"content-type: application/problem+json" in head.lower()
+    assert b"x-frame-options: deny" in head.lower() and b"content-security-policy: default-src 'none'" in head.lower()
     problem = json.loads(body)
     assert problem["status"] == 431 and problem["type"].endswith("/request-header-fields-too-large"), problem
     assert srv.anonymous().get("/healthz", headers={"X-Fine": "f" * 20000}).status == 200
@@ -317,3 +327,213 @@ def test_concurrent_writes_are_all_stored(srv):
 
 def test_error_for_an_unknown_route_is_a_problem(srv):
     assert_problem(srv.anonymous().get("/api/v1/does-not-exist"), 404, "no-route")
+
+
+# --- the HTTP edge: security headers ----------------------------------------------------------------
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+
+
+def assert_security_headers(r, policy_start):
+    for name, value in SECURITY_HEADERS.items():
+        assert r.headers.get(name) == value, (name, r.headers)
+    policy = r.headers.get("Content-Security-Policy", "")
+    assert policy.startswith(policy_start) and "frame-ancestors 'none'" in policy, policy
+    assert "Strict-Transport-Security" not in r.headers, "HSTS over plain HTTP"
+
+
+def test_api_answers_carry_security_headers_and_no_store(srv):
+    for r in (srv.admin.get("/api/v1/agents"), srv.anonymous().get("/api/v1/agents"), srv.anonymous().get("/healthz"),
+              srv.anonymous().get("/api/v1/nope")):
+        assert_security_headers(r, "default-src 'none'")
+    login = srv.anonymous().post("/api/v1/auth/login", {"email": "admin@example.com", "password": srv.passwords["admin"]})
+    assert login.status == 200 and login.body["access_token"]
+    assert login.headers.get("Cache-Control") == "no-store", login.headers
+    assert srv.admin.get("/api/v1/agents").headers.get("Cache-Control") == "no-store"
+
+
+def test_dashboard_and_api_reference_have_their_policies(server_factory, tmp_path):
+    """The dashboard's pages: scripts and styles from its own origin only; the API reference
+    (Swagger UI) may use inline styles; its hashed assets stay cacheable."""
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>d</title>")
+    (tmp_path / "api-docs.html").write_text("<!doctype html><title>r</title>")
+    (tmp_path / "assets" / "app-1234.js").write_text("console.log(1)")
+    server = server_factory("sqlite", env={"DE_WEB_ROOT": str(tmp_path)})
+    client = server.client()
+    for path in ("/", "/agents/some/client/route"):
+        page = client.get(path)
+        assert page.status == 200 and page.content_type.startswith("text/html"), page
+        assert_security_headers(page, "default-src 'self'; script-src 'self'; style-src 'self';")
+        assert "unsafe" not in page.headers["Content-Security-Policy"]
+    docs = client.get("/api/docs")
+    assert docs.status == 200
+    assert_security_headers(docs, "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';")
+    asset = client.get("/assets/app-1234.js")
+    assert asset.headers.get("Cache-Control") == "public, max-age=31536000, immutable", asset.headers
+    assert_security_headers(asset, "default-src 'none'")
+
+
+# --- CORS ----------------------------------------------------------------------------------------------
+ALLOWED_ORIGIN = "https://app.example.com"
+PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
+
+
+def test_without_configured_origins_cross_origin_calls_get_no_cors_headers(srv):
+    r = srv.anonymous().request("OPTIONS", "/api/v1/tasks", headers={"Origin": ALLOWED_ORIGIN, **PREFLIGHT})
+    assert_problem(r, 403)
+    assert not any(h.lower().startswith("access-control-") for h in r.headers), r.headers
+    r = srv.admin.get("/api/v1/agents", headers={"Origin": ALLOWED_ORIGIN})
+    assert r.status == 200 and "Access-Control-Allow-Origin" not in r.headers
+
+
+def test_configured_origins_get_cors_and_others_do_not(server_factory):
+    server = server_factory("sqlite", env={"DE_CORS_ORIGINS": ALLOWED_ORIGIN + ", http://localhost:5173"})
+    client = server.client()
+    pre = client.request("OPTIONS", "/api/v1/tasks", headers={"Origin": ALLOWED_ORIGIN, **PREFLIGHT})
+    assert pre.status == 204, pre
+    assert pre.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert set(pre.headers["Access-Control-Allow-Methods"].split(", ")) >= {"GET", "POST", "PATCH", "DELETE"}
+    allowed_headers = pre.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed_headers and "content-type" in allowed_headers and "x-api-key" in allowed_headers
+    assert pre.headers["Access-Control-Max-Age"] == "600"
+    assert "Origin" in pre.headers["Vary"]
+    assert "Access-Control-Allow-Credentials" not in pre.headers
+
+    refused = client.request("OPTIONS", "/api/v1/tasks", headers={"Origin": "https://evil.example", **PREFLIGHT})
+    assert_problem(refused, 403)
+    assert not any(h.lower().startswith("access-control-") for h in refused.headers), refused.headers
+
+    admin = server.client(token=server.token)
+    got = admin.get("/api/v1/agents", headers={"Origin": ALLOWED_ORIGIN})
+    assert got.status == 200 and got.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert "Origin" in got.headers["Vary"]
+    assert "RateLimit-Remaining" in got.headers["Access-Control-Expose-Headers"]
+    other = admin.get("/api/v1/agents", headers={"Origin": "https://evil.example"})
+    assert other.status == 200 and "Access-Control-Allow-Origin" not in other.headers
+    assert other.headers["Vary"] == "Origin"
+    # the same origin with another port or scheme is another origin
+    assert "Access-Control-Allow-Origin" not in admin.get("/api/v1/agents", headers={"Origin": "http://app.example.com"}).headers
+
+
+def test_an_invalid_cors_origin_is_refused_at_start(server_factory):
+    server = server_factory("sqlite", init=False, start=False)
+    for bad in ("*", "https://app.example.com/path", "app.example.com"):
+        result = server.run("serve", "--listen", "127.0.0.1:0", env={"DE_CORS_ORIGINS": bad}, timeout=30)
+        assert result.returncode == 2 and "DE_CORS_ORIGINS" in result.stderr, (bad, result)
+
+
+# --- WebSocket origins ------------------------------------------------------------------------------
+def test_websocket_from_another_site_is_refused(srv):
+    """Cross-site WebSocket hijacking: a page of another site opening /ws/notifications with its
+    visitor's token. Same origin and non-browser clients (no Origin) are served."""
+    token = srv.tokens["viewer"]
+
+    async def scenario():
+        for path in (ws.NOTIFICATIONS, ws.AGENTS):
+            assert await ws.refused(srv, path, token=token, origin="https://evil.example") == 403
+        same = await ws.connect(srv, ws.NOTIFICATIONS, token=token, origin=f"http://127.0.0.1:{srv.port}")
+        await same.close()
+        plain = await ws.connect(srv, ws.NOTIFICATIONS, token=token)
+        await plain.close()
+
+    ws.run(scenario)
+
+
+def test_websocket_from_a_configured_origin_is_served(server_factory):
+    server = server_factory("sqlite", env={"DE_CORS_ORIGINS": ALLOWED_ORIGIN})
+    token = server.token
+
+    async def scenario():
+        allowed = await ws.connect(server, ws.NOTIFICATIONS, token=token, origin=ALLOWED_ORIGIN)
+        await allowed.close()
+        assert await ws.refused(server, ws.NOTIFICATIONS, token=token, origin="https://evil.example") == 403
+
+    ws.run(scenario)
+
+
+# --- TLS -------------------------------------------------------------------------------------------------
+def make_certificates(folder):
+    """A certificate authority and a server certificate for 127.0.0.1 it signed (openssl CLI)."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=test CA", "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-keyout", "server.key", "-out", "server.csr")
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+            "-extfile", "ext.cnf", "-out", "server.pem")
+    return folder / "ca.pem", folder / "server.pem", folder / "server.key"
+
+
+def start_tls_server(server, context):
+    """Starts `serve` over TLS (DEServer.start waits on plain HTTP) and waits for /readyz."""
+    server.port = server.port or free_port()
+    server.url = f"https://127.0.0.1:{server.port}"
+    log = open(server.log_path, "ab")
+    server.process = subprocess.Popen([binary(), "serve", "--listen", f"127.0.0.1:{server.port}"],
+                                      env=server.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    log.close()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        assert server.process.poll() is None, server.log_tail()
+        try:
+            with urllib.request.urlopen(server.url + "/readyz", timeout=1, context=context) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("the TLS server did not get ready:\n" + server.log_tail())
+
+
+def test_tls_serves_https_and_wss_with_hsts(server_factory, tmp_path):
+    ca, cert, key = make_certificates(tmp_path)
+    server = server_factory("sqlite", start=False, env={"DE_TLS_CERT_FILE": str(cert), "DE_TLS_KEY_FILE": str(key)})
+    context = ssl.create_default_context(cafile=str(ca))
+    start_tls_server(server, context)
+
+    conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=context, timeout=10)
+    conn.request("POST", "/api/v1/auth/login", body=json.dumps({"email": "admin@example.com", "password": server.admin_password}),
+                 headers={"Content-Type": "application/json"})
+    login = conn.getresponse()
+    body = json.loads(login.read())
+    assert login.status == 200, body
+    assert login.getheader("Strict-Transport-Security") == "max-age=31536000"
+    assert login.getheader("Cache-Control") == "no-store"
+    conn.request("POST", "/api/v1/auth/login", body=json.dumps({"email": "admin@example.com", "password": server.admin_password,
+                                                                "session": "cookie"}),
+                 headers={"Content-Type": "application/json"})
+    cookie_login = conn.getresponse()
+    cookie_login.read()
+    assert "; Secure" in cookie_login.getheader("Set-Cookie", ""), "the refresh cookie must be Secure over TLS"
+    conn.request("GET", "/api/v1/agents", headers={"Authorization": "Bearer " + body["access_token"]})
+    agents = conn.getresponse()
+    assert agents.status == 200 and json.loads(agents.read())["items"]
+    conn.close()
+
+    async def scenario():
+        url = f"wss://127.0.0.1:{server.port}{ws.NOTIFICATIONS}?access_token={body['access_token']}"
+        async with websockets.connect(url, ssl=context) as sub:
+            await ws.send(sub, {"type": "subscribe", "topics": ["tasks.*"]})
+            reply = await ws.receive(sub)
+            assert reply["type"] == "subscribed", reply
+
+    ws.run(scenario)
+
+    # a client that does not trust the certificate gets no answer; plain HTTP gets none either
+    with pytest.raises(urllib.error.URLError) as untrusted:
+        urllib.request.urlopen(server.url + "/healthz", timeout=5, context=ssl.create_default_context())
+    assert isinstance(untrusted.value.reason, ssl.SSLCertVerificationError), untrusted.value
+    assert raw_exchange(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)[:8] != b"HTTP/1.1"
+    assert server.process.poll() is None
+    terminate(server.process)
+
+
+def test_tls_with_a_missing_key_file_is_refused_at_start(server_factory, tmp_path):
+    ca, cert, key = make_certificates(tmp_path)
+    server = server_factory("sqlite", start=False)
+    result = server.run("serve", "--listen", "127.0.0.1:0",
+                        env={"DE_TLS_CERT_FILE": str(cert), "DE_TLS_KEY_FILE": str(tmp_path / "nope.key")}, timeout=30)
+    assert result.returncode != 0 and "DE_TLS_KEY_FILE" in result.stderr, result
+    result = server.run("serve", "--listen", "127.0.0.1:0", env={"DE_TLS_CERT_FILE": str(cert)}, timeout=30)
+    assert result.returncode == 2 and "DE_TLS_KEY_FILE" in result.stderr, result

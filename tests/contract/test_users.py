@@ -1,6 +1,8 @@
 """Users: admin CRUD, never a password hash, duplicates, own password change."""
 import secrets
 
+import pytest
+
 from support.helpers import NOT_A_ROUTE_ID, assert_no_secrets, assert_problem, assert_unauthorized, is_timestamp, is_uuid
 
 USERS = "/api/v1/users"
@@ -180,3 +182,62 @@ def test_deactivated_user_cannot_log_in(srv):
     assert_unauthorized(srv.anonymous().post("/api/v1/auth/refresh", {"refresh_token": tokens["refresh_token"]}))
     assert srv.admin.patch(f"{USERS}/{user['id']}", {"is_active": True}).status == 200
     assert srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]}).status == 200
+
+
+# --- the password policy (docs/security.md, "Passwords") -------------------------------------------
+WEAK_PASSWORDS = [
+    ("pw-" + "x1y2z3w4", "at least 12 characters"),          # 11 characters
+    ("çàéèêëïîôûüÿ"[:11], "at least 12 characters"),          # 11 characters in 22 bytes
+    ("p" + "w0rd-" * 51 + "x", "at most 256 characters"),
+    ("qwertyuiop123", "commonly used password"),              # in the breached-password list
+    ("ILOVEYOU1234567", "commonly used password"),            # listed, whatever the case... or with digits added
+    ("Summer2024!!!", "digits or symbols added"),
+    ("!!password12345", "digits or symbols added"),
+    ("aaaaaaaaaaaaaaa", "run or repetition"),
+    ("abababababab", "run or repetition"),
+    ("123456789012345", "run or repetition"),
+    ("my digital-enterprise pass", "product's name"),
+]
+
+
+@pytest.mark.parametrize("password,rule", WEAK_PASSWORDS, ids=[rule + "-" + str(i) for i, (_, rule) in enumerate(WEAK_PASSWORDS)])
+def test_weak_passwords_are_refused_naming_the_rule(srv, password, rule):
+    body = new_body()
+    body["password"] = password
+    r = srv.admin.post(USERS, body)
+    assert_problem(r, 422, fields=["password"])
+    message = next(e["message"] for e in r.body["errors"] if e["field"] == "password")
+    assert rule in message, (password, message)
+
+
+def test_a_password_may_not_contain_the_email_name(srv):
+    body = new_body()
+    local = body["email"].split("@")[0]
+    body["password"] = f"Secret-{local.upper()}-phrase"
+    r = srv.admin.post(USERS, body)
+    assert_problem(r, 422, fields=["password"])
+    assert local in r.body["errors"][0]["message"]
+
+
+def test_good_passwords_of_any_characters_are_taken(srv):
+    """No composition rules: a long phrase of lower-case words, spaces, non-ASCII letters; the
+    length counts characters, not bytes (12 characters in 24 bytes)."""
+    for password in ("correct horse battery staple", "çàéèêëïîôûüÿ", "x" + "yz ab" * 51):
+        body = new_body()
+        body["password"] = password
+        r = srv.admin.post(USERS, body)
+        assert r.status == 201, (password, r)
+        assert srv.login(body["email"], password)["access_token"]
+
+
+def test_password_changes_follow_the_policy(srv):
+    user = srv.new_user("viewer")
+    client = srv.client_for(user)
+    weak = client.patch(f"{USERS}/{user['id']}", {"password": "password", "current_password": user["password"]})
+    assert_problem(weak, 422, fields=["password"])
+    assert "at least 12" in weak.body["errors"][0]["message"]
+    # an admin setting another's password, with a new email whose name the password contains
+    renamed = "renamed" + secrets.token_hex(3)
+    r = srv.admin.patch(f"{USERS}/{user['id']}", {"email": f"{renamed}@example.com", "password": f"my {renamed} phrase 1"})
+    assert_problem(r, 422, fields=["password"])
+    assert srv.login(user["email"], user["password"])["access_token"], "a refused change changed nothing"

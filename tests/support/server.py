@@ -207,7 +207,7 @@ class DEServer:
         self.process = None
         self.pg_database = None
         self._token = None
-        self.admin_password = admin_password if admin_password is not None else "admin-" + secrets.token_hex(8)
+        self.admin_password = admin_password if admin_password is not None else "it-pw-" + secrets.token_hex(8)
         if backend == "sqlite":
             self.database_url = f"sqlite:{self.db_path()}"
         elif backend == "postgres":
@@ -216,7 +216,10 @@ class DEServer:
             raise ValueError(backend)
         self.env = clean_env()
         self.env.update(DE_DATABASE_URL=self.database_url, DE_DATA_DIR=self.dir, DE_ADMIN_EMAIL=ADMIN_EMAIL,
-                        DE_DEMO_DATA="1" if demo_data else "0", DE_LOG_LEVEL="info")
+                        DE_DEMO_DATA="1" if demo_data else "0", DE_LOG_LEVEL="info",
+                        # One server serves a whole suite as the same few users: far past the
+                        # default 600 a minute. The rate-limit tests set their own.
+                        DE_RATE_LIMIT_PER_MINUTE="100000000")
         if self.admin_password:
             self.env["DE_ADMIN_PASSWORD"] = self.admin_password
         self.env.update(env or {})
@@ -412,7 +415,7 @@ class Session:
         self.users["admin"] = login["user"]
         admin = self.as_("admin")
         for role in ROLES[1:]:
-            password = f"pw-{role}-" + secrets.token_hex(6)
+            password = "pw-" + secrets.token_hex(8)
             r = admin.post("/api/v1/users", {"email": f"{role}@example.com", "username": f"{role}-user",
                                              "password": password, "roles": [role]})
             assert r.status == 201, f"creating the {role} user: {r!r}"

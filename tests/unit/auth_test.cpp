@@ -5,6 +5,7 @@
 
 #include "auth/crypto.hpp"
 #include "auth/jwt.hpp"
+#include "auth/rate_limit.hpp"
 #include "auth/rbac.hpp"
 #include "auth/sessions.hpp"
 #include "auth/throttle.hpp"
@@ -83,6 +84,33 @@ TEST(Auth, RolesGrantWhatDocsApiMdSays) {
   EXPECT_TRUE(can(Role::agent, Permission::agent_protocol));
   EXPECT_TRUE(can(Role::agent, Permission::authenticated));
   EXPECT_FALSE(auth::allowed(0, Permission::authenticated));
+}
+
+// GCRA at 60 a minute: the whole minute at once, then one a second; each principal on its own.
+TEST(Auth, RateLimiterSpendsAMinuteAtOnceThenRefillsEvenly) {
+  auth::RateLimiter limiter(60);
+  constexpr std::int64_t second = 1'000'000'000;
+  std::int64_t now = 5 * second;
+  for (int i = 0; i < 60; ++i) {
+    auto d = limiter.take("user-a", now);
+    ASSERT_TRUE(d.allowed) << i;
+    EXPECT_EQ(d.limit, 60);
+    EXPECT_EQ(d.remaining, 59 - i);
+    EXPECT_EQ(d.reset_seconds, i + 1);
+  }
+  auto refused = limiter.take("user-a", now);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.remaining, 0);
+  EXPECT_EQ(refused.retry_after_seconds, 1);
+  EXPECT_EQ(refused.reset_seconds, 60);
+  EXPECT_TRUE(limiter.take("user-b", now).allowed) << "another principal has its own quota";
+  EXPECT_FALSE(limiter.take("user-a", now + second / 2).allowed);
+  auto later = limiter.take("user-a", now + second);
+  EXPECT_TRUE(later.allowed);
+  EXPECT_EQ(later.remaining, 0);
+  auto rested = limiter.take("user-a", now + 61 * second);
+  EXPECT_TRUE(rested.allowed);
+  EXPECT_EQ(rested.remaining, 59) << "after a quiet minute the whole quota is back";
 }
 
 TEST(Auth, ThrottleLocksAnAccountAndAddressAfterFiveFailuresUntilTheMinuteEnds) {

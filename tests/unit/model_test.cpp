@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "model/model.hpp"
+#include "model/password.hpp"
 
 using namespace de;
 
@@ -34,7 +35,7 @@ TEST(Model, PrioritiesRankCriticalFirst) {
 
 TEST(Model, ReadsUsersAndRejectsBadOnes) {
   auto u = model::read_new_user(core::parse_object(
-      R"({"email":"Ann@Example.com","password":"longenough","roles":["manager","viewer"]})"));
+      R"({"email":"Ann@Example.com","password":"long enough phrase","roles":["manager","viewer"]})"));
   EXPECT_EQ(u.email, "ann@example.com");
   EXPECT_EQ(u.username, "ann");
   EXPECT_EQ(model::role_list(u.roles), (std::vector<std::string>{"manager", "viewer"}));
@@ -44,6 +45,24 @@ TEST(Model, ReadsUsersAndRejectsBadOnes) {
   } catch (const core::Error& e) {
     EXPECT_EQ(e.fields().size(), 3u);
   }
+}
+
+TEST(Model, PasswordPolicyNamesTheRuleABadPasswordBreaks) {
+  auto problem = [](std::string_view password, std::string_view email = "ann@example.com") {
+    return model::password_problem(password, email);
+  };
+  EXPECT_EQ(problem("correct horse battery staple"), "");
+  EXPECT_EQ(problem("\u00e7\u00e0\u00e9\u00e8\u00ea\u00eb\u00ef\u00ee\u00f4\u00fb\u00fc\u00ff"), "") << "12 characters in 24 bytes";
+  EXPECT_EQ(problem("elevenchars"), "must be at least 12 characters");
+  EXPECT_EQ(problem(std::string(257, 'x') + "abcd"), "must be at most 256 characters");
+  EXPECT_EQ(problem("QWERTYUIOP123"), "is a commonly used password (found in breached-password lists)");
+  EXPECT_EQ(problem("Summer2024!!!"), "is a commonly used password with only digits or symbols added");
+  EXPECT_EQ(problem("abababababab"), "is a run or repetition of characters");
+  EXPECT_EQ(problem("123456789012"), "is a run or repetition of characters") << "digits wrap from 9 to 0";
+  EXPECT_EQ(problem("zyxwvutsrqpo"), "is a run or repetition of characters");
+  EXPECT_EQ(problem("my name is Ann-Marie!", "ann-marie@example.com"), "must not contain the name of your email address (ann-marie)");
+  EXPECT_EQ(problem("ann is fine here", "an@example.com"), "") << "local parts under 3 characters are not looked for";
+  EXPECT_EQ(problem("my Digital Enterprise pw"), "must not contain the product's name");
 }
 
 TEST(Model, UserJsonNeverCarriesTheHash) {

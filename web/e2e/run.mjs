@@ -24,9 +24,9 @@ const keepLogs = !!process.env.E2E_KEEP;
 const totalBudgetMs = Number(process.env.E2E_TIMEOUT_MS ?? 300000);
 const step = 10000; // the longest any single wait may take
 
-const adminPassword = 'e2e-Admin-password-1';
-const viewerPassword = 'e2e-Viewer-password-1';
-const operatorPassword = 'e2e-Operator-password-1';
+const adminPassword = 'e2e-Owner-passphrase-1';
+const viewerPassword = 'e2e-Reader-passphrase-1';
+const operatorPassword = 'e2e-Runner-passphrase-1';
 
 let passed = 0;
 let failed = 0;
@@ -149,6 +149,13 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // Every page of every tab (the API reference too) under the server's Content-Security-Policy:
+  // Chromium reports what the policy blocked on the console.
+  const cspViolations = [];
+  context.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      cspViolations.push(`${message.page()?.url() ?? ''}: ${message.text()}`);
+  });
   const shot = async (name) => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, timeout: step });
@@ -465,7 +472,7 @@ try {
     await page.getByRole('button', { name: 'New user' }).click();
     const form = page.getByRole('form', { name: 'New user' });
     await form.getByLabel('Email').fill('analyst@example.com');
-    await form.getByLabel('Password').fill('analyst-password-1');
+    await form.getByLabel('Password').fill('numbers-person-passphrase-1');
     await form.getByRole('checkbox', { name: /^operator/ }).check();
     await form.getByRole('button', { name: 'Add user' }).click();
     const row = page.getByRole('row', { name: /analyst@example\.com/ });
@@ -1087,6 +1094,14 @@ try {
 
   await scenario('the pages raised no uncaught errors', async () => {
     if (pageErrors.length) throw new Error(pageErrors.join('\n'));
+  });
+
+  await scenario('the dashboard and the API reference ran under their Content-Security-Policy without a violation', async () => {
+    for (const [path, needed] of [['/', "script-src 'self'; style-src 'self';"], ['/api/docs', "script-src 'self'"]]) {
+      const policy = (await fetch(base + path, { signal: AbortSignal.timeout(step) })).headers.get('content-security-policy') ?? '';
+      if (!policy.includes(needed) || !policy.includes("frame-ancestors 'none'")) throw new Error(`${path}: policy ${policy}`);
+    }
+    if (cspViolations.length) throw new Error(cspViolations.join('\n'));
   });
 } catch (error) {
   failed++;

@@ -66,8 +66,8 @@ function NewUser({ onCreated, onCancel, onStart }) {
         </div>
         <div className="field">
           <label htmlFor="user-password">Password</label>
-          <input id="user-password" type="password" required minLength={8} autoComplete="new-password" value={form.password} onChange={set('password')} aria-invalid={!!fields.password} aria-describedby={fields.password ? 'user-password-error' : 'user-password-hint'} />
-          {fields.password ? <FieldError id="user-password-error" message={fields.password} /> : <span className="field-hint" id="user-password-hint">At least 8 characters.</span>}
+          <input id="user-password" type="password" required minLength={12} maxLength={256} autoComplete="new-password" value={form.password} onChange={set('password')} aria-invalid={!!fields.password} aria-describedby={fields.password ? 'user-password-error' : 'user-password-hint'} />
+          {fields.password ? <FieldError id="user-password-error" message={fields.password} /> : <span className="field-hint" id="user-password-hint">At least 12 characters, not a common password.</span>}
         </div>
       </div>
       <RolePicker value={form.roles} onChange={(roles) => setForm({ ...form, roles })} error={fields.roles} />

@@ -21,8 +21,8 @@ describe('UsersPage', () => {
     const calls = mockApi({
       'GET /users': () => [200, { items: [me], next_cursor: null }],
       'POST /users': (c) =>
-        c.body.password.length < 8
-          ? problem(422, 'Validation failed', 'the body has errors', { errors: [{ field: 'password', message: 'must be at least 8 characters' }] })
+        c.body.password.length < 12
+          ? problem(422, 'Validation failed', 'the body has errors', { errors: [{ field: 'password', message: 'must be at least 12 characters' }] })
           : [201, { ...alice, email: c.body.email, roles: c.body.roles }],
     });
     renderPage(<UsersPage />);
@@ -33,7 +33,7 @@ describe('UsersPage', () => {
     fireEvent.change(within(form).getByLabelText('Password'), { target: { value: 'short' } });
     fireEvent.click(within(form).getByRole('checkbox', { name: /^operator/ }));
     fireEvent.click(within(form).getByRole('button', { name: 'Add user' }));
-    expect(await within(form).findByText('must be at least 8 characters')).toBeTruthy();
+    expect(await within(form).findByText('must be at least 12 characters')).toBeTruthy();
     expect(within(form).getByLabelText('Password').getAttribute('aria-invalid')).toBe('true');
 
     fireEvent.change(within(form).getByLabelText('Password'), { target: { value: 'long-enough-pw' } });
