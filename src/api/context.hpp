@@ -16,6 +16,7 @@
 #include "analytics/registry.hpp"
 #include "api/messaging.hpp"
 #include "auth/jwt.hpp"
+#include "auth/oidc_client.hpp"
 #include "auth/rbac.hpp"
 #include "auth/throttle.hpp"
 #include "bus/router.hpp"
@@ -63,6 +64,8 @@ struct Context {
   integrations::WebhookDispatcher* webhooks = nullptr;
   // The vendor clients: credential checks and actions (absent where a context only lists the routes).
   integrations::Connectors* connectors = nullptr;
+  // Single sign-on's identity provider: set by serve when DE_OIDC_ISSUER is (docs/security.md).
+  auth::oidc::Client* oidc = nullptr;
 };
 
 // A handler that runs after authentication and the permission check.
@@ -143,9 +146,16 @@ asio::awaitable<std::invoke_result_t<F>> on_cpu(Context& ctx, F fn) {
   }
 }
 
+// The dashboard's session cookie (the refresh token, HttpOnly) as a Set-Cookie value;
+// `max_age` 0 makes the browser forget it.
+std::string refresh_cookie_header(const Request& request, std::string_view value, std::int64_t max_age);
+// The value of the cookie `name` the request carries.
+std::optional<std::string> cookie_value(const Request& request, std::string_view name);
+
 // Route groups.
 void add_system_routes(Context& ctx, http::Router& router);
 void add_auth_routes(Context& ctx, http::Router& router);
+void add_oidc_routes(Context& ctx, http::Router& router);
 void add_user_routes(Context& ctx, http::Router& router);
 void add_api_key_routes(Context& ctx, http::Router& router);
 void add_agent_routes(Context& ctx, http::Router& router);

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace de::core {
@@ -54,6 +55,14 @@ struct Config {
          retention_messages_days = 0, retention_ai_calls_days = 0;
   std::string retention_archive_dir;
   int retention_interval_seconds = 60;
+  // Single sign-on with OpenID Connect (docs/security.md): off while oidc_issuer is empty. The
+  // client secret is a secret (never logged or echoed).
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret, oidc_redirect_uri;
+  std::string oidc_scopes = "openid email profile";
+  std::string oidc_role_claim = "groups";
+  std::vector<std::pair<std::string, std::string>> oidc_role_map;  // claim value -> role
+  std::string oidc_default_role;  // empty: a login no mapping matches is refused
+  int oidc_keys_refresh_floor_seconds = 60;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -737,6 +737,27 @@ CREATE TABLE retention_marks (
 DROP INDEX workflow_executions_status;
 CREATE INDEX workflow_executions_status ON workflow_executions (status, id);
 )SQL"},
+    // Single sign-on (docs/security.md): login attempts between the redirect to the identity
+    // provider and its callback, kept in the database so that any node takes the callback;
+    // provider identities (issuer + subject) linked to users.
+    {21, "oidc logins and identities", R"SQL(
+CREATE TABLE oidc_logins (
+  state_hash TEXT PRIMARY KEY,
+  nonce TEXT NOT NULL,
+  code_verifier TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX oidc_logins_expiry ON oidc_logins (expires_at);
+CREATE TABLE oidc_identities (
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id {uuid} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  last_login_at BIGINT NOT NULL,
+  PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX oidc_identities_user ON oidc_identities (user_id);
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).
