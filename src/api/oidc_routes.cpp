@@ -49,12 +49,15 @@ Response redirect(std::string location) {
 }
 
 // Back to the dashboard's login page with a code it turns into a message (never the
-// provider's text: a forged callback could make it say anything). Why is logged.
-Response refused(const Request& request, std::string_view code, std::string_view why) {
+// provider's text: a forged callback could make it say anything). Why is logged. The state
+// cookie is cleared once the attempt is spent, not before: a forged callback must not cancel
+// the browser's own attempt.
+enum class StateCookie { pending, spent };
+Response refused(const Request& request, StateCookie attempt, std::string_view code, std::string_view why) {
   spdlog::warn(R"("msg":"single sign-on refused","reason":"{}","detail":{},"request_id":"{}")", code,
                core::quoted(why), request.request_id);
   auto response = redirect(fmt::format("/?sso_error={}", code));
-  response.set_header("Set-Cookie", state_cookie_header(request, "", 0));
+  if (attempt == StateCookie::spent) response.set_header("Set-Cookie", state_cookie_header(request, "", 0));
   return response;
 }
 
@@ -148,7 +151,7 @@ void add_oidc_routes(Context& ctx, http::Router& router) {
     } catch (const core::Error& e) {
       failure = e.what();
     }
-    if (!failure.empty()) co_return refused(request, "provider", failure);
+    if (!failure.empty()) co_return refused(request, StateCookie::pending, "provider", failure);
     auto now = core::now_ms();
     store::oidc::LoginAttempt stored{attempt.nonce, attempt.code_verifier, now + attempt_ttl_seconds * 1000};
     auto state_hash = auth::sha256_hex(attempt.state);
@@ -163,19 +166,24 @@ void add_oidc_routes(Context& ctx, http::Router& router) {
     auto state = request.query("state").value_or("");
     auto cookie = cookie_value(request, state_cookie).value_or("");
     if (state.empty() || cookie.empty() || !same_text(state, cookie))
-      co_return refused(request, "state", cookie.empty() ? "no login attempt in this browser (state cookie)"
+      co_return refused(request, StateCookie::pending, "state",
+                        cookie.empty() ? "no login attempt in this browser (state cookie)"
                                                          : "the state is not this browser's login attempt");
     auto state_hash = auth::sha256_hex(state);
     auto now = core::now_ms();
     auto stored = co_await write(ctx.db, [&](store::Tx& tx) {
       return store::oidc::take_attempt(tx.connection, state_hash, now);
     });
-    if (!stored) co_return refused(request, "state", "the login attempt is unknown, used or expired");
+    if (!stored) co_return refused(request, StateCookie::spent, "state", "the login attempt is unknown, used or expired");
     if (auto error = request.query("error"))
-      co_return refused(request, *error == "access_denied" ? "denied" : "provider",
+      co_return refused(request, StateCookie::spent, *error == "access_denied" ? "denied" : "provider",
                         "the identity provider answered " + error->substr(0, 64));
+    // RFC 9207: a provider that names itself must be ours (a mix-up with another provider).
+    if (auto iss = request.query("iss"); iss && *iss != ctx.config.oidc_issuer)
+      co_return refused(request, StateCookie::spent, "provider", "the callback's iss is another issuer");
     auto code = request.query("code").value_or("");
-    if (code.empty() || code.size() > 2048) co_return refused(request, "provider", "the callback has no code");
+    if (code.empty() || code.size() > 2048)
+      co_return refused(request, StateCookie::spent, "provider", "the callback has no code");
 
     auth::oidc::Attempt attempt{state, stored->nonce, stored->code_verifier};
     auto executor = co_await asio::this_coro::executor;
@@ -187,14 +195,14 @@ void add_oidc_routes(Context& ctx, http::Router& router) {
       failure = e.what();
       failure_code = e.kind() == core::ErrorKind::unauthorized ? "token" : "provider";
     }
-    if (!claims) co_return refused(request, failure_code, failure);
+    if (!claims) co_return refused(request, StateCookie::spent, failure_code, failure);
     auto roles = auth::oidc::map_roles(*claims, ctx.config.oidc_role_claim, ctx.config.oidc_role_map,
                                        ctx.config.oidc_default_role);
     if (!roles)
-      co_return refused(request, "no_role",
+      co_return refused(request, StateCookie::spent, "no_role",
                         "no value of the claim " + ctx.config.oidc_role_claim + " is in DE_OIDC_ROLE_MAP");
     auto outcome = co_await write(ctx.db, [&](store::Tx& tx) { return sign_in(ctx, tx.connection, *claims, roles); });
-    if (!outcome.tokens) co_return refused(request, outcome.refusal, outcome.why);
+    if (!outcome.tokens) co_return refused(request, StateCookie::spent, outcome.refusal, outcome.why);
     // The dashboard's session as after a password login: the refresh token in its HttpOnly
     // cookie, which the dashboard exchanges for an access token when it loads. No token in a URL.
     auto response = redirect("/");

@@ -199,6 +199,11 @@ def test_the_callback_refuses_another_browsers_state_a_replay_and_a_bad_code(sso
               "&error_description=Your+account+is+locked%2C+call+0800")
     answer = browser.get(denied)
     assert sso_error(answer) == "denied" and "0800" not in answer.location
+    # A callback that names another issuer (RFC 9207 mix-up).
+    start = browser.get(server.url + "/api/v1/auth/oidc/login")
+    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(start.location).query))["state"]
+    mixed = f"{server.url}/api/v1/auth/oidc/callback?state={state}&code=c&iss=https%3A%2F%2Fevil.example.com"
+    assert sso_error(browser.get(mixed)) == "provider"
 
 
 def test_a_public_client_signs_in_with_pkce_alone(sso):
@@ -221,7 +226,7 @@ def test_keys_rotated_by_the_provider_are_fetched_again(sso, backend):
     provider.start([make_key("key-2", "ES256")])
     answer, _ = sign_in(server, "alice")
     assert answer.location == server.url + "/", server.log_tail(10)
-    assert provider.requests("/jwks") == 1  # the new process's log: fetched once for the unknown kid
+    assert provider.requests("/jwks") == 2  # fetched once more, for the unknown kid
 
 
 def test_an_unknown_kid_refetches_the_keys_at_most_once_per_floor(sso):
@@ -232,7 +237,7 @@ def test_an_unknown_kid_refetches_the_keys_at_most_once_per_floor(sso):
     # Within the floor the keys are not fetched again: the new kid is refused.
     answer, _ = sign_in(server, "alice")
     assert sso_error(answer) == "token"
-    assert provider.requests("/jwks") == 0
+    assert provider.requests("/jwks") == 1
     assert "unknown key" in server.log_tail(20)
 
 

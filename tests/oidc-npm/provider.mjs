@@ -29,6 +29,8 @@ const provider = new Provider(issuer, {
     ...(secret ? { client_secret: secret, token_endpoint_auth_method: 'client_secret_basic' } : { token_endpoint_auth_method: 'none' }),
     redirect_uris: [process.env.OIDC_REDIRECT_URI],
     response_types: ['code'],
+    // ID tokens are signed with the first key's algorithm (RS256 or ES256).
+    id_token_signed_response_alg: keys[0].alg,
     grant_types: ['authorization_code'],
   }],
   jwks: { keys },
