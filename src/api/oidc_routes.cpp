@@ -168,7 +168,7 @@ void add_oidc_routes(Context& ctx, http::Router& router) {
     if (state.empty() || cookie.empty() || !same_text(state, cookie))
       co_return refused(request, StateCookie::pending, "state",
                         cookie.empty() ? "no login attempt in this browser (state cookie)"
-                                                         : "the state is not this browser's login attempt");
+                                       : "the state is not this browser's login attempt");
     auto state_hash = auth::sha256_hex(state);
     auto now = core::now_ms();
     auto stored = co_await write(ctx.db, [&](store::Tx& tx) {
