@@ -132,7 +132,8 @@ def test_roles_come_from_the_group_claim_at_every_login(sso, backend):
     assert client.request("GET", "/api/v1/agents").status == 200
     assert client.request("GET", "/api/v1/users").status == 403
     # An admin made bob a manager here; the provider still says sales: the next login says operator.
-    server.sql("UPDATE users SET roles = '[\"manager\"]' WHERE email = 'bob@example.com'")
+    r = server.admin().request("PATCH", f"/api/v1/users/{bob['user']['id']}", json={"roles": ["manager"]})
+    assert r.status == 200 and r.body["roles"] == ["manager"]
     answer, browser = sign_in(server, "bob")
     assert session_of(server, browser)["user"]["roles"] == ["operator"]
     # carol is in no mapped group: refused, and no account made.
