@@ -250,7 +250,7 @@ TEST(OidcKeySet, WeakOrForeignKeysAreSkipped) {
 
 TEST(OidcPkce, ChallengeIsRfc7636AppendixB) {
   EXPECT_EQ(auth::oidc::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGEMfMZy2M");
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 }
 
 TEST(OidcRoles, ClaimValuesMapToRolesOrTheDefault) {
