@@ -42,7 +42,7 @@ def sso(server_factory):
 
     yield make
     for provider in providers:
-        provider.stop()
+        provider.cleanup()
 
 
 def sign_in(server, account, browser=None):

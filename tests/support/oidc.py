@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -76,6 +77,10 @@ class OidcProvider:
         if self.process is not None:
             terminate(self.process)
             self.process = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self):
         with open(self.log_path, errors="replace") as f:
