@@ -16,35 +16,38 @@
 namespace de::api {
 
 namespace {
-constexpr std::array<std::string_view, 2> session_kinds = {"body", "cookie"};
-
 // The dashboard keeps its refresh token in this cookie, out of reach of scripts: HttpOnly,
 // SameSite=Strict, and sent only to the auth routes (refresh and logout read it).
 constexpr std::string_view refresh_cookie = "de_refresh";
 constexpr std::string_view refresh_cookie_path = "/api/v1/auth";
+}  // namespace
 
-// Secure when the client came over TLS: to this server (DE_TLS_CERT_FILE), or to a TLS proxy
-// in front of it, which says so with X-Forwarded-Proto.
-std::string cookie_header(const Request& request, std::string_view value, std::int64_t max_age) {
+bool came_over_tls(const Request& request) { return request.tls || request.header("x-forwarded-proto") == "https"; }
+
+std::string refresh_cookie_header(const Request& request, std::string_view value, std::int64_t max_age) {
   auto header = fmt::format("{}={}; Path={}; Max-Age={}; HttpOnly; SameSite=Strict", refresh_cookie, value,
                             refresh_cookie_path, max_age);
-  if (request.tls || request.header("x-forwarded-proto") == "https") header += "; Secure";
+  if (came_over_tls(request)) header += "; Secure";
   return header;
 }
 
-std::optional<std::string> cookie_token(const Request& request) {
+std::optional<std::string> cookie_value(const Request& request, std::string_view name) {
   std::string_view cookies = request.header("cookie");
   while (!cookies.empty()) {
     auto end = cookies.find(';');
     auto pair = cookies.substr(0, end);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.starts_with(refresh_cookie) && pair.substr(refresh_cookie.size()).starts_with('='))
-      return std::string(pair.substr(refresh_cookie.size() + 1));
+    if (pair.starts_with(name) && pair.substr(name.size()).starts_with('='))
+      return std::string(pair.substr(name.size() + 1));
     if (end == std::string_view::npos) break;
     cookies.remove_prefix(end + 1);
   }
   return std::nullopt;
 }
+
+namespace {
+constexpr std::array<std::string_view, 2> session_kinds = {"body", "cookie"};
+
 
 // A client that keeps the refresh token itself gets it in the answer; the dashboard asks
 // for the cookie instead (`"session":"cookie"` at login, no token in the body afterwards).
@@ -56,7 +59,7 @@ Response token_answer(const Request& request, const auth::TokenPair& tokens, con
                  {"user", model::to_json(user)}};
   if (!in_cookie) o["refresh_token"] = tokens.refresh_token;
   auto response = Response::json(200, o);
-  if (in_cookie) response.set_header("Set-Cookie", cookie_header(request, tokens.refresh_token, ttl_seconds));
+  if (in_cookie) response.set_header("Set-Cookie", refresh_cookie_header(request, tokens.refresh_token, ttl_seconds));
   return response;
 }
 
@@ -68,7 +71,7 @@ struct PresentedToken {
 
 // Without the cookie the body's refresh_token is required, as it always was.
 PresentedToken presented_token(const Request& request) {
-  auto cookie = cookie_token(request);
+  auto cookie = cookie_value(request, refresh_cookie);
   if (!request.body.empty() || !cookie) {
     auto body = json_body(request);
     core::ObjectReader reader(body);
@@ -186,7 +189,7 @@ void add_auth_routes(Context& ctx, http::Router& router) {
       store::audit::append(tx.connection, entry);
     });
     auto response = Response::no_content();
-    response.set_header("Set-Cookie", cookie_header(request, "", 0));  // the browser forgets it
+    response.set_header("Set-Cookie", refresh_cookie_header(request, "", 0));  // the browser forgets it
     co_return response;
   });
 

@@ -17,6 +17,7 @@
 #include "api/messaging.hpp"
 #include "auth/jwt.hpp"
 #include "auth/rate_limit.hpp"
+#include "auth/oidc_client.hpp"
 #include "auth/rbac.hpp"
 #include "auth/throttle.hpp"
 #include "bus/router.hpp"
@@ -71,6 +72,8 @@ struct Context {
   integrations::Connectors* connectors = nullptr;
   // CRM sync runs, on demand and scheduled (absent where a context only lists the routes).
   integrations::crm::SyncRunner* sync_runner = nullptr;
+  // Single sign-on's identity provider: set by serve when DE_OIDC_ISSUER is (docs/security.md).
+  auth::oidc::Client* oidc = nullptr;
 };
 
 // A handler that runs after authentication and the permission check.
@@ -153,9 +156,19 @@ asio::awaitable<std::invoke_result_t<F>> on_cpu(Context& ctx, F fn) {
   }
 }
 
+// Whether the client came over TLS: to this server (DE_TLS_CERT_FILE), or to a TLS proxy in
+// front of it, which says so with X-Forwarded-Proto. Cookies are Secure then.
+bool came_over_tls(const Request& request);
+// The dashboard's session cookie (the refresh token, HttpOnly) as a Set-Cookie value;
+// `max_age` 0 makes the browser forget it.
+std::string refresh_cookie_header(const Request& request, std::string_view value, std::int64_t max_age);
+// The value of the cookie `name` the request carries.
+std::optional<std::string> cookie_value(const Request& request, std::string_view name);
+
 // Route groups.
 void add_system_routes(Context& ctx, http::Router& router);
 void add_auth_routes(Context& ctx, http::Router& router);
+void add_oidc_routes(Context& ctx, http::Router& router);
 void add_user_routes(Context& ctx, http::Router& router);
 void add_api_key_routes(Context& ctx, http::Router& router);
 void add_agent_routes(Context& ctx, http::Router& router);

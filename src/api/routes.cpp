@@ -5,6 +5,7 @@ namespace de::api {
 void add_routes(Context& ctx, http::Router& router) {
   add_system_routes(ctx, router);
   add_auth_routes(ctx, router);
+  add_oidc_routes(ctx, router);
   add_user_routes(ctx, router);
   add_api_key_routes(ctx, router);
   add_agent_routes(ctx, router);

@@ -107,6 +107,13 @@ int serve(const core::Config& config) {
   ctx.webhooks = &webhooks;
   ctx.connectors = &connectors;
   ctx.sync_runner = &sync_runner;
+  std::optional<auth::oidc::Client> oidc;
+  if (!config.oidc_issuer.empty()) {
+    oidc.emplace(auth::oidc::Settings{config.oidc_issuer, config.oidc_client_id, config.oidc_client_secret,
+                                      config.oidc_redirect_uri, config.oidc_scopes,
+                                      std::chrono::seconds(config.oidc_keys_refresh_floor_seconds)});
+    ctx.oidc = &*oidc;
+  }
   http::Router router;
   api::add_routes(ctx, router);
   router.set_fallback(http::static_files(config.web_root));

@@ -120,6 +120,51 @@ std::vector<std::string> parse_origins(const std::string& name, const std::strin
   return origins;
 }
 
+// The roles an SSO login may be given (agent is for programs, not people).
+bool person_role(const std::string& role) {
+  return role == "admin" || role == "manager" || role == "operator" || role == "viewer";
+}
+
+// "admins:admin,sales:operator": claim values and the role each gives (a value may repeat to
+// give several roles).
+std::vector<std::pair<std::string, std::string>> parse_role_map(const std::string& name, const std::string& value) {
+  std::vector<std::pair<std::string, std::string>> map;
+  for (const auto& item : split_list(value)) {
+    auto colon = item.rfind(':');
+    auto role = colon == std::string::npos ? "" : item.substr(colon + 1);
+    if (colon == 0 || colon == std::string::npos || !person_role(role))
+      throw invalid(name, value, "a comma-separated list of CLAIM_VALUE:ROLE, roles admin, manager, operator or viewer");
+    map.emplace_back(item.substr(0, colon), role);
+  }
+  return map;
+}
+
+// http(s)://host...; plain http only on the loopback interface (tests, a provider on the same host).
+void check_oidc_url(const std::string& name, const std::string& value) {
+  bool loopback = false;
+  for (std::string_view host : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    auto rest = std::string_view(value).substr(std::min(value.size(), host.size()));
+    loopback = loopback || (value.starts_with(host) && (rest.empty() || rest[0] == ':' || rest[0] == '/'));
+  }
+  if (!(value.starts_with("https://") && value.size() > 8) && !loopback)
+    throw invalid(name, value, "an https:// URL (http:// only for 127.0.0.1 or localhost)");
+}
+
+void check_oidc(const Config& c) {
+  if (c.oidc_issuer.empty()) return;
+  check_oidc_url("DE_OIDC_ISSUER", c.oidc_issuer);
+  if (c.oidc_client_id.empty())
+    throw Error(ErrorKind::bad_request, "DE_OIDC_CLIENT_ID is required with DE_OIDC_ISSUER");
+  // The server knows no public URL of its own: where the provider sends the browser back is said.
+  if (c.oidc_redirect_uri.empty())
+    throw Error(ErrorKind::bad_request,
+                "DE_OIDC_REDIRECT_URI is required with DE_OIDC_ISSUER (https://HOST/api/v1/auth/oidc/callback)");
+  check_oidc_url("DE_OIDC_REDIRECT_URI", c.oidc_redirect_uri);
+  auto scopes = " " + c.oidc_scopes + " ";
+  if (scopes.find(" openid ") == std::string::npos)
+    throw invalid("DE_OIDC_SCOPES", c.oidc_scopes, "space-separated scopes including openid");
+}
+
 using Setter = std::function<void(Config&, const std::string& name, const std::string& value)>;
 
 const std::map<std::string, Setter>& setters() {
@@ -183,6 +228,20 @@ const std::map<std::string, Setter>& setters() {
       {"DE_TLS_KEY_FILE", [](Config& c, auto&, auto& v) { c.tls_key_file = v; }},
       {"DE_RATE_LIMIT_PER_MINUTE",
        [](Config& c, auto& n, auto& v) { c.rate_limit_per_minute = parse_int(n, v, 0, 1'000'000'000); }},
+      {"DE_OIDC_ISSUER", [](Config& c, auto&, auto& v) { c.oidc_issuer = v; }},
+      {"DE_OIDC_CLIENT_ID", [](Config& c, auto&, auto& v) { c.oidc_client_id = v; }},
+      {"DE_OIDC_CLIENT_SECRET", [](Config& c, auto&, auto& v) { c.oidc_client_secret = v; }},
+      {"DE_OIDC_REDIRECT_URI", [](Config& c, auto&, auto& v) { c.oidc_redirect_uri = v; }},
+      {"DE_OIDC_SCOPES", [](Config& c, auto&, auto& v) { c.oidc_scopes = v; }},
+      {"DE_OIDC_ROLE_CLAIM", [](Config& c, auto&, auto& v) { c.oidc_role_claim = v; }},
+      {"DE_OIDC_ROLE_MAP", [](Config& c, auto& n, auto& v) { c.oidc_role_map = parse_role_map(n, v); }},
+      {"DE_OIDC_DEFAULT_ROLE",
+       [](Config& c, auto& n, auto& v) {
+         if (!person_role(v)) throw invalid(n, v, "admin, manager, operator or viewer (unset: refuse)");
+         c.oidc_default_role = v;
+       }},
+      {"DE_OIDC_KEYS_REFRESH_FLOOR",
+       [](Config& c, auto& n, auto& v) { c.oidc_keys_refresh_floor_seconds = parse_int(n, v, 1, 3600); }},
       {"DE_RETENTION_INTERVAL",
        [](Config& c, auto& n, auto& v) { c.retention_interval_seconds = parse_int(n, v, 1, 24 * 3600); }},
   };
@@ -237,6 +296,7 @@ Config load_config(const std::optional<std::string>& config_file,
   for (const auto& [name, value] : overrides) apply(config, name, value);
   if (config.tls_cert_file.empty() != config.tls_key_file.empty())
     throw Error(ErrorKind::bad_request, "DE_TLS_CERT_FILE and DE_TLS_KEY_FILE go together: set both or neither");
+  check_oidc(config);
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
   return config;
 }

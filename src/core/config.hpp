@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace de::core {
@@ -60,6 +61,14 @@ struct Config {
   std::vector<std::string> cors_origins;
   std::string tls_cert_file, tls_key_file;
   int rate_limit_per_minute = 600;
+  // Single sign-on with OpenID Connect (docs/security.md): off while oidc_issuer is empty. The
+  // client secret is a secret (never logged or echoed).
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret, oidc_redirect_uri;
+  std::string oidc_scopes = "openid email profile";
+  std::string oidc_role_claim = "groups";
+  std::vector<std::pair<std::string, std::string>> oidc_role_map;  // claim value -> role
+  std::string oidc_default_role;  // empty: a login no mapping matches is refused
+  int oidc_keys_refresh_floor_seconds = 60;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -785,6 +785,27 @@ CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
 CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
 CREATE INDEX audit_log_at ON audit_log (at);
 )SQL", std::nullopt, audit_log_sqlite, audit_log_postgres},
+    // Single sign-on (docs/security.md): login attempts between the redirect to the identity
+    // provider and its callback, kept in the database so that any node takes the callback;
+    // provider identities (issuer + subject) linked to users.
+    {21, "oidc logins and identities", R"SQL(
+CREATE TABLE oidc_logins (
+  state_hash TEXT PRIMARY KEY,
+  nonce TEXT NOT NULL,
+  code_verifier TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX oidc_logins_expiry ON oidc_logins (expires_at);
+CREATE TABLE oidc_identities (
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id {uuid} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  last_login_at BIGINT NOT NULL,
+  PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX oidc_identities_user ON oidc_identities (user_id);
+)SQL"},
     // Scheduled CRM syncs and several nodes: a run is started by a person or the schedule
     // (origin) and held by its node under a lease; at most one runs per integration, whichever
     // node started it. Runs left running by older versions had no owner: they stopped.
@@ -794,7 +815,6 @@ ALTER TABLE sync_runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'manual';
 ALTER TABLE sync_runs ADD COLUMN lease_owner TEXT;
 ALTER TABLE sync_runs ADD COLUMN lease_expires_at BIGINT;
 CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (integration_id) WHERE status = 'running';
-)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

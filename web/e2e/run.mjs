@@ -5,7 +5,7 @@
 //   npm run build && npm run e2e
 //   DE_BINARY=/path/to/digital-enterprise DE_CHROMIUM=/usr/bin/chromium npm run e2e
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +20,8 @@ const dist = join(web, 'dist');
 const binary = resolve(process.env.DE_BINARY ?? join(web, '../build/release/digital-enterprise'));
 const chromiumPath = process.env.DE_CHROMIUM ?? '/usr/bin/chromium';
 const shots = join(here, 'screenshots');
+// The OpenID provider of the SSO scenarios (node-oidc-provider, installed by script/bootstrap).
+const oidcDir = resolve(web, '../tests/oidc-npm');
 const keepLogs = !!process.env.E2E_KEEP;
 const totalBudgetMs = Number(process.env.E2E_TIMEOUT_MS ?? 300000);
 const step = 10000; // the longest any single wait may take
@@ -31,11 +33,13 @@ const operatorPassword = 'e2e-Runner-passphrase-1';
 let passed = 0;
 let failed = 0;
 let server = null;
+let provider = null;
 let context = null;
 let work = null;
 const log = (line) => console.log(line);
 
 async function stopServer() {
+  if (provider && provider.exitCode === null && !provider.signalCode) provider.kill('SIGTERM');
   if (!server || server.exitCode !== null || server.signalCode) return;
   const exited = new Promise((ok) => server.once('exit', ok));
   server.kill('SIGTERM');
@@ -63,6 +67,7 @@ for (const signal of ['SIGINT', 'SIGTERM'])
     process.exit(130);
   });
 process.on('exit', () => {
+  if (provider && provider.exitCode === null && !provider.signalCode) provider.kill('SIGKILL');
   if (server && server.exitCode === null && !server.signalCode) server.kill('SIGKILL');
 });
 
@@ -133,6 +138,30 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const serverLog = join(work, 'server.log');
   const out = openSync(serverLog, 'a');
+  if (!existsSync(join(oidcDir, 'node_modules/oidc-provider'))) throw new Error('tests/oidc-npm is not installed: run script/bootstrap');
+  {
+    const providerPort = await freePort();
+    const issuer = `http://127.0.0.1:${providerPort}`;
+    const key = spawnSync('node', [join(oidcDir, 'make-key.mjs'), 'e2e-key'], { encoding: 'utf8', timeout: 60000 }).stdout;
+    writeFileSync(join(work, 'oidc-keys.json'), `[${key}]`);
+    const redirect = `${base}/api/v1/auth/oidc/callback`;
+    provider = spawn('node', [join(oidcDir, 'provider.mjs')], {
+      env: { ...process.env, OIDC_PORT: String(providerPort), OIDC_CLIENT_ID: 'de-e2e', OIDC_CLIENT_SECRET: 'e2e-client-secret', OIDC_REDIRECT_URI: redirect, OIDC_KEYS: join(work, 'oidc-keys.json'), NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', out, out],
+    });
+    Object.assign(env, {
+      DE_OIDC_ISSUER: issuer, DE_OIDC_CLIENT_ID: 'de-e2e', DE_OIDC_CLIENT_SECRET: 'e2e-client-secret', DE_OIDC_REDIRECT_URI: redirect,
+      DE_OIDC_SCOPES: 'openid email profile groups', DE_OIDC_ROLE_MAP: 'admins:admin,sales:operator',
+    });
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      if (provider.exitCode !== null) throw new Error(`the OpenID provider exited with ${provider.exitCode}`);
+      const ready = await fetch(`${issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (Date.now() > deadline) throw new Error('the OpenID provider did not start within 20 s');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
   server = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--web-root', dist], { env, stdio: ['ignore', out, out] });
   await waitReady(base);
   log(`server ready on ${base} (data in ${work})`);
@@ -1029,6 +1058,36 @@ try {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     if (await page.evaluate(() => sessionStorage.getItem('de.session'))) throw new Error('the session is still stored');
     if ((await context.cookies(base + '/api/v1/auth/refresh')).some((c) => c.name === 'de_refresh')) throw new Error('the refresh cookie outlived the logout');
+  });
+
+  await scenario('a person signs in with SSO through the identity provider, with their group\'s role', async () => {
+    await page.goto(base + '/');
+    await page.getByRole('link', { name: 'Sign in with SSO' }).click();
+    // The provider's own pages: its login form, then its consent.
+    await page.locator('input[name="login"]').fill('alice');
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    if (page.url() !== base + '/') throw new Error(`signed in at ${page.url()}: a token or code may be in the address`);
+    await nav().getByRole('link', { name: 'Users', exact: true }).waitFor(); // alice is in "admins"
+    await page.getByText('alice', { exact: true }).first().waitFor();
+    if (!(await context.cookies(base + '/api/v1/auth/refresh')).some((c) => c.name === 'de_refresh' && c.httpOnly)) throw new Error('no HttpOnly session cookie');
+    await shot('sso-signed-in');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+
+  await scenario('a single sign-on refused for want of a role says so on the login page', async () => {
+    await context.clearCookies(); // signed out here; this forgets alice's session at the provider too
+    await page.getByRole('link', { name: 'Sign in with SSO' }).click();
+    await page.locator('input[name="login"]').fill('carol'); // in no mapped group
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Your account at the identity provider has no role here.' }).waitFor();
+    if (page.url().includes('sso_error')) throw new Error('the refusal code stayed in the address');
+    await shot('sso-refused');
   });
 
   await scenario('a viewer is offered no actions and cannot reach admin pages', async () => {

@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useDispatch, useSelector } from 'react-redux';
-import { login } from './authSlice.js';
+import { fetchProviders, login, ssoMessage } from './authSlice.js';
 import { FieldError } from '../../components/ui.jsx';
 
 export default function LoginPage() {
@@ -8,6 +8,24 @@ export default function LoginPage() {
   const { status, error, fields, notice } = useSelector((s) => s.auth);
   const [who, setWho] = useState('');
   const [password, setPassword] = useState('');
+  const [ssoUrl, setSsoUrl] = useState(null);
+  // A refused single sign-on comes back as /?sso_error=CODE: shown once, then taken off the address.
+  const [ssoError] = useState(() => new URLSearchParams(window.location.search).get('sso_error'));
+  useEffect(() => {
+    if (ssoError) {
+      const url = new URL(window.location.href);
+      url.searchParams.delete('sso_error');
+      window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+    }
+    let live = true;
+    fetchProviders().then((providers) => {
+      const url = providers?.oidc ? providers.oidc_login_url : null;
+      if (live && typeof url === 'string' && url.startsWith('/api/')) setSsoUrl(url);
+    });
+    return () => {
+      live = false;
+    };
+  }, [ssoError]);
   const busy = status === 'loading';
   const submit = (e) => {
     e.preventDefault();
@@ -37,9 +55,9 @@ export default function LoginPage() {
               {notice}
             </div>
           )}
-          {error && (
+          {(error || ssoError) && (
             <div className="alert" role="alert">
-              {error}
+              {error ?? ssoMessage(ssoError)}
             </div>
           )}
           <div className="field">
@@ -77,6 +95,17 @@ export default function LoginPage() {
           <button className="button primary block" type="submit" disabled={busy || !who || !password}>
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
+          {ssoUrl && (
+            <>
+              <div className="login-or" aria-hidden="true">
+                <span>or</span>
+              </div>
+              {/* A full navigation: the server sends the browser on to the identity provider. */}
+              <a className="button block" href={ssoUrl}>
+                Sign in with SSO
+              </a>
+            </>
+          )}
         </form>
       </main>
     </div>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Provider } from 'react-redux';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { allowed, login, loginMessage, logout } from './authSlice.js';
+import { allowed, login, loginMessage, logout, ssoMessage } from './authSlice.js';
 import LoginPage from './LoginPage.jsx';
 import Layout, { RequireRole } from '../../components/Layout.jsx';
 import { makeStore } from '../../store.js';
@@ -183,5 +183,56 @@ describe('role-gated navigation', () => {
     expect(screen.getByRole('status').textContent).toContain('Connecting');
     expect(screen.getByText('op')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Log out' })).toBeTruthy();
+  });
+});
+
+describe('Sign in with SSO', () => {
+  const renderLogin = () =>
+    render(
+      <Provider store={makeStore()}>
+        <LoginPage />
+      </Provider>,
+    );
+
+  it('offers the button only when the server says single sign-on is configured', async () => {
+    const calls = mockApi({ 'GET /auth/providers': () => [200, { password: true, oidc: true, oidc_login_url: '/api/v1/auth/oidc/login' }] });
+    renderLogin();
+    const button = await screen.findByRole('link', { name: 'Sign in with SSO' });
+    // A full navigation to the server, which sends the browser on to the identity provider.
+    expect(button.getAttribute('href')).toBe('/api/v1/auth/oidc/login');
+    expect(calls[0]).toMatchObject({ method: 'GET', url: '/auth/providers', auth: null });
+  });
+
+  it('shows no button when it is not configured, or the server cannot say', async () => {
+    const calls = mockApi({ 'GET /auth/providers': () => [200, { password: true, oidc: false, oidc_login_url: null }] });
+    renderLogin();
+    await waitFor(() => expect(calls.length).toBe(1));
+    expect(screen.queryByRole('link', { name: 'Sign in with SSO' })).toBeNull();
+    mockApi({ 'GET /auth/providers': () => 'network' });
+    renderLogin();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByRole('link', { name: 'Sign in with SSO' })).toBeNull();
+  });
+
+  it('never links anywhere but the API', async () => {
+    mockApi({ 'GET /auth/providers': () => [200, { oidc: true, oidc_login_url: 'javascript:alert(1)' }] });
+    renderLogin();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByRole('link', { name: 'Sign in with SSO' })).toBeNull();
+  });
+
+  it('says why a single sign-on was refused, once, and takes the code off the address', async () => {
+    window.history.replaceState(null, '', '/?sso_error=no_role');
+    mockApi({ 'GET /auth/providers': () => [200, { oidc: true, oidc_login_url: '/api/v1/auth/oidc/login' }] });
+    renderLogin();
+    expect(screen.getByRole('alert').textContent).toBe('Your account at the identity provider has no role here. Ask an administrator.');
+    await screen.findByRole('link', { name: 'Sign in with SSO' });
+    expect(window.location.search).toBe('');
+  });
+
+  it('words every refusal code itself, never text from the address', () => {
+    for (const code of ['state', 'denied', 'provider', 'token', 'no_role', 'email', 'deactivated']) expect(ssoMessage(code)).toMatch(/\.$/);
+    expect(ssoMessage('Call 0800 now')).toBe('Single sign-on failed. Please try again.');
+    expect(ssoMessage(null)).toBeNull();
   });
 });

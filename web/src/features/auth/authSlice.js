@@ -13,6 +13,32 @@ export function loginMessage(problem) {
   return problem.message;
 }
 
+// What the login page says when single sign-on sent the browser back refused
+// (/?sso_error=CODE: a code, never the provider's own words).
+const ssoMessages = {
+  state: 'The single sign-on took too long or was started in another window. Please try again.',
+  denied: 'Single sign-on was cancelled.',
+  provider: 'The identity provider could not complete the sign-in. Try again later.',
+  token: 'The identity provider\'s answer could not be verified. Please try again.',
+  no_role: 'Your account at the identity provider has no role here. Ask an administrator.',
+  email: 'Your identity provider account cannot be matched to an account here by its email. Ask an administrator.',
+  deactivated: 'This account is deactivated. Ask an administrator to activate it again.',
+};
+export function ssoMessage(code) {
+  if (!code) return null;
+  return ssoMessages[code] ?? 'Single sign-on failed. Please try again.';
+}
+
+// Whether the server offers single sign-on ({ oidc, oidc_login_url }); nothing when it cannot say.
+export async function fetchProviders() {
+  try {
+    const { data } = await api.get('/auth/providers', { skipAuth: true, skipRefresh: true });
+    return data;
+  } catch {
+    return null;
+  }
+}
+
 export const login = createAsyncThunk('auth/login', async ({ login: who, password }, { rejectWithValue }) => {
   // session: 'cookie': the refresh token comes back in an HttpOnly cookie, not in the answer.
   const body = who.includes('@') ? { email: who.trim(), password, session: 'cookie' } : { username: who.trim(), password, session: 'cookie' };
