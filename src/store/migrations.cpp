@@ -815,6 +815,7 @@ ALTER TABLE sync_runs ADD COLUMN origin TEXT NOT NULL DEFAULT 'manual';
 ALTER TABLE sync_runs ADD COLUMN lease_owner TEXT;
 ALTER TABLE sync_runs ADD COLUMN lease_expires_at BIGINT;
 CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (integration_id) WHERE status = 'running';
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).
