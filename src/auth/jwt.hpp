@@ -14,12 +14,21 @@ struct AccessClaims {
   std::int64_t expires_at = 0;  // seconds since the epoch
 };
 
-// HS256 access tokens (libjwt): sub, roles, iat, exp.
+// The issuer and audience of every access token: a token made for another service, or by one,
+// under a shared secret is not one of ours.
+inline constexpr const char* jwt_issuer = "digital-enterprise";
+inline constexpr const char* jwt_audience = "digital-enterprise-api";
+// Clock skew allowed between the nodes of a cluster (iat, nbf).
+inline constexpr std::int64_t jwt_leeway_seconds = 60;
+
+// HS256 access tokens (libjwt): iss, aud, sub, roles, iat, nbf, exp. The key is the one secret:
+// the header's alg must be HS256, and kid, jku, x5u and the like are never read.
 class JwtCodec {
  public:
   JwtCodec(std::string secret, int ttl_seconds);
   std::string issue(const std::string& user_id, model::RoleSet roles) const;
-  // nullopt when tampered, expired, not HS256 or malformed. Tokens that verified are
+  // nullopt when tampered, expired, not yet valid, not HS256, of another issuer or audience,
+  // over 4 KiB or malformed. Tokens that verified are
   // remembered until they expire, so a client's every request does not decode and HMAC again.
   std::optional<AccessClaims> verify(const std::string& token) const;
   int ttl_seconds() const { return ttl_seconds_; }

@@ -478,8 +478,10 @@ std::optional<Record> find_by_hash(Connection& c, const std::string& token_hash)
                 row.optional_integer(5)};
 }
 
-void mark_used(Connection& c, const std::string& id) {
-  c.query("UPDATE refresh_tokens SET used_at = ? WHERE id = ?", {core::now_ms(), std::string_view(id)});
+bool mark_used(Connection& c, const std::string& id) {
+  return c.query("UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL",
+                 {core::now_ms(), std::string_view(id)})
+             .affected == 1;
 }
 
 void revoke_family(Connection& c, const std::string& family_id) {
