@@ -63,7 +63,7 @@ const de::http::Router& router() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(de::http::request_header_limit);
-  parser.body_limit(1024 * 1024);  // the server's default (DE_HTTP_BODY_LIMIT)
+  parser.body_limit(1024 * 1024);  // ServerOptions::body_limit
   parser.eager(true);
   boost::beast::error_code ec;
   std::size_t offset = 0;
