@@ -16,6 +16,13 @@
 namespace de::auth {
 
 namespace {
+// The issuer and audience of every access token: a token made for another service, or by one,
+// under a shared secret is not one of ours.
+constexpr const char* jwt_issuer = "digital-enterprise";
+constexpr const char* jwt_audience = "digital-enterprise-api";
+// Clock skew allowed between the nodes of a cluster (iat, nbf).
+constexpr std::int64_t jwt_leeway_seconds = 60;
+
 struct JwtFree {
   void operator()(jwt_t* j) const { jwt_free(j); }
 };

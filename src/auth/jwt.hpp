@@ -14,13 +14,6 @@ struct AccessClaims {
   std::int64_t expires_at = 0;  // seconds since the epoch
 };
 
-// The issuer and audience of every access token: a token made for another service, or by one,
-// under a shared secret is not one of ours.
-inline constexpr const char* jwt_issuer = "digital-enterprise";
-inline constexpr const char* jwt_audience = "digital-enterprise-api";
-// Clock skew allowed between the nodes of a cluster (iat, nbf).
-inline constexpr std::int64_t jwt_leeway_seconds = 60;
-
 // HS256 access tokens (libjwt): iss, aud, sub, roles, iat, nbf, exp. The key is the one secret:
 // the header's alg must be HS256, and kid, jku, x5u and the like are never read.
 class JwtCodec {
