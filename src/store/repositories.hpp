@@ -150,9 +150,7 @@ struct Record {
 };
 void insert(Connection& c, const Record& record, const std::string& token_hash);
 std::optional<Record> find_by_hash(Connection& c, const std::string& token_hash);
-// False when the token was used already: by a concurrent refresh that read it unused too (the
-// condition is checked again under the row's lock), which is a reuse.
-bool mark_used(Connection& c, const std::string& id);
+void mark_used(Connection& c, const std::string& id);
 void revoke_family(Connection& c, const std::string& family_id);
 }  // namespace refresh_tokens
 
