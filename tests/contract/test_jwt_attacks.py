@@ -132,7 +132,7 @@ def test_key_hints_in_the_header_are_ignored(srv, hint):
     assert r.status == 200 and r.body["roles"] == ["viewer"], r
 
 
-@pytest.mark.parametrize("size", [5000, 30000])
+@pytest.mark.parametrize("size", [5000, 20000])  # under the 32 KiB header limit (over it is a 431)
 def test_very_long_tokens_are_401_and_the_server_stays_up(srv, size):
     header, payload, _ = viewer_parts(srv)
     padded = jwt_encode(header, dict(payload, pad="x" * size), secret=JWT_SECRET)  # rightly signed, too long
