@@ -241,8 +241,11 @@ TEST_P(Sessions, RefreshRotatesAndReuseRevokesTheFamily) {
   EXPECT_EQ(winners, 1);
   // The first loser is a reuse and revokes the family; those after it find the token revoked.
   EXPECT_GE(std::count_if(outcomes.begin(), outcomes.end(), [](auto& o) { return o.status == auth::RefreshStatus::reused; }), 1);
-  for (auto& outcome : outcomes)
-    if (outcome.tokens) EXPECT_EQ(rotate(outcome.tokens->refresh_token).status, auth::RefreshStatus::invalid);
+  for (auto& outcome : outcomes) {
+    if (outcome.tokens) {
+      EXPECT_EQ(rotate(outcome.tokens->refresh_token).status, auth::RefreshStatus::invalid);
+    }
+  }
 }
 
 TEST_P(Sessions, ApiKeysAreStoredHashedAndFoundByKey) {
