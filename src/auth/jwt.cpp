@@ -4,9 +4,10 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <string_view>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/clock.hpp"
