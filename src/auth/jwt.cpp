@@ -2,9 +2,12 @@
 
 #include <jwt.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/clock.hpp"
@@ -14,6 +17,13 @@
 namespace de::auth {
 
 namespace {
+// The issuer and audience of every access token: a token made for another service, or by one,
+// under a shared secret is not one of ours.
+constexpr const char* jwt_issuer = "digital-enterprise";
+constexpr const char* jwt_audience = "digital-enterprise-api";
+// Clock skew allowed between the nodes of a cluster (iat, nbf).
+constexpr std::int64_t jwt_leeway_seconds = 60;
+
 struct JwtFree {
   void operator()(jwt_t* j) const { jwt_free(j); }
 };
@@ -22,6 +32,16 @@ struct CharFree {
   void operator()(char* p) const { std::free(p); }
 };
 using CharPtr = std::unique_ptr<char, CharFree>;
+
+bool same_text(const char* claim, std::string_view expected) { return claim && claim == expected; }
+
+// A NumericDate claim (seconds since the epoch); nullopt when absent or not an integer.
+std::optional<std::int64_t> time_claim(jwt_t* jwt, const char* name) {
+  errno = 0;
+  long value = jwt_get_grant_int(jwt, name);
+  if (errno != 0) return std::nullopt;
+  return std::int64_t(value);
+}
 }  // namespace
 
 // Bounded: when full it starts over, which costs one decode per active token.
@@ -42,8 +62,9 @@ std::string JwtCodec::issue(const std::string& user_id, model::RoleSet roles) co
   boost::json::array role_names;
   for (auto& r : model::role_list(roles)) role_names.emplace_back(r);
   std::string grants = core::to_text(boost::json::object{{"roles", role_names}});
-  if (jwt_add_grant(jwt.get(), "sub", user_id.c_str()) != 0 ||
-      jwt_add_grant_int(jwt.get(), "iat", now) != 0 ||
+  if (jwt_add_grant(jwt.get(), "iss", jwt_issuer) != 0 || jwt_add_grant(jwt.get(), "aud", jwt_audience) != 0 ||
+      jwt_add_grant(jwt.get(), "sub", user_id.c_str()) != 0 ||
+      jwt_add_grant_int(jwt.get(), "iat", now) != 0 || jwt_add_grant_int(jwt.get(), "nbf", now) != 0 ||
       jwt_add_grant_int(jwt.get(), "exp", now + ttl_seconds_) != 0 ||
       jwt_add_grants_json(jwt.get(), grants.c_str()) != 0 ||
       jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
@@ -82,12 +103,20 @@ std::optional<AccessClaims> JwtCodec::decode(const std::string& token) const {
     return std::nullopt;
   JwtPtr jwt(raw);
   if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) return std::nullopt;
+  auto now = core::now_ms() / 1000;
+  if (!same_text(jwt_get_grant(jwt.get(), "iss"), jwt_issuer) ||
+      !same_text(jwt_get_grant(jwt.get(), "aud"), jwt_audience))
+    return std::nullopt;
   AccessClaims claims;
   const char* sub = jwt_get_grant(jwt.get(), "sub");
-  if (!sub) return std::nullopt;
+  if (!sub || !*sub) return std::nullopt;
   claims.user_id = sub;
-  claims.expires_at = jwt_get_grant_int(jwt.get(), "exp");
-  if (claims.expires_at <= core::now_ms() / 1000) return std::nullopt;
+  auto expires_at = time_claim(jwt.get(), "exp");
+  if (!expires_at || *expires_at <= now) return std::nullopt;
+  claims.expires_at = *expires_at;
+  auto issued_at = time_claim(jwt.get(), "iat"), not_before = time_claim(jwt.get(), "nbf");
+  if (!issued_at || *issued_at > now + jwt_leeway_seconds) return std::nullopt;
+  if (not_before && *not_before > now + jwt_leeway_seconds) return std::nullopt;
   CharPtr roles_json(jwt_get_grants_json(jwt.get(), "roles"));
   if (!roles_json) return std::nullopt;
   auto roles = core::parse_stored(roles_json.get(), nullptr);

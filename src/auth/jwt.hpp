@@ -14,13 +14,13 @@ struct AccessClaims {
   std::int64_t expires_at = 0;  // seconds since the epoch
 };
 
-// HS256 access tokens (libjwt): sub, roles, iat, exp.
+// HS256 access tokens (libjwt): iss, aud, sub, roles, iat, nbf, exp. One key: kid, jku, x5u are never read.
 class JwtCodec {
  public:
   JwtCodec(std::string secret, int ttl_seconds);
   std::string issue(const std::string& user_id, model::RoleSet roles) const;
-  // nullopt when tampered, expired, not HS256 or malformed. Tokens that verified are
-  // remembered until they expire, so a client's every request does not decode and HMAC again.
+  // nullopt when tampered, expired, not yet valid, not HS256, of another iss or aud, over 4 KiB or malformed.
+  // Verified tokens are remembered until they expire: a client's requests do not decode and HMAC again.
   std::optional<AccessClaims> verify(const std::string& token) const;
   int ttl_seconds() const { return ttl_seconds_; }
 

@@ -21,6 +21,7 @@ RefreshOutcome rotate_refresh_token(store::Connection& c, const std::string& ref
                                     const JwtCodec& jwt, int refresh_ttl_seconds) {
   auto record = store::refresh_tokens::find_by_hash(c, sha256_hex(refresh_token));
   if (!record || record->revoked_at || record->expires_at <= core::now_ms()) return {};
+  // find_by_hash locks the row: a refresh racing with this one reads it spent after we commit.
   if (record->used_at) {
     store::refresh_tokens::revoke_family(c, record->family_id);
     return {RefreshStatus::reused, std::nullopt, std::nullopt, record->user_id};

@@ -9,11 +9,11 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <atomic>
-#include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "http/beast_request.hpp"
 #include "http/edge.hpp"
 #include "http/websocket_output.hpp"
 
@@ -25,43 +25,12 @@ namespace bhttp = beast::http;
 using asio::ip::tcp;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t header_limit = 32 * 1024;  // the request line and header fields together
+constexpr std::size_t header_limit = request_header_limit;
 
 namespace {
 
-bool valid_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id)
-    if (c < 0x21 || c > 0x7e) return false;
-  return true;
-}
-
 // The path of a request target, without its query (as sent: routes' literal segments need no decoding).
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
-
-Request to_request(bhttp::request<bhttp::string_body>& in, const std::string& remote) {
-  Request r;
-  r.method = std::string(in.method_string());
-  r.target = std::string(in.target());
-  r.remote_address = remote;
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-    r.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  r.body = std::move(in.body());
-  auto parsed = boost::urls::parse_origin_form(r.target);
-  if (parsed) {
-    r.path = std::string(parsed->path());
-    for (auto param : parsed->params()) r.query_params.emplace_back(param.key, param.value);
-  } else {
-    r.path = r.target.substr(0, r.target.find('?'));
-  }
-  if (r.path.empty()) r.path = "/";
-  auto id = r.header("x-request-id");
-  r.request_id = valid_request_id(id) ? std::string(id) : core::new_id();
-  return r;
-}
 
 // The status line and header fields of `response` (HTTP/1.0 or 1.1), as Beast's serializer
 // wrote them, with the edge's security `fields`: Content-Length unless `bodiless`;

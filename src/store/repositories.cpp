@@ -468,9 +468,13 @@ void insert(Connection& c, const Record& r, const std::string& token_hash) {
 }
 
 std::optional<Record> find_by_hash(Connection& c, const std::string& token_hash) {
+  // The row stays locked until the caller's transaction ends: of two refreshes racing with one
+  // token, the second reads it spent once the first commits, and counts as a reuse. (SQLite
+  // runs one write transaction at a time already.)
   auto r = c.query(
-      "SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE "
-      "token_hash = ?",
+      std::string("SELECT id, user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE "
+                  "token_hash = ?") +
+          (c.dialect() == Dialect::postgres ? " FOR UPDATE" : ""),
       {std::string_view(token_hash)});
   if (r.rows.empty()) return std::nullopt;
   const auto& row = r.rows[0];

@@ -1,7 +1,7 @@
 // Fuzz target for the workflow expression and template language. Any input must end in a
 // value or a core::Error, within the limits: never a crash, a hang or another exception.
 //
-// With clang: clang++ -std=c++20 -fsanitize=fuzzer,address -DDE_LIBFUZZER ... (docs/workflows.md).
+// With clang: script/fuzz expression (docs/security.md, "Fuzzing").
 // Without (g++, CTest): main() runs the seeds and a bounded, deterministic stream of mutations.
 #include <boost/json.hpp>
 

@@ -1,5 +1,11 @@
 #include <gtest/gtest.h>
+#include <jwt.h>
 
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <map>
+
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -30,6 +36,81 @@ TEST(Auth, RandomTokensAreUrlSafeAndUnique) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
   EXPECT_EQ(auth::sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+namespace {
+// A token with `claims` (a JSON object's text) and extra header fields, signed with `alg` and
+// `secret` by libjwt: what an attacker holding (or guessing) a key could make.
+std::string signed_token(const std::string& claims, const std::string& secret, jwt_alg_t alg = JWT_ALG_HS256,
+                         const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  jwt_t* jwt = nullptr;
+  EXPECT_EQ(jwt_new(&jwt), 0);
+  EXPECT_EQ(jwt_add_grants_json(jwt, claims.c_str()), 0);
+  for (const auto& [name, value] : headers) EXPECT_EQ(jwt_add_header(jwt, name.c_str(), value.c_str()), 0);
+  auto key = secret.empty() ? nullptr : reinterpret_cast<const unsigned char*>(secret.data());
+  EXPECT_EQ(jwt_set_alg(jwt, alg, key, int(secret.size())), 0);
+  char* text = jwt_encode_str(jwt);
+  std::string token = text ? text : "";
+  std::free(text);
+  jwt_free(jwt);
+  return token;
+}
+
+// The claims the server issues, with `changes` (JSON members' text) replacing or adding some.
+std::string claims(std::int64_t now, const std::string& changes = "") {
+  std::map<std::string, std::string> members = {
+      {"iss", "\"digital-enterprise\""}, {"aud", "\"digital-enterprise-api\""}, {"sub", "\"user-1\""},
+      {"iat", std::to_string(now)},       {"nbf", std::to_string(now)},         {"exp", std::to_string(now + 600)},
+      {"roles", "[\"viewer\"]"}};
+  auto parsed = boost::json::parse("{" + changes + "}").as_object();
+  for (const auto& [key, value] : parsed) members[std::string(key)] = boost::json::serialize(value);
+  std::string out = "{";
+  for (const auto& [key, value] : members)
+    if (value != "null") out += (out.size() > 1 ? "," : "") + ("\"" + key + "\":") + value;
+  return out + "}";
+}
+}  // namespace
+
+TEST(Auth, AccessTokensCheckIssuerAudienceAndTimes) {
+  const std::string secret = "a-secret-of-sufficient-length-for-hs256";
+  auth::JwtCodec codec(secret, 900);
+  auto now = core::now_ms() / 1000;
+  EXPECT_TRUE(codec.verify(signed_token(claims(now), secret))) << "the control: as the server issues";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("iss":"someone-else")"), secret))) << "another issuer";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("iss":null)"), secret))) << "no issuer";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("aud":"another-api")"), secret))) << "another audience";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("aud":null)"), secret))) << "no audience";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("aud":["digital-enterprise-api"])"), secret)));
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("sub":"")"), secret))) << "no subject";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, "\"nbf\":" + std::to_string(now + 3600)), secret)))
+      << "not yet valid";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, "\"iat\":" + std::to_string(now + 3600)), secret)))
+      << "issued in the future";
+  EXPECT_TRUE(codec.verify(signed_token(claims(now, "\"nbf\":" + std::to_string(now + 30)), secret)))
+      << "a node's clock a little ahead is within the leeway";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, "\"exp\":" + std::to_string(now - 1)), secret))) << "expired";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, R"("exp":null)"), secret))) << "no expiry";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now, "\"exp\":\"" + std::to_string(now + 600) + "\""), secret)))
+      << "an expiry that is not a number";
+}
+
+TEST(Auth, AccessTokensTakeOnlyHs256WithTheOneSecret) {
+  const std::string secret = "a-secret-of-sufficient-length-for-hs256";
+  auth::JwtCodec codec(secret, 900);
+  auto now = core::now_ms() / 1000;
+  EXPECT_FALSE(codec.verify(signed_token(claims(now), secret, JWT_ALG_HS512))) << "another HMAC, the right key";
+  EXPECT_FALSE(codec.verify(signed_token(claims(now), secret, JWT_ALG_HS384)));
+  EXPECT_FALSE(codec.verify(signed_token(claims(now), "", JWT_ALG_NONE))) << "alg none";
+  // The header's key hints are never followed: an attacker's key named by kid, jku or x5u
+  // does not verify, and the server's own tokens verify whatever they say.
+  std::vector<std::pair<std::string, std::string>> hints = {
+      {"kid", "../../../../dev/null"}, {"jku", "https://attacker.example/jwks.json"},
+      {"x5u", "https://attacker.example/cert.pem"}};
+  EXPECT_FALSE(codec.verify(signed_token(claims(now), "the-attackers-own-secret-of-good-length", JWT_ALG_HS256, hints)));
+  EXPECT_TRUE(codec.verify(signed_token(claims(now), secret, JWT_ALG_HS256, hints)));
+  // Over 4 KiB is refused before it is decoded, even when it is rightly signed.
+  auto padded = claims(now, R"("pad":")" + std::string(5000, 'x') + "\"");
+  EXPECT_FALSE(codec.verify(signed_token(padded, secret)));
 }
 
 TEST(Auth, RememberedTokensStillExpire) {
@@ -176,6 +257,23 @@ TEST_P(Sessions, RefreshRotatesAndReuseRevokesTheFamily) {
   EXPECT_EQ(rotate(first.refresh_token).status, auth::RefreshStatus::reused);
   EXPECT_EQ(rotate(second.tokens->refresh_token).status, auth::RefreshStatus::invalid) << "family revoked";
   EXPECT_EQ(rotate("rt_unknown").status, auth::RefreshStatus::invalid);
+
+  // A stolen token replayed at the same moment as its owner's refresh: one of them wins, the
+  // other is a reuse, and the family (the winner's new token too) is revoked.
+  auto third = db().write_sync([&](store::Tx& tx) { return auth::issue_tokens(tx.connection, user, codec, 3600); });
+  std::vector<auth::RefreshOutcome> outcomes(6);
+  std::vector<std::thread> racers;
+  for (auto& outcome : outcomes) racers.emplace_back([&] { outcome = rotate(third.refresh_token); });
+  for (auto& racer : racers) racer.join();
+  auto winners = std::count_if(outcomes.begin(), outcomes.end(), [](auto& o) { return o.status == auth::RefreshStatus::ok; });
+  EXPECT_EQ(winners, 1);
+  // The first loser is a reuse and revokes the family; those after it find the token revoked.
+  EXPECT_GE(std::count_if(outcomes.begin(), outcomes.end(), [](auto& o) { return o.status == auth::RefreshStatus::reused; }), 1);
+  for (auto& outcome : outcomes) {
+    if (outcome.tokens) {
+      EXPECT_EQ(rotate(outcome.tokens->refresh_token).status, auth::RefreshStatus::invalid);
+    }
+  }
 }
 
 TEST_P(Sessions, ApiKeysAreStoredHashedAndFoundByKey) {
