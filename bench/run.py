@@ -214,6 +214,7 @@ class OurServer:
         self.env = dict(os.environ, DE_DATABASE_URL=db, DE_DATA_DIR=work, DE_ADMIN_PASSWORD=PASSWORD,
                         DE_LOG_LEVEL="warn", DE_DEMO_DATA="1",
                         DE_WEBHOOK_RETRY_SCHEDULE="200ms,500ms,1s,2s,5s",  # (g): retries within the run
+                        DE_OUTBOUND_ALLOW="127.0.0.1/32",  # (g): the receiver listens on loopback
                         **(env or {}))
         if init:
             subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)

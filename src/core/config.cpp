@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/outbound.hpp"
 
 namespace de::core {
 
@@ -160,6 +161,11 @@ const std::map<std::string, Setter>& setters() {
       {"DE_RETENTION_MESSAGES_DAYS", [](Config& c, auto& n, auto& v) { c.retention_messages_days = parse_days(n, v); }},
       {"DE_RETENTION_AI_CALLS_DAYS", [](Config& c, auto& n, auto& v) { c.retention_ai_calls_days = parse_days(n, v); }},
       {"DE_RETENTION_ARCHIVE_DIR", [](Config& c, auto&, auto& v) { c.retention_archive_dir = v; }},
+      {"DE_OUTBOUND_ALLOW",
+       [](Config& c, auto&, auto& v) {
+         outbound::Policy::parse(v);  // names the bad entry now, not at the first outbound call
+         c.outbound_allow = v;
+       }},
       {"DE_RETENTION_INTERVAL",
        [](Config& c, auto& n, auto& v) { c.retention_interval_seconds = parse_int(n, v, 1, 24 * 3600); }},
   };

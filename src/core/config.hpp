@@ -54,6 +54,9 @@ struct Config {
          retention_messages_days = 0, retention_ai_calls_days = 0;
   std::string retention_archive_dir;
   int retention_interval_seconds = 60;
+  // Outbound requests to internal addresses (core/outbound.hpp, docs/security.md): the CIDRs and
+  // host names allowed anyway; empty: none.
+  std::string outbound_allow;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -6,6 +6,8 @@
 
 #include "ai/http_client.hpp"
 #include "core/error.hpp"
+#include "core/outbound.hpp"
+#include "integrations/curl_guard.hpp"
 
 namespace de::integrations {
 
@@ -62,12 +64,16 @@ constexpr std::size_t max_field_length = 2000;
 std::string problem(FieldKind kind, std::string_view value) {
   switch (kind) {
     case FieldKind::text: return value.empty() ? "must not be empty" : "";
-    case FieldKind::web_url:
-      return ai::url_host(value).empty() ? "must be an http:// or https:// URL with a host" : "";
-    case FieldKind::smtp_url:
-      return (value.starts_with("smtp://") || value.starts_with("smtps://")) && value.find("://") + 3 < value.size()
-                 ? ""
+    case FieldKind::web_url: {
+      auto host = ai::url_host(value);
+      return host.empty() ? "must be an http:// or https:// URL with a host" : core::outbound::policy().refusal_for_host(host);
+    }
+    case FieldKind::smtp_url: {
+      auto host = url_host(value);
+      return (value.starts_with("smtp://") || value.starts_with("smtps://")) && !host.empty()
+                 ? core::outbound::policy().refusal_for_host(host)
                  : "must be an smtp:// or smtps:// URL with a host, such as smtps://mail.example.com:465";
+    }
     case FieldKind::starttls: return value == "required" || value == "optional" ? "" : "must be required or optional";
   }
   return "";

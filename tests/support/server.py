@@ -216,7 +216,10 @@ class DEServer:
             raise ValueError(backend)
         self.env = clean_env()
         self.env.update(DE_DATABASE_URL=self.database_url, DE_DATA_DIR=self.dir, DE_ADMIN_EMAIL=ADMIN_EMAIL,
-                        DE_DEMO_DATA="1" if demo_data else "0", DE_LOG_LEVEL="info")
+                        DE_DEMO_DATA="1" if demo_data else "0", DE_LOG_LEVEL="info",
+                        # The stand-in vendors, receivers and relays listen on loopback, which the
+                        # outbound guard refuses unless allowed (tests/contract/test_outbound_guard.py).
+                        DE_OUTBOUND_ALLOW="127.0.0.1/32,::1/128")
         if self.admin_password:
             self.env["DE_ADMIN_PASSWORD"] = self.admin_password
         self.env.update(env or {})
