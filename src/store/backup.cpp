@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -26,7 +27,7 @@ struct Close {
 };
 using Handle = std::unique_ptr<sqlite3, Close>;
 
-Handle open(const std::string& path, int flags) {
+Handle open_db(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   // The server's VFS: its locks are the default VFS's, so a copy taken here sees a live server's
   // commits exactly as the server's own readers do.
@@ -111,7 +112,7 @@ Snapshot write_checked(sqlite3* from, const std::string& target) {
   try {
     Snapshot snapshot;
     {
-      auto to = open(temporary.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+      auto to = open_db(temporary.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
       copy(from, to.get(), "copying into " + temporary.string());
       // One self-contained file: no write-ahead log to carry alongside it.
       execute(to.get(), "PRAGMA journal_mode=DELETE", temporary.string());
@@ -140,7 +141,7 @@ Snapshot backup_sqlite(const std::string& source, const std::string& target) {
   if (!fs::exists(source)) throw Error(ErrorKind::not_found, fmt::format("there is no database at {}", source));
   // Read-write (it writes nothing): a read-only connection could not make the shared memory of
   // a log a stopped server left behind.
-  auto from = open(source, SQLITE_OPEN_READWRITE);
+  auto from = open_db(source, SQLITE_OPEN_READWRITE);
   check(from.get(), source);  // before a broken file replaces a good backup
   return write_checked(from.get(), target);
 }
@@ -162,7 +163,7 @@ bool sqlite_in_use(const std::string& path) {
 
 bool sqlite_has_tables(const std::string& path) {
   if (!fs::exists(path) || fs::file_size(path) == 0) return false;
-  auto db = open(path, SQLITE_OPEN_READONLY);
+  auto db = open_db(path, SQLITE_OPEN_READWRITE);
   return scalar(db.get(), "SELECT count(*) FROM sqlite_master WHERE type = 'table'") > 0;
 }
 
@@ -174,7 +175,7 @@ Snapshot restore_sqlite(const std::string& backup, const std::string& target, bo
   if (!force && sqlite_has_tables(target))
     throw Error(ErrorKind::conflict,
                 fmt::format("{} already holds a database: restore with --force to replace it", target));
-  auto from = open(backup, SQLITE_OPEN_READONLY);
+  auto from = open_db(backup, SQLITE_OPEN_READONLY);
   check(from.get(), backup);
   if (auto parent = fs::absolute(target).parent_path(); !parent.empty()) fs::create_directories(parent);
   // The old file's log and shared memory would be replayed onto the new file: they go first.
