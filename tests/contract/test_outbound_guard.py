@@ -155,11 +155,10 @@ def check_calling(admin, name, refused):
         sub = saved(admin, "/api/v1/webhook-subscriptions",
                     {"url": f"http://{name}:{http.port}/hook", "topics": ["deals.created"]}, None, False)
         assert admin.post("/api/v1/deals", {"name": "guarded " + uid(), "amount": "1.00"}).status == 201
-        delivery = wait_for(lambda: admin.get(f"/api/v1/webhook-subscriptions/{sub['id']}/deliveries").body["items"],
-                            message="the delivery log")[0]
-        wait_for(lambda: admin.get(f"/api/v1/webhook-subscriptions/{sub['id']}/deliveries").body["items"][0]["attempts"],
-                 message="the first attempt")
-        delivery = admin.get(f"/api/v1/webhook-subscriptions/{sub['id']}/deliveries").body["items"][0]
+        def attempted():
+            items = admin.get(f"/api/v1/webhook-subscriptions/{sub['id']}/deliveries").body["items"]
+            return items[0] if items and items[0]["attempts"] else None
+        delivery = wait_for(attempted, message="the first delivery attempt")
         if refused:
             assert delivery["status"] in ("retrying", "dead") and "refused to connect" in delivery["error"], delivery
         else:
@@ -170,12 +169,11 @@ def check_calling(admin, name, refused):
         # An address that comes from an expression is only known when the step runs.
         from_input = run_workflow(admin, "http://{{input.host}}/from-input", {"host": f"127.1:{http.port}"})
         for execution in (done, from_input):
-            step = execution["steps"][0] if isinstance(execution.get("steps"), list) else None
             if refused:
                 assert execution["status"] == "failed", execution
                 assert "was not made: refused to connect" in json.dumps(execution), execution
             else:
-                assert execution["status"] == "completed", (execution, step)
+                assert execution["status"] == "completed", execution
         if refused:
             assert http.requests == [] and tcp.connections == 0, (http.requests, tcp.connections)
         else:

@@ -10,8 +10,6 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 from support.helpers import uid
 
 MASTER_KEY = "backup-master-key-" + secrets.token_hex(24)
