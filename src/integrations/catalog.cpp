@@ -28,7 +28,7 @@ constexpr std::string_view email_actions[] = {"send_email"};
 
 // webhook_url: the URL HubSpot calls, as the app registered it; v3 signatures cover it.
 constexpr ConfigField hubspot_config[] = {{"base_url", FieldKind::web_url, false, "https://api.hubapi.com"},
-                                          {"webhook_url", FieldKind::web_url, false, ""}};
+                                          {"webhook_url", FieldKind::callback_url, false, ""}};
 constexpr CredentialField hubspot_credentials[] = {{"access_token", true}, {"client_secret", false}};
 
 constexpr ConfigField salesforce_config[] = {{"instance_url", FieldKind::web_url, true, ""},
@@ -68,6 +68,8 @@ std::string problem(FieldKind kind, std::string_view value) {
       auto host = ai::url_host(value);
       return host.empty() ? "must be an http:// or https:// URL with a host" : core::outbound::policy().refusal_for_host(host);
     }
+    case FieldKind::callback_url:
+      return ai::url_host(value).empty() ? "must be an http:// or https:// URL with a host" : "";
     case FieldKind::smtp_url: {
       auto host = url_host(value);
       return (value.starts_with("smtp://") || value.starts_with("smtps://")) && !host.empty()

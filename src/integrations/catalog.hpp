@@ -17,7 +17,9 @@ namespace de::integrations {
 // Credentials as stored (sealed, as one JSON object): name to secret.
 using Credentials = std::map<std::string, std::string>;
 
-enum class FieldKind { text, web_url, smtp_url, starttls };
+// web_url: a URL this server calls (the outbound guard checks its host); callback_url: one the
+// vendor calls, named to the vendor only.
+enum class FieldKind { text, web_url, callback_url, smtp_url, starttls };
 
 struct ConfigField {
   std::string_view name;
