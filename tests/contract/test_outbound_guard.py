@@ -205,7 +205,8 @@ def test_with_loopback_allowed_the_same_calls_go_through(server_factory, backend
 
 
 def test_an_allowance_that_cannot_be_read_stops_the_server_with_its_name(server_factory):
-    server = server_factory("sqlite", env={"DE_OUTBOUND_ALLOW": "10.0.0.0/33"}, start=False)
-    r = server.run("serve", "--listen", "127.0.0.1:0", timeout=20)
-    assert r.returncode == 2, r
-    assert "DE_OUTBOUND_ALLOW" in r.stderr and "10.0.0.0/33" in r.stderr, r.stderr
+    server = server_factory("sqlite", env={"DE_OUTBOUND_ALLOW": "10.0.0.0/33"}, init=False, start=False)
+    for command in (["serve", "--listen", "127.0.0.1:0"], ["init"]):
+        r = server.run(*command, timeout=20)
+        assert r.returncode == 2, r
+        assert "DE_OUTBOUND_ALLOW" in r.stderr and "10.0.0.0/33" in r.stderr, r.stderr
