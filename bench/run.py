@@ -216,6 +216,7 @@ class OurServer:
                         # Thousands of requests a second from one user: the limiter runs, never refuses.
                         DE_RATE_LIMIT_PER_MINUTE=os.environ.get("DE_RATE_LIMIT_PER_MINUTE", "1000000000"),
                         DE_WEBHOOK_RETRY_SCHEDULE="200ms,500ms,1s,2s,5s",  # (g): retries within the run
+                        DE_OUTBOUND_ALLOW="127.0.0.1/32",  # (g): the receiver listens on loopback
                         **(env or {}))
         if init:
             subprocess.run([BINARY, "init"], env=self.env, check=True, capture_output=True)

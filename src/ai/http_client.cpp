@@ -33,6 +33,7 @@
 #include <openssl/ssl.h>
 
 #include "ai/chat.hpp"
+#include "core/outbound.hpp"
 
 namespace de::ai {
 
@@ -69,6 +70,7 @@ struct Target {
   std::uint16_t port = 0;
   std::string authority;  // host[:port] as the URL writes it: the Host field
   std::string path;       // path and query
+  bool guarded = true;    // Destination::user_chosen: connect only where the outbound policy lets
 };
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
@@ -252,6 +254,21 @@ struct Call : std::enable_shared_from_this<Call> {
   bool timed_out = false;
 };
 
+// The endpoints the outbound policy lets a guarded call connect to: a name that resolves to
+// public and internal addresses alike reaches only the public ones. Throws when none is left.
+std::vector<tcp::endpoint> allowed(const std::vector<tcp::endpoint>& endpoints, const std::string& host) {
+  std::vector<tcp::endpoint> kept;
+  std::string refusal;
+  for (const auto& endpoint : endpoints) {
+    auto address = core::outbound::from_sockaddr(endpoint.data());
+    auto why = address ? core::outbound::policy().refusal(host, *address) : "not an IP address";
+    if (why.empty()) kept.push_back(endpoint);
+    else if (refusal.empty()) refusal = std::move(why);
+  }
+  if (kept.empty()) throw ProviderError(ErrorKind::forbidden, refusal, 0, false);
+  return kept;
+}
+
 // Opens a connection for `call`: name lookup (none for an IP address), connect, and for
 // https:// the TLS handshake with SNI and host-name verification.
 asio::awaitable<void> open(Call& call, const Target& target) {
@@ -269,6 +286,7 @@ asio::awaitable<void> open(Call& call, const Target& target) {
     if (ec) call.fail("resolving", ec);
     endpoints.assign(found.begin(), found.end());
   }
+  if (target.guarded) endpoints = allowed(endpoints, target.host);
   if (auto [ec, endpoint] = co_await asio::async_connect(link.socket, endpoints, use_tuple); ec)
     call.fail("connecting to", ec);
   error_code ignored;  // a request is one write: Nagle's delay could only hold back a retry's
@@ -357,7 +375,9 @@ asio::awaitable<HttpAnswer> call(Pool& pool, Target target, bhttp::request<bhttp
                                  std::size_t answer_limit) {
   auto call = std::make_shared<Call>(co_await asio::this_coro::executor, target, timeout, answer_limit);
   call->start_deadline();
-  auto origin = fmt::format("{}://{}:{}", target.tls ? "https" : "http", target.host, target.port);
+  // Guarded calls never reuse a connection an unguarded one opened to the same origin.
+  auto origin = fmt::format("{}{}://{}:{}", target.guarded ? "" : "unguarded+", target.tls ? "https" : "http",
+                            target.host, target.port);
   call->link = pool.take(origin);
   bool reused = call->link != nullptr;
   if (!reused) co_await open(*call, target);
@@ -385,8 +405,10 @@ std::string url_host(std::string_view url) {
 
 asio::awaitable<HttpAnswer> request(asio::any_io_executor executor, std::string method, std::string url,
                                     HttpHeaders headers, std::string body, std::chrono::milliseconds timeout,
-                                    std::function<void(std::string_view)> on_chunk, std::size_t answer_limit) {
+                                    std::function<void(std::string_view)> on_chunk, std::size_t answer_limit,
+                                    Destination destination) {
   auto target = parse_target(url);
+  target.guarded = destination == Destination::user_chosen;
   auto verb = bhttp::string_to_verb(method);
   if (verb == bhttp::verb::unknown)
     throw ProviderError(ErrorKind::bad_request, fmt::format("unknown HTTP method {}", method), 0, false);

@@ -34,6 +34,12 @@ struct HttpAnswer {
   std::string_view header(std::string_view name) const;
 };
 
+// Who chose where a call goes. A URL a user set (an integration's base URL, a webhook
+// subscription) is guarded: an address core::outbound's policy refuses (loopback, private,
+// link-local, ...) is never connected to, whatever its name resolved to. The AI providers' base
+// URLs come from the operator's configuration (a local model server on loopback is usual).
+enum class Destination { user_chosen, operator_configured };
+
 // The host an http:// or https:// URL names, in lower case; empty for any other text.
 std::string url_host(std::string_view url);
 
@@ -44,11 +50,12 @@ inline constexpr std::size_t default_answer_limit = 16 * 1024 * 1024;
 // `on_chunk`, a 2xx answer's body goes there piece by piece as it arrives; other statuses are
 // read whole into `body`, for their error details. Throws ProviderError: retryable when the
 // deadline passes (kind timeout) or the connection fails or breaks (unavailable); not retryable
-// for a URL it cannot use, a TLS handshake or certificate that fails, or an answer over
-// `answer_limit` bytes. Exceptions from `on_chunk` pass through unchanged.
+// for a URL it cannot use, an address the outbound guard refuses (kind forbidden), a TLS
+// handshake or certificate that fails, or an answer over `answer_limit` bytes. Exceptions from `on_chunk` pass through unchanged.
 boost::asio::awaitable<HttpAnswer> request(boost::asio::any_io_executor executor, std::string method, std::string url,
                                            HttpHeaders headers, std::string body, std::chrono::milliseconds timeout,
                                            std::function<void(std::string_view)> on_chunk = {},
-                                           std::size_t answer_limit = default_answer_limit);
+                                           std::size_t answer_limit = default_answer_limit,
+                                           Destination destination = Destination::user_chosen);
 
 }  // namespace de::ai

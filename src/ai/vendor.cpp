@@ -87,7 +87,8 @@ boost::asio::awaitable<std::string> post(Post post, SseParser::Handler on_event)
   std::function<void(std::string_view)> on_chunk;
   if (streamed) on_chunk = [&events](std::string_view piece) { events.feed(piece); };
   auto answer = co_await request(co_await boost::asio::this_coro::executor, "POST", std::move(post.url),
-                                 std::move(post.headers), std::move(post.body), post.timeout, std::move(on_chunk));
+                                 std::move(post.headers), std::move(post.body), post.timeout, std::move(on_chunk),
+                                 default_answer_limit, Destination::operator_configured);
   if (answer.status / 100 != 2) throw status_error(post.provider, answer, post.api_key);
   co_return std::move(answer.body);
 }

@@ -7,6 +7,7 @@
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/outbound.hpp"
 #include "integrations/webhooks.hpp"
 #include "store/webhook_repository.hpp"
 
@@ -53,7 +54,9 @@ json::object to_json(const Delivery& d) {
 // url, topics, description and status from a body; `creating` makes url and topics required.
 void read_fields(core::ObjectReader& r, Subscription& s, bool creating) {
   if (auto url = r.string("url", creating, 2000)) {
-    if (ai::url_host(*url).empty()) r.error("url", "must be an http:// or https:// URL with a host");
+    auto host = ai::url_host(*url);
+    if (host.empty()) r.error("url", "must be an http:// or https:// URL with a host");
+    else if (auto refusal = core::outbound::policy().refusal_for_host(host); !refusal.empty()) r.error("url", refusal);
     s.url = *url;
   }
   if (auto topics = r.strings("topics", creating, 50)) {

@@ -1,5 +1,6 @@
 #include "app/commands.hpp"
 
+#include <filesystem>
 #include <iostream>
 
 #include "app/setup.hpp"
@@ -7,6 +8,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "store/audit_repository.hpp"
+#include "store/backup.hpp"
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
 
@@ -70,6 +72,75 @@ int create_user(const core::Config& config, const std::string& email, const std:
   });
   std::cout << "user created: " << user.email << " (" << user.id << ")\n";
   if (generated) std::cout << "password: " << password << "\n";
+  return 0;
+}
+
+namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* postgres_guidance =
+    "error: DE_DATABASE_URL names a PostgreSQL database: back it up and restore it with PostgreSQL's tools:\n"
+    "  pg_dump --format=custom --file=de.dump \"$DE_DATABASE_URL\"\n"
+    "  pg_restore --no-owner --exit-on-error --dbname=\"$NEW_DATABASE_URL\" de.dump   (into an empty database)\n"
+    "(docs/operations.md, \"Backup and restore\")\n";
+
+// The retention archives' files of `from` copied into `to`: each through a temporary file and
+// a rename. `replace` overwrites files `to` has already; without it they are left alone.
+int copy_archives(const fs::path& from, const fs::path& to, bool replace) {
+  if (from.empty() || !fs::is_directory(from)) return 0;
+  fs::create_directories(to);
+  int copied = 0;
+  for (const auto& entry : fs::directory_iterator(from)) {
+    if (!entry.is_regular_file()) continue;
+    auto target = to / entry.path().filename();
+    if (!replace && fs::exists(target)) continue;
+    auto temporary = target;
+    temporary += ".tmp";
+    fs::copy_file(entry.path(), temporary, fs::copy_options::overwrite_existing);
+    fs::rename(temporary, target);
+    ++copied;
+  }
+  return copied;
+}
+
+constexpr const char* secrets_note =
+    "not in it: the master key and the JWT secret. Integration credentials and AI keys are sealed with the master\n"
+    "key: the restored server needs the same DE_MASTER_KEY (or the master-key file of the old data folder).\n";
+}  // namespace
+
+int backup(const core::Config& config, const std::string& file) {
+  auto path = store::sqlite_path(config.database_url);
+  if (path.empty()) {
+    std::cerr << postgres_guidance;
+    return 2;
+  }
+  auto snapshot = store::backup_sqlite(path, file);
+  int archives = copy_archives(config.retention_archive_dir, file + ".archive", true);
+  std::cout << "backup written: " << file << " (" << snapshot.bytes << " bytes, schema version "
+            << snapshot.schema_version << ", PRAGMA integrity_check ok)\n";
+  if (archives) std::cout << "retention archives: " << archives << " files in " << file << ".archive\n";
+  std::cout << secrets_note;
+  return 0;
+}
+
+int restore(const core::Config& config, const std::string& file, bool force) {
+  auto path = store::sqlite_path(config.database_url);
+  if (path.empty()) {
+    std::cerr << postgres_guidance;
+    return 2;
+  }
+  auto snapshot = store::restore_sqlite(file, path, force);
+  int archives = 0;
+  if (fs::is_directory(file + ".archive")) {
+    if (config.retention_archive_dir.empty())
+      std::cout << "retention archives in " << file << ".archive not restored: DE_RETENTION_ARCHIVE_DIR is not set\n";
+    else
+      archives = copy_archives(file + ".archive", config.retention_archive_dir, false);
+  }
+  std::cout << "database restored: " << path << " (schema version " << snapshot.schema_version
+            << "; a newer server migrates it when it starts)\n";
+  if (archives) std::cout << "retention archives: " << archives << " files into " << config.retention_archive_dir << "\n";
+  std::cout << secrets_note;
   return 0;
 }
 

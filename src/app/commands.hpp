@@ -13,5 +13,11 @@ int migrate(const core::Config& config);
 int init(const core::Config& config);
 int create_user(const core::Config& config, const std::string& email, const std::string& username,
                 const std::vector<std::string>& roles, bool password_from_stdin);
+// A consistent copy of the SQLite database in `file` (the server may be running), and the
+// retention archives in `file`.archive/; for PostgreSQL, how to use pg_dump (exit code 2).
+int backup(const core::Config& config, const std::string& file);
+// The database from a backup `file`, and its archives; refuses a database in use, and one with
+// tables unless `force`.
+int restore(const core::Config& config, const std::string& file, bool force);
 
 }  // namespace de::app

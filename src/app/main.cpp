@@ -1,4 +1,4 @@
-// digital-enterprise: serve, migrate, init, user create, version.
+// digital-enterprise: serve, migrate, init, user create, backup, restore, version.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -63,6 +63,16 @@ int main(int argc, char** argv) {
   user_create->add_option("--role", roles, "admin, manager, operator, viewer or agent (repeatable; default viewer)");
   user_create->add_flag("--password-stdin", password_stdin, "read the password from the first line of standard input");
 
+  std::string backup_file;
+  auto* backup = app.add_subcommand("backup", "Write a consistent copy of the SQLite database (the server may be running)");
+  common.add_to(backup, false);
+  backup->add_option("file", backup_file, "where the copy goes (its retention archives go to FILE.archive/)")->required();
+  bool force = false;
+  auto* restore = app.add_subcommand("restore", "Put a backup in place of the SQLite database (the server stopped)");
+  common.add_to(restore, false);
+  restore->add_option("file", backup_file, "a file `backup` wrote")->required()->check(CLI::ExistingFile);
+  restore->add_flag("--force", force, "replace a database that holds data");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -82,6 +92,8 @@ int main(int argc, char** argv) {
     if (migrate->parsed()) return de::app::migrate(config);
     if (init->parsed()) return de::app::init(config);
     if (user_create->parsed()) return de::app::create_user(config, email, username, roles, password_stdin);
+    if (backup->parsed()) return de::app::backup(config, backup_file);
+    if (restore->parsed()) return de::app::restore(config, backup_file, force);
   } catch (const de::core::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     for (const auto& f : e.fields()) std::cerr << "  " << f.field << ": " << f.message << '\n';

@@ -20,6 +20,7 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "core/outbound.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "integrations/connectors.hpp"
@@ -32,6 +33,7 @@ namespace de::app {
 
 int serve(const core::Config& config) {
   auto started = std::chrono::steady_clock::now();
+  core::outbound::set_policy(core::outbound::Policy::parse(config.outbound_allow));
   analytics::Registry registry;  // first: the commit thread counts events into it until the database closes
   auto db = open_database(config, std::size_t(config.threads) + 2);
   first_admin(*db, config);

@@ -12,6 +12,7 @@
 
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/outbound.hpp"
 
 namespace de::core {
 
@@ -242,6 +243,11 @@ const std::map<std::string, Setter>& setters() {
        }},
       {"DE_OIDC_KEYS_REFRESH_FLOOR",
        [](Config& c, auto& n, auto& v) { c.oidc_keys_refresh_floor_seconds = parse_int(n, v, 1, 3600); }},
+      {"DE_OUTBOUND_ALLOW",
+       [](Config& c, auto&, auto& v) {
+         outbound::Policy::parse(v);  // names the bad entry now, not at the first outbound call
+         c.outbound_allow = v;
+       }},
       {"DE_RETENTION_INTERVAL",
        [](Config& c, auto& n, auto& v) { c.retention_interval_seconds = parse_int(n, v, 1, 24 * 3600); }},
   };

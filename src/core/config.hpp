@@ -69,6 +69,9 @@ struct Config {
   std::vector<std::pair<std::string, std::string>> oidc_role_map;  // claim value -> role
   std::string oidc_default_role;  // empty: a login no mapping matches is refused
   int oidc_keys_refresh_floor_seconds = 60;
+  // Outbound requests to internal addresses (core/outbound.hpp, docs/security.md): the CIDRs and
+  // host names allowed anyway; empty: none.
+  std::string outbound_allow;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.

@@ -7,7 +7,9 @@
 #include "ai/http_client.hpp"
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/outbound.hpp"
 #include "integrations/crm/mapping.hpp"
+#include "integrations/curl_guard.hpp"
 
 namespace de::integrations {
 
@@ -28,7 +30,7 @@ constexpr std::string_view email_actions[] = {"send_email"};
 
 // webhook_url: the URL HubSpot calls, as the app registered it; v3 signatures cover it.
 constexpr ConfigField hubspot_config[] = {{"base_url", FieldKind::web_url, false, "https://api.hubapi.com"},
-                                          {"webhook_url", FieldKind::web_url, false, ""},
+                                          {"webhook_url", FieldKind::callback_url, false, ""},
                                           {"mapping", FieldKind::crm_mapping, false, ""},
                                           {"sync_every", FieldKind::sync_every, false, ""}};
 constexpr CredentialField hubspot_credentials[] = {{"access_token", true}, {"client_secret", false}};
@@ -78,12 +80,18 @@ void check_mapping(const VendorType& type, const json::value& mapping, std::vect
 std::string problem(FieldKind kind, std::string_view value) {
   switch (kind) {
     case FieldKind::text: return value.empty() ? "must not be empty" : "";
-    case FieldKind::web_url:
+    case FieldKind::web_url: {
+      auto host = ai::url_host(value);
+      return host.empty() ? "must be an http:// or https:// URL with a host" : core::outbound::policy().refusal_for_host(host);
+    }
+    case FieldKind::callback_url:
       return ai::url_host(value).empty() ? "must be an http:// or https:// URL with a host" : "";
-    case FieldKind::smtp_url:
-      return (value.starts_with("smtp://") || value.starts_with("smtps://")) && value.find("://") + 3 < value.size()
-                 ? ""
+    case FieldKind::smtp_url: {
+      auto host = url_host(value);
+      return (value.starts_with("smtp://") || value.starts_with("smtps://")) && !host.empty()
+                 ? core::outbound::policy().refusal_for_host(host)
                  : "must be an smtp:// or smtps:// URL with a host, such as smtps://mail.example.com:465";
+    }
     case FieldKind::starttls: return value == "required" || value == "optional" ? "" : "must be required or optional";
     case FieldKind::sync_every: {
       auto ms = core::parse_duration_ms(value);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "auth/crypto.hpp"
+#include "integrations/curl_guard.hpp"
 
 namespace de::integrations {
 
@@ -20,11 +21,12 @@ struct CurlInit {
 using Easy = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 using List = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
 
-Easy connect_options(const SmtpSettings& s) {
+Easy connect_options(const SmtpSettings& s, CurlGuard& guard) {
   static CurlInit init;
   Easy curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return curl;
   curl_easy_setopt(curl.get(), CURLOPT_URL, s.url.c_str());
+  guard.apply(curl.get(), s.url);
   curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, long(s.timeout.count()));
@@ -37,8 +39,9 @@ Easy connect_options(const SmtpSettings& s) {
 }
 
 // The stage a libcurl error belongs to, with what the server said when it said something.
-SmtpOutcome outcome(CURLcode code, const char* details, bool sending) {
+SmtpOutcome outcome(CURLcode code, const char* details, bool sending, const CurlGuard& guard) {
   if (code == CURLE_OK) return {};
+  if (!guard.refusal().empty()) return {"connect", guard.refusal()};
   std::string detail = details[0] ? details : curl_easy_strerror(code);
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -94,14 +97,15 @@ std::string mail_address(const std::string& mailbox) {
 }
 
 SmtpOutcome smtp_check(const SmtpSettings& settings) {
-  auto curl = connect_options(settings);
+  CurlGuard guard;
+  auto curl = connect_options(settings, guard);
   if (!curl) return {"connect", "cannot start an SMTP client"};
   char details[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, details);
   // With no recipient and no upload, libcurl sends this command after the login: nothing is mailed.
   curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, "NOOP");
   curl_easy_setopt(curl.get(), CURLOPT_NOBODY, 1L);
-  return outcome(curl_easy_perform(curl.get()), details, false);
+  return outcome(curl_easy_perform(curl.get()), details, false, guard);
 }
 
 std::string format_mail(const Mail& mail, const std::string& message_id, std::int64_t now_ms) {
@@ -132,7 +136,8 @@ std::string format_mail(const Mail& mail, const std::string& message_id, std::in
 }
 
 SmtpOutcome smtp_send(const SmtpSettings& settings, const Mail& mail, const std::string& message) {
-  auto curl = connect_options(settings);
+  CurlGuard guard;
+  auto curl = connect_options(settings, guard);
   if (!curl) return {"connect", "cannot start an SMTP client"};
   char details[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, details);
@@ -149,7 +154,7 @@ SmtpOutcome smtp_send(const SmtpSettings& settings, const Mail& mail, const std:
   curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, read_upload);
   curl_easy_setopt(curl.get(), CURLOPT_READDATA, &upload);
   curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
-  return outcome(curl_easy_perform(curl.get()), details, true);
+  return outcome(curl_easy_perform(curl.get()), details, true, guard);
 }
 
 }  // namespace de::integrations

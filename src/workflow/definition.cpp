@@ -8,10 +8,12 @@
 #include <set>
 
 #include "ai/budget.hpp"
+#include "ai/http_client.hpp"
 #include "ai/schema.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/outbound.hpp"
 
 namespace de::workflow {
 
@@ -109,6 +111,9 @@ void read_step(core::ObjectReader& r, Step& s) {
     s.url = r.string("url", true, 2000).value_or("");
     if (!s.url.empty() && !s.url.starts_with("http://") && !s.url.starts_with("https://"))
       r.error("url", "must start with http:// or https://");
+    // A host written out is checked now; one from an expression, when the step runs.
+    else if (auto refusal = core::outbound::policy().refusal_for_host(ai::url_host(s.url)); !refusal.empty())
+      r.error("url", refusal);
     static constexpr std::string_view methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     s.method = r.choice("method", false, methods).value_or("GET");
     if (const auto* headers = r.object("headers", false)) s.headers = *headers;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "core/json.hpp"
+#include "integrations/curl_guard.hpp"
 
 #include <memory>
 
@@ -48,6 +49,8 @@ HttpResult http_call(const std::string& method, const std::string& url, const bo
       if (value.is_string()) add_header(std::string(name) + ": " + std::string(value.get_string()));
   add_header("User-Agent: digital-enterprise-workflow");
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  integrations::CurlGuard guard;
+  guard.apply(curl.get(), url);
   curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
@@ -61,9 +64,9 @@ HttpResult http_call(const std::string& method, const std::string& url, const bo
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer);
   auto code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
-    result.error = code == CURLE_OPERATION_TIMEDOUT
-                       ? "no answer from " + url + " within " + std::to_string(timeout_ms) + " ms"
-                       : "the call to " + url + " failed: " + curl_easy_strerror(code);
+    result.error = code == CURLE_OPERATION_TIMEDOUT ? "no answer from " + url + " within " + std::to_string(timeout_ms) + " ms"
+                   : !guard.refusal().empty()     ? "the call to " + url + " was not made: " + guard.refusal()
+                                                  : "the call to " + url + " failed: " + curl_easy_strerror(code);
     return result;
   }
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &result.status);

@@ -23,6 +23,7 @@
 
 #include "ai/chat.hpp"
 #include "ai/http_client.hpp"
+#include "core/outbound.hpp"
 
 using namespace de;
 namespace asio = boost::asio;
@@ -238,4 +239,28 @@ TEST(AiHttpPool, KeepsAtMost32IdleConnectionsPerOriginAcrossThreads) {
   EXPECT_EQ(post_at_once(io, server.url(), 40, 3), 40);
   EXPECT_EQ(server.connections(), 48) << "32 kept and reused, 8 new";
   EXPECT_EQ(server.requests(), 80);
+}
+
+TEST(AiHttpGuard, NeverConnectsWhereTheOutboundPolicyRefuses) {
+  ScriptedServer server(always(Reply::answer));
+  auto port = server.url().substr(std::string("http://127.0.0.1:").size());
+  port = port.substr(0, port.find('/'));
+  auto allowed = core::outbound::policy();
+  core::outbound::set_policy(core::outbound::Policy::parse(""));
+  asio::io_context io;
+  for (const char* host : {"127.0.0.1", "127.1", "2130706433", "localhost", "[::ffff:127.0.0.1]"}) {
+    auto error = post_error(io, "http://" + std::string(host) + ":" + port + "/v1/x");
+    EXPECT_EQ(error.kind(), core::ErrorKind::forbidden) << host << ": " << error.what();
+    EXPECT_FALSE(error.retryable);
+    EXPECT_NE(std::string(error.what()).find("DE_OUTBOUND_ALLOW"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(server.connections(), 0);
+  // The operator's own AI endpoints are not guarded.
+  auto answer = run(io, [](std::string url) -> asio::awaitable<ai::HttpAnswer> {
+    co_return co_await ai::request(co_await asio::this_coro::executor, "POST", std::move(url), {}, "{}", 5s, {},
+                                   ai::default_answer_limit, ai::Destination::operator_configured);
+  }(server.url()));
+  EXPECT_EQ(answer.body, "ok");
+  core::outbound::set_policy(allowed);
+  EXPECT_EQ(run(io, post(server.url())).body, "ok") << "allowed again";
 }

@@ -129,6 +129,8 @@ try {
     DE_LOG_LEVEL: process.env.DE_LOG_LEVEL ?? 'warn',
     // Webhook retries in seconds, not hours: a failing delivery is dead after three attempts.
     DE_WEBHOOK_RETRY_SCHEDULE: '1s,2s',
+    // Its webhook subscriptions point at 127.0.0.1:9, which the outbound guard refuses unless allowed.
+    DE_OUTBOUND_ALLOW: '127.0.0.1/32',
   };
   run(['init'], env);
   run(['user', 'create', '--email', 'viewer@example.com', '--username', 'viewer', '--role', 'viewer', '--password-stdin'], env, viewerPassword);
