@@ -42,8 +42,10 @@ asio::awaitable<json::object> fetch_json(asio::any_io_executor executor, const C
   std::function<void(std::string_view)> whole_body;
   const std::string& what = call.what;
   try {
+    // The issuer is the operator's setting (DE_OIDC_ISSUER), and its discovery names the other
+    // endpoints: a provider on the internal network is usual, so the outbound guard stays out.
     answer = co_await ai::request(executor, call.method, call.url, call.headers, call.body, timeout, whole_body,
-                                  answer_limit);
+                                  answer_limit, ai::Destination::operator_configured);
   } catch (const core::Error& e) {
     failure = e.what();
   }
