@@ -18,6 +18,12 @@ store::audit::Entry audit_entry(const Request& request, std::string action, std:
   return entry;
 }
 
+json::array roles_json(model::RoleSet roles) {
+  json::array out;
+  for (const auto& role : model::role_list(roles)) out.emplace_back(role);
+  return out;
+}
+
 void act_as(store::audit::Entry& entry, const model::User& user) {
   entry.actor_type = "user";
   entry.actor_id = user.id;

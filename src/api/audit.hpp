@@ -14,6 +14,9 @@ namespace de::api {
 store::audit::Entry audit_entry(const Request& request, std::string action, std::string_view target_type,
                                 std::string_view target_id, json::object details = {});
 
+// Roles as their names, for an entry's details.
+json::array roles_json(model::RoleSet roles);
+
 // Sets the entry's actor to `user` (their id and email as they are now).
 void act_as(store::audit::Entry& entry, const model::User& user);
 

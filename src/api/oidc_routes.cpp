@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
 #include "auth/sessions.hpp"
@@ -92,39 +93,61 @@ struct SignIn {
 // The user of this identity: linked before, or the account of the same verified email (then
 // linked), or a new account. Its roles are the mapped ones, at every login: the provider says
 // who is in which group.
-SignIn sign_in(Context& ctx, store::Connection& c, const json::object& claims, model::RoleSet roles) {
+// Audited as a password login is (docs/security.md, "Audit log"): `auth.login` or
+// `auth.login_failed` with the method, the issuer and the subject; an account made here is
+// `users.created`, a role the provider changed `users.role_changed`.
+SignIn sign_in(Context& ctx, store::Connection& c, const Request& request, const json::object& claims,
+               model::RoleSet roles) {
   const auto& issuer = ctx.config.oidc_issuer;
   auto subject = claim(claims, "sub");
   auto now = core::now_ms();
+  auto attempt = audit_entry(request, "auth.login", "user", "", {{"method", "sso"}, {"issuer", issuer}, {"subject", subject}});
+  auto refuse = [&](std::string refusal, std::string why) {
+    attempt.action = "auth.login_failed";
+    attempt.outcome = "failure";
+    attempt.details["reason"] = refusal;
+    store::audit::append(c, attempt);
+    return SignIn{std::move(refusal), std::move(why), {}};
+  };
   store::lock_until_commit(c, sso_account_lock);
   std::optional<model::User> user;
   if (auto linked = store::oidc::linked_user(c, issuer, subject)) user = store::users::find(c, *linked);
   if (!user) {
     auto email = model::lower(claim(claims, "email"));
     if (!model::email_problem(email).empty())
-      return {"email", "the ID token has no usable email claim (ask for the email scope)", {}};
+      return refuse("email", "the ID token has no usable email claim (ask for the email scope)");
     auto existing = store::users::find_by_login(c, email);
     if (existing && existing->email == email) {
       auto* verified = claims.if_contains("email_verified");
       if (!verified || !verified->is_bool() || !verified->get_bool())
-        return {"email", "an account with this email exists and the provider does not say the email is verified", {}};
+        return refuse("email", "an account with this email exists and the provider does not say the email is verified");
       user = std::move(existing);
     } else if (existing) {
-      return {"email", "the email is another account's user name", {}};
+      return refuse("email", "the email is another account's user name");
     } else {
       user = model::User{core::new_id(), email, free_username(c, claims, email), std::string(no_password), roles,
                          true, now, now};
       store::users::insert(c, *user);
+      auto created = audit_entry(request, "users.created", "user", user->id, {{"method", "sso"}, {"roles", roles_json(roles)}});
+      act_as(created, *user);
+      store::audit::append(c, created);
     }
     store::oidc::link(c, issuer, subject, user->id, now);
   }
-  if (!user->is_active) return {"deactivated", "the account is deactivated", {}};
+  attempt.target_id = user->id;
+  act_as(attempt, *user);
+  if (!user->is_active) return refuse("deactivated", "the account is deactivated");
   if (user->roles != roles) {
+    auto changed = audit_entry(request, "users.role_changed", "user", user->id,
+                               {{"method", "sso"}, {"from", roles_json(user->roles)}, {"to", roles_json(roles)}});
+    act_as(changed, *user);
+    store::audit::append(c, changed);
     user->roles = roles;
     user->updated_at = now;
     store::users::update(c, *user);
   }
   store::oidc::touch(c, issuer, subject, now);
+  store::audit::append(c, attempt);
   return {"", "", auth::issue_tokens(c, *user, ctx.jwt, ctx.config.refresh_token_ttl_seconds)};
 }
 
@@ -201,7 +224,7 @@ void add_oidc_routes(Context& ctx, http::Router& router) {
     if (!roles)
       co_return refused(request, StateCookie::spent, "no_role",
                         "no value of the claim " + ctx.config.oidc_role_claim + " is in DE_OIDC_ROLE_MAP");
-    auto outcome = co_await write(ctx.db, [&](store::Tx& tx) { return sign_in(ctx, tx.connection, *claims, roles); });
+    auto outcome = co_await write(ctx.db, [&](store::Tx& tx) { return sign_in(ctx, tx.connection, request, *claims, roles); });
     if (!outcome.tokens) co_return refused(request, StateCookie::spent, outcome.refusal, outcome.why);
     // The dashboard's session as after a password login: the refresh token in its HttpOnly
     // cookie, which the dashboard exchanges for an access token when it loads. No token in a URL.

@@ -34,12 +34,6 @@ struct UserChange {
   std::optional<bool> is_active;
 };
 
-json::array roles_json(model::RoleSet roles) {
-  json::array out;
-  for (const auto& role : model::role_list(roles)) out.emplace_back(role);
-  return out;
-}
-
 // One audit entry per kind of change a PATCH made: roles, activation, password, identity.
 void audit_user_change(store::Tx& tx, const Request& request, const auth::Principal& who, const model::User& before,
                        const model::User& after, bool password_changed) {

@@ -136,6 +136,13 @@ def test_roles_come_from_the_group_claim_at_every_login(sso, backend):
     assert r.status == 200 and r.body["roles"] == ["manager"]
     answer, browser = sign_in(server, "bob")
     assert session_of(server, browser)["user"]["roles"] == ["operator"]
+    # Audited as password logins are: the account made, each login, the role the provider put back.
+    entries = server.admin().request("GET", f"/api/v1/audit?target_id={bob['user']['id']}").body["items"]
+    sso_entries = [(e["action"], e["details"].get("method")) for e in entries if e["details"].get("method") == "sso"]
+    assert sso_entries == [("auth.login", "sso"), ("users.role_changed", "sso"), ("auth.login", "sso"),
+                           ("users.created", "sso")], entries
+    changed = next(e for e in entries if e["action"] == "users.role_changed" and e["details"].get("method") == "sso")
+    assert changed["details"]["from"] == ["manager"] and changed["details"]["to"] == ["operator"]
     # carol is in no mapped group: refused, and no account made.
     answer, _ = sign_in(server, "carol")
     assert sso_error(answer) == "no_role"
