@@ -4,19 +4,13 @@ import time
 import pytest
 
 from support.fixtures import JWT_SECRET
-from support.helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode,
+from support.helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode, login,
                      jwt_parts, tamper_signature, uid)
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
 ME = "/api/v1/users/me"
-
-
-def login(srv, user):
-    r = srv.anonymous().post(LOGIN, {"email": user["email"], "password": user["password"]})
-    assert r.status == 200, r
-    return r.body
 
 
 def test_login_answers_a_token_pair_and_the_user(srv):
