@@ -220,7 +220,7 @@ class DEServer:
                         DE_DEMO_DATA="1" if demo_data else "0", DE_LOG_LEVEL="info",
                         # One server serves a whole suite as the same few users: far past the
                         # default 600 a minute. The rate-limit tests set their own.
-                        DE_RATE_LIMIT_PER_MINUTE="100000000")
+                        DE_RATE_LIMIT_PER_MINUTE="100000000",
                         # The stand-in vendors, receivers and relays listen on loopback, which the
                         # outbound guard refuses unless allowed (tests/contract/test_outbound_guard.py).
                         DE_OUTBOUND_ALLOW="127.0.0.1/32,::1/128")
