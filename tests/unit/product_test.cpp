@@ -164,6 +164,16 @@ TEST(ProductStory, ARoleAsSubjectActsAndAPassiveSubjectDoesNot) {
   EXPECT_NE(story_of(passive, true).user_story.find("names no actor"), std::string::npos);
 }
 
+// Found by the requirement_text fuzz target: a subject of no words ("--", empty quotes) made
+// the story read the last word of an empty list (undefined behaviour, a crash in the server).
+TEST(ProductStory, ASubjectWithoutWordsReadsAsNoSubject) {
+  for (const char* text : {"-- must be able to reset their password.", "\"\" shall lock an account."}) {
+    auto story = story_of(parts_of(text), true);
+    EXPECT_FALSE(story.user_story.empty()) << text;
+    ASSERT_FALSE(story.acceptance_criteria.empty()) << text;
+  }
+}
+
 TEST(ProductStory, AQualityWithoutAMeasureIsNotTestable) {
   auto story = story_of(parts_of("The interface shall be easy to use."), false);
   EXPECT_NE(story.acceptance_criteria.back().find("Not testable as written"), std::string::npos);

@@ -206,7 +206,9 @@ Story story_of(const RequirementParts& parts, bool functional) {
         "Not testable as written: the statement has no modal verb (shall/must), so the required behaviour is unclear.");
     return story;
   }
-  const bool machine_subject = parts.subject.empty() || (!actor_is_subject && machine(words_of(parts.subject).back().lower));
+  // A subject of no words ("--", quotes alone) reads as no subject.
+  const auto subject_words = words_of(parts.subject);
+  const bool machine_subject = subject_words.empty() || (!actor_is_subject && machine(subject_words.back().lower));
   std::string given = actor_is_subject  ? "Given " + with_article(parts.actor)
                       : machine_subject ? "Given " + subject + " is in operation"
                                         : "Given the system under specification is in operation";
