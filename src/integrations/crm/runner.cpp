@@ -68,11 +68,18 @@ asio::awaitable<void> SyncRunner::run_schedule() {
   for (;;) {
     timer.expires_after(options_.tick);
     co_await timer.async_wait(asio::use_awaitable);
-    scheduled.clear();
+    // Read first: a write (begin_run, which checks again in its transaction) only for what is due.
     try {
-      for (auto& integration : db_.read([](store::Connection& c) { return store::sync::active_crm_integrations(c); }))
-        if (every_ms(integration)) scheduled.push_back(std::move(integration));
+      scheduled = db_.read([](store::Connection& c) {
+        std::vector<IntegrationRow> due;
+        auto now = core::now_ms();
+        for (auto& integration : store::sync::active_crm_integrations(c))
+          if (auto every = every_ms(integration); every && sync_due(c, integration.id, *every, now))
+            due.push_back(std::move(integration));
+        return due;
+      });
     } catch (const std::exception& e) {
+      scheduled.clear();
       spdlog::warn(R"("msg":"sync schedule: could not read the integrations","error":{})", core::quoted(e.what()));
     }
     for (std::size_t i = 0; i < scheduled.size(); ++i) co_await run_if_due(scheduled[i]);

@@ -372,14 +372,18 @@ Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::strin
   return endpoint;
 }
 
+bool sync_due(store::Connection& c, const std::string& integration_id, std::int64_t every_ms, std::int64_t now) {
+  auto last = store::sync::last_started(c, integration_id);
+  return !last || *last + every_ms <= now;
+}
+
 std::optional<Run> begin_run(Tx& tx, const std::string& integration_id, const RunStart& start) {
   auto& c = tx.connection;
   auto now = core::now_ms();
   store::sync::interrupt_running(c, false, now);
   if (store::sync::running_run(c, integration_id))
     throw core::Error(core::ErrorKind::conflict, "a sync of this integration is running");
-  if (start.every_ms)
-    if (auto last = store::sync::last_started(c, integration_id); last && *last + *start.every_ms > now) return std::nullopt;
+  if (start.every_ms && !sync_due(c, integration_id, *start.every_ms, now)) return std::nullopt;
   Run run;
   run.id = core::new_id();
   run.integration_id = integration_id;

@@ -31,6 +31,10 @@ struct RunStart {
   std::optional<std::int64_t> every_ms;
 };
 
+// Whether a schedule of `every_ms` is due: the integration's latest run started at least that
+// long before `now`, or it never ran.
+bool sync_due(store::Connection& c, const std::string& integration_id, std::int64_t every_ms, std::int64_t now);
+
 // A run of `integration_id`, recorded as running under the node's lease (event
 // sync.run_started); none when a scheduled run is not due yet. Throws conflict while another
 // run of it goes on, on any node (runs whose node stopped are marked interrupted first).
