@@ -1,7 +1,8 @@
 #include "http/edge.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
-#include <cctype>
 
 namespace de::http {
 
@@ -27,15 +28,9 @@ constexpr std::string_view exposed_headers =
 
 bool is_api(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
 
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool has_header(const Response& response, std::string_view name) {
   return std::any_of(response.headers.begin(), response.headers.end(),
-                     [&](const auto& field) { return iequal(field.first, name); });
+                     [&](const auto& field) { return boost::beast::iequals(field.first, name); });
 }
 
 std::string fields(std::string_view policy, bool tls) {
@@ -57,25 +52,22 @@ Edge::Edge(EdgeOptions options)
 
 bool Edge::allowed_origin(std::string_view origin) const {
   return std::any_of(options_.cors_origins.begin(), options_.cors_origins.end(),
-                     [&](const std::string& allowed) { return iequal(allowed, origin); });
+                     [&](const std::string& allowed) { return boost::beast::iequals(allowed, origin); });
 }
 
 std::optional<Response> Edge::preflight(const Request& request) const {
   if (request.method != "OPTIONS" || !is_api(request.path)) return std::nullopt;
   auto origin = request.header("origin");
   if (origin.empty() || request.header("access-control-request-method").empty()) return std::nullopt;
-  if (!allowed_origin(origin)) {
-    auto refused = Response::problem(core::Error(
+  if (!allowed_origin(origin))
+    return Response::problem(core::Error(
         core::ErrorKind::forbidden, "the origin " + std::string(origin) + " may not call this API (DE_CORS_ORIGINS)"));
-    refused.set_header("Vary", "Origin");
-    return refused;
-  }
+  // The origin's own fields (Allow-Origin, Vary: Origin) are decorate's, as on every API answer.
   auto answer = Response::no_content();
-  answer.set_header("Access-Control-Allow-Origin", std::string(origin));
   answer.set_header("Access-Control-Allow-Methods", std::string(allowed_methods));
   answer.set_header("Access-Control-Allow-Headers", std::string(allowed_headers));
   answer.set_header("Access-Control-Max-Age", "600");
-  answer.set_header("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+  answer.set_header("Vary", "Access-Control-Request-Method, Access-Control-Request-Headers");
   return answer;
 }
 
@@ -104,7 +96,7 @@ bool Edge::websocket_allowed(const Request& request) const {
   else if (authority.starts_with("http://")) authority.remove_prefix(7);
   else return false;
   auto host = request.header("host");
-  return !host.empty() && iequal(authority, host);
+  return !host.empty() && boost::beast::iequals(authority, host);
 }
 
 }  // namespace de::http
