@@ -42,10 +42,9 @@ Response redirect(std::string location) {
   Response response;
   response.status = 302;
   response.content_type.clear();
+  // Edge adds Cache-Control: no-store and Referrer-Policy: no-referrer (the dashboard's address
+  // must not carry the provider's code to a third party) to every API answer.
   response.set_header("Location", std::move(location));
-  response.set_header("Cache-Control", "no-store");
-  // The dashboard's address must not carry the provider's code to a third party.
-  response.set_header("Referrer-Policy", "no-referrer");
   return response;
 }
 

@@ -30,7 +30,8 @@ void read_workflow(const json::object& body, model::Workflow& w, bool creating) 
   auto errors = r.take_errors();
   if (definition) {
     try {
-      workflow::parse_definition(*definition);
+      auto refusals = workflow::outbound_refusals(workflow::parse_definition(*definition));
+      errors.insert(errors.end(), refusals.begin(), refusals.end());
       w.definition = *definition;
     } catch (const core::Error& e) {
       errors.insert(errors.end(), e.fields().begin(), e.fields().end());

@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/json.hpp"
 
@@ -101,7 +102,8 @@ std::optional<std::int64_t> numeric_date(const json::object& claims, std::string
   if (!v) return std::nullopt;
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64() && v->get_uint64() < std::uint64_t(INT64_MAX)) return std::int64_t(v->get_uint64());
-  if (v->is_double()) return std::int64_t(v->get_double());
+  // Seconds since the epoch; a double out of the int64 range (1e300) would be undefined to convert.
+  if (v->is_double() && std::abs(v->get_double()) < 9.0e18) return std::int64_t(v->get_double());
   throw refused(std::string("the ID token's ") + std::string(name) + " is not a number");
 }
 

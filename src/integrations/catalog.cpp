@@ -76,20 +76,24 @@ void check_mapping(const VendorType& type, const json::value& mapping, std::vect
   }
 }
 
-// The problem with `value` for a field of `kind`, empty when there is none.
-std::string problem(FieldKind kind, std::string_view value) {
+// The problem with `value` for a field of `kind`, empty when there is none. The outbound guard
+// judges only a value given now (`given`): a stored one it refuses since (DE_OUTBOUND_ALLOW
+// changed) must not stop other changes, such as switching the integration off; calls to it are
+// refused when they connect.
+std::string problem(FieldKind kind, std::string_view value, bool given) {
+  auto refusal = [&](std::string_view host) { return given ? core::outbound::policy().refusal_for_host(host) : ""; };
   switch (kind) {
     case FieldKind::text: return value.empty() ? "must not be empty" : "";
     case FieldKind::web_url: {
       auto host = ai::url_host(value);
-      return host.empty() ? "must be an http:// or https:// URL with a host" : core::outbound::policy().refusal_for_host(host);
+      return host.empty() ? "must be an http:// or https:// URL with a host" : refusal(host);
     }
     case FieldKind::callback_url:
       return ai::url_host(value).empty() ? "must be an http:// or https:// URL with a host" : "";
     case FieldKind::smtp_url: {
       auto host = url_host(value);
       return (value.starts_with("smtp://") || value.starts_with("smtps://")) && !host.empty()
-                 ? core::outbound::policy().refusal_for_host(host)
+                 ? refusal(host)
                  : "must be an smtp:// or smtps:// URL with a host, such as smtps://mail.example.com:465";
     }
     case FieldKind::starttls: return value == "required" || value == "optional" ? "" : "must be required or optional";
@@ -136,7 +140,8 @@ json::object read_config(const VendorType& type, const json::object* given, cons
       continue;
     }
     std::string_view text = value->get_string();
-    if (auto message = problem(field.kind, text); !message.empty()) errors.push_back({name, std::move(message)});
+    if (auto message = problem(field.kind, text, given && given->contains(field.name)); !message.empty())
+      errors.push_back({name, std::move(message)});
     out[field.name] = text;
   }
   for (const auto& [key, value] : merged)

@@ -16,8 +16,12 @@ class CurlGuard {
  public:
   // Sets `curl` up for a transfer to `url`; the guard must outlive the transfer.
   void apply(CURL* curl, std::string_view url);
-  // Why a connection was refused; empty when none was.
-  const std::string& refusal() const { return refusal_; }
+  // Why the transfer that ended with `code` was not made: the guard's refusal when no
+  // connection could be made (libcurl may try another address of the host after a refused
+  // one, and a later failure is that transfer's own); empty otherwise.
+  std::string_view refusal(CURLcode code) const {
+    return code == CURLE_COULDNT_CONNECT ? std::string_view(refusal_) : std::string_view();
+  }
 
  private:
   static curl_socket_t open_socket(void* guard, curlsocktype purpose, curl_sockaddr* address);

@@ -41,7 +41,7 @@ Easy connect_options(const SmtpSettings& s, CurlGuard& guard) {
 // The stage a libcurl error belongs to, with what the server said when it said something.
 SmtpOutcome outcome(CURLcode code, const char* details, bool sending, const CurlGuard& guard) {
   if (code == CURLE_OK) return {};
-  if (!guard.refusal().empty()) return {"connect", guard.refusal()};
+  if (auto refused = guard.refusal(code); !refused.empty()) return {"connect", std::string(refused)};
   std::string detail = details[0] ? details : curl_easy_strerror(code);
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:

@@ -111,9 +111,6 @@ void read_step(core::ObjectReader& r, Step& s) {
     s.url = r.string("url", true, 2000).value_or("");
     if (!s.url.empty() && !s.url.starts_with("http://") && !s.url.starts_with("https://"))
       r.error("url", "must start with http:// or https://");
-    // A host written out is checked now; one from an expression, when the step runs.
-    else if (auto refusal = core::outbound::policy().refusal_for_host(ai::url_host(s.url)); !refusal.empty())
-      r.error("url", refusal);
     static constexpr std::string_view methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
     s.method = r.choice("method", false, methods).value_or("GET");
     if (const auto* headers = r.object("headers", false)) s.headers = *headers;
@@ -137,6 +134,17 @@ void read_step(core::ObjectReader& r, Step& s) {
 }
 
 }  // namespace
+
+std::vector<core::FieldError> outbound_refusals(const Definition& definition) {
+  std::vector<core::FieldError> refusals;
+  for (std::size_t i = 0; i < definition.steps.size(); ++i) {
+    const auto& step = definition.steps[i];
+    if (step.type != "http") continue;
+    if (auto refusal = core::outbound::policy().refusal_for_host(ai::url_host(step.url)); !refusal.empty())
+      refusals.push_back({fmt::format("definition.steps[{}].url", i), std::move(refusal)});
+  }
+  return refusals;
+}
 
 Definition parse_definition(const json::value& value) {
   std::vector<core::FieldError> errors;

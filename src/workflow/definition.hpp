@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "workflow/expression.hpp"
 #include "workflow/timezone.hpp"
 
@@ -66,6 +67,11 @@ struct Definition {
 
 // Throws core::Error(validation) listing every problem as {"field": "definition.steps[2].task_type"}.
 Definition parse_definition(const boost::json::value& json);
+// The http steps whose URL names a host the outbound guard refuses (a literal internal address,
+// localhost), as field errors. Checked when a definition is saved, not by parse_definition: the
+// engine parses stored definitions too, and a stored one must fail where it calls, not mid-run.
+// A host from an expression is checked when the step runs.
+std::vector<core::FieldError> outbound_refusals(const Definition& definition);
 
 // A cron expression: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds
 // first, each with *, lists, ranges and steps; `timezone` is UTC, a fixed offset like +02:00

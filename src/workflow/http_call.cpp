@@ -65,7 +65,7 @@ HttpResult http_call(const std::string& method, const std::string& url, const bo
   auto code = curl_easy_perform(curl.get());
   if (code != CURLE_OK) {
     result.error = code == CURLE_OPERATION_TIMEDOUT ? "no answer from " + url + " within " + std::to_string(timeout_ms) + " ms"
-                   : !guard.refusal().empty()     ? "the call to " + url + " was not made: " + guard.refusal()
+                   : !guard.refusal(code).empty() ? "the call to " + url + " was not made: " + std::string(guard.refusal(code))
                                                   : "the call to " + url + " failed: " + curl_easy_strerror(code);
     return result;
   }

@@ -190,6 +190,8 @@ TEST_F(IdToken, TimesAreCheckedWithTheLeeway) {
   EXPECT_EQ(refusal(token(rsa, claims), keys), "");
   claims.erase("exp");
   EXPECT_EQ(refusal(token(rsa, claims), keys), "the ID token has expired");
+  claims["exp"] = 1e300;  // out of range: refused, never converted (undefined behaviour)
+  EXPECT_EQ(refusal(token(rsa, claims), keys), "the ID token's exp is not a number");
   claims = good_claims();
   claims["iat"] = now + 120;
   EXPECT_EQ(refusal(token(rsa, claims), keys), "the ID token was issued in the future (iat)");
