@@ -4,7 +4,7 @@ import time
 import pytest
 
 from support.fixtures import JWT_SECRET
-from support.helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode, login,
+from support.helpers import (assert_no_secrets, assert_problem, assert_unauthorized, b64url, is_uuid, jwt_encode,
                      jwt_parts, tamper_signature, uid)
 
 LOGIN = "/api/v1/auth/login"
@@ -55,7 +55,7 @@ def test_login_without_password_is_422(srv):
 
 def test_refresh_rotates_the_pair(srv):
     user = srv.new_user("viewer")
-    first = login(srv, user)
+    first = srv.login(user["email"], user["password"])
     r = srv.anonymous().post(REFRESH, {"refresh_token": first["refresh_token"]})
     assert r.status == 200, r
     second = r.body
@@ -71,7 +71,7 @@ def test_refresh_rotates_the_pair(srv):
 
 def test_rotated_refresh_token_fails_and_its_reuse_revokes_the_family(srv):
     user = srv.new_user("viewer")
-    first = login(srv, user)
+    first = srv.login(user["email"], user["password"])
     r = srv.anonymous().post(REFRESH, {"refresh_token": first["refresh_token"]})
     assert r.status == 200, r
     newest = r.body["refresh_token"]
@@ -83,8 +83,8 @@ def test_rotated_refresh_token_fails_and_its_reuse_revokes_the_family(srv):
 
 def test_reuse_revokes_only_its_own_family(srv):
     user = srv.new_user("viewer")
-    session_a = login(srv, user)
-    session_b = login(srv, user)
+    session_a = srv.login(user["email"], user["password"])
+    session_b = srv.login(user["email"], user["password"])
     rotated = srv.anonymous().post(REFRESH, {"refresh_token": session_a["refresh_token"]})
     assert rotated.status == 200
     assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": session_a["refresh_token"]}))
@@ -95,7 +95,7 @@ def test_reuse_revokes_only_its_own_family(srv):
 
 def test_logout_is_204_and_the_refresh_token_then_fails(srv):
     user = srv.new_user("viewer")
-    tokens = login(srv, user)
+    tokens = srv.login(user["email"], user["password"])
     r = srv.anonymous().post(LOGOUT, {"refresh_token": tokens["refresh_token"]})
     assert r.status == 204, r
     assert not r.raw

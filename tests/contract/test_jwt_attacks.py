@@ -12,7 +12,7 @@ import time
 import pytest
 
 from support.fixtures import JWT_SECRET
-from support.helpers import assert_unauthorized, b64url, jwt_encode, jwt_parts, login
+from support.helpers import assert_unauthorized, b64url, jwt_encode, jwt_parts
 
 ME = "/api/v1/users/me"
 REFRESH = "/api/v1/auth/refresh"
@@ -143,7 +143,7 @@ def test_very_long_tokens_are_401_and_the_server_stays_up(srv, size):
 
 def test_a_replayed_refresh_token_revokes_its_family(srv):
     user = srv.new_user("viewer")
-    stolen = login(srv, user)["refresh_token"]
+    stolen = srv.login(user["email"], user["password"])["refresh_token"]
     owner = srv.anonymous().post(REFRESH, {"refresh_token": stolen})
     assert owner.status == 200, owner
     replay = srv.anonymous().post(REFRESH, {"refresh_token": stolen})
@@ -157,7 +157,7 @@ def test_a_refresh_token_replayed_concurrently_wins_once(srv):
     """The thief and the owner refreshing at the same moment: one answer carries new tokens,
     the others are refused as reuse, and the winner's new refresh token is revoked too."""
     user = srv.new_user("viewer")
-    token = login(srv, user)["refresh_token"]
+    token = srv.login(user["email"], user["password"])["refresh_token"]
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda _: srv.anonymous().post(REFRESH, {"refresh_token": token}), range(8)))
     winners = [a for a in answers if a.status == 200]

@@ -10,7 +10,7 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from support.helpers import uid
+from support.helpers import uid, wait_for
 
 MASTER_KEY = "backup-master-key-" + secrets.token_hex(24)
 
@@ -87,28 +87,30 @@ def test_a_backup_taken_under_writes_restores_into_a_fresh_folder(server_factory
         before = {t["id"] for t in admin.list_all("/api/v1/tasks")}
 
         # Tasks keep coming while the backup runs.
-        stop, written = threading.Event(), []
+        stop, written, refused = threading.Event(), [], []
 
         def write():
             writer = original.admin()
             while not stop.is_set():
                 r = writer.post("/api/v1/tasks", {"type": "echo", "input_data": {"n": len(written)}})
-                assert r.status == 201, r
+                if r.status != 201:  # said after the join: an assert here would end only this thread
+                    refused.append(r)
+                    return
                 written.append(r.body["id"])
         writer = threading.Thread(target=write)
         writer.start()
         try:
-            while len(written) < 20:
-                threading.Event().wait(0.05)
+            wait_for(lambda: len(written) >= 20 or refused, timeout=60, message="20 tasks written")
             written_before = len(written)
             backup = tmp_path / "de-backup.db"
             out = original.run("backup", str(backup), timeout=120)
             written_by_its_end = len(written)
-            while len(written) < written_by_its_end + 10:  # and after it
-                threading.Event().wait(0.05)
+            wait_for(lambda: len(written) >= written_by_its_end + 10 or refused, timeout=60,
+                     message="10 more tasks written after the backup")
         finally:
             stop.set()
             writer.join()
+        assert not refused, refused
         assert out.returncode == 0, out
         assert "integrity_check ok" in out.stdout and "DE_MASTER_KEY" in out.stdout, out.stdout
         assert token not in out.stdout + out.stderr

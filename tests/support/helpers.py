@@ -127,10 +127,3 @@ def tamper_signature(token):
     i = len(signature) // 2
     replacement = "A" if signature[i] != "A" else "Q"
     return f"{head}.{payload}.{signature[:i]}{replacement}{signature[i + 1:]}"
-
-
-def login(srv, user):
-    """The token pair of a password login of `user` (a dict with email and password)."""
-    r = srv.anonymous().post("/api/v1/auth/login", {"email": user["email"], "password": user["password"]})
-    assert r.status == 200, r
-    return r.body
