@@ -2,7 +2,6 @@
 // GET /auth/providers, GET /auth/oidc/login, GET /auth/oidc/callback.
 #include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -108,9 +107,16 @@ SignIn sign_in(Context& ctx, store::Connection& c, const Request& request, const
     store::audit::append(c, attempt);
     return SignIn{std::move(refusal), std::move(why), {}};
   };
-  store::lock_until_commit(c, sso_account_lock);
-  std::optional<model::User> user;
-  if (auto linked = store::oidc::linked_user(c, issuer, subject)) user = store::users::find(c, *linked);
+  auto linked_user = [&]() -> std::optional<model::User> {
+    auto linked = store::oidc::linked_user(c, issuer, subject);
+    return linked ? store::users::find(c, *linked) : std::nullopt;
+  };
+  auto user = linked_user();
+  if (!user) {
+    // Only a login that may make or link an account waits for the others (and looks again).
+    store::lock_until_commit(c, sso_account_lock);
+    user = linked_user();
+  }
   if (!user) {
     auto email = model::lower(claim(claims, "email"));
     if (!model::email_problem(email).empty())
@@ -150,9 +156,6 @@ SignIn sign_in(Context& ctx, store::Connection& c, const Request& request, const
   return {"", "", auth::issue_tokens(c, *user, ctx.jwt, ctx.config.refresh_token_ttl_seconds)};
 }
 
-bool same_text(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 }  // namespace
 
 void add_oidc_routes(Context& ctx, http::Router& router) {
@@ -187,7 +190,7 @@ void add_oidc_routes(Context& ctx, http::Router& router) {
     if (!ctx.oidc) throw not_configured();
     auto state = request.query("state").value_or("");
     auto cookie = cookie_value(request, state_cookie).value_or("");
-    if (state.empty() || cookie.empty() || !same_text(state, cookie))
+    if (state.empty() || cookie.empty() || !auth::same_secret(state, cookie))
       co_return refused(request, StateCookie::pending, "state",
                         cookie.empty() ? "no login attempt in this browser (state cookie)"
                                        : "the state is not this browser's login attempt");

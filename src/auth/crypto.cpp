@@ -60,6 +60,10 @@ std::string sha256_hex(std::string_view text) {
   return hex;
 }
 
+bool same_secret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 namespace {
 using SecretKey = std::array<unsigned char, crypto_secretbox_KEYBYTES>;
 

@@ -15,6 +15,9 @@ std::string random_token(std::size_t bytes);
 std::string base64(std::string_view bytes);
 // SHA-256 in hex: how refresh tokens and API keys are stored (they are high-entropy).
 std::string sha256_hex(std::string_view text);
+// Whether two secrets (signatures, nonces, states) are equal, in time that does not depend on
+// where they differ.
+bool same_secret(std::string_view a, std::string_view b);
 
 // Secrets at rest (provider keys): libsodium's secretbox (XSalsa20-Poly1305) under a key
 // derived from `master` (BLAKE2b), a random nonce each time; base64 text. unseal gives nothing

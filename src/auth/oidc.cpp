@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "auth/crypto.hpp"
 #include "core/json.hpp"
 
 namespace de::auth::oidc {
@@ -217,8 +218,7 @@ json::object validate_id_token(std::string_view token, const KeySet& keys, const
   if (!iat || *iat - leeway > now) throw refused("the ID token was issued in the future (iat)");
   if (nbf && *nbf - leeway > now) throw refused("the ID token is not valid yet (nbf)");
   auto nonce = string_member(claims, "nonce");
-  if (expected.nonce.empty() || nonce.size() != expected.nonce.size() ||
-      sodium_memcmp(nonce.data(), expected.nonce.data(), nonce.size()) != 0)
+  if (expected.nonce.empty() || !same_secret(nonce, expected.nonce))
     throw refused("the ID token's nonce is not the one of this login");
   auto sub = string_member(claims, "sub");
   if (sub.empty() || sub.size() > 255) throw refused("the ID token has no usable subject (sub)");

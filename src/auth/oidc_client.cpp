@@ -6,7 +6,6 @@
 
 #include <functional>
 
-#include "ai/chat.hpp"
 #include "ai/http_client.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
@@ -99,11 +98,6 @@ Attempt new_attempt() { return {random_token(32), random_token(32), random_token
 
 Client::Client(Settings settings) : settings_(std::move(settings)) {}
 
-std::int64_t Client::key_fetches() const {
-  std::lock_guard lock(mutex_);
-  return key_fetches_;
-}
-
 asio::awaitable<Client::Metadata> Client::metadata(asio::any_io_executor executor) {
   {
     std::lock_guard lock(mutex_);
@@ -137,7 +131,6 @@ asio::awaitable<std::shared_ptr<const KeySet>> Client::keys(asio::any_io_executo
     if (!stale && !(unknown_kid && may_refetch)) co_return keys_;
     // Taken now, so that logins arriving meanwhile do not fetch too.
     keys_fetched_at_ms_ = core::now_ms();
-    ++key_fetches_;
   }
   Call call{"JWKS", "GET", metadata.jwks_uri};
   auto answer = co_await fetch_json(executor, call, settings_.timeout);

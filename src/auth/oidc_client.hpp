@@ -41,7 +41,6 @@ Attempt new_attempt();
 class Client {
  public:
   explicit Client(Settings settings);
-  const Settings& settings() const { return settings_; }
 
   // Where to send the browser: the authorization endpoint with the attempt's state, nonce and
   // S256 challenge. Throws core::Error(bad_gateway) when discovery fails.
@@ -50,8 +49,6 @@ class Client {
   // for a token or code the checks refuse, bad_gateway when the provider fails.
   boost::asio::awaitable<boost::json::object> redeem(boost::asio::any_io_executor executor, const std::string& code,
                                                      const Attempt& attempt);
-  // How many times the keys were fetched (tests and docs measure the refetch floor with it).
-  std::int64_t key_fetches() const;
 
  private:
   struct Metadata {
@@ -69,7 +66,6 @@ class Client {
   std::optional<Metadata> metadata_;
   std::shared_ptr<const KeySet> keys_;
   std::int64_t keys_fetched_at_ms_ = 0;
-  std::int64_t key_fetches_ = 0;
 };
 
 }  // namespace de::auth::oidc

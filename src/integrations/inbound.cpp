@@ -16,10 +16,6 @@ std::string hex(std::string_view bytes) {
   return out;
 }
 
-bool same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // A decimal timestamp in `unit_ms` milliseconds, within the window around `now_ms`.
 std::string timestamp_problem(std::string_view text, std::int64_t unit_ms, std::int64_t now_ms) {
   if (text.empty() || text.size() > 15 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
@@ -82,7 +78,7 @@ Verdict verify_inbound(std::string_view type, const Credentials& credentials, co
   }
   if (secret.empty()) return {false, "this integration has no secret to check webhooks with", ""};
   if (auto late = timestamp_problem(timestamp, unit_ms, now_ms); !late.empty()) return {false, late, ""};
-  if (given.empty() || !same(given, expected)) return {false, "the signature does not match", ""};
+  if (given.empty() || !auth::same_secret(given, expected)) return {false, "the signature does not match", ""};
   return {true, "", given};
 }
 
