@@ -534,6 +534,23 @@ try {
     if (await page.getByText(key).count()) throw new Error('the key is still shown');
   });
 
+  await scenario('the admin reads the audit log: the key just made, filtered to API keys, with its details; and exports it', async () => {
+    await goTo('Audit log');
+    await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
+    await page.getByLabel('Action').selectOption({ label: 'API keys' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const created = page.getByRole('row').filter({ hasText: 'api_keys.created' }).first();
+    await created.getByText('admin@example.com').waitFor();
+    if (await page.getByRole('row').filter({ hasText: 'auth.login' }).count()) throw new Error('the filter shows sign-ins');
+    await created.getByRole('button', { name: /^Details of api_keys.created/ }).click();
+    await page.getByText('"e2e-key"').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON lines' }).click()]);
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    if (!lines.length || lines.some((e) => !e.action.startsWith('api_keys.'))) throw new Error('the export is not the filtered entries');
+    if (!lines.some((e) => e.details?.name === 'e2e-key')) throw new Error('the export lacks the new key');
+    await shot('audit-log');
+  });
+
   await scenario('a webhook subscription: the secret shown once, deliveries that fail, retry and die, redelivered, paused, deleted', async () => {
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('de.session')).access_token);
     const url = 'http://127.0.0.1:9/x'; // the discard port: nothing listens, every attempt fails
@@ -991,6 +1008,7 @@ try {
       ['workflows', `/workflows?workflow=${w.body.id}`],
       ['users', '/users'],
       ['api-keys', '/api-keys'],
+      ['audit', '/audit'],
       ['ai', '/ai'],
       ['pipeline', '/pipeline'],
       ['leads', '/leads'],
@@ -1095,7 +1113,7 @@ try {
   await scenario('a viewer is offered no actions and cannot reach admin pages', async () => {
     await signIn('viewer@example.com', viewerPassword);
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
-    for (const label of ['Users', 'API keys'])
+    for (const label of ['Users', 'API keys', 'Audit log'])
       if (await nav().getByRole('link', { name: label }).count()) throw new Error(`the viewer sees ${label} in the navigation`);
     await goTo('Agents');
     await agentCard('Echo Agent').waitFor();

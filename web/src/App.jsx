@@ -24,6 +24,7 @@ const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 const ContentPage = lazy(() => import('./features/content/ContentPage.jsx'));
 const CampaignsPage = lazy(() => import('./features/campaigns/CampaignsPage.jsx'));
 const IntegrationsPage = lazy(() => import('./features/integrations/IntegrationsPage.jsx'));
+const AuditPage = lazy(() => import('./features/audit/AuditPage.jsx'));
 
 function NotFound() {
   return (
@@ -64,6 +65,7 @@ export default function App() {
         <Route path="integrations" element={<IntegrationsPage />} />
         <Route path="users" element={<RequireRole action="admin"><UsersPage /></RequireRole>} />
         <Route path="api-keys" element={<RequireRole action="admin"><ApiKeysPage /></RequireRole>} />
+        <Route path="audit" element={<RequireRole action="admin"><AuditPage /></RequireRole>} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -21,6 +21,7 @@ export const links = [
   { to: '/integrations', label: 'Integrations', icon: 'link' },
   { to: '/users', label: 'Users', icon: 'users', action: 'admin' },
   { to: '/api-keys', label: 'API keys', icon: 'key', action: 'admin' },
+  { to: '/audit', label: 'Audit log', icon: 'lock', action: 'admin' },
 ];
 
 const liveText = {

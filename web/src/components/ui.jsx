@@ -4,12 +4,12 @@ import { useEffect, useRef, useState } from 'react';
 import { Icon } from './icons.jsx';
 
 const tone = {
-  idle: 'ok', completed: 'ok', active: 'ok', live: 'ok', delivered: 'ok', passed: 'ok',
+  idle: 'ok', completed: 'ok', active: 'ok', live: 'ok', delivered: 'ok', passed: 'ok', success: 'ok',
   retrying: 'warn',
   busy: 'info', running: 'info',
   paused: 'warn', queued: 'warn', pending: 'warn', waiting: 'warn', draft: 'warn',
   stopped: 'neutral', offline: 'neutral', cancelled: 'neutral', inactive: 'neutral', skipped: 'neutral', archived: 'neutral',
-  error: 'bad', failed: 'bad', dead: 'bad',
+  error: 'bad', failed: 'bad', dead: 'bad', failure: 'bad',
 };
 
 // Status as text and colour (never colour alone).
