@@ -9,12 +9,11 @@ import email.policy
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from support.helpers import assert_problem, uid, wait_for
+from support.receiver import JsonStandin
 from support.server import free_port
 from support.standins import contracts
 
@@ -170,44 +169,6 @@ def test_jira_check_issue_and_comment_against_the_contract(srv, prism_standin):
     r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/add_comment",
                        {"input": {"issue": r.body["key"], "text": "Analysed: 3 stories"}})
     assert r.status == 200 and r.body["id"], r
-
-
-class JsonStandin:
-    """A vendor stand-in on 127.0.0.1: each request (method, path, headers, parsed JSON body or
-    None) goes to `respond`, which gives (status, JSON body, extra headers)."""
-
-    def __init__(self, respond):
-        self.requests = []
-        standin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def handle_any(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length)) if length else None
-                standin.requests.append((self.command, self.path, body))
-                status, answer, headers = respond(self.command, self.path, self.headers, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = handle_any
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def contract_validator(contract, schema_path, one_of_as_any_of=False):

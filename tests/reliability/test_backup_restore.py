@@ -4,48 +4,14 @@ fresh data folder, where a server serves the same users, leads, workflows, integ
 tasks of one consistent moment, logins work and sealed credentials open with the same
 DE_MASTER_KEY. Restore refuses a database in use, and one with data unless --force; on
 PostgreSQL both commands point at pg_dump and pg_restore."""
-import json
 import os
 import secrets
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from support.helpers import uid, wait_for
+from support.receiver import JsonStandin
 
 MASTER_KEY = "backup-master-key-" + secrets.token_hex(24)
-
-
-class BearerRecorder:
-    """A Slack stand-in on 127.0.0.1 recording the bearer tokens it is sent."""
-
-    def __init__(self):
-        self.tokens = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def answer(self):
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                recorder.tokens.append(self.headers.get("Authorization"))
-                data = json.dumps({"ok": True, "user_id": "U1", "team_id": "T1"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def everything(admin):
@@ -59,7 +25,7 @@ def everything(admin):
 
 
 def test_a_backup_taken_under_writes_restores_into_a_fresh_folder(server_factory, tmp_path):
-    slack = BearerRecorder()
+    slack = JsonStandin(lambda *_: (200, {"ok": True, "user_id": "U1", "team_id": "T1"}, {}))  # Slack's auth.test
     env = {"DE_MASTER_KEY": MASTER_KEY, "DE_RETENTION_ARCHIVE_DIR": str(tmp_path / "archive-old")}
     try:
         original = server_factory("sqlite", env=env)
@@ -75,7 +41,7 @@ def test_a_backup_taken_under_writes_restores_into_a_fresh_folder(server_factory
             "steps": [{"id": "a", "type": "task", "task_type": "echo", "input": {"v": 1}}]}}).status == 201
         token = "xoxb-sealed-" + secrets.token_hex(8)
         r = admin.post("/api/v1/integrations", {"name": "kept slack", "type": "slack",
-                                                 "config": {"base_url": slack.url, "default_channel": "C1"},
+                                                 "config": {"base_url": slack.url + "/api", "default_channel": "C1"},
                                                  "credentials": {"bot_token": token}})
         assert r.status == 201, r
         integration = r.body["id"]
@@ -145,7 +111,7 @@ def test_a_backup_taken_under_writes_restores_into_a_fresh_folder(server_factory
         # The credentials were sealed with the master key: the restored server opens them.
         r = restored_admin.post(f"/api/v1/integrations/{integration}/test")
         assert r.status == 200 and r.body["ok"] is True, r
-        assert slack.tokens[-1] == f"Bearer {token}"
+        assert slack.headers[-1]["Authorization"] == f"Bearer {token}"
 
         # While a server holds it, the database is not replaced, even with --force.
         busy = restored.run("restore", "--force", str(backup))
