@@ -538,10 +538,12 @@ try {
     await goTo('Audit log');
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.getByLabel('Action').selectOption({ label: 'API keys' });
+    const signIns = page.getByRole('row').filter({ hasText: 'auth.login' });
+    await signIns.first().waitFor(); // the whole log first: the admin's own sign-in
     await page.getByRole('button', { name: 'Apply' }).click();
+    await signIns.first().waitFor({ state: 'detached' });
     const created = page.getByRole('row').filter({ hasText: 'api_keys.created' }).first();
     await created.getByText('admin@example.com').waitFor();
-    if (await page.getByRole('row').filter({ hasText: 'auth.login' }).count()) throw new Error('the filter shows sign-ins');
     await created.getByRole('button', { name: /^Details of api_keys.created/ }).click();
     await page.getByText('"e2e-key"').first().waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON lines' }).click()]);

@@ -41,14 +41,14 @@ function AuditRow({ entry }) {
     <>
       <tr>
         <td data-label="When">{formatTime(entry.at)}</td>
-        <td data-label="Who">
+        <td data-label="Who" className="wrap-cell">
           <span className="cell-text">{actorOf(entry)}</span>
           {entry.api_key_id && <span className="small muted"> with API key {shortId(entry.api_key_id)}</span>}
         </td>
         <td data-label="Action">
           <code>{entry.action}</code>
         </td>
-        <td data-label="Target">{entry.target_type ? `${entry.target_type} ${shortId(entry.target_id)}` : '—'}</td>
+        <td data-label="Target" className="wrap-cell">{entry.target_type ? `${entry.target_type} ${shortId(entry.target_id)}` : '—'}</td>
         <td data-label="Outcome">
           <StatusBadge status={entry.outcome} />
         </td>
