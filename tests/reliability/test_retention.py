@@ -75,9 +75,12 @@ def test_retention_deletes_only_finished_items_past_the_window_and_archives_them
     new_execution = execute_workflow(admin, f"new-{uid()}")
     wait_finished(admin, new_execution)
 
+    # The pruner deletes each finished status in its own statements (completed, failed, then
+    # cancelled): wait for all of them, not only the first.
+    expired = old_done + cancelled
     deadline = time.time() + 6
     while time.time() < deadline:
-        left = server.sql("SELECT count(*) FROM tasks WHERE id IN (%s)" % ",".join("?" * len(old_done)), old_done)[0][0]
+        left = server.sql("SELECT count(*) FROM tasks WHERE id IN (%s)" % ",".join("?" * len(expired)), expired)[0][0]
         if left == 0:
             break
         time.sleep(0.3)
