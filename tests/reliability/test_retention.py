@@ -11,7 +11,7 @@ import time
 import pytest
 
 from support import ws
-from support.helpers import uid
+from support.helpers import uid, wait_for
 
 WINDOW_DAYS = 0.0001  # 8.64 s
 WINDOW_S = WINDOW_DAYS * 86400
@@ -78,12 +78,8 @@ def test_retention_deletes_only_finished_items_past_the_window_and_archives_them
     # The pruner deletes each finished status in its own statements (completed, failed, then
     # cancelled): wait for all of them, not only the first.
     expired = old_done + cancelled
-    deadline = time.time() + 6
-    while time.time() < deadline:
-        left = server.sql("SELECT count(*) FROM tasks WHERE id IN (%s)" % ",".join("?" * len(expired)), expired)[0][0]
-        if left == 0:
-            break
-        time.sleep(0.3)
+    wait_for(lambda: server.sql("SELECT count(*) FROM tasks WHERE id IN (%s)" % ",".join("?" * len(expired)),
+                                expired)[0][0] == 0, timeout=6, interval=0.3, message="the expired tasks pruned")
     ids = {row[0]: row[1] for row in server.sql("SELECT id, status FROM tasks")}
     assert not [i for i in old_done if i in ids], "finished tasks past the window are deleted"
     assert not [i for i in cancelled if i in ids]

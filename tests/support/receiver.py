@@ -60,6 +60,7 @@ class JsonStandin(LoopbackServer):
 
     def __init__(self, respond):
         self.requests, self.headers = [], []
+        self.lock = threading.Lock()  # the handler threads append to both lists as one
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,8 +70,9 @@ class JsonStandin(LoopbackServer):
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw
-                standin.requests.append((self.command, self.path, body))
-                standin.headers.append(self.headers)
+                with standin.lock:
+                    standin.requests.append((self.command, self.path, body))
+                    standin.headers.append(self.headers)
                 status, answer, headers = respond(self.command, self.path, self.headers, body)
                 data = json.dumps(answer).encode()
                 self.send_response(status)

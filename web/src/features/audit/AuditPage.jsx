@@ -78,7 +78,8 @@ function AuditRow({ entry }) {
 export default function AuditPage() {
   const [draft, setDraft] = useState(noFilters);
   const [filters, setFilters] = useState(noFilters);
-  const [older, setOlder] = useState({ loading: false, problem: null });
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [actionProblem, setActionProblem] = useState(null); // of loading older entries or exporting
   const [exporting, setExporting] = useState(false);
   const shownFilters = useRef(filters);
   const loadFirst = useCallback(async () => (await api.get('/audit', { params: { ...auditQuery(filters), limit: pageSize } })).data, [filters]);
@@ -89,18 +90,21 @@ export default function AuditPage() {
   // The next page is appended, unless the filters changed while it was on its way.
   const loadOlder = async () => {
     const asked = filters;
-    setOlder({ loading: true, problem: null });
+    setLoadingOlder(true);
+    setActionProblem(null);
     try {
       const { data: page } = await api.get('/audit', { params: { ...auditQuery(asked), limit: pageSize, cursor: data.next_cursor } });
       if (shownFilters.current === asked) setData((shown) => ({ items: [...shown.items, ...page.items], next_cursor: page.next_cursor ?? null }));
-      setOlder({ loading: false, problem: null });
     } catch (err) {
-      setOlder({ loading: false, problem: problemOf(err) });
+      setActionProblem(problemOf(err));
+    } finally {
+      setLoadingOlder(false);
     }
   };
 
   const exportLines = async () => {
     setExporting(true);
+    setActionProblem(null);
     try {
       const { data } = await api.get('/audit/export', { params: auditQuery(filters), responseType: 'blob' });
       const url = URL.createObjectURL(data);
@@ -109,9 +113,8 @@ export default function AuditPage() {
       link.download = `audit-${new Date().toISOString().slice(0, 10)}.jsonl`;
       link.click();
       URL.revokeObjectURL(url);
-      setOlder({ loading: false, problem: null });
     } catch (err) {
-      setOlder({ loading: false, problem: problemOf(err) });
+      setActionProblem(problemOf(err));
     } finally {
       setExporting(false);
     }
@@ -171,7 +174,7 @@ export default function AuditPage() {
         </div>
       </form>
       <ErrorBanner message={listProblem?.message} onRetry={reload} />
-      <ErrorBanner message={older.problem?.message} />
+      <ErrorBanner message={actionProblem?.message} />
       {loading && !entries && <Loading what="Loading the audit log" />}
       {entries?.length === 0 && (
         <Empty title={filtered ? 'Nothing matches these filters' : 'Nothing recorded yet'} icon="lock">
@@ -203,8 +206,8 @@ export default function AuditPage() {
           </table>
           {data.next_cursor && (
             <div className="row">
-              <button className="button secondary" type="button" onClick={loadOlder} disabled={older.loading}>
-                {older.loading ? 'Loading…' : 'Show older entries'}
+              <button className="button secondary" type="button" onClick={loadOlder} disabled={loadingOlder}>
+                {loadingOlder ? 'Loading…' : 'Show older entries'}
               </button>
             </div>
           )}
