@@ -35,6 +35,10 @@ int serve(const core::Config& config) {
   auto started = std::chrono::steady_clock::now();
   core::outbound::set_policy(core::outbound::Policy::parse(config.outbound_allow));
   analytics::Registry registry;  // first: the commit thread counts events into it until the database closes
+  // Before the database: the writer thread may drop the last reference to an engine's state
+  // (a commit callback) while the database closes, and that state's timers need the I/O
+  // context's services alive (ThreadSanitizer found the use after free at shutdown).
+  boost::asio::io_context io(config.threads);
   auto db = open_database(config, std::size_t(config.threads) + 2);
   first_admin(*db, config);
   bus::MessageRouter bus(*db);
@@ -45,7 +49,6 @@ int serve(const core::Config& config) {
     spdlog::warn(R"("msg":"DE_JWT_SECRET or DE_MASTER_KEY is not set: this node keeps its own in its data folder, so )"
                  R"(other nodes on this database cannot accept its tokens or unseal its secrets; give every node the same")");
   auto& notifications = cluster_events ? *cluster_events : bus;
-  boost::asio::io_context io(config.threads);
   boost::asio::thread_pool cpu(std::max(1, config.threads / 2));
   boost::asio::thread_pool workers(std::max(2, config.threads));  // built-in agents' work
 
