@@ -46,7 +46,8 @@ Request to_request(boost::beast::http::request<boost::beast::http::string_body>&
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
   std::vector<std::string_view> forwarded_for;
-  for (const auto& value : in.equal_range("x-forwarded-for")) forwarded_for.push_back(value.value());
+  auto [first, last] = in.equal_range("x-forwarded-for");
+  for (auto field = first; field != last; ++field) forwarded_for.push_back(field->value());
   r.remote_address = client_address(peer, forwarded_for, trusted_proxies);
   for (const auto& field : in) {
     std::string name(field.name_string());
