@@ -260,7 +260,7 @@ std::vector<tcp::endpoint> allowed(const std::vector<tcp::endpoint>& endpoints, 
   std::vector<tcp::endpoint> kept;
   std::string refusal;
   for (const auto& endpoint : endpoints) {
-    auto address = core::outbound::from_sockaddr(endpoint.data());
+    auto address = core::net::from_sockaddr(endpoint.data());
     auto why = address ? core::outbound::policy().refusal(host, *address) : "not an IP address";
     if (why.empty()) kept.push_back(endpoint);
     else if (refusal.empty()) refusal = std::move(why);

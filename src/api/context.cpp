@@ -35,19 +35,21 @@ auth::Principal authenticate(Context& ctx, const Request& request) {
       ctx.db.write([id = record->id, now](store::Tx& tx) { store::api_keys::touch(tx.connection, id, now); },
                    nullptr);
     }
-    return {record->user_id, record->roles, record->id};
+    return {record->user_id, record->roles, record->id, record->rate_limit_per_minute};
   }
   throw core::Error(core::ErrorKind::unauthorized,
                     "credentials required: send 'Authorization: Bearer <token>' or 'X-API-Key'");
 }
 
 namespace {
-// Counts the request against its API key, else its user; the state goes out on the answer,
-// whatever it is (the three fields of draft-ietf-httpapi-ratelimit-headers up to draft 06).
+// Counts the request against its API key (at the key's own limit when it has one), else its
+// user; the state goes out on the answer, whatever it is (the three fields of
+// draft-ietf-httpapi-ratelimit-headers up to draft 06).
 void limit_rate(Context& ctx, const auth::Principal& who, Request& request) {
-  if (!ctx.rate_limit.enabled()) return;
+  int per_minute = who.rate_limit_per_minute.value_or(ctx.config.rate_limit_per_minute);
+  if (per_minute <= 0) return;
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
-  auto decision = ctx.rate_limit.take(who.api_key_id ? *who.api_key_id : who.user_id, now.count());
+  auto decision = ctx.rate_limit.take(who.api_key_id ? *who.api_key_id : who.user_id, per_minute, now.count());
   request.response_headers.emplace_back("RateLimit-Limit", std::to_string(decision.limit));
   request.response_headers.emplace_back("RateLimit-Remaining", std::to_string(decision.remaining));
   request.response_headers.emplace_back("RateLimit-Reset", std::to_string(decision.reset_seconds));

@@ -59,7 +59,7 @@ struct Context {
   auth::LoginThrottle throttle;
   AgentConnections connections;
   // Requests per user or API key and minute (DE_RATE_LIMIT_PER_MINUTE), behind `secured`.
-  auth::RateLimiter rate_limit{config.rate_limit_per_minute};
+  auth::RateLimiter rate_limit;
   // The AI services layer, set by serve (absent where a context only lists the routes).
   ai::AiService* ai = nullptr;
   ai::ProviderRegistry* ai_providers = nullptr;

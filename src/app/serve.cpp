@@ -127,6 +127,7 @@ int serve(const core::Config& config) {
   options.listen = config.listen;
   options.timeout = std::chrono::seconds(config.http_timeout_seconds);
   options.cors_origins = config.cors_origins;
+  options.trusted_proxies = core::net::parse_networks(config.trusted_proxies, "DE_TRUSTED_PROXIES");
   options.tls_cert_file = config.tls_cert_file;
   options.tls_key_file = config.tls_key_file;
   std::vector<analytics::RouteLabel> slots;

@@ -24,10 +24,10 @@ std::atomic<std::int64_t>& RateLimiter::cell(std::string_view principal) {
   return *it->second;
 }
 
-RateLimiter::Decision RateLimiter::take(std::string_view principal, std::int64_t now_ns) {
+RateLimiter::Decision RateLimiter::take(std::string_view principal, int per_minute, std::int64_t now_ns) {
   Decision d;
-  d.limit = per_minute_;
-  const std::int64_t interval = std::max<std::int64_t>(1, period_ns / per_minute_);  // the time one request's share takes to come back
+  d.limit = per_minute;
+  const std::int64_t interval = std::max<std::int64_t>(1, period_ns / per_minute);  // the time one request's share takes to come back
   const std::int64_t tolerance = period_ns - interval;     // how far ahead of now the cell may run: a minute's burst
   auto& tat = cell(principal);
   auto seen = tat.load(std::memory_order_relaxed);

@@ -23,10 +23,10 @@ class RateLimiter {
     int retry_after_seconds = 0;  // when refused: until the next request is allowed
   };
 
-  explicit RateLimiter(int per_minute) : per_minute_(per_minute) {}
-  bool enabled() const { return per_minute_ > 0; }
-  // Counts a request of `principal` at `now_ns` (nanoseconds, any steady origin).
-  Decision take(std::string_view principal, std::int64_t now_ns);
+  // Counts a request of `principal`, allowed `per_minute` (> 0) requests a minute, at `now_ns`
+  // (nanoseconds, any steady origin). A principal's limit may change between requests: the
+  // state kept is when its quota is whole again, which any limit reads.
+  Decision take(std::string_view principal, int per_minute, std::int64_t now_ns);
 
  private:
   struct Hash {
@@ -40,7 +40,6 @@ class RateLimiter {
   };
   std::atomic<std::int64_t>& cell(std::string_view principal);
 
-  int per_minute_;
   static constexpr std::size_t shard_count = 16;
   Shard shards_[shard_count];
 };

@@ -35,6 +35,7 @@ struct Principal {
   std::string user_id;
   model::RoleSet roles = 0;
   std::optional<std::string> api_key_id;
+  std::optional<int> rate_limit_per_minute;  // the API key's own limit (0: none); unset: the server's
   bool has(model::Role role) const { return roles & model::role_bit(role); }
   bool may(Permission permission) const { return allowed(roles, permission); }
 };

@@ -44,10 +44,10 @@ std::optional<std::string> revoke_refresh_token(store::Connection& c, const std:
 }
 
 NewApiKey create_api_key(store::Connection& c, const std::string& user_id, const std::string& name,
-                         model::RoleSet roles) {
+                         model::RoleSet roles, std::optional<int> rate_limit_per_minute) {
   std::string key = "de_" + random_token(32);
   store::api_keys::Record record{core::new_id(), user_id, name, key.substr(0, 10), roles,
-                                 core::now_ms(), std::nullopt};
+                                 core::now_ms(), std::nullopt, rate_limit_per_minute};
   store::api_keys::insert(c, record, sha256_hex(key));
   return {std::move(record), std::move(key)};
 }

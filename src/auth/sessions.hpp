@@ -38,7 +38,7 @@ struct NewApiKey {
   std::string key;  // shown once
 };
 NewApiKey create_api_key(store::Connection& c, const std::string& user_id, const std::string& name,
-                         model::RoleSet roles);
+                         model::RoleSet roles, std::optional<int> rate_limit_per_minute = std::nullopt);
 // The key's record, when the key exists and its owner is active.
 std::optional<store::api_keys::Record> find_api_key(store::Connection& c, const std::string& key);
 

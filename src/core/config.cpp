@@ -12,6 +12,7 @@
 
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/net_address.hpp"
 #include "core/outbound.hpp"
 
 namespace de::core {
@@ -43,21 +44,6 @@ bool parse_bool(const std::string& name, const std::string& value) {
   if (value == "1" || value == "true" || value == "yes") return true;
   if (value == "0" || value == "false" || value == "no") return false;
   throw invalid(name, value, "1 or 0");
-}
-
-// The items of a comma-separated list, trimmed (an empty value gives one empty item).
-std::vector<std::string> split_list(const std::string& value) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    auto comma = std::min(value.find(',', start), value.size());
-    auto item = value.substr(start, comma - start);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    items.push_back(std::move(item));
-    start = comma + 1;
-  }
-  return items;
 }
 
 bool repeats(const std::vector<std::string>& items) {
@@ -248,6 +234,11 @@ const std::map<std::string, Setter>& setters() {
          outbound::Policy::parse(v);  // names the bad entry now, not at the first outbound call
          c.outbound_allow = v;
        }},
+      {"DE_TRUSTED_PROXIES",
+       [](Config& c, auto& n, auto& v) {
+         net::parse_networks(v, n);  // names the bad entry at start-up
+         c.trusted_proxies = v;
+       }},
       {"DE_RETENTION_INTERVAL",
        [](Config& c, auto& n, auto& v) { c.retention_interval_seconds = parse_int(n, v, 1, 24 * 3600); }},
   };
@@ -305,6 +296,20 @@ Config load_config(const std::optional<std::string>& config_file,
   check_oidc(config);
   if (config.threads == 0) config.threads = std::max(1u, std::thread::hardware_concurrency());
   return config;
+}
+
+std::vector<std::string> split_list(std::string_view value) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    auto comma = std::min(value.find(',', start), value.size());
+    std::string item(value.substr(start, comma - start));
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    items.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return items;
 }
 
 }  // namespace de::core

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,9 @@ struct Config {
   // Outbound requests to internal addresses (core/outbound.hpp, docs/security.md): the CIDRs and
   // host names allowed anyway; empty: none.
   std::string outbound_allow;
+  // Reverse proxies whose X-Forwarded-For names the client (http/beast_request.hpp): CIDRs;
+  // empty: the peer of the connection is the client.
+  std::string trusted_proxies;
 };
 
 // `overrides` maps variable names (DE_LISTEN, ...) to values given as flags.
@@ -80,5 +84,8 @@ Config load_config(const std::optional<std::string>& config_file,
                    const std::map<std::string, std::string>& overrides);
 
 Endpoint parse_endpoint(const std::string& text);
+
+// The items of a comma-separated list, trimmed (an empty value gives one empty item).
+std::vector<std::string> split_list(std::string_view value);
 
 }  // namespace de::core

@@ -8,28 +8,15 @@
 // address they are about to connect to, after name resolution (a name that resolves to a
 // refused address is refused, whatever it resolved to when it was saved); routes check the host
 // a URL names when it is saved, for a clear answer early.
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <array>
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/net_address.hpp"
+
 namespace de::core::outbound {
 
-// An IPv4 or IPv6 address as 16 bytes: IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d).
-using Address = std::array<std::uint8_t, 16>;
-
-// The address a host written in a URL is, in any form the system's resolver takes as an
-// address (127.0.0.1, 127.1, 0x7f000001, 2130706433, 0177.0.0.1, ::1, ::ffff:127.0.0.1; IPv6
-// with or without brackets); nullopt for a name.
-std::optional<Address> parse_literal(std::string_view host);
-// The address of an AF_INET or AF_INET6 socket address; nullopt for any other family.
-std::optional<Address> from_sockaddr(const sockaddr* address);
-std::string to_text(const Address& address);
+using net::Address;
 
 // What kind of address it is when the guard refuses that kind ("a loopback address", ...);
 // empty for a public address.
@@ -50,14 +37,10 @@ class Policy {
   std::string refusal_for_host(std::string_view host) const;
 
  private:
-  struct Network {
-    Address base;
-    int prefix = 0;  // bits, of the 128
-  };
   bool allows_name(std::string_view host) const;
   bool allows_address(const Address& address) const;
 
-  std::vector<Network> networks_;
+  std::vector<net::Network> networks_;
   std::vector<std::string> names_;  // lower case, no trailing dot
 };
 

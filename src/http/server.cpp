@@ -276,7 +276,7 @@ struct Server::Impl {
         co_await websocket_session(std::move(stream), parser.release(), remote);
         co_return;
       }
-      Request request = to_request(in, remote);
+      Request request = to_request(in, remote, options.trusted_proxies);
       request.tls = std::is_same_v<Stream, TlsStream>;
       std::optional<Response> preflight = edge.preflight(request);
       Response response = preflight ? std::move(*preflight) : Response();
@@ -313,7 +313,7 @@ struct Server::Impl {
   asio::awaitable<void> websocket_session(Stream stream, bhttp::request<bhttp::string_body> upgrade,
                                           std::string remote) {
     auto started = std::chrono::steady_clock::now();
-    Request request = to_request(upgrade, remote);
+    Request request = to_request(upgrade, remote, options.trusted_proxies);
     request.tls = std::is_same_v<Stream, TlsStream>;
     request.route = request.path;
     request.slot = router.websocket_slot(request.path);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/net_address.hpp"
 #include "http/router.hpp"
 #include "http/websocket.hpp"
 
@@ -22,6 +23,7 @@ struct ServerOptions {
   WebSocketLimits websocket;
   std::vector<std::string> cors_origins;       // Edge (http/edge.hpp)
   std::string tls_cert_file, tls_key_file;     // PEM; set: HTTPS and WSS only
+  std::vector<core::net::Network> trusted_proxies;  // whose X-Forwarded-For is believed (client_address)
   // Called after each request is answered (metrics); `request.slot` says which route.
   std::function<void(const Request&, const Response&, double seconds)> on_request;
   // Called when a WebSocket connection of the route slot opens, closes, or is dropped for not

@@ -31,7 +31,7 @@ void CurlGuard::apply(CURL* curl, std::string_view url) {
 
 curl_socket_t CurlGuard::open_socket(void* state, curlsocktype, curl_sockaddr* address) {
   auto* guard = static_cast<CurlGuard*>(state);
-  auto resolved = core::outbound::from_sockaddr(&address->addr);
+  auto resolved = core::net::from_sockaddr(&address->addr);
   auto why = resolved ? core::outbound::policy().refusal(guard->host_, *resolved) : "not an IP address";
   if (!why.empty()) {
     guard->refusal_ = std::move(why);

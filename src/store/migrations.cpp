@@ -816,6 +816,10 @@ ALTER TABLE sync_runs ADD COLUMN lease_owner TEXT;
 ALTER TABLE sync_runs ADD COLUMN lease_expires_at BIGINT;
 CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (integration_id) WHERE status = 'running';
 )SQL"},
+    // An API key's own request rate (NULL: the server's DE_RATE_LIMIT_PER_MINUTE; 0: none).
+    {25, "api key rate limits", R"SQL(
+ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute INTEGER;
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

@@ -496,11 +496,12 @@ void revoke_family(Connection& c, const std::string& family_id) {
 namespace api_keys {
 namespace {
 constexpr const char* key_columns =
-    "SELECT id, user_id, name, prefix, roles, created_at, last_used_at FROM api_keys";
+    "SELECT id, user_id, name, prefix, roles, created_at, last_used_at, rate_limit_per_minute FROM api_keys";
 Record key_from_row(const Row& row) {
+  auto limit = row.optional_integer(7);
   return Record{row.text(0),         row.text(1),   row.text(2),
                 row.text(3),         parse_roles(row.text(4)), row.integer(5),
-                row.optional_integer(6)};
+                row.optional_integer(6), limit ? std::optional<int>(int(*limit)) : std::nullopt};
 }
 }  // namespace
 
@@ -513,17 +514,24 @@ json::object to_json(const Record& r) {
           {"prefix", r.prefix},
           {"roles", roles},
           {"created_at", core::format_timestamp(r.created_at)},
-          {"last_used_at", core::time_or_null(r.last_used_at)}};
+          {"last_used_at", core::time_or_null(r.last_used_at)},
+          {"rate_limit_per_minute", r.rate_limit_per_minute ? json::value(*r.rate_limit_per_minute) : json::value()}};
 }
 
 void insert(Connection& c, const Record& r, const std::string& key_hash) {
   auto roles = roles_text(r.roles);
   c.query(
-      "INSERT INTO api_keys (id, user_id, name, key_hash, prefix, roles, created_at) VALUES (?, "
-      "?, ?, ?, ?, ?, ?)",
+      "INSERT INTO api_keys (id, user_id, name, key_hash, prefix, roles, created_at, rate_limit_per_minute) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       {std::string_view(r.id), std::string_view(r.user_id), std::string_view(r.name),
        std::string_view(key_hash), std::string_view(r.prefix), std::string_view(roles),
-       r.created_at});
+       r.created_at, nullable(r.rate_limit_per_minute)});
+}
+
+bool update(Connection& c, const std::string& id, const std::string& name, std::optional<int> rate_limit_per_minute) {
+  return c.query("UPDATE api_keys SET name = ?, rate_limit_per_minute = ? WHERE id = ?",
+                 {std::string_view(name), nullable(rate_limit_per_minute), std::string_view(id)})
+             .affected > 0;
 }
 
 std::optional<Record> find_by_hash(Connection& c, const std::string& key_hash) {

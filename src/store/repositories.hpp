@@ -163,9 +163,12 @@ struct Record {
   model::RoleSet roles = 0;
   std::int64_t created_at = 0;
   std::optional<std::int64_t> last_used_at;
+  std::optional<int> rate_limit_per_minute;  // unset: the server's limit; 0: none
 };
 boost::json::object to_json(const Record& record);
 void insert(Connection& c, const Record& record, const std::string& key_hash);
+// The fields a person may change; false when there is no such key.
+bool update(Connection& c, const std::string& id, const std::string& name, std::optional<int> rate_limit_per_minute);
 std::optional<Record> find_by_hash(Connection& c, const std::string& key_hash);
 std::optional<Record> find(Connection& c, const std::string& id);
 Page<Record> list(Connection& c, const PageRequest& page);

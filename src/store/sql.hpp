@@ -22,6 +22,7 @@ inline Param nullable(const std::optional<std::string>& s) {
   return s ? Param(std::string_view(*s)) : Param(nullptr);
 }
 inline Param nullable(const std::optional<std::int64_t>& n) { return n ? Param(*n) : Param(nullptr); }
+inline Param nullable(const std::optional<int>& n) { return n ? Param(std::int64_t(*n)) : Param(nullptr); }
 
 // "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows of `width` values,
 // then `tail` (an ON CONFLICT clause, say): one statement for many rows.

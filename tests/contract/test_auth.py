@@ -245,3 +245,79 @@ def test_rate_limit_zero_means_none(server_factory):
     for _ in range(20):
         r = admin.get("/api/v1/agents")
         assert r.status == 200 and "RateLimit-Limit" not in r.headers
+
+
+def test_an_api_key_has_its_own_rate_limit(server_factory):
+    """A key made with rate_limit_per_minute=3 is held to 3 under a server limit of 100. PATCH
+    changes that at once: 0 is no limit, null the server's again; each change is audited."""
+    server = server_factory("sqlite", env={"DE_RATE_LIMIT_PER_MINUTE": "100"})
+    admin = server.client(token=server.token)
+    made = admin.post("/api/v1/api-keys", {"name": "batch", "roles": ["viewer"], "rate_limit_per_minute": 3})
+    assert made.status == 201 and made.body["rate_limit_per_minute"] == 3, made
+    key = server.client(api_key=made.body["key"])
+    answers = [key.get("/api/v1/agents") for _ in range(4)]
+    assert [r.status for r in answers] == [200, 200, 200, 429], answers
+    assert rate_headers(answers[0])[:2] == (3, 2) and rate_headers(answers[3])[:2] == (3, 0)
+    assert "this API key" in answers[3].body["detail"] and "3 requests" in answers[3].body["detail"]
+    assert rate_headers(admin.get("/api/v1/agents"))[0] == 100  # the admin's user keeps the server's
+
+    path = f"/api/v1/api-keys/{made.body['id']}"
+    unlimited = admin.patch(path, {"rate_limit_per_minute": 0})
+    assert unlimited.status == 200, unlimited
+    assert unlimited.body["rate_limit_per_minute"] == 0 and unlimited.body["name"] == "batch"
+    for _ in range(5):
+        r = key.get("/api/v1/agents")
+        assert r.status == 200 and "RateLimit-Limit" not in r.headers, r
+    renamed = admin.patch(path, {"name": "nightly batch", "rate_limit_per_minute": None})
+    assert renamed.status == 200 and renamed.body["rate_limit_per_minute"] is None, renamed
+    assert renamed.body["name"] == "nightly batch" and "key" not in renamed.body
+    # What the key spent carries over: three at 3 a minute put it a minute ahead, which at 100 a
+    # minute is the whole quota spent; the next request passes once one request's share (0.6 s) is back.
+    time.sleep(1)
+    r = key.get("/api/v1/agents")
+    assert r.status == 200 and rate_headers(r)[:2] == (100, 0), r.headers
+    listed = [k for k in admin.get("/api/v1/api-keys").body["items"] if k["id"] == made.body["id"]]
+    assert listed[0]["rate_limit_per_minute"] is None and listed[0]["name"] == "nightly batch", listed
+
+    for bad in ({"rate_limit_per_minute": -1}, {"rate_limit_per_minute": "many"}, {"rate_limit_per_minute": 1.5},
+                {"roles": ["admin"]}):
+        assert_problem(admin.patch(path, bad), 422)
+    assert_problem(admin.patch(f"/api/v1/api-keys/{'0' * 8}-0000-7000-8000-{'0' * 12}", {"name": "x"}), 404)
+    assert_problem(admin.post("/api/v1/api-keys", {"name": "k", "roles": ["viewer"], "rate_limit_per_minute": -5}),
+                   422)
+    changes = admin.get(f"/api/v1/audit?action=api_keys.updated&target_id={made.body['id']}").body["items"]
+    assert [c["details"]["rate_limit_per_minute"] for c in changes] == [None, 0], changes
+    assert all(made.body["key"] not in str(c) for c in changes)
+
+
+# --- the client's address behind a proxy (docs/security.md, "Client address") -----------------------
+def failed_login(client, email, forwarded_for):
+    return client.post(LOGIN, {"email": email, "password": "wrong-" + uid()},
+                       headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(srv, server_factory):
+    """Behind DE_TRUSTED_PROXIES (here the loopback the tests connect from), the address a proxy
+    appended to X-Forwarded-For is the client: audited, and throttled on its own, so one client's
+    guesses do not lock out everyone behind the same proxy. Without it, the header is ignored."""
+    user = srv.new_user("viewer")
+    assert failed_login(srv.anonymous(), user["email"], "198.51.100.7").status == 401
+    ignored = srv.admin.get(f"/api/v1/audit?action=auth.login_failed&target_id={user['id']}").body["items"]
+    assert [e["actor_ip"] for e in ignored] == ["127.0.0.1"], ignored
+
+    server = server_factory("sqlite", env={"DE_TRUSTED_PROXIES": "127.0.0.1/32, ::1"})
+    admin = server.client(token=server.token)
+    password = "pw-" + uid()
+    made = admin.post("/api/v1/users", {"email": "behind@example.com", "password": password, "roles": ["viewer"]})
+    assert made.status == 201, made
+    client = server.client()
+    # A client-written entry to the left of the proxy's is not believed: the proxy's is the client.
+    answers = [failed_login(client, "behind@example.com", "10.9.9.9, 198.51.100.7") for _ in range(5)]
+    assert [r.status for r in answers] == [401] * 5, answers
+    locked = failed_login(client, "behind@example.com", "198.51.100.7")
+    assert_problem(locked, 429)
+    assert failed_login(client, "behind@example.com", "198.51.100.8").status == 401  # another client
+    seen = admin.get(f"/api/v1/audit?action=auth.login_failed&target_id={made.body['id']}").body["items"]
+    assert {e["actor_ip"] for e in seen} == {"198.51.100.7", "198.51.100.8"}, seen
+    assert server.client().post(LOGIN, {"email": "behind@example.com", "password": password},
+                                headers={"X-Forwarded-For": "198.51.100.8"}).status == 200

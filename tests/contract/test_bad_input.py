@@ -327,7 +327,7 @@ def test_unknown_route_is_404(srv, method, path):
     ("GET", "/api/v1/tasks/batch", {"POST"}),
     ("PUT", "/api/v1/agents/0190f0e0-0000-7000-8000-000000000000", {"GET", "PATCH", "DELETE"}),
     ("GET", "/api/v1/tasks/0190f0e0-0000-7000-8000-000000000000/cancel", {"POST"}),
-    ("PATCH", "/api/v1/api-keys/0190f0e0-0000-7000-8000-000000000000", {"DELETE"}),
+    ("GET", "/api/v1/api-keys/0190f0e0-0000-7000-8000-000000000000", {"PATCH", "DELETE"}),
 ])
 def test_wrong_method_is_405_with_allow(srv, method, path, allowed):
     before = ids(srv, "/api/v1/tasks")

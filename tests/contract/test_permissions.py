@@ -102,6 +102,16 @@ def s_delete_key(srv, role):
     return dict(path=f"/api/v1/api-keys/{key['id']}", ctx=key)
 
 
+def s_patch_key(srv, role):
+    key = _key(srv)
+    return dict(path=f"/api/v1/api-keys/{key['id']}", body={"name": "renamed", "rate_limit_per_minute": 1}, ctx=key)
+
+
+def u_key_unchanged(srv, key):
+    shown = [k for k in srv.admin.list_all("/api/v1/api-keys") if k["id"] == key["id"]]
+    assert shown[0]["name"] == key["name"] and shown[0]["rate_limit_per_minute"] is None, shown
+
+
 def u_key_works(srv, key):
     assert srv.anonymous().with_api_key(key["key"]).get("/api/v1/agents").status == 200
 
@@ -478,6 +488,7 @@ ROUTES = [
     ("DELETE", "/api/v1/users/{id}", ADMIN, 204, s_other_user, u_user_exists),
     ("GET", "/api/v1/api-keys", ADMIN, 200, None, None),
     ("POST", "/api/v1/api-keys", ADMIN, 201, s_new_key, u_no_key),
+    ("PATCH", "/api/v1/api-keys/{id}", ADMIN, 200, s_patch_key, u_key_unchanged),
     ("DELETE", "/api/v1/api-keys/{id}", ADMIN, 204, s_delete_key, u_key_works),
     ("GET", "/api/v1/audit", ADMIN, 200, None, None),
     ("GET", "/api/v1/audit/export?limit=10", ADMIN, 200, None, None),
@@ -615,6 +626,7 @@ PROBES = {
     ("PATCH", "/api/v1/users/{id}"): (f"/api/v1/users/{SOME_ID}", {}),
     ("DELETE", "/api/v1/users/{id}"): (f"/api/v1/users/{SOME_ID}", None),
     ("POST", "/api/v1/api-keys"): ("/api/v1/api-keys", {"name": "", "roles": []}),
+    ("PATCH", "/api/v1/api-keys/{id}"): (f"/api/v1/api-keys/{SOME_ID}", {}),
     ("DELETE", "/api/v1/api-keys/{id}"): (f"/api/v1/api-keys/{SOME_ID}", None),
     ("POST", "/api/v1/agents"): ("/api/v1/agents", {"name": "", "type": "robot"}),
     ("GET", "/api/v1/agents/{id}"): (f"/api/v1/agents/{SOME_ID}", None),

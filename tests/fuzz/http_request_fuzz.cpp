@@ -79,7 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (ec || !parser.is_done()) return 0;
 
-  Request request = de::http::to_request(parser.get(), "127.0.0.1");
+  // Every address a trusted proxy: X-Forwarded-For is read to its first entry.
+  static const auto trusted = de::core::net::parse_networks("0.0.0.0/0,::/0", "fuzz");
+  Request request = de::http::to_request(parser.get(), "127.0.0.1", trusted);
   static boost::asio::io_context io;
   Response response;
   boost::asio::co_spawn(io, router().dispatch(request), [&](std::exception_ptr error, Response r) {

@@ -169,29 +169,46 @@ TEST(Auth, RolesGrantWhatDocsApiMdSays) {
 
 // GCRA at 60 a minute: the whole minute at once, then one a second; each principal on its own.
 TEST(Auth, RateLimiterSpendsAMinuteAtOnceThenRefillsEvenly) {
-  auth::RateLimiter limiter(60);
+  auth::RateLimiter limiter;
   constexpr std::int64_t second = 1'000'000'000;
   std::int64_t now = 5 * second;
   for (int i = 0; i < 60; ++i) {
-    auto d = limiter.take("user-a", now);
+    auto d = limiter.take("user-a", 60, now);
     ASSERT_TRUE(d.allowed) << i;
     EXPECT_EQ(d.limit, 60);
     EXPECT_EQ(d.remaining, 59 - i);
     EXPECT_EQ(d.reset_seconds, i + 1);
   }
-  auto refused = limiter.take("user-a", now);
+  auto refused = limiter.take("user-a", 60, now);
   EXPECT_FALSE(refused.allowed);
   EXPECT_EQ(refused.remaining, 0);
   EXPECT_EQ(refused.retry_after_seconds, 1);
   EXPECT_EQ(refused.reset_seconds, 60);
-  EXPECT_TRUE(limiter.take("user-b", now).allowed) << "another principal has its own quota";
-  EXPECT_FALSE(limiter.take("user-a", now + second / 2).allowed);
-  auto later = limiter.take("user-a", now + second);
+  EXPECT_TRUE(limiter.take("user-b", 60, now).allowed) << "another principal has its own quota";
+  EXPECT_FALSE(limiter.take("user-a", 60, now + second / 2).allowed);
+  auto later = limiter.take("user-a", 60, now + second);
   EXPECT_TRUE(later.allowed);
   EXPECT_EQ(later.remaining, 0);
-  auto rested = limiter.take("user-a", now + 61 * second);
+  auto rested = limiter.take("user-a", 60, now + 61 * second);
   EXPECT_TRUE(rested.allowed);
   EXPECT_EQ(rested.remaining, 59) << "after a quiet minute the whole quota is back";
+}
+
+// A key whose limit changes keeps its state, a time: when its quota is whole again. Ten requests
+// at 10 a minute put it a minute ahead; a second later that is too far ahead at 10 or 1 a
+// minute, and just within the burst at 600 a minute.
+TEST(Auth, RateLimiterReadsAPrincipalsStateAtAnyLimit) {
+  auth::RateLimiter limiter;
+  constexpr std::int64_t second = 1'000'000'000;
+  std::int64_t now = 5 * second;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(limiter.take("key", 10, now).allowed) << i;
+  EXPECT_FALSE(limiter.take("key", 10, now).allowed);
+  EXPECT_FALSE(limiter.take("key", 10, now + second).allowed);
+  EXPECT_FALSE(limiter.take("key", 1, now + second).allowed);
+  auto raised = limiter.take("key", 600, now + second);
+  EXPECT_TRUE(raised.allowed);
+  EXPECT_EQ(raised.limit, 600);
+  EXPECT_EQ(raised.remaining, 9);
 }
 
 TEST(Auth, ThrottleLocksAnAccountAndAddressAfterFiveFailuresUntilTheMinuteEnds) {

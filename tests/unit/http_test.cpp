@@ -5,6 +5,8 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 
+#include "core/error.hpp"
+#include "http/beast_request.hpp"
 #include "http/router.hpp"
 
 using namespace de;
@@ -121,4 +123,44 @@ TEST(HttpRouter, FallsBackToStaticFilesOutsideTheApi) {
   EXPECT_EQ(dispatch(router, "GET", "/api/v1/unknown").status, 404);
   EXPECT_EQ(dispatch(router, "GET", "/ws/unknown").status, 404);
   EXPECT_EQ(dispatch(router, "POST", "/agents").status, 404);
+}
+
+namespace {
+std::string client(const std::string& peer, std::vector<std::string_view> forwarded_for, std::string_view trusted) {
+  return http::client_address(peer, forwarded_for, core::net::parse_networks(trusted, "DE_TRUSTED_PROXIES"));
+}
+}  // namespace
+
+TEST(HttpClientAddress, IsThePeerUnlessThePeerIsATrustedProxy) {
+  EXPECT_EQ(client("203.0.113.7", {"198.51.100.1"}, ""), "203.0.113.7");
+  EXPECT_EQ(client("203.0.113.7", {"198.51.100.1"}, "10.0.0.0/8"), "203.0.113.7");
+  EXPECT_EQ(client("10.1.2.3", {}, "10.0.0.0/8"), "10.1.2.3");
+  EXPECT_EQ(client("10.1.2.3", {"198.51.100.1"}, "10.0.0.0/8"), "198.51.100.1");
+}
+
+TEST(HttpClientAddress, ReadsForwardedForFromTheRightPastTrustedHops) {
+  // A client that writes the header itself only adds entries to the left of what proxies append.
+  EXPECT_EQ(client("10.0.0.1", {"1.1.1.1, 198.51.100.1, 10.0.0.2"}, "10.0.0.0/8"), "198.51.100.1");
+  // Several fields are one list, in order.
+  EXPECT_EQ(client("10.0.0.1", {"1.1.1.1", "198.51.100.1,10.0.0.2"}, "10.0.0.0/8"), "198.51.100.1");
+  EXPECT_EQ(client("::1", {"2001:db8::5"}, "::1/128"), "2001:db8::5");
+  // Only trusted hops: the first of them.
+  EXPECT_EQ(client("10.0.0.1", {"10.0.0.3, 10.0.0.2"}, "10.0.0.0/8"), "10.0.0.3");
+}
+
+TEST(HttpClientAddress, StopsAtAnEntryThatIsNotAnAddress) {
+  EXPECT_EQ(client("10.0.0.1", {"198.51.100.1, unknown"}, "10.0.0.0/8"), "10.0.0.1");
+  EXPECT_EQ(client("10.0.0.1", {"nonsense, 198.51.100.1"}, "10.0.0.0/8"), "198.51.100.1");
+  EXPECT_EQ(client("10.0.0.1", {"198.51.100.1, 10.0.0.2, "}, "10.0.0.0/8"), "10.0.0.1");
+}
+
+TEST(HttpClientAddress, RefusesATrustListItCannotRead) {
+  for (const char* bad : {"10.0.0.0/33", "proxy.internal", "10.0.0.0/8,x"}) {
+    try {
+      core::net::parse_networks(bad, "DE_TRUSTED_PROXIES");
+      ADD_FAILURE() << bad;
+    } catch (const core::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("DE_TRUSTED_PROXIES"), std::string::npos) << e.what();
+    }
+  }
 }

@@ -18,7 +18,7 @@ namespace {
 }();
 
 std::string kind_of(const char* host) {
-  auto address = outbound::parse_literal(host);
+  auto address = net::parse_literal(host);
   EXPECT_TRUE(address) << host;
   return address ? std::string(outbound::refused_kind(*address)) : "";
 }
@@ -54,13 +54,13 @@ TEST(OutboundGuard, LetsPublicAddressesAndTheirNeighboursThrough) {
 
 TEST(OutboundGuard, TellsNamesFromAddresses) {
   for (const char* host : {"example.com", "localhost", "api.hubapi.com", "1.2.3.4.nip.io", "deadbeef.example", ""})
-    EXPECT_FALSE(outbound::parse_literal(host)) << host;
+    EXPECT_FALSE(net::parse_literal(host)) << host;
 }
 
 TEST(OutboundGuard, AllowsWhatThePolicyLists) {
   auto policy = outbound::Policy::parse(" 127.0.0.1/32, 10.0.0.0/8,fd00::/8 ,CRM.Internal.");
   auto refusal = [&](const char* host, const char* address) {
-    return policy.refusal(host, *outbound::parse_literal(address));
+    return policy.refusal(host, *net::parse_literal(address));
   };
   EXPECT_EQ(refusal("127.0.0.1", "127.0.0.1"), "");
   EXPECT_EQ(refusal("[::ffff:127.0.0.1]", "::ffff:127.0.0.1"), "") << "the same address written in IPv6";
