@@ -159,7 +159,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
                   const auto& a = e.data().get_object();
                   auto status = e.topic == "agents.deleted" ? std::string() : string_field(a, "status");
                   if (status == "idle" || status == "busy") return;
-                  tx.after([weak, id = string_field(a, "id"), event_id = e.id](bool durable) {
+                  tx.after([weak, id = string_field(a, "id"), event_id = tx.id_of(e)](bool durable) {
                     auto self = weak.lock();
                     if (!durable || !self) return;
                     std::lock_guard lock(self->board.mutex);
@@ -351,7 +351,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
                                              "requeued: its agent was stopped", now);
       db.write(
           [done = std::move(done), lease = r->lease, now](store::Tx& tx) {
-            if (store::tasks::finish(tx.connection, done, lease, now)) tx.emit("tasks.queued", model::to_json(done));
+            store::tasks::finish(tx.connection, done, lease, now, [&tx, &done] { tx.emit("tasks.queued", model::to_json(done)); });
           },
           nullptr);
     }
@@ -641,11 +641,12 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     db.write(
         [done, lease, retry_at, agent_id = r.agent_id, latency = std::int64_t(elapsed), retry = std::move(retry),
          text = std::move(text)](store::Tx& tx) {
-          // The lease was lost meanwhile (cancelled or expired): nothing to record.
-          if (!store::tasks::finish(tx.connection, *done, lease, retry_at)) return;
-          if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
-          tx.count_outcome(agent_id, done->status == "completed", latency);
-          tx.emit("tasks." + done->status, done, text);
+          // Unless the lease was lost meanwhile (cancelled or expired): then nothing to record.
+          store::tasks::finish(tx.connection, *done, lease, retry_at, [&] {
+            if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
+            tx.count_outcome(agent_id, done->status == "completed", latency);
+            tx.emit("tasks." + done->status, done, text);
+          });
         },
         nullptr);
     pump();

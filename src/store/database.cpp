@@ -64,36 +64,74 @@ void settle(std::vector<std::function<void(bool)>>& hooks, std::size_t from, boo
 }
 }  // namespace
 
-std::int64_t Tx::emit(std::string topic, boost::json::value data) {
+Tx::Emitted Tx::emit(std::string topic, boost::json::value data) {
   auto text = core::to_text(data);
   return emit(std::move(topic), std::move(data), text);
 }
 
-std::int64_t Tx::emit(std::string topic, boost::json::value data, std::string_view text) {
+Tx::Emitted Tx::emit(std::string topic, boost::json::value data, std::string_view text) {
   return append(model::Event(0, std::move(topic), std::move(data), core::now_ms()), text);
 }
 
-std::int64_t Tx::emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text,
-                      std::optional<std::int64_t> same_data_as) {
+Tx::Emitted Tx::emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text,
+                     std::optional<Emitted> same_data_as) {
   return append(model::Event(0, std::move(topic), std::move(task), core::now_ms()), text, same_data_as);
 }
 
-std::int64_t Tx::append(model::Event event, std::string_view text, std::optional<std::int64_t> same_data_as) {
-  // PostgreSQL: the id in the same round trip. SQLite: RETURNING would buffer the row in an
-  // ephemeral table; the last rowid costs nothing. A row that refers to another's data holds
-  // JSON null (see Database::events_since).
-  bool sqlite = connection.dialect() == Dialect::sqlite;
-  auto result = connection.query(
-      sqlite ? "INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?)"
-             : "INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-      {std::string_view(event.topic), same_data_as ? std::string_view("null") : text,
-       same_data_as ? Param(*same_data_as) : Param(nullptr), event.created_at});
-  event.id = sqlite ? result.inserted_rowid : result.rows.at(0).integer(0);
-  event.wire = std::make_shared<const std::string>(model::to_wire(event, text));
-  auto id = event.id;
-  (triggering_ ? triggered_ : events_).push_back(std::move(event));
+std::int64_t Tx::id_of(const model::Event& emitted) {
+  if (emitted.id == 0) connection.flush();
+  return emitted.id;
+}
+
+Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<Emitted> same_data_as) {
+  Emitted emitted{appended()};
+  // A row that refers to another's data holds JSON null (see Database::events_since).
+  std::optional<std::int64_t> data_from;
+  if (same_data_as) data_from = at(same_data_as->position).id;
+  if (data_from == 0 && same_data_as->position + 1 != emitted.position) data_from = id_of(at(same_data_as->position));
+  // In place before its row is sent: the answer may come back while it is being sent.
+  auto& stored = (triggering_ ? triggered_ : events_).emplace_back(std::move(event));
+  Param topic = std::string_view(stored.topic), data = same_data_as ? std::string_view("null") : text;
+  if (connection.dialect() == Dialect::sqlite) {
+    // SQLite runs it now: RETURNING would buffer the row in an ephemeral table, the last rowid
+    // costs nothing.
+    stored.id = connection
+                    .query("INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?)",
+                           {topic, data, nullable(data_from), stored.created_at})
+                    .inserted_rowid;
+    stored.wire = std::make_shared<const std::string>(model::to_wire(stored, text));
+    ++numbered_;
+  } else {
+    unnumbered_texts_.emplace_back(text);
+    auto number = [this](const Result& r) { number_next(r.rows.at(0).integer(0)); };
+    if (data_from == 0)  // the row just sent, whose id is on its way back: the session's sequence
+      connection.send(   // knows it (the CTE runs before this row's own id is drawn)
+          "WITH previous AS MATERIALIZED (SELECT currval('events_id_seq') AS id) INSERT INTO events "
+          "(topic, data, data_from, created_at) SELECT ?, ?, previous.id, ? FROM previous RETURNING id",
+          {topic, data, stored.created_at}, number);
+    else
+      connection.send("INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                      {topic, data, nullable(data_from), stored.created_at}, number);
+  }
   if (!triggering_ && triggers_ && !triggers_->empty()) run_triggers();
-  return id;
+  return emitted;
+}
+
+model::Event& Tx::at(std::size_t position) {
+  return position < events_.size() ? events_[position] : triggered_.at(position - events_.size());
+}
+
+void Tx::number_next(std::int64_t id) {
+  auto& event = at(numbered_++);
+  event.id = id;
+  event.wire = std::make_shared<const std::string>(model::to_wire(event, unnumbered_texts_.front()));
+  unnumbered_texts_.pop_front();
+}
+
+void Tx::drop_events_from(std::size_t count) {
+  events_.resize(count);
+  numbered_ = count;
+  unnumbered_texts_.clear();
 }
 
 void Tx::run_triggers() {
@@ -301,7 +339,14 @@ void Database::run_writer() {
           failed_job = std::current_exception();
         }
       }
+      // A statement a job sent without waiting fails here, for a job the rerun will find.
+      if (!failed_job) try {
+          tx->connection.flush();
+        } catch (...) {
+          failed_job = std::current_exception();
+        }
       if (failed_job) {
+        tx->connection.discard_sent();
         tx->connection.execute_script("ROLLBACK");
         settle(tx->settled_, 0, false);
         tx.reset();
@@ -336,6 +381,7 @@ void Database::run_writer() {
 // be, its hooks told, and the connection opened again for the next batch.
 void Database::lose(std::optional<Tx>& tx) {
   try {
+    writer_connection_->discard_sent();
     writer_connection_->execute_script("ROLLBACK");
   } catch (...) {
     // The connection may be gone.
@@ -479,9 +525,11 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
       auto outcomes_before = tx->outcomes_;
       try {
         batch[i].job(*tx);
+        conn.flush();
       } catch (...) {
         c.errors[i] = std::current_exception();
-        tx->events_.resize(events_before);
+        conn.discard_sent();
+        tx->drop_events_from(events_before);
         tx->outcomes_ = std::move(outcomes_before);
         conn.execute_script("ROLLBACK TO SAVEPOINT job");
         settle(tx->settled_, hooks_before, false);

@@ -24,6 +24,7 @@ class Tx;
 // Runs inside the transaction that emits one of its topics, right after the event is
 // appended (like a database trigger): what it writes commits or rolls back with the event.
 // Events a trigger emits run no triggers (as SQLite's triggers are not recursive by default).
+// The event's id may not be known yet (PostgreSQL): a trigger that needs it asks tx.id_of.
 struct EmitTrigger {
   std::vector<std::string> topics;
   std::function<void(Tx&, const model::Event&)> run;
@@ -36,15 +37,24 @@ class Tx {
   explicit Tx(Connection& connection, const std::vector<EmitTrigger>* triggers = nullptr)
       : connection(connection), triggers_(triggers) {}
   Connection& connection;
-  // Appends to `events`; published to listeners once the transaction commits.
-  std::int64_t emit(std::string topic, boost::json::value data);
+  // An event this transaction emitted: its place in the transaction's events.
+  struct Emitted {
+    std::size_t position;
+  };
+  // Appends to `events`; published to listeners once the transaction commits. On PostgreSQL
+  // the row is sent in the writer's pipeline and its id known once the transaction's
+  // statements are flushed (id_of).
+  Emitted emit(std::string topic, boost::json::value data);
   // The same, with `data` already serialized as `text`.
-  std::int64_t emit(std::string topic, boost::json::value data, std::string_view text);
+  Emitted emit(std::string topic, boost::json::value data, std::string_view text);
   // A task's event, `text` being model::to_text(*task): listeners read the task itself.
   // `same_data_as`: an event this transaction emitted with the same data (a task created and
   // started at once), whose stored copy this event's row refers to instead of repeating it.
-  std::int64_t emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text,
-                    std::optional<std::int64_t> same_data_as = std::nullopt);
+  Emitted emit(std::string topic, std::shared_ptr<const model::Task> task, std::string_view text,
+               std::optional<Emitted> same_data_as = std::nullopt);
+  // The id of an event emitted in this transaction (a trigger's), flushing what was sent if
+  // it is not known yet.
+  std::int64_t id_of(const model::Event& emitted);
   // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
   // before the batch's events are published and its jobs answered) or lost (false; rolled back
   // on the writer thread, before the job may run again, or a failed commit). For work that
@@ -56,8 +66,15 @@ class Tx {
 
  private:
   friend class Database;
-  std::int64_t append(model::Event event, std::string_view text, std::optional<std::int64_t> same_data_as = std::nullopt);
+  Emitted append(model::Event event, std::string_view text, std::optional<Emitted> same_data_as = std::nullopt);
   void run_triggers();
+  // The event at `position` in the order appended: events_, then triggered_.
+  model::Event& at(std::size_t position);
+  std::size_t appended() const { return events_.size() + triggered_.size(); }
+  // Gives the first event still without one its id (and its wire text).
+  void number_next(std::int64_t id);
+  // Forgets the events from `count` on (a job rolled back), once nothing sent is pending.
+  void drop_events_from(std::size_t count);
   void write_outcomes();
   struct Outcomes {
     std::int64_t completed = 0, failed = 0, latency_ms = 0;
@@ -69,6 +86,10 @@ class Tx {
   // While triggers run, their events wait here, so that the event they were given stays put.
   bool triggering_ = false;
   std::vector<model::Event> triggered_;
+  // Events numbered so far (the first ones appended), and the data text of the others, in
+  // order, for their wire text once their ids come back.
+  std::size_t numbered_ = 0;
+  std::deque<std::string> unnumbered_texts_;
 };
 
 class Database {

@@ -1,9 +1,11 @@
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "core/error.hpp"
 #include "store/sql.hpp"
@@ -28,6 +30,29 @@ std::string to_numbered_placeholders(std::string_view sql) {
   return out;
 }
 
+// A statement's parameters as libpq takes them: text, or a null pointer for NULL.
+struct Values {
+  explicit Values(std::span<const Param> params) : storage(params.size()), pointers(params.size()) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) {
+              pointers[i] = nullptr;
+            } else {
+              if constexpr (std::is_same_v<T, std::string_view>) storage[i].assign(v);
+              else storage[i] = std::to_string(v);
+              pointers[i] = storage[i].c_str();
+            }
+          },
+          params[i]);
+    }
+  }
+  int count() const { return int(pointers.size()); }
+  std::vector<std::string> storage;
+  std::vector<const char*> pointers;
+};
+
 class PostgresConnection final : public Connection {
  public:
   explicit PostgresConnection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
@@ -48,42 +73,126 @@ class PostgresConnection final : public Connection {
   Dialect dialect() const override { return Dialect::postgres; }
 
   Result query(std::string_view sql, std::span<const Param> params) override {
-    const std::string& name = prepare(sql, int(params.size()));
-    std::vector<std::string> storage(params.size());
-    std::vector<const char*> values(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::nullptr_t>) {
-              values[i] = nullptr;
-            } else {
-              if constexpr (std::is_same_v<T, std::string_view>) storage[i].assign(v);
-              else storage[i] = std::to_string(v);
-              values[i] = storage[i].c_str();
-            }
-          },
-          params[i]);
+    if (!sent_.empty()) {  // in the pipeline after what was sent before it: one round trip for all
+      Result result;
+      send(sql, params, [&result](const Result& r) { result = r; });
+      flush();
+      return result;
     }
-    PGresult* res = PQexecPrepared(conn_, name.c_str(), int(params.size()), values.data(), nullptr,
-                                   nullptr, 0);
-    return collect(res);
+    auto [name, fresh] = statement_name(sql);
+    if (fresh) {
+      try {
+        collect(PQprepare(conn_, name->c_str(), to_numbered_placeholders(sql).c_str(), int(params.size()), nullptr));
+      } catch (...) {
+        statements_.erase(std::string(sql));
+        throw;
+      }
+    }
+    Values values(params);
+    return collect(PQexecPrepared(conn_, name->c_str(), values.count(), values.pointers.data(), nullptr, nullptr, 0));
   }
 
   void execute_script(std::string_view sql) override {
     std::string text(sql);
+    // One statement (COMMIT) after statements whose answers send nothing more: in the pipeline.
+    if (!sent_.empty() && sql.find(';') == std::string_view::npos &&
+        std::none_of(sent_.begin(), sent_.end(), [](const Then& then) { return bool(then); })) {
+      if (!PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) lost();
+      sent_.emplace_back();
+      return flush();
+    }
+    flush();
     collect(PQexec(conn_, text.c_str()));
   }
 
- private:
-  const std::string& prepare(std::string_view sql, int param_count) {
-    auto it = statements_.find(std::string(sql));
-    if (it != statements_.end()) return it->second;
-    std::string name = "s" + std::to_string(statements_.size());
-    std::string numbered = to_numbered_placeholders(sql);
-    collect(PQprepare(conn_, name.c_str(), numbered.c_str(), param_count, nullptr));
-    return statements_.emplace(std::string(sql), std::move(name)).first->second;
+  void send(std::string_view sql, std::span<const Param> params, Then then) override {
+    if (sent_.empty() && !PQenterPipelineMode(conn_)) lost();
+    auto [name, fresh] = statement_name(sql);
+    if (fresh) {
+      if (!PQsendPrepare(conn_, name->c_str(), to_numbered_placeholders(sql).c_str(), int(params.size()), nullptr))
+        lost();
+      sent_.emplace_back();
+    }
+    Values values(params);
+    if (!PQsendQueryPrepared(conn_, name->c_str(), values.count(), values.pointers.data(), nullptr, nullptr, 0)) lost();
+    sent_.push_back(std::move(then));
+    // The server's answers wait in the socket until read: a bounded number of them never fills
+    // it, so the server never stops reading while this side is still sending.
+    if (sent_.size() >= max_in_flight) flush();
   }
+
+  void flush() override {
+    while (!sent_.empty())  // what the callbacks send too
+      if (auto error = end_pipeline(true)) std::rethrow_exception(error);
+  }
+
+  void discard_sent() override { end_pipeline(false); }
+
+ private:
+  static constexpr std::size_t max_in_flight = 256;
+
+  // The name of `sql`'s prepared statement, and whether it is new (still to be prepared). A
+  // failed preparation breaks the transaction, whose failure the caller hears of and whose
+  // connection the writer opens again (so the name is never used unprepared).
+  std::pair<const std::string*, bool> statement_name(std::string_view sql) {
+    auto it = statements_.find(std::string(sql));
+    if (it != statements_.end()) return {&it->second, false};
+    std::string name = "s" + std::to_string(statements_.size());
+    return {&statements_.emplace(std::string(sql), std::move(name)).first->second, true};
+  }
+
+  // Ends the pipeline with a sync and reads every answer in order. With `deliver` and no
+  // failure, each result then goes to its statement's callback (once all are read, so that a
+  // callback never meets a half-read connection). Returns the first failure.
+  std::exception_ptr end_pipeline(bool deliver) {
+    if (sent_.empty()) return nullptr;
+    auto sent = std::exchange(sent_, {});
+    if (!PQpipelineSync(conn_)) return lost_error();
+    std::vector<Result> results(sent.size());
+    std::exception_ptr failure;
+    std::size_t i = 0;  // the statement whose answer comes next: a null result ends each one
+    while (true) {
+      PGresult* res = PQgetResult(conn_);
+      if (!res) {
+        if (++i > sent.size()) return lost_error();  // no sync came back
+        continue;
+      }
+      auto status = PQresultStatus(res);
+      if (status == PGRES_PIPELINE_SYNC || status == PGRES_PIPELINE_ABORTED) {
+        PQclear(res);
+        if (status == PGRES_PIPELINE_SYNC) break;
+        continue;
+      }
+      if (PQstatus(conn_) != CONNECTION_OK) {
+        PQclear(res);
+        return lost_error();
+      }
+      try {
+        auto result = collect(res);
+        if (i < results.size()) results[i] = std::move(result);
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (!PQexitPipelineMode(conn_)) return lost_error();
+    if (failure || !deliver) return failure;
+    for (std::size_t j = 0; j < sent.size(); ++j)
+      if (sent[j]) sent[j](results[j]);
+    return nullptr;
+  }
+
+  // The connection broke: opened again (out of pipeline mode, nothing prepared), what was
+  // sent and not answered forgotten.
+  std::exception_ptr lost_error() {
+    std::string message = PQerrorMessage(conn_);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    sent_.clear();
+    PQreset(conn_);
+    statements_.clear();
+    return std::make_exception_ptr(core::Error(core::ErrorKind::unavailable, "PostgreSQL connection lost: " + message));
+  }
+
+  [[noreturn]] void lost() { std::rethrow_exception(lost_error()); }
 
   Result collect(PGresult* res) {
     struct Clear {
@@ -98,11 +207,7 @@ class PostgresConnection final : public Connection {
       std::string sqlstate = state ? state : "";
       if (sqlstate.starts_with("23"))
         throw core::Error(core::ErrorKind::conflict, "constraint violated: " + message);
-      if (PQstatus(conn_) != CONNECTION_OK) {
-        PQreset(conn_);
-        statements_.clear();
-        throw core::Error(core::ErrorKind::unavailable, "PostgreSQL connection lost: " + message);
-      }
+      if (PQstatus(conn_) != CONNECTION_OK) std::rethrow_exception(lost_error());
       throw core::Error(core::ErrorKind::internal, "PostgreSQL: " + message);
     }
     Result result;
@@ -124,6 +229,7 @@ class PostgresConnection final : public Connection {
 
   PGconn* conn_;
   std::unordered_map<std::string, std::string> statements_;
+  std::vector<Then> sent_;  // sent in pipeline mode, answers not read yet
 };
 
 }  // namespace

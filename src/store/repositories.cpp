@@ -235,7 +235,7 @@ bool set_activity(Connection& c, const std::string& id, bool busy, std::int64_t 
 
 void add_outcomes(Connection& c, const std::string& id, std::int64_t completed, std::int64_t failed,
                   std::int64_t latency_ms) {
-  c.query("UPDATE agents SET tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?, "
+  c.send("UPDATE agents SET tasks_completed = tasks_completed + ?, tasks_failed = tasks_failed + ?, "
           "total_latency_ms = total_latency_ms + ? WHERE id = ?",
           {completed, failed, latency_ms, std::string_view(id)});
 }
@@ -273,7 +273,7 @@ namespace tasks {
 void insert(Connection& c, const model::Task& t, const std::optional<std::string>& idempotency_key,
             const std::optional<std::string>& request_hash, const std::optional<Lease>& lease) {
   auto input = to_text(t.input_data);
-  c.query(
+  c.send(
       "INSERT INTO tasks (id, title, description, type, status, priority, priority_rank, "
       "assigned_agent, created_by, input_data, attempts, max_attempts, timeout_ms, "
       "idempotency_key, request_hash, created_at, updated_at, pinned_agent, workflow_execution_id, "
@@ -444,16 +444,19 @@ model::Task with_outcome(model::Task task, const std::string& status, std::optio
   return task;
 }
 
-bool finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at) {
+void finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at,
+            std::function<void()> recorded) {
   std::optional<std::string> output_text;
   if (done.output_data) output_text = to_text(*done.output_data);
-  return c.query(
-             "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, "
-             "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
-             "AND status = 'running' AND lease_owner = ?",
-             {std::string_view(done.status), nullable(output_text), nullable(done.error), available_at,
-              nullable(done.completed_at), done.updated_at, std::string_view(done.id), std::string_view(lease)})
-             .affected == 1;
+  c.send(
+      "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, "
+      "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
+      "AND status = 'running' AND lease_owner = ?",
+      {std::string_view(done.status), nullable(output_text), nullable(done.error), available_at,
+       nullable(done.completed_at), done.updated_at, std::string_view(done.id), std::string_view(lease)},
+      [recorded = std::move(recorded)](const Result& r) {
+        if (r.affected == 1) recorded();
+      });
 }
 }  // namespace tasks
 

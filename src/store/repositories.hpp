@@ -135,8 +135,11 @@ std::vector<std::string> running(Connection& c, std::size_t limit);
 model::Task with_outcome(model::Task task, const std::string& status, std::optional<boost::json::value> output,
                          std::optional<std::string> error, std::int64_t now);
 // Stores the outcome of `done` (from with_outcome) only while the task still holds `lease`
-// (so a late or duplicate result is never recorded twice). False when the lease is gone.
-bool finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at);
+// (so a late or duplicate result is never recorded twice), then calls `recorded` if it was
+// stored: sent without waiting (Connection::send), so `recorded` runs when the batch's
+// statements are next flushed, still inside the job's transaction.
+void finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at,
+            std::function<void()> recorded);
 }  // namespace tasks
 
 namespace refresh_tokens {

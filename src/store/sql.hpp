@@ -2,6 +2,7 @@
 // The SQL connection seam under every repository: one interface, a SQLite and a PostgreSQL
 // implementation. SQL is written once with `?` placeholders; PostgreSQL rewrites them to $n.
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -60,6 +61,25 @@ class Connection {
   }
   // Several statements, no parameters (migrations).
   virtual void execute_script(std::string_view sql) = 0;
+
+  // A statement whose result is needed later or never, so that a batch's writes share round
+  // trips: PostgreSQL sends it at once without waiting (libpq pipeline mode) and hands its
+  // result to `then` at the next query, flush or single-statement script, in the order sent;
+  // the first failure among them is thrown there. SQLite runs it now. What `then` sends goes
+  // after everything sent before it was called.
+  using Then = std::function<void(const Result&)>;
+  virtual void send(std::string_view sql, std::span<const Param> params, Then then = {}) {
+    auto result = query(sql, params);
+    if (then) then(result);
+  }
+  void send(std::string_view sql, std::initializer_list<Param> params, Then then = {}) {
+    send(sql, std::span<const Param>(params.begin(), params.size()), std::move(then));
+  }
+  // Waits for every statement sent (and those their callbacks send): results handed on, the
+  // first failure thrown.
+  virtual void flush() {}
+  // Waits for every statement sent and drops their results and failures (before a rollback).
+  virtual void discard_sent() {}
 };
 
 // Serialises, across processes, the transactions that take the same `key`, until the caller's

@@ -229,17 +229,20 @@ TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
       }
     }
   });
+  std::size_t recorded = 0;
   db().write_sync([&](store::Tx& tx) {
-    // Finished through the lease, retried (completed -> queued), deleted.
+    // Finished through the lease (not through another), retried (completed -> queued), deleted.
     for (std::size_t k = 0; k < claimed.size(); ++k) {
       auto task = store::tasks::find(tx.connection, claimed[k]);
       auto done = store::tasks::with_outcome(*task, k % 2 ? "failed" : "completed", std::nullopt, std::nullopt, now + 7);
-      EXPECT_TRUE(store::tasks::finish(tx.connection, done, "lease", now));
+      store::tasks::finish(tx.connection, done, "another lease", now, [] { ADD_FAILURE() << "finished without its lease"; });
+      store::tasks::finish(tx.connection, done, "lease", now, [&recorded] { ++recorded; });
     }
     made[3].status = "queued", made[3].completed_at.reset();
     store::tasks::update(tx.connection, made[3]);
     tx.connection.query("DELETE FROM tasks WHERE id = ? OR id = ?", {std::string_view(made[0].id), std::string_view(made[2].id)});
   });
+  EXPECT_EQ(recorded, claimed.size());
   db().read([&](store::Connection& c) {
     auto counts = store::tasks::count_by_status(c);
     std::map<std::string, std::int64_t> recount;
@@ -326,7 +329,7 @@ TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
                   ++runs;
                   auto t = make_task("from.trigger");
                   store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
-                  tx.emit("order.echo", boost::json::object{{"of", e.id}, {"n", e.data().at("n")}});
+                  tx.emit("order.echo", boost::json::object{{"of", tx.id_of(e)}, {"n", e.data().at("n")}});
                 }});
   db().write_sync([](store::Tx& tx) {
     tx.emit("order.placed", boost::json::object{{"n", 1}});
@@ -350,28 +353,35 @@ TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
 }
 
 // A task created and started at once has two events with one data: the second row refers to
-// the first's, and a replay gives both the data, also when it starts between them.
+// the first's, and a replay gives both the data, also when it starts between them. The second
+// is emitted right after the first (on PostgreSQL before the first's id is back), or after
+// another event.
 TEST_P(Store, EventsThatShareDataReplayWithIt) {
-  auto task = std::make_shared<const model::Task>(make_task("shared.data"));
-  auto text = model::to_text(*task);
-  auto [created, running] = db().write_sync([&](store::Tx& tx) {
-    auto first = tx.emit("tasks.created", task, text);
-    return std::make_pair(first, tx.emit("tasks.running", task, text, first));
-  });
-  auto stored = db().read([&](store::Connection& c) {
-    return c.query("SELECT data_from, data FROM events WHERE id = ?", {running}).rows.at(0);
-  });
-  EXPECT_EQ(stored.integer(0), created);
-  EXPECT_EQ(boost::json::parse(stored.text(1)), nullptr);  // no second copy
-  auto all = db().events_since(0, 10);
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[1].topic, "tasks.running");
-  EXPECT_EQ(all[1].data(), boost::json::parse(text));
-  auto from_second = db().events_since(created, 10);
-  ASSERT_EQ(from_second.size(), 1u);
-  EXPECT_EQ(from_second[0].id, running);
-  EXPECT_EQ(from_second[0].data(), all[0].data());
-  EXPECT_EQ(from_second[0].data().at("id").as_string(), task->id);
+  for (bool event_between : {false, true}) {
+    SCOPED_TRACE(event_between ? "another event between" : "right after");
+    auto task = std::make_shared<const model::Task>(make_task("shared.data"));
+    auto text = model::to_text(*task);
+    auto before = db().last_event_id();
+    db().write_sync([&](store::Tx& tx) {
+      auto first = tx.emit("tasks.created", task, text);
+      if (event_between) tx.emit("agents.updated", boost::json::object{{"n", 1}});
+      tx.emit("tasks.running", task, text, first);
+    });
+    auto all = db().events_since(before, 10);
+    ASSERT_EQ(all.size(), event_between ? 3u : 2u);
+    auto created = all.front().id, running = all.back().id;
+    auto stored = db().read([&](store::Connection& c) {
+      return c.query("SELECT data_from, data FROM events WHERE id = ?", {running}).rows.at(0);
+    });
+    EXPECT_EQ(stored.integer(0), created);
+    EXPECT_EQ(boost::json::parse(stored.text(1)), nullptr);  // no second copy
+    EXPECT_EQ(all.back().topic, "tasks.running");
+    EXPECT_EQ(all.back().data(), boost::json::parse(text));
+    auto from_second = db().events_since(created, 10);
+    ASSERT_EQ(from_second.back().id, running);
+    EXPECT_EQ(from_second.back().data(), all[0].data());
+    EXPECT_EQ(from_second.back().data().at("id").as_string(), task->id);
+  }
 }
 
 TEST_P(Store, ConcurrentWritersShareCommits) {
@@ -477,8 +487,10 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
   EXPECT_EQ(old[0].id, 5);
   EXPECT_EQ(old[1].id, 9);
   EXPECT_EQ(old[1].data().at("k"), 1);
-  EXPECT_EQ(t.db->write_sync([](store::Tx& tx) { return tx.emit("new.c", boost::json::object{}); }), 10);
-  EXPECT_EQ(t.db->write_sync([](store::Tx& tx) { return tx.emit("new.d", boost::json::object{}); }), 11);
+  t.db->write_sync([](store::Tx& tx) { tx.emit("new.c", boost::json::object{}); });
+  EXPECT_EQ(t.db->last_event_id(), 10);
+  t.db->write_sync([](store::Tx& tx) { tx.emit("new.d", boost::json::object{}); });
+  EXPECT_EQ(t.db->last_event_id(), 11);
 }
 
 // The write-ahead log holds a committed transaction whole as soon as its COMMIT returns
