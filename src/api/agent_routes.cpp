@@ -54,19 +54,22 @@ void add_control(Context& ctx, http::Router& router, const std::string& action, 
           });
 }
 
-// The agent list is what dashboards and remote agents poll. With SQLite (one node, every
-// write through our writer) a page stays true until the next committed write batch, so its
-// JSON is kept per request target until then. PostgreSQL may have other nodes writing: no cache.
+// The agent list is what dashboards and remote agents poll. A page stays true until the next
+// write batch this node commits, or the next event in the log the WebSocket clients read: on
+// PostgreSQL that log has every node's events, and every change of an agent row (its counters
+// too) is written with one. So its JSON is kept per request target until either moves; another
+// node's change shows as soon as this node has read its event (within 100 ms).
 class AgentListCache {
  public:
-  std::optional<std::string> find(const std::string& target, std::uint64_t version) {
+  using Version = std::pair<std::uint64_t, std::int64_t>;  // batches committed, last event read
+  std::optional<std::string> find(const std::string& target, Version version) {
     std::lock_guard lock(mutex_);
     if (version != version_) return std::nullopt;
     auto it = bodies_.find(target);
     return it == bodies_.end() ? std::nullopt : std::optional(it->second);
   }
-  // `version` is the write count seen before the page was read: a write since makes it stale.
-  void store(const std::string& target, std::uint64_t version, const std::string& body) {
+  // `version` is what was seen before the page was read: a write since makes it stale.
+  void store(const std::string& target, Version version, const std::string& body) {
     std::lock_guard lock(mutex_);
     if (version != version_) {
       version_ = version;
@@ -78,23 +81,21 @@ class AgentListCache {
 
  private:
   std::mutex mutex_;
-  std::uint64_t version_ = 0;
+  Version version_{0, 0};
   std::unordered_map<std::string, std::string> bodies_;
 };
 
 }  // namespace
 
 void add_agent_routes(Context& ctx, http::Router& router) {
-  auto list_cache = ctx.db.dialect() == store::Dialect::sqlite ? std::make_shared<AgentListCache>() : nullptr;
+  auto list_cache = std::make_shared<AgentListCache>();
   secured(ctx, router, "GET", "/api/v1/agents", Permission::read,
           [&ctx, list_cache](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
-            auto version = ctx.db.batches_committed();
-            if (list_cache) {
-              if (auto body = list_cache->find(request.target, version)) {
-                Response cached;
-                cached.body = std::move(*body);
-                co_return cached;
-              }
+            AgentListCache::Version version{ctx.db.batches_committed(), ctx.notifications.last_event_id()};
+            if (auto body = list_cache->find(request.target, version)) {
+              Response cached;
+              cached.body = std::move(*body);
+              co_return cached;
             }
             auto page = page_request(request);
             store::agents::Filter filter{request.query("status"), request.query("type")};
@@ -103,7 +104,7 @@ void add_agent_routes(Context& ctx, http::Router& router) {
               throw core::Error(core::ErrorKind::bad_request, "status must be one of idle, busy, paused, stopped, offline, error");
             auto agents = ctx.db.read([&](store::Connection& c) { return store::agents::list(c, filter, page); });
             auto response = Response::json(200, page_json(agents));
-            if (list_cache) list_cache->store(request.target, version, response.body);
+            list_cache->store(request.target, version, response.body);
             co_return response;
           });
 

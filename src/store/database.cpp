@@ -548,19 +548,23 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
 }
 
 namespace {
-// Events read back with the data they share with an earlier one resolved, and their wire text.
+constexpr const char* event_columns =
+    "e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at";
+
+// An event read back (the data it shares with an earlier one resolved, in column `first` + 2),
+// with its wire text.
+model::Event event_from_row(const Row& row, std::size_t first = 0) {
+  model::Event e(row.integer(first), row.text(first + 1), core::parse_stored(row.text(first + 2)), row.integer(first + 3));
+  e.wire = std::make_shared<const std::string>(model::to_wire(e, row.text(first + 2)));
+  return e;
+}
+
 std::vector<model::Event> read_events(Connection& conn, const char* where, std::initializer_list<Param> params) {
   auto result = conn.query(
-      std::string("SELECT e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at "
-                  "FROM events e LEFT JOIN events d ON d.id = e.data_from ") + where,
-      params);
+      std::string("SELECT ") + event_columns + " FROM events e LEFT JOIN events d ON d.id = e.data_from " + where, params);
   std::vector<model::Event> events;
   events.reserve(result.rows.size());
-  for (const auto& row : result.rows) {
-    model::Event e(row.integer(0), row.text(1), core::parse_stored(row.text(2)), row.integer(3));
-    e.wire = std::make_shared<const std::string>(model::to_wire(e, row.text(2)));
-    events.push_back(std::move(e));
-  }
+  for (const auto& row : result.rows) events.push_back(event_from_row(row));
   return events;
 }
 }  // namespace
@@ -572,22 +576,20 @@ std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t
 }
 
 Database::EventPage Database::events_with_horizon(std::int64_t since, std::size_t limit) {
-  // One snapshot for both reads: a transaction that has ended by it shows all its events in it.
+  // One statement, so one snapshot for both: a transaction that has ended by it shows all its
+  // events in it (PostgreSQL's statement snapshot, which pg_current_snapshot reports). The
+  // first row carries the horizon, also when there is no event.
   return read([&](Connection& conn) {
+    auto result = conn.query(
+        std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, page.* FROM (SELECT 1) one "
+                    "LEFT JOIN (SELECT ") +
+            event_columns +
+            " FROM events e LEFT JOIN events d ON d.id = e.data_from WHERE e.id > ? ORDER BY e.id LIMIT ?) page ON true ORDER BY 2",
+        {since, std::int64_t(limit)});
     EventPage page;
-    conn.execute_script("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    try {
-      page.xmin = conn.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", {}).rows.at(0).integer(0);
-      page.events = read_events(conn, "WHERE e.id > ? ORDER BY e.id LIMIT ?", {since, std::int64_t(limit)});
-      conn.execute_script("COMMIT");
-    } catch (...) {
-      try {
-        conn.execute_script("ROLLBACK");
-      } catch (const std::exception&) {
-        // The connection is gone: the pool's next use of it reconnects.
-      }
-      throw;
-    }
+    page.xmin = result.rows.at(0).integer(0);
+    for (const auto& row : result.rows)
+      if (!row.is_null(1)) page.events.push_back(event_from_row(row, 1));
     return page;
   });
 }

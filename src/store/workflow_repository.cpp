@@ -121,14 +121,14 @@ model::Execution from_row(const Row& r) {
 }
 
 void insert_step(Connection& c, const std::string& execution_id, const model::StepState& s) {
-  c.query("INSERT INTO workflow_steps (execution_id, step_id, type, status) VALUES (?, ?, ?, ?)",
+  c.send("INSERT INTO workflow_steps (execution_id, step_id, type, status) VALUES (?, ?, ?, ?)",
           {std::string_view(execution_id), std::string_view(s.step_id), std::string_view(s.type), std::string_view(s.status)});
 }
 }  // namespace
 
 void insert(Connection& c, const model::Execution& e) {
   auto input = to_text(e.input), definition = to_text(e.definition);
-  c.query(
+  c.send(
       "INSERT INTO workflow_executions (id, workflow_id, status, input, definition, trigger_type, created_by, "
       "started_at, created_at, parent_execution_id, parent_step_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {std::string_view(e.id), std::string_view(e.workflow_id), std::string_view(e.status), std::string_view(input),
@@ -139,13 +139,13 @@ void insert(Connection& c, const model::Execution& e) {
 
 void update(Connection& c, const model::Execution& e) {
   auto output = text_of(e.output);
-  c.query("UPDATE workflow_executions SET status = ?, output = ?, error = ?, completed_at = ? WHERE id = ?",
+  c.send("UPDATE workflow_executions SET status = ?, output = ?, error = ?, completed_at = ? WHERE id = ?",
           {std::string_view(e.status), nullable(output), nullable(e.error), nullable(e.completed_at), std::string_view(e.id)});
 }
 
 void update_step(Connection& c, const std::string& execution_id, const model::StepState& s) {
   auto input = text_of(s.input), output = text_of(s.output);
-  c.query(
+  c.send(
       "UPDATE workflow_steps SET status = ?, attempts = ?, input = ?, output = ?, error = ?, task_id = ?, wake_at = ?, "
       "started_at = ?, completed_at = ? WHERE execution_id = ? AND step_id = ?",
       {std::string_view(s.status), s.attempts, nullable(input), nullable(output), nullable(s.error), nullable(s.task_id),
