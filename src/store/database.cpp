@@ -328,7 +328,12 @@ void Database::run_writer() {
     c.errors.resize(batch.size());
     try {
       if (!tx) {
-        writer_connection_->execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : postgres_begin);
+        if (dialect_ == Dialect::sqlite) {
+          writer_connection_->execute_script("BEGIN IMMEDIATE");
+        } else {  // sent ahead of the first job's statements, in the same round trip
+          writer_connection_->send("BEGIN", {});
+          writer_connection_->send("SELECT pg_current_xact_id()", {});
+        }
         tx.emplace(*writer_connection_, triggers.get());
       }
       std::exception_ptr failed_job;
