@@ -351,7 +351,9 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
                                              "requeued: its agent was stopped", now);
       db.write(
           [done = std::move(done), lease = r->lease, now](store::Tx& tx) {
-            store::tasks::finish(tx.connection, done, lease, now, [&tx, &done] { tx.emit("tasks.queued", model::to_json(done)); });
+            store::tasks::finish(tx.connection, done, lease, now, [&tx, &done] {
+              tx.as_job([&tx, &done] { tx.emit("tasks.queued", model::to_json(done)); });
+            });
           },
           nullptr);
     }
@@ -643,9 +645,11 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
          text = std::move(text)](store::Tx& tx) {
           // Unless the lease was lost meanwhile (cancelled or expired): then nothing to record.
           store::tasks::finish(tx.connection, *done, lease, retry_at, [&] {
-            if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
-            tx.count_outcome(agent_id, done->status == "completed", latency);
-            tx.emit("tasks." + done->status, done, text);
+            tx.as_job([&] {
+              if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
+              tx.count_outcome(agent_id, done->status == "completed", latency);
+              tx.emit("tasks." + done->status, done, text);
+            });
           });
         },
         nullptr);

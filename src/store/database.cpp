@@ -129,6 +129,7 @@ void Tx::number_next(std::int64_t id) {
 }
 
 void Tx::drop_events_from(std::size_t count) {
+  postponed_.clear();
   events_.resize(count);
   numbered_ = count;
   unnumbered_texts_.clear();
@@ -144,9 +145,18 @@ void Tx::run_triggers() {
       for (auto& e : tx.triggered_) tx.events_.push_back(std::move(e));
       tx.triggered_.clear();
     }
-  } reset{*this};
-  for (const auto& trigger : *triggers_)
-    if (std::find(trigger.topics.begin(), trigger.topics.end(), event.topic) != trigger.topics.end()) trigger.run(*this, event);
+  };
+  {
+    Reset reset{*this};
+    for (const auto& trigger : *triggers_)
+      if (std::find(trigger.topics.begin(), trigger.topics.end(), event.topic) != trigger.topics.end()) trigger.run(*this, event);
+  }
+  for (auto& action : std::exchange(postponed_, {})) action();
+}
+
+void Tx::as_job(std::function<void()> action) {
+  if (triggering_) postponed_.push_back(std::move(action));
+  else action();
 }
 
 void Tx::after(std::function<void(bool durable)> settled) { settled_.push_back(std::move(settled)); }

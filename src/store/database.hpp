@@ -55,6 +55,10 @@ class Tx {
   // The id of an event emitted in this transaction (a trigger's), flushing what was sent if
   // it is not known yet.
   std::int64_t id_of(const model::Event& emitted);
+  // Runs `action` as the job's own code: now, or, when a trigger's flush of the statements
+  // sent before it (Connection::send) brought it here, once the triggers are done, so that the
+  // events it emits run their triggers too. For what a statement's callback emits.
+  void as_job(std::function<void()> action);
   // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
   // before the batch's events are published and its jobs answered) or lost (false; rolled back
   // on the writer thread, before the job may run again, or a failed commit). For work that
@@ -90,6 +94,7 @@ class Tx {
   // order, for their wire text once their ids come back.
   std::size_t numbered_ = 0;
   std::deque<std::string> unnumbered_texts_;
+  std::vector<std::function<void()>> postponed_;  // as_job's, while triggers run
 };
 
 class Database {

@@ -137,7 +137,8 @@ model::Task with_outcome(model::Task task, const std::string& status, std::optio
 // Stores the outcome of `done` (from with_outcome) only while the task still holds `lease`
 // (so a late or duplicate result is never recorded twice), then calls `recorded` if it was
 // stored: sent without waiting (Connection::send), so `recorded` runs when the batch's
-// statements are next flushed, still inside the job's transaction.
+// statements are next flushed, still inside the job's transaction (what it emits goes through
+// Tx::as_job).
 void finish(Connection& c, const model::Task& done, const std::string& lease, std::int64_t available_at,
             std::function<void()> recorded);
 }  // namespace tasks

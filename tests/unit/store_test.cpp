@@ -352,6 +352,24 @@ TEST_P(Store, TriggersWriteInTheTransactionThatEmits) {
   EXPECT_EQ(events[4].data().at("n").as_int64(), 3);
 }
 
+// What a statement's callback emits runs its triggers, also when a trigger's own query is what
+// flushed the statement (PostgreSQL sends it without waiting; SQLite runs it at once).
+TEST_P(Store, EventsFromCallbacksRunTheirTriggers) {
+  int done_runs = 0;
+  db().on_emit({{"order.placed"}, [](store::Tx& tx, const model::Event&) { tx.connection.query("SELECT 1"); }});
+  db().on_emit({{"order.done"}, [&done_runs](store::Tx&, const model::Event&) { ++done_runs; }});
+  db().write_sync([](store::Tx& tx) {
+    tx.connection.send("SELECT 1", {}, [&tx](const store::Result&) {
+      tx.as_job([&tx] { tx.emit("order.done", boost::json::object{}); });
+    });
+    tx.emit("order.placed", boost::json::object{});
+  });
+  EXPECT_EQ(done_runs, 1);
+  std::vector<std::string> topics;
+  for (const auto& e : db().events_since(0, 10)) topics.push_back(e.topic);
+  EXPECT_EQ(topics.size(), 2u);
+}
+
 // A task created and started at once has two events with one data: the second row refers to
 // the first's, and a replay gives both the data, also when it starts between them. The second
 // is emitted right after the first (on PostgreSQL before the first's id is back), or after
