@@ -820,6 +820,15 @@ CREATE UNIQUE INDEX sync_runs_one_running ON sync_runs (integration_id) WHERE st
     {25, "api key rate limits", R"SQL(
 ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute INTEGER;
 )SQL"},
+    // Work one node at a time does for all (the retention's rounds), held under a lease that
+    // another node takes once it runs out.
+    {26, "node leases", R"SQL(
+CREATE TABLE node_leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

@@ -16,6 +16,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 
@@ -124,7 +125,23 @@ std::int64_t events_pruned_through(Connection& c) {
   return r.rows.empty() || r.rows[0].is_null(0) ? 0 : r.rows[0].integer(0);
 }
 
-Retention::Retention(Database& db, RetentionOptions options) : db_(db), options_(std::move(options)) {}
+Retention::Retention(Database& db, RetentionOptions options)
+    : db_(db), options_(std::move(options)), holder_(core::new_id()) {
+  if (options_.lease.count() == 0)
+    options_.lease = std::max<std::chrono::milliseconds>(3 * options_.interval, std::chrono::minutes(1));
+}
+
+bool Retention::hold_lease() {
+  auto now = core::now_ms();
+  return db_.write_sync([&](Tx& tx) {
+    return tx.connection
+               .query("INSERT INTO node_leases (name, holder, expires_at) VALUES ('retention', ?, ?) ON CONFLICT (name) "
+                      "DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+                      "WHERE node_leases.holder = excluded.holder OR node_leases.expires_at < ?",
+                      {std::string_view(holder_), now + options_.lease.count(), now})
+               .affected == 1;
+  });
+}
 
 Retention::~Retention() { stop(); }
 
@@ -165,6 +182,9 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
     return stopping_;
   };
   auto cutoff_of = [&](double days) { return now - std::int64_t(days * double(day_ms)); };
+  // Another node's round, or this one's taken over (this node was too slow to renew): left to it.
+  if (!hold_lease()) return deleted;
+  auto go_on = [&] { return !stopping() && hold_lease(); };
 
   // ---- tasks, workflow executions, messages: by UUIDv7 id and status ----
   const ById by_id[] = {
@@ -181,7 +201,7 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
     auto bound = uuid_v7_floor(cutoff);
     auto& count = deleted[kind.kind];
     for (const auto& status : kind.statuses) {
-      while (!stopping()) {
+      while (go_on()) {
         // The oldest of this status, read in (status, id) index order up to the ids made
         // before the cutoff: nothing newer is looked at.
         std::vector<std::string> ids;
@@ -226,7 +246,7 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
   if (options_.ai_calls_days > 0) {
     auto cutoff = cutoff_of(options_.ai_calls_days);
     auto& count = deleted["ai_calls"];
-    while (!stopping()) {
+    while (go_on()) {
       std::vector<std::int64_t> ids;
       std::string lines;
       db_.read([&](Connection& c) {
@@ -254,7 +274,7 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
   if (options_.events_days > 0) {
     auto cutoff = cutoff_of(options_.events_days);
     auto& count = deleted["events"];
-    while (!stopping()) {
+    while (go_on()) {
       std::int64_t through = 0;
       std::string lines;
       db_.read([&](Connection& c) {

@@ -23,6 +23,9 @@ struct RetentionOptions {
   std::string archive_dir;
   std::chrono::milliseconds interval{60'000};  // between rounds
   std::size_t batch = 256;                     // rows per write job
+  // Several nodes on one database: one prunes at a time, under a lease it renews at every
+  // batch; another takes it once it has run out (0: three intervals, at least a minute).
+  std::chrono::milliseconds lease{0};
   bool any() const {
     return tasks_days > 0 || events_days > 0 || workflow_executions_days > 0 || messages_days > 0 || ai_calls_days > 0;
   }
@@ -42,8 +45,11 @@ class Retention {
 
  private:
   void run();
+  // Takes or renews the lease; false while another node holds it.
+  bool hold_lease();
   Database& db_;
   RetentionOptions options_;
+  const std::string holder_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -491,7 +491,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; DROP TABLE retention_marks; "
         "DROP INDEX workflow_executions_status; CREATE INDEX workflow_executions_status ON workflow_executions (status); "
         "DROP TABLE audit_log; DROP TABLE oidc_identities; DROP TABLE oidc_logins; DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
-        "ALTER TABLE api_keys DROP COLUMN rate_limit_per_minute; "
+        "ALTER TABLE api_keys DROP COLUMN rate_limit_per_minute; DROP TABLE node_leases; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
@@ -697,6 +697,39 @@ TEST_P(Store, RetentionDeletesOnlyFinishedItemsPastTheWindowAndArchivesThem) {
   EXPECT_EQ(again["tasks"], 0);
   EXPECT_EQ(again["events"], 0);
   std::filesystem::remove_all(archive);
+}
+
+// Several nodes: one prunes at a time. Another node's retention leaves a round to the lease's
+// holder, and takes the lease over once it has run out.
+TEST_P(Store, RetentionRunsOnOneNodeAtATime) {
+  auto now = core::now_ms();
+  const std::int64_t day = 24LL * 3600 * 1000;
+  int made = 0;
+  auto add_old_done = [&](int n) {
+    db().write_sync([&](store::Tx& tx) {
+      for (int i = 0; i < n; ++i) {
+        auto t = make_task("retention.lease");
+        t.id = store::uuid_v7_floor(now - 3 * day);
+        t.id.replace(24, 12, fmt::format("{:012x}", ++made));
+        t.created_at = t.updated_at = now - 3 * day;
+        t.status = "completed", t.started_at = t.completed_at = now - 3 * day;
+        store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
+      }
+    });
+  };
+  store::RetentionOptions options;
+  options.tasks_days = 1;
+  options.lease = std::chrono::milliseconds(300);
+  store::Retention first(db(), options), second(db(), options);
+  add_old_done(5);
+  EXPECT_EQ(first.run_once(now)["tasks"], 5);
+  add_old_done(3);
+  EXPECT_EQ(second.run_once(now)["tasks"], 0) << "the first node holds the lease";
+  EXPECT_EQ(first.run_once(now)["tasks"], 3) << "its holder renews it";
+  add_old_done(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(second.run_once(now)["tasks"], 2) << "taken over once it ran out";
+  EXPECT_EQ(first.run_once(now)["tasks"], 0);
 }
 
 TEST(Retention, UuidFloorsSortWithTheIdsOfTheirTime) {
