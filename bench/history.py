@@ -59,6 +59,13 @@ def timed_ms(url, token, path, repeat=20):
     return round(statistics.median(samples), 2)
 
 
+def postgres_mib(url):
+    """The PostgreSQL database's size on disk (tables, indexes, TOAST; not the server's WAL)."""
+    out = subprocess.run(["psql", url, "-Atc", "SELECT pg_database_size(current_database())"],
+                         capture_output=True, text=True, check=True).stdout
+    return {"total": round(int(out.strip()) / 2**20, 1)}
+
+
 def disk_mib(work):
     """The SQLite file, its WAL, and both."""
     size = lambda name: os.path.getsize(os.path.join(work, name)) / 2**20 if os.path.exists(os.path.join(work, name)) else 0.0
@@ -86,8 +93,7 @@ def run_history(args, work, server_class, process_class, wait_ready, login):
         result["running"]["peak_rss_mib"] = round(server.proc.rss_mib("VmHWM"), 1)
     finally:
         server.stop()
-    if not args.database_url:
-        result["disk_mib"] = disk_mib(work)
+    result["disk_mib"] = postgres_mib(args.database_url) if args.database_url else disk_mib(work)
     log = open(os.path.join(work, "server-restart.log"), "w")
     process = subprocess.Popen(
         [server.binary, "serve", "--listen", f"127.0.0.1:{server.port}", "--threads", str(args.threads)],
@@ -114,4 +120,5 @@ def print_history(r):
           f"list by status {again['list_by_status_ms']} ms")
     if "disk_mib" in r:
         d = r["disk_mib"]
-        print(f"  on disk: {d['total']} MiB (database {d['database']}, WAL {d['wal']})")
+        split = f" (database {d['database']}, WAL {d['wal']})" if "wal" in d else " (the PostgreSQL database)"
+        print(f"  on disk: {d['total']} MiB{split}")
