@@ -84,11 +84,15 @@ std::int64_t Tx::id_of(const model::Event& emitted) {
 }
 
 Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<Emitted> same_data_as) {
-  Emitted emitted{appended()};
   // A row that refers to another's data holds JSON null (see Database::events_since).
   std::optional<std::int64_t> data_from;
-  if (same_data_as) data_from = at(same_data_as->position).id;
-  if (data_from == 0 && same_data_as->position + 1 != emitted.position) data_from = id_of(at(same_data_as->position));
+  if (same_data_as) {
+    data_from = at(same_data_as->position).id;
+    // Not known, and not the row sent last (see below): flushed for it first. (The callbacks
+    // that flush runs may emit events of their own: this event's place is taken after it.)
+    if (data_from == 0 && same_data_as->position + 1 != appended()) data_from = id_of(at(same_data_as->position));
+  }
+  Emitted emitted{appended()};
   // In place before its row is sent: the answer may come back while it is being sent.
   auto& stored = (triggering_ ? triggered_ : events_).emplace_back(std::move(event));
   Param topic = std::string_view(stored.topic), data = same_data_as ? std::string_view("null") : text;
