@@ -37,6 +37,16 @@ std::string string_field(const json::object& o, std::string_view key) {
 }
 }  // namespace
 
+namespace {
+// Stores a finished task's outcome while it holds `lease`, then `recorded` (its events) as the
+// job's own code: the finish's answer may come back during a trigger's flush (Tx::as_job).
+void record_finish(store::Tx& tx, const model::Task& done, const std::string& lease, std::int64_t available_at,
+                   std::function<void()> recorded) {
+  store::tasks::finish(tx.connection, done, lease, available_at,
+                       [&tx, recorded = std::move(recorded)] { tx.as_job(recorded); });
+}
+}  // namespace
+
 struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   // An agent's capacity (max_concurrency) and how much of it is taken: by the dispatcher on
   // the strand, and by place() on the writer thread. Atomic, so neither waits for the other.
@@ -351,9 +361,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
                                              "requeued: its agent was stopped", now);
       db.write(
           [done = std::move(done), lease = r->lease, now](store::Tx& tx) {
-            store::tasks::finish(tx.connection, done, lease, now, [&tx, &done] {
-              tx.as_job([&tx, &done] { tx.emit("tasks.queued", model::to_json(done)); });
-            });
+            record_finish(tx, done, lease, now, [&tx, &done] { tx.emit("tasks.queued", model::to_json(done)); });
           },
           nullptr);
     }
@@ -644,12 +652,10 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
         [done, lease, retry_at, agent_id = r.agent_id, latency = std::int64_t(elapsed), retry = std::move(retry),
          text = std::move(text)](store::Tx& tx) {
           // Unless the lease was lost meanwhile (cancelled or expired): then nothing to record.
-          store::tasks::finish(tx.connection, *done, lease, retry_at, [&] {
-            tx.as_job([&] {
-              if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
-              tx.count_outcome(agent_id, done->status == "completed", latency);
-              tx.emit("tasks." + done->status, done, text);
-            });
+          record_finish(tx, *done, lease, retry_at, [&] {
+            if (retry) return (void)tx.emit("tasks.queued", *retry, text);  // a copy: the job may run again
+            tx.count_outcome(agent_id, done->status == "completed", latency);
+            tx.emit("tasks." + done->status, done, text);
           });
         },
         nullptr);
