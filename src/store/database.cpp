@@ -21,10 +21,15 @@
 namespace de::store {
 
 namespace {
-// A writer transaction on PostgreSQL takes its transaction id first, before any event id from
-// the sequence: what lets other nodes tell a gap in the event ids that may still fill from one
-// that never will (events_with_horizon).
-constexpr const char* postgres_begin = "BEGIN; SELECT pg_current_xact_id()";
+// Opens the writer's transaction. On PostgreSQL it takes its transaction id first, before any
+// event id from the sequence: what lets other nodes tell a gap in the event ids that may still
+// fill from one that never will (events_with_horizon). Both are sent ahead of the first job's
+// statements, in the same round trip.
+void begin_write(Connection& conn) {
+  if (conn.dialect() == Dialect::sqlite) return conn.execute_script("BEGIN IMMEDIATE");
+  conn.send("BEGIN", {});
+  conn.send("SELECT pg_current_xact_id()", {});
+}
 }  // namespace
 
 namespace {
@@ -104,7 +109,6 @@ Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<
                            {topic, data, nullable(data_from), stored.created_at})
                     .inserted_rowid;
     stored.wire = std::make_shared<const std::string>(model::to_wire(stored, text));
-    ++numbered_;
   } else {
     unnumbered_texts_.emplace_back(text);
     auto number = [this](const Result& r) { number_next(r.rows.at(0).integer(0)); };
@@ -126,7 +130,7 @@ model::Event& Tx::at(std::size_t position) {
 }
 
 void Tx::number_next(std::int64_t id) {
-  auto& event = at(numbered_++);
+  auto& event = at(appended() - unnumbered_texts_.size());
   event.id = id;
   event.wire = std::make_shared<const std::string>(model::to_wire(event, unnumbered_texts_.front()));
   unnumbered_texts_.pop_front();
@@ -135,7 +139,6 @@ void Tx::number_next(std::int64_t id) {
 void Tx::drop_events_from(std::size_t count) {
   postponed_.clear();
   events_.resize(count);
-  numbered_ = count;
   unnumbered_texts_.clear();
 }
 
@@ -342,12 +345,7 @@ void Database::run_writer() {
     c.errors.resize(batch.size());
     try {
       if (!tx) {
-        if (dialect_ == Dialect::sqlite) {
-          writer_connection_->execute_script("BEGIN IMMEDIATE");
-        } else {  // sent ahead of the first job's statements, in the same round trip
-          writer_connection_->send("BEGIN", {});
-          writer_connection_->send("SELECT pg_current_xact_id()", {});
-        }
+        begin_write(*writer_connection_);
         tx.emplace(*writer_connection_, triggers.get());
       }
       std::exception_ptr failed_job;
@@ -536,8 +534,8 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
   try {
     Connection& conn = *writer_connection_;
     // Closing one savepoint and opening the next (or committing) share a round trip.
-    conn.execute_script(dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE; SAVEPOINT job"
-                                                    : std::string(postgres_begin) + "; SAVEPOINT job");
+    begin_write(conn);
+    conn.execute_script("SAVEPOINT job");
     tx.emplace(conn, &triggers);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       std::size_t events_before = tx->events_.size(), hooks_before = tx->settled_.size();

@@ -90,9 +90,8 @@ class Tx {
   // While triggers run, their events wait here, so that the event they were given stays put.
   bool triggering_ = false;
   std::vector<model::Event> triggered_;
-  // Events numbered so far (the first ones appended), and the data text of the others, in
-  // order, for their wire text once their ids come back.
-  std::size_t numbered_ = 0;
+  // The data text of the last events appended whose ids have not come back yet (PostgreSQL),
+  // oldest first, for their wire text once they do.
   std::deque<std::string> unnumbered_texts_;
   std::vector<std::function<void()>> postponed_;  // as_job's, while triggers run
 };
