@@ -118,7 +118,7 @@ void add_task_routes(Context& ctx, http::Router& router) {
             // Made ready here, so that the writer thread only stores it.
             auto task = ctx.hub.prepare(make_task(*input, who));
             std::string stored;
-            auto replayed = co_await write(ctx.db, [&](store::Tx& tx) -> std::optional<model::Task> {
+            auto submit = [&](store::Tx& tx) -> std::optional<model::Task> {
               if (key) {
                 if (auto existing = store::tasks::find_by_idempotency_key(tx.connection, who.user_id, *key)) {
                   if (existing->request_hash != *hash)
@@ -129,7 +129,19 @@ void add_task_routes(Context& ctx, http::Router& router) {
               }
               stored = insert_task(ctx, tx, task, "", key, hash);
               return std::nullopt;
-            });
+            };
+            std::optional<model::Task> replayed;
+            bool raced = false;
+            try {
+              replayed = co_await write(ctx.db, submit);
+            } catch (const core::Error& e) {
+              // The same key stored by a request that committed between this one's look-up and
+              // its insert (a client's retry on another node while the first still ran): looked
+              // up again, it is a replay.
+              if (!key || e.kind() != core::ErrorKind::conflict) throw;
+              raced = true;
+            }
+            if (raced) replayed = co_await write(ctx.db, submit);
             if (replayed) {
               auto response = Response::json(200, model::to_json(*replayed));
               response.set_header("Idempotent-Replayed", "true");
