@@ -94,9 +94,7 @@ void save_lead(store::Tx& tx, const Lead& lead, bool creating) {
   creating ? store::leads::insert(tx.connection, lead) : store::leads::update(tx.connection, lead);
   auto data = store::leads::to_json(lead);
   tx.emit(creating ? "leads.created" : "leads.updated", data);
-  auto scored = store::leads::to_json(lead.score);
-  scored["id"] = lead.id;
-  tx.emit("leads.scored", std::move(scored));
+  tx.emit("leads.scored", store::leads::scored_event(lead.id, lead.score));
 }
 
 store::leads::Filter lead_filter(const Request& request) {
@@ -330,13 +328,15 @@ Counts store_import(store::Tx& tx, std::vector<Lead>& leads, const std::optional
       lead.id = it->second.id;
       lead.created_at = it->second.created_at;
       store::leads::update(tx.connection, lead);
+      tx.emit("leads.updated", store::leads::to_json(lead));
       ++counts.updated;
     } else {
       store::leads::insert(tx.connection, lead);
+      tx.emit("leads.created", store::leads::to_json(lead));
       ++counts.imported;
     }
   }
-  // One event for the file, one for its scores: an import of 100,000 rows is not 200,000 events.
+  // Each lead's event carries its score; the file and its scoring are summed up once each.
   json::object data;
   data["imported"] = counts.imported;
   data["updated"] = counts.updated;

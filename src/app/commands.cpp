@@ -1,15 +1,18 @@
 #include "app/commands.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "app/setup.hpp"
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/error.hpp"
 #include "core/ids.hpp"
 #include "store/audit_repository.hpp"
 #include "store/backup.hpp"
 #include "store/migrations.hpp"
+#include "store/projections.hpp"
 #include "store/repositories.hpp"
 
 namespace de::app {
@@ -142,6 +145,31 @@ int restore(const core::Config& config, const std::string& file, bool force) {
   if (archives) std::cout << "retention archives: " << archives << " files into " << config.retention_archive_dir << "\n";
   std::cout << secrets_note;
   return 0;
+}
+
+int rebuild(const core::Config& config, const std::vector<std::string>& projections, bool check_only) {
+  std::vector<std::string> names(projections);
+  if (names.empty()) names.assign(store::projections::names().begin(), store::projections::names().end());
+  for (const auto& name : names)
+    if (std::ranges::find(store::projections::names(), name) == store::projections::names().end())
+      throw core::Error(core::ErrorKind::bad_request, "no projection is called '" + name + "': there are leads and deals");
+  auto db = open_database(config, 1);
+  int exit_code = 0;
+  for (const auto& name : names) {
+    auto report = store::projections::rebuild(*db, name, !check_only);
+    std::cout << report.name << ": " << report.rows << " rows from " << report.events << " events; ";
+    if (report.differing == 0) {
+      std::cout << "identical to the stored rows\n";
+      continue;
+    }
+    bool one = report.differing == 1;
+    std::cout << report.differing << (one ? " row " : " rows ");
+    if (check_only) std::cout << (one ? "differs" : "differ") << " from what is stored (nothing changed):\n";
+    else std::cout << "differed from what was stored, now rebuilt:\n";
+    for (const auto& example : report.examples) std::cout << "  " << example << '\n';
+    if (check_only) exit_code = 1;
+  }
+  return exit_code;
 }
 
 }  // namespace de::app

@@ -19,5 +19,8 @@ int backup(const core::Config& config, const std::string& file);
 // The database from a backup `file`, and its archives; refuses a database in use, and one with
 // tables unless `force`.
 int restore(const core::Config& config, const std::string& file, bool force);
+// Replays the event log into the named projections' tables (all when none is named) and says
+// what differed from what was stored; `check_only` changes nothing and exits 1 on a difference.
+int rebuild(const core::Config& config, const std::vector<std::string>& projections, bool check_only);
 
 }  // namespace de::app

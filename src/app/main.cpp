@@ -1,4 +1,4 @@
-// digital-enterprise: serve, migrate, init, user create, backup, restore, version.
+// digital-enterprise: serve, migrate, init, user create, backup, restore, rebuild, version.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -73,6 +73,13 @@ int main(int argc, char** argv) {
   restore->add_option("file", backup_file, "a file `backup` wrote")->required()->check(CLI::ExistingFile);
   restore->add_flag("--force", force, "replace a database that holds data");
 
+  std::vector<std::string> projections;
+  bool check_only = false;
+  auto* rebuild = app.add_subcommand("rebuild", "Rebuild the leads and deals tables from the event log (the server stopped)");
+  common.add_to(rebuild, false);
+  rebuild->add_option("projection", projections, "leads, deals (default: both)");
+  rebuild->add_flag("--check", check_only, "compare the rebuilt tables with the stored ones and change nothing (exit 1 if they differ)");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
     if (user_create->parsed()) return de::app::create_user(config, email, username, roles, password_stdin);
     if (backup->parsed()) return de::app::backup(config, backup_file);
     if (restore->parsed()) return de::app::restore(config, backup_file, force);
+    if (rebuild->parsed()) return de::app::rebuild(config, projections, check_only);
   } catch (const de::core::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     for (const auto& f : e.fields()) std::cerr << "  " << f.field << ": " << f.message << '\n';

@@ -254,7 +254,15 @@ int load_demo_pipeline(store::Database& db) {
   return db.write_sync([](store::Tx& tx) {
     if (store::deals::count(tx.connection) > 0) return 0;
     auto deals = demo_pipeline(core::now_ms());
-    store::deals::insert(tx.connection, deals);  // no events: history, not changes made now
+    store::deals::insert(tx.connection, deals);
+    // Each with every stage it entered, so the log can rebuild the table (store/projections.hpp).
+    for (const auto& history : deals) {
+      auto data = store::deals::to_json(history.deal);
+      boost::json::array changes;
+      for (const auto& change : history.changes) changes.push_back(store::deals::to_json(change));
+      data["history"] = std::move(changes);
+      tx.emit("deals.created", std::move(data));
+    }
     return int(deals.size());
   });
 }

@@ -213,6 +213,13 @@ json::object to_json(const Score& s) {
   return o;
 }
 
+json::object scored_event(const std::string& id, const Score& s) {
+  auto o = to_json(s);
+  o["id"] = id;
+  o["scored_at"] = core::format_timestamp(s.scored_at);
+  return o;
+}
+
 json::object to_json(const Lead& l) {
   json::object o;
   o["id"] = l.id;

@@ -54,6 +54,9 @@ bool set_score(Connection& c, const std::string& id, std::int64_t updated_at, co
 std::map<std::string, std::int64_t> count_by_method(Connection& c);
 boost::json::object to_json(const Lead& lead);
 boost::json::object to_json(const Score& score);
+// A lead's `leads.scored` event: the lead's id, its new score and when it was made (enough to
+// replay it: store/projections.hpp).
+boost::json::object scored_event(const std::string& id, const Score& score);
 }  // namespace leads
 
 namespace lead_models {

@@ -19,46 +19,14 @@
 #include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
+#include "store/projections.hpp"
+#include "store/table_columns.hpp"
 
 namespace de::store {
 
 namespace {
 
 constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
-
-// A table's columns and how each is archived: integers and reals as JSON numbers, the rest
-// (text, JSON text, UUIDs, booleans as the backend shows them) as JSON strings.
-struct Column {
-  std::string name;
-  enum { text, number } kind = text;
-};
-
-std::vector<Column> columns_of(Connection& c, const std::string& table) {
-  std::vector<Column> out;
-  auto add = [&](const std::string& name, std::string type) {
-    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
-    bool number = type.find("INT") != std::string::npos || type.find("REAL") != std::string::npos ||
-                  type.find("DOUBLE") != std::string::npos || type.find("NUMERIC") != std::string::npos;
-    out.push_back({name, number ? Column::number : Column::text});
-  };
-  if (c.dialect() == Dialect::sqlite) {
-    for (const auto& row : c.query("SELECT name, type FROM pragma_table_info(?) ORDER BY cid", {std::string_view(table)}).rows)
-      add(row.text(0), row.text(1));
-  } else {
-    for (const auto& row : c.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
-                                   "AND table_schema = current_schema() ORDER BY ordinal_position",
-                                   {std::string_view(table)})
-                               .rows)
-      add(row.text(0), row.text(1));
-  }
-  return out;
-}
-
-std::string select_list(const std::vector<Column>& columns) {
-  std::string out;
-  for (const auto& column : columns) out += (out.empty() ? "" : ", ") + column.name;
-  return out;
-}
 
 // One archive line: {"table":...,"row":{...}}.
 void append_line(std::string& out, const std::string& table, const std::vector<Column>& columns, const Row& row) {
@@ -274,8 +242,9 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
   if (options_.events_days > 0) {
     auto cutoff = cutoff_of(options_.events_days);
     auto& count = deleted["events"];
+    const std::string kept_apart(projections::source_events_condition());
     while (go_on()) {
-      std::int64_t through = 0;
+      std::int64_t from = 0, through = 0;
       std::string lines;
       db_.read([&](Connection& c) {
         // Kept: the newest event (SQLite gives a new event the highest id plus one), the events
@@ -285,7 +254,12 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
         auto cursors = c.query("SELECT MIN(cursor) FROM webhook_subscriptions").rows.at(0);
         auto limit = newest - 1;
         if (!cursors.is_null(0)) limit = std::min(limit, cursors.integer(0));
-        auto head = c.query("SELECT id, created_at FROM events WHERE id <= ? ORDER BY id LIMIT ?", {limit, batch});
+        // The events of the projections stay (their source: store/projections.hpp), so the
+        // prefix pruned so far is read from its mark on, not from the first event.
+        from = events_pruned_through(c);
+        auto head = c.query("SELECT id, created_at FROM events WHERE id > ? AND id <= ? AND " + kept_apart +
+                                " ORDER BY id LIMIT ?",
+                            {from, limit, batch});
         for (const auto& row : head.rows) {
           if (row.integer(1) >= cutoff) break;
           through = row.integer(0);
@@ -296,8 +270,9 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
             {through, through + 1024, through});
         if (!referred.rows.at(0).is_null(0)) through = referred.rows[0].integer(0) - 1;
         auto columns = columns_of(c, "events");
-        for (const auto& row : c.query("SELECT " + select_list(columns) + " FROM events WHERE id <= ? AND created_at < ? ORDER BY id",
-                                       {through, cutoff})
+        for (const auto& row : c.query("SELECT " + select_list(columns) + " FROM events WHERE id > ? AND id <= ? AND created_at < ? AND " +
+                                           kept_apart + " ORDER BY id",
+                                       {from, through, cutoff})
                                    .rows)
           append_line(lines, "events", columns, row);
         return 0;
@@ -305,7 +280,8 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
       if (through <= 0) break;
       archive(options_.archive_dir, "events", now, lines);
       auto n = db_.write_sync([&](Tx& tx) {
-        auto r = tx.connection.query("DELETE FROM events WHERE id <= ? AND created_at < ?", {through, cutoff});
+        auto r = tx.connection.query("DELETE FROM events WHERE id > ? AND id <= ? AND created_at < ? AND " + kept_apart,
+                                     {from, through, cutoff});
         tx.connection.query(
             "INSERT INTO retention_marks (kind, last_id, deleted, updated_at) VALUES ('events', ?, ?, ?) ON CONFLICT "
             "(kind) DO UPDATE SET last_id = excluded.last_id, deleted = retention_marks.deleted + excluded.deleted, "

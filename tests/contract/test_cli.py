@@ -9,7 +9,8 @@ from support.fixtures import require_backend
 from support.client import Client
 from support.server import ADMIN_EMAIL, binary, clean_env, free_port
 
-SUBCOMMANDS = [["serve"], ["migrate"], ["init"], ["user"], ["user", "create"], ["backup"], ["restore"], ["version"]]
+SUBCOMMANDS = [["serve"], ["migrate"], ["init"], ["user"], ["user", "create"], ["backup"], ["restore"], ["rebuild"],
+               ["version"]]
 
 
 def run(*args, env=None, input=None, timeout=30):
@@ -43,7 +44,7 @@ def test_top_level_help():
     r = run("--help")
     assert r.returncode == 0, r
     out = r.stdout + r.stderr
-    for command in ("serve", "migrate", "init", "user", "backup", "restore", "version"):
+    for command in ("serve", "migrate", "init", "user", "backup", "restore", "rebuild", "version"):
         assert command in out, f"--help does not mention {command}"
 
 

@@ -328,7 +328,7 @@ def test_activation_scores_open_leads_again_and_rolls_back(server_factory, backe
 
     first = wait_for_model(admin, admin.post("/api/v1/lead-models", {"exclude": ["duration"]}).body["id"])
     assert first["active"] is True
-    # The open leads are scored again right after the activation (one leads.scored event).
+    # The open leads are scored again right after the activation.
     rescored = wait_for(lambda: (lead := admin.get(f"/api/v1/leads/{open_lead['id']}").body)["model_id"] and lead,
                         message="the open lead scored by the model")
     assert rescored["score_method"] == "model" and rescored["model_id"] == first["id"]

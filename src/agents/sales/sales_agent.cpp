@@ -91,9 +91,7 @@ class SalesAgent final : public BaseAgent {
 
 void store_score(store::Tx& tx, const store::leads::Lead& lead) {
   if (!store::leads::set_score(tx.connection, lead.id, lead.updated_at, lead.score)) return;
-  json::object data = store::leads::to_json(lead.score);
-  data["id"] = lead.id;
-  tx.emit("leads.scored", std::move(data));
+  tx.emit("leads.scored", store::leads::scored_event(lead.id, lead.score));
 }
 
 std::unique_ptr<BaseAgent> make_sales_agent(LeadScoring& scoring, store::Database& db, const core::Config& config) {

@@ -172,9 +172,12 @@ std::size_t LeadScoring::rescore_open_leads(const std::string& model_id) {
   auto now = core::now_ms();
   return db_.write_sync([&](store::Tx& tx) {
     std::size_t scored = 0;
-    for (std::size_t i = 0; i < open.size(); ++i)
-      scored += store::leads::set_score(tx.connection, open[i].id, open[i].updated_at,
-                                        stored_score(predictions[i], model_id, now));
+    for (std::size_t i = 0; i < open.size(); ++i) {
+      auto score = stored_score(predictions[i], model_id, now);
+      if (!store::leads::set_score(tx.connection, open[i].id, open[i].updated_at, score)) continue;
+      tx.emit("leads.scored", store::leads::scored_event(open[i].id, score));
+      ++scored;
+    }
     tx.emit("leads.scored", event_data(model_id, scored, "model_activated"));
     return scored;
   });
