@@ -76,6 +76,9 @@ struct Context {
   auth::oidc::Client* oidc = nullptr;
 };
 
+// The vendor clients, or 503 where they are not running.
+integrations::Connectors& connectors(Context& ctx);
+
 // A handler that runs after authentication and the permission check.
 using AuthedHandler = std::function<asio::awaitable<Response>(Request&, const auth::Principal&)>;
 

@@ -123,11 +123,12 @@ json::object inbound_answer(const Request& request, const Inbound& inbound, bool
   return {{"id", inbound.id}, {"duplicate", !kept}};
 }
 
+}  // namespace
+
 integrations::Connectors& connectors(Context& ctx) {
   if (!ctx.connectors) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
   return *ctx.connectors;
 }
-}  // namespace
 
 void add_integration_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "GET", "/api/v1/integrations", Permission::read,

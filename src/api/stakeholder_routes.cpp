@@ -7,6 +7,7 @@
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "integrations/delivery.hpp"
 #include "store/product_repository.hpp"
 
 namespace de::api {
@@ -34,14 +35,27 @@ void read_stakeholder(const json::object& body, Stakeholder& s, bool creating) {
   if (auto influence = r.integer("influence", creating, product::lowest_rating, product::highest_rating)) s.influence = *influence;
   if (auto interest = r.integer("interest", creating, product::lowest_rating, product::highest_rating)) s.interest = *interest;
   if (auto channel = r.choice("channel", false, product::channels)) s.channel = *channel;
+  if (const auto* contact = r.any("contact", false)) {
+    if (contact->is_null()) s.contact.reset();
+    else if (auto text = r.string("contact", false, 320)) s.contact = *text;
+  }
   if (auto topics = r.strings("topics", false, most_topics)) s.topics = *topics;
-  r.finish();
+  auto errors = r.take_errors();
+  if (s.channel == "email" && s.contact && s.contact->find('@') == std::string::npos)
+    errors.push_back({"contact", "must be an email address when the channel is email"});
+  core::throw_if_errors(std::move(errors));
 }
 
 Stakeholder find_stakeholder(store::Connection& c, const std::string& id) {
   auto s = store::stakeholders::find(c, id);
   if (!s) throw core::not_found("stakeholder", id);
   return *s;
+}
+
+store::stakeholder_updates::Update find_update(store::Connection& c, const std::string& id) {
+  auto u = store::stakeholder_updates::find(c, id);
+  if (!u) throw core::not_found("stakeholder update", id);
+  return *u;
 }
 }  // namespace
 
@@ -100,7 +114,7 @@ void add_stakeholder_routes(Context& ctx, http::Router& router) {
             co_return Response::no_content();
           });
 
-  // Drafts, until the communication integrations exist to send them.
+  // Drafts: a person reads them, then sends them (below).
   secured(ctx, router, "POST", "/api/v1/stakeholders/updates", Permission::manage_stakeholders,
           [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
             auto input = agents::read_update_request(json_body(request), core::now_ms());
@@ -121,12 +135,58 @@ void add_stakeholder_routes(Context& ctx, http::Router& router) {
                                      }));
           });
 
+  // An update goes out by the stakeholder's channel (email or Slack) through the integration
+  // named, or the only active one of that type; the draft becomes sent with the vendor's answer.
+  secured(ctx, router, "POST", "/api/v1/stakeholders/updates/{id}/send", Permission::manage_stakeholders,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "stakeholder update");
+            auto body = request.body.empty() ? json::object() : json_body(request);
+            core::ObjectReader r(body);
+            auto reference = r.string("integration", false, 200);
+            r.finish();
+            struct Sending {
+              store::stakeholder_updates::Update update;
+              integrations::Message message;
+              integrations::Account account;
+            };
+            auto sending = ctx.db.read([&](store::Connection& c) {
+              auto update = find_update(c, id);
+              if (update.status != "draft")
+                throw core::Error(core::ErrorKind::conflict,
+                                  "this update was sent already, at " + core::format_timestamp(update.sent_at.value_or(0)));
+              auto s = find_stakeholder(c, update.stakeholder_id);
+              if (!integrations::deliverable(s.channel))
+                throw core::Error(core::ErrorKind::conflict, "stakeholder " + s.name + " prefers " + s.channel +
+                                                                 ": the platform sends by email or slack (change the "
+                                                                 "stakeholder's channel, or deliver it yourself)");
+              if (s.channel == "email" && !s.contact)
+                throw core::Error(core::ErrorKind::conflict,
+                                  "stakeholder " + s.name + " has no email address: set the stakeholder's contact");
+              integrations::Message message{s.channel, s.contact, update.subject, update.body};
+              auto account = integrations::account_for(c, ctx.master_key, message, reference);
+              return Sending{std::move(update), std::move(message), std::move(account)};
+            });
+            auto delivery = co_await integrations::deliver(connectors(ctx), sending.account, sending.message);
+            auto& update = sending.update;
+            update.status = "sent";
+            update.sent_at = core::now_ms();
+            update.sent_via = delivery.integration_id;
+            update.delivery = std::move(delivery.result);
+            auto data = store::stakeholder_updates::to_json(update);
+            co_await write(ctx.db, [&](store::Tx& tx) {
+              if (!store::stakeholder_updates::mark_sent(tx.connection, update))
+                throw core::Error(core::ErrorKind::conflict, "this update was sent meanwhile by another request, or deleted");
+              tx.emit("stakeholders.update_sent", data);
+              audit(tx, request, who, "stakeholders.update_sent", "stakeholder_update", id);
+            });
+            co_return Response::json(200, data);
+          });
+
   secured(ctx, router, "GET", "/api/v1/stakeholders/updates/{id}", Permission::read,
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             const auto& id = id_param(request, "stakeholder update");
-            auto u = ctx.db.read([&](store::Connection& c) { return store::stakeholder_updates::find(c, id); });
-            if (!u) throw core::not_found("stakeholder update", id);
-            co_return Response::json(200, store::stakeholder_updates::to_json(*u));
+            auto u = ctx.db.read([&](store::Connection& c) { return find_update(c, id); });
+            co_return Response::json(200, store::stakeholder_updates::to_json(u));
           });
 }
 

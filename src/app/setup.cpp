@@ -255,13 +255,15 @@ int load_demo_pipeline(store::Database& db) {
     if (store::deals::count(tx.connection) > 0) return 0;
     auto deals = demo_pipeline(core::now_ms());
     store::deals::insert(tx.connection, deals);
-    // Each with every stage it entered, so the log can rebuild the table (store/projections.hpp).
+    // Each with every stage it entered, so the log can rebuild the table (store/projections.hpp);
+    // `deals.imported`, not `deals.created`: history loaded, not deals made now (the
+    // stakeholder updates report what was made).
     for (const auto& history : deals) {
       auto data = store::deals::to_json(history.deal);
       boost::json::array changes;
       for (const auto& change : history.changes) changes.push_back(store::deals::to_json(change));
       data["history"] = std::move(changes);
-      tx.emit("deals.created", std::move(data));
+      tx.emit("deals.imported", std::move(data));
     }
     return int(deals.size());
   });

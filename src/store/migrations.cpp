@@ -829,6 +829,15 @@ CREATE TABLE node_leases (
   expires_at BIGINT NOT NULL
 );
 )SQL"},
+    // Stakeholder updates sent by email or Slack (docs/product.md, "Sending"): where each
+    // stakeholder is reached, and when, through which integration and with what answer an
+    // update went out.
+    {27, "stakeholder updates sent", R"SQL(
+ALTER TABLE stakeholders ADD COLUMN contact TEXT;
+ALTER TABLE stakeholder_updates ADD COLUMN sent_at BIGINT;
+ALTER TABLE stakeholder_updates ADD COLUMN sent_via {uuid};
+ALTER TABLE stakeholder_updates ADD COLUMN delivery {json};
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

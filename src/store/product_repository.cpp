@@ -121,7 +121,7 @@ json::object to_json(const Analysis& a, const Version& v) {
 namespace stakeholders {
 namespace {
 constexpr const char* columns =
-    "SELECT id, name, role, influence, interest, channel, topics, created_at, updated_at FROM stakeholders";
+    "SELECT id, name, role, influence, interest, channel, topics, created_at, updated_at, contact FROM stakeholders";
 
 Stakeholder from_row(const Row& r) {
   Stakeholder s;
@@ -135,6 +135,7 @@ Stakeholder from_row(const Row& r) {
     if (t.is_string()) s.topics.emplace_back(t.get_string());
   s.created_at = r.integer(7);
   s.updated_at = r.integer(8);
+  s.contact = r.optional_text(9);
   return s;
 }
 
@@ -147,18 +148,18 @@ std::string topics_text(const Stakeholder& s) {
 
 void insert(Connection& c, const Stakeholder& s) {
   auto topics = topics_text(s);
-  c.query("INSERT INTO stakeholders (id, name, role, influence, interest, channel, topics, created_at, updated_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  c.query("INSERT INTO stakeholders (id, name, role, influence, interest, channel, topics, created_at, updated_at, "
+          "contact) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {std::string_view(s.id), std::string_view(s.name), std::string_view(s.role), s.influence, s.interest,
-           std::string_view(s.channel), std::string_view(topics), s.created_at, s.updated_at});
+           std::string_view(s.channel), std::string_view(topics), s.created_at, s.updated_at, nullable(s.contact)});
 }
 
 void update(Connection& c, const Stakeholder& s) {
   auto topics = topics_text(s);
   c.query("UPDATE stakeholders SET name = ?, role = ?, influence = ?, interest = ?, channel = ?, topics = ?, "
-          "updated_at = ? WHERE id = ?",
+          "updated_at = ?, contact = ? WHERE id = ?",
           {std::string_view(s.name), std::string_view(s.role), s.influence, s.interest, std::string_view(s.channel),
-           std::string_view(topics), s.updated_at, std::string_view(s.id)});
+           std::string_view(topics), s.updated_at, nullable(s.contact), std::string_view(s.id)});
 }
 
 bool remove(Connection& c, const std::string& id) {
@@ -194,6 +195,7 @@ json::object to_json(const Stakeholder& s) {
           {"influence", s.influence},
           {"interest", s.interest},
           {"channel", s.channel},
+          {"contact", text_or_null(s.contact)},
           {"topics", std::move(topics)},
           {"created_at", core::format_timestamp(s.created_at)},
           {"updated_at", core::format_timestamp(s.updated_at)}};
@@ -203,8 +205,8 @@ json::object to_json(const Stakeholder& s) {
 namespace stakeholder_updates {
 namespace {
 constexpr const char* columns =
-    "SELECT id, stakeholder_id, quadrant, subject, body, event_ids, method, provider, status, created_by, created_at "
-    "FROM stakeholder_updates";
+    "SELECT id, stakeholder_id, quadrant, subject, body, event_ids, method, provider, status, created_by, created_at, "
+    "sent_at, sent_via, delivery FROM stakeholder_updates";
 
 Update from_row(const Row& r) {
   Update u;
@@ -220,6 +222,10 @@ Update from_row(const Row& r) {
   u.status = r.text(8);
   u.created_by = r.optional_text(9);
   u.created_at = r.integer(10);
+  u.sent_at = r.optional_integer(11);
+  u.sent_via = r.optional_text(12);
+  if (!r.is_null(13))
+    if (auto delivery = parse_stored(r.text(13)); delivery.is_object()) u.delivery = std::move(delivery.get_object());
   return u;
 }
 }  // namespace
@@ -257,6 +263,14 @@ Page<Update> list(Connection& c, const std::optional<std::string>& stakeholder_i
   return to_page<Update>(c.query(sql, std::span<const Param>(params)), page, from_row);
 }
 
+bool mark_sent(Connection& c, const Update& sent) {
+  auto delivery = to_text(sent.delivery);
+  return c.query("UPDATE stakeholder_updates SET status = 'sent', sent_at = ?, sent_via = ?, delivery = ? "
+                 "WHERE id = ? AND status = 'draft'",
+                 {sent.sent_at.value_or(0), nullable(sent.sent_via), std::string_view(delivery), std::string_view(sent.id)})
+             .affected > 0;
+}
+
 json::object to_json(const Update& u) {
   json::array ids;
   for (auto id : u.event_ids) ids.emplace_back(id);
@@ -270,7 +284,10 @@ json::object to_json(const Update& u) {
           {"provider", text_or_null(u.provider)},
           {"status", u.status},
           {"created_by", text_or_null(u.created_by)},
-          {"created_at", core::format_timestamp(u.created_at)}};
+          {"created_at", core::format_timestamp(u.created_at)},
+          {"sent_at", core::time_or_null(u.sent_at)},
+          {"sent_via", text_or_null(u.sent_via)},
+          {"delivery", u.sent_at ? json::value(u.delivery) : json::value(nullptr)}};
 }
 }  // namespace stakeholder_updates
 

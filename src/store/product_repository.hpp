@@ -49,6 +49,7 @@ namespace stakeholders {
 
 struct Stakeholder {
   std::string id, name, role, channel = "email";
+  std::optional<std::string> contact;  // an email address, or a Slack channel or member id
   std::int64_t influence = 3, interest = 3;
   std::vector<std::string> topics;
   std::int64_t created_at = 0, updated_at = 0;
@@ -71,14 +72,19 @@ struct Update {
   std::vector<std::int64_t> event_ids;
   std::string method = "rules";  // rules, model
   std::optional<std::string> provider;
-  std::string status = "draft";  // sent once the communication integrations exist
+  std::string status = "draft";  // or sent
   std::optional<std::string> created_by;
   std::int64_t created_at = 0;
+  std::optional<std::int64_t> sent_at;
+  std::optional<std::string> sent_via;  // the integration
+  boost::json::object delivery;         // the vendor's answer (message id, Slack ts and channel)
 };
 
 void insert(Connection& c, const Update& u);
 std::optional<Update> find(Connection& c, const std::string& id);
 Page<Update> list(Connection& c, const std::optional<std::string>& stakeholder_id, const PageRequest& page);
+// Marks a draft sent; false when it is not a draft (any more).
+bool mark_sent(Connection& c, const Update& sent);
 boost::json::object to_json(const Update& u);
 
 }  // namespace stakeholder_updates

@@ -166,10 +166,10 @@ deals::Deal read_deal(const Fields& f) {
 }
 
 void apply_deal_event(Connection& c, std::string_view topic, const Fields& f) {
-  if (topic == "deals.created") {
+  if (topic == "deals.created" || topic == "deals.imported") {
     deals::History history{read_deal(f), {}};
     // A deal begun here or pulled from a CRM starts in its stage; one loaded with its past
-    // (the demo pipeline) carries every stage it entered.
+    // (`deals.imported`: the demo pipeline) carries every stage it entered.
     if (f.has("history")) {
       for (const auto& change : f.array("history")) history.changes.push_back(read_stage_change(Fields(f.event_id(), change)));
     } else {

@@ -284,51 +284,12 @@ def test_a_rate_limited_message_is_sent_again_after_retry_after(srv, standins):
     assert len(sent_at) == 2 and sent_at[1] - sent_at[0] >= 1.9, sent_at  # waited as asked, not 0.5 s
 
 
-class MailServer:
-    """A real SMTP server on loopback (aiosmtpd) taking AUTH with one user name and password,
-    keeping every message it accepts."""
-
-    def __init__(self, username="mailer", password="mail-" + SECRET):
-        from aiosmtpd.controller import Controller
-        from aiosmtpd.smtp import AuthResult
-
-        server = self
-        self.messages = []
-
-        class Handler:
-            async def handle_DATA(self, smtp, session, envelope):
-                server.messages.append(envelope)
-                return "250 OK"
-
-        def authenticate(smtp, session, envelope, mechanism, auth_data):
-            ok = auth_data.login == username.encode() and auth_data.password == password.encode()
-            return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535 itself
-
-        self.port = free_port()  # aiosmtpd 1.4 cannot listen on port 0: start() connects to its own port
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticate,
-                                     auth_require_tls=False)
-        self.controller.start()
-
-    def close(self):
-        self.controller.stop()
-
-
-@pytest.fixture
-def mail_server():
-    server = MailServer()
-    yield server
-    server.close()
-
-
-def email_integration(srv, mail_server, password):
-    return create(srv.admin, {"name": "mail " + uid(), "type": "email",
-                              "config": {"smtp_url": f"smtp://127.0.0.1:{mail_server.port}",
-                                         "from": "Digital Enterprise <de@example.com>", "starttls": "optional"},
-                              "credentials": {"username": "mailer", "password": password}})
+def email_integration(srv, mail_server, password=None):
+    return create(srv.admin, mail_server.integration(password))
 
 
 def test_email_check_and_a_message_read_back(srv, mail_server):
-    made = email_integration(srv, mail_server, "mail-" + SECRET)
+    made = email_integration(srv, mail_server)
     r = srv.admin.post(f"/api/v1/integrations/{made['id']}/test")
     assert r.body["ok"] is True, r
     assert [c["name"] for c in r.body["checks"]] == ["connect", "auth", "noop"], r
@@ -364,7 +325,7 @@ def test_email_check_names_the_refused_login(srv, mail_server):
 
 
 def test_email_input_is_checked(srv, mail_server):
-    made = email_integration(srv, mail_server, "mail-" + SECRET)
+    made = email_integration(srv, mail_server)
     r = srv.admin.post(f"/api/v1/integrations/{made['id']}/actions/send_email",
                        {"input": {"to": ["not an address"], "subject": "two\nlines"}})
     assert_problem(r, 422, fields=["input.to", "input.subject", "input.text"])

@@ -1,11 +1,15 @@
 """Stakeholders through the API (docs/product.md, "Stakeholders"): CRUD with influence and
 interest from 1 to 5, the quadrant of the power/interest grid answered with each, and update drafts
 made from the event log (requirements changed, deals moved) in the tone of the quadrant, stored as
-drafts; bad input is a problem naming the field and writes nothing; product.stakeholder_update
-drafts the same way as a task."""
+drafts and sent by email (a real SMTP server on loopback) or Slack (Prism serving its contract);
+bad input is a problem naming the field and writes nothing; product.stakeholder_update drafts the
+same way as a task."""
+import email
+import email.policy
 import secrets
 
 from support.helpers import assert_problem, wait_for
+from support.server import Session
 
 STAKEHOLDERS = "/api/v1/stakeholders"
 UPDATES = "/api/v1/stakeholders/updates"
@@ -183,3 +187,89 @@ def test_with_a_model_configured_the_ai_layer_words_the_draft_and_the_rules_keep
     # Both calls went through the AI service and are in its usage records.
     wait_for(lambda: sum(row["requests"] for row in admin.get("/api/v1/ai/usage?group_by=provider").body["items"]) >= 2,
              message="the model calls recorded")
+
+
+# ---- sending (docs/product.md, "Sending") -----------------------------------------------------
+
+def _draft_for(srv, tag, **fields):
+    """A stakeholder whose topics match fresh activity, and one draft for them."""
+    _recent_activity(srv, tag)
+    s = _new(srv, topics=[tag], **fields)
+    r = srv.as_("manager").post(UPDATES, {"stakeholder_ids": [s["id"]]})
+    assert r.status == 200 and len(r.body["drafts"]) == 1, r
+    return s, r.body["drafts"][0]
+
+
+def test_an_update_goes_out_by_email_through_the_only_email_integration(server_factory, mail_server):
+    server = server_factory("sqlite")
+    session = Session(server)
+    m = session.as_("manager")
+    tag = "t" + secrets.token_hex(4)
+    s, draft = _draft_for(session, tag, name="Ada Lovelace", channel="email", contact="ada@example.com")
+    assert s["contact"] == "ada@example.com"
+    assert draft["status"] == "draft" and draft["sent_at"] is None and draft["delivery"] is None
+    # No email integration yet: nothing to send it with.
+    assert_problem(m.post(f"{UPDATES}/{draft['id']}/send"), 409, "conflict")
+    mail = session.admin.post("/api/v1/integrations", mail_server.integration())
+    assert mail.status == 201, mail
+
+    sent = m.post(f"{UPDATES}/{draft['id']}/send")
+    assert sent.status == 200, sent
+    assert sent.body["status"] == "sent" and sent.body["sent_via"] == mail.body["id"] and sent.body["sent_at"]
+    assert sent.body["delivery"]["accepted"] == ["ada@example.com"]
+    wait_for(lambda: mail_server.messages, message="the update arrives")
+    envelope = mail_server.messages[0]
+    assert envelope.rcpt_tos == ["ada@example.com"]
+    message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+    assert message["Subject"] == draft["subject"] and message["Message-ID"] == sent.body["delivery"]["message_id"]
+    assert message.get_content().replace("\r\n", "\n").strip() == draft["body"].strip()
+    assert m.get(f"{UPDATES}/{draft['id']}").body == sent.body
+    # Once only.
+    assert_problem(m.post(f"{UPDATES}/{draft['id']}/send"), 409, "conflict")
+    assert len(mail_server.messages) == 1
+    topics = [row[0] for row in server.sql("SELECT topic FROM events WHERE topic = 'stakeholders.update_sent'")]
+    assert topics == ["stakeholders.update_sent"]
+    audit = session.admin.get("/api/v1/audit?action=stakeholders.update_sent")
+    assert audit.status == 200 and [e["target_id"] for e in audit.body["items"]] == [draft["id"]], audit
+
+
+def test_an_update_goes_to_slack_through_the_integration_named(srv, prism_standin):
+    standin = prism_standin("slack/slack-web-api.openapi.json")
+    m = srv.as_("manager")
+    slack = srv.admin.post("/api/v1/integrations", {"name": "slack " + secrets.token_hex(4), "type": "slack",
+                                                    "config": {"base_url": standin.url},
+                                                    "credentials": {"bot_token": "xoxb-" + secrets.token_hex(8)}})
+    assert slack.status == 201, slack
+    tag = "t" + secrets.token_hex(4)
+    _, draft = _draft_for(srv, tag, channel="slack", contact="C012AB3CD")
+    sent = m.post(f"{UPDATES}/{draft['id']}/send", {"integration": slack.body["name"]})
+    assert sent.status == 200, sent
+    # Prism answers from the contract's example, and fails the test if our request broke it.
+    assert sent.body["status"] == "sent" and set(sent.body["delivery"]) == {"ts", "channel"}, sent
+
+
+def test_what_cannot_be_sent_is_refused_clearly_and_stays_a_draft(srv, mail_server):
+    m = srv.as_("manager")
+    mail = srv.admin.post("/api/v1/integrations", mail_server.integration()).body
+    tag = "t" + secrets.token_hex(4)
+    _, by_phone = _draft_for(srv, tag, channel="phone")
+    r = m.post(f"{UPDATES}/{by_phone['id']}/send", {"integration": mail["id"]})
+    assert_problem(r, 409, "conflict")
+    assert "phone" in r.body["detail"]
+    _, no_address = _draft_for(srv, tag + "b", channel="email")
+    r = m.post(f"{UPDATES}/{no_address['id']}/send", {"integration": mail["id"]})
+    assert_problem(r, 409, "conflict")
+    assert "contact" in r.body["detail"]
+    _, by_mail = _draft_for(srv, tag + "c", channel="email", contact="grace@example.com")
+    jira = srv.admin.post("/api/v1/integrations", {"name": "jira " + tag, "type": "jira",
+                                                  "config": {"base_url": "https://example.atlassian.net"},
+                                                  "credentials": {"email": "a@example.com", "api_token": "t"}}).body
+    assert_problem(m.post(f"{UPDATES}/{by_mail['id']}/send", {"integration": jira["id"]}), 422, "validation", ["integration"])
+    assert_problem(m.post(f"{UPDATES}/{by_mail['id']}/send", {"integration": 7}), 422, "validation", ["integration"])
+    assert_problem(srv.as_("operator").post(f"{UPDATES}/{by_mail['id']}/send", {"integration": mail["id"]}), 403)
+    assert_problem(m.post(f"{UPDATES}/01a20ce4-61b4-7003-b6ba-9486d2112aa4/send"), 404, "not-found")
+    assert_problem(m.patch(f"{STAKEHOLDERS}/{by_mail['stakeholder_id']}", {"contact": "not-an-address"}), 422,
+                   "validation", ["contact"])
+    for draft in (by_phone, no_address, by_mail):
+        assert srv.admin.get(f"{UPDATES}/{draft['id']}").body["status"] == "draft"
+    assert mail_server.messages == []

@@ -9,6 +9,8 @@ the admin API and logged in (a server.Session). Tests take `srv` and talk to it 
 environment such as DE_HTTP_TIMEOUT=1, a database they prepare themselves, kill -9 and restart):
 `server_factory(backend="sqlite", env=None, init=True, start=True, **DEServer kwargs)`.
 
+`mail_server`: a real SMTP server on loopback (support/mail.py): `.messages`, `.integration()`.
+
 `postgres_database`: the URL of a fresh PostgreSQL database of the test's own (dropped after it).
 
 `llm_standin`: the base URL of the stand-in OpenAI and Anthropic server (session-wide); every
@@ -31,6 +33,7 @@ import urllib.request
 
 import pytest
 
+from support.mail import MailServer
 from support.server import (DEServer, Session, binary, create_postgres_database, drop_postgres_database,
                             postgres_required, postgres_url, terminate)
 
@@ -146,6 +149,14 @@ def server_factory(request):
         elif _failed(request.node):
             report_server(s, "test failed")
         s.cleanup(keep_dir=crashed or KEEP)
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server on loopback (support/mail.py), stopped after the test."""
+    server = MailServer()
+    yield server
+    server.close()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 // Stakeholders on the power/interest grid (docs/product.md, "Stakeholders"): each stakeholder a
 // button in their quadrant (Tab reaches every one, Enter opens it), with a table as the text
-// alternative; people who may manage stakeholders add and change them and draft updates from
-// the recent events, kept as drafts.
+// alternative; people who may manage stakeholders add and change them, draft updates from the
+// recent events, read them and send them by the stakeholder's channel (email or Slack).
 import { useCallback, useEffect, useState } from 'react';
 import { useSelector } from 'react-redux';
 import { api, problemOf } from '../../services/api.js';
@@ -9,7 +9,7 @@ import { allowed } from '../auth/authSlice.js';
 import { Empty, ErrorBanner, Field, PageHeader, formatTime } from '../../components/ui.jsx';
 import { channels, gridOf, quadrantLabel, quadrants, topicsOf } from './stakeholders.js';
 
-const blank = { name: '', role: '', influence: '3', interest: '3', channel: 'email', topics: '' };
+const blank = { name: '', role: '', influence: '3', interest: '3', channel: 'email', contact: '', topics: '' };
 
 function StakeholderForm({ initial, onSubmit, onCancel, label }) {
   const [form, setForm] = useState(initial);
@@ -21,7 +21,7 @@ function StakeholderForm({ initial, onSubmit, onCancel, label }) {
     setProblem(null);
     try {
       await onSubmit({ name: form.name, role: form.role, influence: Number(form.influence), interest: Number(form.interest),
-        channel: form.channel, topics: topicsOf(form.topics) });
+        channel: form.channel, contact: form.contact.trim() || null, topics: topicsOf(form.topics) });
       setForm(blank);
     } catch (error) {
       setProblem(problemOf(error));
@@ -52,6 +52,10 @@ function StakeholderForm({ initial, onSubmit, onCancel, label }) {
             {channels.map((c) => <option key={c} value={c}>{c}</option>)}
           </select>
         )}
+      </Field>
+      <Field id={idOf('contact')} label="Contact" optional error={problem?.fields?.contact}
+        hint="Where updates go: an email address (email), a Slack channel or member id (slack).">
+        {(props) => <input {...props} value={form.contact} onChange={set('contact')} />}
       </Field>
       <Field id={idOf('topics')} label="Topics" optional hint="Comma-separated; updates report only changes that name one."
         error={problem?.fields?.topics ?? problem?.fields?.['topics[0]']}>
@@ -88,12 +92,12 @@ function Grid({ stakeholders, selected, onSelect }) {
       </div>
       <div className="table-card"><table aria-label="Stakeholders as a table">
         <caption className="sr-only">The grid as text: each stakeholder's influence, interest and quadrant</caption>
-        <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Influence</th><th scope="col">Interest</th><th scope="col">Quadrant</th><th scope="col">Channel</th><th scope="col">Topics</th></tr></thead>
+        <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Influence</th><th scope="col">Interest</th><th scope="col">Quadrant</th><th scope="col">Channel</th><th scope="col">Contact</th><th scope="col">Topics</th></tr></thead>
         <tbody>
           {stakeholders.map((s) => (
             <tr key={s.id}>
               <td>{s.name}</td><td>{s.role}</td><td>{s.influence}</td><td>{s.interest}</td>
-              <td>{quadrantLabel(s.quadrant)}</td><td>{s.channel}</td><td>{s.topics.join(', ')}</td>
+              <td>{quadrantLabel(s.quadrant)}</td><td>{s.channel}</td><td>{s.contact ?? ''}</td><td>{s.topics.join(', ')}</td>
             </tr>
           ))}
         </tbody>
@@ -102,17 +106,24 @@ function Grid({ stakeholders, selected, onSelect }) {
   );
 }
 
-function Drafts({ drafts }) {
+// `onSend`: given to people who may send, for the updates still drafts.
+function Drafts({ drafts, onSend }) {
   if (!drafts.length) return <p className="muted">No update drafts yet.</p>;
   return (
     <ul className="drafts">
       {drafts.map((d) => (
-        <li key={d.id} className="card" aria-label={`Draft: ${d.subject}`}>
+        <li key={d.id} className="card" aria-label={`${d.status === 'sent' ? 'Sent' : 'Draft'}: ${d.subject}`}>
           <div className="card-head">
             <h3>{d.subject}</h3>
             <span className="badge">{quadrantLabel(d.quadrant)} · {d.method} · {formatTime(d.created_at)}</span>
+            <span className={`badge ${d.status === 'sent' ? 'ok' : ''}`}>
+              {d.status === 'sent' ? `sent ${formatTime(d.sent_at)}` : 'draft'}
+            </span>
           </div>
           <pre className="draft-body">{d.body}</pre>
+          {onSend && d.status === 'draft' && (
+            <button type="button" className="button primary small" onClick={() => onSend(d)}>Send</button>
+          )}
         </li>
       ))}
     </ul>
@@ -172,6 +183,19 @@ export default function StakeholdersPage() {
     }
   };
 
+  const send = async (update) => {
+    try {
+      const { data } = await api.post(`/stakeholders/updates/${update.id}/send`, {});
+      const to = stakeholders?.find((s) => s.id === update.stakeholder_id);
+      setNotice(`Sent "${update.subject}"${to ? ` to ${to.name} by ${to.channel}` : ''}${data.delivery?.message_id ? ` (${data.delivery.message_id})` : ''}.`);
+      setProblem(null);
+      await load();
+    } catch (error) {
+      setProblem(problemOf(error));
+    }
+  };
+  const sendable = canManage ? send : undefined;
+
   const current = stakeholders?.find((s) => s.id === selected);
   return (
     <>
@@ -188,7 +212,7 @@ export default function StakeholdersPage() {
             <h2>{current.name}</h2>
             <span className="badge">{quadrantLabel(current.quadrant)}</span>
           </div>
-          <p>{current.role || 'No role given'} · influence {current.influence} · interest {current.interest} · by {current.channel}</p>
+          <p>{current.role || 'No role given'} · influence {current.influence} · interest {current.interest} · by {current.channel}{current.contact ? ` (${current.contact})` : ''}</p>
           {canManage && !editing && (
             <p>
               <button type="button" className="button secondary small" onClick={() => draft([current.id])}>Draft an update</button>{' '}
@@ -198,16 +222,16 @@ export default function StakeholdersPage() {
           )}
           {editing && (
             <StakeholderForm label="Save stakeholder" onSubmit={change} onCancel={() => setEditing(false)}
-              initial={{ ...current, influence: String(current.influence), interest: String(current.interest), topics: current.topics.join(', ') }} />
+              initial={{ ...current, influence: String(current.influence), interest: String(current.interest), contact: current.contact ?? '', topics: current.topics.join(', ') }} />
           )}
           <h3>Drafts for {current.name}</h3>
-          <Drafts drafts={drafts.filter((d) => d.stakeholder_id === current.id)} />
+          <Drafts drafts={drafts.filter((d) => d.stakeholder_id === current.id)} onSend={sendable} />
         </section>
       )}
       {canManage && <StakeholderForm label="Add stakeholder" initial={blank} onSubmit={create} />}
-      <section aria-label="Update drafts">
-        <h2>Update drafts</h2>
-        <Drafts drafts={drafts} />
+      <section aria-label="Updates">
+        <h2>Updates</h2>
+        <Drafts drafts={drafts} onSend={sendable} />
       </section>
     </>
   );

@@ -59,7 +59,7 @@ describe('StakeholdersPage', () => {
     fireEvent.click(within(form).getByRole('button', { name: 'Add stakeholder' }));
     expect(await within(screen.getByRole('region', { name: /Monitor/ })).findByRole('button', { name: 'Cy' })).toBeTruthy();
     expect(calls.find((c) => c.method === 'POST' && c.url === '/stakeholders').body)
-      .toEqual({ name: 'Cy', role: '', influence: 2, interest: 3, channel: 'email', topics: ['checkout', 'billing'] });
+      .toEqual({ name: 'Cy', role: '', influence: 2, interest: 3, channel: 'email', contact: null, topics: ['checkout', 'billing'] });
 
     fireEvent.click(within(closely).getByRole('button', { name: 'Ada' }));
     fireEvent.click(screen.getByRole('button', { name: 'Draft an update' }));
@@ -68,14 +68,38 @@ describe('StakeholdersPage', () => {
     expect((await screen.findAllByText(/Decision needed: 1 point/)).length).toBeGreaterThan(0);
   });
 
+  it('sends a draft, says where it went, and shows why one could not go', async () => {
+    let sent = false;
+    const calls = mockApi({
+      'GET /stakeholders': () => [200, { items: [{ ...ada, contact: 'ada@example.com' }, bob], next_cursor: null }],
+      'GET /stakeholders/updates': () => [200, {
+        items: [sent ? { ...draft, status: 'sent', sent_at: '2026-12-03T11:00:00Z' } : draft, { ...draft, id: 'u-2', stakeholder_id: 's-2' }],
+        next_cursor: null }],
+      'POST /stakeholders/updates/u-1/send': () => { sent = true; return [200, { ...draft, status: 'sent', delivery: { message_id: '<m-1@example.com>' } }]; },
+      'POST /stakeholders/updates/u-2/send': () => [409, { type: 'https://digital-enterprise.dev/problems/conflict', title: 'Conflict', status: 409,
+        detail: 'no active slack integration sends this: connect one (POST /api/v1/integrations)' }],
+    });
+    renderPage(admin);
+    const updates = await screen.findByRole('region', { name: 'Updates' });
+    const buttons = await within(updates).findAllByRole('button', { name: 'Send' });
+    fireEvent.click(buttons[0]);
+    expect(await screen.findByText('Sent "Decision needed: 1 point since 2026-11-26" to Ada by email (<m-1@example.com>).')).toBeTruthy();
+    expect(calls.find((c) => c.url === '/stakeholders/updates/u-1/send').body).toEqual({});
+    expect(await within(updates).findByRole('listitem', { name: /^Sent: / })).toBeTruthy();
+    fireEvent.click(within(updates).getByRole('button', { name: 'Send' }));
+    expect(await screen.findByText(/no active slack integration sends this/)).toBeTruthy();
+  });
+
   it('offers a viewer no changes', async () => {
     mockApi({
       'GET /stakeholders': () => [200, { items: [ada], next_cursor: null }],
-      'GET /stakeholders/updates': () => [200, { items: [], next_cursor: null }],
+      'GET /stakeholders/updates': () => [200, { items: [draft], next_cursor: null }],
     });
     renderPage(viewer);
     fireEvent.click(await screen.findByRole('button', { name: 'Ada' }));
     expect(screen.queryByRole('button', { name: 'Draft an update' })).toBeNull();
     expect(screen.queryByRole('form', { name: 'Add stakeholder' })).toBeNull();
+    expect((await screen.findAllByText(/Decision needed: 1 point/)).length).toBeGreaterThan(0);
+    expect(screen.queryByRole('button', { name: 'Send' })).toBeNull();
   });
 });

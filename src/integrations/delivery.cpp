@@ -1,0 +1,50 @@
+#include "integrations/delivery.hpp"
+
+#include "core/error.hpp"
+
+namespace de::integrations {
+
+namespace json = boost::json;
+
+bool deliverable(std::string_view channel) { return channel == "email" || channel == "slack"; }
+
+Account account_for(store::Connection& c, std::string_view master_key, const Message& message,
+                    const std::optional<std::string>& reference, std::string_view field) {
+  if (!deliverable(message.channel))
+    throw core::Error(core::ErrorKind::validation, "the platform sends by email or slack, not by " + message.channel);
+  if (reference) {
+    auto chosen = find_usable(c, *reference);
+    if (chosen.type != message.channel)
+      throw core::validation_error(std::string(field), "is a " + chosen.type + " integration; this message goes by " +
+                                                           message.channel);
+    return account_of(chosen, master_key);
+  }
+  std::vector<store::integrations::Integration> active;
+  store::PageRequest page;
+  page.limit = 100;
+  for (auto& i : store::integrations::list(c, message.channel, page).items)
+    if (i.is_active) active.push_back(std::move(i));
+  if (active.empty())
+    throw core::Error(core::ErrorKind::conflict, "no active " + message.channel +
+                                                     " integration sends this: connect one (POST /api/v1/integrations)");
+  if (active.size() > 1)
+    throw core::Error(core::ErrorKind::conflict, std::to_string(active.size()) + " active " + message.channel +
+                                                     " integrations could send this: name one in '" + std::string(field) + "'");
+  return account_of(active.front(), master_key);
+}
+
+boost::asio::awaitable<Delivery> deliver(Connectors& clients, const Account& account, const Message& message) {
+  json::object input;
+  if (message.channel == "email") {
+    if (message.to) input["to"] = *message.to;
+    input["subject"] = message.subject;
+    input["text"] = message.text;
+  } else {
+    if (message.to) input["channel"] = *message.to;
+    input["text"] = "*" + message.subject + "*\n\n" + message.text;
+  }
+  auto result = co_await clients.act(account, message.channel == "email" ? "send_email" : "post_message", input);
+  co_return Delivery{account.id, std::move(result)};
+}
+
+}  // namespace de::integrations
