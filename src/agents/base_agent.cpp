@@ -19,7 +19,11 @@ hub::Outcome BaseAgent::run(const model::Task& task, const std::atomic<bool>& ca
     notify_completion(task, output);
     return hub::Outcome::success(std::move(output));
   } catch (const core::Error& e) {
-    bool permanent = e.kind() == core::ErrorKind::validation || e.kind() == core::ErrorKind::not_implemented;
+    // What a retry cannot change: bad input, a missing record, a state that forbids it (an
+    // update sent already), a task type the agent lacks.
+    auto kind = e.kind();
+    bool permanent = kind == core::ErrorKind::validation || kind == core::ErrorKind::not_implemented ||
+                     kind == core::ErrorKind::not_found || kind == core::ErrorKind::conflict;
     // With several fields the detail only counts them ("2 fields are invalid"): name each.
     std::string error = e.what();
     if (e.fields().size() > 1)

@@ -15,8 +15,8 @@ class BaseAgent {
  public:
   virtual ~BaseAgent() = default;
 
-  // Runs the five steps in order. A core::Error of kind validation or not_implemented is a
-  // permanent failure; any other exception may be retried.
+  // Runs the five steps in order. A core::Error of kind validation, not_found, conflict or
+  // not_implemented is a permanent failure; any other exception may be retried.
   hub::Outcome run(const model::Task& task, const std::atomic<bool>& cancelled);
 
   // True for work that never waits (no I/O, no AI call, microseconds of CPU): it runs where

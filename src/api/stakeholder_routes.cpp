@@ -2,12 +2,12 @@
 // the event log (docs/product.md, "Stakeholders"). Every role that reads may read them; writing
 // needs manage_stakeholders.
 #include "agents/product/product_services.hpp"
+#include "agents/product/publishing.hpp"
 #include "agents/product/text.hpp"
 #include "api/audit.hpp"
 #include "api/context.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "integrations/delivery.hpp"
 #include "store/product_repository.hpp"
 
 namespace de::api {
@@ -142,41 +142,10 @@ void add_stakeholder_routes(Context& ctx, http::Router& router) {
             const auto& id = id_param(request, "stakeholder update");
             auto body = request.body.empty() ? json::object() : json_body(request);
             core::ObjectReader r(body);
-            auto reference = r.string("integration", false, 200);
+            agents::SendRequest send{id, r.string("integration", false, 200)};
             r.finish();
-            struct Sending {
-              store::stakeholder_updates::Update update;
-              integrations::Message message;
-              integrations::Account account;
-            };
-            auto sending = ctx.db.read([&](store::Connection& c) {
-              auto update = find_update(c, id);
-              if (update.status != "draft")
-                throw core::Error(core::ErrorKind::conflict,
-                                  "this update was sent already, at " + core::format_timestamp(update.sent_at.value_or(0)));
-              auto s = find_stakeholder(c, update.stakeholder_id);
-              if (!integrations::deliverable(s.channel))
-                throw core::Error(core::ErrorKind::conflict, "stakeholder " + s.name + " prefers " + s.channel +
-                                                                 ": the platform sends by email or slack (change the "
-                                                                 "stakeholder's channel, or deliver it yourself)");
-              if (s.channel == "email" && !s.contact)
-                throw core::Error(core::ErrorKind::conflict,
-                                  "stakeholder " + s.name + " has no email address: set the stakeholder's contact");
-              integrations::Message message{s.channel, s.contact, update.subject, update.body};
-              auto account = integrations::account_for(c, ctx.master_key, message, reference);
-              return Sending{std::move(update), std::move(message), std::move(account)};
-            });
-            auto delivery = co_await integrations::deliver(connectors(ctx), sending.account, sending.message);
-            auto& update = sending.update;
-            update.status = "sent";
-            update.sent_at = core::now_ms();
-            update.sent_via = delivery.integration_id;
-            update.delivery = std::move(delivery.result);
-            auto data = store::stakeholder_updates::to_json(update);
-            co_await write(ctx.db, [&](store::Tx& tx) {
-              if (!store::stakeholder_updates::mark_sent(tx.connection, update))
-                throw core::Error(core::ErrorKind::conflict, "this update was sent meanwhile by another request, or deleted");
-              tx.emit("stakeholders.update_sent", data);
+            agents::ProductServices services{ctx.db, ctx.ai, &connectors(ctx), ctx.master_key};
+            auto data = co_await agents::send_stakeholder_update(services, send, [&](store::Tx& tx) {
               audit(tx, request, who, "stakeholders.update_sent", "stakeholder_update", id);
             });
             co_return Response::json(200, data);

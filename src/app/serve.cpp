@@ -59,6 +59,8 @@ int serve(const core::Config& config) {
   auto ai = start_ai(config, *db);
   agents::sales::LeadScoring leads(*db);
   agents::marketing::register_offline_copywriter();
+  // The vendor clients: integration actions of workflows, the API and the product agent.
+  integrations::Connectors connectors;
   // Filled once the workflow engine exists, before any task runs (the I/O threads start last).
   std::vector<agents::PlatformTool> tools;
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
@@ -68,13 +70,13 @@ int serve(const core::Config& config) {
     if (agent.type == "marketing")
       return agents::make_executor(agents::marketing::make_marketing_agent(io, *db, *ai.service), workers);
     if (agent.type == "product_manager")
-      return agents::make_executor(agents::make_product_agent(agents::ProductServices{*db, ai.service.get()}), workers);
+      return agents::make_executor(agents::make_product_agent(
+          agents::ProductServices{*db, ai.service.get(), &connectors, ai.master_key}), workers);
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
   db->write_sync([](store::Tx& tx) { store::assistant_runs::remove_finished(tx.connection); });
   hub.start();
-  integrations::Connectors connectors;
   workflow::WorkflowEngine workflows(io, *db, bus, hub, ai.service.get());
   workflows.use_integrations(connectors, ai.master_key);
   workflows.start();

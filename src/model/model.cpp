@@ -138,7 +138,8 @@ json::object to_json(const Agent& agent) {
 
 std::vector<std::string> default_capabilities(std::string_view type) {
   if (type == "product_manager")
-    return {"product.analyze_requirements", "product.prioritize", "product.stakeholder_update"};
+    return {"product.analyze_requirements", "product.prioritize", "product.stakeholder_update",
+            "product.send_stakeholder_update", "product.publish_requirements"};
   if (type == "sales") return {"sales.score_lead", "sales.train_lead_model", "sales.pipeline_forecast"};
   if (type == "marketing")
     return {"marketing.generate_content", "marketing.optimize_budget", "marketing.campaign_report"};
@@ -198,6 +199,14 @@ const TaskTypeInfo* task_type_info(std::string_view type) {
       {"echo", "Answers with its input unchanged: any JSON object.", R"({"type":"object"})"},
       {"assistant.run", "Asks an assistant agent: it answers the prompt, using its own tools.",
        R"({"type":"object","properties":{"prompt":{"type":"string","minLength":1,"description":"what to ask"}},"required":["prompt"]})"},
+      {"product.send_stakeholder_update",
+       "Sends a stakeholder update draft by the stakeholder's channel (email or Slack) through the integration named, or the "
+       "only active one of that type (docs/product.md, \"Sending\").",
+       R"({"type":"object","properties":{"update_id":{"type":"string","description":"the draft's id"},"integration":{"type":"string","description":"an integration's id or name; default: the only active one of the channel's type"}},"required":["update_id"],"additionalProperties":false})"},
+      {"product.publish_requirements",
+       "Publishes a saved requirement analysis: a Jira issue per requirement and a Confluence page listing them "
+       "(docs/product.md, \"Publishing\").",
+       R"({"type":"object","properties":{"analysis_id":{"type":"string","description":"a saved analysis's id"},"version":{"type":"integer","minimum":1},"jira":{"type":"string","description":"a Jira integration's id or name"},"project_key":{"type":"string"},"confluence":{"type":"string","description":"a Confluence integration's id or name"},"space_id":{"type":"string"},"parent_id":{"type":"string"}},"required":["analysis_id"],"additionalProperties":false})"},
       {"marketing.generate_content",
        "Writes marketing content (email, social_post, ad_copy, blog_outline, landing_page) from a brief, checks it and keeps it: "
        "the same as POST /api/v1/content (docs/marketing.md).",

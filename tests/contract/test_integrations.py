@@ -445,3 +445,65 @@ def test_slacks_refusal_with_http_200_fails_the_check_with_its_error(srv, standi
     assert r.status == 200 and r.body["ok"] is False, r
     assert r.body["checks"] == [{"name": "auth.test", "passed": False, "detail": "invalid_auth"}], r
     assert slack_standin.requests == [("GET", "/auth.test", None)]
+
+
+def test_the_product_agent_publishes_requirements_to_jira_and_confluence(srv, prism_standin, standins):
+    """product.publish_requirements (docs/product.md, "Publishing"): a Jira issue per requirement
+    of a saved analysis (Prism serving Jira's contract) and a Confluence page listing them (a
+    stand-in that checks each body against the contract's schema); a refused call stops the rest
+    and is reported with what was made before it."""
+    srv.new_agent("product_manager")
+    jira_standin = prism_standin("jira/jira-cloud-platform-v3.openapi.json", dynamic=True)
+    jira = create(srv.admin, {"name": "jira " + uid(), "type": "jira", "config": {"base_url": jira_standin.url},
+                              "credentials": {"email": "bot@example.com", "api_token": SECRET}})
+    validator = contract_validator("confluence/confluence-cloud-v2-pages.openapi.json",
+                                   ["components", "requestBodies", "PageCreateRequest", "content",
+                                    "application/json", "schema"], one_of_as_any_of=True)
+
+    def pages(method, path, headers, body):
+        errors = [e.message for e in validator.iter_errors(body)]
+        if method != "POST" or path != "/pages" or errors:
+            return 400, {"errors": [{"status": 400, "title": "; ".join(errors) or "bad request"}]}, {}
+        return 200, {"id": "65540", "status": "current", "title": body["title"], "spaceId": body["spaceId"],
+                     "_links": {"base": "https://example.atlassian.net/wiki", "webui": "/spaces/DE/pages/65540"}}, {}
+    wiki_standin = standins(pages)
+    wiki = create(srv.admin, {"name": "wiki " + uid(), "type": "confluence", "config": {"base_url": wiki_standin.url},
+                              "credentials": {"email": "bot@example.com", "api_token": SECRET}})
+    text = ("1. The system shall export every report as PDF within 10 seconds.\n"
+            "2. Users should be able to reset their password quickly.\n"
+            "3. The <admin> & auditor shall see the audit log.\n")
+    saved = srv.as_("operator").post("/api/v1/requirements", {"title": "Reports " + uid(), "text": text})
+    assert saved.status == 201, saved
+
+    def publish(**input_data):
+        r = srv.as_("operator").post("/api/v1/tasks", {"type": "product.publish_requirements",
+                                                       "input_data": {"analysis_id": saved.body["id"], **input_data}})
+        assert r.status == 201, r
+        return wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
+            srv.admin.get(f"/api/v1/tasks/{r.body['id']}").body), timeout=60, message="the publishing task")
+
+    done = publish(jira=jira["name"], project_key="DE", confluence=wiki["id"], space_id="123")
+    assert done["status"] == "completed", done
+    out = done["output_data"]
+    assert out["stopped"] is None and out["version"] == 1, out
+    assert [i["requirement"] for i in out["issues"]] == ["R1", "R2", "R3"], out
+    assert all(i["key"] and i["url"].startswith(jira_standin.url + "/browse/") for i in out["issues"]), out
+    assert out["page"] == {"id": "65540", "title": f"Requirements: {saved.body['title']} (version 1)",
+                           "url": "https://example.atlassian.net/wiki/spaces/DE/pages/65540"}, out
+    [(method, path, page)] = wiki_standin.requests
+    body = page["body"]["value"]
+    assert page["spaceId"] == "123" and body.count("<tr>") == 4, body
+    assert "The &lt;admin&gt; &amp; auditor shall see the audit log." in body, body
+    assert all(f">{i['key']}</a>" in body for i in out["issues"]), body
+
+    # Jira unreachable: nothing is made, the task says where it stopped and why; bad input fails at once.
+    down = create(srv.admin, {"name": "jira down " + uid(), "type": "jira",
+                              "config": {"base_url": f"http://127.0.0.1:{closed_port()}"},
+                              "credentials": {"email": "bot@example.com", "api_token": SECRET}})
+    stopped = publish(jira=down["id"], project_key="DE", confluence=wiki["id"])
+    assert stopped["status"] == "completed", stopped
+    assert stopped["output_data"]["issues"] == [] and stopped["output_data"]["page"] is None
+    assert stopped["output_data"]["stopped"]["at"] == "R1" and stopped["output_data"]["stopped"]["error"], stopped
+    assert len(wiki_standin.requests) == 1
+    wrong = publish(jira=wiki["id"])
+    assert wrong["status"] == "failed" and "input_data.jira" in wrong["error"], wrong

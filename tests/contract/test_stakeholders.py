@@ -273,3 +273,29 @@ def test_what_cannot_be_sent_is_refused_clearly_and_stays_a_draft(srv, mail_serv
     for draft in (by_phone, no_address, by_mail):
         assert srv.admin.get(f"{UPDATES}/{draft['id']}").body["status"] == "draft"
     assert mail_server.messages == []
+
+
+def _finished(srv, task_id):
+    return wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
+        srv.admin.get(f"/api/v1/tasks/{task_id}").body), timeout=30, message="the task to finish")
+
+
+def test_the_product_manager_agent_sends_an_update_as_a_task(srv, mail_server):
+    srv.new_agent("product_manager")
+    mail = srv.admin.post("/api/v1/integrations", mail_server.integration()).body
+    tag = "t" + secrets.token_hex(4)
+    _, draft = _draft_for(srv, tag, channel="email", contact="cy@example.com")
+    r = srv.as_("operator").post("/api/v1/tasks", {"type": "product.send_stakeholder_update",
+                                                   "input_data": {"update_id": draft["id"], "integration": mail["name"]}})
+    assert r.status == 201, r
+    done = _finished(srv, r.body["id"])
+    assert done["status"] == "completed", done
+    assert done["output_data"]["status"] == "sent" and done["output_data"]["sent_via"] == mail["id"]
+    wait_for(lambda: mail_server.messages, message="the update arrives")
+    assert mail_server.messages[0].rcpt_tos == ["cy@example.com"]
+    # Sent once: a second task fails and says why.
+    again = srv.as_("operator").post("/api/v1/tasks", {"type": "product.send_stakeholder_update",
+                                                       "input_data": {"update_id": draft["id"]}}).body
+    failed = _finished(srv, again["id"])
+    assert failed["status"] == "failed" and "sent already" in failed["error"], failed
+    assert len(mail_server.messages) == 1

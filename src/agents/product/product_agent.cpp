@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "agents/product/analyzer.hpp"
+#include "agents/product/publishing.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 
@@ -38,11 +39,14 @@ class ProductAgent final : public BaseAgent {
 
  protected:
   void validate_input(const model::Task& task) override {
-    if (task.type != "product.analyze_requirements" && task.type != "product.prioritize" &&
-        task.type != "product.stakeholder_update")
-      throw core::Error(core::ErrorKind::not_implemented, "the product manager agent cannot run '" + task.type + "'");
-    if (task.type == "product.stakeholder_update" && !services_)
-      throw core::Error(core::ErrorKind::unavailable, "product.stakeholder_update needs the store, which this agent has not");
+    const auto& type = task.type;
+    bool needs_store = type == "product.stakeholder_update" || type == "product.send_stakeholder_update" ||
+                       type == "product.publish_requirements";
+    if (!needs_store && type != "product.analyze_requirements" && type != "product.prioritize")
+      throw core::Error(core::ErrorKind::not_implemented, "the product manager agent cannot run '" + type + "'");
+    if (needs_store && !services_)
+      throw core::Error(core::ErrorKind::unavailable, type + " needs the store, which this agent has not");
+    if (type == "product.send_stakeholder_update") read_send_request(task.input_data);
   }
 
   boost::json::value execute_business_logic(const model::Task& task, const boost::json::value&) override {
@@ -56,6 +60,9 @@ class ProductAgent final : public BaseAgent {
       auto items = product::RequirementAnalyzer::shared().analyze(request.requirements);
       return run_here(prioritize_requirements(ai, items, request.given));
     }
+    if (task.type == "product.send_stakeholder_update")
+      return run_here(send_stakeholder_update(*services_, read_send_request(task.input_data)));
+    if (task.type == "product.publish_requirements") return run_here(publish_requirements(*services_, task.input_data));
     auto request = read_update_request(task.input_data, core::now_ms());
     auto created_by = task.created_by;
     return run_here(draft_stakeholder_updates(services_->db, ai, request, created_by));

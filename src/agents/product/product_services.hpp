@@ -14,13 +14,20 @@
 #include "ai/service.hpp"
 #include "store/database.hpp"
 
+namespace de::integrations {
+class Connectors;
+}
+
 namespace de::agents {
 
 // What the product manager agent works with; without them it only analyses and prioritises by
-// the rules.
+// the rules. The vendor clients and the master key that unseals the integrations' credentials
+// send stakeholder updates and publish requirements (publishing.hpp).
 struct ProductServices {
   store::Database& db;
   ai::AiService* ai = nullptr;
+  integrations::Connectors* connectors = nullptr;
+  std::string master_key;
 };
 
 // True when a provider other than the built-in offline one is configured: only a model's
