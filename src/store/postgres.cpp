@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "store/planning.hpp"
 #include "store/sql.hpp"
 
 namespace de::store {
@@ -79,6 +80,11 @@ class PostgresConnection final : public Connection {
       flush();
       return result;
     }
+    if (sql.starts_with(plan_each_time)) {
+      Values values(params);
+      return collect(PQexecParams(conn_, to_numbered_placeholders(sql).c_str(), values.count(), nullptr,
+                                  values.pointers.data(), nullptr, nullptr, 0));
+    }
     auto [name, fresh] = statement_name(sql);
     if (fresh) {
       try {
@@ -107,14 +113,20 @@ class PostgresConnection final : public Connection {
 
   void send(std::string_view sql, std::span<const Param> params, Then then) override {
     if (sent_.empty() && !PQenterPipelineMode(conn_)) lost();
-    auto [name, fresh] = statement_name(sql);
-    if (fresh) {
-      if (!PQsendPrepare(conn_, name->c_str(), to_numbered_placeholders(sql).c_str(), int(params.size()), nullptr))
-        lost();
-      sent_.emplace_back();
-    }
     Values values(params);
-    if (!PQsendQueryPrepared(conn_, name->c_str(), values.count(), values.pointers.data(), nullptr, nullptr, 0)) lost();
+    if (sql.starts_with(plan_each_time)) {
+      if (!PQsendQueryParams(conn_, to_numbered_placeholders(sql).c_str(), values.count(), nullptr,
+                             values.pointers.data(), nullptr, nullptr, 0))
+        lost();
+    } else {
+      auto [name, fresh] = statement_name(sql);
+      if (fresh) {
+        if (!PQsendPrepare(conn_, name->c_str(), to_numbered_placeholders(sql).c_str(), int(params.size()), nullptr))
+          lost();
+        sent_.emplace_back();
+      }
+      if (!PQsendQueryPrepared(conn_, name->c_str(), values.count(), values.pointers.data(), nullptr, nullptr, 0)) lost();
+    }
     sent_.push_back(std::move(then));
     // The server's answers wait in the socket until read: a bounded number of them never fills
     // it, so the server never stops reading while this side is still sending.

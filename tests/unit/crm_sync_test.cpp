@@ -212,6 +212,16 @@ TEST_P(CrmSync, TwoWayWithAConflictThenIdempotent) {
   EXPECT_EQ(conflicts[0].remote_value, "Theirs LLC");
   EXPECT_EQ(conflicts[0].rule, "latest");
   EXPECT_EQ(conflicts[0].applied, "remote");
+  // Told as it was found, with both values.
+  auto found = db().read([](store::Connection& c) {
+    return c.query("SELECT data FROM events WHERE topic = 'sync.conflict_found'").rows;
+  });
+  ASSERT_EQ(found.size(), 1u);
+  auto told = core::parse_object(found[0].text(0));
+  EXPECT_EQ(told.at("id").as_string(), conflicts[0].id);
+  EXPECT_EQ(told.at("field"), "company");
+  EXPECT_EQ(told.at("local_value"), "Ours Inc");
+  EXPECT_EQ(told.at("remote_value"), "Theirs LLC");
   EXPECT_EQ(db().read([&](store::Connection& c) { return store::leads::find(c, alice.id); })->company, "Theirs LLC");
   auto pulled_phone = db().read([&](store::Connection& c) {
     return c.query("SELECT attributes FROM leads WHERE email = 'remote0@example.com'").rows.at(0).text(0);

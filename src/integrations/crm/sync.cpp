@@ -169,6 +169,7 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
         conflict.applied = take_remote ? "remote" : "local";
         conflict.created_at = now;
         store::sync::insert(c, conflict);
+        tx.emit("sync.conflict_found", store::sync::to_json(conflict));
         ++outcome.conflicts;
       }
       if (take_remote) take[field.local] = r;
