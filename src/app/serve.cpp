@@ -68,7 +68,7 @@ int serve(const core::Config& config) {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
     if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db, config), workers);
     if (agent.type == "marketing")
-      return agents::make_executor(agents::marketing::make_marketing_agent(io, *db, *ai.service), workers);
+      return agents::make_executor(agents::marketing::make_marketing_agent(io, *db, *ai.service, &connectors, ai.master_key), workers);
     if (agent.type == "product_manager")
       return agents::make_executor(agents::make_product_agent(
           agents::ProductServices{*db, ai.service.get(), &connectors, ai.master_key}), workers);

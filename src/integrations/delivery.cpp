@@ -1,12 +1,26 @@
 #include "integrations/delivery.hpp"
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 
 namespace de::integrations {
 
 namespace json = boost::json;
 
 bool deliverable(std::string_view channel) { return channel == "email" || channel == "slack"; }
+
+Destination read_destination(const json::object& input, const std::string& prefix) {
+  static constexpr std::string_view channels[] = {"email", "slack"};
+  core::ObjectReader r(input, prefix);
+  Destination d;
+  if (auto channel = r.choice("channel", true, channels)) d.channel = *channel;
+  d.to = r.string("to", false, 320);
+  d.integration = r.string("integration", false, 200);
+  if (d.channel == "email" && (!d.to || d.to->find('@') == std::string::npos))
+    r.error("to", "an email address is needed to send by email");
+  r.finish();
+  return d;
+}
 
 Account account_for(store::Connection& c, std::string_view master_key, const Message& message,
                     const std::optional<std::string>& reference, std::string_view field) {

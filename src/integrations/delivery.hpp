@@ -27,6 +27,14 @@ struct Delivery {
 // Whether the platform sends by `channel` (email, slack).
 bool deliverable(std::string_view channel);
 
+// Where a task sends what it made (a report's `send`): {"channel": "email"|"slack", "to"?,
+// "integration"?}; email needs `to`. Errors name the fields after `prefix`.
+struct Destination {
+  std::string channel;
+  std::optional<std::string> to, integration;
+};
+Destination read_destination(const boost::json::object& input, const std::string& prefix);
+
 // The integration that sends `message`: `reference` (an id or a name), which must be of the
 // message's channel, or the only active integration of that type. Throws validation naming
 // `field` for a wrong or switched-off one, conflict when there is none or several to choose from.

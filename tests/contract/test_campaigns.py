@@ -2,6 +2,8 @@
 money, daily results (JSON and CSV, a day given again replaces it) and the metrics derived from
 them, campaigns.* events, the budget optimiser, the marketing agent's tasks, campaign ROI on the
 summary, and the demo campaigns."""
+import email
+import email.policy
 import math
 import secrets
 
@@ -317,3 +319,27 @@ def test_a_configured_model_phrases_the_report(server_factory, llm_standin):
     calls = wait_for(lambda: next((r for r in admin.get("/api/v1/ai/usage?group_by=provider").body["items"]
                                    if r["key"] == "openai"), None), message="the call recorded")
     assert calls["requests"] == 1
+
+
+def test_the_campaign_report_goes_out_by_email_or_says_why_not(server_factory, mail_server):
+    """`send` on marketing.campaign_report (docs/marketing.md): the report's narrative by email
+    through the only email integration (a real SMTP server on loopback), kept as `sent`."""
+    admin = server_factory(demo_data=False).admin()
+    assert admin.post("/api/v1/agents", {"name": "Marketing", "type": "marketing"}).status == 201
+    c = new_campaign(admin, status="active")
+    record(admin, c, synthetic_days(20, 0.02, n=14))
+    no_integration = run_task(admin, "marketing.campaign_report", {"send": {"channel": "email", "to": "cmo@example.com"}})
+    assert no_integration["status"] == "failed" and "no active email integration" in no_integration["error"], no_integration
+    bad = run_task(admin, "marketing.campaign_report", {"send": {"channel": "fax"}})
+    assert bad["status"] == "failed" and "input_data.send.channel" in bad["error"], bad
+    mail = admin.post("/api/v1/integrations", mail_server.integration()).body
+
+    report = run_task(admin, "marketing.campaign_report", {"days": 7, "send": {"channel": "email", "to": "cmo@example.com"}})
+    assert report["status"] == "completed", report
+    out = report["output_data"]
+    assert out["sent"]["channel"] == "email" and out["sent"]["integration_id"] == mail["id"], out
+    assert out["sent"]["delivery"]["accepted"] == ["cmo@example.com"], out
+    wait_for(lambda: mail_server.messages, message="the report arrives")
+    message = email.message_from_bytes(mail_server.messages[0].original_content, policy=email.policy.default)
+    assert message["Subject"] == "Campaign report: 2026-03-08 to 2026-03-14"
+    assert message.get_content().replace("\r\n", "\n").strip() == out["narrative"].strip()

@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_future.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "agents/marketing/generator.hpp"
@@ -9,6 +10,7 @@
 #include "agents/marketing/report.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "integrations/delivery.hpp"
 
 namespace de::agents::marketing {
 
@@ -21,12 +23,14 @@ constexpr const char* analyst_prompt =
 
 class MarketingAgent final : public BaseAgent {
  public:
-  MarketingAgent(boost::asio::io_context& io, store::Database& db, ai::AiService& ai) : io_(io), db_(db), ai_(ai) {}
+  MarketingAgent(boost::asio::io_context& io, store::Database& db, ai::AiService& ai, integrations::Connectors* connectors,
+                 std::string master_key)
+      : io_(io), db_(db), ai_(ai), connectors_(connectors), master_key_(std::move(master_key)) {}
 
  protected:
   void validate_input(const model::Task& task) override {
     if (task.type == "marketing.generate_content") spec_of(task);
-    else if (task.type == "marketing.campaign_report") read_report_options(task.input_data, "input_data");
+    else if (task.type == "marketing.campaign_report") report_request(task.input_data);
     else if (task.type != "marketing.optimize_budget")
       throw core::Error(core::ErrorKind::not_implemented, "the marketing agent cannot run '" + task.type + "'");
   }
@@ -39,12 +43,42 @@ class MarketingAgent final : public BaseAgent {
       return store::content::to_json(content);
     }
     if (task.type == "marketing.optimize_budget") return optimize_budget(db_, task.input_data, "input_data");
-    auto report = campaign_report(db_, read_report_options(task.input_data, "input_data"));
+    auto [options, destination] = report_request(task.input_data);
+    auto report = campaign_report(db_, options);
     phrase(report);
+    if (destination) send(report, *destination);
     return report;
   }
 
  private:
+  // The report's options, and where it goes when the input has `send` (docs/marketing.md).
+  std::pair<ReportOptions, std::optional<integrations::Destination>> report_request(const json::object& input) {
+    auto options_input = input;
+    options_input.erase("send");
+    auto options = read_report_options(options_input, "input_data");
+    const auto* send = input.if_contains("send");
+    if (!send) return {options, std::nullopt};
+    if (!send->is_object()) throw core::validation_error("input_data.send", "must be an object: {channel, to, integration}");
+    return {options, integrations::read_destination(send->get_object(), "input_data.send")};
+  }
+
+  // Sends the narrative by email or Slack; the answer is kept in the report as `sent`.
+  void send(json::object& report, const integrations::Destination& to) {
+    if (!connectors_) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
+    std::string subject = "Campaign report";
+    if (const auto& period = report.at("period"); period.is_object())
+      subject += fmt::format(": {} to {}", std::string_view(period.at("from").as_string()),
+                             std::string_view(period.at("to").as_string()));
+    integrations::Message message{to.channel, to.to, subject, std::string(report.at("narrative").as_string())};
+    auto account = db_.read([&](store::Connection& c) {
+      return integrations::account_for(c, master_key_, message, to.integration, "input_data.send.integration");
+    });
+    auto delivery =
+        boost::asio::co_spawn(io_, integrations::deliver(*connectors_, account, message), boost::asio::use_future).get();
+    report["sent"] = json::object{{"channel", to.channel}, {"integration_id", delivery.integration_id},
+                                  {"delivery", std::move(delivery.result)}};
+  }
+
   ContentSpec spec_of(const model::Task& task) {
     return db_.read([&](store::Connection& c) { return read_content_request(task.input_data, c, "input_data"); });
   }
@@ -74,11 +108,14 @@ class MarketingAgent final : public BaseAgent {
   boost::asio::io_context& io_;
   store::Database& db_;
   ai::AiService& ai_;
+  integrations::Connectors* connectors_;
+  std::string master_key_;
 };
 }  // namespace
 
-std::unique_ptr<BaseAgent> make_marketing_agent(boost::asio::io_context& io, store::Database& db, ai::AiService& ai) {
-  return std::make_unique<MarketingAgent>(io, db, ai);
+std::unique_ptr<BaseAgent> make_marketing_agent(boost::asio::io_context& io, store::Database& db, ai::AiService& ai,
+                                                integrations::Connectors* connectors, std::string master_key) {
+  return std::make_unique<MarketingAgent>(io, db, ai, connectors, std::move(master_key));
 }
 
 }  // namespace de::agents::marketing
