@@ -59,16 +59,27 @@ int serve(const core::Config& config) {
   auto ai = start_ai(config, *db);
   agents::sales::LeadScoring leads(*db);
   agents::marketing::register_offline_copywriter();
-  // The vendor clients: integration actions of workflows, the API and the product agent.
+  // The vendor clients: integration actions of workflows, the API and the agents.
   integrations::Connectors connectors;
+  integrations::crm::RunnerOptions sync_options;
+  sync_options.node_id = hub_options.node_id;
+  sync_options.single_node = hub_options.single_node;
+  sync_options.stages.assign(config.pipeline_stages.begin(), config.pipeline_stages.end());
+  sync_options.stages.emplace_back("won");
+  sync_options.stages.emplace_back("lost");
+  // CRM sync runs: on demand (the API, the sales agent's sales.sync_crm) and by schedule.
+  integrations::crm::SyncRunner sync_runner(io, *db, ai.master_key, sync_options);
   // Filled once the workflow engine exists, before any task runs (the I/O threads start last).
   std::vector<agents::PlatformTool> tools;
   // Called once the hub runs (start()), for each agent it loads: the hub exists by then.
   hub::OrchestrationHub hub(io, *db, bus, hub_options, [&](const model::Agent& agent) -> std::shared_ptr<hub::Executor> {
     if (agent.type == "assistant") return agents::make_assistant(agent.id, {io, *db, hub, *ai.service, tools});
-    if (agent.type == "sales") return agents::make_executor(agents::sales::make_sales_agent(leads, *db, config), workers);
+    if (agent.type == "sales")
+      return agents::make_executor(
+          agents::sales::make_sales_agent(leads, *db, config, agents::sales::CrmSync{io, sync_runner}), workers);
     if (agent.type == "marketing")
-      return agents::make_executor(agents::marketing::make_marketing_agent(io, *db, *ai.service, &connectors, ai.master_key), workers);
+      return agents::make_executor(
+          agents::marketing::make_marketing_agent(io, *db, *ai.service, &connectors, ai.master_key), workers);
     if (agent.type == "product_manager")
       return agents::make_executor(agents::make_product_agent(
           agents::ProductServices{*db, ai.service.get(), &connectors, ai.master_key}), workers);
@@ -85,13 +96,6 @@ int serve(const core::Config& config) {
   webhook_options.retry_ms = config.webhook_retry_ms;
   integrations::WebhookDispatcher webhooks(io, *db, bus, ai.master_key, webhook_options);
   webhooks.start();
-  integrations::crm::RunnerOptions sync_options;
-  sync_options.node_id = hub_options.node_id;
-  sync_options.single_node = hub_options.single_node;
-  sync_options.stages.assign(config.pipeline_stages.begin(), config.pipeline_stages.end());
-  sync_options.stages.emplace_back("won");
-  sync_options.stages.emplace_back("lost");
-  integrations::crm::SyncRunner sync_runner(io, *db, ai.master_key, sync_options);
   sync_runner.start();
   store::RetentionOptions retention_options;
   retention_options.tasks_days = config.retention_tasks_days;

@@ -140,7 +140,7 @@ std::vector<std::string> default_capabilities(std::string_view type) {
   if (type == "product_manager")
     return {"product.analyze_requirements", "product.prioritize", "product.stakeholder_update",
             "product.send_stakeholder_update", "product.publish_requirements"};
-  if (type == "sales") return {"sales.score_lead", "sales.train_lead_model", "sales.pipeline_forecast"};
+  if (type == "sales") return {"sales.score_lead", "sales.train_lead_model", "sales.pipeline_forecast", "sales.sync_crm"};
   if (type == "marketing")
     return {"marketing.generate_content", "marketing.optimize_budget", "marketing.campaign_report"};
   if (type == "echo") return {"echo"};
@@ -199,6 +199,10 @@ const TaskTypeInfo* task_type_info(std::string_view type) {
       {"echo", "Answers with its input unchanged: any JSON object.", R"({"type":"object"})"},
       {"assistant.run", "Asks an assistant agent: it answers the prompt, using its own tools.",
        R"({"type":"object","properties":{"prompt":{"type":"string","minLength":1,"description":"what to ask"}},"required":["prompt"]})"},
+      {"sales.sync_crm",
+       "Syncs a CRM (HubSpot or Salesforce) both ways: pulls its changed records into leads and deals, pushes ours, "
+       "records conflicts; answers the finished run (docs/integrations.md, \"CRM sync\").",
+       R"({"type":"object","properties":{"integration":{"type":"string","description":"the CRM integration's id or name"}},"required":["integration"],"additionalProperties":false})"},
       {"product.send_stakeholder_update",
        "Sends a stakeholder update draft by the stakeholder's channel (email or Slack) through the integration named, or the "
        "only active one of that type (docs/product.md, \"Sending\").",

@@ -122,3 +122,31 @@ def test_a_mapping_and_a_schedule_set_through_the_api_are_checked_and_followed(b
         # Switched off, it is not synced, on schedule or by hand.
         assert manager.patch(path, {"is_active": False}).status == 200
         assert_problem(manager.post(path + "/sync"), 409)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_sales_agent_syncs_a_crm_as_a_task(backend, server_factory):
+    """sales.sync_crm (the sales agent's CRM tool, also an assistant's): a run begun as the
+    route begins it, answered once finished; a second task while none runs syncs nothing new."""
+    srv = Session(server_factory(backend))
+    with hubspot_standin(15) as (url, prefix):
+        integration = srv.as_("manager").post("/api/v1/integrations", {
+            "name": "HubSpot " + prefix, "type": "hubspot", "config": {"base_url": url},
+            "credentials": {"access_token": "pat-" + prefix}}).body
+
+        def run_task(input_data):
+            r = srv.as_("operator").post("/api/v1/tasks", {"type": "sales.sync_crm", "input_data": input_data})
+            assert r.status == 201, r
+            return wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
+                srv.admin.get(f"/api/v1/tasks/{r.body['id']}").body), timeout=60, message="the sync task")
+
+        done = run_task({"integration": integration["name"]})
+        assert done["status"] == "completed", done
+        run = done["output_data"]
+        assert run["status"] == "succeeded" and run["pulled"] == 15 and run["integration_id"] == integration["id"], run
+        runs = srv.admin.get(f"/api/v1/integrations/{integration['id']}/sync-runs").body["items"]
+        assert [r["id"] for r in runs] == [run["id"]]
+        again = run_task({"integration": integration["id"]})
+        assert again["status"] == "completed" and again["output_data"]["pulled"] == 0, again
+        wrong = run_task({"integration": "no such integration"})
+        assert wrong["status"] == "failed" and "does not exist" in wrong["error"] and wrong["attempts"] == 1, wrong

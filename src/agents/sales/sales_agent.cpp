@@ -1,7 +1,15 @@
 #include "agents/sales/sales_agent.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <chrono>
+#include <thread>
+
 #include "agents/sales/forecast.hpp"
 #include "core/clock.hpp"
+#include "integrations/connectors.hpp"
+#include "integrations/crm/runner.hpp"
 #include "core/ids.hpp"
 #include "core/json.hpp"
 
@@ -12,13 +20,17 @@ namespace json = boost::json;
 namespace {
 class SalesAgent final : public BaseAgent {
  public:
-  SalesAgent(LeadScoring& scoring, store::Database& db, const core::Config& config)
-      : scoring_(scoring), db_(db), stages_(config.pipeline_stages), stale_days_(config.pipeline_stale_days) {}
+  SalesAgent(LeadScoring& scoring, store::Database& db, const core::Config& config, std::optional<CrmSync> sync)
+      : scoring_(scoring), db_(db), stages_(config.pipeline_stages), stale_days_(config.pipeline_stale_days), sync_(sync) {}
 
  protected:
   void validate_input(const model::Task& task) override {
     if (task.type == "sales.pipeline_forecast") {
       forecast_options(task);
+      return;
+    }
+    if (task.type == "sales.sync_crm") {
+      sync_reference(task.input_data);
       return;
     }
     if (task.type != "sales.train_lead_model" && task.type != "sales.score_lead")
@@ -29,10 +41,36 @@ class SalesAgent final : public BaseAgent {
   json::value execute_business_logic(const model::Task& task, const json::value&) override {
     const auto& input = task.input_data;
     if (task.type == "sales.pipeline_forecast") return forecast(db_, stages_, forecast_options(task));
+    if (task.type == "sales.sync_crm") return sync_crm(sync_reference(input));
     return task.type == "sales.train_lead_model" ? train(task, input) : score(input);
   }
 
  private:
+  // The CRM integration a sync task names (its id or name).
+  std::string sync_reference(const json::object& input) {
+    core::ObjectReader r(input, "input_data");
+    auto reference = r.string("integration", true, 200);
+    r.finish();
+    return *reference;
+  }
+
+  // Begins a run as POST /api/v1/integrations/{id}/sync does and waits for its end: the run
+  // with what it pulled, pushed and found in conflict.
+  json::value sync_crm(const std::string& reference) {
+    if (!sync_) throw core::Error(core::ErrorKind::unavailable, "CRM sync is not running here");
+    auto integration = db_.read([&](store::Connection& c) { return integrations::find_usable(c, reference); });
+    auto run = boost::asio::co_spawn(sync_->io, sync_->runner.run_now(integration.id), boost::asio::use_future).get();
+    while (run.status == "running") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      auto now = db_.read([&](store::Connection& c) { return store::sync::find_run(c, run.id); });
+      if (!now) throw core::Error(core::ErrorKind::internal, "the sync run " + run.id + " is gone");
+      run = *now;
+    }
+    if (run.status != "succeeded")
+      throw core::Error(core::ErrorKind::bad_gateway, "the sync run " + run.id + " " + run.status + ": " + run.error.value_or(""));
+    return store::sync::to_json(run);
+  }
+
   ForecastOptions forecast_options(const model::Task& task) const {
     return read_forecast_options(task.input_data, stale_days_);
   }
@@ -86,6 +124,7 @@ class SalesAgent final : public BaseAgent {
   store::Database& db_;
   Stages stages_;
   int stale_days_;
+  std::optional<CrmSync> sync_;
 };
 }  // namespace
 
@@ -94,8 +133,9 @@ void store_score(store::Tx& tx, const store::leads::Lead& lead) {
   tx.emit("leads.scored", store::leads::scored_event(lead.id, lead.score));
 }
 
-std::unique_ptr<BaseAgent> make_sales_agent(LeadScoring& scoring, store::Database& db, const core::Config& config) {
-  return std::make_unique<SalesAgent>(scoring, db, config);
+std::unique_ptr<BaseAgent> make_sales_agent(LeadScoring& scoring, store::Database& db, const core::Config& config,
+                                            std::optional<CrmSync> sync) {
+  return std::make_unique<SalesAgent>(scoring, db, config, sync);
 }
 
 }  // namespace de::agents::sales
