@@ -32,14 +32,16 @@ constexpr std::string_view email_actions[] = {"send_email"};
 constexpr ConfigField hubspot_config[] = {{"base_url", FieldKind::web_url, false, "https://api.hubapi.com"},
                                           {"webhook_url", FieldKind::callback_url, false, ""},
                                           {"mapping", FieldKind::crm_mapping, false, ""},
-                                          {"sync_every", FieldKind::sync_every, false, ""}};
+                                          {"sync_every", FieldKind::sync_every, false, ""},
+                                          {"deletions", FieldKind::sync_deletions, false, "both"}};
 constexpr CredentialField hubspot_credentials[] = {{"access_token", true}, {"client_secret", false}};
 
 constexpr ConfigField salesforce_config[] = {{"instance_url", FieldKind::web_url, true, ""},
                                              {"login_url", FieldKind::web_url, false, ""},
                                              {"api_version", FieldKind::text, false, "60.0"},
                                              {"mapping", FieldKind::crm_mapping, false, ""},
-                                             {"sync_every", FieldKind::sync_every, false, ""}};
+                                             {"sync_every", FieldKind::sync_every, false, ""},
+                                             {"deletions", FieldKind::sync_deletions, false, "both"}};
 constexpr CredentialField salesforce_credentials[] = {{"client_id", true}, {"client_secret", true}, {"webhook_secret", false}};
 
 constexpr ConfigField jira_config[] = {{"base_url", FieldKind::web_url, true, ""},
@@ -101,6 +103,9 @@ std::string problem(FieldKind kind, std::string_view value, bool given) {
       auto ms = core::parse_duration_ms(value);
       return ms && *ms >= min_sync_every_ms && *ms <= 24 * 3'600'000 ? "" : "must be a duration from 10s to 24h, such as 15m";
     }
+    case FieldKind::sync_deletions:
+      return value == "both" || value == "pull" || value == "push" || value == "none" ? ""
+                                                                                      : "must be both, pull, push or none";
     case FieldKind::crm_mapping: break;  // an object, checked by check_mapping
   }
   return "";

@@ -20,7 +20,7 @@ using Credentials = std::map<std::string, std::string>;
 // web_url: a URL this server calls (the outbound guard checks its host); callback_url: one the
 // vendor calls, named to the vendor only; crm_mapping: a JSON object (the CRM sync's field
 // mapping); sync_every: a duration such as 15m.
-enum class FieldKind { text, web_url, callback_url, smtp_url, starttls, crm_mapping, sync_every };
+enum class FieldKind { text, web_url, callback_url, smtp_url, starttls, crm_mapping, sync_every, sync_deletions };
 
 struct ConfigField {
   std::string_view name;

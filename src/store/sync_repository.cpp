@@ -1,5 +1,7 @@
 #include "store/sync_repository.hpp"
 
+#include <set>
+
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "store/planning.hpp"
@@ -178,6 +180,42 @@ void set_cursor(Connection& c, const std::string& integration_id, const std::str
           "ON CONFLICT (integration_id, object_type) DO UPDATE SET modified_ms = excluded.modified_ms, "
           "updated_at = excluded.updated_at",
           {std::string_view(integration_id), std::string_view(object_type), modified_ms, now});
+}
+
+void remove_link(Connection& c, const std::string& integration_id, const std::string& object_type,
+                 const std::string& local_id) {
+  c.query("DELETE FROM sync_links WHERE integration_id = ? AND object_type = ? AND local_id = ?",
+          {std::string_view(integration_id), std::string_view(object_type), std::string_view(local_id)});
+}
+
+OrphanPage links_without_local(Connection& c, std::string_view table, const std::string& integration_id,
+                               const std::string& object_type, const std::string& after_local_id) {
+  if (table != "leads" && table != "deals") throw core::Error(core::ErrorKind::internal, "sync links leads or deals");
+  constexpr std::int64_t page = 1000;
+  // By the links' primary key, then the page's local records by theirs: linear whatever the
+  // statistics (as changed_since_sync).
+  std::string where = " WHERE integration_id = ? AND object_type = ?";
+  std::vector<Param> params{std::string_view(integration_id), std::string_view(object_type)};
+  if (!after_local_id.empty()) {
+    where += " AND local_id > ?";
+    params.emplace_back(std::string_view(after_local_id));
+  }
+  params.emplace_back(page);
+  auto links = c.query(std::string(link_columns) + where + " ORDER BY local_id LIMIT ?", std::span<const Param>(params)).rows;
+  OrphanPage out;
+  if (links.empty()) return out;
+  std::string sql = std::string(plan_each_time) + "SELECT id FROM " + std::string(table) + " WHERE id IN (";
+  std::vector<Param> ids;
+  for (const auto& row : links) {
+    sql += ids.empty() ? "?" : ", ?";
+    ids.emplace_back(std::string_view(row.text(2)));
+  }
+  std::set<std::string> present;
+  for (const auto& row : c.query(sql + ")", std::span<const Param>(ids)).rows) present.insert(row.text(0));
+  for (const auto& row : links)
+    if (!present.contains(row.text(2))) out.links.push_back(link_from(row));
+  if (std::int64_t(links.size()) == page) out.last = links.back().text(2);
+  return out;
 }
 
 std::vector<std::string> changed_since_sync(Connection& c, std::string_view table, const std::string& integration_id,

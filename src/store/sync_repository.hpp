@@ -34,6 +34,17 @@ std::optional<Link> link_by_local(Connection& c, const std::string& integration_
 // Inserted, or updated (same integration, type and local id).
 void save(Connection& c, const Link& link, std::int64_t now);
 void save(Connection& c, const std::vector<Link>& links, std::int64_t now);  // many rows per statement
+void remove_link(Connection& c, const std::string& integration_id, const std::string& object_type,
+                 const std::string& local_id);
+// The links whose local record (in `table`: leads or deals) is deleted, among a page of the
+// integration's links after `after_local_id` in local id order; `last` is the page's last local
+// id, empty when no link follows.
+struct OrphanPage {
+  std::vector<Link> links;
+  std::string last;
+};
+OrphanPage links_without_local(Connection& c, std::string_view table, const std::string& integration_id,
+                               const std::string& object_type, const std::string& after_local_id);
 // Links whose remote record was being created when a run stopped.
 std::vector<Link> unfinished_creates(Connection& c, const std::string& integration_id, const std::string& object_type);
 

@@ -368,6 +368,86 @@ TEST_P(CrmSync, SalesforceTwoWayWithTokenRefreshAndPaging) {
   EXPECT_EQ(salesforce.rejected(), 0);
 }
 
+// Deletions both ways: a contact archived at HubSpot is deleted here (leads.deleted), a lead
+// deleted here is archived there; then a run that changes nothing. With `deletions` none,
+// neither goes.
+TEST_P(CrmSync, HubSpotDeletionsGoBothWays) {
+  HubSpotStandIn hubspot;
+  SKIP_OR_FAIL_WITHOUT(hubspot);
+  hubspot.admin("/__seed", json::object{{"type", "contacts"}, {"count", 4}, {"prefix", "gone"}});
+  auto endpoint = hubspot_endpoint(hubspot.base_url());
+  endpoint.mapping = parse_mapping(Vendor::hubspot, json::object{{"mapping", json::object{{"deal", nullptr}}}});
+  ASSERT_EQ(sync_once(db(), endpoint).pulled, 4);
+  auto contacts = hubspot.records("contacts");
+  auto zero = find_by(contacts, "email", "gone0@example.com"), one = find_by(contacts, "email", "gone1@example.com");
+  ASSERT_TRUE(zero && one);
+  hubspot.admin("/__archive", json::object{{"type", "contacts"}, {"id", zero->at("id")}});
+  auto local_one = db().read([](store::Connection& c) {
+    return c.query("SELECT id FROM leads WHERE email = 'gone1@example.com'").rows.at(0).text(0);
+  });
+  db().write_sync([&](store::Tx& tx) { store::leads::remove(tx.connection, local_one); });
+
+  auto second = sync_once(db(), endpoint);
+  EXPECT_EQ(second.status, "succeeded") << second.error.value_or("");
+  EXPECT_EQ(second.pulled, 1);  // the archived one, deleted here
+  EXPECT_EQ(second.pushed, 1);  // ours, archived there
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE email LIKE 'gone%'"), 2);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE email = 'gone0@example.com'"), 0);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM events WHERE topic = 'leads.deleted'"), 1);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM sync_links"), 2);
+  EXPECT_EQ(hubspot.records("contacts").size(), 2u);
+  EXPECT_FALSE(find_by(hubspot.records("contacts"), "email", "gone1@example.com"));
+  auto third = sync_once(db(), endpoint);
+  EXPECT_EQ(third.pulled + third.pushed + third.conflicts, 0);
+
+  // Deletions kept to each side.
+  endpoint.pull_deletions = endpoint.push_deletions = false;
+  auto two = find_by(hubspot.records("contacts"), "email", "gone2@example.com");
+  ASSERT_TRUE(two);
+  hubspot.admin("/__archive", json::object{{"type", "contacts"}, {"id", two->at("id")}});
+  db().write_sync([&](store::Tx& tx) {
+    tx.connection.query("DELETE FROM leads WHERE email = 'gone3@example.com'");
+  });
+  auto kept = sync_once(db(), endpoint);
+  EXPECT_EQ(kept.pulled + kept.pushed, 0);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE email = 'gone2@example.com'"), 1);
+  EXPECT_TRUE(find_by(hubspot.records("contacts"), "email", "gone3@example.com"));
+  EXPECT_EQ(hubspot.rejected(), 0);
+}
+
+// Salesforce lists no deletions in the REST subset: one shows when an update is answered 404.
+// Ours are deleted there with the sObject DELETE.
+TEST_P(CrmSync, SalesforceDeletionsShowOnPushAndGoThere) {
+  SalesforceStandIn salesforce;
+  SKIP_OR_FAIL_WITHOUT(salesforce);
+  salesforce.admin("/__seed", json::object{{"type", "Lead"}, {"count", 3}, {"prefix", "sfd"}});
+  Endpoint endpoint;
+  endpoint.integration_id = core::new_id();
+  endpoint.vendor = Vendor::salesforce;
+  endpoint.base_url = salesforce.base_url();
+  endpoint.credentials = json::object{{"client_id", "sf-client"}, {"client_secret", "sf-secret"}};
+  endpoint.mapping = parse_mapping(Vendor::salesforce, json::object{{"mapping", json::object{{"deal", nullptr}}}});
+  ASSERT_EQ(sync_once(db(), endpoint).pulled, 3);
+  auto leads = salesforce.records("Lead");
+  auto zero = find_by(leads, "Email", "sfd0@example.com"), one = find_by(leads, "Email", "sfd1@example.com");
+  ASSERT_TRUE(zero && one);
+  salesforce.admin("/__delete", json::object{{"type", "Lead"}, {"id", zero->at("Id")}});
+  db().write_sync([&](store::Tx& tx) {  // changed here: the push finds it deleted there
+    tx.connection.query("UPDATE leads SET company = 'Changed Here', updated_at = updated_at + 1 WHERE email = 'sfd0@example.com'");
+    tx.connection.query("DELETE FROM leads WHERE email = 'sfd1@example.com'");
+  });
+
+  auto second = sync_once(db(), endpoint);
+  EXPECT_EQ(second.status, "succeeded") << second.error.value_or("");
+  EXPECT_EQ(second.pushed, 1);  // sfd1 deleted there
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE email LIKE 'sfd%'"), 1);
+  EXPECT_EQ(salesforce.records("Lead").size(), 1u);
+  EXPECT_EQ(salesforce.admin("/__stats").at("deleted").as_int64(), 2);
+  auto third = sync_once(db(), endpoint);
+  EXPECT_EQ(third.pulled + third.pushed + third.conflicts, 0);
+  EXPECT_EQ(salesforce.rejected(), 0);
+}
+
 DE_BACKENDS(CrmSync);
 
 // A sync killed (SIGKILL) in the middle of a large pull, then run again: every record once on

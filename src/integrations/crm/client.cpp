@@ -113,6 +113,12 @@ class VendorHttp {
 constexpr int ok_statuses[] = {200};
 constexpr int created_statuses[] = {201, 207};  // 207: some made, some not
 constexpr int no_content_statuses[] = {204};
+constexpr int deleted_statuses[] = {204, 404};  // 404: gone already
+
+// A record the vendor no longer has: what sync reads as deleted there.
+void throw_if_gone(const ai::HttpAnswer& answer, std::string_view what) {
+  if (answer.status == 404) throw core::Error(core::ErrorKind::not_found, std::string(what) + ": the record is deleted there");
+}
 
 json::value expect(const ai::HttpAnswer& answer, std::string_view what, std::span<const int> ok = ok_statuses) {
   if (std::find(ok.begin(), ok.end(), answer.status) == ok.end()) {
@@ -230,8 +236,31 @@ class HubSpot final : public Client {
     auto url = base_ + "/crm/v3/objects/" + map.remote_type + "/" + percent_encode(id);
     auto body = properties_body(properties);
     auto answer = co_await call("PATCH", url, std::move(body));
+    throw_if_gone(answer, "HubSpot update " + map.remote_type);
     auto updated = expect(answer, "HubSpot update " + map.remote_type);
     co_return record(map, updated.as_object());
+  }
+
+  // The archived records (the list's archived=true: HubSpot's deletions), 100 a page.
+  asio::awaitable<ChangePage> removed(const ObjectMap& map, std::string next) override {
+    auto url = base_ + "/crm/v3/objects/" + map.remote_type + "?archived=true&limit=100";
+    if (!next.empty()) url += "&after=" + percent_encode(next);
+    auto answer = co_await call("GET", url, "");
+    auto page = expect(answer, "HubSpot archived " + map.remote_type);
+    ChangePage out;
+    for (const auto& item : page.at("results").as_array()) {
+      RemoteRecord r;
+      r.id = text_of(item.at("id"));
+      out.records.push_back(std::move(r));
+    }
+    if (const auto* paging = page.as_object().if_contains("paging")) out.next = text_of(paging->at("next").at("after"));
+    co_return out;
+  }
+
+  asio::awaitable<void> remove(const ObjectMap& map, std::string id) override {
+    auto url = base_ + "/crm/v3/objects/" + map.remote_type + "/" + percent_encode(id);
+    auto answer = co_await call("DELETE", url, "");
+    expect(answer, "HubSpot archive " + map.remote_type, deleted_statuses);
   }
 
   asio::awaitable<std::optional<RemoteRecord>> find_match(const ObjectMap& map, std::string value) override {
@@ -378,11 +407,21 @@ class Salesforce final : public Client {
     auto url = base_ + std::string(salesforce_api) + "/sobjects/" + map.remote_type + "/" + percent_encode(id);
     auto body = json::serialize(salesforce_body(map, properties));
     auto answer = co_await call("PATCH", url, std::move(body));
+    throw_if_gone(answer, "Salesforce update " + map.remote_type);
     expect(answer, "Salesforce update " + map.remote_type, no_content_statuses);
     RemoteRecord r;  // a 204 tells no modification time: the next pull sees the same values and skips it
     r.id = std::move(id);
     r.properties = std::move(properties);
     co_return r;
+  }
+
+  // The REST subset lists no deletions (getDeleted and queryAll are not in it).
+  asio::awaitable<ChangePage> removed(const ObjectMap&, std::string) override { co_return ChangePage{}; }
+
+  asio::awaitable<void> remove(const ObjectMap& map, std::string id) override {
+    auto url = base_ + std::string(salesforce_api) + "/sobjects/" + map.remote_type + "/" + percent_encode(id);
+    auto answer = co_await call("DELETE", url, "");
+    expect(answer, "Salesforce delete " + map.remote_type, deleted_statuses);
   }
 
   asio::awaitable<std::optional<RemoteRecord>> find_match(const ObjectMap& map, std::string value) override {

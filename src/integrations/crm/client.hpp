@@ -20,6 +20,8 @@ struct Endpoint {
   std::string base_url;              // https://api.hubapi.com, a Salesforce instance URL
   boost::json::object credentials;   // HubSpot {"access_token"}; Salesforce {"client_id", "client_secret", "token_url"?}
   Mapping mapping;
+  // Which deletions sync (config `deletions`: both, pull, push or none).
+  bool pull_deletions = true, push_deletions = true;
 };
 
 struct ChangePage {
@@ -41,7 +43,14 @@ class Client {
   virtual boost::asio::awaitable<ChangePage> changes(const ObjectMap& map, std::int64_t since_ms, std::string next) = 0;
   // Creates records from their properties; the records made, in the order given.
   virtual boost::asio::awaitable<std::vector<RemoteRecord>> create(const ObjectMap& map, std::vector<Values> records) = 0;
+  // Throws not_found when the vendor has no such record (deleted there).
   virtual boost::asio::awaitable<RemoteRecord> update(const ObjectMap& map, std::string id, Values properties) = 0;
+  // Records of `map`'s type deleted on the vendor's side (ids only), a page at a time as
+  // `changes` pages. A vendor that lists none answers one empty page (Salesforce: its
+  // deletions show when an update is answered 404).
+  virtual boost::asio::awaitable<ChangePage> removed(const ObjectMap& map, std::string next) = 0;
+  // Deletes a record (HubSpot archives it); one that is gone already counts as deleted.
+  virtual boost::asio::awaitable<void> remove(const ObjectMap& map, std::string id) = 0;
   // The record whose `map.match_field` is `value`, if one is (a create whose answer was lost).
   virtual boost::asio::awaitable<std::optional<RemoteRecord>> find_match(const ObjectMap& map, std::string value) = 0;
 };

@@ -53,6 +53,9 @@ struct Leads {
     store::leads::update(tx.connection, lead);
     tx.emit("leads.updated", store::leads::to_json(lead));
   }
+  static void remove(Tx& tx, const std::string& id) {
+    if (store::leads::remove(tx.connection, id)) tx.emit("leads.deleted", json::object{{"id", id}});
+  }
 };
 
 struct Deals {
@@ -91,6 +94,9 @@ struct Deals {
     }
     store::deals::update(tx.connection, deal);
     tx.emit("deals.updated", store::deals::to_json(deal));
+  }
+  static void remove(Tx& tx, const std::string& id) {
+    if (store::deals::remove(tx.connection, id)) tx.emit("deals.deleted", json::object{{"id", id}});
   }
 };
 
@@ -135,7 +141,7 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
     auto& link = linked->second;
     if (record.modified_at <= link.remote_modified_at) continue;  // seen already (our own push, or a page again)
     auto found = Side::find(c, link.local_id);
-    if (!found) continue;  // deleted here: deletions do not sync (docs/integrations.md)
+    if (!found) continue;  // deleted here: the push deletes it there (or keeps it, as `deletions` says)
     auto local = *found;
     auto synced = from_object(link.synced_values);
     auto current = local_values(map, local);
@@ -306,6 +312,58 @@ asio::awaitable<std::int64_t> finish_creates(store::Database& db, Client& client
   co_return co_await push_creates<Side>(db, client, endpoint, map, to_create);
 }
 
+// The CRM's deletions (the records it lists as deleted): each linked record is deleted here too
+// (leads.deleted, deals.deleted) and its link dropped, a page per transaction.
+template <class Side>
+asio::awaitable<void> pull_removals(store::Database& db, Client& client, const Endpoint& endpoint, const ObjectMap& map,
+                                    Run& run) {
+  auto type = std::string(name(map.type));
+  std::string next;
+  do {
+    auto page = co_await client.removed(map, next);
+    next = page.next;
+    std::vector<std::string> ids;
+    for (const auto& r : page.records) ids.push_back(r.id);
+    if (ids.empty()) continue;
+    run.pulled += co_await store::write(db, [&](Tx& tx) {
+      std::int64_t removed = 0;
+      for (const auto& [remote_id, link] : store::sync::links_by_remote(tx.connection, endpoint.integration_id, type, ids)) {
+        Side::remove(tx, link.local_id);
+        store::sync::remove_link(tx.connection, endpoint.integration_id, type, link.local_id);
+        ++removed;
+      }
+      return removed;
+    });
+  } while (!next.empty());
+}
+
+// Our deletions: each linked record deleted here is deleted there (HubSpot archives it), then
+// its link dropped. A run stopped between the two deletes it there again next time: gone
+// already counts as deleted.
+template <class Side>
+asio::awaitable<std::int64_t> push_removals(store::Database& db, Client& client, const Endpoint& endpoint,
+                                            const ObjectMap& map) {
+  auto type = std::string(name(map.type));
+  std::int64_t pushed = 0;
+  std::string after;
+  do {
+    auto page = db.read([&](store::Connection& c) {
+      return store::sync::links_without_local(c, Side::table, endpoint.integration_id, type, after);
+    });
+    after = page.last;
+    for (const auto& link : page.links) {
+      if (link.remote_id) {
+        co_await client.remove(map, *link.remote_id);
+        ++pushed;
+      }
+      co_await store::write(db, [&](Tx& tx) {
+        store::sync::remove_link(tx.connection, endpoint.integration_id, type, link.local_id);
+      });
+    }
+  } while (!after.empty());
+  co_return pushed;
+}
+
 template <class Side>
 asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const Endpoint& endpoint, const ObjectMap& map,
                                    const SyncOptions& options) {
@@ -320,6 +378,7 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
     after = ids.back();
     std::vector<typename Side::Record> to_create;
     std::vector<Link> updated;
+    std::vector<std::string> gone;  // local ids whose remote record is deleted
     for (const auto& id : ids) {
       auto [record, link] = db.read([&](store::Connection& c) {
         return std::pair(Side::find(c, id), store::sync::link_by_local(c, endpoint.integration_id, type, id));
@@ -337,8 +396,17 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
         if (field.truth != Truth::remote && l != value_at(synced, field.local)) changed[field.local] = synced[field.local] = l;
       }
       if (!changed.empty()) {
-        auto answer = co_await client.update(map, *link->remote_id, to_remote(map, changed));
-        link->remote_modified_at = std::max(link->remote_modified_at, answer.modified_at);
+        std::optional<RemoteRecord> answer;
+        try {
+          answer = co_await client.update(map, *link->remote_id, to_remote(map, changed));
+        } catch (const core::Error& e) {
+          if (e.kind() != core::ErrorKind::not_found) throw;
+        }
+        if (!answer) {  // deleted there (Salesforce shows its deletions so): deleted here too, if pulled
+          if (endpoint.pull_deletions) gone.push_back(id);
+          continue;
+        }
+        link->remote_modified_at = std::max(link->remote_modified_at, answer->modified_at);
         ++pushed;
       }
       link->synced_values = to_object(synced);
@@ -347,6 +415,10 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
     }
     auto job = [&](Tx& tx) {
       for (const auto& link : updated) store::sync::save(tx.connection, link, core::now_ms());
+      for (const auto& id : gone) {
+        Side::remove(tx, id);
+        store::sync::remove_link(tx.connection, endpoint.integration_id, type, id);
+      }
     };
     co_await store::write(db, job);
     pushed += co_await push_creates<Side>(db, client, endpoint, map, to_create);
@@ -370,6 +442,10 @@ Endpoint endpoint_for(const store::sync::IntegrationRow& integration, std::strin
   if (!parsed.is_object()) throw core::Error(core::ErrorKind::bad_request, "the integration has no usable credentials");
   endpoint.credentials = std::move(parsed.get_object());
   endpoint.mapping = parse_mapping(*kind, integration.config);
+  const auto* deletions = integration.config.if_contains("deletions");
+  std::string_view which = deletions && deletions->is_string() ? std::string_view(deletions->get_string()) : "both";
+  endpoint.pull_deletions = which == "both" || which == "pull";
+  endpoint.push_deletions = which == "both" || which == "push";
   return endpoint;
 }
 
@@ -408,14 +484,24 @@ asio::awaitable<Run> run_sync(store::Database& db, Client& client, const Endpoin
       run.pushed += pushed;
     }
     for (const auto& map : endpoint.mapping.objects) {
-      if (stored_as_lead(map.type)) co_await pull<Leads>(db, client, endpoint, map, options, run);
+      bool leads = stored_as_lead(map.type);
+      if (leads) co_await pull<Leads>(db, client, endpoint, map, options, run);
       else co_await pull<Deals>(db, client, endpoint, map, options, run);
+      if (endpoint.pull_deletions) {
+        if (leads) co_await pull_removals<Leads>(db, client, endpoint, map, run);
+        else co_await pull_removals<Deals>(db, client, endpoint, map, run);
+      }
     }
     for (const auto& map : endpoint.mapping.objects) {
-      std::int64_t pushed = 0;
-      if (stored_as_lead(map.type)) pushed = co_await push<Leads>(db, client, endpoint, map, options);
-      else pushed = co_await push<Deals>(db, client, endpoint, map, options);
-      run.pushed += pushed;
+      bool leads = stored_as_lead(map.type);
+      // Not `leads ? co_await a : co_await b`: GCC 12 runs both operands' awaits.
+      if (leads) {
+        if (endpoint.push_deletions) run.pushed += co_await push_removals<Leads>(db, client, endpoint, map);
+        run.pushed += co_await push<Leads>(db, client, endpoint, map, options);
+      } else {
+        if (endpoint.push_deletions) run.pushed += co_await push_removals<Deals>(db, client, endpoint, map);
+        run.pushed += co_await push<Deals>(db, client, endpoint, map, options);
+      }
     }
   } catch (const std::exception& e) {
     error = e.what();

@@ -13,6 +13,12 @@ each body is checked with python3-jsonschema against a schema written from the t
 column, below. Every request needs `Authorization: Bearer <token>` and JSON. A rejected request
 is answered 400 in HubSpot's error shape and counted.
 
+One operation is served beyond the table: archiving a record (`DELETE
+/crm/v3/objects/{type}/{id}`, 204; HubSpot's public reference documents it, the fact sheet does not
+list it), with which sync pushes a deletion. An archived record leaves searches and reads (404)
+and is listed by the table's list operation with `archived=true` (`"archived": true`,
+`archivedAt`), which is how sync pulls HubSpot's deletions.
+
 Records live in memory with their modification times (ms): the search's `GTE` filter on the
 last-modified property, sorted ascending, pages with `after` as HubSpot's does (an offset), and
 stops at HubSpot's 10,000-result window. Every answer carries X-HubSpot-RateLimit-* headers; with
@@ -21,6 +27,7 @@ stops at HubSpot's 10,000-result window. Every answer carries X-HubSpot-RateLimi
 
 Test endpoints: POST /__seed {"type", "count", "prefix"?}: that many records, ten per millisecond;
 POST /__edit {"type", "id", "properties"}: a person's edit there (the record's time moves on);
+POST /__archive {"type", "id"}: a person archives it there;
 GET /__records?type=: every record; GET /__stats: {"requests", "rejected", "rejections",
 "by_operation"}. A test passes only with rejected 0.
 """
@@ -88,6 +95,7 @@ class Store:
     def __init__(self):
         self.lock = threading.Lock()
         self.records = {t: {} for t in MODIFIED}      # type -> id -> record
+        self.archived = {t: {} for t in MODIFIED}     # type -> id -> record, with "archived_at"
         self.order = {t: [] for t in MODIFIED}        # type -> sorted [(modified, id)]
         self.next_id = 1000
         self.clock = 0
@@ -112,6 +120,16 @@ class Store:
         bisect.insort(order, (modified, record_id))
         return record
 
+    def archive(self, kind, record_id):
+        """True when there was such a record (not archived yet)."""
+        record = self.records[kind].pop(record_id, None)
+        if record is None:
+            return False
+        self.order[kind].pop(bisect.bisect_left(self.order[kind], (record["modified"], record_id)))
+        record["archived_at"] = self.stamp()
+        self.archived[kind][record_id] = record
+        return True
+
     def view(self, kind, record, wanted=None):
         props = dict(record["properties"])
         props[MODIFIED[kind]] = iso(record["modified"])
@@ -119,8 +137,11 @@ class Store:
         props["hs_object_id"] = record["id"]
         if wanted:
             props = {k: props.get(k) for k in set(wanted) | {MODIFIED[kind], "createdate", "hs_object_id"}}
-        return {"id": record["id"], "properties": props, "createdAt": iso(record["created"]),
-                "updatedAt": iso(record["modified"]), "archived": False}
+        out = {"id": record["id"], "properties": props, "createdAt": iso(record["created"]),
+               "updatedAt": iso(record["modified"]), "archived": "archived_at" in record}
+        if "archived_at" in record:
+            out["archivedAt"] = iso(record["archived_at"])
+        return out
 
 
 def main():
@@ -134,6 +155,7 @@ def main():
         print("no-contracts: " + ", ".join(str(p) for p in looked), flush=True)
         sys.exit(3)
     ops = operations((folder / CONTRACT_FILE).read_text())
+    ops["archive"] = ("DELETE", re.compile(r"^/crm/v3/objects/(?P<type>[^/]+)/(?P<id>[^/]+)$"))  # see the docstring
     validators = {name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
     store = Store()
     stats = {"requests": 0, "rejected": 0, "rejections": [], "by_operation": {}}
@@ -179,6 +201,9 @@ def main():
             self.handle_any()
 
         def do_PATCH(self):
+            self.handle_any()
+
+        def do_DELETE(self):
             self.handle_any()
 
         def handle_any(self):
@@ -243,10 +268,16 @@ def main():
 
         def op_list_a_page(self, kind, match, payload, query):
             limit, offset = int(query.get("limit", ["10"])[0]), int(query.get("after", ["0"])[0] or 0)
+            archived = query.get("archived", ["false"])[0] == "true"
             with store.lock:
-                ids = [rid for _, rid in store.order[kind][offset:offset + limit]]
-                results = [store.view(kind, store.records[kind][rid]) for rid in ids]
-                more = offset + limit < len(store.order[kind])
+                if archived:
+                    listed = sorted(store.archived[kind].values(), key=lambda r: (r["archived_at"], r["id"]))
+                    results = [store.view(kind, r) for r in listed[offset:offset + limit]]
+                    more = offset + limit < len(listed)
+                else:
+                    ids = [rid for _, rid in store.order[kind][offset:offset + limit]]
+                    results = [store.view(kind, store.records[kind][rid]) for rid in ids]
+                    more = offset + limit < len(store.order[kind])
             body = {"results": results}
             if more:
                 body["paging"] = {"next": {"after": str(offset + limit)}}
@@ -268,6 +299,14 @@ def main():
                 if match["id"] not in store.records[kind]:
                     return self.error(404, "Object not found", "OBJECT_NOT_FOUND")
                 self.answer(200, store.view(kind, store.put(kind, payload["properties"], match["id"])))
+
+        def op_archive(self, kind, match, payload, query):
+            with store.lock:
+                if not store.archive(kind, match["id"]):
+                    return self.error(404, "Object not found", "OBJECT_NOT_FOUND")
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def op_batch_read(self, kind, match, payload, query):
             with store.lock:
@@ -301,6 +340,9 @@ def main():
                         store.put(kind, seed_properties(kind, prefix, i), modified=base + i // 10)
                     store.clock = max(store.clock, base + data["count"] // 10)
                 return self.answer(200, {"seeded": data["count"]})
+            if url.path == "/__archive":
+                with store.lock:
+                    return self.answer(200, {"archived": store.archive(data["type"], data["id"])})
             if url.path == "/__edit":
                 with store.lock:
                     return self.answer(200, store.view(data["type"], store.put(data["type"], data["properties"], data["id"])))

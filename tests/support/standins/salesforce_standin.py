@@ -10,7 +10,8 @@ the token answer gives back as instance_url.
 Every request is checked against salesforce/salesforce-rest-subset.openapi.json in the shared
 contracts (never copied here): the operation must be one of its paths, the token request's form
 against TokenRequest, a composite body against CompositeRequest and each create in it against
-the sObject's schema, a PATCH body against SObjectWrite and the object's schema; every data call
+the sObject's schema, a PATCH body against SObjectWrite and the object's schema without its
+fields required on create (an update sends what changed); every data call
 needs the bearer token the token endpoint gave. A rejected request is answered 400 and counted.
 
 OAuth 2.0 client credentials give a token; with --session-calls N a token expires after N calls
@@ -20,8 +21,12 @@ sends, `SELECT f, ... FROM T WHERE F >= 2026-01-01T00:00:00Z ORDER BY F ASC, Id 
 LastModifiedDate (ms inside, shown as Salesforce does, +0000). Every answer carries
 Sforce-Limit-Info: api-usage=N/15000.
 
+DELETE of a record (the contract's sObject delete) answers 204, then 404 NOT_FOUND as Salesforce
+does for a deleted record (its PATCH too); SOQL no longer finds it.
+
 Test endpoints: POST /__seed {"type", "count", "prefix"?}; POST /__edit {"type", "id", "fields"};
-GET /__records?type=; GET /__stats {"requests", "rejected", "rejections", "tokens"}.
+POST /__delete {"type", "id"} (a person deletes it in Salesforce); GET /__records?type=;
+GET /__stats {"requests", "rejected", "rejections", "tokens", "deleted"}.
 """
 
 import argparse
@@ -46,8 +51,12 @@ SELECT = re.compile(r"^SELECT (?P<fields>[\w, ]+) FROM (?P<type>\w+) WHERE (?P<f
                     r"(?P<value>'(?:[^'\\]|\\.)*'|[\dT:\-.Z]+)(?: ORDER BY \w+ ASC, Id ASC)?(?: LIMIT (?P<limit>\d+))?$")
 
 
-def validator(document, name):
-    root = dict(document)
+def validator(document, name, partial=False):
+    """The schema `name` of the document; `partial`: without its required fields (an update
+    sends only what changed: the Lead schema says "Required on create")."""
+    root = json.loads(json.dumps(document))
+    if partial:
+        root["components"]["schemas"][name].pop("required", None)
     root["$ref"] = "#/components/schemas/" + name
     return jsonschema.Draft202012Validator(root)
 
@@ -69,12 +78,13 @@ def main():
     document = json.loads((folder / CONTRACT_FILE).read_text())
     paths = [(re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", p) + "$"), set(ops)) for p, ops in document["paths"].items()]
     checks = {name: validator(document, name) for name in ("TokenRequest", "CompositeRequest", "SObjectWrite", "Lead", "Opportunity")}
+    checks.update({name + " update": validator(document, name, partial=True) for name in PREFIX})
     lock = threading.Lock()
     records = {t: {} for t in PREFIX}
     order = {t: [] for t in PREFIX}
     locators = {}
     tokens = {}
-    state = {"clock": 0, "next": 1, "requests": 0, "rejected": 0, "rejections": [], "tokens": 0}
+    state = {"clock": 0, "next": 1, "requests": 0, "rejected": 0, "rejections": [], "tokens": 0, "deleted": 0}
 
     def stamp():
         state["clock"] = max(state["clock"] + 1, int(time.time() * 1000))
@@ -94,6 +104,15 @@ def main():
         record["_modified"] = modified
         bisect.insort(order[kind], (modified, record_id))
         return record
+
+    def delete(kind, record_id):
+        """True when there was such a record."""
+        record = records.get(kind, {}).pop(record_id, None)
+        if record is None:
+            return False
+        order[kind].pop(bisect.bisect_left(order[kind], (record["_modified"], record_id)))
+        state["deleted"] += 1
+        return True
 
     def view(kind, record, fields=None):
         out = {"attributes": {"type": kind, "url": f"/services/data/v60.0/sobjects/{kind}/{record['Id']}"}}
@@ -134,6 +153,9 @@ def main():
             self.handle_any()
 
         def do_PATCH(self):
+            self.handle_any()
+
+        def do_DELETE(self):
             self.handle_any()
 
         def handle_any(self):
@@ -186,6 +208,12 @@ def main():
                 return self.composite(body)
             if self.command == "PATCH":
                 return self.update(match["sObjectName"], match["id"], body)
+            if self.command == "DELETE" and "id" in match.groupdict():
+                with lock:
+                    gone = not delete(match["sObjectName"], match["id"])
+                if gone:
+                    return self.answer(404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}])
+                return self.answer(204, None)
             self.reject("the stand-in does not serve " + self.command + " " + url.path)
 
         def query(self, soql):
@@ -239,7 +267,7 @@ def main():
             self.answer(200, {"compositeResponse": results})
 
         def update(self, kind, record_id, body):
-            found = self.problems("SObjectWrite", body) + (self.problems(kind, body) if kind in PREFIX else [])
+            found = self.problems("SObjectWrite", body) + (self.problems(kind + " update", body) if kind in PREFIX else [])
             if found:
                 return self.reject("; ".join(found))
             with lock:
@@ -252,7 +280,7 @@ def main():
             data = json.loads(raw) if raw else {}
             with lock:
                 if url.path == "/__stats":
-                    return self.answer(200, {k: state[k] for k in ("requests", "rejected", "rejections", "tokens")})
+                    return self.answer(200, {k: state[k] for k in ("requests", "rejected", "rejections", "tokens", "deleted")})
                 if url.path == "/__records":
                     kind = parse_qs(url.query)["type"][0]
                     return self.answer(200, [view(kind, r) for r in records[kind].values()])
@@ -265,6 +293,8 @@ def main():
                     return self.answer(200, {"seeded": data["count"]})
                 if url.path == "/__edit":
                     return self.answer(200, view(data["type"], put(data["type"], data["fields"], data["id"])))
+                if url.path == "/__delete":
+                    return self.answer(200, {"deleted": delete(data["type"], data["id"])})
             self.answer(404, {"message": "no such test endpoint"})
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

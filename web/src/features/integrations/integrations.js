@@ -13,6 +13,7 @@ export const integrationTypes = {
       { name: 'login_url', label: 'Login URL', placeholder: 'https://login.salesforce.com', optional: true },
       { name: 'api_version', label: 'API version', placeholder: '60.0', optional: true },
       { name: 'sync_every', label: 'Sync every', placeholder: '15m (empty: on demand)', optional: true },
+      { name: 'deletions', label: 'Deletions synced', placeholder: 'both, pull, push or none (default both)', optional: true },
       { name: 'mapping', label: 'Field mapping (JSON)', placeholder: '{"contact": {"fields": [{"local": "email", "remote": "email"}]}}', optional: true, json: true },
     ],
     credentials: [
@@ -25,6 +26,7 @@ export const integrationTypes = {
     config: [
       { name: 'base_url', label: 'API base URL', placeholder: 'https://api.hubapi.com', optional: true },
       { name: 'sync_every', label: 'Sync every', placeholder: '15m (empty: on demand)', optional: true },
+      { name: 'deletions', label: 'Deletions synced', placeholder: 'both, pull, push or none (default both)', optional: true },
       { name: 'mapping', label: 'Field mapping (JSON)', placeholder: '{"contact": {"fields": [{"local": "email", "remote": "email"}]}}', optional: true, json: true },
     ],
     credentials: [

@@ -25,7 +25,7 @@ describe('integrations helpers', () => {
   it('builds a PATCH that clears an emptied field, keeps untouched credentials out and never sends the type', () => {
     const integration = { name: 'SF', type: 'salesforce', is_active: true, config: { instance_url: 'https://acme.my.salesforce.com', api_version: '60.0' } };
     const form = blankForm('salesforce', integration);
-    expect(form.config).toEqual({ instance_url: 'https://acme.my.salesforce.com', login_url: '', api_version: '60.0', sync_every: '', mapping: '' });
+    expect(form.config).toEqual({ instance_url: 'https://acme.my.salesforce.com', login_url: '', api_version: '60.0', sync_every: '', deletions: '', mapping: '' });
     expect(form.credentials).toEqual({ client_id: '', client_secret: '' });
     form.config.api_version = '';
     expect(integrationBody(form, { creating: false, integration })).toEqual({ name: 'SF', config: { instance_url: 'https://acme.my.salesforce.com', api_version: null } });
