@@ -75,7 +75,12 @@ TEST(Model, UserJsonNeverCarriesTheHash) {
 
 TEST(Model, DefaultCapabilitiesFollowTheAgentType) {
   EXPECT_EQ(model::default_capabilities("echo"), std::vector<std::string>{"echo"});
-  EXPECT_EQ(model::default_capabilities("sales").size(), 3u);
+  EXPECT_EQ(model::default_capabilities("sales"), (std::vector<std::string>{"sales.score_lead", "sales.train_lead_model",
+                                                                            "sales.pipeline_forecast", "sales.sync_crm"}));
+  // The task types that reach vendors are described, so an assistant offered one gets its schema.
+  for (auto task_type : {"sales.sync_crm", "product.send_stakeholder_update", "product.publish_requirements"}) {
+    EXPECT_TRUE(model::task_type_info(task_type)) << task_type;
+  }
   EXPECT_TRUE(model::default_capabilities("remote").empty());
 }
 
