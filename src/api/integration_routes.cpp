@@ -125,10 +125,7 @@ json::object inbound_answer(const Request& request, const Inbound& inbound, bool
 
 }  // namespace
 
-integrations::Connectors& connectors(Context& ctx) {
-  if (!ctx.connectors) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
-  return *ctx.connectors;
-}
+integrations::Connectors& connectors(Context& ctx) { return integrations::running(ctx.connectors); }
 
 void add_integration_routes(Context& ctx, http::Router& router) {
   secured(ctx, router, "GET", "/api/v1/integrations", Permission::read,

@@ -1,6 +1,5 @@
 #include "app/commands.hpp"
 
-#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -150,9 +149,7 @@ int restore(const core::Config& config, const std::string& file, bool force) {
 int rebuild(const core::Config& config, const std::vector<std::string>& projections, bool check_only) {
   std::vector<std::string> names(projections);
   if (names.empty()) names.assign(store::projections::names().begin(), store::projections::names().end());
-  for (const auto& name : names)
-    if (std::ranges::find(store::projections::names(), name) == store::projections::names().end())
-      throw core::Error(core::ErrorKind::bad_request, "no projection is called '" + name + "': there are leads and deals");
+  for (const auto& name : names) store::projections::check_name(name);  // all, before any is rebuilt
   auto db = open_database(config, 1);
   int exit_code = 0;
   for (const auto& name : names) {

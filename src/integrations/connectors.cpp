@@ -482,6 +482,19 @@ store::integrations::Integration find_usable(store::Connection& c, const std::st
   return std::move(*found);
 }
 
+Account usable_account(store::Connection& c, std::string_view master_key, const std::string& reference,
+                       std::string_view type, const std::string& field) {
+  auto integration = find_usable(c, reference);
+  if (integration.type != type)
+    throw core::validation_error(field, "is a " + integration.type + " integration, not " + std::string(type));
+  return account_of(integration, master_key);
+}
+
+Connectors& running(Connectors* clients) {
+  if (!clients) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
+  return *clients;
+}
+
 Connectors::Connectors(milliseconds timeout) : timeout_(timeout) {}
 
 Connectors::~Connectors() {

@@ -43,6 +43,15 @@ Account account_of(const store::integrations::Integration& integration, std::str
 // The active integration `reference` names: its id, or its name when exactly one has it.
 // Throws not_found, or validation when it is switched off.
 store::integrations::Integration find_usable(store::Connection& c, const std::string& reference);
+// find_usable's integration, which must be of `type` (else a validation error naming `field`),
+// ready to call.
+Account usable_account(store::Connection& c, std::string_view master_key, const std::string& reference,
+                       std::string_view type, const std::string& field);
+
+class Connectors;
+// The vendor clients; unavailable (503) where they are not running (a context that only lists
+// routes, an agent made without them).
+Connectors& running(Connectors* clients);
 
 class Connectors {
  public:

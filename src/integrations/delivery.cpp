@@ -26,13 +26,7 @@ Account account_for(store::Connection& c, std::string_view master_key, const Mes
                     const std::optional<std::string>& reference, std::string_view field) {
   if (!deliverable(message.channel))
     throw core::Error(core::ErrorKind::validation, "the platform sends by email or slack, not by " + message.channel);
-  if (reference) {
-    auto chosen = find_usable(c, *reference);
-    if (chosen.type != message.channel)
-      throw core::validation_error(std::string(field), "is a " + chosen.type + " integration; this message goes by " +
-                                                           message.channel);
-    return account_of(chosen, master_key);
-  }
+  if (reference) return usable_account(c, master_key, *reference, message.channel, std::string(field));
   std::vector<store::integrations::Integration> active;
   store::PageRequest page;
   page.limit = 100;

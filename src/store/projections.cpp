@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -277,11 +278,14 @@ std::string_view source_events_condition() {
   return "topic NOT LIKE 'leads.%' AND topic NOT LIKE 'deals.%'";
 }
 
-Report rebuild(Database& db, std::string_view name, bool keep) {
-  auto found = std::find_if(projections().begin(), projections().end(), [&](const auto& p) { return p.name == name; });
-  if (found == projections().end())
+void check_name(std::string_view name) {
+  if (std::ranges::find(names(), name) == names().end())
     throw core::Error(core::ErrorKind::bad_request, "no projection is called '" + std::string(name) + "': there are leads and deals");
-  const auto& projection = *found;
+}
+
+Report rebuild(Database& db, std::string_view name, bool keep) {
+  check_name(name);
+  const auto& projection = *std::ranges::find(projections(), name, &Projection::name);
   try {
     return db.write_sync([&](Tx& tx) {
       auto& c = tx.connection;

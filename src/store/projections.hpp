@@ -12,6 +12,8 @@ namespace de::store::projections {
 
 // "leads" and "deals" (with each deal's stage history).
 const std::vector<std::string_view>& names();
+// Throws bad_request, naming the projections there are, unless `name` is one.
+void check_name(std::string_view name);
 
 // The events retention keeps whatever their age: what the projections are built from
 // (an SQL condition on the events table's `topic`).
@@ -27,8 +29,7 @@ struct Report {
 
 // Replays the projection's events, oldest first, into its emptied tables in one transaction and
 // compares the result with what was stored. `keep` false rolls it back (a check); true commits
-// it. On PostgreSQL the tables are locked against writers meanwhile. Throws bad_request for an
-// unknown name.
+// it. On PostgreSQL the tables are locked against writers meanwhile. Throws as check_name.
 Report rebuild(Database& db, std::string_view name, bool keep);
 
 }  // namespace de::store::projections

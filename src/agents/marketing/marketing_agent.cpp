@@ -64,7 +64,6 @@ class MarketingAgent final : public BaseAgent {
 
   // Sends the narrative by email or Slack; the answer is kept in the report as `sent`.
   void send(json::object& report, const integrations::Destination& to) {
-    if (!connectors_) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
     std::string subject = "Campaign report";
     if (const auto& period = report.at("period"); period.is_object())
       subject += fmt::format(": {} to {}", std::string_view(period.at("from").as_string()),
@@ -74,7 +73,7 @@ class MarketingAgent final : public BaseAgent {
       return integrations::account_for(c, master_key_, message, to.integration, "input_data.send.integration");
     });
     auto delivery =
-        boost::asio::co_spawn(io_, integrations::deliver(*connectors_, account, message), boost::asio::use_future).get();
+        boost::asio::co_spawn(io_, integrations::deliver(integrations::running(connectors_), account, message), boost::asio::use_future).get();
     report["sent"] = json::object{{"channel", to.channel}, {"integration_id", delivery.integration_id},
                                   {"delivery", std::move(delivery.result)}};
   }

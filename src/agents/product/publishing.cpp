@@ -17,20 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-integrations::Connectors& vendor_clients(const ProductServices& services) {
-  if (!services.connectors) throw core::Error(core::ErrorKind::unavailable, "the vendor clients are not running here");
-  return *services.connectors;
-}
-
-// The integration `reference` names, which must be of `type`; the error names `field`.
-integrations::Account account_of_type(store::Connection& c, const ProductServices& services, const std::string& reference,
-                                      std::string_view type, const std::string& field) {
-  auto integration = integrations::find_usable(c, reference);
-  if (integration.type != type)
-    throw core::validation_error(field, "is a " + integration.type + " integration, not " + std::string(type));
-  return integrations::account_of(integration, services.master_key);
-}
-
 // Text for Confluence's storage format (XHTML).
 std::string xml_escaped(std::string_view text) {
   std::string out;
@@ -182,7 +168,7 @@ asio::awaitable<json::object> send_stakeholder_update(const ProductServices& ser
     auto account = integrations::account_for(c, services.master_key, message, request.integration);
     return Sending{std::move(*update), std::move(message), std::move(account)};
   });
-  auto delivery = co_await integrations::deliver(vendor_clients(services), sending.account, sending.message);
+  auto delivery = co_await integrations::deliver(integrations::running(services.connectors), sending.account, sending.message);
   auto& update = sending.update;
   update.status = "sent";
   update.sent_at = core::now_ms();
@@ -211,12 +197,13 @@ asio::awaitable<json::object> publish_requirements(const ProductServices& servic
     auto version = store::requirement_analyses::find_version(c, analysis->id, request.version.value_or(analysis->version));
     if (!version) throw core::validation_error("input_data.version", "the analysis has no such version");
     Source s{std::move(*analysis), std::move(*version), {}, {}};
-    if (request.jira) s.jira = account_of_type(c, services, *request.jira, "jira", "input_data.jira");
+    if (request.jira) s.jira = integrations::usable_account(c, services.master_key, *request.jira, "jira", "input_data.jira");
     if (request.confluence)
-      s.confluence = account_of_type(c, services, *request.confluence, "confluence", "input_data.confluence");
+      s.confluence =
+          integrations::usable_account(c, services.master_key, *request.confluence, "confluence", "input_data.confluence");
     return s;
   });
-  auto& clients = vendor_clients(services);
+  auto& clients = integrations::running(services.connectors);
   auto label = fmt::format("'{}' (version {})", source.analysis.title, source.version.version);
   json::object out{{"analysis_id", source.analysis.id}, {"version", source.version.version}};
   json::array issues;
