@@ -1,9 +1,12 @@
 #include "store/lead_repository.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <tuple>
 
 #include "core/clock.hpp"
 #include "core/json.hpp"
+#include "store/planning.hpp"
 
 namespace de::store {
 
@@ -121,18 +124,30 @@ std::map<std::string, Lead> find_by_external_ids(Connection& c, const std::vecto
   constexpr std::size_t chunk = 500;
   for (std::size_t start = 0; start < external_ids.size(); start += chunk) {
     auto end = std::min(external_ids.size(), start + chunk);
-    std::string sql = std::string(columns) + " WHERE external_id IN (";
-    std::vector<Param> params;
-    for (auto i = start; i < end; ++i) {
-      sql += i == start ? "?" : ", ?";
-      params.emplace_back(std::string_view(external_ids[i]));
-    }
-    sql += ")";
+    auto params = text_params(std::span(external_ids).subspan(start, end - start));
+    auto sql = std::string(columns) + " WHERE external_id IN (" + placeholders(params.size()) + ")";
     for (const auto& row : c.query(sql, std::span<const Param>(params)).rows) {
       auto lead = from_row(row);
       out.emplace(*lead.external_id, std::move(lead));
     }
   }
+  return out;
+}
+
+std::vector<Lead> find_by_emails(Connection& c, const std::vector<std::string>& emails) {
+  std::vector<std::string> lowered;
+  for (const auto& email : emails)
+    if (!email.empty()) lowered.push_back(model::lower(email));
+  std::vector<Lead> out;
+  constexpr std::size_t chunk = 500;
+  for (std::size_t start = 0; start < lowered.size(); start += chunk) {
+    auto params = text_params(std::span(lowered).subspan(start, std::min(chunk, lowered.size() - start)));
+    // lower(email): the expression of the index leads_by_email (migration 28).
+    auto sql = std::string(plan_each_time) + columns + " WHERE lower(email) IN (" + placeholders(params.size()) + ")";
+    auto found = with_index_scans(c, [&] { return c.query(sql, std::span<const Param>(params)); });
+    for (const auto& row : found.rows) out.push_back(from_row(row));
+  }
+  std::sort(out.begin(), out.end(), [](const Lead& a, const Lead& b) { return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id); });
   return out;
 }
 

@@ -38,6 +38,8 @@ bool remove(Connection& c, const std::string& id);
 std::optional<Lead> find(Connection& c, const std::string& id);
 // The leads with these external ids (for an import that updates them).
 std::map<std::string, Lead> find_by_external_ids(Connection& c, const std::vector<std::string>& external_ids);
+// The leads whose email is one of `emails`, compared without case, oldest first.
+std::vector<Lead> find_by_emails(Connection& c, const std::vector<std::string>& emails);
 struct Filter {
   std::optional<std::string> outcome, status, source, owner, grade;
   std::optional<std::int64_t> min_score;

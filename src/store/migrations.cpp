@@ -838,6 +838,11 @@ ALTER TABLE stakeholder_updates ADD COLUMN sent_at BIGINT;
 ALTER TABLE stakeholder_updates ADD COLUMN sent_via {uuid};
 ALTER TABLE stakeholder_updates ADD COLUMN delivery {json};
 )SQL"},
+    // A CRM's people found by email, without case: a pulled contact or lead we hold already is
+    // linked to it, not made twice (docs/integrations.md, "Links, cursors and exactly once").
+    {28, "leads by email", R"SQL(
+CREATE INDEX leads_by_email ON leads (lower(email));
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

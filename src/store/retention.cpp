@@ -59,18 +59,6 @@ void archive(const std::string& dir, const std::string& kind, std::int64_t now, 
   if (!ok) throw core::Error(core::ErrorKind::internal, fmt::format("cannot write the archive {}", path));
 }
 
-std::string placeholders(std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
-  return out;
-}
-
-std::vector<Param> as_params(const std::vector<std::string>& ids) {
-  std::vector<Param> out;
-  for (const auto& id : ids) out.emplace_back(std::string_view(id));
-  return out;
-}
-
 // A kind pruned by its UUIDv7 ids: the oldest finished rows of each finished status, re-checked
 // when deleted (a row that changed since it was read stays).
 struct ById {
@@ -187,14 +175,14 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
             auto child_columns = columns_of(c, kind.child_table);
             auto children = c.query("SELECT " + select_list(child_columns) + " FROM " + kind.child_table + " WHERE " +
                                         kind.child_key + " IN (" + placeholders(ids.size()) + ")",
-                                    as_params(ids));
+                                    text_params(ids));
             for (const auto& row : children.rows) append_line(lines, kind.child_table, child_columns, row);
           }
           return 0;
         });
         if (ids.empty()) break;
         archive(options_.archive_dir, kind.kind, now, lines);
-        auto params = as_params(ids);
+        auto params = text_params(ids);
         params.emplace_back(std::string_view(status));
         params.emplace_back(cutoff);
         auto n = db_.write_sync([&](Tx& tx) {

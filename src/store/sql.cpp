@@ -18,10 +18,21 @@ const std::string& Row::text(std::size_t i) const {
   return c ? *c : empty;
 }
 
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
+std::vector<Param> text_params(std::span<const std::string> texts) {
+  std::vector<Param> out;
+  out.reserve(texts.size());
+  for (const auto& text : texts) out.emplace_back(std::string_view(text));
+  return out;
+}
+
 std::string insert_sql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail) {
-  std::string row = "(";
-  for (std::size_t i = 0; i < width; ++i) row += i ? ", ?" : "?";
-  row += ")";
+  auto row = "(" + placeholders(width) + ")";
   std::string sql(head);
   for (std::size_t i = 0; i < rows; ++i) sql += (i ? ", " : " VALUES ") + row;
   if (!tail.empty()) sql.append(" ").append(tail);

@@ -25,6 +25,11 @@ inline Param nullable(const std::optional<std::string>& s) {
 inline Param nullable(const std::optional<std::int64_t>& n) { return n ? Param(*n) : Param(nullptr); }
 inline Param nullable(const std::optional<int>& n) { return n ? Param(std::int64_t(*n)) : Param(nullptr); }
 
+// "?, ?, ?" for `n` values: an IN list.
+std::string placeholders(std::size_t n);
+// The texts as parameters: views into `texts`, which must outlive them.
+std::vector<Param> text_params(std::span<const std::string> texts);
+
 // "INSERT INTO table (columns) VALUES (?, ...), (?, ...)" for `rows` rows of `width` values,
 // then `tail` (an ON CONFLICT clause, say): one statement for many rows.
 std::string insert_sql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail = {});

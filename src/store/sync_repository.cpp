@@ -111,13 +111,12 @@ std::map<std::string, Link> links_by_remote(Connection& c, const std::string& in
   for (std::size_t start = 0; start < remote_ids.size(); start += chunk) {
     auto end = std::min(remote_ids.size(), start + chunk);
     // Planned for its values: the links grow from none to every record during one run.
-    std::string sql = std::string(plan_each_time) + link_columns + " WHERE integration_id = ? AND object_type = ? AND remote_id IN (";
+    std::string sql = std::string(plan_each_time) + link_columns +
+                      " WHERE integration_id = ? AND object_type = ? AND remote_id IN (" + placeholders(end - start) + ")";
     std::vector<Param> params{std::string_view(integration_id), std::string_view(object_type)};
-    for (auto i = start; i < end; ++i) {
-      sql += i == start ? "?" : ", ?";
-      params.emplace_back(std::string_view(remote_ids[i]));
-    }
-    for (const auto& row : c.query(sql + ")", std::span<const Param>(params)).rows) {
+    auto ids = text_params(std::span(remote_ids).subspan(start, end - start));
+    params.insert(params.end(), ids.begin(), ids.end());
+    for (const auto& row : c.query(sql, std::span<const Param>(params)).rows) {
       auto link = link_from(row);
       out.emplace(*link.remote_id, std::move(link));
     }
@@ -131,6 +130,21 @@ std::optional<Link> link_by_local(Connection& c, const std::string& integration_
                    {std::string_view(integration_id), std::string_view(object_type), std::string_view(local_id)});
   if (r.rows.empty()) return std::nullopt;
   return link_from(r.rows[0]);
+}
+
+std::map<std::string, std::set<std::string>> link_types_by_local(Connection& c, const std::string& integration_id,
+                                                                 const std::vector<std::string>& local_ids) {
+  std::map<std::string, std::set<std::string>> out;
+  constexpr std::size_t chunk = 500;
+  for (std::size_t start = 0; start < local_ids.size(); start += chunk) {
+    auto ids = text_params(std::span(local_ids).subspan(start, std::min(chunk, local_ids.size() - start)));
+    std::vector<Param> params{std::string_view(integration_id)};
+    params.insert(params.end(), ids.begin(), ids.end());
+    auto sql = std::string(plan_each_time) + "SELECT local_id, object_type FROM sync_links WHERE integration_id = ? AND local_id IN (" +
+               placeholders(ids.size()) + ")";
+    for (const auto& row : c.query(sql, std::span<const Param>(params)).rows) out[row.text(0)].insert(row.text(1));
+  }
+  return out;
 }
 
 void save(Connection& c, const Link& link, std::int64_t now) { save(c, std::vector<Link>{link}, now); }
@@ -204,14 +218,12 @@ OrphanPage links_without_local(Connection& c, std::string_view table, const std:
   auto links = c.query(std::string(link_columns) + where + " ORDER BY local_id LIMIT ?", std::span<const Param>(params)).rows;
   OrphanPage out;
   if (links.empty()) return out;
-  std::string sql = std::string(plan_each_time) + "SELECT id FROM " + std::string(table) + " WHERE id IN (";
+  auto sql = std::string(plan_each_time) + "SELECT id FROM " + std::string(table) + " WHERE id IN (" +
+             placeholders(links.size()) + ")";
   std::vector<Param> ids;
-  for (const auto& row : links) {
-    sql += ids.empty() ? "?" : ", ?";
-    ids.emplace_back(std::string_view(row.text(2)));
-  }
+  for (const auto& row : links) ids.emplace_back(std::string_view(row.text(2)));
   std::set<std::string> present;
-  for (const auto& row : c.query(sql + ")", std::span<const Param>(ids)).rows) present.insert(row.text(0));
+  for (const auto& row : c.query(sql, std::span<const Param>(ids)).rows) present.insert(row.text(0));
   for (const auto& row : links)
     if (!present.contains(row.text(2))) out.links.push_back(link_from(row));
   if (std::int64_t(links.size()) == page) out.last = links.back().text(2);
@@ -219,7 +231,8 @@ OrphanPage links_without_local(Connection& c, std::string_view table, const std:
 }
 
 std::vector<std::string> changed_since_sync(Connection& c, std::string_view table, const std::string& integration_id,
-                                            const std::string& object_type, const std::string& after_id, std::int64_t limit) {
+                                            const std::string& object_type, const PushScope& scope,
+                                            const std::string& after_id, std::int64_t limit) {
   if (table != "leads" && table != "deals") throw core::Error(core::ErrorKind::internal, "sync pushes leads or deals");
   // The table in id order, a page at a time, with the page's links by their primary key: a
   // plan that stays linear whatever the statistics say (a join planned while the links were
@@ -231,20 +244,22 @@ std::vector<std::string> changed_since_sync(Connection& c, std::string_view tabl
     auto rows = after.empty() ? c.query(head + " ORDER BY id LIMIT ?", {page}).rows
                               : c.query(head + " WHERE id > ? ORDER BY id LIMIT ?", {std::string_view(after), page}).rows;
     if (rows.empty()) return out;
-    std::string sql = std::string(plan_each_time) +
-                      "SELECT local_id, remote_id, local_synced_at FROM sync_links WHERE integration_id = ? AND "
-                      "object_type = ? AND local_id IN (";
     std::vector<Param> params{std::string_view(integration_id), std::string_view(object_type)};
-    for (const auto& row : rows) {
-      sql += params.size() == 2 ? "?" : ", ?";
-      params.emplace_back(std::string_view(row.text(0)));
-    }
+    for (const auto& type : scope.yield_to) params.emplace_back(std::string_view(type));
+    auto sql = std::string(plan_each_time) +
+               "SELECT local_id, object_type, remote_id, local_synced_at FROM sync_links WHERE integration_id = ? AND "
+               "object_type IN (" + placeholders(params.size() - 1) + ") AND local_id IN (" + placeholders(rows.size()) + ")";
+    for (const auto& row : rows) params.emplace_back(std::string_view(row.text(0)));
     std::map<std::string, std::pair<bool, std::int64_t>> links;  // local id: remote id known, synced at
-    for (const auto& link : c.query(sql + ")", std::span<const Param>(params)).rows)
-      links.emplace(link.text(0), std::pair(!link.is_null(1), link.integer(2)));
+    std::set<std::string> yielded;
+    for (const auto& link : c.query(sql, std::span<const Param>(params)).rows) {
+      if (link.text(1) == object_type) links.emplace(link.text(0), std::pair(!link.is_null(2), link.integer(3)));
+      else yielded.insert(link.text(0));
+    }
     for (const auto& row : rows) {
+      if (yielded.contains(row.text(0))) continue;
       auto link = links.find(row.text(0));
-      bool push = link == links.end() || (link->second.first && row.integer(1) > link->second.second);
+      bool push = link == links.end() ? scope.creates : link->second.first && row.integer(1) > link->second.second;
       if (push) out.push_back(row.text(0));
       if (std::int64_t(out.size()) == limit) return out;
     }

@@ -3,6 +3,8 @@
 // records and our leads and deals, sync runs and the conflicts they found.
 #include <boost/json/object.hpp>
 
+#include <set>
+
 #include "store/repositories.hpp"
 
 namespace de::store::sync {
@@ -32,6 +34,9 @@ std::map<std::string, Link> links_by_remote(Connection& c, const std::string& in
 std::optional<Link> link_by_local(Connection& c, const std::string& integration_id, const std::string& object_type,
                                   const std::string& local_id);
 // Inserted, or updated (same integration, type and local id).
+// The object types each of these local records is linked under in the integration.
+std::map<std::string, std::set<std::string>> link_types_by_local(Connection& c, const std::string& integration_id,
+                                                                 const std::vector<std::string>& local_ids);
 void save(Connection& c, const Link& link, std::int64_t now);
 void save(Connection& c, const std::vector<Link>& links, std::int64_t now);  // many rows per statement
 void remove_link(Connection& c, const std::string& integration_id, const std::string& object_type,
@@ -52,10 +57,18 @@ std::optional<std::int64_t> cursor(Connection& c, const std::string& integration
 void set_cursor(Connection& c, const std::string& integration_id, const std::string& object_type, std::int64_t modified_ms,
                 std::int64_t now);
 
-// Ids of the rows of `table` (leads or deals) to push: unlinked, or changed since their link's
-// last sync; ordered by id, after `after_id`.
+// Which local records an object's push takes.
+struct PushScope {
+  bool creates = true;  // unlinked records too (to create remotely)
+  // Records linked under any of these object types are theirs to push, not this one's (a
+  // Salesforce Contact before the Lead it was converted from).
+  std::vector<std::string> yield_to;
+};
+// Ids of the rows of `table` (leads or deals) to push for `object_type`: changed since their
+// link's last sync, and unlinked ones as `scope` says; ordered by id, after `after_id`.
 std::vector<std::string> changed_since_sync(Connection& c, std::string_view table, const std::string& integration_id,
-                                            const std::string& object_type, const std::string& after_id, std::int64_t limit);
+                                            const std::string& object_type, const PushScope& scope,
+                                            const std::string& after_id, std::int64_t limit);
 
 struct Run {
   std::string id, integration_id;

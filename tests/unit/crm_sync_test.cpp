@@ -95,6 +95,17 @@ Endpoint hubspot_endpoint(const std::string& base_url) {
   return e;
 }
 
+// `config`: the integration's config (its mapping, say).
+Endpoint salesforce_endpoint(const std::string& base_url, const json::object& config = {}) {
+  Endpoint e;
+  e.integration_id = core::new_id();
+  e.vendor = Vendor::salesforce;
+  e.base_url = base_url;
+  e.credentials = json::object{{"client_id", "sf-client"}, {"client_secret", "sf-secret"}};
+  e.mapping = parse_mapping(Vendor::salesforce, config);
+  return e;
+}
+
 SyncOptions options() {
   SyncOptions o;
   o.stages = {"prospecting", "engaging", "proposal", "negotiation", "won", "lost"};
@@ -329,12 +340,7 @@ TEST_P(CrmSync, SalesforceTwoWayWithTokenRefreshAndPaging) {
     store::leads::insert(tx.connection, sam);
     store::deals::insert(tx.connection, {{deal, {{std::nullopt, deal.stage, std::nullopt, deal.created_at}}}});
   });
-  Endpoint endpoint;
-  endpoint.integration_id = core::new_id();
-  endpoint.vendor = Vendor::salesforce;
-  endpoint.base_url = salesforce.base_url();
-  endpoint.credentials = json::object{{"client_id", "sf-client"}, {"client_secret", "sf-secret"}};
-  endpoint.mapping = parse_mapping(Vendor::salesforce, json::object());
+  auto endpoint = salesforce_endpoint(salesforce.base_url());
 
   auto first = sync_once(db(), endpoint);
   EXPECT_EQ(first.status, "succeeded") << first.error.value_or("");
@@ -421,12 +427,7 @@ TEST_P(CrmSync, SalesforceDeletionsShowOnPushAndGoThere) {
   SalesforceStandIn salesforce;
   SKIP_OR_FAIL_WITHOUT(salesforce);
   salesforce.admin("/__seed", json::object{{"type", "Lead"}, {"count", 3}, {"prefix", "sfd"}});
-  Endpoint endpoint;
-  endpoint.integration_id = core::new_id();
-  endpoint.vendor = Vendor::salesforce;
-  endpoint.base_url = salesforce.base_url();
-  endpoint.credentials = json::object{{"client_id", "sf-client"}, {"client_secret", "sf-secret"}};
-  endpoint.mapping = parse_mapping(Vendor::salesforce, json::object{{"mapping", json::object{{"deal", nullptr}}}});
+  auto endpoint = salesforce_endpoint(salesforce.base_url(), json::object{{"mapping", json::object{{"deal", nullptr}}}});
   ASSERT_EQ(sync_once(db(), endpoint).pulled, 3);
   auto leads = salesforce.records("Lead");
   auto zero = find_by(leads, "Email", "sfd0@example.com"), one = find_by(leads, "Email", "sfd1@example.com");
@@ -443,6 +444,55 @@ TEST_P(CrmSync, SalesforceDeletionsShowOnPushAndGoThere) {
   EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE email LIKE 'sfd%'"), 1);
   EXPECT_EQ(salesforce.records("Lead").size(), 1u);
   EXPECT_EQ(salesforce.admin("/__stats").at("deleted").as_int64(), 2);
+  auto third = sync_once(db(), endpoint);
+  EXPECT_EQ(third.pulled + third.pushed + third.conflicts, 0);
+  EXPECT_EQ(salesforce.rejected(), 0);
+}
+
+// Salesforce Contacts next to Leads: a Contact whose email is a person held here (any case) is
+// linked to them, not made twice; people new here go there as Leads, never as Contacts; a Lead
+// converted there is followed through its Contact, and the read-only converted Lead is left alone.
+TEST_P(CrmSync, SalesforceContactsLinkToThePeopleHeldHere) {
+  SalesforceStandIn salesforce;
+  SKIP_OR_FAIL_WITHOUT(salesforce);
+  auto known = local_lead("Person known 0", "KNOWN0@example.com");
+  known.created_at = known.updated_at = core::now_ms() - 60'000;  // changed here before there
+  auto sam = local_lead("Sam Local", "sam@local.example");
+  db().write_sync([&](store::Tx& tx) { store::leads::insert(tx.connection, {known, sam}); });
+  salesforce.admin("/__seed", json::object{{"type", "Lead"}, {"count", 2}, {"prefix", "conv"}});
+  salesforce.admin("/__seed", json::object{{"type", "Contact"}, {"count", 2}, {"prefix", "known"}});
+  auto endpoint = salesforce_endpoint(salesforce.base_url(), json::object{{"mapping", json::object{{"deal", nullptr}}}});
+
+  auto first = sync_once(db(), endpoint);
+  ASSERT_EQ(first.status, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads"), 5) << "2 Leads and 1 new Contact pulled; known0 linked";
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE lower(email) = 'known0@example.com'"), 1);
+  EXPECT_EQ(first.conflicts, 1) << "the email's case differs on both sides, never synced: the later change wins";
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads WHERE email = 'known0@example.com'"), 1);
+  EXPECT_EQ(salesforce.records("Contact").size(), 2u) << "no Contact is created";
+  auto leads = salesforce.records("Lead");
+  EXPECT_EQ(leads.size(), 3u);
+  EXPECT_TRUE(find_by(leads, "Email", "sam@local.example")) << "a person new here goes there as a Lead";
+  EXPECT_FALSE(find_by(leads, "Email", "known0@example.com")) << "a person linked to a Contact is not made a Lead";
+
+  auto conv0 = find_by(leads, "Email", "conv0@example.com");
+  ASSERT_TRUE(conv0);
+  salesforce.admin("/__convert", json::object{{"id", conv0->at("Id")}});
+  db().write_sync([&](store::Tx& tx) {
+    auto rows = tx.connection.query("SELECT id FROM leads WHERE email = 'conv0@example.com'").rows;
+    auto lead = *store::leads::find(tx.connection, rows.at(0).text(0));
+    lead.attributes["phone"] = "+1 555 0100";
+    lead.updated_at = core::now_ms() + 1;
+    store::leads::update(tx.connection, lead);
+  });
+  auto second = sync_once(db(), endpoint);
+  ASSERT_EQ(second.status, "succeeded") << second.error.value_or("") << " (a PATCH of the converted Lead is refused)";
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM leads"), 5) << "the converted Lead's Contact is the same person";
+  auto contact = find_by(salesforce.records("Contact"), "Email", "conv0@example.com");
+  ASSERT_TRUE(contact);
+  EXPECT_EQ(contact->at("Phone").as_string(), "+1 555 0100") << "our change goes to the Contact";
+  EXPECT_EQ(salesforce.records("Contact").size(), 3u);
+  EXPECT_EQ(salesforce.records("Lead").size(), 3u);
   auto third = sync_once(db(), endpoint);
   EXPECT_EQ(third.pulled + third.pushed + third.conflicts, 0);
   EXPECT_EQ(salesforce.rejected(), 0);
@@ -526,8 +576,11 @@ TEST(CrmMapping, ReadsBothWaysAndRefusesWhatItCannotMap) {
   EXPECT_EQ(to_remote(deals, Values{{"stage", "negotiation"}}).at("dealstage"), "contractsent");
 
   auto salesforce = parse_mapping(Vendor::salesforce, json::object());
+  ASSERT_EQ(salesforce.objects.size(), 3u);
   EXPECT_EQ(salesforce.objects[0].remote_type, "Lead");
-  EXPECT_EQ(salesforce.objects[1].remote_type, "Opportunity");
+  EXPECT_EQ(salesforce.objects[1].remote_type, "Contact");
+  EXPECT_FALSE(salesforce.objects[1].creates) << "people new here go to Salesforce as Leads";
+  EXPECT_EQ(salesforce.objects[2].remote_type, "Opportunity");
 
   for (const char* bad : {R"({"mapping": []})", R"({"mapping": {"company": {"fields": []}}})",
                           R"({"mapping": {"lead": {"fields": [{"local": "email", "remote": "email"}]}}})",

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "agents/marketing/readability.hpp"
+#include "model/model.hpp"
 
 namespace de::agents::marketing {
 
@@ -26,11 +27,7 @@ constexpr std::string_view superlatives[] = {
     "#1",       "number one", "unbeatable", "unmatched", "ultimate", "world-class", "most", "top-rated",
     "smartest", "strongest",  "safest",    "lowest",    "highest"};
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using model::lower;
 
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '#'; }
 

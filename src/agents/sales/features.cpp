@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "model/model.hpp"
 
 namespace de::agents::sales {
 
@@ -30,11 +31,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using model::lower;
 
 std::optional<double> number_of(std::string_view text) {
   text = trim(text);

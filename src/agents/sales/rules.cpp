@@ -4,6 +4,8 @@
 #include <array>
 #include <cmath>
 
+#include "model/model.hpp"
+
 namespace de::agents::sales {
 
 namespace json = boost::json;
@@ -11,11 +13,7 @@ namespace json = boost::json;
 namespace {
 constexpr int engagement_cap = 40;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using model::lower;
 
 bool contains_any(std::string_view text, std::span<const std::string_view> words) {
   return std::any_of(words.begin(), words.end(), [&](auto w) { return text.find(w) != std::string_view::npos; });

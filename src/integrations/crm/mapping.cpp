@@ -26,9 +26,9 @@ FieldMap field(std::string local, std::vector<std::string> remote, std::map<std:
 }
 
 std::vector<ObjectMap> defaults(Vendor vendor) {
-  std::vector<ObjectMap> out(2);
+  std::vector<ObjectMap> out(vendor == Vendor::hubspot ? 2 : 3);
   auto& people = out[0];
-  auto& deals = out[1];
+  auto& deals = out.back();
   deals.type = ObjectType::deal;
   if (vendor == Vendor::hubspot) {
     people.type = ObjectType::contact;
@@ -47,6 +47,11 @@ std::vector<ObjectMap> defaults(Vendor vendor) {
     people.remote_type = "Lead", people.modified_field = "LastModifiedDate", people.match_field = "Email";
     people.fields = {field("name", {"FirstName", "LastName"}), field("email", {"Email"}), field("company", {"Company"}),
                      field("attributes.phone", {"Phone"})};
+    auto& contacts = out[1];
+    contacts.type = ObjectType::contact;
+    contacts.remote_type = "Contact", contacts.modified_field = "LastModifiedDate", contacts.match_field = "Email";
+    contacts.fields = {field("name", {"FirstName", "LastName"}), field("email", {"Email"}), field("attributes.phone", {"Phone"})};
+    contacts.creates = false;
     deals.remote_type = "Opportunity", deals.modified_field = "LastModifiedDate", deals.match_field = "Name";
     deals.fields = {field("name", {"Name"}), field("amount", {"Amount"}),
                     field("stage", {"StageName"},
@@ -181,7 +186,7 @@ Mapping parse_mapping(Vendor vendor, const json::object& config) {
                              [&](const ObjectMap& m) { return type && m.type == *type; });
     if (slot == mapping.objects.end())
       throw core::validation_error(where, vendor == Vendor::hubspot ? "must be contact or deal (companies have no local table)"
-                                                                    : "must be lead or deal (companies have no local table)");
+                                                                    : "must be lead, contact or deal (companies have no local table)");
     if (value.is_null()) {
       mapping.objects.erase(slot);
       continue;
@@ -191,19 +196,6 @@ Mapping parse_mapping(Vendor vendor, const json::object& config) {
     slot->fields = parse_fields(*type, object->at("fields"), where + ".fields");
   }
   return mapping;
-}
-
-json::object to_json(const Mapping& mapping) {
-  json::object out;
-  for (const auto& object : mapping.objects) {
-    json::array fields;
-    for (const auto& f : object.fields) {
-      json::array remote(f.remote.begin(), f.remote.end());
-      fields.emplace_back(json::object{{"local", f.local}, {"remote", std::move(remote)}, {"truth", name(f.truth)}, {"values", to_object(f.values)}});
-    }
-    out[name(object.type)] = json::object{{"remote_type", object.remote_type}, {"fields", std::move(fields)}};
-  }
-  return out;
 }
 
 Values local_values(const ObjectMap& map, const store::leads::Lead& lead) {

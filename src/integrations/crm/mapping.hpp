@@ -55,10 +55,15 @@ struct ObjectMap {
   std::string modified_field; // the vendor's last-modified property
   std::string match_field;    // the remote property that finds a record we created but did not link (crash)
   std::vector<FieldMap> fields;
+  // Whether local records linked to none of the vendor's are created there. Salesforce
+  // Contacts do not: people new here go there as Leads, and a Contact comes from a Lead
+  // converted there (or is made there).
+  bool creates = true;
 };
 
 struct Mapping {
-  std::vector<ObjectMap> objects;  // at most one stored as leads, one as deals
+  // In sync order. People (leads and contacts, kept in our leads table), then deals.
+  std::vector<ObjectMap> objects;
 };
 
 enum class Vendor { hubspot, salesforce };
@@ -68,7 +73,6 @@ std::optional<Vendor> vendor(std::string_view name);
 // "remote", "truth", "values"}]}, ...}: an object named there replaces that object's field
 // list; an object mapped to null is not synced. Throws a validation error naming the field.
 Mapping parse_mapping(Vendor vendor, const boost::json::object& config);
-boost::json::object to_json(const Mapping& mapping);
 
 // The mapped fields of a local record, in local form.
 Values local_values(const ObjectMap& map, const store::leads::Lead& lead);

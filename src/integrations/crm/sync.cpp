@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <set>
+#include <type_traits>
 
 #include "auth/crypto.hpp"
 #include "core/clock.hpp"
 #include "core/json.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "model/model.hpp"
 #include "store/write.hpp"
 
 namespace de::integrations::crm {
@@ -100,6 +102,43 @@ struct Deals {
   }
 };
 
+// Links for the page's records that have none but whose match value (an email) is a local
+// lead's not yet linked under this object: a person held here already (imported, or the Lead a
+// Contact was converted from) is linked, not made twice. A lead linked under another of the
+// integration's objects comes first (the converted Lead), else the oldest. Nothing is synced
+// yet, so the fields that differ are settled as conflicts by each field's truth.
+void link_people_by_email(store::Connection& c, const Endpoint& endpoint, const ObjectMap& map,
+                          const std::vector<RemoteRecord>& records, std::map<std::string, Link>& links) {
+  std::vector<std::string> emails;
+  for (const auto& record : records)
+    if (!links.contains(record.id)) emails.push_back(value_at(record.properties, map.match_field));
+  auto leads = store::leads::find_by_emails(c, emails);
+  if (leads.empty()) return;
+  std::vector<std::string> ids;
+  for (const auto& lead : leads) ids.push_back(lead.id);
+  auto linked = store::sync::link_types_by_local(c, endpoint.integration_id, ids);
+  auto type = std::string(name(map.type));
+  std::map<std::string, std::vector<std::string>> candidates;  // by lower-case email, best first
+  for (bool linked_elsewhere : {true, false}) {
+    for (const auto& lead : leads) {
+      auto types = linked.find(lead.id);
+      if (types != linked.end() && types->second.contains(type)) continue;
+      if ((types != linked.end()) == linked_elsewhere) candidates[model::lower(lead.email)].push_back(lead.id);
+    }
+  }
+  std::set<std::string> taken;
+  for (const auto& record : records) {
+    if (links.contains(record.id)) continue;
+    auto found = candidates.find(model::lower(value_at(record.properties, map.match_field)));
+    if (found == candidates.end()) continue;
+    for (const auto& local_id : found->second) {
+      if (!taken.insert(local_id).second) continue;
+      links.emplace(record.id, Link{endpoint.integration_id, type, local_id, record.id, {}, 0, 0});
+      break;
+    }
+  }
+}
+
 struct PageOutcome {
   std::int64_t changed = 0, conflicts = 0;
 };
@@ -116,6 +155,7 @@ PageOutcome apply_page(Tx& tx, const Endpoint& endpoint, const ObjectMap& map, c
   std::vector<std::string> ids;
   for (const auto& r : records) ids.push_back(r.id);
   auto links = store::sync::links_by_remote(c, endpoint.integration_id, type, ids);
+  if constexpr (std::is_same_v<Side, Leads>) link_people_by_email(c, endpoint, map, records, links);
   PageOutcome outcome;
   auto now = core::now_ms();
   // Records new here, written together after the loop (by remote id, for one that comes twice).
@@ -368,11 +408,17 @@ template <class Side>
 asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const Endpoint& endpoint, const ObjectMap& map,
                                    const SyncOptions& options) {
   auto type = std::string(name(map.type));
+  // A record linked under an object of the same table that creates nothing there (a Contact)
+  // is that object's to push (not the Lead's it was converted from).
+  store::sync::PushScope scope{map.creates, {}};
+  for (const auto& other : endpoint.mapping.objects)
+    if (map.creates && !other.creates && stored_as_lead(other.type) == stored_as_lead(map.type))
+      scope.yield_to.emplace_back(name(other.type));
   std::int64_t pushed = 0;
   std::string after;
   for (;;) {
     auto ids = db.read([&](store::Connection& c) {
-      return store::sync::changed_since_sync(c, Side::table, endpoint.integration_id, type, after, options.push_batch);
+      return store::sync::changed_since_sync(c, Side::table, endpoint.integration_id, type, scope, after, options.push_batch);
     });
     if (ids.empty()) break;
     after = ids.back();

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stateful stand-in for the Salesforce REST API subset sync uses (Lead, Opportunity), on 127.0.0.1.
+"""A stateful stand-in for the Salesforce REST API subset sync uses (Lead, Contact, Opportunity), on 127.0.0.1.
 
     python3 tests/support/standins/salesforce_standin.py [--port 0] [--batch 2000] [--session-calls 0]
 
@@ -22,10 +22,14 @@ LastModifiedDate (ms inside, shown as Salesforce does, +0000). Every answer carr
 Sforce-Limit-Info: api-usage=N/15000.
 
 DELETE of a record (the contract's sObject delete) answers 204, then 404 NOT_FOUND as Salesforce
-does for a deleted record (its PATCH too); SOQL no longer finds it.
+does for a deleted record (its PATCH too); SOQL no longer finds it. A converted Lead is read-only:
+its PATCH answers 400 CANNOT_UPDATE_CONVERTED_LEAD, as Salesforce does. Composite creates take
+Leads and Opportunities only (sync never creates a Contact).
 
 Test endpoints: POST /__seed {"type", "count", "prefix"?}; POST /__edit {"type", "id", "fields"};
-POST /__delete {"type", "id"} (a person deletes it in Salesforce); GET /__records?type=;
+POST /__delete {"type", "id"} (a person deletes it in Salesforce); POST /__convert {"id"} (a
+person converts a Lead: it becomes IsConverted with ConvertedContactId, and a Contact is made
+from its name, email and phone); GET /__records?type=;
 GET /__stats {"requests", "rejected", "rejections", "tokens", "deleted"}.
 """
 
@@ -46,7 +50,8 @@ import jsonschema
 import contracts
 
 CONTRACT_FILE = "salesforce/salesforce-rest-subset.openapi.json"
-PREFIX = {"Lead": "00Q", "Opportunity": "006"}
+PREFIX = {"Lead": "00Q", "Contact": "003", "Opportunity": "006"}
+CREATED = ("Lead", "Opportunity")  # what composite creates take
 SELECT = re.compile(r"^SELECT (?P<fields>[\w, ]+) FROM (?P<type>\w+) WHERE (?P<field>\w+) (?P<op>>=|=) "
                     r"(?P<value>'(?:[^'\\]|\\.)*'|[\dT:\-.Z]+)(?: ORDER BY \w+ ASC, Id ASC)?(?: LIMIT (?P<limit>\d+))?$")
 
@@ -77,7 +82,7 @@ def main():
         sys.exit(3)
     document = json.loads((folder / CONTRACT_FILE).read_text())
     paths = [(re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", p) + "$"), set(ops)) for p, ops in document["paths"].items()]
-    checks = {name: validator(document, name) for name in ("TokenRequest", "CompositeRequest", "SObjectWrite", "Lead", "Opportunity")}
+    checks = {name: validator(document, name) for name in ("TokenRequest", "CompositeRequest", "SObjectWrite") + CREATED}
     checks.update({name + " update": validator(document, name, partial=True) for name in PREFIX})
     lock = threading.Lock()
     records = {t: {} for t in PREFIX}
@@ -252,7 +257,7 @@ def main():
             found = self.problems("CompositeRequest", body)
             for sub in body.get("compositeRequest", []) if not found else []:
                 kind = sub["url"].rsplit("/", 1)[-1]
-                if sub["method"] != "POST" or kind not in PREFIX:
+                if sub["method"] != "POST" or kind not in CREATED:
                     found.append("the stand-in serves composite creates of Lead and Opportunity")
                 else:
                     found += self.problems("SObjectWrite", sub.get("body")) + self.problems(kind, sub.get("body"))
@@ -273,6 +278,8 @@ def main():
             with lock:
                 if record_id not in records.get(kind, {}):
                     return self.answer(404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}])
+                if records[kind][record_id].get("IsConverted"):
+                    return self.answer(400, [{"message": "cannot reference converted lead", "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD"}])
                 put(kind, body, record_id)
             self.answer(204, None)
 
@@ -287,12 +294,17 @@ def main():
                 if url.path == "/__seed":
                     kind, prefix = data["type"], data.get("prefix", "seed")
                     for i in range(data["count"]):
-                        put(kind, {"FirstName": "Person", "LastName": f"{prefix} {i}", "Email": f"{prefix}{i}@example.com",
-                                   "Company": f"{prefix} Co", "Phone": None} if kind == "Lead" else
+                        person = {"FirstName": "Person", "LastName": f"{prefix} {i}", "Email": f"{prefix}{i}@example.com", "Phone": None}
+                        put(kind, dict(person, Company=f"{prefix} Co") if kind == "Lead" else person if kind == "Contact" else
                             {"Name": f"{prefix} deal {i}", "Amount": 1000 + i, "StageName": "Qualification", "CloseDate": "2027-01-31"})
                     return self.answer(200, {"seeded": data["count"]})
                 if url.path == "/__edit":
                     return self.answer(200, view(data["type"], put(data["type"], data["fields"], data["id"])))
+                if url.path == "/__convert":
+                    lead = records["Lead"][data["id"]]
+                    contact = put("Contact", {k: lead.get(k) for k in ("FirstName", "LastName", "Email", "Phone")})
+                    put("Lead", {"IsConverted": True, "ConvertedContactId": contact["Id"]}, data["id"])
+                    return self.answer(200, view("Contact", contact))
                 if url.path == "/__delete":
                     return self.answer(200, {"deleted": delete(data["type"], data["id"])})
             self.answer(404, {"message": "no such test endpoint"})
