@@ -14,7 +14,7 @@ export const integrationTypes = {
       { name: 'api_version', label: 'API version', placeholder: '60.0', optional: true },
       { name: 'sync_every', label: 'Sync every', placeholder: '15m (empty: on demand)', optional: true },
       { name: 'deletions', label: 'Deletions synced', placeholder: 'both, pull, push or none (default both)', optional: true },
-      { name: 'mapping', label: 'Field mapping (JSON)', placeholder: '{"contact": {"fields": [{"local": "email", "remote": "email"}]}}', optional: true, json: true },
+      { name: 'mapping', label: 'Field mapping (JSON)', placeholder: '{"lead": {"fields": [{"local": "email", "remote": "Email"}]}, "contact": null}', optional: true, json: true },
     ],
     credentials: [
       { name: 'client_id', label: 'Client id' },
