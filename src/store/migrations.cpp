@@ -843,6 +843,21 @@ ALTER TABLE stakeholder_updates ADD COLUMN delivery {json};
     {28, "leads by email", R"SQL(
 CREATE INDEX leads_by_email ON leads (lower(email));
 )SQL"},
+    // Companies (docs/sales.md, "Companies"), kept here and synced as HubSpot companies and
+    // Salesforce Accounts; a projection of the companies.* events like leads and deals.
+    {29, "companies", R"SQL(
+CREATE TABLE companies (
+  id {uuid} PRIMARY KEY,
+  name TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  industry TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  attributes {json} NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX companies_by_domain ON companies (lower(domain));
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

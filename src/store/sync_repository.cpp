@@ -202,9 +202,17 @@ void remove_link(Connection& c, const std::string& integration_id, const std::st
           {std::string_view(integration_id), std::string_view(object_type), std::string_view(local_id)});
 }
 
+namespace {
+// The local tables sync keeps, named in SQL (never from input: checked all the same).
+void check_synced_table(std::string_view table) {
+  if (table != "leads" && table != "companies" && table != "deals")
+    throw core::Error(core::ErrorKind::internal, "sync keeps leads, companies or deals");
+}
+}  // namespace
+
 OrphanPage links_without_local(Connection& c, std::string_view table, const std::string& integration_id,
                                const std::string& object_type, const std::string& after_local_id) {
-  if (table != "leads" && table != "deals") throw core::Error(core::ErrorKind::internal, "sync links leads or deals");
+  check_synced_table(table);
   constexpr std::int64_t page = 1000;
   // By the links' primary key, then the page's local records by theirs: linear whatever the
   // statistics (as changed_since_sync).
@@ -233,7 +241,7 @@ OrphanPage links_without_local(Connection& c, std::string_view table, const std:
 std::vector<std::string> changed_since_sync(Connection& c, std::string_view table, const std::string& integration_id,
                                             const std::string& object_type, const PushScope& scope,
                                             const std::string& after_id, std::int64_t limit) {
-  if (table != "leads" && table != "deals") throw core::Error(core::ErrorKind::internal, "sync pushes leads or deals");
+  check_synced_table(table);
   // The table in id order, a page at a time, with the page's links by their primary key: a
   // plan that stays linear whatever the statistics say (a join planned while the links were
   // few scanned all of them for every row once there were 100,000).

@@ -1,6 +1,6 @@
 #pragma once
 // CRM sync's tables (docs/integrations.md, "CRM sync"): pull cursors, links between remote
-// records and our leads and deals, sync runs and the conflicts they found.
+// records and our leads, companies and deals, sync runs and the conflicts they found.
 #include <boost/json/object.hpp>
 
 #include <set>
@@ -41,7 +41,7 @@ void save(Connection& c, const Link& link, std::int64_t now);
 void save(Connection& c, const std::vector<Link>& links, std::int64_t now);  // many rows per statement
 void remove_link(Connection& c, const std::string& integration_id, const std::string& object_type,
                  const std::string& local_id);
-// The links whose local record (in `table`: leads or deals) is deleted, among a page of the
+// The links whose local record (in `table`: leads, companies or deals) is deleted, among a page of the
 // integration's links after `after_local_id` in local id order; `last` is the page's last local
 // id, empty when no link follows.
 struct OrphanPage {
@@ -64,7 +64,7 @@ struct PushScope {
   // Salesforce Contact before the Lead it was converted from).
   std::vector<std::string> yield_to;
 };
-// Ids of the rows of `table` (leads or deals) to push for `object_type`: changed since their
+// Ids of the rows of `table` (leads, companies or deals) to push for `object_type`: changed since their
 // link's last sync, and unlinked ones as `scope` says; ordered by id, after `after_id`.
 std::vector<std::string> changed_since_sync(Connection& c, std::string_view table, const std::string& integration_id,
                                             const std::string& object_type, const PushScope& scope,

@@ -17,6 +17,7 @@
 #include "core/ids.hpp"
 #include "integrations/crm/sync.hpp"
 #include "standin_process.hpp"
+#include "store/company_repository.hpp"
 #include "store/sync_repository.hpp"
 #include "test_database.hpp"
 
@@ -498,6 +499,77 @@ TEST_P(CrmSync, SalesforceContactsLinkToThePeopleHeldHere) {
   EXPECT_EQ(salesforce.rejected(), 0);
 }
 
+store::companies::Company local_company(const std::string& name, const std::string& domain) {
+  store::companies::Company company;
+  company.id = core::new_id();
+  company.name = name;
+  company.domain = domain;
+  company.created_at = company.updated_at = core::now_ms();
+  return company;
+}
+
+// Companies sync when the mapping names them ({} keeps the default fields): HubSpot companies
+// both ways with a change on each side, then a run that changes nothing; they become events
+// (companies.*), from which the table is a projection.
+TEST_P(CrmSync, HubSpotCompaniesBothWaysWhenTheMappingNamesThem) {
+  HubSpotStandIn hubspot;
+  SKIP_OR_FAIL_WITHOUT(hubspot);
+  hubspot.admin("/__seed", json::object{{"type", "companies"}, {"count", 3}, {"prefix", "hc"}});
+  auto ours = local_company("Local Co", "local.example");
+  db().write_sync([&](store::Tx& tx) { store::companies::insert(tx.connection, {ours}); });
+  auto endpoint = hubspot_endpoint(hubspot.base_url());
+  endpoint.mapping = parse_mapping(Vendor::hubspot, json::object{{"mapping", json::object{{"company", json::object()}, {"deal", nullptr}}}});
+
+  auto first = sync_once(db(), endpoint);
+  ASSERT_EQ(first.status, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(first.pulled, 3);
+  EXPECT_EQ(first.pushed, 1);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM companies WHERE domain = 'hc1.example' AND name = 'hc company 1'"), 1);
+  auto made = find_by(hubspot.records("companies"), "name", "Local Co");
+  ASSERT_TRUE(made);
+  EXPECT_EQ(made->at("properties").at("domain").as_string(), "local.example");
+
+  auto hc0 = find_by(hubspot.records("companies"), "name", "hc company 0");
+  ASSERT_TRUE(hc0);
+  hubspot.edit("companies", std::string(hc0->at("id").as_string()), json::object{{"industry", "RETAIL"}});
+  db().write_sync([&](store::Tx& tx) {
+    auto company = *store::companies::find(tx.connection, ours.id);
+    company.industry = "UTILITIES";
+    company.updated_at = core::now_ms() + 1;
+    store::companies::update(tx.connection, company);
+  });
+  auto second = sync_once(db(), endpoint);
+  ASSERT_EQ(second.status, "succeeded") << second.error.value_or("");
+  EXPECT_EQ(second.pulled, 1);
+  EXPECT_EQ(second.pushed, 1);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM companies WHERE name = 'hc company 0' AND industry = 'RETAIL'"), 1);
+  EXPECT_EQ(find_by(hubspot.records("companies"), "name", "Local Co")->at("properties").at("industry").as_string(), "UTILITIES");
+  auto third = sync_once(db(), endpoint);
+  EXPECT_EQ(third.pulled + third.pushed + third.conflicts, 0);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM events WHERE topic = 'companies.created'"), 3);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM events WHERE topic = 'companies.updated'"), 1);
+  EXPECT_EQ(hubspot.rejected(), 0);
+}
+
+// Salesforce Accounts: pulled, and ours created there (the stand-in requires an Account's Name).
+TEST_P(CrmSync, SalesforceAccountsBothWays) {
+  SalesforceStandIn salesforce;
+  SKIP_OR_FAIL_WITHOUT(salesforce);
+  salesforce.admin("/__seed", json::object{{"type", "Account"}, {"count", 2}, {"prefix", "sa"}});
+  db().write_sync([&](store::Tx& tx) { store::companies::insert(tx.connection, {local_company("Local Account", "")}); });
+  auto endpoint = salesforce_endpoint(salesforce.base_url(),
+                                      json::object{{"mapping", json::object{{"company", json::object()}, {"deal", nullptr}}}});
+  auto first = sync_once(db(), endpoint);
+  ASSERT_EQ(first.status, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(first.pulled, 2);
+  EXPECT_EQ(first.pushed, 1);
+  EXPECT_EQ(count(db(), "SELECT count(*) FROM companies WHERE name = 'sa account 1' AND industry = 'Software'"), 1);
+  EXPECT_TRUE(find_by(salesforce.records("Account"), "Name", "Local Account"));
+  auto second = sync_once(db(), endpoint);
+  EXPECT_EQ(second.pulled + second.pushed + second.conflicts, 0);
+  EXPECT_EQ(salesforce.rejected(), 0);
+}
+
 DE_BACKENDS(CrmSync);
 
 // A sync killed (SIGKILL) in the middle of a large pull, then run again: every record once on
@@ -576,13 +648,17 @@ TEST(CrmMapping, ReadsBothWaysAndRefusesWhatItCannotMap) {
   EXPECT_EQ(to_remote(deals, Values{{"stage", "negotiation"}}).at("dealstage"), "contractsent");
 
   auto salesforce = parse_mapping(Vendor::salesforce, json::object());
-  ASSERT_EQ(salesforce.objects.size(), 3u);
+  ASSERT_EQ(salesforce.objects.size(), 3u) << "companies only when the mapping names them";
   EXPECT_EQ(salesforce.objects[0].remote_type, "Lead");
   EXPECT_EQ(salesforce.objects[1].remote_type, "Contact");
   EXPECT_FALSE(salesforce.objects[1].creates) << "people new here go to Salesforce as Leads";
   EXPECT_EQ(salesforce.objects[2].remote_type, "Opportunity");
+  auto with_accounts = parse_mapping(Vendor::salesforce, json::parse(R"({"mapping": {"company": {}}})").as_object());
+  ASSERT_EQ(with_accounts.objects.size(), 4u);
+  EXPECT_EQ(with_accounts.objects[2].remote_type, "Account");
 
-  for (const char* bad : {R"({"mapping": []})", R"({"mapping": {"company": {"fields": []}}})",
+  for (const char* bad : {R"({"mapping": []})", R"({"mapping": {"company": {"fields": []}}})", R"({"mapping": {"account": {}}})",
+                          R"({"mapping": {"company": {"fields": [{"local": "email", "remote": "email"}]}}})",
                           R"({"mapping": {"lead": {"fields": [{"local": "email", "remote": "email"}]}}})",
                           R"({"mapping": {"contact": {"fields": [{"local": "salary", "remote": "x"}]}}})",
                           R"({"mapping": {"contact": {"fields": [{"local": "email", "remote": ""}]}}})",

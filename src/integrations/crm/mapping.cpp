@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <set>
 
 #include "core/error.hpp"
 
@@ -16,6 +17,7 @@ constexpr std::string_view truth_names[] = {"local", "remote", "latest"};
 constexpr std::string_view attributes_prefix = "attributes.";
 constexpr std::string_view lead_fields[] = {"name", "email", "company", "source", "status", "owner"};
 constexpr std::string_view deal_fields[] = {"name", "account", "owner", "stage", "amount", "currency", "expected_close"};
+constexpr std::string_view company_fields[] = {"name", "domain", "industry", "owner"};
 
 FieldMap field(std::string local, std::vector<std::string> remote, std::map<std::string, std::string> values = {}) {
   FieldMap f;
@@ -25,48 +27,59 @@ FieldMap field(std::string local, std::vector<std::string> remote, std::map<std:
   return f;
 }
 
+ObjectMap object_map(ObjectType type, std::string remote_type, std::string modified_field, std::string match_field,
+                     std::vector<FieldMap> fields) {
+  return {type, std::move(remote_type), std::move(modified_field), std::move(match_field), std::move(fields), true};
+}
+
+// Every object the vendor's sync knows, in sync order; companies only when the mapping names
+// them (parse_mapping): a token or profile that was enough before may not read them.
 std::vector<ObjectMap> defaults(Vendor vendor) {
-  std::vector<ObjectMap> out(vendor == Vendor::hubspot ? 2 : 3);
-  auto& people = out[0];
-  auto& deals = out.back();
-  deals.type = ObjectType::deal;
-  if (vendor == Vendor::hubspot) {
-    people.type = ObjectType::contact;
-    people.remote_type = "contacts", people.modified_field = "lastmodifieddate", people.match_field = "email";
-    people.fields = {field("name", {"firstname", "lastname"}), field("email", {"email"}), field("company", {"company"}),
-                     field("attributes.phone", {"phone"}), field("attributes.lifecyclestage", {"lifecyclestage"})};
-    deals.remote_type = "deals", deals.modified_field = "hs_lastmodifieddate", deals.match_field = "dealname";
-    deals.fields = {field("name", {"dealname"}), field("amount", {"amount"}),
-                    field("stage", {"dealstage"},
-                          {{"prospecting", "appointmentscheduled"}, {"engaging", "qualifiedtobuy"},
-                           {"proposal", "presentationscheduled"}, {"negotiation", "contractsent"},
-                           {"won", "closedwon"}, {"lost", "closedlost"}}),
-                    field("expected_close", {"closedate"})};
-  } else {
-    people.type = ObjectType::lead;
-    people.remote_type = "Lead", people.modified_field = "LastModifiedDate", people.match_field = "Email";
-    people.fields = {field("name", {"FirstName", "LastName"}), field("email", {"Email"}), field("company", {"Company"}),
-                     field("attributes.phone", {"Phone"})};
-    auto& contacts = out[1];
-    contacts.type = ObjectType::contact;
-    contacts.remote_type = "Contact", contacts.modified_field = "LastModifiedDate", contacts.match_field = "Email";
-    contacts.fields = {field("name", {"FirstName", "LastName"}), field("email", {"Email"}), field("attributes.phone", {"Phone"})};
-    contacts.creates = false;
-    deals.remote_type = "Opportunity", deals.modified_field = "LastModifiedDate", deals.match_field = "Name";
-    deals.fields = {field("name", {"Name"}), field("amount", {"Amount"}),
-                    field("stage", {"StageName"},
-                          {{"prospecting", "Prospecting"}, {"engaging", "Qualification"},
-                           {"proposal", "Proposal/Price Quote"}, {"negotiation", "Negotiation/Review"},
-                           {"won", "Closed Won"}, {"lost", "Closed Lost"}}),
-                    field("expected_close", {"CloseDate"})};
-  }
-  return out;
+  if (vendor == Vendor::hubspot)
+    return {object_map(ObjectType::contact, "contacts", "lastmodifieddate", "email",
+                       {field("name", {"firstname", "lastname"}), field("email", {"email"}), field("company", {"company"}),
+                        field("attributes.phone", {"phone"}), field("attributes.lifecyclestage", {"lifecyclestage"})}),
+            object_map(ObjectType::company, "companies", "hs_lastmodifieddate", "name",
+                       {field("name", {"name"}), field("domain", {"domain"}), field("industry", {"industry"}),
+                        field("attributes.phone", {"phone"})}),
+            object_map(ObjectType::deal, "deals", "hs_lastmodifieddate", "dealname",
+                       {field("name", {"dealname"}), field("amount", {"amount"}),
+                        field("stage", {"dealstage"},
+                              {{"prospecting", "appointmentscheduled"}, {"engaging", "qualifiedtobuy"},
+                               {"proposal", "presentationscheduled"}, {"negotiation", "contractsent"},
+                               {"won", "closedwon"}, {"lost", "closedlost"}}),
+                        field("expected_close", {"closedate"})})};
+  auto contacts = object_map(ObjectType::contact, "Contact", "LastModifiedDate", "Email",
+                             {field("name", {"FirstName", "LastName"}), field("email", {"Email"}), field("attributes.phone", {"Phone"})});
+  contacts.creates = false;
+  return {object_map(ObjectType::lead, "Lead", "LastModifiedDate", "Email",
+                     {field("name", {"FirstName", "LastName"}), field("email", {"Email"}), field("company", {"Company"}),
+                      field("attributes.phone", {"Phone"})}),
+          contacts,
+          object_map(ObjectType::company, "Account", "LastModifiedDate", "Name",
+                     {field("name", {"Name"}), field("industry", {"Industry"}), field("attributes.website", {"Website"}),
+                      field("attributes.phone", {"Phone"})}),
+          object_map(ObjectType::deal, "Opportunity", "LastModifiedDate", "Name",
+                     {field("name", {"Name"}), field("amount", {"Amount"}),
+                      field("stage", {"StageName"},
+                            {{"prospecting", "Prospecting"}, {"engaging", "Qualification"},
+                             {"proposal", "Proposal/Price Quote"}, {"negotiation", "Negotiation/Review"},
+                             {"won", "Closed Won"}, {"lost", "Closed Lost"}}),
+                      field("expected_close", {"CloseDate"})})};
 }
 
 bool known_local(ObjectType type, std::string_view local) {
-  if (stored_as_lead(type) && local.starts_with(attributes_prefix)) return local.size() > attributes_prefix.size();
-  auto names = stored_as_lead(type) ? std::span<const std::string_view>(lead_fields) : std::span<const std::string_view>(deal_fields);
+  if (type != ObjectType::deal && local.starts_with(attributes_prefix)) return local.size() > attributes_prefix.size();
+  auto names = stored_as_lead(type)              ? std::span<const std::string_view>(lead_fields)
+               : type == ObjectType::company ? std::span<const std::string_view>(company_fields)
+                                             : std::span<const std::string_view>(deal_fields);
   return std::find(names.begin(), names.end(), local) != names.end();
+}
+
+std::string_view known_locals(ObjectType type) {
+  if (stored_as_lead(type)) return "must be one of name, email, company, source, status, owner, attributes.<key>";
+  if (type == ObjectType::company) return "must be one of name, domain, industry, owner, attributes.<key>";
+  return "must be one of name, account, owner, stage, amount, currency, expected_close";
 }
 
 std::vector<FieldMap> parse_fields(ObjectType type, const json::value& value, const std::string& where) {
@@ -80,9 +93,7 @@ std::vector<FieldMap> parse_fields(ObjectType type, const json::value& value, co
     FieldMap f;
     const auto* local = item->if_contains("local");
     if (!local || !local->is_string() || !known_local(type, local->as_string()))
-      throw core::validation_error(at + ".local", stored_as_lead(type)
-                                                      ? "must be one of name, email, company, source, status, owner, attributes.<key>"
-                                                      : "must be one of name, account, owner, stage, amount, currency, expected_close");
+      throw core::validation_error(at + ".local", std::string(known_locals(type)));
     f.local = local->as_string();
     const auto* remote = item->if_contains("remote");
     if (remote && remote->is_string() && !remote->as_string().empty()) {
@@ -143,6 +154,33 @@ bool set(std::string& field, const std::string& value) {
   field = value;
   return true;
 }
+
+// The company's text field of that name (const or not, as the company is).
+template <class C>
+auto& company_field(C& company, std::string_view name) {
+  if (name == "name") return company.name;
+  if (name == "domain") return company.domain;
+  if (name == "industry") return company.industry;
+  return company.owner;
+}
+
+// An attribute (`local` is "attributes.<key>") as text: a string as it is, another value as
+// JSON, none as "".
+std::string attribute_text(const json::object& attributes, std::string_view local) {
+  const auto* value = attributes.if_contains(local.substr(attributes_prefix.size()));
+  if (!value || value->is_null()) return "";
+  return value->is_string() ? std::string(value->as_string()) : json::serialize(*value);
+}
+
+// Sets an attribute to a text value; true when that changed it (no attribute and "" are the same).
+bool set_attribute(json::object& attributes, std::string_view local, const std::string& value) {
+  auto key = local.substr(attributes_prefix.size());
+  const auto* now = attributes.if_contains(key);
+  if (now && now->is_string() && now->as_string() == value) return false;
+  if (!now && value.empty()) return false;
+  attributes[key] = value;
+  return true;
+}
 }  // namespace
 
 json::object to_object(const Values& values) {
@@ -176,38 +214,42 @@ std::optional<Vendor> vendor(std::string_view name) {
 Mapping parse_mapping(Vendor vendor, const json::object& config) {
   Mapping mapping;
   mapping.objects = defaults(vendor);
+  std::set<ObjectType> named;
   const auto* given = config.if_contains("mapping");
-  if (!given || given->is_null()) return mapping;
-  if (!given->is_object()) throw core::validation_error("config.mapping", "must be an object of objects by type");
-  for (const auto& [key, value] : given->as_object()) {
+  if (given && !given->is_null() && !given->is_object())
+    throw core::validation_error("config.mapping", "must be an object of objects by type");
+  for (const auto& [key, value] : given && given->is_object() ? given->get_object() : json::object()) {
     auto where = "config.mapping." + std::string(key);
     auto type = object_type(key);
     auto slot = std::find_if(mapping.objects.begin(), mapping.objects.end(),
                              [&](const ObjectMap& m) { return type && m.type == *type; });
     if (slot == mapping.objects.end())
-      throw core::validation_error(where, vendor == Vendor::hubspot ? "must be contact or deal (companies have no local table)"
-                                                                    : "must be lead, contact or deal (companies have no local table)");
+      throw core::validation_error(where, vendor == Vendor::hubspot ? "must be contact, company or deal"
+                                                                    : "must be lead, contact, company or deal");
+    named.insert(*type);
     if (value.is_null()) {
       mapping.objects.erase(slot);
       continue;
     }
     const auto* object = value.if_object();
-    if (!object || !object->contains("fields")) throw core::validation_error(where, "must be {\"fields\": [...]} or null");
-    slot->fields = parse_fields(*type, object->at("fields"), where + ".fields");
+    if (!object) throw core::validation_error(where, "must be {\"fields\": [...]}, {} for the default fields, or null");
+    if (object->contains("fields")) slot->fields = parse_fields(*type, object->at("fields"), where + ".fields");
   }
+  std::erase_if(mapping.objects, [&](const ObjectMap& m) { return m.type == ObjectType::company && !named.contains(m.type); });
   return mapping;
 }
 
 Values local_values(const ObjectMap& map, const store::leads::Lead& lead) {
   Values out;
-  for (const auto& f : map.fields) {
-    if (f.local.starts_with(attributes_prefix)) {
-      const auto* value = lead.attributes.if_contains(std::string_view(f.local).substr(attributes_prefix.size()));
-      out[f.local] = value && value->is_string() ? std::string(value->as_string()) : value && !value->is_null() ? json::serialize(*value) : "";
-    } else {
-      out[f.local] = lead_field(lead, f.local);
-    }
-  }
+  for (const auto& f : map.fields)
+    out[f.local] = f.local.starts_with(attributes_prefix) ? attribute_text(lead.attributes, f.local) : lead_field(lead, f.local);
+  return out;
+}
+
+Values local_values(const ObjectMap& map, const store::companies::Company& company) {
+  Values out;
+  for (const auto& f : map.fields)
+    out[f.local] = f.local.starts_with(attributes_prefix) ? attribute_text(company.attributes, f.local) : company_field(company, f.local);
   return out;
 }
 
@@ -269,18 +311,16 @@ Values to_remote(const ObjectMap& map, const Values& local) {
 
 bool apply(const Values& values, store::leads::Lead& lead) {
   bool changed = false;
-  for (const auto& [local, value] : values) {
-    if (local.starts_with(attributes_prefix)) {
-      auto key = std::string_view(local).substr(attributes_prefix.size());
-      const auto* now = lead.attributes.if_contains(key);
-      if (now && now->is_string() && now->as_string() == value) continue;
-      if (!now && value.empty()) continue;
-      lead.attributes[key] = value;
-      changed = true;
-    } else {
-      changed |= set(lead_field(lead, local), value);
-    }
-  }
+  for (const auto& [local, value] : values)
+    changed |= local.starts_with(attributes_prefix) ? set_attribute(lead.attributes, local, value) : set(lead_field(lead, local), value);
+  return changed;
+}
+
+bool apply(const Values& values, store::companies::Company& company) {
+  bool changed = false;
+  for (const auto& [local, value] : values)
+    changed |= local.starts_with(attributes_prefix) ? set_attribute(company.attributes, local, value)
+                                                    : set(company_field(company, local), value);
   return changed;
 }
 

@@ -11,17 +11,22 @@
 #include <string>
 #include <vector>
 
+#include "store/company_repository.hpp"
 #include "store/deal_repository.hpp"
 #include "store/lead_repository.hpp"
 
 namespace de::integrations::crm {
 
-// The canonical objects. Leads and contacts live in our leads table, deals in deals;
-// companies have no local table yet, so a mapping may not name them (the clients read them).
+// The canonical objects. Leads and contacts live in our leads table, companies in companies,
+// deals in deals.
 enum class ObjectType { lead, contact, company, deal };
 std::string_view name(ObjectType type);
 std::optional<ObjectType> object_type(std::string_view name);
 inline bool stored_as_lead(ObjectType type) { return type == ObjectType::lead || type == ObjectType::contact; }
+// The local table an object lives in.
+inline std::string_view local_table(ObjectType type) {
+  return stored_as_lead(type) ? "leads" : type == ObjectType::company ? "companies" : "deals";
+}
 
 // Field values by name, all text (as both vendors send them).
 using Values = std::map<std::string, std::string>;
@@ -70,13 +75,15 @@ enum class Vendor { hubspot, salesforce };
 std::optional<Vendor> vendor(std::string_view name);
 
 // The vendor's default mapping, with `config["mapping"]` over it: {"contact": {"fields": [{"local",
-// "remote", "truth", "values"}]}, ...}: an object named there replaces that object's field
-// list; an object mapped to null is not synced. Throws a validation error naming the field.
+// "remote", "truth", "values"}]}, ...}: an object named there with fields replaces that object's
+// field list; {} keeps the default fields; an object mapped to null is not synced. Companies are
+// synced only when named. Throws a validation error naming the field.
 Mapping parse_mapping(Vendor vendor, const boost::json::object& config);
 
 // The mapped fields of a local record, in local form.
 Values local_values(const ObjectMap& map, const store::leads::Lead& lead);
 Values local_values(const ObjectMap& map, const store::deals::Deal& deal);
+Values local_values(const ObjectMap& map, const store::companies::Company& company);
 // A remote record's mapped fields in local form (`stages`: the local stages a deal may take;
 // an unknown remote stage reads as the first).
 Values from_remote(const ObjectMap& map, const Values& properties, const std::vector<std::string>& stages);
@@ -85,5 +92,6 @@ Values to_remote(const ObjectMap& map, const Values& local);
 // Sets local-form values on a record; true when something changed.
 bool apply(const Values& values, store::leads::Lead& lead);
 bool apply(const Values& values, store::deals::Deal& deal);
+bool apply(const Values& values, store::companies::Company& company);
 
 }  // namespace de::integrations::crm

@@ -60,6 +60,29 @@ struct Leads {
   }
 };
 
+struct Companies {
+  using Record = store::companies::Company;
+  static constexpr std::string_view table = "companies";
+  static std::optional<Record> find(store::Connection& c, const std::string& id) { return store::companies::find(c, id); }
+  static Record make(const Endpoint&, const SyncOptions&, std::int64_t now) {
+    Record company;
+    company.id = core::new_id();
+    company.created_at = company.updated_at = now;
+    return company;
+  }
+  static void insert(Tx& tx, const std::vector<Record>& companies) {
+    store::companies::insert(tx.connection, companies);
+    for (const auto& company : companies) tx.emit("companies.created", store::companies::to_json(company));
+  }
+  static void update(Tx& tx, const Record&, const Record& company) {
+    store::companies::update(tx.connection, company);
+    tx.emit("companies.updated", store::companies::to_json(company));
+  }
+  static void remove(Tx& tx, const std::string& id) {
+    if (store::companies::remove(tx.connection, id)) tx.emit("companies.deleted", json::object{{"id", id}});
+  }
+};
+
 struct Deals {
   using Record = Deal;
   static constexpr std::string_view table = "deals";
@@ -137,6 +160,14 @@ void link_people_by_email(store::Connection& c, const Endpoint& endpoint, const 
       break;
     }
   }
+}
+
+// Calls `f` with the side of the object's local table: Leads, Companies or Deals.
+template <class F>
+auto with_side(ObjectType type, F&& f) {
+  if (stored_as_lead(type)) return f(Leads{});
+  if (type == ObjectType::company) return f(Companies{});
+  return f(Deals{});
 }
 
 struct PageOutcome {
@@ -412,7 +443,7 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
   // is that object's to push (not the Lead's it was converted from).
   store::sync::PushScope scope{map.creates, {}};
   for (const auto& other : endpoint.mapping.objects)
-    if (map.creates && !other.creates && stored_as_lead(other.type) == stored_as_lead(map.type))
+    if (map.creates && !other.creates && local_table(other.type) == Side::table)
       scope.yield_to.emplace_back(name(other.type));
   std::int64_t pushed = 0;
   std::string after;
@@ -523,31 +554,19 @@ asio::awaitable<Run> run_sync(store::Database& db, Client& client, const Endpoin
   std::optional<std::string> error;
   try {
     // Creates a stopped run left unlinked come first: the pull would take their records for new ones.
+    for (const auto& map : endpoint.mapping.objects)
+      run.pushed += co_await with_side(map.type, [&](auto side) {
+        return finish_creates<decltype(side)>(db, client, endpoint, map, options);
+      });
     for (const auto& map : endpoint.mapping.objects) {
-      std::int64_t pushed = 0;
-      if (stored_as_lead(map.type)) pushed = co_await finish_creates<Leads>(db, client, endpoint, map, options);
-      else pushed = co_await finish_creates<Deals>(db, client, endpoint, map, options);
-      run.pushed += pushed;
+      co_await with_side(map.type, [&](auto side) { return pull<decltype(side)>(db, client, endpoint, map, options, run); });
+      if (endpoint.pull_deletions)
+        co_await with_side(map.type, [&](auto side) { return pull_removals<decltype(side)>(db, client, endpoint, map, run); });
     }
     for (const auto& map : endpoint.mapping.objects) {
-      bool leads = stored_as_lead(map.type);
-      if (leads) co_await pull<Leads>(db, client, endpoint, map, options, run);
-      else co_await pull<Deals>(db, client, endpoint, map, options, run);
-      if (endpoint.pull_deletions) {
-        if (leads) co_await pull_removals<Leads>(db, client, endpoint, map, run);
-        else co_await pull_removals<Deals>(db, client, endpoint, map, run);
-      }
-    }
-    for (const auto& map : endpoint.mapping.objects) {
-      bool leads = stored_as_lead(map.type);
-      // Not `leads ? co_await a : co_await b`: GCC 12 runs both operands' awaits.
-      if (leads) {
-        if (endpoint.push_deletions) run.pushed += co_await push_removals<Leads>(db, client, endpoint, map);
-        run.pushed += co_await push<Leads>(db, client, endpoint, map, options);
-      } else {
-        if (endpoint.push_deletions) run.pushed += co_await push_removals<Deals>(db, client, endpoint, map);
-        run.pushed += co_await push<Deals>(db, client, endpoint, map, options);
-      }
+      if (endpoint.push_deletions)
+        run.pushed += co_await with_side(map.type, [&](auto side) { return push_removals<decltype(side)>(db, client, endpoint, map); });
+      run.pushed += co_await with_side(map.type, [&](auto side) { return push<decltype(side)>(db, client, endpoint, map, options); });
     }
   } catch (const std::exception& e) {
     error = e.what();
@@ -581,15 +600,15 @@ store::sync::Conflict resolve_conflict(Tx& tx, const std::string& id, const std:
   auto now = core::now_ms();
   // The record takes the value; a changed record is pushed by the next run where it differs
   // from what the remote holds.
-  auto set_value = [&](auto side, auto found) {
+  with_side(type.value_or(ObjectType::deal), [&](auto side) {
+    using Side = decltype(side);
+    auto found = Side::find(c, conflict->local_id);
     if (!found) return;
     auto record = *found;
     if (!crm::apply(chosen, record)) return;
     record.updated_at = next_stamp(record.updated_at);
-    decltype(side)::update(tx, *found, record);
-  };
-  if (type && stored_as_lead(*type)) set_value(Leads{}, store::leads::find(c, conflict->local_id));
-  else set_value(Deals{}, store::deals::find(c, conflict->local_id));
+    Side::update(tx, *found, record);
+  });
   store::sync::resolve(c, id, value, by, now);
   tx.emit("sync.conflict_resolved", json::object{{"id", id}, {"value", value}});
   return *store::sync::find_conflict(c, id);

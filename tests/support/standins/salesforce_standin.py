@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stateful stand-in for the Salesforce REST API subset sync uses (Lead, Contact, Opportunity), on 127.0.0.1.
+"""A stateful stand-in for the Salesforce REST API subset sync uses (Lead, Contact, Account, Opportunity), on 127.0.0.1.
 
     python3 tests/support/standins/salesforce_standin.py [--port 0] [--batch 2000] [--session-calls 0]
 
@@ -24,7 +24,9 @@ Sforce-Limit-Info: api-usage=N/15000.
 DELETE of a record (the contract's sObject delete) answers 204, then 404 NOT_FOUND as Salesforce
 does for a deleted record (its PATCH too); SOQL no longer finds it. A converted Lead is read-only:
 its PATCH answers 400 CANNOT_UPDATE_CONVERTED_LEAD, as Salesforce does. Composite creates take
-Leads and Opportunities only (sync never creates a Contact).
+Leads, Accounts and Opportunities only (sync never creates a Contact). The subset has no Account
+schema: an Account body is checked against SObjectWrite, and its Name required on create as
+Salesforce's object reference says.
 
 Test endpoints: POST /__seed {"type", "count", "prefix"?}; POST /__edit {"type", "id", "fields"};
 POST /__delete {"type", "id"} (a person deletes it in Salesforce); POST /__convert {"id"} (a
@@ -50,8 +52,8 @@ import jsonschema
 import contracts
 
 CONTRACT_FILE = "salesforce/salesforce-rest-subset.openapi.json"
-PREFIX = {"Lead": "00Q", "Contact": "003", "Opportunity": "006"}
-CREATED = ("Lead", "Opportunity")  # what composite creates take
+PREFIX = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006"}
+CREATED = ("Lead", "Account", "Opportunity")  # what composite creates take
 SELECT = re.compile(r"^SELECT (?P<fields>[\w, ]+) FROM (?P<type>\w+) WHERE (?P<field>\w+) (?P<op>>=|=) "
                     r"(?P<value>'(?:[^'\\]|\\.)*'|[\dT:\-.Z]+)(?: ORDER BY \w+ ASC, Id ASC)?(?: LIMIT (?P<limit>\d+))?$")
 
@@ -82,8 +84,9 @@ def main():
         sys.exit(3)
     document = json.loads((folder / CONTRACT_FILE).read_text())
     paths = [(re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", p) + "$"), set(ops)) for p, ops in document["paths"].items()]
-    checks = {name: validator(document, name) for name in ("TokenRequest", "CompositeRequest", "SObjectWrite") + CREATED}
-    checks.update({name + " update": validator(document, name, partial=True) for name in PREFIX})
+    schemas = document["components"]["schemas"]
+    checks = {name: validator(document, name) for name in ("TokenRequest", "CompositeRequest", "SObjectWrite") + CREATED if name in schemas}
+    checks.update({name + " update": validator(document, name, partial=True) for name in PREFIX if name in schemas})
     lock = threading.Lock()
     records = {t: {} for t in PREFIX}
     order = {t: [] for t in PREFIX}
@@ -148,6 +151,10 @@ def main():
             self.answer(400, [{"message": message, "errorCode": "INVALID_REQUEST"}])
 
         def problems(self, name, instance):
+            if name == "Account":  # no schema in the subset: its one field required on create
+                return [] if isinstance(instance, dict) and instance.get("Name") else ["Account Name: required on create"]
+            if name not in checks:
+                return []
             return [f"{name} {'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message[:200]}"
                     for e in checks[name].iter_errors(instance)][:5]
 
@@ -272,7 +279,7 @@ def main():
             self.answer(200, {"compositeResponse": results})
 
         def update(self, kind, record_id, body):
-            found = self.problems("SObjectWrite", body) + (self.problems(kind + " update", body) if kind in PREFIX else [])
+            found = self.problems("SObjectWrite", body) + self.problems(kind + " update", body)
             if found:
                 return self.reject("; ".join(found))
             with lock:
@@ -296,6 +303,8 @@ def main():
                     for i in range(data["count"]):
                         person = {"FirstName": "Person", "LastName": f"{prefix} {i}", "Email": f"{prefix}{i}@example.com", "Phone": None}
                         put(kind, dict(person, Company=f"{prefix} Co") if kind == "Lead" else person if kind == "Contact" else
+                            {"Name": f"{prefix} account {i}", "Industry": "Software", "Website": f"https://{prefix}{i}.example"}
+                            if kind == "Account" else
                             {"Name": f"{prefix} deal {i}", "Amount": 1000 + i, "StageName": "Qualification", "CloseDate": "2027-01-31"})
                     return self.answer(200, {"seeded": data["count"]})
                 if url.path == "/__edit":
