@@ -152,4 +152,15 @@ Response created(std::string json_text, const std::string& location) {
   return r;
 }
 
+void check_attributes(const json::object& attributes, const std::string& field, std::vector<core::FieldError>& errors) {
+  if (attributes.size() > most_attributes)
+    errors.push_back({field, "must have at most " + std::to_string(most_attributes) + " attributes"});
+  for (const auto& [key, value] : attributes) {
+    if (value.is_object() || value.is_array())
+      errors.push_back({field + "." + std::string(key), "must be a string, a number, a boolean or null"});
+    else if (value.is_string() && value.get_string().size() > longest_attribute)
+      errors.push_back({field + "." + std::string(key), "must be at most " + std::to_string(longest_attribute) + " characters"});
+  }
+}
+
 }  // namespace de::api

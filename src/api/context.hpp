@@ -168,6 +168,11 @@ std::string refresh_cookie_header(const Request& request, std::string_view value
 // The value of the cookie `name` the request carries.
 std::optional<std::string> cookie_value(const Request& request, std::string_view name);
 
+// A record's free-form attributes (leads, companies): at most 500, each a string of up to
+// 10,000 characters, a number, a boolean or null. Adds an error per problem, named under `field`.
+inline constexpr std::size_t most_attributes = 500, longest_attribute = 10000;
+void check_attributes(const json::object& attributes, const std::string& field, std::vector<core::FieldError>& errors);
+
 // Route groups.
 void add_system_routes(Context& ctx, http::Router& router);
 void add_auth_routes(Context& ctx, http::Router& router);
@@ -185,6 +190,7 @@ void add_integration_routes(Context& ctx, http::Router& router);
 void add_sync_routes(Context& ctx, http::Router& router);
 void add_deal_routes(Context& ctx, http::Router& router);
 void add_lead_routes(Context& ctx, http::Router& router);
+void add_company_routes(Context& ctx, http::Router& router);
 void add_content_routes(Context& ctx, http::Router& router);
 void add_campaign_routes(Context& ctx, http::Router& router);
 void add_requirement_routes(Context& ctx, http::Router& router);

@@ -23,7 +23,6 @@ using store::leads::Lead;
 constexpr std::size_t import_body_limit = 64 * 1024 * 1024;
 constexpr std::size_t score_body_limit = 32 * 1024 * 1024;
 constexpr std::size_t most_import_rows = 100000, most_scored = 10000, most_reported = 100;
-constexpr std::size_t most_attributes = 500, longest_value = 10000;
 
 agents::sales::LeadScoring& scoring(Context& ctx) {
   if (!ctx.leads) throw core::Error(core::ErrorKind::unavailable, "lead scoring is not running");
@@ -31,21 +30,6 @@ agents::sales::LeadScoring& scoring(Context& ctx) {
 }
 
 // ---- reading leads --------------------------------------------------------------------------
-
-// An attribute value must be a string, a number, a boolean or null.
-std::optional<std::string> attribute_problem(const json::value& v) {
-  if (v.is_object() || v.is_array()) return "must be a string, a number, a boolean or null";
-  if (v.is_string() && v.get_string().size() > longest_value)
-    return "must be at most " + std::to_string(longest_value) + " characters";
-  return std::nullopt;
-}
-
-void check_attributes(const json::object& attributes, const std::string& field, std::vector<core::FieldError>& errors) {
-  if (attributes.size() > most_attributes)
-    errors.push_back({field, "must have at most " + std::to_string(most_attributes) + " attributes"});
-  for (const auto& [key, value] : attributes)
-    if (auto problem = attribute_problem(value)) errors.push_back({field + "." + std::string(key), *problem});
-}
 
 // Reads a lead's fields from a POST or PATCH body into `lead`.
 void read_lead(const json::object& body, Lead& lead) {
@@ -244,8 +228,8 @@ Parsed parse_csv(std::string_view text, const ImportOptions& options) {
     Lead lead;
     bool bad = false;
     for (std::size_t i = 0; i < fields.size() && !bad; ++i) {
-      if (fields[i].size() > longest_value) {
-        reject(header[i], fmt::format("the value is longer than {} characters", longest_value));
+      if (fields[i].size() > longest_attribute) {
+        reject(header[i], fmt::format("the value is longer than {} characters", longest_attribute));
         bad = true;
       } else if (outcome_at && i == *outcome_at) {
         auto outcome = outcome_of(fields[i]);

@@ -16,6 +16,7 @@ void add_routes(Context& ctx, http::Router& router) {
   add_ai_routes(ctx, router);
   add_deal_routes(ctx, router);
   add_lead_routes(ctx, router);
+  add_company_routes(ctx, router);
   add_content_routes(ctx, router);
   add_campaign_routes(ctx, router);
   add_requirement_routes(ctx, router);

@@ -75,9 +75,9 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> projections;
   bool check_only = false;
-  auto* rebuild = app.add_subcommand("rebuild", "Rebuild the leads and deals tables from the event log (the server stopped)");
+  auto* rebuild = app.add_subcommand("rebuild", "Rebuild the leads, companies and deals tables from the event log (the server stopped)");
   common.add_to(rebuild, false);
-  rebuild->add_option("projection", projections, "leads, deals (default: both)");
+  rebuild->add_option("projection", projections, "leads, companies, deals (default: all)");
   rebuild->add_flag("--check", check_only, "compare the rebuilt tables with the stored ones and change nothing (exit 1 if they differ)");
 
   auto* version = app.add_subcommand("version", "Print the version");

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/json_exact.hpp"
 #include "core/money.hpp"
+#include "store/company_repository.hpp"
 #include "store/deal_repository.hpp"
 #include "store/lead_repository.hpp"
 #include "store/table_columns.hpp"
@@ -186,6 +187,26 @@ void apply_deal_event(Connection& c, std::string_view topic, const Fields& f) {
   }
 }
 
+// ---- companies ------------------------------------------------------------------------------
+
+// `companies.created` and `companies.updated` carry the company as stored (companies::to_json).
+void apply_company_event(Connection& c, std::string_view topic, const Fields& f) {
+  if (topic == "companies.deleted") {
+    companies::remove(c, f.text("id"));
+    return;
+  }
+  companies::Company company;
+  company.id = f.text("id");
+  company.name = f.text("name");
+  company.domain = f.text("domain");
+  company.industry = f.text("industry");
+  company.owner = f.text("owner");
+  company.attributes = f.object("attributes");
+  company.created_at = f.time("created_at");
+  company.updated_at = f.time("updated_at");
+  companies::find(c, company.id) ? companies::update(c, company) : companies::insert(c, {company});
+}
+
 // ---- the projections --------------------------------------------------------------------------
 
 struct Table {
@@ -205,6 +226,7 @@ struct Projection {
 const std::vector<Projection>& projections() {
   static const std::vector<Projection> all = {
       {"leads", "leads.", {{"leads", "id", "id", {}}}, apply_lead_event},
+      {"companies", "companies.", {{"companies", "id", "id", {}}}, apply_company_event},
       {"deals",
        "deals.",
        {{"deal_stage_changes", "deal_id", "deal_id, id", {"id"}}, {"deals", "id", "id", {}}},
@@ -275,12 +297,12 @@ const std::vector<std::string_view>& names() {
 }
 
 std::string_view source_events_condition() {
-  return "topic NOT LIKE 'leads.%' AND topic NOT LIKE 'deals.%'";
+  return "topic NOT LIKE 'leads.%' AND topic NOT LIKE 'companies.%' AND topic NOT LIKE 'deals.%'";
 }
 
 void check_name(std::string_view name) {
   if (std::ranges::find(names(), name) == names().end())
-    throw core::Error(core::ErrorKind::bad_request, "no projection is called '" + std::string(name) + "': there are leads and deals");
+    throw core::Error(core::ErrorKind::bad_request, "no projection is called '" + std::string(name) + "': there are leads, companies and deals");
 }
 
 Report rebuild(Database& db, std::string_view name, bool keep) {

@@ -1,6 +1,6 @@
 #pragma once
 // The domain tables that are projections of the event log (docs/integrations.md, "Event
-// sourcing"): every change of a lead or a deal, ours or a CRM's, is an event carrying the
+// sourcing"): every change of a lead, a company or a deal, ours or a CRM's, is an event carrying the
 // record as it became, so the tables can be rebuilt by replaying the log.
 #include <string>
 #include <string_view>
@@ -10,7 +10,7 @@
 
 namespace de::store::projections {
 
-// "leads" and "deals" (with each deal's stage history).
+// "leads", "companies" and "deals" (with each deal's stage history).
 const std::vector<std::string_view>& names();
 // Throws bad_request, naming the projections there are, unless `name` is one.
 void check_name(std::string_view name);

@@ -251,6 +251,36 @@ def u_deal_unchanged(srv, deal):
     assert got.status == 200 and got.body["stage"] == deal["stage"] and len(got.body["stage_history"]) == 1
 
 
+def s_new_company(srv, role):
+    name = "matrix-" + secrets.token_hex(4)
+    return dict(body={"name": name, "domain": "matrix.example"}, ctx=name)
+
+
+def u_no_company(srv, name):
+    assert srv.admin.get(f"/api/v1/companies?name={name}").body["items"] == []
+
+
+def _company(srv):
+    r = srv.admin.post("/api/v1/companies", {"name": "matrix-" + secrets.token_hex(4)})
+    assert r.status == 201, r
+    return r.body
+
+
+def s_company(srv, role):
+    company = _company(srv)
+    return dict(path=f"/api/v1/companies/{company['id']}", ctx=company)
+
+
+def s_patch_company(srv, role):
+    company = _company(srv)
+    return dict(path=f"/api/v1/companies/{company['id']}", body={"industry": "changed"}, ctx=company)
+
+
+def u_company_unchanged(srv, company):
+    got = srv.admin.get(f"/api/v1/companies/{company['id']}")
+    assert got.status == 200 and got.body == company
+
+
 def s_requirements(srv, role):
     return dict(body={"requirements": [{"id": "R1", "text": f"The system shall greet the {role}."}]})
 
@@ -562,6 +592,11 @@ ROUTES = [
     ("GET", "/api/v1/stakeholders/updates", READ, 200, None, None),
     ("GET", "/api/v1/stakeholders/updates/{id}", READ, 200, s_update, None),
     ("POST", "/api/v1/stakeholders/updates/{id}/send", MANAGE, None, None, None),
+    ("GET", "/api/v1/companies", READ, 200, None, None),
+    ("POST", "/api/v1/companies", MANAGE, 201, s_new_company, u_no_company),
+    ("GET", "/api/v1/companies/{id}", READ, 200, s_company, None),
+    ("PATCH", "/api/v1/companies/{id}", MANAGE, 200, s_patch_company, u_company_unchanged),
+    ("DELETE", "/api/v1/companies/{id}", MANAGE, 204, s_company, u_company_unchanged),
     ("GET", "/api/v1/leads", READ, 200, None, None),
     ("POST", "/api/v1/leads", MANAGE, 201, s_new_lead, u_no_lead),
     ("GET", "/api/v1/leads/{id}", READ, 200, s_lead, None),

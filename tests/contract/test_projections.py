@@ -1,6 +1,7 @@
-"""The leads and deals tables are projections of the event log (docs/integrations.md, "Event
-sourcing"). After a workload through the API (leads made, imported, scored by the rules and by a
-trained model, changed and deleted; deals made, moved through their stages and deleted; the demo
+"""The leads, companies and deals tables are projections of the event log (docs/integrations.md,
+"Event sourcing"). After a workload through the API (leads made, imported, scored by the rules and
+by a trained model, changed and deleted; companies made, changed and deleted; deals made, moved
+through their stages and deleted; the demo
 pipeline loaded by `init`), `digital-enterprise rebuild` replays the log into the emptied tables
 and gets every row back as it was; `--check` finds a damaged table and changes nothing."""
 import csv
@@ -13,6 +14,7 @@ from support.helpers import wait_for
 
 SAMPLE = pathlib.Path(__file__).resolve().parents[1] / "data" / "bank-sample.csv"
 TABLES = {"leads": "SELECT * FROM leads ORDER BY id",
+          "companies": "SELECT * FROM companies ORDER BY id",
           "deals": "SELECT * FROM deals ORDER BY id",
           # Its serial id is renumbered by a replay; the order of a deal's stages is kept.
           "deal_stage_changes": "SELECT deal_id, from_stage, to_stage, changed_by, changed_at FROM deal_stage_changes "
@@ -51,6 +53,12 @@ def workload(admin):
     assert admin.patch(f"/api/v1/leads/{opened[1]['id']}", {"status": "contacted", "outcome": "converted"}).status == 200
     assert admin.post(f"/api/v1/leads/{opened[2]['id']}/score").status == 200
     assert admin.delete(f"/api/v1/leads/{opened[3]['id']}").status == 204
+    # Companies: made, changed, deleted.
+    companies = [admin.post("/api/v1/companies", {"name": f"Company {i}", "domain": f"c{i}.example",
+                                                  "attributes": {"employees": 10 * i, "public": i % 2 == 0}}).body
+                 for i in range(3)]
+    assert admin.patch(f"/api/v1/companies/{companies[0]['id']}", {"industry": "Retail", "owner": "sam"}).status == 200
+    assert admin.delete(f"/api/v1/companies/{companies[1]['id']}").status == 204
     # Deals: made, moved, closed, deleted.
     made = [admin.post("/api/v1/deals", {"name": f"Deal {i}", "account": "Acme", "amount": "1234.56"}).body
             for i in range(4)]
@@ -68,10 +76,11 @@ def test_the_tables_are_rebuilt_identically_from_the_log(server_factory, backend
     server.stop()
     stored = snapshot(server)
     assert len(stored["leads"]) == 1500 + 5 + 100 - 1 and len(stored["deals"]) > 1000  # the demo pipeline too
+    assert len(stored["companies"]) == 2
 
     check = server.run("rebuild", "--check")
     assert check.returncode == 0, check
-    assert "leads: 1604 rows" in check.stdout and check.stdout.count("identical to the stored rows") == 2, check.stdout
+    assert "leads: 1604 rows" in check.stdout and check.stdout.count("identical to the stored rows") == 3, check.stdout
 
     # A damaged projection: a lead lost, a deal changed, a deal's history gone.
     server.sql("DELETE FROM leads WHERE id = ?", (opened[1]["id"],))
@@ -86,7 +95,8 @@ def test_the_tables_are_rebuilt_identically_from_the_log(server_factory, backend
     assert f"deal_stage_changes {made[0]['id']}: rebuilt, not stored" in check.stdout
     assert snapshot(server) == damaged  # a check changes nothing
 
-    rebuilt = server.run("rebuild", "deals", "leads")
+    server.sql("DELETE FROM companies")
+    rebuilt = server.run("rebuild", "deals", "leads", "companies")
     assert rebuilt.returncode == 0, rebuilt
     assert "now rebuilt" in rebuilt.stdout
     assert snapshot(server) == stored
@@ -99,4 +109,4 @@ def test_the_tables_are_rebuilt_identically_from_the_log(server_factory, backend
 def test_rebuild_names_an_unknown_projection(server_factory):
     server = server_factory("sqlite", start=False)
     r = server.run("rebuild", "contacts")
-    assert r.returncode == 2 and "no projection is called 'contacts': there are leads and deals" in r.stderr, r
+    assert r.returncode == 2 and "no projection is called 'contacts': there are leads, companies and deals" in r.stderr, r
