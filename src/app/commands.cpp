@@ -34,6 +34,7 @@ int init(const core::Config& config) {
     int added = load_demo_data(*db);
     if (added) std::cout << "demo data: " << added << " agents and workflows added\n";
     if (int deals = load_demo_pipeline(*db)) std::cout << "demo data: " << deals << " deals added\n";
+    if (int companies = load_demo_companies(*db)) std::cout << "demo data: " << companies << " companies added\n";
     if (int campaigns = load_demo_campaigns(*db)) std::cout << "demo data: " << campaigns << " campaigns added\n";
   }
   return 0;

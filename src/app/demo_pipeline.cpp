@@ -64,4 +64,28 @@ std::vector<store::deals::History> demo_pipeline(std::int64_t now) {
   return out;
 }
 
+std::vector<store::companies::Company> demo_companies(std::int64_t now) {
+  std::vector<store::companies::Company> out;
+  auto csv = demo_accounts_csv();
+  // After the header: account,sector,year_established,revenue,employees,office_location,subsidiary_of
+  for (std::size_t pos = csv.find('\n') + 1; pos < csv.size();) {
+    auto end = csv.find('\n', pos);
+    auto f = fields_of(csv.substr(pos, end - pos));
+    pos = end == std::string_view::npos ? csv.size() : end + 1;
+    if (f.size() != 7) throw core::Error(core::ErrorKind::internal, "demo accounts: a line without 7 fields");
+    store::companies::Company c;
+    c.id = core::new_id();
+    c.name = f[0];
+    c.industry = f[1];
+    c.attributes["year_established"] = std::stoll(std::string(f[2]));
+    c.attributes["revenue_musd"] = std::stod(std::string(f[3]));  // annual revenue, millions of USD
+    c.attributes["employees"] = std::stoll(std::string(f[4]));
+    c.attributes["office_location"] = f[5];
+    if (!f[6].empty()) c.attributes["subsidiary_of"] = f[6];
+    c.created_at = c.updated_at = now;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace de::app

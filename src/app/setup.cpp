@@ -269,6 +269,17 @@ int load_demo_pipeline(store::Database& db) {
   });
 }
 
+int load_demo_companies(store::Database& db) {
+  return db.write_sync([](store::Tx& tx) {
+    if (!store::companies::list(tx.connection, {}, {std::nullopt, 1}).items.empty()) return 0;
+    auto companies = demo_companies(core::now_ms());
+    store::companies::insert(tx.connection, companies);
+    // `companies.imported` (replayed as the record it carries): loaded, not made now.
+    for (const auto& company : companies) tx.emit("companies.imported", store::companies::to_json(company));
+    return int(companies.size());
+  });
+}
+
 int load_demo_campaigns(store::Database& db) {
   return db.write_sync([](store::Tx& tx) {
     if (store::campaigns::count(tx.connection) > 0) return 0;

@@ -38,6 +38,9 @@ int load_demo_data(store::Database& db);
 // The demo sales pipeline (src/app/demo/README.md) into a database without deals. Returns how
 // many deals it added.
 int load_demo_pipeline(store::Database& db);
+// The demo pipeline's accounts as companies, into a database without companies; returns how
+// many it added.
+int load_demo_companies(store::Database& db);
 // The demo campaigns with their daily results (src/app/demo/README.md), into a database without
 // campaigns; returns how many were added.
 int load_demo_campaigns(store::Database& db);
