@@ -1,6 +1,7 @@
 #include "app/demo_pipeline.hpp"
 
 #include <chrono>
+#include <cmath>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -78,7 +79,7 @@ std::vector<store::companies::Company> demo_companies(std::int64_t now) {
     c.name = f[0];
     c.industry = f[1];
     c.attributes["year_established"] = std::stoll(std::string(f[2]));
-    c.attributes["revenue_musd"] = std::stod(std::string(f[3]));  // annual revenue, millions of USD
+    c.attributes["annual_revenue_usd"] = std::llround(std::stod(std::string(f[3])) * 1e6);  // given in millions
     c.attributes["employees"] = std::stoll(std::string(f[4]));
     c.attributes["office_location"] = f[5];
     if (!f[6].empty()) c.attributes["subsidiary_of"] = f[6];

@@ -76,8 +76,15 @@ Page<Company> list(Connection& c, const Filter& filter, const PageRequest& page)
   };
   if (filter.name) where("lower(name) LIKE ?", "%" + model::lower(*filter.name) + "%");
   if (filter.domain) where("lower(domain) = ?", model::lower(*filter.domain));
-  if (page.cursor) where("id < ?", *page.cursor);
-  sql += " ORDER BY id DESC LIMIT ?";
+  if (page.cursor) {
+    // After the cursor's company in (lower-case name, id) order.
+    std::string_view cursor(owned.emplace_back(*page.cursor));
+    sql += params.empty() ? " WHERE " : " AND ";
+    sql += "(lower(name) > (SELECT lower(name) FROM companies WHERE id = ?) OR "
+           "(lower(name) = (SELECT lower(name) FROM companies WHERE id = ?) AND id > ?))";
+    for (int i = 0; i < 3; ++i) params.emplace_back(cursor);
+  }
+  sql += " ORDER BY lower(name), id LIMIT ?";
   params.emplace_back(page.limit + 1);
   return to_page<Company>(c.query(sql, std::span<const Param>(params)), page, from_row);
 }

@@ -22,7 +22,7 @@ struct Filter {
   std::optional<std::string> name;    // contained in the name, without case
   std::optional<std::string> domain;  // the domain, without case
 };
-// Newest first; the cursor is the last company of the previous page.
+// By name without case, then id; the cursor is the last company of the previous page.
 Page<Company> list(Connection& c, const Filter& filter, const PageRequest& page);
 boost::json::object to_json(const Company& company);
 

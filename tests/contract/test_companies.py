@@ -35,6 +35,19 @@ def test_a_company_is_made_found_changed_and_deleted(srv):
     assert topics == ["companies.created", "companies.updated", "companies.deleted"]
 
 
+def test_companies_are_listed_by_name_a_page_at_a_time(srv):
+    admin = srv.admin
+    tag = secrets.token_hex(4)
+    for name in ("Charlie", "alpha", "Bravo"):
+        assert admin.post(COMPANIES, {"name": f"{tag} {name}"}).status == 201
+    first = admin.get(f"{COMPANIES}?name={tag}&limit=2").body
+    assert len(first["items"]) == 2 and first["next_cursor"] == first["items"][-1]["id"]
+    rest = admin.get(f"{COMPANIES}?name={tag}&limit=2&cursor={first['next_cursor']}").body
+    names = [c["name"] for c in first["items"] + rest["items"]]
+    assert sorted(names) == sorted(f"{tag} {n}" for n in ("Charlie", "alpha", "Bravo")) and rest["next_cursor"] is None
+    assert names == [f"{tag} {n}" for n in ("alpha", "Bravo", "Charlie")], "by name, without case"
+
+
 def test_bad_input_names_the_field_and_writes_nothing(srv):
     admin = srv.admin
     before = admin.get(f"{COMPANIES}?limit=500").body["items"]

@@ -1014,6 +1014,7 @@ try {
       ['ai', '/ai'],
       ['pipeline', '/pipeline'],
       ['leads', '/leads'],
+      ['companies', '/companies'],
       ['requirements', '/requirements'],
       ['integrations', '/integrations'],
       ['integrations-connected', '/integrations?tab=connected'],

@@ -20,6 +20,7 @@ const PipelinePage = lazy(() => import('./features/pipeline/PipelinePage.jsx'));
 const RequirementsPage = lazy(() => import('./features/requirements/RequirementsPage.jsx'));
 const StakeholdersPage = lazy(() => import('./features/stakeholders/StakeholdersPage.jsx'));
 const LeadsPage = lazy(() => import('./features/leads/LeadsPage.jsx'));
+const CompaniesPage = lazy(() => import('./features/companies/CompaniesPage.jsx'));
 const ModelsPage = lazy(() => import('./features/leads/ModelsPage.jsx'));
 const ContentPage = lazy(() => import('./features/content/ContentPage.jsx'));
 const CampaignsPage = lazy(() => import('./features/campaigns/CampaignsPage.jsx'));
@@ -60,6 +61,7 @@ export default function App() {
         <Route path="requirements" element={<RequireRole action="read"><RequirementsPage /></RequireRole>} />
         <Route path="stakeholders" element={<RequireRole action="read"><StakeholdersPage /></RequireRole>} />
         <Route path="leads" element={<LeadsPage />} />
+        <Route path="companies" element={<CompaniesPage />} />
         <Route path="lead-models" element={<ModelsPage />} />
         <Route path="content" element={<ContentPage />} />
         <Route path="integrations" element={<IntegrationsPage />} />

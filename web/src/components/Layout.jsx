@@ -11,6 +11,7 @@ export const links = [
   { to: '/tasks', label: 'Tasks', icon: 'tasks' },
   { to: '/workflows', label: 'Workflows', icon: 'workflows' },
   { to: '/leads', label: 'Leads', icon: 'users' },
+  { to: '/companies', label: 'Companies', icon: 'users' },
   { to: '/lead-models', label: 'Lead models', icon: 'sparkle' },
   { to: '/pipeline', label: 'Pipeline', icon: 'pipeline' },
   { to: '/campaigns', label: 'Campaigns', icon: 'send' },

@@ -160,7 +160,7 @@ describe('role-gated navigation', () => {
     renderAt(viewer, '/');
     const nav = screen.getByRole('navigation', { name: 'Main' });
     const names = [...nav.querySelectorAll('a')].map((a) => a.textContent);
-    expect(names).toEqual(['Dashboard', 'Agents', 'Tasks', 'Workflows', 'Leads', 'Lead models', 'Pipeline', 'Campaigns', 'Content', 'AI', 'Requirements', 'Stakeholders', 'Integrations']);
+    expect(names).toEqual(['Dashboard', 'Agents', 'Tasks', 'Workflows', 'Leads', 'Companies', 'Lead models', 'Pipeline', 'Campaigns', 'Content', 'AI', 'Requirements', 'Stakeholders', 'Integrations']);
   });
 
   it('shows a viewer "no access" at /users and /api-keys, not the page', () => {

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useSelector } from 'react-redux';
 import { api, problemOf } from '../../services/api.js';
+import { recordActions } from '../../services/recordActions.js';
 import { allowed } from '../auth/authSlice.js';
 import { Empty, ErrorBanner, Field, PageHeader, formatTime } from '../../components/ui.jsx';
 import { channels, gridOf, quadrantLabel, quadrants, topicsOf } from './stakeholders.js';
@@ -155,24 +156,10 @@ export default function StakeholdersPage() {
   }, []);
   useEffect(() => { load(); }, [load]);
 
-  const create = async (body) => {
-    await api.post('/stakeholders', body);
-    await load();
-  };
-  const change = async (body) => {
-    await api.patch(`/stakeholders/${selected}`, body);
-    setEditing(false);
-    await load();
-  };
-  const remove = async () => {
-    try {
-      await api.delete(`/stakeholders/${selected}`);
-      setSelected(null);
-      await load();
-    } catch (error) {
-      setProblem(problemOf(error));
-    }
-  };
+  const { create, change, remove } = recordActions({
+    path: '/stakeholders', selected, load, onChanged: () => setEditing(false), onRemoved: () => setSelected(null),
+    onProblem: setProblem,
+  });
   const draft = async (ids) => {
     try {
       const { data } = await api.post('/stakeholders/updates', ids ? { stakeholder_ids: ids } : {});
