@@ -45,6 +45,11 @@ class Client {
   virtual boost::asio::awaitable<std::vector<RemoteRecord>> create(const ObjectMap& map, std::vector<Values> records) = 0;
   // Throws not_found when the vendor has no such record (deleted there).
   virtual boost::asio::awaitable<RemoteRecord> update(const ObjectMap& map, std::string id, Values properties) = 0;
+  // Updates records (remote id, the properties to set) as many at a time as the vendor takes;
+  // in order, each record as it became, or none when the vendor has no such record (deleted
+  // there). By default one update() each.
+  virtual boost::asio::awaitable<std::vector<std::optional<RemoteRecord>>> update_many(
+      const ObjectMap& map, std::vector<std::pair<std::string, Values>> changes);
   // Records of `map`'s type deleted on the vendor's side (ids only), a page at a time as
   // `changes` pages. A vendor that lists none answers one empty page (Salesforce: its
   // deletions show when an update is answered 404).
@@ -53,6 +58,10 @@ class Client {
   virtual boost::asio::awaitable<void> remove(const ObjectMap& map, std::string id) = 0;
   // The record whose `map.match_field` is `value`, if one is (a create whose answer was lost).
   virtual boost::asio::awaitable<std::optional<RemoteRecord>> find_match(const ObjectMap& map, std::string value) = 0;
+
+ protected:
+  // update(), with a record deleted there as none.
+  boost::asio::awaitable<std::optional<RemoteRecord>> update_unless_gone(const ObjectMap& map, std::string id, Values properties);
 };
 
 std::unique_ptr<Client> make_client(boost::asio::any_io_executor executor, const Endpoint& endpoint, RetryPolicy retry = {});

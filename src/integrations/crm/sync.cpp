@@ -455,6 +455,8 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
     after = ids.back();
     std::vector<typename Side::Record> to_create;
     std::vector<Link> updated;
+    std::vector<Link> changing;  // updated once the vendor took their changes
+    std::vector<std::pair<std::string, Values>> changes;  // remote id, properties
     std::vector<std::string> gone;  // local ids whose remote record is deleted
     for (const auto& id : ids) {
       auto [record, link] = db.read([&](store::Connection& c) {
@@ -472,23 +474,24 @@ asio::awaitable<std::int64_t> push(store::Database& db, Client& client, const En
         auto l = value_at(current, field.local);
         if (field.truth != Truth::remote && l != value_at(synced, field.local)) changed[field.local] = synced[field.local] = l;
       }
-      if (!changed.empty()) {
-        std::optional<RemoteRecord> answer;
-        try {
-          answer = co_await client.update(map, *link->remote_id, to_remote(map, changed));
-        } catch (const core::Error& e) {
-          if (e.kind() != core::ErrorKind::not_found) throw;
-        }
-        if (!answer) {  // deleted there (Salesforce shows its deletions so): deleted here too, if pulled
-          if (endpoint.pull_deletions) gone.push_back(id);
-          continue;
-        }
-        link->remote_modified_at = std::max(link->remote_modified_at, answer->modified_at);
-        ++pushed;
-      }
       link->synced_values = to_object(synced);
       link->local_synced_at = record->updated_at;
-      updated.push_back(std::move(*link));
+      if (changed.empty()) {
+        updated.push_back(std::move(*link));
+      } else {
+        changes.emplace_back(*link->remote_id, to_remote(map, changed));
+        changing.push_back(std::move(*link));
+      }
+    }
+    auto answers = co_await client.update_many(map, std::move(changes));
+    for (std::size_t i = 0; i < changing.size(); ++i) {
+      if (!answers[i]) {  // deleted there (Salesforce shows its deletions so): deleted here too, if pulled
+        if (endpoint.pull_deletions) gone.push_back(changing[i].local_id);
+        continue;
+      }
+      changing[i].remote_modified_at = std::max(changing[i].remote_modified_at, answers[i]->modified_at);
+      updated.push_back(std::move(changing[i]));
+      ++pushed;
     }
     auto job = [&](Tx& tx) {
       for (const auto& link : updated) store::sync::save(tx.connection, link, core::now_ms());

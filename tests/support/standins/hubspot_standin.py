@@ -13,11 +13,13 @@ each body is checked with python3-jsonschema against a schema written from the t
 column, below. Every request needs `Authorization: Bearer <token>` and JSON. A rejected request
 is answered 400 in HubSpot's error shape and counted.
 
-One operation is served beyond the table: archiving a record (`DELETE
-/crm/v3/objects/{type}/{id}`, 204; HubSpot's public reference documents it, the fact sheet does not
-list it), with which sync pushes a deletion. An archived record leaves searches and reads (404)
-and is listed by the table's list operation with `archived=true` (`"archived": true`,
-`archivedAt`), which is how sync pulls HubSpot's deletions.
+Two operations are served beyond the table, as HubSpot's public reference documents them (the
+fact sheet does not list them): archiving a record (`DELETE /crm/v3/objects/{type}/{id}`, 204),
+with which sync pushes a deletion; and the batch update (`POST /crm/v3/objects/{type}/batch/update`
+`{inputs:[{id, properties}]}`, at most 100: 200 with every record updated, or 207 Multi-Status
+with an error naming the ids not found, the others updated), with which sync pushes changes. An
+archived record leaves searches and reads (404) and is listed by the table's list operation with
+`archived=true` (`"archived": true`, `archivedAt`), which is how sync pulls HubSpot's deletions.
 
 Records live in memory with their modification times (ms): the search's `GTE` filter on the
 last-modified property, sorted ascending, pages with `after` as HubSpot's does (an offset), and
@@ -75,6 +77,10 @@ SCHEMAS = {
     "batch create": {"type": "object", "required": ["inputs"], "properties": {
         "inputs": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["properties"], "properties": {
             "properties": PROPERTIES, "associations": {"type": "array"}}}}}},
+    "batch update": {"type": "object", "required": ["inputs"], "additionalProperties": False, "properties": {
+        "inputs": {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+            "type": "object", "required": ["id", "properties"], "additionalProperties": False,
+            "properties": {"id": {"type": "string"}, "properties": PROPERTIES}}}}},
 }
 
 
@@ -155,7 +161,8 @@ def main():
         print("no-contracts: " + ", ".join(str(p) for p in looked), flush=True)
         sys.exit(3)
     ops = operations((folder / CONTRACT_FILE).read_text())
-    ops["archive"] = ("DELETE", re.compile(r"^/crm/v3/objects/(?P<type>[^/]+)/(?P<id>[^/]+)$"))  # see the docstring
+    ops["batch update"] = ("POST", re.compile(r"^/crm/v3/objects/(?P<type>[^/]+)/batch/update$"))  # see the docstring
+    ops["archive"] = ("DELETE", re.compile(r"^/crm/v3/objects/(?P<type>[^/]+)/(?P<id>[^/]+)$"))
     validators = {name: jsonschema.Draft202012Validator(schema) for name, schema in SCHEMAS.items()}
     store = Store()
     stats = {"requests": 0, "rejected": 0, "rejections": [], "by_operation": {}}
@@ -322,6 +329,19 @@ def main():
             results.reverse()  # HubSpot promises no order: a client must not count on it
             self.answer(201, {"status": "COMPLETE", "results": results, "startedAt": started,
                               "completedAt": iso(int(time.time() * 1000))})
+
+        def op_batch_update(self, kind, match, payload, query):
+            started = iso(int(time.time() * 1000))
+            with store.lock:
+                records = store.records[kind]
+                missing = [i["id"] for i in payload["inputs"] if i["id"] not in records]
+                results = [store.view(kind, store.put(kind, i["properties"], i["id"])) for i in payload["inputs"] if i["id"] in records]
+            body = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": iso(int(time.time() * 1000))}
+            if missing:
+                body["numErrors"] = 1
+                body["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Could not get some objects, they may be deleted or not exist.",
+                                   "context": {"ids": missing}}]
+            self.answer(207 if missing else 200, body)
 
         def test_endpoint(self, url, raw):
             data = json.loads(raw) if raw else {}
