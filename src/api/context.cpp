@@ -163,4 +163,12 @@ void check_attributes(const json::object& attributes, const std::string& field, 
   }
 }
 
+Response redirect(std::string location) {
+  Response response;
+  response.status = 302;
+  response.content_type.clear();
+  response.set_header("Location", std::move(location));
+  return response;
+}
+
 }  // namespace de::api

@@ -168,6 +168,11 @@ std::string refresh_cookie_header(const Request& request, std::string_view value
 // The value of the cookie `name` the request carries.
 std::optional<std::string> cookie_value(const Request& request, std::string_view name);
 
+// A 302 to `location` (the browser's next page). Edge adds Cache-Control: no-store and
+// Referrer-Policy: no-referrer to every API answer, so the page the browser leaves, which may
+// carry a provider's code, is not sent on.
+Response redirect(std::string location);
+
 // A record's free-form attributes (leads, companies): at most 500, each a string of up to
 // 10,000 characters, a number, a boolean or null. Adds an error per problem, named under `field`.
 inline constexpr std::size_t most_attributes = 500, longest_attribute = 10000;

@@ -2,9 +2,13 @@
 // (never their credentials, which are write-only and sealed under the master key: answers and
 // events name the credentials set, not their values); managers and admins connect, change,
 // test and use them.
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 #include "api/audit.hpp"
 #include "api/context.hpp"
 #include "auth/crypto.hpp"
+#include "auth/oidc.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "integrations/catalog.hpp"
@@ -123,6 +127,26 @@ json::object inbound_answer(const Request& request, const Inbound& inbound, bool
   return {{"id", inbound.id}, {"duplicate", !kept}};
 }
 
+// ---- a person's consent (Salesforce's OAuth web server flow) ----------------------------------
+
+constexpr std::string_view consent_callback = "/api/v1/integrations/oauth/callback";
+constexpr std::int64_t consent_ms = 10 * 60 * 1000;  // from the redirect to the callback
+
+// Where Salesforce sends the person back: the integration's oauth_redirect_uri, else this server
+// as the browser reached it (the connected app must list it as a callback URL).
+std::string consent_redirect_uri(const Request& request, const Integration& i) {
+  const auto* configured = i.config.if_contains("oauth_redirect_uri");
+  if (configured && configured->is_string() && !configured->get_string().empty()) return std::string(configured->get_string());
+  return (came_over_tls(request) ? "https://" : "http://") + std::string(request.header("host")) + std::string(consent_callback);
+}
+
+// Back to the dashboard's Integrations page, which says how the consent went.
+Response consent_outcome(const std::string& integration_id, std::string_view outcome, std::string_view reason = {}) {
+  auto location = "/integrations?tab=connected&integration=" + integration_id + "&consent=" + std::string(outcome);
+  if (!reason.empty()) location += "&reason=" + boost::urls::encode(reason.substr(0, 300), boost::urls::unreserved_chars);
+  return redirect(std::move(location));
+}
+
 }  // namespace
 
 integrations::Connectors& connectors(Context& ctx) { return integrations::running(ctx.connectors); }
@@ -211,6 +235,73 @@ void add_integration_routes(Context& ctx, http::Router& router) {
             });
             co_return Response::json(200, report.to_json());
           });
+
+  // Begins a person's consent: where to send their browser (Salesforce's authorize page, with a
+  // state and the PKCE challenge of a verifier kept here until the callback).
+  secured(ctx, router, "POST", "/api/v1/integrations/{id}/consent", Permission::manage_integrations,
+          [&ctx](Request& request, const auth::Principal& who) -> asio::awaitable<Response> {
+            const auto& id = id_param(request, "integration");
+            auto state = auth::random_token(32), verifier = auth::random_token(32);
+            auto answer = co_await write(ctx.db, [&](store::Tx& tx) {
+              auto i = find_integration(tx.connection, id);
+              if (i.type != "salesforce")
+                throw core::Error(core::ErrorKind::validation, "only a salesforce integration asks a person's consent here "
+                                                                "(HubSpot's private app tokens need none)",
+                                  {{"type", "must be salesforce"}});
+              auto account = integrations::account_of(i, ctx.master_key);
+              for (const char* needed : {"client_id", "client_secret"})
+                if (!account.credentials.contains(needed))
+                  throw core::Error(core::ErrorKind::validation, "set the connected app's client_id and client_secret first",
+                                    {{std::string("credentials.") + needed, "is required for a consent"}});
+              auto redirect_uri = consent_redirect_uri(request, i);
+              auto now = core::now_ms();
+              store::integrations::insert_consent(tx.connection, auth::sha256_hex(state),
+                                                  {id, verifier, redirect_uri, who.user_id, now + consent_ms}, now);
+              return json::object{{"authorize_url", integrations::consent_url(account, redirect_uri, state, auth::oidc::pkce_challenge(verifier))},
+                                  {"redirect_uri", redirect_uri},
+                                  {"expires_at", core::format_timestamp(now + consent_ms)}};
+            });
+            co_return Response::json(200, answer);
+          });
+
+  // Salesforce sends the person back here with a code (or why not); the state is the credential.
+  router.add("GET", std::string(consent_callback), [&ctx](Request& request) -> asio::awaitable<Response> {
+    auto state = request.query("state");
+    if (!state || state->empty()) throw core::Error(core::ErrorKind::bad_request, "the callback has no state");
+    auto attempt = co_await write(ctx.db, [&](store::Tx& tx) {
+      return store::integrations::take_consent(tx.connection, auth::sha256_hex(*state), core::now_ms());
+    });
+    if (!attempt)
+      throw core::Error(core::ErrorKind::bad_request, "this consent is unknown, used or expired: begin it again from the integration");
+    if (auto refusal = request.query("error"))
+      co_return consent_outcome(attempt->integration_id, "refused", request.query("error_description").value_or(*refusal));
+    auto code = request.query("code");
+    if (!code || code->empty()) co_return consent_outcome(attempt->integration_id, "failed", "Salesforce sent no code");
+    auto account = ctx.db.read([&](store::Connection& c) {
+      return integrations::account_of(find_integration(c, attempt->integration_id), ctx.master_key);
+    });
+    std::optional<integrations::Consent> consent;
+    std::string failure;
+    try {
+      consent = co_await connectors(ctx).redeem_consent(account, *code, attempt->redirect_uri, attempt->code_verifier);
+    } catch (const core::Error& e) {
+      failure = e.what();
+    }
+    if (!consent) co_return consent_outcome(attempt->integration_id, "failed", failure);
+    co_await write(ctx.db, [&](store::Tx& tx) {
+      auto i = find_integration(tx.connection, attempt->integration_id);
+      auto credentials = credentials_of(ctx, i);
+      credentials["refresh_token"] = consent->refresh_token;
+      i.credentials_sealed = auth::seal(ctx.master_key, integrations::credentials_text(credentials));
+      if (!consent->instance_url.empty()) i.config["instance_url"] = consent->instance_url;
+      i.updated_at = core::now_ms();
+      store::integrations::update(tx.connection, i);
+      tx.emit("integrations.updated", event_data(ctx, i));
+      audit(tx, request, auth::Principal{attempt->user_id}, "integrations.consented", "integration", i.id,
+            {{"name", i.name}, {"type", i.type}, {"credentials", json::array{"refresh_token"}}});
+    });
+    co_return consent_outcome(attempt->integration_id, "given");
+  });
 
   secured(ctx, router, "POST", "/api/v1/integrations/{id}/actions/{action}", Permission::manage_integrations,
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {

@@ -37,16 +37,6 @@ std::string state_cookie_header(const Request& request, std::string_view value, 
   return header;
 }
 
-Response redirect(std::string location) {
-  Response response;
-  response.status = 302;
-  response.content_type.clear();
-  // Edge adds Cache-Control: no-store and Referrer-Policy: no-referrer (the dashboard's address
-  // must not carry the provider's code to a third party) to every API answer.
-  response.set_header("Location", std::move(location));
-  return response;
-}
-
 // Back to the dashboard's login page with a code it turns into a message (never the
 // provider's text: a forged callback could make it say anything). Why is logged. The state
 // cookie is cleared once the attempt is spent, not before: a forged callback must not cancel

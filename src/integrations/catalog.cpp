@@ -38,11 +38,16 @@ constexpr CredentialField hubspot_credentials[] = {{"access_token", true}, {"cli
 
 constexpr ConfigField salesforce_config[] = {{"instance_url", FieldKind::web_url, true, ""},
                                              {"login_url", FieldKind::web_url, false, ""},
+                                             // Where Salesforce sends a person back after consenting
+                                             // (else this server as the browser reached it).
+                                             {"oauth_redirect_uri", FieldKind::callback_url, false, ""},
                                              {"api_version", FieldKind::text, false, "60.0"},
                                              {"mapping", FieldKind::crm_mapping, false, ""},
                                              {"sync_every", FieldKind::sync_every, false, ""},
                                              {"deletions", FieldKind::sync_deletions, false, "both"}};
-constexpr CredentialField salesforce_credentials[] = {{"client_id", true}, {"client_secret", true}, {"webhook_secret", false}};
+// refresh_token: set by a person's consent (docs/integrations.md, "Consent"), or by hand.
+constexpr CredentialField salesforce_credentials[] = {
+    {"client_id", true}, {"client_secret", true}, {"refresh_token", false}, {"webhook_secret", false}};
 
 constexpr ConfigField jira_config[] = {{"base_url", FieldKind::web_url, true, ""},
                                        {"project_key", FieldKind::text, false, ""}};

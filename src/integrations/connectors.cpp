@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "integrations/crm/client.hpp"
 #include "integrations/mail.hpp"
 
 namespace de::integrations {
@@ -42,6 +43,12 @@ std::string base_url(const json::object& config, std::string_view key) {
   auto url = setting(config, key);
   while (url.ends_with('/')) url.pop_back();
   return url;
+}
+
+// Where Salesforce's OAuth endpoints are: the login URL, else the instance's.
+std::string salesforce_login(const json::object& config) {
+  auto login = base_url(config, "login_url");
+  return login.empty() ? base_url(config, "instance_url") : login;
 }
 
 std::string secret(const Account& account, const std::string& name) {
@@ -266,13 +273,15 @@ std::optional<Probe> probe(const Account& account, std::size_t step, const Reply
                    return "read " + std::to_string(count_of(body, "results")) + " contact(s) of the first page";
                  }};
   if (account.type == "salesforce" && step == 0) {
-    auto login = base_url(config, "login_url");
-    if (login.empty()) login = base_url(config, "instance_url");
+    auto login = salesforce_login(config);
+    auto refresh = secret(account, "refresh_token");
     Call call{"POST", login + "/services/oauth2/token",
               {{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}},
-              "grant_type=client_credentials&client_id=" + encode(secret(account, "client_id")) +
-                  "&client_secret=" + encode(secret(account, "client_secret"))};
-    return Probe{"oauth token", std::move(call), [](const json::value&) { return "a client-credentials token was issued"; }};
+              crm::salesforce_token_form(secret(account, "client_id"), secret(account, "client_secret"), refresh)};
+    return Probe{"oauth token", std::move(call), [consented = !refresh.empty()](const json::value&) -> std::string {
+                   return consented ? "a token was issued for the refresh token a person's consent gave"
+                                    : "a client-credentials token was issued";
+                 }};
   }
   if (account.type == "salesforce" && step == 1 && previous) {
     // The configured instance (the org's My Domain) is read, not the one the token answer names:
@@ -500,6 +509,29 @@ Connectors::Connectors(milliseconds timeout) : timeout_(timeout) {}
 Connectors::~Connectors() {
   mail_pool_.stop();
   mail_pool_.join();
+}
+
+std::string consent_url(const Account& account, const std::string& redirect_uri, const std::string& state,
+                        const std::string& challenge) {
+  return salesforce_login(account.config) + "/services/oauth2/authorize?response_type=code&client_id=" +
+         encode(secret(account, "client_id")) + "&redirect_uri=" + encode(redirect_uri) + "&state=" + encode(state) +
+         "&code_challenge=" + encode(challenge) + "&code_challenge_method=S256";
+}
+
+asio::awaitable<Consent> Connectors::redeem_consent(const Account& account, const std::string& code,
+                                                   const std::string& redirect_uri, const std::string& verifier) {
+  Call call{"POST", salesforce_login(account.config) + "/services/oauth2/token",
+            {{"content-type", "application/x-www-form-urlencoded"}, {"accept", "application/json"}},
+            "grant_type=authorization_code&code=" + encode(code) + "&client_id=" + encode(secret(account, "client_id")) +
+                "&client_secret=" + encode(secret(account, "client_secret")) + "&redirect_uri=" + encode(redirect_uri) +
+                "&code_verifier=" + encode(verifier)};
+  auto reply = co_await exchange(std::move(call), timeout_);
+  if (!reply.ok()) refused(account, reply);
+  Consent consent{text_at(reply.body, "refresh_token"), text_at(reply.body, "instance_url")};
+  if (consent.refresh_token.empty())
+    throw core::Error(core::ErrorKind::bad_gateway, "Salesforce gave no refresh token: give the connected app the "
+                                                    "refresh_token (offline_access) scope");
+  co_return consent;
 }
 
 asio::awaitable<TestReport> Connectors::test(const Account& account) {

@@ -48,6 +48,18 @@ store::integrations::Integration find_usable(store::Connection& c, const std::st
 Account usable_account(store::Connection& c, std::string_view master_key, const std::string& reference,
                        std::string_view type, const std::string& field);
 
+// Salesforce's OAuth 2.0 web server flow (docs/integrations.md, "Consent"): where to send the
+// person who consents (the login URL's authorize page, with `state` and the S256 `challenge` of
+// the PKCE verifier); the callback gets the code at `redirect_uri`.
+std::string consent_url(const Account& account, const std::string& redirect_uri, const std::string& state,
+                        const std::string& challenge);
+
+// What a person's consent gave.
+struct Consent {
+  std::string refresh_token;
+  std::string instance_url;  // the org's, when the answer names it
+};
+
 class Connectors;
 // The vendor clients; unavailable (503) where they are not running (a context that only lists
 // routes, an agent made without them).
@@ -66,6 +78,10 @@ class Connectors {
   // refused it or could not be reached (with its message).
   boost::asio::awaitable<boost::json::object> act(const Account& account, const std::string& action,
                                                   const boost::json::object& input);
+  // The code a person's consent gave, exchanged with its PKCE verifier at the login URL's token
+  // endpoint. Throws bad_gateway with Salesforce's reason (a code used or expired, say).
+  boost::asio::awaitable<Consent> redeem_consent(const Account& account, const std::string& code,
+                                                 const std::string& redirect_uri, const std::string& verifier);
 
  private:
   std::chrono::milliseconds timeout_;

@@ -80,6 +80,28 @@ Page<Integration> list(Connection& c, const std::optional<std::string>& type, co
   return to_page<Integration>(c.query(sql, std::span<const Param>(params)), page, from_row);
 }
 
+void insert_consent(Connection& c, const std::string& state_hash, const ConsentAttempt& attempt, std::int64_t now) {
+  c.query("DELETE FROM integration_consents WHERE expires_at <= ?", {now});
+  c.query("INSERT INTO integration_consents (state_hash, integration_id, code_verifier, redirect_uri, user_id, expires_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {std::string_view(state_hash), std::string_view(attempt.integration_id), std::string_view(attempt.code_verifier),
+           std::string_view(attempt.redirect_uri), std::string_view(attempt.user_id), attempt.expires_at});
+}
+
+std::optional<ConsentAttempt> take_consent(Connection& c, const std::string& state_hash, std::int64_t now) {
+  auto r = c.query("SELECT integration_id, code_verifier, redirect_uri, user_id, expires_at FROM integration_consents "
+                   "WHERE state_hash = ?",
+                   {std::string_view(state_hash)});
+  // Deleted in the same transaction: a second callback with this state finds nothing.
+  if (r.rows.empty() ||
+      c.query("DELETE FROM integration_consents WHERE state_hash = ?", {std::string_view(state_hash)}).affected != 1)
+    return std::nullopt;
+  const auto& row = r.rows[0];
+  ConsentAttempt attempt{row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4)};
+  if (attempt.expires_at <= now) return std::nullopt;
+  return attempt;
+}
+
 bool keep_inbound(Connection& c, const std::string& id, const std::string& integration_id, const std::string& signature,
                   std::string_view body, std::int64_t received_at) {
   return c.query("INSERT INTO inbound_webhooks (id, integration_id, signature, body, received_at) VALUES (?, ?, ?, ?, ?) "

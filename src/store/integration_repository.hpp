@@ -26,6 +26,18 @@ std::optional<Integration> find(Connection& c, const std::string& id);
 std::vector<Integration> named(Connection& c, const std::string& name);
 Page<Integration> list(Connection& c, const std::optional<std::string>& type, const PageRequest& page);
 
+// A person's consent to an integration, begun (docs/integrations.md, "Consent"): kept under its
+// state's hash until the vendor's callback, so that any node can take that.
+struct ConsentAttempt {
+  std::string integration_id, code_verifier, redirect_uri;
+  std::string user_id;  // who began it
+  std::int64_t expires_at = 0;
+};
+// Attempts that expired are deleted meanwhile.
+void insert_consent(Connection& c, const std::string& state_hash, const ConsentAttempt& attempt, std::int64_t now);
+// Spends the attempt: found at most once, and only before it expires.
+std::optional<ConsentAttempt> take_consent(Connection& c, const std::string& state_hash, std::int64_t now);
+
 // An inbound webhook kept; false when one with this signature was already kept (a replay).
 bool keep_inbound(Connection& c, const std::string& id, const std::string& integration_id, const std::string& signature,
                   std::string_view body, std::int64_t received_at);

@@ -858,6 +858,20 @@ CREATE TABLE companies (
 );
 CREATE INDEX companies_by_domain ON companies (lower(domain));
 )SQL"},
+    // A person's consent to an integration (Salesforce's OAuth web server flow), between the
+    // redirect to the vendor and its callback, so that any node can take the callback
+    // (docs/integrations.md, "Consent").
+    {30, "integration consents", R"SQL(
+CREATE TABLE integration_consents (
+  state_hash TEXT PRIMARY KEY,
+  integration_id {uuid} NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+  code_verifier TEXT NOT NULL,
+  redirect_uri TEXT NOT NULL,
+  user_id {uuid} NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX integration_consents_expiry ON integration_consents (expires_at);
+)SQL"},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

@@ -641,6 +641,8 @@ ROUTES = [
     ("DELETE", "/api/v1/integrations/{id}", MANAGE, None, None, None),
     ("POST", "/api/v1/integrations/{id}/test", MANAGE, None, None, None),
     ("POST", "/api/v1/integrations/{id}/actions/{action}", MANAGE, None, None, None),
+    ("POST", "/api/v1/integrations/{id}/consent", MANAGE, None, None, None),
+    ("GET", "/api/v1/integrations/oauth/callback", PUBLIC, None, None, None),
     ("POST", "/api/v1/webhooks/{integration_id}", PUBLIC, None, None, None),
     ("POST", "/api/v1/integrations/{id}/sync", MANAGE, None, None, None),
     ("GET", "/api/v1/integrations/{id}/sync-runs", READ, None, None, None),
@@ -750,6 +752,8 @@ PROBES = {
     ("POST", "/api/v1/integrations/{id}/test"): (f"/api/v1/integrations/{SOME_ID}/test", None),
     ("POST", "/api/v1/integrations/{id}/actions/{action}"):
         (f"/api/v1/integrations/{SOME_ID}/actions/post_message", {"input": {}}),
+    ("POST", "/api/v1/integrations/{id}/consent"): (f"/api/v1/integrations/{SOME_ID}/consent", None),
+    ("GET", "/api/v1/integrations/oauth/callback"): ("/api/v1/integrations/oauth/callback?state=never-begun", None),
     ("POST", "/api/v1/webhooks/{integration_id}"): (f"/api/v1/webhooks/{SOME_ID}", {}),
     ("GET", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", None),
     ("PATCH", "/api/v1/webhook-subscriptions/{id}"): (f"/api/v1/webhook-subscriptions/{SOME_ID}", {}),

@@ -665,6 +665,9 @@ TEST(CrmMapping, ReadsBothWaysAndRefusesWhatItCannotMap) {
   auto remote = to_remote(contacts, Values{{"name", "Ada King Lovelace"}, {"email", "ada@example.com"}});
   EXPECT_EQ(remote.at("firstname"), "Ada");
   EXPECT_EQ(remote.at("lastname"), "King Lovelace");
+  auto one_word = to_remote(contacts, Values{{"name", "Cher"}});
+  EXPECT_EQ(one_word.at("firstname"), "");
+  EXPECT_EQ(one_word.at("lastname"), "Cher") << "a last name is what Salesforce requires";
   auto local = from_remote(contacts, Values{{"firstname", "Ada"}, {"lastname", "King Lovelace"}}, {});
   EXPECT_EQ(local.at("name"), "Ada King Lovelace");
   const auto& deals = mapping.objects[1];

@@ -491,7 +491,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP TRIGGER tasks_count_delete; DROP TABLE task_counts; DROP TABLE task_latency; DROP TABLE retention_marks; "
         "DROP INDEX workflow_executions_status; CREATE INDEX workflow_executions_status ON workflow_executions (status); "
         "DROP TABLE audit_log; DROP TABLE oidc_identities; DROP TABLE oidc_logins; DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
-        "ALTER TABLE api_keys DROP COLUMN rate_limit_per_minute; DROP TABLE node_leases; DROP TABLE companies; "
+        "ALTER TABLE api_keys DROP COLUMN rate_limit_per_minute; DROP TABLE node_leases; DROP TABLE companies; DROP TABLE integration_consents; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();

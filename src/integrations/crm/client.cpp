@@ -381,6 +381,8 @@ class Salesforce final : public Client {
   Salesforce(asio::any_io_executor executor, const Endpoint& endpoint, RetryPolicy retry)
       : http_(std::move(executor), retry), base_(endpoint.base_url), client_id_(credential(endpoint, "client_id")),
         client_secret_(credential(endpoint, "client_secret")) {
+    if (const auto* refresh = endpoint.credentials.if_contains("refresh_token"); refresh && refresh->is_string())
+      refresh_token_ = refresh->as_string();
     const auto* token_url = endpoint.credentials.if_contains("token_url");
     token_url_ = token_url && token_url->is_string() ? std::string(token_url->as_string()) : base_ + "/services/oauth2/token";
     // Sforce-Limit-Info: api-usage=USED/MAX, the org's calls in the last 24 hours.
@@ -469,8 +471,8 @@ class Salesforce final : public Client {
   }
 
  private:
-  // A call with the access token: fetched first (OAuth 2.0 client credentials), fetched again
-  // once when Salesforce answers 401 (the session expired).
+  // A call with the access token: fetched first (OAuth 2.0 refresh token or client
+  // credentials), fetched again once when Salesforce answers 401 (the session expired).
   asio::awaitable<ai::HttpAnswer> call(std::string method, std::string url, std::string body) {
     if (limit_reached_)
       throw core::Error(core::ErrorKind::too_many_requests, "the Salesforce org's daily API limit is reached (Sforce-Limit-Info)");
@@ -487,14 +489,15 @@ class Salesforce final : public Client {
   }
 
   asio::awaitable<void> fetch_token() {
-    auto form = "grant_type=client_credentials&client_id=" + percent_encode(client_id_) +
-                "&client_secret=" + percent_encode(client_secret_);
+    auto form = salesforce_token_form(client_id_, client_secret_, refresh_token_);
     ai::HttpHeaders headers;
     headers.emplace_back("content-type", "application/x-www-form-urlencoded");
     headers.emplace_back("accept", "application/json");
     auto answer = co_await http_.send("POST", token_url_, std::move(headers), std::move(form));
     if (answer.status == 400 || answer.status == 401)
-      throw core::Error(core::ErrorKind::bad_gateway, "Salesforce refused the client credentials: " + answer.body.substr(0, 300));
+      throw core::Error(core::ErrorKind::bad_gateway, std::string("Salesforce refused the ") +
+                                                          (refresh_token_.empty() ? "client credentials" : "refresh token") + ": " +
+                                                          answer.body.substr(0, 300));
     auto token = expect(answer, "Salesforce token");
     token_ = text_of(token.at("access_token"));
     if (const auto* instance = token.as_object().if_contains("instance_url"); instance && instance->is_string())
@@ -521,11 +524,17 @@ class Salesforce final : public Client {
   }
 
   VendorHttp http_;
-  std::string base_, client_id_, client_secret_, token_url_, token_;
+  std::string base_, client_id_, client_secret_, refresh_token_, token_url_, token_;
   bool limit_reached_ = false;
 };
 
 }  // namespace
+
+std::string salesforce_token_form(std::string_view client_id, std::string_view client_secret, std::string_view refresh_token) {
+  auto client = "&client_id=" + percent_encode(client_id) + "&client_secret=" + percent_encode(client_secret);
+  if (refresh_token.empty()) return "grant_type=client_credentials" + client;
+  return "grant_type=refresh_token" + client + "&refresh_token=" + percent_encode(refresh_token);
+}
 
 asio::awaitable<std::optional<RemoteRecord>> Client::update_unless_gone(const ObjectMap& map, std::string id, Values properties) {
   try {

@@ -64,6 +64,10 @@ class Client {
   boost::asio::awaitable<std::optional<RemoteRecord>> update_unless_gone(const ObjectMap& map, std::string id, Values properties);
 };
 
+// The form that asks Salesforce's token endpoint for an access token: with the refresh token a
+// person's consent gave, when there is one, else by the client credentials.
+std::string salesforce_token_form(std::string_view client_id, std::string_view client_secret, std::string_view refresh_token);
+
 std::unique_ptr<Client> make_client(boost::asio::any_io_executor executor, const Endpoint& endpoint, RetryPolicy retry = {});
 
 }  // namespace de::integrations::crm

@@ -298,7 +298,12 @@ Values to_remote(const ObjectMap& map, const Values& local) {
       out[f.remote[0]] = value;
       continue;
     }
-    // Several properties: the first takes the first word, the last the rest.
+    // Several properties: the first takes the first word, the last the rest; a single word is
+    // the last's (Salesforce requires a LastName, not a FirstName).
+    if (value.find(' ') == std::string::npos) {
+      for (std::size_t i = 0; i < f.remote.size(); ++i) out[f.remote[i]] = i + 1 == f.remote.size() ? value : "";
+      continue;
+    }
     for (std::size_t i = 0; i < f.remote.size(); ++i) {
       auto space = value.find(' ');
       bool last = i + 1 == f.remote.size();

@@ -15,9 +15,15 @@ fields required on create (an update sends what changed); every data call
 needs the bearer token the token endpoint gave. A rejected request is answered 400 and counted.
 
 OAuth 2.0 client credentials give a token; with --session-calls N a token expires after N calls
-(401 INVALID_SESSION_ID, as Salesforce answers an expired session). SOQL: the two shapes sync
+(401 INVALID_SESSION_ID, as Salesforce answers an expired session). The web server flow too:
+`GET /services/oauth2/authorize` is the page where a person consents (a browser page, not in the
+contract's API): it consents at once, answering 302 to `redirect_uri` with a code and the state
+(`&deny=1`: 302 with error=access_denied). The token endpoint then takes grant_type
+authorization_code (the code once, the same redirect_uri, the PKCE code_verifier whose S256 is
+the challenge given) and answers a refresh token with the access token; grant_type refresh_token
+gives access tokens for it. SOQL: the two shapes sync
 sends, `SELECT f, ... FROM T WHERE F >= 2026-01-01T00:00:00Z ORDER BY F ASC, Id ASC` and
-`... WHERE F = 'v' LIMIT 1`; results in batches of --batch with nextRecordsUrl. Records keep
+`... WHERE F = 'v' LIMIT 1`, and the connection check's `SELECT Id FROM Account LIMIT 1`; results in batches of --batch with nextRecordsUrl. Records keep
 LastModifiedDate (ms inside, shown as Salesforce does, +0000). Every answer carries
 Sforce-Limit-Info: api-usage=N/15000.
 
@@ -36,7 +42,9 @@ GET /__stats {"requests", "rejected", "rejections", "tokens", "deleted"}.
 """
 
 import argparse
+import base64
 import bisect
+import hashlib
 import json
 import re
 import sys
@@ -45,7 +53,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 import jsonschema
 
@@ -54,8 +62,8 @@ import contracts
 CONTRACT_FILE = "salesforce/salesforce-rest-subset.openapi.json"
 PREFIX = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006"}
 CREATED = ("Lead", "Account", "Opportunity")  # what composite creates take
-SELECT = re.compile(r"^SELECT (?P<fields>[\w, ]+) FROM (?P<type>\w+) WHERE (?P<field>\w+) (?P<op>>=|=) "
-                    r"(?P<value>'(?:[^'\\]|\\.)*'|[\dT:\-.Z]+)(?: ORDER BY \w+ ASC, Id ASC)?(?: LIMIT (?P<limit>\d+))?$")
+SELECT = re.compile(r"^SELECT (?P<fields>[\w, ]+) FROM (?P<type>\w+)(?: WHERE (?P<field>\w+) (?P<op>>=|=) "
+                    r"(?P<value>'(?:[^'\\]|\\.)*'|[\dT:\-.Z]+))?(?: ORDER BY \w+ ASC, Id ASC)?(?: LIMIT (?P<limit>\d+))?$")
 
 
 def validator(document, name, partial=False):
@@ -92,6 +100,8 @@ def main():
     order = {t: [] for t in PREFIX}
     locators = {}
     tokens = {}
+    codes = {}  # authorization code -> (code_challenge, redirect_uri)
+    refresh_tokens = set()
     state = {"clock": 0, "next": 1, "requests": 0, "rejected": 0, "rejections": [], "tokens": 0, "deleted": 0}
 
     def stamp():
@@ -176,6 +186,8 @@ def main():
             raw = self.rfile.read(length) if length else b""
             if url.path.startswith("/__"):
                 return self.test_endpoint(url, raw)
+            if url.path == "/services/oauth2/authorize" and self.command == "GET":
+                return self.consent(parse_qs(url.query))
             with lock:
                 state["requests"] += 1
             for pattern, ops in paths:
@@ -189,15 +201,34 @@ def main():
                 found = self.problems("TokenRequest", form)
                 if found or not (self.headers.get("Content-Type") or "").startswith("application/x-www-form-urlencoded"):
                     return self.reject("; ".join(found) or "the token request is a form")
-                if form.get("grant_type") != "client_credentials" or form.get("client_secret") != "sf-secret":
+                if form.get("client_id") != "sf-client" or form.get("client_secret") != "sf-secret":
                     return self.answer(400, {"error": "invalid_client", "error_description": "invalid client credentials"})
+                grant, refresh = form.get("grant_type"), None
+                if grant == "authorization_code":
+                    with lock:
+                        given = codes.pop(form.get("code", ""), None)
+                    verifier = form.get("code_verifier", "").encode()
+                    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+                    if not given or given != (challenge, form.get("redirect_uri")):
+                        return self.answer(400, {"error": "invalid_grant", "error_description": "invalid authorization code"})
+                    refresh = "5Aep" + uuid.uuid4().hex
+                    with lock:
+                        refresh_tokens.add(refresh)
+                elif grant == "refresh_token":
+                    if form.get("refresh_token") not in refresh_tokens:
+                        return self.answer(400, {"error": "invalid_grant", "error_description": "expired access/refresh token"})
+                elif grant != "client_credentials":
+                    return self.answer(400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"})
                 token = "00D" + uuid.uuid4().hex
                 with lock:
                     tokens[token] = 0
                     state["tokens"] += 1
                 host = self.headers["Host"]
-                return self.answer(200, {"access_token": token, "instance_url": f"http://{host}", "id": "https://login.salesforce.com/id/00D/005",
-                                         "token_type": "Bearer", "issued_at": str(int(time.time() * 1000)), "signature": "c2lnbmF0dXJl"})
+                body = {"access_token": token, "instance_url": f"http://{host}", "id": "https://login.salesforce.com/id/00D/005",
+                        "token_type": "Bearer", "issued_at": str(int(time.time() * 1000)), "signature": "c2lnbmF0dXJl"}
+                if refresh:
+                    body["refresh_token"] = refresh
+                return self.answer(200, body)
             token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             with lock:
                 if token not in tokens:
@@ -228,13 +259,34 @@ def main():
                 return self.answer(204, None)
             self.reject("the stand-in does not serve " + self.command + " " + url.path)
 
+        def consent(self, query):
+            """The page where a person consents: at once, back to redirect_uri with a code."""
+            one = {k: v[0] for k, v in query.items()}
+            if one.get("response_type") != "code" or one.get("client_id") != "sf-client" or not one.get("redirect_uri") \
+                    or one.get("code_challenge_method") != "S256" or not one.get("code_challenge") or not one.get("state"):
+                return self.answer(400, {"error": "invalid_request", "error_description": "response_type=code, client_id, "
+                                         "redirect_uri, state and an S256 code_challenge are required"})
+            if one.get("deny") == "1":
+                back = {"error": "access_denied", "error_description": "end-user denied authorization", "state": one["state"]}
+            else:
+                code = "aPrx" + uuid.uuid4().hex
+                with lock:
+                    codes[code] = (one["code_challenge"], one["redirect_uri"])
+                back = {"code": code, "state": one["state"]}
+            self.send_response(302)
+            self.send_header("Location", one["redirect_uri"] + "?" + urlencode(back))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def query(self, soql):
             parsed = SELECT.match(soql)
             if not parsed or parsed["type"] not in PREFIX:
                 return self.answer(400, [{"message": "unexpected SOQL: " + soql, "errorCode": "MALFORMED_QUERY"}])
             kind, fields = parsed["type"], [f.strip() for f in parsed["fields"].split(",")]
             with lock:
-                if parsed["op"] == ">=":
+                if not parsed["op"]:
+                    ids = [rid for _, rid in order[kind]][:int(parsed["limit"] or 2000)]
+                elif parsed["op"] == ">=":
                     since = int(datetime.strptime(parsed["value"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() * 1000)
                     ids = [rid for _, rid in order[kind][bisect.bisect_left(order[kind], (since, "")):]]
                 else:

@@ -3,12 +3,13 @@
 // open sync conflicts to resolve. Managers and admins act; the others read.
 import { useCallback, useState } from 'react';
 import { useSelector } from 'react-redux';
+import { useSearchParams } from 'react-router-dom';
 import { api, problemOf } from '../../services/api.js';
 import { useResource } from '../../services/useResource.js';
 import { allowed } from '../auth/authSlice.js';
 import { Empty, ErrorBanner, Field, Loading, Notice, StatusBadge, closeOnEscape, formatDuration, formatTime, timeAgo } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
-import { blankForm, fieldError, integrationBody, integrationTypes, isMissingRoute, jsonFieldErrors, runCounts, typeLabel } from './integrations.js';
+import { blankForm, consentOutcome, fieldError, integrationBody, integrationTypes, isMissingRoute, jsonFieldErrors, runCounts, typeLabel } from './integrations.js';
 import SyncConflicts from './SyncConflicts.jsx';
 
 const loadIntegrations = async () => (await api.get('/integrations', { params: { limit: 500 } })).data.items ?? [];
@@ -228,6 +229,15 @@ function IntegrationRow({ integration: it, canManage, onChanged, onDeleted }) {
       setActionError(problemOf(err).message);
     }
   };
+  // Salesforce's consent page; it sends the browser back to this page with the outcome.
+  const consent = async () => {
+    try {
+      const { data } = await api.post(`/integrations/${it.id}/consent`);
+      window.location.assign(data.authorize_url);
+    } catch (err) {
+      setActionError(problemOf(err).message);
+    }
+  };
   const toggle = (what) => setOpen(open === what ? null : what);
   return (
     <>
@@ -276,6 +286,12 @@ function IntegrationRow({ integration: it, canManage, onChanged, onDeleted }) {
                   {testing ? 'Testing…' : 'Test'}
                 </button>
               )}
+              {canManage && it.type === 'salesforce' && (
+                <button className="button secondary small" type="button" onClick={consent} aria-label={`Sign in to Salesforce for ${it.name}`}
+                  title="A person consents at Salesforce; the integration then runs on the refresh token it gives">
+                  {it.credentials_set?.includes('refresh_token') ? 'Consent again' : 'Sign in to Salesforce'}
+                </button>
+              )}
               <button className="button ghost small" type="button" aria-expanded={open === 'sync'} onClick={() => toggle('sync')} aria-label={`Sync of ${it.name}`}>
                 Sync
               </button>
@@ -322,9 +338,12 @@ export default function IntegrationsSection() {
   const { data: integrations, setData, problem, loading, reload } = useResource(loadIntegrations);
   const [connecting, setConnecting] = useState(false);
   const [message, setMessage] = useState(null);
+  const [params] = useSearchParams();
+  const consented = consentOutcome(params, integrations ?? []);
   if (isMissingRoute(problem)) return <Notice>Connected integrations are not available on this server yet.</Notice>;
   return (
     <>
+      {consented && <Notice tone={consented.ok ? 'ok' : 'warning'}>{consented.text}</Notice>}
       {canManage ? (
         !connecting && (
           <div className="row section-actions">

@@ -158,3 +158,15 @@ export function conflictRecord(c) {
 }
 
 export const shownValue = (v) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+// The outcome of a person's consent at Salesforce, from the address its callback sent the
+// browser back to (?consent=given|refused|failed&integration=&reason=); null without one.
+export function consentOutcome(params, integrations) {
+  const outcome = params.get('consent');
+  if (!outcome) return null;
+  const name = integrations.find((i) => i.id === params.get('integration'))?.name ?? 'the integration';
+  const reason = params.get('reason');
+  if (outcome === 'given') return { ok: true, text: `Salesforce consent given: ${name} now signs in with its refresh token.` };
+  const what = outcome === 'refused' ? 'was refused at Salesforce' : 'did not complete';
+  return { ok: false, text: `The consent for ${name} ${what}${reason ? `: ${reason}` : ''}. Sign in to Salesforce again to retry.` };
+}

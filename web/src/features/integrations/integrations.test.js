@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blankForm, conflictRecord, fieldError, integrationBody, jsonFieldErrors, parseTopics, runCounts } from './integrations.js';
+import { blankForm, conflictRecord, consentOutcome, fieldError, integrationBody, jsonFieldErrors, parseTopics, runCounts } from './integrations.js';
 
 describe('integrations helpers', () => {
   it('splits topic patterns on commas, spaces and lines, once each', () => {
@@ -60,5 +60,16 @@ describe('integrations helpers', () => {
     expect(runCounts({ id: 'r1', status: 'completed', pulled: 4, pushed_changes: 0, error: null })).toEqual(['pulled 4', 'pushed changes 0']);
     expect(conflictRecord({ id: 'c1', entity_type: 'deal', record_id: 'D-1' })).toBe('deal D-1');
     expect(conflictRecord({ id: 'c2' })).toBe('c2');
+  });
+});
+
+describe('consentOutcome', () => {
+  const list = [{ id: 'i-sf', name: 'Org Salesforce' }];
+  it('reads the outcome Salesforce sent the person back with', () => {
+    expect(consentOutcome(new URLSearchParams(''), list)).toBeNull();
+    expect(consentOutcome(new URLSearchParams('consent=given&integration=i-sf'), list))
+      .toEqual({ ok: true, text: 'Salesforce consent given: Org Salesforce now signs in with its refresh token.' });
+    expect(consentOutcome(new URLSearchParams('consent=failed&integration=gone&reason=bad_gateway'), list).text)
+      .toBe('The consent for the integration did not complete: bad_gateway. Sign in to Salesforce again to retry.');
   });
 });

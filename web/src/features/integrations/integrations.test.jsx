@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
@@ -164,6 +164,42 @@ const slack = {
   updated_at: '2026-12-01T09:00:00.000Z',
 };
 const emptyConflicts = { 'GET /sync-conflicts': () => [200, { items: [], next_cursor: null }] };
+
+const salesforce = { ...slack, id: 'i-sf', name: 'Org Salesforce', type: 'salesforce', config: { instance_url: 'https://acme.my.salesforce.com' },
+  credentials_set: ['client_id', 'client_secret'] };
+
+describe('Integrations page: a person signs in to Salesforce', () => {
+  it('sends the browser to the authorize URL the server gives', async () => {
+    const calls = mockApi({
+      'GET /integrations': () => [200, { items: [salesforce, slack], next_cursor: null }], ...emptyConflicts,
+      'POST /integrations/i-sf/consent': () => [200, { authorize_url: 'https://login.salesforce.com/services/oauth2/authorize?state=s', redirect_uri: 'x', expires_at: 'y' }],
+    });
+    const assign = vi.fn();
+    vi.stubGlobal('location', { ...window.location, assign });
+    try {
+      renderPage(manager, 'connected');
+      fireEvent.click(await screen.findByRole('button', { name: 'Sign in to Salesforce for Org Salesforce' }));
+      await waitFor(() => expect(assign).toHaveBeenCalledWith('https://login.salesforce.com/services/oauth2/authorize?state=s'));
+      expect(calls.some((c) => c.method === 'POST' && c.url === '/integrations/i-sf/consent')).toBe(true);
+      expect(screen.queryByRole('button', { name: 'Sign in to Salesforce for Sales Slack' })).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('says how the consent went when Salesforce sends the person back', async () => {
+    mockApi({ 'GET /integrations': () => [200, { items: [salesforce], next_cursor: null }], ...emptyConflicts });
+    setSession(signedIn(manager));
+    render(
+      <Provider store={makeStore()}>
+        <MemoryRouter initialEntries={['/integrations?tab=connected&integration=i-sf&consent=refused&reason=end-user%20denied%20authorization']}>
+          <IntegrationsPage />
+        </MemoryRouter>
+      </Provider>,
+    );
+    expect(await screen.findByText('The consent for Org Salesforce was refused at Salesforce: end-user denied authorization. Sign in to Salesforce again to retry.')).toBeTruthy();
+  });
+});
 
 describe('Integrations page: connected integrations', () => {
   it('lets a viewer read the list and offers no action', async () => {
