@@ -65,9 +65,9 @@ def test_retention_deletes_only_finished_items_past_the_window_and_archives_them
         assert admin.post(f"/api/v1/tasks/{task_id}/cancel").status == 200
     old_execution = execute_workflow(admin, f"old-{uid()}")
     wait_finished(admin, old_execution)
-    # The leads' and deals' changes (here the demo pipeline's) stay: their tables are rebuilt
-    # from them (docs/integrations.md, "Event sourcing").
-    source = "topic LIKE 'leads.%' OR topic LIKE 'deals.%'"
+    # The changes of leads, companies and deals (here the demo pipeline's) stay: their tables
+    # are rebuilt from them (docs/integrations.md, "Event sourcing").
+    source = "topic LIKE 'leads.%' OR topic LIKE 'companies.%' OR topic LIKE 'deals.%'"
     kept_apart = {row[0] for row in server.sql(f"SELECT id FROM events WHERE {source}")}
     assert kept_apart, "the demo pipeline's events"
     old_events = [row[0] for row in server.sql(f"SELECT id FROM events WHERE NOT ({source}) ORDER BY id")]
@@ -105,8 +105,8 @@ def test_retention_deletes_only_finished_items_past_the_window_and_archives_them
     assert old_execution in {r["id"] for r in rows.get("workflow_executions", [])}
     assert old_execution in {r["execution_id"] for r in rows.get("workflow_steps", [])}
 
-    # Events: the old ones are gone (archived), the newest kept, and the leads' and deals'
-    # changes; since= from before is refused.
+    # Events: the old ones are gone (archived), the newest kept, and the changes of leads,
+    # companies and deals; since= from before is refused.
     deadline = time.time() + 6
     while time.time() < deadline and server.sql(f"SELECT count(*) FROM events WHERE id <= ? AND NOT ({source})",
                                                 (last_old_event - 5,))[0][0]:
