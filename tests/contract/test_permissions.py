@@ -224,16 +224,19 @@ def u_no_deal(srv, owner):
     assert srv.admin.get(f"/api/v1/deals?owner={owner}").body["items"] == []
 
 
-def _deal(srv):
-    r = srv.admin.post("/api/v1/deals", {"name": "matrix deal", "amount": "10.00"})
+def _made(srv, path, body):
+    """A record made by the admin through `path` (a fixture for the role under test)."""
+    r = srv.admin.post(path, body)
     assert r.status == 201, r
     return r.body
+
+
+def _deal(srv):
+    return _made(srv, "/api/v1/deals", {"name": "matrix deal", "amount": "10.00"})
 
 
 def _lead(srv, **fields):
-    r = srv.admin.post("/api/v1/leads", {"name": "matrix-" + secrets.token_hex(4), **fields})
-    assert r.status == 201, r
-    return r.body
+    return _made(srv, "/api/v1/leads", {"name": "matrix-" + secrets.token_hex(4), **fields})
 
 
 def s_deal(srv, role):
@@ -261,9 +264,7 @@ def u_no_company(srv, name):
 
 
 def _company(srv):
-    r = srv.admin.post("/api/v1/companies", {"name": "matrix-" + secrets.token_hex(4)})
-    assert r.status == 201, r
-    return r.body
+    return _made(srv, "/api/v1/companies", {"name": "matrix-" + secrets.token_hex(4)})
 
 
 def s_company(srv, role):
