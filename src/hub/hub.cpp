@@ -501,10 +501,12 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     db.write(
         [id, agent_id = seat->agent_id, lease, lease_ms, result](store::Tx& tx) {
           auto now = core::now_ms();
-          auto task = store::tasks::claim(tx.connection, id, agent_id, lease, now + lease_ms, now);
-          if (!task) return;
-          tx.emit("tasks.running", model::to_json(*task));
-          *result = std::move(task);
+          store::tasks::claim(tx.connection, id, agent_id, lease, now + lease_ms, now, [&tx, result](model::Task task) {
+            tx.as_job([&tx, result, task = std::move(task)]() mutable {
+              tx.emit("tasks.running", model::to_json(task));
+              *result = std::move(task);
+            });
+          });
         },
         [this, id, seat = *seat, lease, result](std::exception_ptr error) {
           on_strand([this, id, seat, lease, result, error] {

@@ -114,10 +114,11 @@ model::Agent agent_from_row(const Row& r) {
 }
 
 // ---- tasks ------------------------------------------------------------------------------
-constexpr const char* task_columns =
-    "SELECT id, title, description, type, status, priority, assigned_agent, created_by, "
-    "input_data, output_data, error, attempts, max_attempts, timeout_ms, started_at, "
-    "completed_at, created_at, updated_at, pinned_agent, workflow_execution_id FROM tasks";
+constexpr std::string_view task_column_list =
+    "id, title, description, type, status, priority, assigned_agent, created_by, input_data, output_data, "
+    "error, attempts, max_attempts, timeout_ms, started_at, completed_at, created_at, updated_at, "
+    "pinned_agent, workflow_execution_id";
+const std::string task_columns = "SELECT " + std::string(task_column_list) + " FROM tasks";
 
 model::Task task_from_row(const Row& r) {
   model::Task t;
@@ -383,17 +384,24 @@ std::vector<Queued> queued(Connection& c, std::size_t limit) {
   return out;
 }
 
-std::optional<model::Task> claim(Connection& c, const std::string& id, const std::string& agent_id,
-                                 const std::string& lease, std::int64_t lease_expires_at, std::int64_t now) {
-  auto r = c.query(
-      "UPDATE tasks SET status = 'running', assigned_agent = ?, lease_owner = ?, "
-      "lease_expires_at = ?, attempts = attempts + 1, started_at = ?, updated_at = ? WHERE "
-      "id = ? AND status = 'queued'",
-      {std::string_view(agent_id), std::string_view(lease), lease_expires_at, now, now, std::string_view(id)});
-  // (A RETURNING clause would save this lookup but costs SQLite more: it buffers the row in an
-  // ephemeral table.)
-  if (r.affected != 1) return std::nullopt;
-  return find(c, id);
+void claim(Connection& c, const std::string& id, const std::string& agent_id, const std::string& lease,
+           std::int64_t lease_expires_at, std::int64_t now, std::function<void(model::Task)> claimed) {
+  constexpr std::string_view claim_sql =
+      "UPDATE tasks SET status = 'running', assigned_agent = ?, lease_owner = ?, lease_expires_at = ?, "
+      "attempts = attempts + 1, started_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'";
+  static const std::string claim_returning = std::string(claim_sql) + " RETURNING " + std::string(task_column_list);
+  const Param params[] = {std::string_view(agent_id), std::string_view(lease), lease_expires_at, now, now,
+                          std::string_view(id)};
+  if (c.dialect() == Dialect::sqlite) {
+    // Read back rather than RETURNING, which costs SQLite more: it buffers the row in an
+    // ephemeral table.
+    if (c.query(claim_sql, params).affected == 1) claimed(*find(c, id));
+    return;
+  }
+  // One statement in the pipeline: a batch's claims share a round trip.
+  c.send(claim_returning, params, [claimed = std::move(claimed)](const Result& r) {
+    if (r.rows.size() == 1) claimed(task_from_row(r.rows[0]));
+  });
 }
 
 bool renew_lease(Connection& c, const std::string& id, const std::string& lease, std::int64_t lease_expires_at) {

@@ -112,10 +112,11 @@ struct Queued {
 };
 // Queued tasks, highest priority first, oldest first within a priority.
 std::vector<Queued> queued(Connection& c, std::size_t limit);
-// queued -> running under a lease: the task as claimed, or nullopt when someone else got it
-// first or it was cancelled.
-std::optional<model::Task> claim(Connection& c, const std::string& id, const std::string& agent_id,
-                                 const std::string& lease, std::int64_t lease_expires_at, std::int64_t now);
+// queued -> running under a lease. `claimed` gets the task as claimed, in the same transaction,
+// unless someone else got it first or it was cancelled: at once on SQLite, at the next flush on
+// PostgreSQL (one statement sent in the pipeline; see Tx::as_job).
+void claim(Connection& c, const std::string& id, const std::string& agent_id, const std::string& lease,
+           std::int64_t lease_expires_at, std::int64_t now, std::function<void(model::Task)> claimed);
 // Extends the lease of a running task held under `lease`.
 bool renew_lease(Connection& c, const std::string& id, const std::string& lease, std::int64_t lease_expires_at);
 // Leases past their expiry (crashed process, vanished remote agent).

@@ -219,7 +219,14 @@ TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
       auto& t = made[i];
       if (t.status != "queued") continue;
       if (i % 5 == 1) {
-        if (store::tasks::claim(tx.connection, t.id, agent.id, "lease", now + 30000, now)) claimed.push_back(t.id);
+        store::tasks::claim(tx.connection, t.id, agent.id, "lease", now + 30000, now, [&](model::Task task) {
+          EXPECT_EQ(task.status, "running");
+          EXPECT_EQ(task.assigned_agent, agent.id);
+          EXPECT_EQ(task.attempts, 1);
+          claimed.push_back(task.id);
+        });
+        store::tasks::claim(tx.connection, t.id, agent.id, "another lease", now + 30000, now,
+                            [](model::Task) { ADD_FAILURE() << "a running task claimed again"; });
       } else if (i % 5 == 2) {
         t.status = "cancelled", t.completed_at = now;
         store::tasks::update(tx.connection, t);
@@ -229,6 +236,7 @@ TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
       }
     }
   });
+  EXPECT_EQ(claimed.size(), 8u);
   std::size_t recorded = 0;
   db().write_sync([&](store::Tx& tx) {
     // Finished through the lease (not through another), retried (completed -> queued), deleted.
