@@ -55,6 +55,7 @@ int serve(const core::Config& config) {
   hub::HubOptions hub_options;
   hub_options.node_id = core::new_id().substr(24);
   hub_options.lease = std::chrono::seconds(config.task_lease_seconds);
+  hub_options.queue_window = std::size_t(config.queue_window);
   hub_options.single_node = db->dialect() == store::Dialect::sqlite;
   auto ai = start_ai(config, *db);
   agents::sales::LeadScoring leads(*db);

@@ -131,6 +131,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   std::unordered_map<std::string, Slot> agents;
   std::unordered_map<std::string, Item> items;  // queued: ready or delayed
   std::unordered_map<std::string, std::set<Key>> ready_by_type, ready_by_agent;
+  // Ready queues that may have queued tasks in the database beyond those in memory (enqueue).
+  std::unordered_set<std::string> spilled_types, spilled_agents;
   std::multimap<std::int64_t, std::string> delayed;  // available_at -> id
   std::unordered_map<std::string, Running> running;
   std::unordered_set<std::string> claiming;
@@ -181,10 +183,9 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (options.single_node)
       orphans = db.read([](store::Connection& c) { return store::tasks::running(c, 1000000); });
     recover(orphans, std::numeric_limits<std::int64_t>::max());
-    auto queued = db.read([](store::Connection& c) { return store::tasks::queued(c, 1000000); });
-    on_strand([this, all = std::move(all), queued = std::move(queued)] {
+    on_strand([this, all = std::move(all)] {
+      // Each agent's queues are read when it is loaded (upsert_agent marks them spilled).
       for (const auto& a : all) upsert_agent(model::to_json(a));
-      for (const auto& q : queued) enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
       pump();
       schedule_scan();
     });
@@ -284,10 +285,14 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     slot.type = string_field(a, "type");
     slot.status = string_field(a, "status");
     slot.busy = slot.status == "busy";
-    slot.capabilities.clear();
+    auto before = std::exchange(slot.capabilities, {});
     if (auto it = a.find("capabilities"); it != a.end() && it->value().is_array())
       for (const auto& c : it->value().get_array())
         if (c.is_string()) slot.capabilities.emplace_back(c.get_string());
+    // What a new agent, or a new capability, can run may be waiting in the database only.
+    if (before.empty()) spilled_agents.insert(id);
+    for (const auto& type : slot.capabilities)
+      if (std::find(before.begin(), before.end(), type) == before.end()) spilled_types.insert(type);
     if (!slot.attached) slot.seats->limit = options.default_concurrency;
     if (auto config = a.find("config"); !slot.attached && config != a.end() && config->value().is_object()) {
       auto limit = config->value().get_object().find("max_concurrency");
@@ -309,6 +314,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     requeue_running_of(id);
     agents.erase(id);
     // Tasks pinned to a deleted agent lose the pin (the store sets it to NULL too).
+    if (spilled_agents.erase(id))  // its tasks in the database only joined their types' queues
+      for (const auto& [other, slot] : agents) spilled_types.insert(slot.capabilities.begin(), slot.capabilities.end());
     if (auto it = ready_by_agent.find(id); it != ready_by_agent.end()) {
       auto pinned = std::move(it->second);
       ready_by_agent.erase(it);
@@ -423,8 +430,17 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // ---- the queue ----------------------------------------------------------------------------
+  // A ready queue (a type's, or an agent's for the tasks pinned to it) holds at most
+  // options.queue_window tasks in memory, the first in its order; the delays at most as many in
+  // all. The others stay in the database only, their queue marked spilled, and are read back in
+  // order as the queue drains (refill). So a backlog of millions costs a window's memory.
   void enqueue(Item item, std::int64_t available_at) {
     if (item.id.empty() || items.contains(item.id) || running.contains(item.id) || claiming.contains(item.id)) return;
+    bool later = available_at > core::now_ms();
+    if (later ? delayed.size() >= options.queue_window : !make_room(item)) {
+      spilled_of(item).insert(item.assigned.value_or(item.type));
+      return;
+    }
     auto id = item.id;
     items.emplace(id, std::move(item));
     if (available_at > core::now_ms()) {
@@ -432,6 +448,49 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       arm_delay_timer();
     } else {
       make_ready(items[id]);
+    }
+  }
+
+  // Room in `item`'s ready queue, if need be by putting back its last task (in the database
+  // only), when `item` comes before it; false when the queue is full of tasks before `item`.
+  bool make_room(const Item& item) {
+    auto& queue = queue_of(item).first;
+    if (queue.size() < options.queue_window) return true;
+    auto last = std::prev(queue.end());
+    if (Key{-item.rank, item.id} > *last) return false;
+    spilled_of(item).insert(item.assigned.value_or(item.type));
+    items.erase(last->second);  // ready, so not among the delays; `item` fills the queue again
+    queue.erase(last);
+    return true;
+  }
+
+  std::unordered_set<std::string>& spilled_of(const Item& item) {
+    return item.assigned ? spilled_agents : spilled_types;
+  }
+
+  // Reads back the first tasks of the spilled queues that are at most half full. A queue read
+  // whole is no longer spilled.
+  void refill() {
+    auto half = options.queue_window / 2;
+    for (bool agent : {false, true}) {
+      auto& spilled = agent ? spilled_agents : spilled_types;
+      auto& ready = agent ? ready_by_agent : ready_by_type;
+      std::vector<std::string> low;
+      for (const auto& name : spilled)
+        if (auto queue = ready.find(name); queue == ready.end() || queue->second.size() <= half) low.push_back(name);
+      for (auto& name : low) {
+        store::tasks::QueueOf of{std::move(name), agent};
+        std::vector<store::tasks::Queued> first;
+        try {
+          first = db.read([&](store::Connection& c) { return store::tasks::queued(c, options.queue_window, of); });
+        } catch (const std::exception& e) {  // still spilled: the next pump tries again
+          spdlog::warn(R"("msg":"reading the queue failed","error":{})", core::quoted(e.what()));
+          return;
+        }
+        spilled.erase(of.name);
+        for (const auto& q : first) enqueue({q.id, q.type, q.priority_rank, q.pinned_agent}, q.available_at);
+        if (first.size() == options.queue_window) spilled.insert(of.name);  // perhaps more
+      }
     }
   }
 
@@ -476,6 +535,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void pump() {
+    if (!spilled_types.empty() || !spilled_agents.empty()) refill();
     for (auto& [agent_id, ready] : ready_by_agent)
       while (!ready.empty())
         if (!dispatch(ready, "", agent_id)) break;
@@ -508,13 +568,17 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
             });
           });
         },
-        [this, id, seat = *seat, lease, result](std::exception_ptr error) {
-          on_strand([this, id, seat, lease, result, error] {
+        [this, id, queue = pinned.value_or(type), pinned = pinned.has_value(), seat = *seat, lease,
+         result](std::exception_ptr error) {
+          on_strand([this, id, queue, pinned, seat, lease, result, error] {
             claiming.erase(id);
             if (error || !*result) {
               seat.seats->give_back();
               if (auto slot = agents.find(seat.agent_id); slot != agents.end()) set_activity(slot->second);
-              if (error) schedule_scan(std::chrono::milliseconds(200));  // the rescan picks it up again
+              if (error) {  // still queued: read back with its queue, or by the rescan
+                (pinned ? spilled_agents : spilled_types).insert(queue);
+                schedule_scan(std::chrono::milliseconds(200));
+              }
               pump();
               return;
             }

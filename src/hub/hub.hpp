@@ -29,6 +29,9 @@ struct HubOptions {
   std::chrono::milliseconds backoff_max{60000};
   // An agent's busy/idle status is stored at most this often, its latest state winning.
   std::chrono::milliseconds activity_interval{1000};
+  // Queued tasks held in memory per ready queue (a type, or an agent's pinned tasks); the rest
+  // are read back from the database as the queue drains.
+  std::size_t queue_window = 10000;
 };
 
 class OrchestrationHub {

@@ -122,6 +122,57 @@ CREATE TRIGGER tasks_counts AFTER INSERT OR UPDATE OF status, started_at, comple
   FOR EACH ROW EXECUTE FUNCTION de_task_counts();
 )SQL";
 
+// Waiting tasks (pending or queued) counted by type (migration 31), kept like task_counts, for
+// the summary's stalled queue: counting them there read every waiting task, 100 ms behind a
+// backlog of 300,000. Only a change into or out of waiting touches it: a task placed on an
+// agent at once never does.
+constexpr const char* task_waiting_table = R"SQL(
+CREATE TABLE task_waiting (
+  type TEXT NOT NULL,
+  shard BIGINT NOT NULL,
+  n BIGINT NOT NULL,
+  PRIMARY KEY (type, shard)
+){without_rowid};
+INSERT INTO task_waiting (type, shard, n)
+  SELECT type, 0, count(*) FROM tasks WHERE status IN ('pending', 'queued') GROUP BY type;
+)SQL";
+
+constexpr const char* task_waiting_sqlite = R"SQL(
+CREATE TRIGGER tasks_waiting_insert AFTER INSERT ON tasks WHEN NEW.status IN ('pending', 'queued') BEGIN
+  INSERT INTO task_waiting (type, shard, n) VALUES (NEW.type, 0, 1)
+    ON CONFLICT (type, shard) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER tasks_waiting_status AFTER UPDATE OF status ON tasks
+  WHEN (OLD.status IN ('pending', 'queued')) <> (NEW.status IN ('pending', 'queued')) BEGIN
+  INSERT INTO task_waiting (type, shard, n) VALUES (NEW.type, 0, CASE WHEN NEW.status IN ('pending', 'queued') THEN 1 ELSE -1 END)
+    ON CONFLICT (type, shard) DO UPDATE SET n = n + excluded.n;
+END;
+CREATE TRIGGER tasks_waiting_delete AFTER DELETE ON tasks WHEN OLD.status IN ('pending', 'queued') BEGIN
+  INSERT INTO task_waiting (type, shard, n) VALUES (OLD.type, 0, -1)
+    ON CONFLICT (type, shard) DO UPDATE SET n = n - 1;
+END;
+)SQL";
+
+constexpr const char* task_waiting_postgres = R"SQL(
+CREATE FUNCTION de_task_waiting() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row_type TEXT := CASE WHEN TG_OP = 'DELETE' THEN OLD.type ELSE NEW.type END;
+  change BIGINT := CASE WHEN TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.status IN ('pending', 'queued'))
+                        THEN -1 ELSE 1 END;
+BEGIN
+  INSERT INTO task_waiting (type, shard, n) VALUES (row_type, pg_backend_pid(), change)
+    ON CONFLICT (type, shard) DO UPDATE SET n = task_waiting.n + excluded.n;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER tasks_waiting_insert AFTER INSERT ON tasks
+  FOR EACH ROW WHEN (NEW.status IN ('pending', 'queued')) EXECUTE FUNCTION de_task_waiting();
+CREATE TRIGGER tasks_waiting_status AFTER UPDATE OF status ON tasks
+  FOR EACH ROW WHEN ((OLD.status IN ('pending', 'queued')) <> (NEW.status IN ('pending', 'queued')))
+  EXECUTE FUNCTION de_task_waiting();
+CREATE TRIGGER tasks_waiting_delete AFTER DELETE ON tasks
+  FOR EACH ROW WHEN (OLD.status IN ('pending', 'queued')) EXECUTE FUNCTION de_task_waiting();
+)SQL";
+
 // The audit log is append-only in the database itself (migration 20): an UPDATE or a DELETE
 // (on PostgreSQL a TRUNCATE too) of its rows aborts the statement and its transaction. Whoever
 // owns the schema can still drop the triggers: this stops the application and casual SQL, not
@@ -872,6 +923,7 @@ CREATE TABLE integration_consents (
 );
 CREATE INDEX integration_consents_expiry ON integration_consents (expires_at);
 )SQL"},
+    {31, "waiting tasks by type", task_waiting_table, std::nullopt, task_waiting_sqlite, task_waiting_postgres},
 };
 
 // A task's run time bucket (the histogram of migration 18) over the row `row` (OLD, NEW or none).

@@ -339,7 +339,8 @@ std::map<std::string, std::int64_t> count_by_status(Connection& c) {
 }
 
 std::map<std::string, std::int64_t> waiting_by_type(Connection& c) {
-  return counts(c, "SELECT type, count(*) FROM tasks WHERE status IN ('pending', 'queued') GROUP BY type");
+  // A shard's count may be negative (migration 18): the sum is the count.
+  return counts(c, "SELECT type, CAST(sum(n) AS BIGINT) FROM task_waiting GROUP BY type HAVING sum(n) > 0");
 }
 
 double latency_bucket_floor(std::int64_t bucket) {
@@ -371,12 +372,13 @@ Latency latency(Connection& c, std::int64_t since_ms) {
   return {at(0.50), at(0.95)};
 }
 
-std::vector<Queued> queued(Connection& c, std::size_t limit) {
+std::vector<Queued> queued(Connection& c, std::size_t limit, const std::optional<QueueOf>& of) {
   // SQLite, without statistics, would rather sort the queued tasks found by status.
   auto sql = std::string("SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks") +
-             (c.dialect() == Dialect::sqlite ? " INDEXED BY tasks_ready" : "") +
-             " WHERE status = 'queued' ORDER BY priority_rank DESC, id LIMIT ?";
-  auto r = c.query(sql, {std::int64_t(limit)});
+             (c.dialect() == Dialect::sqlite ? " INDEXED BY tasks_ready" : "") + " WHERE status = 'queued'";
+  if (of) sql += of->agent ? " AND pinned_agent = ?" : " AND type = ? AND pinned_agent IS NULL";
+  sql += " ORDER BY priority_rank DESC, id LIMIT ?";
+  auto r = of ? c.query(sql, {std::string_view(of->name), std::int64_t(limit)}) : c.query(sql, {std::int64_t(limit)});
   std::vector<Queued> out;
   out.reserve(r.rows.size());
   for (const auto& row : r.rows)

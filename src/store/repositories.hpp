@@ -90,7 +90,8 @@ Page<model::Task> list(Connection& c, const Filter& filter, const PageRequest& p
 // Tasks by status, from the counts kept in the same transaction as every change (migration
 // 18): constant time, equal to a recount.
 std::map<std::string, std::int64_t> count_by_status(Connection& c);
-// Pending and queued tasks by type.
+// Pending and queued tasks by type, from counts kept by triggers (migration 31): one row per
+// type, however many wait.
 std::map<std::string, std::int64_t> waiting_by_type(Connection& c);
 // Run time (completed_at - started_at) percentiles of the tasks completed in the minutes from
 // `since_ms` on, from the histogram kept by minute (migration 18): each figure is the lower
@@ -110,8 +111,13 @@ struct Queued {
   std::optional<std::string> pinned_agent;
   std::int64_t available_at = 0;
 };
-// Queued tasks, highest priority first, oldest first within a priority.
-std::vector<Queued> queued(Connection& c, std::size_t limit);
+// Whose queue: a type's (the tasks not pinned to an agent) or an agent's (those pinned to it).
+struct QueueOf {
+  std::string name;
+  bool agent = false;
+};
+// Queued tasks, all or `of` one queue, highest priority first, oldest first within a priority.
+std::vector<Queued> queued(Connection& c, std::size_t limit, const std::optional<QueueOf>& of = std::nullopt);
 // queued -> running under a lease. `claimed` gets the task as claimed, in the same transaction,
 // unless someone else got it first or it was cancelled: at once on SQLite, at the next flush on
 // PostgreSQL (one statement sent in the pipeline; see Tx::as_job).

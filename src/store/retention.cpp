@@ -288,10 +288,15 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
     tx.connection.query("DELETE FROM task_latency WHERE minute < ?", {(now - day_ms) / 60000});
     // PostgreSQL: the counts of backends that ended are folded into shard 0.
     if (tx.connection.dialect() == Dialect::postgres)
-      tx.connection.query(
-          "WITH gone AS (DELETE FROM task_counts WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM pg_stat_activity "
-          "WHERE pid IS NOT NULL) RETURNING status, n) INSERT INTO task_counts (status, shard, n) SELECT status, 0, "
-          "sum(n) FROM gone GROUP BY status ON CONFLICT (status, shard) DO UPDATE SET n = task_counts.n + excluded.n");
+      for (std::string_view table : {"task_counts", "task_waiting"}) {
+        std::string key = table == "task_counts" ? "status" : "type", name(table);
+        tx.connection.query("WITH gone AS (DELETE FROM " + name + " WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM "
+                            "pg_stat_activity WHERE pid IS NOT NULL) RETURNING " + key + ", n) INSERT INTO " + name +
+                            " (" + key + ", shard, n) SELECT " + key + ", 0, sum(n) FROM gone GROUP BY " + key +
+                            " ON CONFLICT (" + key + ", shard) DO UPDATE SET n = " + name + ".n + excluded.n");
+      }
+    // The types that no longer wait (one row each, or one per backend there was).
+    tx.connection.query("DELETE FROM task_waiting WHERE shard = 0 AND n = 0");
   });
 
   // ---- SQLite: the freed pages go back to the file system, a few at a time ----

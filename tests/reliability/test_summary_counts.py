@@ -1,6 +1,6 @@
-"""The summary's task counts and latencies are kept as tasks change (database triggers, migration
-18), not recounted: after a random workload with a kill -9 in the middle they equal a full
-recount of the tasks table, on both databases."""
+"""The summary's task counts, latencies and waiting tasks by type are kept as tasks change
+(database triggers, migrations 18 and 31), not recounted: after a random workload with a kill -9
+in the middle they equal a full recount of the tasks table, on both databases."""
 import math
 import random
 import time
@@ -80,6 +80,10 @@ def assert_equal_to_recount(server, admin):
     assert summary["tasks_total"] == sum(counts.values())
     assert summary["queue_depth"] == counts["queued"] + counts["pending"]
     assert summary["latency_ms"] == latency
+    # What waits is of the type no agent takes: the stalled queue counts all of it (migration 31).
+    waiting = dict(server.sql("SELECT type, count(*) FROM tasks WHERE status IN ('pending', 'queued') GROUP BY type"))
+    stalled = {row["type"]: row["waiting"] for row in summary["stalled_queue"]}
+    assert stalled == waiting, server.sql("SELECT type, shard, n FROM task_waiting ORDER BY 1, 2")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])

@@ -206,7 +206,7 @@ TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
   db().write_sync([&](store::Tx& tx) {
     store::agents::insert(tx.connection, agent);
     for (int i = 0; i < 40; ++i) {
-      auto t = make_task("count.test");
+      auto t = make_task(i % 3 ? "count.test" : "count.other");
       t.status = i % 5 == 0 ? "completed" : "queued";  // inserted completed: counted at once (no run time stored)
       if (t.status == "completed") t.started_at = now - 1000, t.completed_at = now - 1000 + i;
       store::tasks::insert(tx.connection, t, std::nullopt, std::nullopt);
@@ -257,6 +257,11 @@ TEST_P(Store, TaskCountsAndLatenciesEqualARecount) {
     for (const auto& row : c.query("SELECT status, count(*) FROM tasks GROUP BY status").rows)
       recount[row.text(0)] = row.integer(1);
     EXPECT_EQ(counts, recount);
+    std::map<std::string, std::int64_t> waiting;
+    for (const auto& row : c.query("SELECT type, count(*) FROM tasks WHERE status IN ('pending', 'queued') GROUP BY type").rows)
+      waiting[row.text(0)] = row.integer(1);
+    EXPECT_EQ(waiting.size(), 2u);
+    EXPECT_EQ(store::tasks::waiting_by_type(c), waiting);
     std::vector<std::int64_t> times;
     for (const auto& row :
          c.query("SELECT completed_at - started_at FROM tasks WHERE status = 'completed' AND started_at IS NOT NULL "
@@ -500,6 +505,7 @@ TEST(SqliteStore, EventIdsKeepGrowingThroughTheMigrationWithoutAutoincrement) {
         "DROP INDEX workflow_executions_status; CREATE INDEX workflow_executions_status ON workflow_executions (status); "
         "DROP TABLE audit_log; DROP TABLE oidc_identities; DROP TABLE oidc_logins; DROP TABLE inbound_webhooks; DROP INDEX integrations_by_type; ALTER TABLE integrations DROP COLUMN last_test; "
         "ALTER TABLE api_keys DROP COLUMN rate_limit_per_minute; DROP TABLE node_leases; DROP TABLE companies; DROP TABLE integration_consents; "
+        "DROP TRIGGER tasks_waiting_insert; DROP TRIGGER tasks_waiting_status; DROP TRIGGER tasks_waiting_delete; DROP TABLE task_waiting; "
         "DELETE FROM schema_migrations WHERE version >= 4;");
   });
   t.db->migrate();
