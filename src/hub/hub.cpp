@@ -280,7 +280,8 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   // ---- agents -----------------------------------------------------------------------------
   void upsert_agent(const json::object& a) {
     auto id = string_field(a, "id");
-    auto& slot = agents[id];
+    auto [loaded, fresh] = agents.try_emplace(id);
+    auto& slot = loaded->second;
     slot.id = id;
     slot.type = string_field(a, "type");
     slot.status = string_field(a, "status");
@@ -290,7 +291,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& c : it->value().get_array())
         if (c.is_string()) slot.capabilities.emplace_back(c.get_string());
     // What a new agent, or a new capability, can run may be waiting in the database only.
-    if (before.empty()) spilled_agents.insert(id);
+    if (fresh) spilled_agents.insert(id);
     for (const auto& type : slot.capabilities)
       if (std::find(before.begin(), before.end(), type) == before.end()) spilled_types.insert(type);
     if (!slot.attached) slot.seats->limit = options.default_concurrency;

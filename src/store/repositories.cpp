@@ -373,12 +373,20 @@ Latency latency(Connection& c, std::int64_t since_ms) {
 }
 
 std::vector<Queued> queued(Connection& c, std::size_t limit, const std::optional<QueueOf>& of) {
-  // SQLite, without statistics, would rather sort the queued tasks found by status.
+  // An agent's queue is found by its agent (a waiting pinned task is assigned to the agent it is
+  // pinned to), the others in the queue's order: SQLite, without statistics, would rather sort
+  // the queued tasks found by status.
+  bool agent = of && of->agent;
   auto sql = std::string("SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks") +
-             (c.dialect() == Dialect::sqlite ? " INDEXED BY tasks_ready" : "") + " WHERE status = 'queued'";
-  if (of) sql += of->agent ? " AND pinned_agent = ?" : " AND type = ? AND pinned_agent IS NULL";
+             (c.dialect() == Dialect::sqlite ? (agent ? " INDEXED BY tasks_agent_status" : " INDEXED BY tasks_ready") : "") +
+             " WHERE status = 'queued'";
+  if (of) sql += agent ? " AND assigned_agent = ? AND pinned_agent = ?" : " AND type = ? AND pinned_agent IS NULL";
   sql += " ORDER BY priority_rank DESC, id LIMIT ?";
-  auto r = of ? c.query(sql, {std::string_view(of->name), std::int64_t(limit)}) : c.query(sql, {std::int64_t(limit)});
+  std::vector<Param> params;
+  if (of) params.emplace_back(std::string_view(of->name));
+  if (agent) params.emplace_back(std::string_view(of->name));
+  params.emplace_back(std::int64_t(limit));
+  auto r = c.query(sql, params);
   std::vector<Queued> out;
   out.reserve(r.rows.size());
   for (const auto& row : r.rows)
