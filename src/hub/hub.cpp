@@ -438,13 +438,10 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   void enqueue(Item item, std::int64_t available_at) {
     if (item.id.empty() || items.contains(item.id) || running.contains(item.id) || claiming.contains(item.id)) return;
     bool later = available_at > core::now_ms();
-    if (later ? delayed.size() >= options.queue_window : !make_room(item)) {
-      spilled_of(item).insert(item.assigned.value_or(item.type));
-      return;
-    }
+    if (later ? delayed.size() >= options.queue_window : !make_room(item)) return spill(item.assigned, item.type);
     auto id = item.id;
     items.emplace(id, std::move(item));
-    if (available_at > core::now_ms()) {
+    if (later) {
       delayed.emplace(available_at, id);
       arm_delay_timer();
     } else {
@@ -459,14 +456,15 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     if (queue.size() < options.queue_window) return true;
     auto last = std::prev(queue.end());
     if (Key{-item.rank, item.id} > *last) return false;
-    spilled_of(item).insert(item.assigned.value_or(item.type));
+    spill(item.assigned, item.type);
     items.erase(last->second);  // ready, so not among the delays; `item` fills the queue again
     queue.erase(last);
     return true;
   }
 
-  std::unordered_set<std::string>& spilled_of(const Item& item) {
-    return item.assigned ? spilled_agents : spilled_types;
+  // Marks the ready queue of tasks pinned to `agent`, or else of `type`, spilled.
+  void spill(const std::optional<std::string>& agent, const std::string& type) {
+    (agent ? spilled_agents : spilled_types).insert(agent.value_or(type));
   }
 
   // Reads back the first tasks of the spilled queues that are at most half full. A queue read
@@ -569,15 +567,14 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
             });
           });
         },
-        [this, id, queue = pinned.value_or(type), pinned = pinned.has_value(), seat = *seat, lease,
-         result](std::exception_ptr error) {
-          on_strand([this, id, queue, pinned, seat, lease, result, error] {
+        [this, id, type, pinned, seat = *seat, lease, result](std::exception_ptr error) {
+          on_strand([this, id, type, pinned, seat, lease, result, error] {
             claiming.erase(id);
             if (error || !*result) {
               seat.seats->give_back();
               if (auto slot = agents.find(seat.agent_id); slot != agents.end()) set_activity(slot->second);
               if (error) {  // still queued: read back with its queue, or by the rescan
-                (pinned ? spilled_agents : spilled_types).insert(queue);
+                spill(pinned, type);
                 schedule_scan(std::chrono::milliseconds(200));
               }
               pump();

@@ -288,12 +288,11 @@ std::map<std::string, std::int64_t> Retention::run_once(std::int64_t now) {
     tx.connection.query("DELETE FROM task_latency WHERE minute < ?", {(now - day_ms) / 60000});
     // PostgreSQL: the counts of backends that ended are folded into shard 0.
     if (tx.connection.dialect() == Dialect::postgres)
-      for (std::string_view table : {"task_counts", "task_waiting"}) {
-        std::string key = table == "task_counts" ? "status" : "type", name(table);
-        tx.connection.query("WITH gone AS (DELETE FROM " + name + " WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM "
-                            "pg_stat_activity WHERE pid IS NOT NULL) RETURNING " + key + ", n) INSERT INTO " + name +
+      for (auto [table, key] : {std::pair<std::string, std::string>{"task_counts", "status"}, {"task_waiting", "type"}}) {
+        tx.connection.query("WITH gone AS (DELETE FROM " + table + " WHERE shard <> 0 AND shard NOT IN (SELECT pid FROM "
+                            "pg_stat_activity WHERE pid IS NOT NULL) RETURNING " + key + ", n) INSERT INTO " + table +
                             " (" + key + ", shard, n) SELECT " + key + ", 0, sum(n) FROM gone GROUP BY " + key +
-                            " ON CONFLICT (" + key + ", shard) DO UPDATE SET n = " + name + ".n + excluded.n");
+                            " ON CONFLICT (" + key + ", shard) DO UPDATE SET n = " + table + ".n + excluded.n");
       }
     // The types that no longer wait (one row each, or one per backend there was).
     tx.connection.query("DELETE FROM task_waiting WHERE shard = 0 AND n = 0");
