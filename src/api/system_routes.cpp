@@ -41,7 +41,8 @@ void store_metrics(store::Database& db, std::string& out) {
   analytics::family(out, "de_db_commit_duration_seconds", "histogram", "Time of each COMMIT of the writer's transactions.");
   analytics::histogram(out, "de_db_commit_duration_seconds", "", db.commit_seconds());
   analytics::family(out, "de_db_wal_sync_duration_seconds", "histogram",
-                    "Time of each fdatasync of SQLite's write-ahead log (one per round of commits; none on PostgreSQL).");
+                    "Time of each flush of the write-ahead log, one per round of commits (SQLite: fdatasync; "
+                    "PostgreSQL: the syncer's synchronous commit).");
   analytics::histogram(out, "de_db_wal_sync_duration_seconds", "", db.sync_seconds());
   auto pool = db.pool_stats();
   analytics::family(out, "de_db_pool_connections", "gauge", "Read connections of the pool, by state (in_use, idle).");

@@ -44,7 +44,8 @@ int serve(const core::Config& config) {
   bus::MessageRouter bus(*db);
   // Several nodes may share a PostgreSQL database: their WebSocket clients get every node's events.
   std::optional<bus::MessageRouter> cluster_events;
-  if (db->dialect() == store::Dialect::postgres) cluster_events.emplace(*db, bus::MessageRouter::Source::log);
+  if (db->dialect() == store::Dialect::postgres)
+    cluster_events.emplace(*db, bus::MessageRouter::Source::log, std::chrono::milliseconds(config.event_poll_ms));
   if (db->dialect() == store::Dialect::postgres && (config.jwt_secret.empty() || config.master_key.empty()))
     spdlog::warn(R"("msg":"DE_JWT_SECRET or DE_MASTER_KEY is not set: this node keeps its own in its data folder, so )"
                  R"(other nodes on this database cannot accept its tokens or unseal its secrets; give every node the same")");

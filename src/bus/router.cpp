@@ -31,12 +31,14 @@ MessageRouter::MessageRouter(store::Database& database, Source source, std::chro
   }
   tail_ = std::make_unique<Tail>(database, poll);
   last_id_.store(tail_->reader.position());
-  database.on_commit([t = tail_.get()](const std::vector<model::Event>&) {
+  auto wake = [t = tail_.get()] {
     std::lock_guard lock(t->mutex);
     t->woken = true;
     t->wake.notify_one();
-  });
+  };
+  database.on_commit([wake](const std::vector<model::Event>&) { wake(); });
   tail_->thread = std::thread([this] { tail(); });
+  tail_->notifications = database.on_events_committed(wake);
 }
 
 MessageRouter::~MessageRouter() {

@@ -5,8 +5,9 @@
 //
 // With several nodes on one PostgreSQL database, a router made with Source::log publishes every
 // node's events, read back from the log in id order (a thread of its own, woken by this node's
-// commits and polling for the others'): a WebSocket client of any node sees every event once,
-// in the order `since=` replays them on any other.
+// commits and by the other nodes' notifications, polling the log in case one is missed): a
+// WebSocket client of any node sees every event once, in the order `since=` replays them on
+// any other.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,6 +23,7 @@
 #include "model/model.hpp"
 #include "store/database.hpp"
 #include "store/event_cursor.hpp"
+#include "store/notifications.hpp"
 
 namespace de::bus {
 
@@ -37,9 +39,10 @@ class MessageRouter {
     log,      // every node's events, from the log (PostgreSQL)
   };
   // Subscribes to `database`'s commits; with Source::log, `poll` is how often the log is read
-  // when this node commits nothing.
+  // when no commit or notification wakes the reader (a notification missed while the
+  // listening connection was down).
   explicit MessageRouter(store::Database& database, Source source = Source::commits,
-                         std::chrono::milliseconds poll = std::chrono::milliseconds(100));
+                         std::chrono::milliseconds poll = std::chrono::milliseconds(1000));
   ~MessageRouter();
   MessageRouter(const MessageRouter&) = delete;
   MessageRouter& operator=(const MessageRouter&) = delete;
@@ -64,6 +67,7 @@ class MessageRouter {
     bool woken = false, stopping = false;
     store::EventCursor reader{db.last_event_id()};
     std::thread thread;
+    std::unique_ptr<store::Notifications> notifications;  // last: stops calling before the rest goes
   };
   std::unique_ptr<Tail> tail_;
 

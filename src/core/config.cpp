@@ -185,6 +185,7 @@ const std::map<std::string, Setter>& setters() {
        }},
       {"DE_TASK_LEASE_SECONDS",
        [](Config& c, auto& n, auto& v) { c.task_lease_seconds = parse_int(n, v, 1, 3600); }},
+      {"DE_EVENT_POLL_MS", [](Config& c, auto& n, auto& v) { c.event_poll_ms = parse_int(n, v, 10, 3600000); }},
       {"DE_QUEUE_WINDOW", [](Config& c, auto& n, auto& v) { c.queue_window = parse_int(n, v, 1, 10000000); }},
       {"DE_AI_PROVIDERS", [](Config& c, auto& n, auto& v) { c.ai_providers = parse_providers(n, v); }},
       {"DE_OPENAI_BASE_URL", [](Config& c, auto&, auto& v) { c.openai_base_url = v; }},

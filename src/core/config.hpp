@@ -32,6 +32,9 @@ struct Config {
   int refresh_token_ttl_seconds = 30 * 24 * 3600;
   int task_lease_seconds = 30;  // a claimed task returns to the queue when its lease runs out
   int queue_window = 10000;     // queued tasks per queue held in memory (hub::HubOptions)
+  // PostgreSQL: how often the event log is read for other nodes' events when no notification
+  // came (one missed while the listening connection was down).
+  int event_poll_ms = 1000;
   // AI providers (docs/ai.md). The API keys are secrets: never logged, printed or put in an event.
   std::vector<std::string> ai_providers = {"anthropic", "openai", "offline"};  // fallback order
   std::string openai_base_url = "https://api.openai.com/v1";

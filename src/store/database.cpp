@@ -16,19 +16,26 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "store/migrations.hpp"
+#include "store/notifications.hpp"
 #include "store/repositories.hpp"
 
 namespace de::store {
 
 namespace {
+// The channel a PostgreSQL transaction that emitted events notifies as it commits.
+constexpr std::string_view events_channel = "de_events";
+
 // Opens the writer's transaction. On PostgreSQL it takes its transaction id first, before any
 // event id from the sequence: what lets other nodes tell a gap in the event ids that may still
 // fill from one that never will (events_with_horizon). Both are sent ahead of the first job's
 // statements, in the same round trip.
+// On PostgreSQL the COMMIT does not wait for the disk either: the syncer makes it durable
+// (run_syncer), as on SQLite.
 void begin_write(Connection& conn) {
   if (conn.dialect() == Dialect::sqlite) return conn.execute_script("BEGIN IMMEDIATE");
   conn.send("BEGIN", {});
   conn.send("SELECT pg_current_xact_id()", {});
+  conn.send("SET LOCAL synchronous_commit = off", {});
 }
 }  // namespace
 
@@ -174,9 +181,11 @@ void Tx::count_outcome(const std::string& agent_id, bool completed, std::int64_t
   o.latency_ms += latency_ms;
 }
 
-void Tx::write_outcomes() {
+void Tx::before_commit() {
   for (const auto& [agent_id, o] : outcomes_) agents::add_outcomes(connection, agent_id, o.completed, o.failed, o.latency_ms);
   outcomes_.clear();
+  if (connection.dialect() == Dialect::postgres && appended() > 0)
+    connection.send("SELECT pg_notify('" + std::string(events_channel) + "', '')", {});
 }
 
 std::unique_ptr<Database> Database::open(const std::string& url, std::size_t read_connections) {
@@ -192,8 +201,9 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t rea
         new Database(Dialect::sqlite, [path] { return open_sqlite(path); }, read_connections, path + "-wal"));
   }
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    return std::unique_ptr<Database>(
-        new Database(Dialect::postgres, [url] { return open_postgres(url); }, read_connections));
+    std::unique_ptr<Database> db(new Database(Dialect::postgres, [url] { return open_postgres(url); }, read_connections));
+    db->postgres_url_ = url;
+    return db;
   }
   throw core::Error(core::ErrorKind::bad_request,
                     "DE_DATABASE_URL must start with sqlite: or postgres://, got \"" + url + "\"");
@@ -206,15 +216,18 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
   connect_writer();
   // Opened before any thread starts: a failure leaves nothing running.
   auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
+  if (dialect_ == Dialect::postgres) sync_connection_ = connect_();
+  has_syncer_ = checkpoint_connection || sync_connection_;
   writer_ = std::thread([this] {
     core::name_this_thread("de-writer");
     run_writer();
   });
-  if (checkpoint_connection) {
+  if (has_syncer_)
     syncer_ = std::thread([this] {
       core::name_this_thread("de-syncer");
       run_syncer();
     });
+  if (checkpoint_connection) {
     checkpointer_ = std::thread([this, conn = std::move(checkpoint_connection)] {
       core::name_this_thread("de-checkpoint");
       run_checkpointer(*conn);
@@ -307,6 +320,11 @@ void Database::on_commit(CommitListener listener) {
   listeners_.push_back(std::move(listener));
 }
 
+std::unique_ptr<Notifications> Database::on_events_committed(std::function<void()> notified) {
+  if (dialect_ != Dialect::postgres) return nullptr;
+  return std::make_unique<Notifications>(postgres_url_, std::string(events_channel), std::move(notified));
+}
+
 void Database::on_emit(EmitTrigger trigger) {
   std::lock_guard lock(queue_mutex_);
   auto triggers = std::make_shared<std::vector<EmitTrigger>>(*triggers_);
@@ -318,11 +336,11 @@ void Database::on_emit(EmitTrigger trigger) {
 // (SQLite copies each page a job changes that the batch had already changed; PostgreSQL pays a
 // round trip per job). Only when a job throws does the batch roll back and run again with each
 // job in a savepoint of its own, so that the failing one's changes alone are lost.
-// With a syncer (SQLite in WAL mode), the transaction stays open, taking the jobs that come
-// meanwhile, until the syncer is free: each fdatasync then covers one commit, not two or three,
-// and each commit's fixed cost (the last page of every B-tree it touches, written whole into
-// the WAL, and SQLite's locks) is paid once per round; the disk's time per round grows with
-// what it writes. PostgreSQL's commits are durable when they return: each take is committed.
+// With a syncer (SQLite in WAL mode, PostgreSQL), the transaction stays open, taking the jobs
+// that come meanwhile, until the syncer is free: each flush then covers one commit, not two or
+// three, and each commit's fixed cost (SQLite: the last page of every B-tree it touches, written
+// whole into the WAL, and its locks) is paid once per round; the disk's time per round grows
+// with what it writes.
 void Database::run_writer() {
   std::vector<Pending> batch;  // run in the open transaction, not committed yet
   std::optional<Tx> tx;
@@ -371,7 +389,7 @@ void Database::run_writer() {
         else c.commit_error = run_isolated(batch, c, *triggers);
       } else {
         if (!stopping && syncer_busy_ && batch.size() < max_batch) continue;
-        tx->write_outcomes();
+        tx->before_commit();
         auto commit_started = std::chrono::steady_clock::now();
         tx->connection.execute_script("COMMIT");
         commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
@@ -413,7 +431,7 @@ void Database::lose(std::optional<Tx>& tx) {
 
 // To the syncer, which makes it durable, then announces it; without one, announced now.
 void Database::hand_off(Committed c) {
-  if (wal_path_.empty()) return announce(c);
+  if (!has_syncer_) return announce(c);
   {
     std::lock_guard lock(sync_mutex_);
     to_sync_.push_back(std::move(c));
@@ -422,11 +440,14 @@ void Database::hand_off(Committed c) {
   sync_cv_.notify_one();
 }
 
-// SQLite commits without waiting for the disk (synchronous=NORMAL) and the writer goes on with
-// the next batch, while this thread makes the WAL durable with one fdatasync for every batch
-// committed meanwhile. Only then are their events published and their jobs answered: a 2xx
-// still means stored, but the writer never sits idle during an fsync. The WAL holds commits
-// in order, so a crash keeps an unsynced batch only if it keeps every batch before it too.
+// The writer commits without waiting for the disk (SQLite: synchronous=NORMAL; PostgreSQL:
+// synchronous_commit off for its transactions) and goes on with the next batch, while this
+// thread makes the WAL durable with one flush for every batch committed meanwhile (SQLite: an
+// fdatasync; PostgreSQL: a synchronous commit of its own). Only then are their events published
+// and their jobs answered: a 2xx still means stored, but the writer never sits idle during a
+// flush. The WAL holds commits in order, so a crash keeps an unflushed batch only if it keeps
+// every batch before it too; and a later transaction that read a batch's rows (another node's)
+// flushes that batch with its own commit.
 void Database::run_syncer() {
   std::vector<Committed> round;
   while (true) {
@@ -457,9 +478,36 @@ void Database::run_syncer() {
 }
 
 std::exception_ptr Database::sync_wal() {
-  // Opened each round: SQLite may remove and recreate the WAL file (when no connection is open).
-  auto why = sync_file(wal_path_);
-  if (!why) return nullptr;  // durable, or no WAL (not in WAL mode: commits were FULL)
+  std::optional<std::string> why;
+  if (dialect_ == Dialect::postgres) {
+    // A transaction that writes to the WAL and commits synchronously flushes it up to its commit
+    // record, so every commit before it too. What it writes: a logical-decoding message of a
+    // few bytes (`de_sync`, ignored by anyone not decoding; any role may send one). Taking a
+    // transaction id alone writes nothing, and PostgreSQL does not flush for such a commit.
+    // A connection vouches only for commits made while it was open: once it is lost, the
+    // server may have restarted since this round's batches committed, taking them with it. So
+    // the round fails (their jobs are told the write may not be durable) and the next round,
+    // whose batches commit after the new connection opened, uses it.
+    if (!sync_connection_) {
+      try {
+        sync_connection_ = connect_();
+        why = "the connection to PostgreSQL was lost: the write may not be durable";
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+    } else {
+      try {
+        sync_connection_->query("SELECT pg_logical_emit_message(true, 'de_sync', '')");
+      } catch (const std::exception& e) {
+        sync_connection_.reset();
+        why = e.what();
+      }
+    }
+  } else {
+    // Opened each round: SQLite may remove and recreate the WAL file (when no connection is open).
+    why = sync_file(wal_path_);
+  }
+  if (!why) return nullptr;  // durable, or no WAL (SQLite not in WAL mode: commits were FULL)
   spdlog::error(R"("msg":"cannot make the write-ahead log durable","path":{},"error":{})", core::quoted(wal_path_),
                 core::quoted(*why));
   return std::make_exception_ptr(
@@ -553,7 +601,7 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
       }
       conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job" : "RELEASE SAVEPOINT job");
     }
-    tx->write_outcomes();
+    tx->before_commit();
     conn.execute_script("COMMIT");
   } catch (...) {
     lose(tx);

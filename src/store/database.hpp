@@ -20,6 +20,7 @@
 namespace de::store {
 
 class Tx;
+class Notifications;
 
 // Runs inside the transaction that emits one of its topics, right after the event is
 // appended (like a database trigger): what it writes commits or rolls back with the event.
@@ -79,7 +80,9 @@ class Tx {
   void number_next(std::int64_t id);
   // Forgets the events from `count` on (a job rolled back), once nothing sent is pending.
   void drop_events_from(std::size_t count);
-  void write_outcomes();
+  // Last statements of the transaction: the agents' outcome counts, and on PostgreSQL the
+  // notification that wakes the other nodes' event readers (sent at commit, only if it commits).
+  void before_commit();
   struct Outcomes {
     std::int64_t completed = 0, failed = 0, latency_ms = 0;
   };
@@ -125,7 +128,7 @@ class Database {
   // job in a savepoint), so a job must leave what it captured as it found it: it writes to the
   // database, to `tx` and to its own result slots only (anything else it takes, it gives back
   // through a `Tx::after` hook). `done` runs on the commit thread (the
-  // writer, or SQLite's syncer) once the batch is durable (nullptr) or with the job's or the
+  // writer, or the syncer) once the batch is durable (nullptr) or with the job's or the
   // commit's error; the batch's events are published just before.
   void write(Job job, Done done);
 
@@ -149,6 +152,10 @@ class Database {
   }
 
   void on_commit(CommitListener listener);
+  // PostgreSQL: `notified` runs on a thread of its own each time a transaction that emitted
+  // events commits on any node (this one included), and each time listening (re)starts. Null
+  // on SQLite, where this node's commits are all there are (on_commit).
+  std::unique_ptr<Notifications> on_events_committed(std::function<void()> notified);
   // Adds a trigger for the batches queued from now on.
   void on_emit(EmitTrigger trigger);
 
@@ -186,7 +193,7 @@ class Database {
   PoolStats pool_stats();
 
  private:
-  // `wal_path`: SQLite's write-ahead log, made durable by a thread of its own (run_syncer).
+  // `wal_path`: SQLite's write-ahead log, made durable by the syncer (run_syncer).
   Database(Dialect dialect, std::function<std::unique_ptr<Connection>()> connect,
            std::size_t read_connections, std::string wal_path = {});
   struct Lease {
@@ -220,6 +227,7 @@ class Database {
 
   Dialect dialect_;
   std::function<std::unique_ptr<Connection>()> connect_;
+  std::string postgres_url_;
 
   std::mutex pool_mutex_;
   std::condition_variable pool_cv_;
@@ -240,6 +248,11 @@ class Database {
   std::thread writer_;
 
   std::string wal_path_;
+  // Commits are made durable by the syncer thread (run_syncer): SQLite in WAL mode, and
+  // PostgreSQL, whose writer commits asynchronously and whose syncer forces the WAL to disk on
+  // a connection of its own.
+  bool has_syncer_ = false;
+  std::unique_ptr<Connection> sync_connection_;  // PostgreSQL
   std::mutex sync_mutex_;
   std::condition_variable sync_cv_;
   std::vector<Committed> to_sync_;

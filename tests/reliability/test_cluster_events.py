@@ -86,3 +86,27 @@ def test_every_node_streams_every_nodes_events_in_one_order(server_factory):
 
     rest = asyncio.run(resume())
     assert rest == seen_on_first[len(seen_on_first) // 2 + 1:]
+
+
+def test_another_nodes_event_arrives_at_once_without_polling(server_factory):
+    """The second node reads the log only every 10 minutes unless woken: its client sees the
+    first node's events in seconds because that node's commits notify (LISTEN/NOTIFY)."""
+    quiet = {"DE_EVENT_POLL_MS": "600000"}
+    first = server_factory("postgres", env=quiet)
+    second = server_factory("sqlite", init=False, admin_password=first.admin_password,
+                            env={**quiet, "DE_DATABASE_URL": first.database_url})
+    client = first.admin()
+
+    async def scenario():
+        on_second, _ = await ws.subscribe(second, second.token, ["companies.*"])
+        loop = asyncio.get_running_loop()
+        for n in range(5):
+            r = client.post("/api/v1/companies", {"name": f"Notified {n}"})
+            assert r.status == 201, r
+            sent = loop.time()
+            message = await ws.next_of_type(on_second, "event", timeout=10)
+            assert (message["topic"], message["data"]["id"]) == ("companies.created", r.body["id"])
+            assert loop.time() - sent < 5, "woken by the notification, not by the 10-minute poll"
+        await on_second.close()
+
+    asyncio.run(scenario())

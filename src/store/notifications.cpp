@@ -1,0 +1,88 @@
+#include "store/notifications.hpp"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <chrono>
+#include <cstring>
+#include <system_error>
+
+#include "core/json.hpp"
+#include "core/log.hpp"
+
+namespace de::store {
+
+namespace {
+// A lost connection is opened again at most this often.
+constexpr std::chrono::seconds reconnect_every(5);
+}  // namespace
+
+Notifications::Notifications(std::string url, std::string channel, std::function<void()> notified)
+    : url_(std::move(url)), channel_(std::move(channel)), notified_(std::move(notified)),
+      stop_fd_(::eventfd(0, EFD_CLOEXEC)) {
+  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  thread_ = std::thread([this] { run(); });
+}
+
+Notifications::~Notifications() {
+  std::uint64_t one = 1;
+  if (::write(stop_fd_, &one, sizeof one) < 0) spdlog::error(R"("msg":"cannot stop the LISTEN thread")");
+  thread_.join();
+  ::close(stop_fd_);
+}
+
+bool Notifications::wait(int fd, int timeout_ms) {
+  pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
+  while (::poll(fds, fd >= 0 ? 2 : 1, timeout_ms) < 0)
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+  return !(fds[0].revents & POLLIN);
+}
+
+void Notifications::run() {
+  core::name_this_thread("de-listen");
+  bool reported = false;  // the last failure was logged: the next ones are not, until it works again
+  while (true) {
+    auto attempt = std::chrono::steady_clock::now();
+    PGconn* conn = PQconnectdb(url_.c_str());
+    PGresult* listening = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, ("LISTEN " + channel_).c_str()) : nullptr;
+    bool ok = listening && PQresultStatus(listening) == PGRES_COMMAND_OK;
+    PQclear(listening);
+    if (ok) {
+      if (reported) spdlog::info(R"("msg":"listening for other nodes' events again")");
+      reported = false;
+      notified_();  // what was sent while not listening
+      bool running = true;
+      while ((running = wait(PQsocket(conn), -1)) && PQconsumeInput(conn)) {
+        bool any = false;
+        while (PGnotify* n = PQnotifies(conn)) {
+          any = true;
+          PQfreemem(n);
+        }
+        if (any) notified_();
+      }
+      if (!running) {
+        PQfinish(conn);
+        return;
+      }
+    }
+    if (!reported) {
+      std::string error = PQerrorMessage(conn);
+      while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+      spdlog::warn(R"("msg":"cannot listen for other nodes' events: polling the event log until it can","error":{})",
+                   core::quoted(error));
+    }
+    reported = true;
+    PQfinish(conn);
+    auto next = attempt + reconnect_every - std::chrono::steady_clock::now();
+    if (!wait(-1, int(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next).count()))))
+      return;
+  }
+}
+
+}  // namespace de::store

@@ -1,0 +1,30 @@
+#pragma once
+// PostgreSQL's LISTEN on a connection of its own, for the nodes that share one database: a
+// thread waits on the connection's socket and calls `notified` at each notification on the
+// channel. A notification is sent only while a node listens, so `notified` is also called once
+// each time the connection is (re)opened: the listener reads what it may have missed.
+#include <functional>
+#include <string>
+#include <thread>
+
+namespace de::store {
+
+class Notifications {
+ public:
+  Notifications(std::string url, std::string channel, std::function<void()> notified);
+  ~Notifications();  // stops listening
+  Notifications(const Notifications&) = delete;
+  Notifications& operator=(const Notifications&) = delete;
+
+ private:
+  void run();
+  // Waits until `fd` can be read or `timeout_ms` passed (-1: no limit); false once stopped.
+  bool wait(int fd, int timeout_ms);
+
+  std::string url_, channel_;
+  std::function<void()> notified_;
+  int stop_fd_;  // an eventfd, written to stop the thread
+  std::thread thread_;
+};
+
+}  // namespace de::store
