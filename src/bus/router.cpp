@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstddef>
 #include <mutex>
 
 #include "core/json.hpp"
@@ -31,14 +32,19 @@ MessageRouter::MessageRouter(store::Database& database, Source source, std::chro
   }
   tail_ = std::make_unique<Tail>(database, poll);
   last_id_.store(tail_->reader.position());
-  auto wake = [t = tail_.get()] {
+  database.on_commit([t = tail_.get()](const std::vector<model::Event>& events) {
+    std::lock_guard lock(t->mutex);
+    t->own.insert(t->own.end(), events.begin(), events.end());
+    while (t->own.size() > Tail::own_limit) t->own.pop_front();
+    t->woken = true;
+    t->wake.notify_one();
+  });
+  tail_->thread = std::thread([this] { tail(); });
+  tail_->notifications = database.on_events_committed([t = tail_.get()] {
     std::lock_guard lock(t->mutex);
     t->woken = true;
     t->wake.notify_one();
-  };
-  database.on_commit([wake](const std::vector<model::Event>&) { wake(); });
-  tail_->thread = std::thread([this] { tail(); });
-  tail_->notifications = database.on_events_committed(wake);
+  });
 }
 
 MessageRouter::~MessageRouter() {
@@ -62,12 +68,43 @@ void MessageRouter::tail() {
     }
     try {
       do {
-        publish(t.reader.next(t.db, 1000));
+        publish(next_page());
       } while (t.reader.more());
     } catch (const std::exception& e) {
       spdlog::warn(R"("msg":"reading the event log failed","error":{})", core::quoted(e.what()));
     }
   }
+}
+
+std::vector<model::Event> MessageRouter::next_page() {
+  constexpr std::size_t page = 1000;
+  auto& t = *tail_;
+  std::vector<std::int64_t> known;
+  {
+    std::lock_guard lock(t.mutex);
+    for (const auto& e : t.own) {
+      if (known.size() == page) break;
+      if (e.id > t.reader.position()) known.push_back(e.id);
+    }
+  }
+  auto events = t.reader.next(t.db, page, known);  // the known ones without data or wire text
+  std::vector<std::size_t> lost;  // known when asked for, gone from `own` since (its limit)
+  {
+    std::lock_guard lock(t.mutex);
+    auto it = t.own.begin();
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (events[i].wire) continue;
+      while (it != t.own.end() && it->id < events[i].id) ++it;
+      if (it != t.own.end() && it->id == events[i].id) events[i] = std::move(*it);
+      else lost.push_back(i);
+    }
+    while (!t.own.empty() && t.own.front().id <= t.reader.position()) t.own.pop_front();
+  }
+  for (auto i = lost.rbegin(); i != lost.rend(); ++i) {
+    if (auto stored = t.db.event(events[*i].id)) events[*i] = std::move(*stored);
+    else events.erase(events.begin() + std::ptrdiff_t(*i));  // pruned meanwhile
+  }
+  return events;
 }
 
 std::uint64_t MessageRouter::subscribe(std::vector<std::string> patterns, Handler handler) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <shared_mutex>
@@ -58,6 +59,8 @@ class MessageRouter {
   void publish(const std::vector<model::Event>& events);
   // Source::log: reads the log after the last event published, publishes what is certain.
   void tail();
+  // The next events of the log that are certain, this node's own taken from memory.
+  std::vector<model::Event> next_page();
 
   struct Tail {
     store::Database& db;
@@ -65,6 +68,11 @@ class MessageRouter {
     std::mutex mutex;
     std::condition_variable wake;
     bool woken = false, stopping = false;
+    // This node's committed events the log has not given back yet, oldest first: the log leaves
+    // their data out and they are published from here. Past `own_limit` the oldest go, and
+    // are read back from the log like another node's.
+    std::deque<model::Event> own;
+    static constexpr std::size_t own_limit = 100000;
     store::EventCursor reader{db.last_event_id()};
     std::thread thread;
     std::unique_ptr<store::Notifications> notifications;  // last: stops calling before the rest goes

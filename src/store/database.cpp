@@ -1,6 +1,7 @@
 #include "store/database.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "store/migrations.hpp"
@@ -181,11 +183,11 @@ void Tx::count_outcome(const std::string& agent_id, bool completed, std::int64_t
   o.latency_ms += latency_ms;
 }
 
-void Tx::before_commit() {
+void Tx::before_commit(std::string_view node) {
   for (const auto& [agent_id, o] : outcomes_) agents::add_outcomes(connection, agent_id, o.completed, o.failed, o.latency_ms);
   outcomes_.clear();
   if (connection.dialect() == Dialect::postgres && appended() > 0)
-    connection.send("SELECT pg_notify('" + std::string(events_channel) + "', '')", {});
+    connection.send("SELECT pg_notify('" + std::string(events_channel) + "', ?)", {node});
 }
 
 std::unique_ptr<Database> Database::open(const std::string& url, std::size_t read_connections) {
@@ -211,8 +213,8 @@ std::unique_ptr<Database> Database::open(const std::string& url, std::size_t rea
 
 Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()> connect,
                    std::size_t read_connections, std::string wal_path)
-    : dialect_(dialect), connect_(std::move(connect)), pool_limit_(std::max<std::size_t>(1, read_connections)),
-      wal_path_(std::move(wal_path)) {
+    : dialect_(dialect), connect_(std::move(connect)), node_(core::new_id()),
+      pool_limit_(std::max<std::size_t>(1, read_connections)), wal_path_(std::move(wal_path)) {
   connect_writer();
   // Opened before any thread starts: a failure leaves nothing running.
   auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
@@ -322,7 +324,7 @@ void Database::on_commit(CommitListener listener) {
 
 std::unique_ptr<Notifications> Database::on_events_committed(std::function<void()> notified) {
   if (dialect_ != Dialect::postgres) return nullptr;
-  return std::make_unique<Notifications>(postgres_url_, std::string(events_channel), std::move(notified));
+  return std::make_unique<Notifications>(postgres_url_, std::string(events_channel), node_, std::move(notified));
 }
 
 void Database::on_emit(EmitTrigger trigger) {
@@ -336,11 +338,12 @@ void Database::on_emit(EmitTrigger trigger) {
 // (SQLite copies each page a job changes that the batch had already changed; PostgreSQL pays a
 // round trip per job). Only when a job throws does the batch roll back and run again with each
 // job in a savepoint of its own, so that the failing one's changes alone are lost.
-// With a syncer (SQLite in WAL mode, PostgreSQL), the transaction stays open, taking the jobs
-// that come meanwhile, until the syncer is free: each flush then covers one commit, not two or
-// three, and each commit's fixed cost (SQLite: the last page of every B-tree it touches, written
-// whole into the WAL, and its locks) is paid once per round; the disk's time per round grows
-// with what it writes.
+// With SQLite's syncer (WAL mode), the transaction stays open, taking the jobs that come
+// meanwhile, until the syncer is free: each fdatasync then covers one commit, not two or three,
+// and each commit's fixed cost (the last page of every B-tree it touches, written whole into the
+// WAL, and SQLite's locks) is paid once per round; the disk's time per round grows with what it
+// writes. PostgreSQL's writer commits each take at once (without waiting for the disk either),
+// and its syncer's flush covers every commit made before it.
 void Database::run_writer() {
   std::vector<Pending> batch;  // run in the open transaction, not committed yet
   std::optional<Tx> tx;
@@ -388,8 +391,10 @@ void Database::run_writer() {
         if (batch.size() == 1) c.errors[0] = failed_job;
         else c.commit_error = run_isolated(batch, c, *triggers);
       } else {
-        if (!stopping && syncer_busy_ && batch.size() < max_batch) continue;
-        tx->before_commit();
+        // SQLite only: a PostgreSQL commit rewrites no page, and a transaction held open would
+        // hold its row locks and the other nodes' log readers (store::EventCursor) meanwhile.
+        if (!stopping && syncer_busy_ && batch.size() < max_batch && dialect_ == Dialect::sqlite) continue;
+        tx->before_commit(node_);
         auto commit_started = std::chrono::steady_clock::now();
         tx->connection.execute_script("COMMIT");
         commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
@@ -601,7 +606,7 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
       }
       conn.execute_script(i + 1 < batch.size() ? "RELEASE SAVEPOINT job; SAVEPOINT job" : "RELEASE SAVEPOINT job");
     }
-    tx->before_commit();
+    tx->before_commit(node_);
     conn.execute_script("COMMIT");
   } catch (...) {
     lose(tx);
@@ -640,22 +645,53 @@ std::vector<model::Event> Database::events_since(std::int64_t since, std::size_t
   });
 }
 
-Database::EventPage Database::events_with_horizon(std::int64_t since, std::size_t limit) {
+Database::EventPage Database::events_with_horizon(std::int64_t since, std::size_t limit,
+                                                  std::span<const std::int64_t> known) {
+  // `known` as a multirange ({[1,4],[9,9]}): one containment test per row, whatever its size.
+  std::string ranges = "{";
+  for (std::size_t i = 0; i < known.size();) {
+    auto j = i;
+    while (j + 1 < known.size() && known[j + 1] == known[j] + 1) ++j;
+    if (i) ranges += ',';
+    ranges += fmt::format("[{},{}]", known[i], known[j]);
+    i = j + 1;
+  }
+  ranges += '}';
   // One statement, so one snapshot for both: a transaction that has ended by it shows all its
   // events in it (PostgreSQL's statement snapshot, which pg_current_snapshot reports). The
-  // first row carries the horizon, also when there is no event.
+  // first row carries the horizon, also when there is no event. A known event's data is
+  // neither read nor joined (its column is null).
   return read([&](Connection& conn) {
     auto result = conn.query(
-        std::string("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, page.* FROM (SELECT 1) one "
-                    "LEFT JOIN (SELECT ") +
-            event_columns +
-            " FROM events e LEFT JOIN events d ON d.id = e.data_from WHERE e.id > ? ORDER BY e.id LIMIT ?) page ON true ORDER BY 2",
-        {since, std::int64_t(limit)});
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, page.*, "
+        "(pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint FROM (SELECT 1) one LEFT JOIN "
+        "(SELECT e.id, e.topic, CASE WHEN k.known THEN NULL WHEN e.data_from IS NULL THEN e.data ELSE d.data END, "
+        "e.created_at, k.known FROM events e CROSS JOIN LATERAL (SELECT e.id <@ ?::int8multirange AS known) k "
+        "LEFT JOIN events d ON d.id = e.data_from AND NOT k.known WHERE e.id > ? ORDER BY e.id LIMIT ?) page "
+        "ON true ORDER BY 2",
+        {std::string_view(ranges), since, std::int64_t(limit)});
     EventPage page;
     page.xmin = result.rows.at(0).integer(0);
-    for (const auto& row : result.rows)
-      if (!row.is_null(1)) page.events.push_back(event_from_row(row, 1));
+    page.wal_end = result.rows.at(0).integer(6);
+    for (const auto& row : result.rows) {
+      if (row.is_null(1)) continue;
+      if (row.text(5) == "t") page.events.emplace_back(row.integer(1), row.text(2), boost::json::value(), row.integer(4));
+      else page.events.push_back(event_from_row(row, 1));
+    }
     return page;
+  });
+}
+
+void Database::wait_until_flushed(std::int64_t wal_end) {
+  read([&](Connection& conn) {
+    // The writers' syncers flush within a round (milliseconds); after 200 ms without it, this
+    // connection flushes (a WAL-writing transaction committed synchronously, as run_syncer does).
+    for (int waited = 0; waited < 200; ++waited) {
+      if (conn.query("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint").rows.at(0).integer(0) >= wal_end)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    conn.query("SELECT pg_logical_emit_message(true, 'de_sync', '')");
   });
 }
 

@@ -9,6 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -81,8 +84,9 @@ class Tx {
   // Forgets the events from `count` on (a job rolled back), once nothing sent is pending.
   void drop_events_from(std::size_t count);
   // Last statements of the transaction: the agents' outcome counts, and on PostgreSQL the
-  // notification that wakes the other nodes' event readers (sent at commit, only if it commits).
-  void before_commit();
+  // notification that wakes the other nodes' event readers (sent at commit, only if it commits),
+  // with `node` as its payload (so that this node's own reader can leave it aside).
+  void before_commit(std::string_view node);
   struct Outcomes {
     std::int64_t completed = 0, failed = 0, latency_ms = 0;
   };
@@ -166,12 +170,18 @@ class Database {
   // its transaction id at BEGIN, before any event id; so if an id is missing below one read
   // here, its transaction was running, and has an id below a transaction id taken after the
   // read (new_transaction_id): once a snapshot's xmin passes that, the missing id will never
-  // appear (docs/operations.md, "Events").
+  // appear (docs/operations.md, "Events"). The events whose ids are in `known` (ascending: the
+  // caller's own, which it has in memory) come without their data and wire text: neither is
+  // read back, joined or parsed.
   struct EventPage {
     std::vector<model::Event> events;
     std::int64_t xmin = 0;
+    std::int64_t wal_end = 0;  // where the WAL ended at the read: past the commit of every event in it
   };
-  EventPage events_with_horizon(std::int64_t since, std::size_t limit);
+  EventPage events_with_horizon(std::int64_t since, std::size_t limit, std::span<const std::int64_t> known = {});
+  // PostgreSQL: returns once the WAL is on disk up to `wal_end` (an EventPage's), so that what
+  // was read there outlives a crash of the server (writers commit before their flush: run_syncer).
+  void wait_until_flushed(std::int64_t wal_end);
   // A transaction id above every one assigned so far (PostgreSQL; it spends one).
   std::int64_t new_transaction_id();
   std::int64_t last_event_id();
@@ -228,6 +238,7 @@ class Database {
   Dialect dialect_;
   std::function<std::unique_ptr<Connection>()> connect_;
   std::string postgres_url_;
+  std::string node_;  // a random id: this database object's name in its notifications' payload
 
   std::mutex pool_mutex_;
   std::condition_variable pool_cv_;

@@ -4,14 +4,14 @@
 
 namespace de::store {
 
-std::vector<model::Event> EventCursor::next(Database& db, std::size_t limit) {
+std::vector<model::Event> EventCursor::next(Database& db, std::size_t limit, std::span<const std::int64_t> known) {
   if (db.dialect() == Dialect::sqlite) {
     auto events = db.events_since(cursor_, limit);
     if (!events.empty()) cursor_ = events.back().id;
     more_ = events.size() == limit;
     return events;
   }
-  auto page = db.events_with_horizon(cursor_, limit);
+  auto page = db.events_with_horizon(cursor_, limit, known);
   // Gaps below an id read in an earlier round are final once every transaction running at that
   // round's snapshot has ended.
   std::int64_t final_below = 0;
@@ -30,6 +30,10 @@ std::vector<model::Event> EventCursor::next(Database& db, std::size_t limit) {
       (fences_.empty() || fences_.back().below < page.events.back().id))
     fences_.push_back({page.events.back().id, db.new_transaction_id()});
   more_ = page.events.size() == limit && !ready.empty();
+  // Given out only once durable: a writer's commit is visible before its flush (the caller's own
+  // events, known, were announced once flushed).
+  if (std::any_of(ready.begin(), ready.end(), [](const model::Event& e) { return e.wire != nullptr; }))
+    db.wait_until_flushed(page.wal_end);
   return ready;
 }
 

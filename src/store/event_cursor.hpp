@@ -5,6 +5,7 @@
 // may still fill (docs/operations.md, "Events"): a gap is final once every transaction that was
 // running when it was seen has ended. Used by the nodes' log tail (bus) and the webhook pumps.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "store/database.hpp"
@@ -15,8 +16,9 @@ class EventCursor {
  public:
   explicit EventCursor(std::int64_t after) : cursor_(after) {}
   // The events after the cursor that are certain, oldest first, at most `limit`; the cursor
-  // moves past them.
-  std::vector<model::Event> next(Database& db, std::size_t limit);
+  // moves past them. Those whose ids are in `known` (ascending) come without their data and
+  // wire text (Database::events_with_horizon).
+  std::vector<model::Event> next(Database& db, std::size_t limit, std::span<const std::int64_t> known = {});
   // The last event returned (or the starting point).
   std::int64_t position() const { return cursor_; }
   // The last read was cut by `limit` and made progress: read again at once.

@@ -23,8 +23,8 @@ namespace {
 constexpr std::chrono::seconds reconnect_every(5);
 }  // namespace
 
-Notifications::Notifications(std::string url, std::string channel, std::function<void()> notified)
-    : url_(std::move(url)), channel_(std::move(channel)), notified_(std::move(notified)),
+Notifications::Notifications(std::string url, std::string channel, std::string own, std::function<void()> notified)
+    : url_(std::move(url)), channel_(std::move(channel)), own_(std::move(own)), notified_(std::move(notified)),
       stop_fd_(::eventfd(0, EFD_CLOEXEC)) {
   if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   thread_ = std::thread([this] { run(); });
@@ -61,7 +61,7 @@ void Notifications::run() {
       while ((running = wait(PQsocket(conn), -1)) && PQconsumeInput(conn)) {
         bool any = false;
         while (PGnotify* n = PQnotifies(conn)) {
-          any = true;
+          any = any || own_ != n->extra;
           PQfreemem(n);
         }
         if (any) notified_();

@@ -11,7 +11,9 @@ namespace de::store {
 
 class Notifications {
  public:
-  Notifications(std::string url, std::string channel, std::function<void()> notified);
+  // A notification whose payload is `own` is left aside (the listener's own commits, which it
+  // hears of otherwise).
+  Notifications(std::string url, std::string channel, std::string own, std::function<void()> notified);
   ~Notifications();  // stops listening
   Notifications(const Notifications&) = delete;
   Notifications& operator=(const Notifications&) = delete;
@@ -21,7 +23,7 @@ class Notifications {
   // Waits until `fd` can be read or `timeout_ms` passed (-1: no limit); false once stopped.
   bool wait(int fd, int timeout_ms);
 
-  std::string url_, channel_;
+  std::string url_, channel_, own_;
   std::function<void()> notified_;
   int stop_fd_;  // an eventfd, written to stop the thread
   std::thread thread_;
