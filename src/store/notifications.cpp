@@ -21,6 +21,15 @@ namespace de::store {
 namespace {
 // A lost connection is opened again at most this often.
 constexpr std::chrono::seconds reconnect_every(5);
+
+// Waits until `fd` is ready for `events` or `timeout_ms` passed (-1: no limit); false once
+// `stop_fd` is readable (stopping).
+bool wait_for(int stop_fd, int fd, short events, int timeout_ms) {
+  pollfd fds[2] = {{stop_fd, POLLIN, 0}, {fd, events, 0}};
+  while (::poll(fds, fd >= 0 ? 2 : 1, timeout_ms) < 0)
+    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+  return !(fds[0].revents & POLLIN);
+}
 }  // namespace
 
 Notifications::Notifications(std::string url, std::string channel, std::string own, std::function<void()> notified)
@@ -37,19 +46,22 @@ Notifications::~Notifications() {
   ::close(stop_fd_);
 }
 
-bool Notifications::wait(int fd, int timeout_ms) {
-  pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {fd, POLLIN, 0}};
-  while (::poll(fds, fd >= 0 ? 2 : 1, timeout_ms) < 0)
-    if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
-  return !(fds[0].revents & POLLIN);
-}
+bool Notifications::wait(int fd, int timeout_ms) { return wait_for(stop_fd_, fd, POLLIN, timeout_ms); }
 
 void Notifications::run() {
   core::name_this_thread("de-listen");
   bool reported = false;  // the last failure was logged: the next ones are not, until it works again
   while (true) {
     auto attempt = std::chrono::steady_clock::now();
-    PGconn* conn = PQconnectdb(url_.c_str());
+    // Connected without blocking, so that stopping never waits for a server that does not answer.
+    PGconn* conn = PQconnectStart(url_.c_str());  // null (no memory) reads as CONNECTION_BAD
+    for (auto step = PGRES_POLLING_WRITING; step != PGRES_POLLING_OK && step != PGRES_POLLING_FAILED &&
+                                            PQstatus(conn) != CONNECTION_BAD;
+         step = PQconnectPoll(conn))
+      if (!wait_for(stop_fd_, PQsocket(conn), step == PGRES_POLLING_READING ? POLLIN : POLLOUT, -1)) {
+        PQfinish(conn);
+        return;
+      }
     PGresult* listening = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, ("LISTEN " + channel_).c_str()) : nullptr;
     bool ok = listening && PQresultStatus(listening) == PGRES_COMMAND_OK;
     PQclear(listening);
