@@ -10,7 +10,6 @@ rounds, so a commit answered before its flush would be lost."""
 import glob
 import http.client
 import json
-import os
 import shutil
 import subprocess
 import tempfile
