@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "core/json.hpp"
+#include "store/notifications.hpp"
 
 namespace de::bus {
 

@@ -24,7 +24,6 @@
 #include "model/model.hpp"
 #include "store/database.hpp"
 #include "store/event_cursor.hpp"
-#include "store/notifications.hpp"
 
 namespace de::bus {
 

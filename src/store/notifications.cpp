@@ -46,8 +46,6 @@ Notifications::~Notifications() {
   ::close(stop_fd_);
 }
 
-bool Notifications::wait(int fd, int timeout_ms) { return wait_for(stop_fd_, fd, POLLIN, timeout_ms); }
-
 void Notifications::run() {
   core::name_this_thread("de-listen");
   bool reported = false;  // the last failure was logged: the next ones are not, until it works again
@@ -70,7 +68,7 @@ void Notifications::run() {
       reported = false;
       notified_();  // what was sent while not listening
       bool running = true;
-      while ((running = wait(PQsocket(conn), -1)) && PQconsumeInput(conn)) {
+      while ((running = wait_for(stop_fd_, PQsocket(conn), POLLIN, -1)) && PQconsumeInput(conn)) {
         bool any = false;
         while (PGnotify* n = PQnotifies(conn)) {
           any = any || own_ != n->extra;
@@ -92,8 +90,8 @@ void Notifications::run() {
     reported = true;
     PQfinish(conn);
     auto next = attempt + reconnect_every - std::chrono::steady_clock::now();
-    if (!wait(-1, int(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next).count()))))
-      return;
+    auto pause_ms = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(next).count());
+    if (!wait_for(stop_fd_, -1, POLLIN, int(pause_ms))) return;
   }
 }
 

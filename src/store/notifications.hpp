@@ -20,8 +20,6 @@ class Notifications {
 
  private:
   void run();
-  // Waits until `fd` can be read or `timeout_ms` passed (-1: no limit); false once stopped.
-  bool wait(int fd, int timeout_ms);
 
   std::string url_, channel_, own_;
   std::function<void()> notified_;
