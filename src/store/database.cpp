@@ -24,8 +24,17 @@
 namespace de::store {
 
 namespace {
-// The channel a PostgreSQL transaction that emitted events notifies as it commits.
-constexpr std::string_view events_channel = "de_events";
+// The channel a PostgreSQL transaction that emitted events notifies as it commits (its payload:
+// the notifying Database's node_).
+constexpr const char* events_channel = "de_events";
+constexpr const char* notify_events = "SELECT pg_notify('de_events', ?)";
+
+// Flushes PostgreSQL's WAL up to here, so every commit made before it too: a transaction that
+// writes to the WAL and commits synchronously flushes it up to its commit record. What it
+// writes: a logical-decoding message of a few bytes (`de_sync`, ignored by anyone not decoding;
+// any role may send one). Taking a transaction id alone writes nothing, and PostgreSQL does not
+// flush for such a commit.
+void flush_wal(Connection& conn) { conn.query("SELECT pg_logical_emit_message(true, 'de_sync', '')"); }
 
 // Opens the writer's transaction. On PostgreSQL it takes its transaction id first, before any
 // event id from the sequence: what lets other nodes tell a gap in the event ids that may still
@@ -187,7 +196,7 @@ void Tx::before_commit(std::string_view node) {
   for (const auto& [agent_id, o] : outcomes_) agents::add_outcomes(connection, agent_id, o.completed, o.failed, o.latency_ms);
   outcomes_.clear();
   if (connection.dialect() == Dialect::postgres && appended() > 0)
-    connection.send("SELECT pg_notify('" + std::string(events_channel) + "', ?)", {node});
+    connection.send(notify_events, {node});
 }
 
 std::unique_ptr<Database> Database::open(const std::string& url, std::size_t read_connections) {
@@ -219,12 +228,11 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
   // Opened before any thread starts: a failure leaves nothing running.
   auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
   if (dialect_ == Dialect::postgres) sync_connection_ = connect_();
-  has_syncer_ = checkpoint_connection || sync_connection_;
   writer_ = std::thread([this] {
     core::name_this_thread("de-writer");
     run_writer();
   });
-  if (has_syncer_)
+  if (has_syncer())
     syncer_ = std::thread([this] {
       core::name_this_thread("de-syncer");
       run_syncer();
@@ -324,7 +332,7 @@ void Database::on_commit(CommitListener listener) {
 
 std::unique_ptr<Notifications> Database::on_events_committed(std::function<void()> notified) {
   if (dialect_ != Dialect::postgres) return nullptr;
-  return std::make_unique<Notifications>(postgres_url_, std::string(events_channel), node_, std::move(notified));
+  return std::make_unique<Notifications>(postgres_url_, events_channel, node_, std::move(notified));
 }
 
 void Database::on_emit(EmitTrigger trigger) {
@@ -436,7 +444,7 @@ void Database::lose(std::optional<Tx>& tx) {
 
 // To the syncer, which makes it durable, then announces it; without one, announced now.
 void Database::hand_off(Committed c) {
-  if (!has_syncer_) return announce(c);
+  if (!has_syncer()) return announce(c);
   {
     std::lock_guard lock(sync_mutex_);
     to_sync_.push_back(std::move(c));
@@ -485,10 +493,6 @@ void Database::run_syncer() {
 std::exception_ptr Database::sync_wal() {
   std::optional<std::string> why;
   if (dialect_ == Dialect::postgres) {
-    // A transaction that writes to the WAL and commits synchronously flushes it up to its commit
-    // record, so every commit before it too. What it writes: a logical-decoding message of a
-    // few bytes (`de_sync`, ignored by anyone not decoding; any role may send one). Taking a
-    // transaction id alone writes nothing, and PostgreSQL does not flush for such a commit.
     // A connection vouches only for commits made while it was open: once it is lost, the
     // server may have restarted since this round's batches committed, taking them with it. So
     // the round fails (their jobs are told the write may not be durable) and the next round,
@@ -502,7 +506,7 @@ std::exception_ptr Database::sync_wal() {
       }
     } else {
       try {
-        sync_connection_->query("SELECT pg_logical_emit_message(true, 'de_sync', '')");
+        flush_wal(*sync_connection_);
       } catch (const std::exception& e) {
         sync_connection_.reset();
         why = e.what();
@@ -618,8 +622,9 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
 }
 
 namespace {
-constexpr const char* event_columns =
-    "e.id, e.topic, CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END, e.created_at";
+// An event's data: its own, or that of the earlier event it refers to (`d`, joined on data_from).
+const std::string event_data = "CASE WHEN e.data_from IS NULL THEN e.data ELSE d.data END";
+const std::string event_columns = "e.id, e.topic, " + event_data + ", e.created_at";
 
 // An event read back (the data it shares with an earlier one resolved, in column `first` + 2),
 // with its wire text.
@@ -631,7 +636,7 @@ model::Event event_from_row(const Row& row, std::size_t first = 0) {
 
 std::vector<model::Event> read_events(Connection& conn, const char* where, std::initializer_list<Param> params) {
   auto result = conn.query(
-      std::string("SELECT ") + event_columns + " FROM events e LEFT JOIN events d ON d.id = e.data_from " + where, params);
+      "SELECT " + event_columns + " FROM events e LEFT JOIN events d ON d.id = e.data_from " + where, params);
   std::vector<model::Event> events;
   events.reserve(result.rows.size());
   for (const auto& row : result.rows) events.push_back(event_from_row(row));
@@ -665,8 +670,8 @@ Database::EventPage Database::events_with_horizon(std::int64_t since, std::size_
     auto result = conn.query(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, page.*, "
         "(pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint FROM (SELECT 1) one LEFT JOIN "
-        "(SELECT e.id, e.topic, CASE WHEN k.known THEN NULL WHEN e.data_from IS NULL THEN e.data ELSE d.data END, "
-        "e.created_at, k.known FROM events e CROSS JOIN LATERAL (SELECT e.id <@ ?::int8multirange AS known) k "
+        "(SELECT e.id, e.topic, CASE WHEN k.known THEN NULL ELSE " + event_data + " END, e.created_at, k.known FROM "
+        "events e CROSS JOIN LATERAL (SELECT e.id <@ ?::int8multirange AS known) k "
         "LEFT JOIN events d ON d.id = e.data_from AND NOT k.known WHERE e.id > ? ORDER BY e.id LIMIT ?) page "
         "ON true ORDER BY 2",
         {std::string_view(ranges), since, std::int64_t(limit)});
@@ -685,13 +690,13 @@ Database::EventPage Database::events_with_horizon(std::int64_t since, std::size_
 void Database::wait_until_flushed(std::int64_t wal_end) {
   read([&](Connection& conn) {
     // The writers' syncers flush within a round (milliseconds); after 200 ms without it, this
-    // connection flushes (a WAL-writing transaction committed synchronously, as run_syncer does).
+    // connection flushes.
     for (int waited = 0; waited < 200; ++waited) {
       if (conn.query("SELECT (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint").rows.at(0).integer(0) >= wal_end)
         return;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    conn.query("SELECT pg_logical_emit_message(true, 'de_sync', '')");
+    flush_wal(conn);
   });
 }
 

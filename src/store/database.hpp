@@ -259,10 +259,10 @@ class Database {
   std::thread writer_;
 
   std::string wal_path_;
-  // Commits are made durable by the syncer thread (run_syncer): SQLite in WAL mode, and
-  // PostgreSQL, whose writer commits asynchronously and whose syncer forces the WAL to disk on
-  // a connection of its own.
-  bool has_syncer_ = false;
+  // Commits are made durable by the syncer thread (run_syncer): SQLite's (with a WAL path), and
+  // PostgreSQL's, whose writer commits asynchronously and whose syncer flushes the WAL on a
+  // connection of its own.
+  bool has_syncer() const { return !wal_path_.empty() || dialect_ == Dialect::postgres; }
   std::unique_ptr<Connection> sync_connection_;  // PostgreSQL
   std::mutex sync_mutex_;
   std::condition_variable sync_cv_;
