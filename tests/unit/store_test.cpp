@@ -13,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/json.hpp"
+#include "store/event_cursor.hpp"
 #include "store/migrations.hpp"
 #include "store/repositories.hpp"
 #include "store/retention.hpp"
@@ -783,4 +784,44 @@ TEST_P(Store, AScheduleFiringIsClaimedOnce) {
   EXPECT_TRUE(claim(now + minute));
   EXPECT_TRUE(claim(now + 2 * 24 * 3600 * 1000)) << "two days on";
   EXPECT_TRUE(claim(now)) << "a firing more than a day old was forgotten";
+}
+
+// PostgreSQL: a commit is visible before its WAL is flushed (the writer commits with
+// synchronous_commit off), so the log reader gives out an event it read only once the WAL is
+// flushed past the read: a crash of PostgreSQL then cannot take back an event a client saw.
+// The WAL writer is slowed to 10 s for the test so that an asynchronous commit stays unflushed.
+TEST_P(Store, AnEventReadFromTheLogIsGivenOutOnlyOnceItsCommitIsFlushed) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite's reader sees only what its writer synced";
+  auto admin = store::open_postgres(de::testing::TestDatabase::postgres_url());
+  struct SlowWalWriter {
+    store::Connection& admin;
+    explicit SlowWalWriter(store::Connection& c) : admin(c) { set("ALTER SYSTEM SET wal_writer_delay = '10s'"); }
+    ~SlowWalWriter() { set("ALTER SYSTEM RESET wal_writer_delay"); }
+    void set(const char* sql) {
+      admin.execute_script(sql);
+      admin.execute_script("SELECT pg_reload_conf()");
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the WAL writer rereads it
+    }
+  } slow(*admin);
+  auto base = de::testing::TestDatabase::postgres_url();
+  auto other = store::open_postgres(base.substr(0, base.rfind('/') + 1) + database->cleanup);
+  other->execute_script("SET synchronous_commit = off");
+  auto lsn = [&](const char* which) {
+    return other->query(fmt::format("SELECT (pg_{}_lsn() - '0/0'::pg_lsn)::bigint", which), {}).rows.at(0).integer(0);
+  };
+  // The WAL writer flushes at once after a long rest: the first commit makes it flush, the next
+  // ones within its 10 s stay unflushed.
+  std::int64_t committed = 0;
+  for (int attempt = 0; attempt < 5 && !committed; ++attempt) {
+    other->execute_script("INSERT INTO events (topic, data, created_at) VALUES ('flush.test', '{}', 1)");
+    auto end = lsn("current_wal_insert");
+    if (lsn("current_wal_flush") < end) committed = end;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(committed, 0) << "every commit was flushed at once: the WAL writer was not slowed";
+  store::EventCursor cursor(0);
+  auto events = cursor.next(db(), 100);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().topic, "flush.test");
+  EXPECT_GE(lsn("current_wal_flush"), committed) << "an event was given out before its commit was on disk";
 }
