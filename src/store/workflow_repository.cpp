@@ -156,15 +156,18 @@ void update_step(Connection& c, const std::string& execution_id, const model::St
 namespace {
 std::optional<model::Execution> find(Connection& c, const std::string& id, bool for_update) {
   bool lock = for_update && c.dialect() == Dialect::postgres;  // SQLite's one writer serialises anyway
-  auto r = c.query(std::string(columns) + (lock ? " WHERE id = ? FOR UPDATE" : " WHERE id = ?"), {std::string_view(id)});
-  if (r.rows.empty()) return std::nullopt;
-  auto e = from_row(r.rows[0]);
+  // The execution and its steps in one round trip on PostgreSQL (the second statement sent in
+  // the pipeline behind the first, so it reads once the row is locked).
+  Result execution;
+  c.send(std::string(columns) + (lock ? " WHERE id = ? FOR UPDATE" : " WHERE id = ?"), {std::string_view(id)},
+         [&execution](const Result& r) { execution = r; });
+  auto steps = c.query("SELECT step_id, type, status, attempts, input, output, error, task_id, wake_at, started_at, "
+                       "completed_at FROM workflow_steps WHERE execution_id = ?",
+                       {std::string_view(id)});
+  if (execution.rows.empty()) return std::nullopt;
+  auto e = from_row(execution.rows[0]);
   std::map<std::string, model::StepState> by_id;
-  for (const auto& row :
-       c.query("SELECT step_id, type, status, attempts, input, output, error, task_id, wake_at, started_at, completed_at "
-               "FROM workflow_steps WHERE execution_id = ?",
-               {std::string_view(id)})
-           .rows) {
+  for (const auto& row : steps.rows) {
     model::StepState s;
     s.step_id = row.text(0);
     s.type = row.text(1);
