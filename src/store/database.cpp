@@ -27,7 +27,7 @@ namespace {
 // The channel a PostgreSQL transaction that emitted events notifies as it commits (its payload:
 // the notifying Database's node_).
 constexpr const char* events_channel = "de_events";
-constexpr const char* notify_events = "SELECT pg_notify('de_events', ?)";
+const std::string notify_events = std::string("SELECT pg_notify('") + events_channel + "', ?)";
 
 // Flushes PostgreSQL's WAL up to here, so every commit made before it too: a transaction that
 // writes to the WAL and commits synchronously flushes it up to its commit record. What it

@@ -177,15 +177,14 @@ CREATE TRIGGER tasks_waiting_delete AFTER DELETE ON tasks
 // A writer's transaction is a batch of many tasks, and every upsert of a counter row that the
 // same transaction already changed walks all the row's versions it made (in the unique index's
 // conflict check): the triggers took 40-47 % of the writer backend's CPU in a fill of batches
-// of 500 (perf, 2026-12-05). Now the row triggers append each change to a temporary table of
-// the session (no WAL, no index), and a deferred constraint trigger, queued
-// by the transaction's first counted change only (its WHEN runs when the row changes), adds
-// them up into the counter rows once, just before the commit, and deletes them. (Emptying the
-// table at every commit, ON COMMIT DELETE ROWS, cost a file truncation per transaction: 7.6 %
-// of the backend in load (a)'s small transactions.) Batches of 500 tasks, each
-// inserted, claimed and finished (three prepared statements, psql, 2026-12-05): the triggers'
-// time (against none) about half of what the upserts took, and less in transactions of 10. A job rolled back to its
-// savepoint takes its changes, its queued fold and the `de.counts_pending` setting with it.
+// of 500 (perf, 2026-12-05). Now the row trigger appends each change to a temporary table of
+// the session (no WAL, no index), and a deferred constraint trigger, queued by the
+// transaction's first counted change only (its WHEN runs when the row changes), adds them up
+// into the counter rows once, just before the commit, and deletes them. (Emptying the table at
+// every commit, ON COMMIT DELETE ROWS, cost a file truncation per transaction: 7.6 % of the
+// backend in load (a)'s small transactions.) Measurements: docs/performance.md, section 3,
+// PostgreSQL. A job rolled back to its savepoint takes its changes, its queued fold and the
+// `de.counts_pending` setting with it.
 // One trigger function counts all three (it fires on every change the waiting count needs).
 // The role needs TEMP on the database (PostgreSQL grants it to every role by default).
 constexpr const char* counts_folded_postgres = R"SQL(

@@ -792,7 +792,8 @@ TEST_P(Store, AScheduleFiringIsClaimedOnce) {
 // The WAL writer is slowed to 10 s for the test so that an asynchronous commit stays unflushed.
 TEST_P(Store, AnEventReadFromTheLogIsGivenOutOnlyOnceItsCommitIsFlushed) {
   if (GetParam() != "postgres") GTEST_SKIP() << "SQLite's reader sees only what its writer synced";
-  auto admin = store::open_postgres(de::testing::TestDatabase::postgres_url());
+  auto base = de::testing::TestDatabase::postgres_url();
+  auto admin = store::open_postgres(base);
   struct SlowWalWriter {
     store::Connection& admin;
     explicit SlowWalWriter(store::Connection& c) : admin(c) { set("ALTER SYSTEM SET wal_writer_delay = '10s'"); }
@@ -803,7 +804,6 @@ TEST_P(Store, AnEventReadFromTheLogIsGivenOutOnlyOnceItsCommitIsFlushed) {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the WAL writer rereads it
     }
   } slow(*admin);
-  auto base = de::testing::TestDatabase::postgres_url();
   auto other = store::open_postgres(base.substr(0, base.rfind('/') + 1) + database->cleanup);
   other->execute_script("SET synchronous_commit = off");
   auto lsn = [&](const char* which) {
