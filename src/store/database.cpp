@@ -224,10 +224,22 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
                    std::size_t read_connections, std::string wal_path)
     : dialect_(dialect), connect_(std::move(connect)), node_(core::new_id()),
       pool_limit_(std::max<std::size_t>(1, read_connections)), wal_path_(std::move(wal_path)) {
+  // PostgreSQL starts a backend for each connection (about 16 ms of CPU each here): the syncer's
+  // and the first reader's (every start reads) are opened beside the writer's, not after it.
+  // One reader only: more backends starting at once only compete for the same cores.
+  std::future<std::unique_ptr<Connection>> sync_connection, reader;
+  if (dialect_ == Dialect::postgres) {
+    sync_connection = std::async(std::launch::async, connect_);
+    reader = std::async(std::launch::async, connect_);
+  }
   connect_writer();
   // Opened before any thread starts: a failure leaves nothing running.
   auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
-  if (dialect_ == Dialect::postgres) sync_connection_ = connect_();
+  if (sync_connection.valid()) {
+    sync_connection_ = sync_connection.get();
+    idle_.push_back(reader.get());
+    pool_size_ = 1;
+  }
   writer_ = std::thread([this] {
     core::name_this_thread("de-writer");
     run_writer();
