@@ -375,11 +375,15 @@ Latency latency(Connection& c, std::int64_t since_ms) {
 std::vector<Queued> queued(Connection& c, std::size_t limit, const std::optional<QueueOf>& of) {
   // An agent's queue is found by its agent (a waiting pinned task is assigned to the agent it is
   // pinned to), the others in the queue's order: SQLite, without statistics, would rather sort
-  // the queued tasks found by status.
+  // the queued tasks found by status. SQLite uses a partial index only when the query repeats
+  // its condition: `status = 'queued'` alone does not show it that the task is active.
   bool agent = of && of->agent;
-  auto sql = std::string("SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks") +
-             (c.dialect() == Dialect::sqlite ? (agent ? " INDEXED BY tasks_agent_status" : " INDEXED BY tasks_ready") : "") +
-             " WHERE status = 'queued'";
+  auto sql = std::string("SELECT id, type, priority_rank, pinned_agent, available_at FROM tasks");
+  if (c.dialect() == Dialect::sqlite)
+    sql += agent ? " INDEXED BY tasks_agent_active WHERE status IN ('queued', 'running') AND" : " INDEXED BY tasks_ready WHERE";
+  else
+    sql += " WHERE";
+  sql += " status = 'queued'";
   if (of) sql += agent ? " AND assigned_agent = ? AND pinned_agent = ?" : " AND type = ? AND pinned_agent IS NULL";
   sql += " ORDER BY priority_rank DESC, id LIMIT ?";
   std::vector<Param> params;
