@@ -114,15 +114,23 @@ def srv(request):
     server.cleanup(keep_dir=crashed or KEEP)
 
 
+def fail_on_sql_mistakes(mistakes):
+    if mistakes:
+        pytest.fail("the server logged SQL the database refused:\n" + "\n".join(mistakes[:5]))
+
+
 @pytest.fixture(autouse=True)
 def _server_still_alive(request):
-    """After every test that used the session server, the server must still be running."""
+    """After every test that used the session server, the server must still be running and
+    must not have logged SQL the database refused."""
+    session = request.getfixturevalue("srv") if "srv" in request.fixturenames else None
+    since = session.server.log_size() if session else 0
     yield
-    if "srv" in request.fixturenames:
-        session = request.getfixturevalue("srv")
+    if session:
         if session.server.process.poll() is not None:
             pytest.fail(f"the {session.backend} server died (exit code {session.server.process.returncode}) "
                         f"during this test:\n{session.server.log_tail(40)}")
+        fail_on_sql_mistakes(session.server.sql_mistakes(since))
 
 
 @pytest.fixture
@@ -141,6 +149,7 @@ def server_factory(request):
         return s
 
     yield make
+    mistakes = []
     for s in made:
         crashed = s.crashed()
         s.stop()
@@ -148,7 +157,9 @@ def server_factory(request):
             report_server(s, "CRASHED")
         elif _failed(request.node):
             report_server(s, "test failed")
+        mistakes += s.sql_mistakes()
         s.cleanup(keep_dir=crashed or KEEP)
+    fail_on_sql_mistakes(mistakes)
 
 
 @pytest.fixture

@@ -197,6 +197,10 @@ def _psql_quote(text):
     return "'" + escaped + "'"
 
 
+# SQLite's and PostgreSQL's words for SQL that does not fit the schema or the grammar.
+SQL_MISTAKE = re.compile(r'no such (index|table|column)|no query solution|has no column named|syntax error'
+                         r'|(relation|column|function|operator|index) "[^"]*" does not exist')
+
 class DEServer:
     def __init__(self, backend="sqlite", env=None, admin_password=None, demo_data=True, name="server"):
         self.backend = backend
@@ -353,6 +357,23 @@ class DEServer:
                 return f.read().decode("utf-8", "replace").splitlines()
         except OSError:
             return []
+
+    def sql_mistakes(self, since=0):
+        """Log lines, from byte `since` on, where the database refused our own SQL (a missing
+        table, column or index, a syntax error): a bug in the server, whatever the test asked."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(since)
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if SQL_MISTAKE.search(line)]
+
+    def log_size(self):
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
 
     def log_entries(self):
         """Every JSON object line of the log."""
