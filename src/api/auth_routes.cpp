@@ -69,17 +69,19 @@ struct PresentedToken {
   bool from_cookie = false;
 };
 
-// Without the cookie the body's refresh_token is required, as it always was.
-PresentedToken presented_token(const Request& request) {
+// Without the cookie the body's refresh_token is required, as it always was; with neither a
+// cookie nor a body (a browser that is not signed in) there is none.
+std::optional<PresentedToken> presented_token(const Request& request) {
   auto cookie = cookie_value(request, refresh_cookie);
+  if (!cookie && request.body.empty()) return std::nullopt;
   if (!request.body.empty() || !cookie) {
     auto body = json_body(request);
     core::ObjectReader reader(body);
     auto token = reader.string("refresh_token", !cookie, 200);
     reader.finish();
-    if (token) return {*token, false};
+    if (token) return PresentedToken{*token, false};
   }
-  return {*cookie, true};
+  return PresentedToken{*cookie, true};
 }
 
 // Verifying against a fixed hash when the account does not exist keeps the timing the same.
@@ -157,9 +159,12 @@ void add_auth_routes(Context& ctx, http::Router& router) {
 
   router.add("POST", "/api/v1/auth/refresh", [&ctx](Request& request) -> asio::awaitable<Response> {
     auto presented = presented_token(request);
+    if (!presented)
+      throw core::Error(core::ErrorKind::unauthorized,
+                        "no refresh token: send the refresh cookie or {\"refresh_token\": ...}, or sign in");
     auto outcome = co_await write(ctx.db, [&](store::Tx& tx) {
       auto outcome =
-          auth::rotate_refresh_token(tx.connection, presented.token, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
+          auth::rotate_refresh_token(tx.connection, presented->token, ctx.jwt, ctx.config.refresh_token_ttl_seconds);
       // A token that names nobody is not audited: it tested nothing but a random string.
       if (outcome.status != auth::RefreshStatus::invalid) {
         bool reused = outcome.status == auth::RefreshStatus::reused;
@@ -175,19 +180,20 @@ void add_auth_routes(Context& ctx, http::Router& router) {
                         "this refresh token was already used; its session has been revoked");
     if (outcome.status != auth::RefreshStatus::ok)
       throw core::Error(core::ErrorKind::unauthorized, "the refresh token is invalid or has expired");
-    co_return token_answer(request, *outcome.tokens, *outcome.user, presented.from_cookie,
+    co_return token_answer(request, *outcome.tokens, *outcome.user, presented->from_cookie,
                            ctx.config.refresh_token_ttl_seconds);
   });
 
   router.add("POST", "/api/v1/auth/logout", [&ctx](Request& request) -> asio::awaitable<Response> {
-    auto presented = presented_token(request);
-    co_await write(ctx.db, [&](store::Tx& tx) {
-      auto user_id = auth::revoke_refresh_token(tx.connection, presented.token);
-      if (!user_id) return;
-      auto entry = audit_entry(request, "auth.logout", "user", *user_id);
-      if (auto user = store::users::find(tx.connection, *user_id)) act_as(entry, *user);
-      store::audit::append(tx.connection, entry);
-    });
+    // Signed out already (no cookie, no token): nothing to revoke.
+    if (auto presented = presented_token(request))
+      co_await write(ctx.db, [&](store::Tx& tx) {
+        auto user_id = auth::revoke_refresh_token(tx.connection, presented->token);
+        if (!user_id) return;
+        auto entry = audit_entry(request, "auth.logout", "user", *user_id);
+        if (auto user = store::users::find(tx.connection, *user_id)) act_as(entry, *user);
+        store::audit::append(tx.connection, entry);
+      });
     auto response = Response::no_content();
     response.set_header("Set-Cookie", refresh_cookie_header(request, "", 0));  // the browser forgets it
     co_return response;

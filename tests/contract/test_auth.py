@@ -105,6 +105,9 @@ def test_logout_is_204_and_the_refresh_token_then_fails(srv):
 def test_refresh_with_garbage_or_missing_token(srv):
     assert_unauthorized(srv.anonymous().post(REFRESH, {"refresh_token": "garbage-" + "x" * 40}))
     assert_problem(srv.anonymous().post(REFRESH, {}), 422, "validation", fields=["refresh_token"])
+    # Nothing at all (a browser's first visit: no cookie, no body): not signed in, not a media type error.
+    assert_unauthorized(srv.anonymous().post(REFRESH))
+    assert srv.anonymous().post(LOGOUT).status == 204  # signed out already: nothing to revoke
     assert_problem(srv.anonymous().post(REFRESH, {"refresh_token": 42}), 422, "validation", fields=["refresh_token"])
 
 
