@@ -732,6 +732,9 @@ std::optional<model::Event> Database::event(std::int64_t id) {
 }
 
 void Database::migrate() {
+  // A database already at this version (every restart) is only read: no lock, no write and no
+  // flush of the log to wait for.
+  if (read([](Connection& c) { return missing_migrations(c).empty(); })) return;
   write_sync([&](Tx& tx) { apply_migrations(tx.connection); });
 }
 
