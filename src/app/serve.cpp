@@ -88,16 +88,9 @@ int serve(const core::Config& config) {
     auto implementation = agents::make_agent(agent.type);
     return implementation ? agents::make_executor(std::move(implementation), workers) : nullptr;
   });
-  // Housekeeping that nothing at start waits for: the first batch carries it.
-  db->write([](store::Tx& tx) { store::assistant_runs::remove_finished(tx.connection); },
-            [](std::exception_ptr error) {
-              if (!error) return;
-              try {
-                std::rethrow_exception(error);
-              } catch (const std::exception& e) {
-                spdlog::warn(R"("msg":"cannot remove the finished assistant runs","error":{})", core::quoted(e.what()));
-              }
-            });
+  // Housekeeping that nothing at start waits for: the first batch carries it (a failure is
+  // logged by the writer, as for every write nobody waits for).
+  db->write([](store::Tx& tx) { store::assistant_runs::remove_finished(tx.connection); }, nullptr);
   hub.start();
   workflow::WorkflowEngine workflows(io, *db, bus, hub, ai.service.get());
   workflows.use_integrations(connectors, ai.master_key);

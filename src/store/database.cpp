@@ -235,7 +235,7 @@ Database::Database(Dialect dialect, std::function<std::unique_ptr<Connection>()>
   connect_writer();
   // Opened before any thread starts: a failure leaves nothing running.
   auto checkpoint_connection = wal_path_.empty() ? nullptr : connect_();
-  if (sync_connection.valid()) {
+  if (dialect_ == Dialect::postgres) {
     sync_connection_ = sync_connection.get();
     idle_.push_back(reader.get());
     pool_size_ = 1;

@@ -1069,8 +1069,8 @@ bool has_migrations_table(Connection& connection) {
   auto exists = connection.dialect() == Dialect::sqlite
                     ? connection.query("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'")
                     // Found as the queries below find it (the search path); to_regclass costs a
-                    // cold backend 2 ms where the pg_tables view cost 6 (every start, every /readyz).
-                    : connection.query("SELECT count(*) FROM (SELECT to_regclass('schema_migrations') AS t) r WHERE t IS NOT NULL");
+                    // new backend 2 ms where the pg_tables view cost 6 (every start, every /readyz).
+                    : connection.query("SELECT count(to_regclass('schema_migrations'))");
   return exists.rows.at(0).integer(0) != 0;
 }
 
