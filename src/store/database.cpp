@@ -156,12 +156,21 @@ void Tx::number_next(std::int64_t id) {
 
 void Tx::drop_events_from(std::size_t count) {
   postponed_.clear();
+  unanswered_reads_.clear();  // their callbacks were discarded with what was sent
   events_.resize(count);
   unnumbered_texts_.clear();
 }
 
 void Tx::run_triggers() {
   const auto& event = events_.back();
+  as_trigger([&] {
+    for (const auto& trigger : *triggers_)
+      if (std::find(trigger.topics.begin(), trigger.topics.end(), event.topic) != trigger.topics.end()) trigger.run(*this, event);
+  });
+}
+
+void Tx::as_trigger(const std::function<void()>& action) {
+  if (triggering_) return action();
   triggering_ = true;
   struct Reset {
     Tx& tx;
@@ -173,15 +182,18 @@ void Tx::run_triggers() {
   };
   {
     Reset reset{*this};
-    for (const auto& trigger : *triggers_)
-      if (std::find(trigger.topics.begin(), trigger.topics.end(), event.topic) != trigger.topics.end()) trigger.run(*this, event);
+    action();
   }
-  for (auto& action : std::exchange(postponed_, {})) action();
+  for (auto& postponed : std::exchange(postponed_, {})) postponed();
 }
 
 void Tx::as_job(std::function<void()> action) {
   if (triggering_) postponed_.push_back(std::move(action));
   else action();
+}
+
+void Tx::settle_reads_of(const std::string& key) {
+  if (unanswered_reads_.contains(key)) connection.flush();  // what the callbacks send, too
 }
 
 void Tx::after(std::function<void(bool durable)> settled) { settled_.push_back(std::move(settled)); }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,6 +64,17 @@ class Tx {
   // sent before it (Connection::send) brought it here, once the triggers are done, so that the
   // events it emits run their triggers too. For what a statement's callback emits.
   void as_job(std::function<void()> action);
+  // Runs `action` as trigger code: the events it emits run no triggers. For a trigger's work
+  // that goes on in the callback of a statement it sent (Connection::send), which may run after
+  // the trigger has returned.
+  void as_trigger(const std::function<void()>& action);
+  // Reads sent without waiting (Connection::send), by what they read (a row's id), until their
+  // callbacks have run: a read of the same thing sent meanwhile would not see what the earlier
+  // one's callback writes. `reading` marks one out, `read_done` ends it, and `settle_reads_of`
+  // flushes while one is out, before a read of that thing.
+  void reading(const std::string& key) { unanswered_reads_.insert(key); }
+  void read_done(const std::string& key) { unanswered_reads_.erase(key); }
+  void settle_reads_of(const std::string& key);
   // Calls `settled` once this job's changes are settled: durable (true; on the commit thread,
   // before the batch's events are published and its jobs answered) or lost (false; rolled back
   // on the writer thread, before the job may run again, or a failed commit). For work that
@@ -101,6 +113,7 @@ class Tx {
   // oldest first, for their wire text once they do.
   std::deque<std::string> unnumbered_texts_;
   std::vector<std::function<void()>> postponed_;  // as_job's, while triggers run
+  std::set<std::string, std::less<>> unanswered_reads_;
 };
 
 class Database {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
 
 #include "core/json.hpp"
 
@@ -154,16 +157,23 @@ void update_step(Connection& c, const std::string& execution_id, const model::St
 }
 
 namespace {
-std::optional<model::Execution> find(Connection& c, const std::string& id, bool for_update) {
+const char* const steps_of_execution =
+    "SELECT step_id, type, status, attempts, input, output, error, task_id, wake_at, started_at, completed_at "
+    "FROM workflow_steps WHERE execution_id = ?";
+
+// The execution's row (lock: locked until the commit, PostgreSQL) and then its steps, both sent
+// in the pipeline (the second reads once the row is locked); `then` gets the two results.
+void send_find(Connection& c, const std::string& id, bool for_update,
+               std::function<void(const Result& execution, const Result& steps)> then) {
   bool lock = for_update && c.dialect() == Dialect::postgres;  // SQLite's one writer serialises anyway
-  // The execution and its steps in one round trip on PostgreSQL (the second statement sent in
-  // the pipeline behind the first, so it reads once the row is locked).
-  Result execution;
+  auto execution = std::make_shared<Result>();
   c.send(std::string(columns) + (lock ? " WHERE id = ? FOR UPDATE" : " WHERE id = ?"), {std::string_view(id)},
-         [&execution](const Result& r) { execution = r; });
-  auto steps = c.query("SELECT step_id, type, status, attempts, input, output, error, task_id, wake_at, started_at, "
-                       "completed_at FROM workflow_steps WHERE execution_id = ?",
-                       {std::string_view(id)});
+         [execution](const Result& r) { *execution = r; });
+  c.send(steps_of_execution, {std::string_view(id)},
+         [execution, then = std::move(then)](const Result& steps) { then(*execution, steps); });
+}
+
+std::optional<model::Execution> assemble(const Result& execution, const Result& steps) {
   if (execution.rows.empty()) return std::nullopt;
   auto e = from_row(execution.rows[0]);
   std::map<std::string, model::StepState> by_id;
@@ -189,10 +199,20 @@ std::optional<model::Execution> find(Connection& c, const std::string& id, bool 
         if (auto it = by_id.find(std::string(step.at("id").get_string())); it != by_id.end()) e.steps.push_back(std::move(it->second));
   return e;
 }
+
+std::optional<model::Execution> find(Connection& c, const std::string& id, bool for_update) {
+  std::optional<model::Execution> found;
+  send_find(c, id, for_update, [&found](const Result& execution, const Result& steps) { found = assemble(execution, steps); });
+  c.flush();
+  return found;
+}
 }  // namespace
 
 std::optional<model::Execution> find(Connection& c, const std::string& id) { return find(c, id, false); }
 std::optional<model::Execution> find_for_update(Connection& c, const std::string& id) { return find(c, id, true); }
+void find_for_update(Connection& c, const std::string& id, std::function<void(std::optional<model::Execution>)> then) {
+  send_find(c, id, true, [then = std::move(then)](const Result& execution, const Result& steps) { then(assemble(execution, steps)); });
+}
 
 Page<model::Execution> list(Connection& c, const std::optional<std::string>& workflow_id, const PageRequest& page) {
   std::string sql = std::string(columns);

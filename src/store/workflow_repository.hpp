@@ -29,6 +29,9 @@ std::optional<model::Execution> find(Connection& c, const std::string& id);
 // The same inside a write that changes the execution: on PostgreSQL its row stays locked until
 // the commit, so another node's change of the same execution waits and then reads this one's.
 std::optional<model::Execution> find_for_update(Connection& c, const std::string& id);
+// The same sent without waiting (Connection::send): `then` gets the execution when its answer
+// comes back, at the connection's next flush or query.
+void find_for_update(Connection& c, const std::string& id, std::function<void(std::optional<model::Execution>)> then);
 Page<model::Execution> list(Connection& c, const std::optional<std::string>& workflow_id, const PageRequest& page);
 std::vector<std::string> unfinished(Connection& c);
 std::vector<std::string> unfinished_children(Connection& c, const std::string& parent_id);

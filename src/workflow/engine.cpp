@@ -248,7 +248,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     // Only sub_workflow steps start children: the query is spared otherwise.
     if (std::any_of(d.steps.begin(), d.steps.end(), [](const Step& s) { return s.type == "sub_workflow"; }))
       for (const auto& child_id : store::executions::unfinished_children(tx.connection, e.id))
-        if (auto child = store::executions::find_for_update(tx.connection, child_id))
+        if (auto child = find_locked(tx, child_id))
           finish(tx, *child, *definition_of(child->definition), "cancelled", "its parent execution ended");
     if (status == "completed" && !d.output.is_null()) {
       try {
@@ -333,7 +333,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 
   model::Execution load(store::Tx& tx, const std::string& id) {
-    auto e = store::executions::find_for_update(tx.connection, id);
+    auto e = find_locked(tx, id);
     if (!e) throw core::not_found("workflow execution", id);
     return std::move(*e);
   }
@@ -376,21 +376,42 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
     if (execution && execution->is_string()) task_finished(tx, std::string(execution->get_string()), task);
   }
 
-  void task_finished(store::Tx& tx, const std::string& execution_id, const json::object& task) {
-    auto e = store::executions::find_for_update(tx.connection, execution_id);
-    if (!e || terminal_execution(e->status)) return;
+  // A task of the execution ended: its step completes or fails, and the execution advances.
+  // The execution is read without waiting and acted on when the answer comes back (in the
+  // statement's callback, as trigger code), so that the task ends of a batch share a round trip
+  // on PostgreSQL; a second read of the same execution waits for the first's changes.
+  void task_finished(store::Tx& tx, const std::string& execution_id, json::object task) {
+    tx.settle_reads_of(execution_id);
+    tx.reading(execution_id);
+    store::executions::find_for_update(
+        tx.connection, execution_id,
+        [self = shared_from_this(), &tx, execution_id, task = std::move(task)](std::optional<model::Execution> e) {
+          tx.read_done(execution_id);
+          if (e) tx.as_trigger([&] { self->apply_task_end(tx, *e, task); });
+        });
+  }
+
+  void apply_task_end(store::Tx& tx, model::Execution& e, const json::object& task) {
+    if (terminal_execution(e.status)) return;
     std::string task_id(task.at("id").get_string());
-    for (auto& s : e->steps) {
+    for (auto& s : e.steps) {
       if (s.task_id != task_id || s.status != "running") continue;
       auto status = task.at("status").get_string();
-      if (status == "completed") complete_step(tx, *e, s, task.at("output_data"));
+      if (status == "completed") complete_step(tx, e, s, task.at("output_data"));
       else
-        fail_step(tx, *e, *definition_of(e->definition), s,
+        fail_step(tx, e, *definition_of(e.definition), s,
                   status == "cancelled" ? std::string("its task was cancelled")
                                         : std::string(task.at("error").is_string() ? task.at("error").get_string() : "the task failed"));
-      advance(tx, *e);
+      advance(tx, e);
       return;
     }
+  }
+
+  // The execution, locked until the commit (PostgreSQL), once what a read of it sent without
+  // waiting brought about (task_finished) is done.
+  std::optional<model::Execution> find_locked(store::Tx& tx, const std::string& id) {
+    tx.settle_reads_of(id);
+    return store::executions::find_for_update(tx.connection, id);
   }
 
   // Makes an http step's call (with its retries) on the HTTP pool, then records the result.
@@ -428,7 +449,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   // An http or llm step's call has ended: `output` when it succeeded, else `error`.
   void call_finished(store::Tx& tx, const std::string& execution_id, const std::string& step_id,
                      const std::optional<json::value>& output, const std::string& error, std::int64_t attempts) {
-    auto e = store::executions::find_for_update(tx.connection, execution_id);
+    auto e = find_locked(tx, execution_id);
     if (!e || terminal_execution(e->status)) return;
     auto* s = state_of(*e, step_id);
     if (!s || s->status != "running") return;
@@ -648,7 +669,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void wake(store::Tx& tx, const std::string& execution_id, const std::string& step_id) {
-    auto e = store::executions::find_for_update(tx.connection, execution_id);
+    auto e = find_locked(tx, execution_id);
     if (!e || terminal_execution(e->status)) return;
     auto* s = state_of(*e, step_id);
     if (!s || s->status != "waiting" || !s->wake_at) return;
@@ -768,7 +789,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void on_child_event(store::Tx& tx, const std::string& parent_id, const std::string& step_id, const json::object& data) {
-    auto parent = store::executions::find_for_update(tx.connection, parent_id);
+    auto parent = find_locked(tx, parent_id);
     if (!parent || terminal_execution(parent->status)) return;
     auto* s = state_of(*parent, step_id);
     if (!s) return;
@@ -827,14 +848,15 @@ void WorkflowEngine::start() {
   auto unfinished = impl->db.read([](store::Connection& c) { return store::executions::unfinished(c); });
   impl->db.write_sync([&](store::Tx& tx) {
     for (const auto& id : unfinished) {
-      auto e = store::executions::find_for_update(tx.connection, id);
+      auto e = impl->find_locked(tx, id);
       if (!e) continue;
-      for (auto& s : e->steps) {
+      for (std::size_t i = 0; e && i < e->steps.size(); ++i) {  // by index: `e` is read again inside
+        const auto& s = e->steps[i];
         if (s.status != "running" || !s.task_id) continue;
         auto t = store::tasks::find(tx.connection, *s.task_id);
         if (t && model::is_terminal_task_status(t->status)) {
           impl->task_finished(tx, id, model::to_json(*t));
-          e = store::executions::find_for_update(tx.connection, id);
+          e = impl->find_locked(tx, id);
         }
       }
       if (e) impl->advance(tx, *e);

@@ -3,6 +3,8 @@ import json
 import time
 import urllib.request
 
+import pytest
+
 
 def wait_for(admin, execution_id, statuses=("completed", "failed", "cancelled"), timeout=20):
     deadline = time.time() + timeout
@@ -81,6 +83,31 @@ def test_every_step_type_runs_and_an_approval_is_decided(server_factory):
     rejected = execute(admin, workflow, {"input": {"v": 1, "name": "Bo"}}).body
     steps = steps_of(wait_for(admin, rejected["id"]))
     assert steps["small"]["status"] == "completed" and steps["fan"]["status"] == "skipped" and steps["ok"]["status"] == "skipped"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_parallel_task_branches_ending_together_join_once(server_factory, backend):
+    """The branches' tasks end at about the same time, often in one write batch, where each end
+    reads the execution without waiting: every end must see the ones before it, or the join
+    never runs (or runs on stale steps)."""
+    admin = server_factory(backend).admin()
+    branches = [f"b{i}" for i in range(6)]
+    workflow = create(admin, {
+        "trigger": {"type": "manual"},
+        "steps": [{"id": "fan", "type": "parallel", "branches": branches}]
+        + [{"id": b, "type": "task", "task_type": "echo", "input": {"branch": b, "n": "{{input.n}}"}} for b in branches]
+        + [{"id": "join", "type": "condition", "depends_on": branches, "expression": "true"}],
+        "output": {b: "{{steps." + b + ".output.branch}}" for b in branches},
+    })
+    started = [execute(admin, workflow, {"input": {"n": n}}) for n in range(12)]
+    assert all(r.status == 201 for r in started), [r.body for r in started]
+    for r in started:
+        done = wait_for(admin, r.body["id"])
+        steps = steps_of(done)
+        assert done["status"] == "completed", done
+        assert done["output"] == {b: b for b in branches}
+        assert all(steps[b]["status"] == "completed" and steps[b]["attempts"] == 1 for b in branches), steps
+        assert steps["join"]["status"] == "completed" and steps["join"]["attempts"] == 1, steps["join"]
 
 
 def test_a_failed_step_takes_its_failure_path_or_fails_the_execution(server_factory):
