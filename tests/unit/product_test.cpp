@@ -119,6 +119,22 @@ TEST(ProductAmbiguity, MeasuresAndExpletivesAreNotFlagged) {
   EXPECT_EQ(finding(found, "vague_pronoun")->text, "it");
 }
 
+TEST(ProductAmbiguity, APronounNeedsOneNounThatAgreesWithIt) {
+  auto pronoun = [](const char* text) { return finding(find_ambiguities(text), "vague_pronoun") != nullptr; };
+  // "he" stands for a person: the driver, not the warning or the brake.
+  EXPECT_FALSE(pronoun("The warning shall reach the driver before the brake so that he can react."));
+  EXPECT_TRUE(pronoun("The operator shall notify the supervisor when he logs in."));
+  // An acronym ending in a capital S is one thing; "APIs" are several.
+  EXPECT_FALSE(pronoun("The ETCS shall record its faults."));
+  EXPECT_FALSE(pronoun("The gateway shall notify the APIs when they change."));
+  EXPECT_TRUE(pronoun("The ICPs shall notify the APIs when they change."));
+  // A possessive is not the noun whose phrase holds it.
+  EXPECT_FALSE(pronoun("The train shall stop at the end of its movement authority."));
+  // Objects without a determiner count, and "data" is read as singular or plural.
+  EXPECT_FALSE(pronoun("The collector shall process data as they are received."));
+  EXPECT_TRUE(pronoun("The checker shall store quality flags with data as they are received."));
+}
+
 TEST(ProductAmbiguity, CompoundAndNegativeStatements) {
   auto found = find_ambiguities("The system shall not delete orders and shall archive them.");
   EXPECT_NE(finding(found, "negative"), nullptr);

@@ -180,18 +180,33 @@ bool is_verb_like(std::string_view w) {
   return is_modal(w) || one_of(w, {"is", "are", "was", "were", "be", "been", "has", "have", "had", "do", "does", "did"});
 }
 
+// A noun phrase before a pronoun, by its head word.
+struct Head {
+  std::size_t index;  // of the head word
+  GrammaticalNumber number;
+  bool person;
+};
+
 // The noun phrases before word `until`, as their head words: a determiner starts one, the
 // word before a preposition, conjunction, verb or punctuation ends it; an acronym or a
 // capitalised word inside the sentence is one by itself.
-std::vector<std::string> antecedent_heads(std::string_view text, const std::vector<Word>& words, std::size_t until) {
-  std::vector<std::string> heads;
+std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word>& words, std::size_t until) {
+  std::vector<Head> heads;
   std::size_t i = 0;
   while (i < until) {
     const auto& w = words[i];
     bool starts_phrase = is_determiner(w.lower) && w.lower != "that";
     bool proper = !w.number && std::isupper(static_cast<unsigned char>(text[w.begin])) && i > 0;
     bool bare_subject = i == 0 && !is_determiner(w.lower) && !is_stop_word(w.lower) && !w.number;
-    if (!starts_phrase && !proper && !bare_subject) {
+    // A noun phrase without a determiner: the object right after a requirement's verb ("shall
+    // process data"), or after a preposition ("changes in service requirements").
+    bool content = !w.number && !is_stop_word(w.lower) && !is_determiner(w.lower) && !is_verb_like(w.lower) &&
+                   !is_preposition_or_conjunction(w.lower);
+    bool bare_object = content && i >= 2 && is_modal(words[i - 2].lower);
+    bool after_preposition = content && i >= 1 && is_preposition_or_conjunction(words[i - 1].lower) &&
+                             !one_of(words[i - 1].lower, {"to", "and", "or", "but", "if", "when", "where", "which", "that",
+                                                          "who", "while", "so", "because", "unless", "whether", "than", "as"});
+    if (!starts_phrase && !proper && !bare_subject && !bare_object && !after_preposition) {
       ++i;
       continue;
     }
@@ -205,13 +220,14 @@ std::vector<std::string> antecedent_heads(std::string_view text, const std::vect
       ++j;
       if (gap.find_first_of(",.;:()") != std::string_view::npos) break;
     }
-    if (head < until && !is_stop_word(words[head].lower)) heads.push_back(words[head].lower);
+    if (head < until && !is_stop_word(words[head].lower)) {
+      const auto& h = words[head];
+      heads.push_back({head, number_of_noun(text.substr(h.begin, h.end - h.begin)), names_a_person(h.lower)});
+    }
     i = std::max(j, i + 1);
   }
   return heads;
 }
-
-bool plural(std::string_view head) { return head.size() > 3 && head.back() == 's' && !head.ends_with("ss"); }
 
 bool ambiguous_pronoun(std::string_view text, const std::vector<Word>& words, std::size_t i) {
   const auto& w = words[i].lower;
@@ -223,12 +239,19 @@ bool ambiguous_pronoun(std::string_view text, const std::vector<Word>& words, st
         expletive_complement(words[k + 1].lower))
       return false;
   }
-  auto heads = antecedent_heads(text, words, i);
   bool wants_plural = one_of(w, {"they", "them", "their", "theirs"});
   bool personal = one_of(w, {"he", "him", "his", "she", "her"});
+  // A possessive never stands for the noun whose phrase holds it: in "the end of its route",
+  // "its" is not the end's.
+  bool possessive = one_of(w, {"its", "their", "his", "her"});
+  std::size_t holder = possessive && i >= 2 && words[i - 1].lower == "of" ? i - 2 : words.size();
   std::size_t agreeing = 0;
-  for (const auto& h : heads)
-    if (personal || plural(h) == wants_plural) ++agreeing;
+  for (const auto& h : antecedent_heads(text, words, i)) {
+    if (h.index == holder) continue;
+    if (personal ? h.person
+                 : h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural)
+      ++agreeing;
+  }
   return agreeing != 1;
 }
 

@@ -95,6 +95,32 @@ bool names_the_system(std::string_view w) {
   return std::find(names.begin(), names.end(), w) != names.end();
 }
 
+GrammaticalNumber number_of_noun(std::string_view w) {
+  auto lower = to_lower(w);
+  static constexpr std::array<std::string_view, 6> either = {"data", "media", "criteria", "metadata", "staff", "personnel"};
+  if (std::find(either.begin(), either.end(), lower) != either.end()) return GrammaticalNumber::either;
+  // An acronym (two capitals or more): plural only with a lower-case "s" after it ("APIs").
+  if (std::count_if(w.begin(), w.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); }) >= 2)
+    return w.size() > 2 && w.back() == 's' && std::isupper(static_cast<unsigned char>(w[w.size() - 2]))
+               ? GrammaticalNumber::plural
+               : GrammaticalNumber::singular;
+  bool plural = lower.size() > 3 && lower.ends_with('s') && !lower.ends_with("ss") && !lower.ends_with("us") &&
+                !lower.ends_with("is");
+  return plural || lower == "people" || lower == "children" ? GrammaticalNumber::plural : GrammaticalNumber::singular;
+}
+
+bool names_a_person(std::string_view w) {
+  static constexpr std::array<std::string_view, 55> people = {
+      "user", "driver", "operator", "administrator", "admin", "customer", "client", "manager", "leader", "member",
+      "person", "people", "employee", "engineer", "technician", "clerk", "buyer", "seller", "patient", "doctor",
+      "nurse", "student", "teacher", "librarian", "contributor", "requestor", "requester", "owner", "player",
+      "passenger", "pilot", "dispatcher", "supervisor", "maintainer", "developer", "tester", "analyst", "auditor",
+      "visitor", "subscriber", "author", "editor", "reviewer", "approver", "homeowner", "resident", "guest",
+      "citizen", "applicant", "officer", "worker", "staff", "signaller", "caller", "recipient"};
+  auto base = stem(w);
+  return std::any_of(people.begin(), people.end(), [&](std::string_view p) { return w == p || base == p; });
+}
+
 std::vector<Quantity> quantities_in(std::string_view text) {
   static constexpr std::array<std::string_view, 25> units = {
       "second", "sec", "s", "ms", "millisecond", "minute", "min", "hour", "hr", "day", "week", "month", "year",

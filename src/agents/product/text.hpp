@@ -30,6 +30,15 @@ bool is_stop_word(std::string_view lower_word);
 // A noun that names the system under specification ("system", "product", "application", ...).
 bool names_the_system(std::string_view lower_word);
 
+// A noun's grammatical number, from the word as written: "users" plural, "status" and "ETCS"
+// (an acronym) singular, "APIs" plural, "data" and "media" either (read both ways).
+enum class GrammaticalNumber { singular, plural, either };
+GrammaticalNumber number_of_noun(std::string_view written);
+
+// A noun for a person or a person's role ("user", "driver", "administrator"): what "he", "she"
+// and "his" can stand for.
+bool names_a_person(std::string_view lower_word);
+
 struct Quantity {
   std::string text;  // "60 seconds", "99.9%"
   std::string unit;  // the unit's stem, "second"; "%"; "/" for a rate
