@@ -123,7 +123,11 @@ TEST(ProductAmbiguity, APronounNeedsOneNounThatAgreesWithIt) {
   auto pronoun = [](const char* text) { return finding(find_ambiguities(text), "vague_pronoun") != nullptr; };
   // "he" stands for a person: the driver, not the warning or the brake.
   EXPECT_FALSE(pronoun("The warning shall reach the driver before the brake so that he can react."));
-  EXPECT_TRUE(pronoun("The operator shall notify the supervisor when he logs in."));
+  auto two = find_ambiguities("The operator shall notify the supervisor when he logs in.");
+  ASSERT_NE(finding(two, "vague_pronoun"), nullptr);
+  EXPECT_EQ(finding(two, "vague_pronoun")->suggestion, "'he' could stand for 'operator' or 'supervisor': write the one meant instead.");
+  // A noun mentioned twice is one thing.
+  EXPECT_FALSE(pronoun("When the MMI is switched on, the MMI shall show its last configuration."));
   // An acronym ending in a capital S is one thing; "APIs" are several.
   EXPECT_FALSE(pronoun("The ETCS shall record its faults."));
   EXPECT_FALSE(pronoun("The gateway shall notify the APIs when they change."));

@@ -1,8 +1,11 @@
 #include "agents/product/ambiguity.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 #include <unordered_map>
 
 #include "agents/product/text.hpp"
@@ -229,7 +232,11 @@ std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word
   return heads;
 }
 
-bool ambiguous_pronoun(std::string_view text, const std::vector<Word>& words, std::size_t i) {
+// The nouns before pronoun `i` that it could stand for, when that is not exactly one (none
+// when nothing agrees with it); nothing when the pronoun is clear. A noun mentioned twice is
+// one candidate.
+std::optional<std::vector<std::string>> unclear_antecedents(std::string_view text, const std::vector<Word>& words,
+                                                            std::size_t i) {
   const auto& w = words[i].lower;
   if (w == "it" && i + 2 < words.size()) {
     // "it shall be possible", "it is necessary": no referent intended.
@@ -237,7 +244,7 @@ bool ambiguous_pronoun(std::string_view text, const std::vector<Word>& words, st
     if (is_modal(words[k].lower)) ++k;
     if (k < words.size() && (words[k].lower == "be" || words[k].lower == "is") && k + 1 < words.size() &&
         expletive_complement(words[k + 1].lower))
-      return false;
+      return std::nullopt;
   }
   bool wants_plural = one_of(w, {"they", "them", "their", "theirs"});
   bool personal = one_of(w, {"he", "him", "his", "she", "her"});
@@ -245,14 +252,26 @@ bool ambiguous_pronoun(std::string_view text, const std::vector<Word>& words, st
   // "its" is not the end's.
   bool possessive = one_of(w, {"its", "their", "his", "her"});
   std::size_t holder = possessive && i >= 2 && words[i - 1].lower == "of" ? i - 2 : words.size();
-  std::size_t agreeing = 0;
+  std::vector<std::string> agreeing, seen;
   for (const auto& h : antecedent_heads(text, words, i)) {
     if (h.index == holder) continue;
-    if (personal ? h.person
-                 : h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural)
-      ++agreeing;
+    bool agrees = personal ? h.person
+                           : h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural;
+    if (!agrees || std::find(seen.begin(), seen.end(), words[h.index].lower) != seen.end()) continue;
+    seen.push_back(words[h.index].lower);
+    agreeing.emplace_back(text.substr(words[h.index].begin, words[h.index].end - words[h.index].begin));
   }
-  return agreeing != 1;
+  if (agreeing.size() == 1) return std::nullopt;
+  return agreeing;
+}
+
+// What to write instead of an unclear pronoun, naming the nouns it could stand for.
+std::string pronoun_advice(std::string_view pronoun, const std::vector<std::string>& nouns) {
+  if (nouns.empty()) return fmt::format("No noun before '{}' agrees with it: write the noun meant instead.", pronoun);
+  std::string list;
+  std::size_t shown = std::min<std::size_t>(nouns.size(), 3);
+  for (std::size_t k = 0; k < shown; ++k) list += std::string(k == 0 ? "" : k + 1 == shown ? " or " : ", ") + "'" + nouns[k] + "'";
+  return fmt::format("'{}' could stand for {}: write the one meant instead.", pronoun, list);
 }
 
 std::string with_word(std::string_view advice, std::string_view word) {
@@ -293,11 +312,16 @@ std::vector<Ambiguity> find_ambiguities(std::string_view requirement) {
     // something said elsewhere.
     bool lone_demonstrative = one_of(w, {"this", "these", "those"}) &&
                               (i + 1 == words.size() || is_verb_like(words[i + 1].lower) || words[i + 1].lower == "means");
-    if (lone_demonstrative || (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}) &&
-                               ambiguous_pronoun(requirement, words, i))) {
+    if (lone_demonstrative) {
       add(i, i, pronoun);
       continue;
     }
+    if (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}))
+      if (auto nouns = unclear_antecedents(requirement, words, i)) {
+        add(i, i, pronoun);
+        found.back().suggestion = pronoun_advice(found.back().text, *nouns);
+        continue;
+      }
     // Passive without an actor: "shall be stored" with no "by ..." after it.
     if (w == "be" && i > 0 && is_modal(words[i - 1].lower) && i + 1 < words.size() && is_participle(words[i + 1].lower) &&
         std::none_of(words.begin() + static_cast<std::ptrdiff_t>(i), words.end(), [](const Word& x) { return x.lower == "by"; })) {
