@@ -11,18 +11,15 @@ to it beyond what a start writes.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import free_port  # noqa: E402
 
 
 def one_start(binary, database_url, work):
