@@ -173,10 +173,16 @@ bool is_determiner(std::string_view w) {
                     "its", "their", "his", "her", "another", "other", "both", "either", "such"});
 }
 
+// Prepositions that put a noun phrase after them ("to" is left to the conjunctions: it comes
+// before verbs as often).
+bool is_preposition(std::string_view w) {
+  return one_of(w, {"of", "in", "on", "at", "by", "for", "with", "from", "into", "after", "before", "until", "via",
+                    "within", "between", "through", "under", "over", "about"});
+}
+
 bool is_preposition_or_conjunction(std::string_view w) {
-  return one_of(w, {"of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "and", "or", "but", "if", "when",
-                    "where", "which", "that", "who", "while", "after", "before", "until", "via", "as", "than",
-                    "within", "between", "through", "under", "over", "about", "whether", "so", "because", "unless"});
+  return is_preposition(w) || one_of(w, {"to", "and", "or", "but", "if", "when", "where", "which", "that", "who", "while",
+                                         "as", "than", "whether", "so", "because", "unless"});
 }
 
 bool is_verb_like(std::string_view w) {
@@ -206,9 +212,7 @@ std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word
     bool content = !w.number && !is_stop_word(w.lower) && !is_determiner(w.lower) && !is_verb_like(w.lower) &&
                    !is_preposition_or_conjunction(w.lower);
     bool bare_object = content && i >= 2 && is_modal(words[i - 2].lower);
-    bool after_preposition = content && i >= 1 && is_preposition_or_conjunction(words[i - 1].lower) &&
-                             !one_of(words[i - 1].lower, {"to", "and", "or", "but", "if", "when", "where", "which", "that",
-                                                          "who", "while", "so", "because", "unless", "whether", "than", "as"});
+    bool after_preposition = content && i >= 1 && is_preposition(words[i - 1].lower);
     if (!starts_phrase && !proper && !bare_subject && !bare_object && !after_preposition) {
       ++i;
       continue;
@@ -252,14 +256,14 @@ std::optional<std::vector<std::string>> unclear_antecedents(std::string_view tex
   // "its" is not the end's.
   bool possessive = one_of(w, {"its", "their", "his", "her"});
   std::size_t holder = possessive && i >= 2 && words[i - 1].lower == "of" ? i - 2 : words.size();
-  std::vector<std::string> agreeing, seen;
+  std::vector<std::string> agreeing;
   for (const auto& h : antecedent_heads(text, words, i)) {
     if (h.index == holder) continue;
     bool agrees = personal ? h.person
                            : h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural;
-    if (!agrees || std::find(seen.begin(), seen.end(), words[h.index].lower) != seen.end()) continue;
-    seen.push_back(words[h.index].lower);
-    agreeing.emplace_back(text.substr(words[h.index].begin, words[h.index].end - words[h.index].begin));
+    const auto& head = words[h.index];
+    if (agrees && std::none_of(agreeing.begin(), agreeing.end(), [&](const std::string& a) { return to_lower(a) == head.lower; }))
+      agreeing.emplace_back(text.substr(head.begin, head.end - head.begin));
   }
   if (agreeing.size() == 1) return std::nullopt;
   return agreeing;
@@ -291,14 +295,15 @@ std::string with_word(std::string_view advice, std::string_view word) {
 std::vector<Ambiguity> find_ambiguities(std::string_view requirement) {
   auto words = words_of(requirement);
   std::vector<Ambiguity> found;
-  auto add = [&](std::size_t first, std::size_t last, const Rule& rule) {
+  // `suggestion`: written for this finding; else the rule's advice with the finding's words.
+  auto add = [&](std::size_t first, std::size_t last, const Rule& rule, std::optional<std::string> suggestion = {}) {
     Ambiguity a;
     a.begin = words[first].begin;
     a.end = words[last].end;
     a.text = std::string(requirement.substr(a.begin, a.end - a.begin));
     a.type = rule.type;
     a.reason = rule.reason;
-    a.suggestion = with_word(rule.advice, a.text);
+    a.suggestion = suggestion ? std::move(*suggestion) : with_word(rule.advice, a.text);
     found.push_back(std::move(a));
   };
 
@@ -318,8 +323,7 @@ std::vector<Ambiguity> find_ambiguities(std::string_view requirement) {
     }
     if (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}))
       if (auto nouns = unclear_antecedents(requirement, words, i)) {
-        add(i, i, pronoun);
-        found.back().suggestion = pronoun_advice(found.back().text, *nouns);
+        add(i, i, pronoun, pronoun_advice(requirement.substr(words[i].begin, words[i].end - words[i].begin), *nouns));
         continue;
       }
     // Passive without an actor: "shall be stored" with no "by ..." after it.
