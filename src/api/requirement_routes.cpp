@@ -138,8 +138,6 @@ json::object& find_item(json::array& items, const std::string& item_id) {
 }  // namespace
 
 void add_requirement_routes(Context& ctx, http::Router& router) {
-  // Trains the classifier now, on the CPU pool, rather than in the first request.
-  asio::post(ctx.cpu, [] { product::RequirementAnalyzer::shared(); });
   secured(ctx, router, "POST", "/api/v1/requirements/analyze", Permission::read,
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             auto body = json_body(request);

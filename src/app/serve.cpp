@@ -11,6 +11,7 @@
 #include "agents/builtin.hpp"
 #include "agents/marketing/generator.hpp"
 #include "agents/marketing/marketing_agent.hpp"
+#include "agents/product/analyzer.hpp"
 #include "agents/product/product_agent.hpp"
 #include "agents/sales/sales_agent.hpp"
 #include "api/routes.hpp"
@@ -156,6 +157,9 @@ int serve(const core::Config& config) {
   bus.subscribe({"tasks.*", "workflows.*"}, [&registry](const model::Event& event) { registry.count_event(event); });
   http::Server server(io, router, options);
   auto port = server.start();
+  // The requirement classifier trains now (about 0.2 s of CPU), rather than in the first request,
+  // and not before the port is open: on two cores it would take one from the start.
+  boost::asio::post(cpu, [] { product::RequirementAnalyzer::shared(); });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {

@@ -31,11 +31,19 @@ def built_file(image_path):
 
 
 def needed_packages(path):
-    """The Debian packages that provide the shared libraries `path` names (NEEDED)."""
+    """The Debian packages that provide the shared libraries `path` needs: those it links (NEEDED)
+    and those it opens at run time by soname (dlopen; the soname is a string in the binary)."""
     needed = re.findall(r"\(NEEDED\).*\[(.+)\]", subprocess.run(["readelf", "-d", path], capture_output=True,
                                                                    text=True, check=True).stdout)
     resolved = dict(re.findall(r"^\s*(\S+) => (\S+)", subprocess.run(["ldd", path], capture_output=True, text=True,
                                                                       check=True).stdout, re.M))
+    named = subprocess.run(["strings", "-a", path], capture_output=True, text=True, check=True).stdout
+    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    for soname in set(re.findall(r"^(lib[\w+-]+\.so\.\d+)$", named, re.M)) - set(needed):
+        found = re.search(rf"^\s*{re.escape(soname)} \(.*\) => (\S+)", cache, re.M)
+        assert found, f"the binary opens {soname}, which this machine lacks"
+        needed.append(soname)
+        resolved[soname] = found.group(1)
     packages = set()
     for lib in needed:
         real = os.path.realpath(resolved[lib])

@@ -1,13 +1,12 @@
 #include "agents/sales/lead_model.hpp"
 
-#include <xgboost/c_api.h>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 #include <random>
 
+#include "agents/sales/xgboost_library.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 
@@ -22,18 +21,18 @@ constexpr std::size_t factors_each_way = 5;
 constexpr float missing = std::numeric_limits<float>::quiet_NaN();
 
 void check(int rc, const char* what) {
-  if (rc != 0) throw core::Error(core::ErrorKind::internal, std::string(what) + ": " + XGBGetLastError());
+  if (rc != 0) throw core::Error(core::ErrorKind::internal, std::string(what) + ": " + xgboost().get_last_error());
 }
 
 // A DMatrix that frees itself.
 struct Matrix {
   DMatrixHandle handle = nullptr;
   Matrix(const std::vector<float>& features, std::size_t rows, std::size_t width) {
-    check(XGDMatrixCreateFromMat(features.data(), rows, width, missing, &handle), "XGDMatrixCreateFromMat");
+    check(xgboost().dmatrix_create_from_mat(features.data(), rows, width, missing, &handle), "XGDMatrixCreateFromMat");
   }
   Matrix(const Matrix&) = delete;
   Matrix& operator=(const Matrix&) = delete;
-  ~Matrix() { XGDMatrixFree(handle); }
+  ~Matrix() { xgboost().dmatrix_free(handle); }
 };
 
 struct Split {
@@ -101,7 +100,7 @@ char grade_of(double probability, const double (&cuts)[3]) {
 }
 
 LeadModel::~LeadModel() {
-  if (booster_) XGBoosterFree(booster_);
+  if (booster_) xgboost().booster_free(booster_);
 }
 
 std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, const TrainOptions& options) {
@@ -132,20 +131,20 @@ std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, c
   Matrix fit(fit_features, fit_rows.size(), width), validation(validation_features, validation_rows.size(), width);
   std::vector<float> fit_label_floats(fit_labels.begin(), fit_labels.end()),
       validation_label_floats(validation_labels.begin(), validation_labels.end());
-  check(XGDMatrixSetFloatInfo(fit.handle, "label", fit_label_floats.data(), fit_label_floats.size()), "label");
-  check(XGDMatrixSetFloatInfo(validation.handle, "label", validation_label_floats.data(), validation_label_floats.size()),
+  check(xgboost().dmatrix_set_float_info(fit.handle, "label", fit_label_floats.data(), fit_label_floats.size()), "label");
+  check(xgboost().dmatrix_set_float_info(validation.handle, "label", validation_label_floats.data(), validation_label_floats.size()),
         "label");
 
   DMatrixHandle both[] = {fit.handle, validation.handle};
   BoosterHandle booster = nullptr;
-  check(XGBoosterCreate(both, 2, &booster), "XGBoosterCreate");
-  std::unique_ptr<void, int (*)(BoosterHandle)> owned(booster, XGBoosterFree);
+  check(xgboost().booster_create(both, 2, &booster), "XGBoosterCreate");
+  std::unique_ptr<void, int (*)(BoosterHandle)> owned(booster, xgboost().booster_free);
   auto seed = std::to_string(options.seed % 1000000), threads = std::to_string(std::max(1, options.threads));
   const std::pair<const char*, const char*> parameters[] = {
       {"objective", "binary:logistic"}, {"eval_metric", "logloss"}, {"tree_method", "hist"}, {"eta", "0.05"},
       {"max_depth", "5"}, {"min_child_weight", "3"}, {"subsample", "0.8"}, {"colsample_bytree", "0.8"},
       {"lambda", "1"}, {"max_bin", "256"}, {"seed", seed.c_str()}, {"nthread", threads.c_str()}, {"verbosity", "0"}};
-  for (const auto& [name, value] : parameters) check(XGBoosterSetParam(booster, name, value), name);
+  for (const auto& [name, value] : parameters) check(xgboost().booster_set_param(booster, name, value), name);
 
   // Trees are added while the validation log-loss still falls (then the best count is kept):
   // smoother than the AUC on a small validation set, so it stops less by chance.
@@ -154,16 +153,16 @@ std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, c
   double best_loss = 1e300;
   int best_round = 0;
   for (int round = 0; round < most_rounds && round - best_round <= patience; ++round) {
-    check(XGBoosterUpdateOneIter(booster, round, fit.handle), "XGBoosterUpdateOneIter");
+    check(xgboost().booster_update_one_iter(booster, round, fit.handle), "XGBoosterUpdateOneIter");
     const char* line = nullptr;
-    check(XGBoosterEvalOneIter(booster, round, watched, names, 1, &line), "XGBoosterEvalOneIter");
+    check(xgboost().booster_eval_one_iter(booster, round, watched, names, 1, &line), "XGBoosterEvalOneIter");
     if (double loss = logloss_in(line); loss < best_loss) best_loss = loss, best_round = round;
   }
   BoosterHandle sliced = nullptr;
-  check(XGBoosterSlice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");
+  check(xgboost().booster_slice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");
   model->booster_ = sliced;
   model->trees_count_ = std::size_t(best_round + 1);
-  check(XGBoosterSetParam(sliced, "nthread", threads.c_str()), "nthread");
+  check(xgboost().booster_set_param(sliced, "nthread", threads.c_str()), "nthread");
 
   auto as_doubles = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
   auto validation_margins = as_doubles(model->margins(validation_features, validation_rows.size()));
@@ -195,7 +194,7 @@ std::vector<float> LeadModel::raw_predict(const std::vector<float>& features, st
   const float* result = nullptr;
   auto config = R"({"type":)" + std::to_string(type) +
                 R"(,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})";
-  check(XGBoosterPredictFromDMatrix(booster_, m.handle, config.c_str(), &shape, &dimension, &result),
+  check(xgboost().booster_predict_from_dmatrix(booster_, m.handle, config.c_str(), &shape, &dimension, &result),
         "XGBoosterPredictFromDMatrix");
   std::size_t size = 1;
   for (bst_ulong i = 0; i < dimension; ++i) size *= std::size_t(shape[i]);
@@ -251,7 +250,7 @@ void LeadModel::compute_importance() {
   const char** names = nullptr;
   const bst_ulong* shape = nullptr;
   const float* scores = nullptr;
-  check(XGBoosterFeatureScore(booster_, config, &count, &names, &dimension, &shape, &scores), "XGBoosterFeatureScore");
+  check(xgboost().booster_feature_score(booster_, config, &count, &names, &dimension, &shape, &scores), "XGBoosterFeatureScore");
   std::map<std::size_t, double> by_column;
   double total = 0;
   for (bst_ulong i = 0; i < count; ++i) {
@@ -270,7 +269,7 @@ std::string LeadModel::trees() const {
   bst_ulong length = 0;
   const char* bytes = nullptr;
   std::lock_guard lock(mutex_);
-  check(XGBoosterSaveModelToBuffer(booster_, R"({"format":"json"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
+  check(xgboost().booster_save_model_to_buffer(booster_, R"({"format":"json"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
   return std::string(bytes, length);
 }
 
@@ -292,8 +291,8 @@ json::object LeadModel::metadata() const {
 
 std::shared_ptr<LeadModel> LeadModel::load(std::string_view trees, const json::object& metadata) {
   std::shared_ptr<LeadModel> model(new LeadModel());
-  check(XGBoosterCreate(nullptr, 0, &model->booster_), "XGBoosterCreate");
-  check(XGBoosterLoadModelFromBuffer(model->booster_, trees.data(), trees.size()), "XGBoosterLoadModelFromBuffer");
+  check(xgboost().booster_create(nullptr, 0, &model->booster_), "XGBoosterCreate");
+  check(xgboost().booster_load_model_from_buffer(model->booster_, trees.data(), trees.size()), "XGBoosterLoadModelFromBuffer");
   model->spec_ = FeatureSpec::from_json(metadata.at("features"));
   model->platt_ = {metadata.at("platt").at("a").to_number<double>(), metadata.at("platt").at("b").to_number<double>()};
   model->threshold_ = metadata.at("threshold").to_number<double>();
