@@ -139,6 +139,19 @@ TEST(ProductAmbiguity, APronounNeedsOneNounThatAgreesWithIt) {
   EXPECT_TRUE(pronoun("The checker shall store quality flags with data as they are received."));
 }
 
+TEST(ProductAmbiguity, AnExpletiveItIsUnclearOnlyAfterANounThatAgrees) {
+  auto pronoun = [](const char* text) { return finding(find_ambiguities(text), "vague_pronoun") != nullptr; };
+  EXPECT_FALSE(pronoun("It shall be possible to export the report."));
+  // Only the expletive's own sentence counts.
+  EXPECT_FALSE(pronoun("The report lists the orders. It shall be possible to export the list."));
+  EXPECT_FALSE(pronoun("Where network services are chargeable, it should be possible to show the rates."));
+  auto after_fax = find_ambiguities("Where fax functionality is provided, it shall be possible to interrupt a call.");
+  ASSERT_NE(finding(after_fax, "vague_pronoun"), nullptr);
+  EXPECT_EQ(finding(after_fax, "vague_pronoun")->suggestion,
+            "'it' reads as 'functionality' until the sentence shows it stands for no noun: name who acts instead "
+            "(\"the operator shall be able to ...\").");
+}
+
 TEST(ProductAmbiguity, CompoundAndNegativeStatements) {
   auto found = find_ambiguities("The system shall not delete orders and shall archive them.");
   EXPECT_NE(finding(found, "negative"), nullptr);

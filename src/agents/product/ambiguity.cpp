@@ -196,21 +196,25 @@ struct Head {
   bool person;
 };
 
-// The noun phrases before word `until`, as their head words: a determiner starts one, the
-// word before a preposition, conjunction, verb or punctuation ends it; an acronym or a
+// The noun phrases between words `from` and `until`, as their head words: a determiner starts
+// one, the word before a preposition, conjunction, verb or punctuation ends it; an acronym or a
 // capitalised word inside the sentence is one by itself.
-std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word>& words, std::size_t until) {
+std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word>& words, std::size_t from,
+                                   std::size_t until) {
   std::vector<Head> heads;
-  std::size_t i = 0;
+  std::size_t i = from;
   while (i < until) {
     const auto& w = words[i];
     bool starts_phrase = is_determiner(w.lower) && w.lower != "that";
-    bool proper = !w.number && std::isupper(static_cast<unsigned char>(text[w.begin])) && i > 0;
-    bool bare_subject = i == 0 && !is_determiner(w.lower) && !is_stop_word(w.lower) && !w.number;
-    // A noun phrase without a determiner: the object right after a requirement's verb ("shall
-    // process data"), or after a preposition ("changes in service requirements").
+    bool proper = !w.number && std::isupper(static_cast<unsigned char>(text[w.begin])) && i > from;
+    // A noun phrase without a determiner: the sentence's first words, the subject after a
+    // subordinating conjunction ("where fax functionality is provided"), the object right after
+    // a requirement's verb ("shall process data"), or after a preposition ("changes in service
+    // requirements").
     bool content = !w.number && !is_stop_word(w.lower) && !is_determiner(w.lower) && !is_verb_like(w.lower) &&
                    !is_preposition_or_conjunction(w.lower);
+    bool bare_subject = content && (i == from || one_of(words[i - 1].lower, {"if", "when", "where", "while", "once",
+                                                                            "unless", "because", "whenever"}));
     bool bare_object = content && i >= 2 && is_modal(words[i - 2].lower);
     bool after_preposition = content && i >= 1 && is_preposition(words[i - 1].lower);
     if (!starts_phrase && !proper && !bare_subject && !bare_object && !after_preposition) {
@@ -236,20 +240,32 @@ std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word
   return heads;
 }
 
+// "it shall be possible", "it is necessary": an "it" that stands for no noun (expletive).
+bool is_expletive_it(const std::vector<Word>& words, std::size_t i) {
+  if (words[i].lower != "it" || i + 2 >= words.size()) return false;
+  std::size_t k = i + 1;
+  if (is_modal(words[k].lower)) ++k;
+  return k + 1 < words.size() && (words[k].lower == "be" || words[k].lower == "is") &&
+         expletive_complement(words[k + 1].lower);
+}
+
+// The first word of the sentence that holds word `i`.
+std::size_t sentence_start(std::string_view text, const std::vector<Word>& words, std::size_t i) {
+  while (i > 0 && text.substr(words[i - 1].end, words[i].begin - words[i - 1].end).find_first_of(".!?") ==
+                      std::string_view::npos)
+    --i;
+  return i;
+}
+
 // The nouns before pronoun `i` that it could stand for, when that is not exactly one (none
 // when nothing agrees with it); nothing when the pronoun is clear. A noun mentioned twice is
-// one candidate.
+// one candidate. An expletive "it" is clear at the start of its sentence and unclear after any
+// noun of its sentence that agrees with it: "Where fax is provided, it shall be possible to
+// ..." reads as the fax until "possible".
 std::optional<std::vector<std::string>> unclear_antecedents(std::string_view text, const std::vector<Word>& words,
                                                             std::size_t i) {
   const auto& w = words[i].lower;
-  if (w == "it" && i + 2 < words.size()) {
-    // "it shall be possible", "it is necessary": no referent intended.
-    std::size_t k = i + 1;
-    if (is_modal(words[k].lower)) ++k;
-    if (k < words.size() && (words[k].lower == "be" || words[k].lower == "is") && k + 1 < words.size() &&
-        expletive_complement(words[k + 1].lower))
-      return std::nullopt;
-  }
+  bool expletive = is_expletive_it(words, i);
   bool wants_plural = one_of(w, {"they", "them", "their", "theirs"});
   bool personal = one_of(w, {"he", "him", "his", "she", "her"});
   // A possessive never stands for the noun whose phrase holds it: in "the end of its route",
@@ -257,7 +273,7 @@ std::optional<std::vector<std::string>> unclear_antecedents(std::string_view tex
   bool possessive = one_of(w, {"its", "their", "his", "her"});
   std::size_t holder = possessive && i >= 2 && words[i - 1].lower == "of" ? i - 2 : words.size();
   std::vector<std::string> agreeing;
-  for (const auto& h : antecedent_heads(text, words, i)) {
+  for (const auto& h : antecedent_heads(text, words, expletive ? sentence_start(text, words, i) : 0, i)) {
     if (h.index == holder) continue;
     bool agrees = personal ? h.person
                            : h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural;
@@ -265,16 +281,19 @@ std::optional<std::vector<std::string>> unclear_antecedents(std::string_view tex
     if (agrees && std::none_of(agreeing.begin(), agreeing.end(), [&](const std::string& a) { return to_lower(a) == head.lower; }))
       agreeing.emplace_back(text.substr(head.begin, head.end - head.begin));
   }
-  if (agreeing.size() == 1) return std::nullopt;
+  if (expletive ? agreeing.empty() : agreeing.size() == 1) return std::nullopt;
   return agreeing;
 }
 
 // What to write instead of an unclear pronoun, naming the nouns it could stand for.
-std::string pronoun_advice(std::string_view pronoun, const std::vector<std::string>& nouns) {
+std::string pronoun_advice(std::string_view pronoun, const std::vector<std::string>& nouns, bool expletive) {
   if (nouns.empty()) return fmt::format("No noun before '{}' agrees with it: write the noun meant instead.", pronoun);
   std::string list;
   std::size_t shown = std::min<std::size_t>(nouns.size(), 3);
   for (std::size_t k = 0; k < shown; ++k) list += std::string(k == 0 ? "" : k + 1 == shown ? " or " : ", ") + "'" + nouns[k] + "'";
+  if (expletive)
+    return fmt::format("'{}' reads as {} until the sentence shows it stands for no noun: name who acts instead "
+                       "(\"the operator shall be able to ...\").", pronoun, list);
   return fmt::format("'{}' could stand for {}: write the one meant instead.", pronoun, list);
 }
 
@@ -323,7 +342,8 @@ std::vector<Ambiguity> find_ambiguities(std::string_view requirement) {
     }
     if (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}))
       if (auto nouns = unclear_antecedents(requirement, words, i)) {
-        add(i, i, pronoun, pronoun_advice(requirement.substr(words[i].begin, words[i].end - words[i].begin), *nouns));
+        add(i, i, pronoun, pronoun_advice(requirement.substr(words[i].begin, words[i].end - words[i].begin), *nouns,
+                                          is_expletive_it(words, i)));
         continue;
       }
     // Passive without an actor: "shall be stored" with no "by ..." after it.
