@@ -132,6 +132,8 @@ TEST(ProductAmbiguity, APronounNeedsOneNounThatAgreesWithIt) {
   EXPECT_FALSE(pronoun("The ETCS shall record its faults."));
   EXPECT_FALSE(pronoun("The gateway shall notify the APIs when they change."));
   EXPECT_TRUE(pronoun("The ICPs shall notify the APIs when they change."));
+  // "it" is never a person.
+  EXPECT_FALSE(pronoun("The operator shall close the valve when it leaks."));
   // A possessive is not the noun whose phrase holds it.
   EXPECT_FALSE(pronoun("The train shall stop at the end of its movement authority."));
   // Objects without a determiner count, and "data" is read as singular or plural.

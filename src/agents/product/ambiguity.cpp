@@ -275,8 +275,10 @@ std::optional<std::vector<std::string>> unclear_antecedents(std::string_view tex
   std::vector<std::string> agreeing;
   for (const auto& h : antecedent_heads(text, words, expletive ? sentence_start(text, words, i) : 0, i)) {
     if (h.index == holder) continue;
-    bool agrees = personal ? h.person
-                           : h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural;
+    bool agrees = h.person;
+    if (!personal)  // "it" and "its" never stand for a person ("the operator"); "they" may
+      agrees = (wants_plural || !h.person) &&
+               (h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural);
     const auto& head = words[h.index];
     if (agrees && std::none_of(agreeing.begin(), agreeing.end(), [&](const std::string& a) { return to_lower(a) == head.lower; }))
       agreeing.emplace_back(text.substr(head.begin, head.end - head.begin));
