@@ -134,6 +134,10 @@ TEST(ProductAmbiguity, APronounNeedsOneNounThatAgreesWithIt) {
   EXPECT_TRUE(pronoun("The ICPs shall notify the APIs when they change."));
   // "it" is never a person.
   EXPECT_FALSE(pronoun("The operator shall close the valve when it leaks."));
+  // Neither a participle ("shall be supervised", "the messages received from") nor "how" heads a noun phrase.
+  EXPECT_FALSE(pronoun("A train shall be supervised to its speed profile."));
+  EXPECT_FALSE(pronoun("The gateway shall forward the messages received from clients when it starts."));
+  EXPECT_FALSE(pronoun("The program shall determine how it will send the data."));
   // A possessive is not the noun whose phrase holds it.
   EXPECT_FALSE(pronoun("The train shall stop at the end of its movement authority."));
   // Objects without a determiner count, and "data" is read as singular or plural.

@@ -1,6 +1,7 @@
 // Evaluates the requirement analyser on the shared data sets and prints Markdown for
 // docs/product.md: leave-one-project-out on PROMISE NFR (kind and NFR class), vague words
-// against ARTA DS1, pronouns against ReqEval. Usage: de-requirements-eval <data dir>
+// against ARTA DS1, pronouns against ReqEval. Usage: de-requirements-eval <data dir> [--errors]
+// (--errors: also every ReqEval pronoun judged wrongly, with the finding's suggestion).
 #include <algorithm>
 #include <fstream>
 #include <iomanip>
@@ -179,12 +180,13 @@ void arta(const std::string& dir) {
             << top(missed) << ".\n";
 }
 
-void reqeval(const std::string& dir) {
+void reqeval(const std::string& dir, bool list_errors) {
   auto records = csv_records(read_file(dir + "/reqeval-anaphora/reqeval_pronouns.csv"));
   struct Counts {
     std::size_t tp = 0, fp = 0, fn = 0, tn = 0;
   };
   std::map<std::string, Counts> by_split;  // "train", "test", and "all"
+  std::ostringstream errors;
   for (std::size_t r = 1; r < records.size(); ++r) {
     const auto& row = records[r];
     if (row.size() < 8) continue;
@@ -203,10 +205,15 @@ void reqeval(const std::string& dir) {
       }
     }
     bool flagged = false;
+    std::string suggestion;
     for (const auto& f : find_ambiguities(sentence))
       if (f.type == "vague_pronoun")
-        for (auto at : marked) flagged |= f.begin == at;
+        for (auto at : marked)
+          if (f.begin == at) flagged = true, suggestion = f.suggestion;
     bool ambiguous = row[7] == "NOCUOUS";
+    if (flagged != ambiguous)
+      errors << "| " << (flagged ? "wrong flag" : "missed") << " | " << row[0] << " | " << row[5] << " | " << sentence
+             << " | " << suggestion << " |\n";
     for (const auto& split : {row[0], std::string("all")}) {
       auto& c = by_split[split];
       c.tp += flagged && ambiguous, c.fp += flagged && !ambiguous, c.fn += !flagged && ambiguous, c.tn += !flagged && !ambiguous;
@@ -221,19 +228,24 @@ void reqeval(const std::string& dir) {
     std::cout << "| " << split << " | " << fixed(s.precision) << " | " << fixed(s.recall) << " | **" << fixed(s.f1) << "** | "
               << c.tp << " | " << c.fp << " | " << c.fn << " | " << c.tn << " | " << fixed(every.f1) << " |\n";
   }
+  if (list_errors)
+    std::cout << "\n### ReqEval pronouns judged wrongly\n\n| error | split | pronoun | sentence | our finding |\n|---|---|---|---|---|\n"
+              << errors.str();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: de-requirements-eval <data dir holding promise-nfr/, arta-requirement-smells/, reqeval-anaphora/>\n";
+  bool list_errors = argc == 3 && std::string_view(argv[2]) == "--errors";
+  if (argc != 2 && !list_errors) {
+    std::cerr << "usage: de-requirements-eval <data dir holding promise-nfr/, arta-requirement-smells/, reqeval-anaphora/> "
+                 "[--errors]\n";
     return 2;
   }
   try {
     promise(argv[1]);
     arta(argv[1]);
-    reqeval(argv[1]);
+    reqeval(argv[1], list_errors);
   } catch (const std::exception& e) {
     std::cerr << "de-requirements-eval: " << e.what() << '\n';
     return 1;

@@ -185,6 +185,13 @@ bool is_preposition_or_conjunction(std::string_view w) {
                                          "as", "than", "whether", "so", "because", "unless"});
 }
 
+// Words that head no noun phrase though they may stand where one would: "how it will
+// provide", "only if", "more than one", "once the driver has".
+bool is_adverb_or_question(std::string_view w) {
+  return one_of(w, {"how", "why", "what", "whenever", "once", "only", "more", "most", "less", "least", "very", "then",
+                    "there", "here", "however", "thus", "therefore", "also", "too", "even", "just"});
+}
+
 bool is_verb_like(std::string_view w) {
   return is_modal(w) || one_of(w, {"is", "are", "was", "were", "be", "been", "has", "have", "had", "do", "does", "did"});
 }
@@ -212,26 +219,31 @@ std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word
     // a requirement's verb ("shall process data"), or after a preposition ("changes in service
     // requirements").
     bool content = !w.number && !is_stop_word(w.lower) && !is_determiner(w.lower) && !is_verb_like(w.lower) &&
-                   !is_preposition_or_conjunction(w.lower);
+                   !is_preposition_or_conjunction(w.lower) && !is_adverb_or_question(w.lower);
     bool bare_subject = content && (i == from || one_of(words[i - 1].lower, {"if", "when", "where", "while", "once",
                                                                             "unless", "because", "whenever"}));
-    bool bare_object = content && i >= 2 && is_modal(words[i - 2].lower);
+    bool bare_object = content && i >= 2 && is_modal(words[i - 2].lower) && !is_verb_like(words[i - 1].lower);
     bool after_preposition = content && i >= 1 && is_preposition(words[i - 1].lower);
     if (!starts_phrase && !proper && !bare_subject && !bare_object && !after_preposition) {
       ++i;
       continue;
     }
-    std::size_t j = starts_phrase ? i + 1 : i;
+    std::size_t first = starts_phrase ? i + 1 : i;
+    std::size_t j = first;
     std::size_t head = j;
     while (j < until) {
       const auto& next = words[j];
       if (is_preposition_or_conjunction(next.lower) || is_verb_like(next.lower) || is_determiner(next.lower)) break;
+      // A participle after the head, then a preposition, is a clause: "the systems listed in".
+      if (j > first && j + 1 < until && next.lower.size() > 4 && next.lower.ends_with("ed") &&
+          !next.lower.ends_with("eed") && is_preposition(words[j + 1].lower))
+        break;
       head = j;
       auto gap = text.substr(next.end, j + 1 < words.size() ? words[j + 1].begin - next.end : 0);
       ++j;
       if (gap.find_first_of(",.;:()") != std::string_view::npos) break;
     }
-    if (head < until && !is_stop_word(words[head].lower)) {
+    if (head < until && !is_stop_word(words[head].lower) && !is_adverb_or_question(words[head].lower)) {
       const auto& h = words[head];
       heads.push_back({head, number_of_noun(text.substr(h.begin, h.end - h.begin)), names_a_person(h.lower)});
     }
