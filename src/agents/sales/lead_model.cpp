@@ -131,20 +131,22 @@ std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, c
   Matrix fit(fit_features, fit_rows.size(), width), validation(validation_features, validation_rows.size(), width);
   std::vector<float> fit_label_floats(fit_labels.begin(), fit_labels.end()),
       validation_label_floats(validation_labels.begin(), validation_labels.end());
-  check(xgboost().dmatrix_set_float_info(fit.handle, "label", fit_label_floats.data(), fit_label_floats.size()), "label");
-  check(xgboost().dmatrix_set_float_info(validation.handle, "label", validation_label_floats.data(), validation_label_floats.size()),
+  const auto& xgb = xgboost();
+  check(xgb.dmatrix_set_float_info(fit.handle, "label", fit_label_floats.data(), fit_label_floats.size()), "label");
+  check(xgb.dmatrix_set_float_info(validation.handle, "label", validation_label_floats.data(),
+                                   validation_label_floats.size()),
         "label");
 
   DMatrixHandle both[] = {fit.handle, validation.handle};
   BoosterHandle booster = nullptr;
-  check(xgboost().booster_create(both, 2, &booster), "XGBoosterCreate");
-  std::unique_ptr<void, int (*)(BoosterHandle)> owned(booster, xgboost().booster_free);
+  check(xgb.booster_create(both, 2, &booster), "XGBoosterCreate");
+  std::unique_ptr<void, int (*)(BoosterHandle)> owned(booster, xgb.booster_free);
   auto seed = std::to_string(options.seed % 1000000), threads = std::to_string(std::max(1, options.threads));
   const std::pair<const char*, const char*> parameters[] = {
       {"objective", "binary:logistic"}, {"eval_metric", "logloss"}, {"tree_method", "hist"}, {"eta", "0.05"},
       {"max_depth", "5"}, {"min_child_weight", "3"}, {"subsample", "0.8"}, {"colsample_bytree", "0.8"},
       {"lambda", "1"}, {"max_bin", "256"}, {"seed", seed.c_str()}, {"nthread", threads.c_str()}, {"verbosity", "0"}};
-  for (const auto& [name, value] : parameters) check(xgboost().booster_set_param(booster, name, value), name);
+  for (const auto& [name, value] : parameters) check(xgb.booster_set_param(booster, name, value), name);
 
   // Trees are added while the validation log-loss still falls (then the best count is kept):
   // smoother than the AUC on a small validation set, so it stops less by chance.
@@ -153,16 +155,16 @@ std::shared_ptr<LeadModel> LeadModel::train(std::span<const TrainingRow> rows, c
   double best_loss = 1e300;
   int best_round = 0;
   for (int round = 0; round < most_rounds && round - best_round <= patience; ++round) {
-    check(xgboost().booster_update_one_iter(booster, round, fit.handle), "XGBoosterUpdateOneIter");
+    check(xgb.booster_update_one_iter(booster, round, fit.handle), "XGBoosterUpdateOneIter");
     const char* line = nullptr;
-    check(xgboost().booster_eval_one_iter(booster, round, watched, names, 1, &line), "XGBoosterEvalOneIter");
+    check(xgb.booster_eval_one_iter(booster, round, watched, names, 1, &line), "XGBoosterEvalOneIter");
     if (double loss = logloss_in(line); loss < best_loss) best_loss = loss, best_round = round;
   }
   BoosterHandle sliced = nullptr;
-  check(xgboost().booster_slice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");
+  check(xgb.booster_slice(booster, 0, best_round + 1, 1, &sliced), "XGBoosterSlice");
   model->booster_ = sliced;
   model->trees_count_ = std::size_t(best_round + 1);
-  check(xgboost().booster_set_param(sliced, "nthread", threads.c_str()), "nthread");
+  check(xgb.booster_set_param(sliced, "nthread", threads.c_str()), "nthread");
 
   auto as_doubles = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
   auto validation_margins = as_doubles(model->margins(validation_features, validation_rows.size()));
@@ -250,7 +252,8 @@ void LeadModel::compute_importance() {
   const char** names = nullptr;
   const bst_ulong* shape = nullptr;
   const float* scores = nullptr;
-  check(xgboost().booster_feature_score(booster_, config, &count, &names, &dimension, &shape, &scores), "XGBoosterFeatureScore");
+  check(xgboost().booster_feature_score(booster_, config, &count, &names, &dimension, &shape, &scores),
+        "XGBoosterFeatureScore");
   std::map<std::size_t, double> by_column;
   double total = 0;
   for (bst_ulong i = 0; i < count; ++i) {
@@ -269,7 +272,8 @@ std::string LeadModel::trees() const {
   bst_ulong length = 0;
   const char* bytes = nullptr;
   std::lock_guard lock(mutex_);
-  check(xgboost().booster_save_model_to_buffer(booster_, R"({"format":"json"})", &length, &bytes), "XGBoosterSaveModelToBuffer");
+  check(xgboost().booster_save_model_to_buffer(booster_, R"({"format":"json"})", &length, &bytes),
+        "XGBoosterSaveModelToBuffer");
   return std::string(bytes, length);
 }
 
@@ -292,7 +296,8 @@ json::object LeadModel::metadata() const {
 std::shared_ptr<LeadModel> LeadModel::load(std::string_view trees, const json::object& metadata) {
   std::shared_ptr<LeadModel> model(new LeadModel());
   check(xgboost().booster_create(nullptr, 0, &model->booster_), "XGBoosterCreate");
-  check(xgboost().booster_load_model_from_buffer(model->booster_, trees.data(), trees.size()), "XGBoosterLoadModelFromBuffer");
+  check(xgboost().booster_load_model_from_buffer(model->booster_, trees.data(), trees.size()),
+        "XGBoosterLoadModelFromBuffer");
   model->spec_ = FeatureSpec::from_json(metadata.at("features"));
   model->platt_ = {metadata.at("platt").at("a").to_number<double>(), metadata.at("platt").at("b").to_number<double>()};
   model->threshold_ = metadata.at("threshold").to_number<double>();
