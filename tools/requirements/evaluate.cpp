@@ -209,7 +209,10 @@ void reqeval(const std::string& dir, bool list_errors) {
     for (const auto& f : find_ambiguities(sentence))
       if (f.type == "vague_pronoun")
         for (auto at : marked)
-          if (f.begin == at) flagged = true, suggestion = f.suggestion;
+          if (f.begin == at) {
+            flagged = true;
+            suggestion = f.suggestion;
+          }
     bool ambiguous = row[7] == "NOCUOUS";
     if (flagged != ambiguous)
       errors << "| " << (flagged ? "wrong flag" : "missed") << " | " << row[0] << " | " << row[5] << " | " << sentence

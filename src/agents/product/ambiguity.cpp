@@ -180,9 +180,21 @@ bool is_preposition(std::string_view w) {
                     "within", "between", "through", "under", "over", "about"});
 }
 
+// Conjunctions that open a clause whose subject may come without a determiner ("where fax
+// functionality is provided").
+bool is_subordinator(std::string_view w) {
+  return one_of(w, {"if", "when", "where", "while", "because", "unless"});
+}
+
 bool is_preposition_or_conjunction(std::string_view w) {
-  return is_preposition(w) || one_of(w, {"to", "and", "or", "but", "if", "when", "where", "which", "that", "who", "while",
-                                         "as", "than", "whether", "so", "because", "unless"});
+  return is_preposition(w) || is_subordinator(w) ||
+         one_of(w, {"to", "and", "or", "but", "which", "that", "who", "as", "than", "whether", "so"});
+}
+
+// A regular past participle ("listed", "received"). Not is_participle: after a noun, its "-en"
+// words and short irregulars are as often nouns ("the login screen", "the data set").
+bool ends_in_ed(std::string_view w) {
+  return w.size() > 4 && w.ends_with("ed") && !w.ends_with("eed");
 }
 
 // Words that head no noun phrase though they may stand where one would: "how it will
@@ -220,8 +232,8 @@ std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word
     // requirements").
     bool content = !w.number && !is_stop_word(w.lower) && !is_determiner(w.lower) && !is_verb_like(w.lower) &&
                    !is_preposition_or_conjunction(w.lower) && !is_adverb_or_question(w.lower);
-    bool bare_subject = content && (i == from || one_of(words[i - 1].lower, {"if", "when", "where", "while", "once",
-                                                                            "unless", "because", "whenever"}));
+    bool bare_subject = content && (i == from || is_subordinator(words[i - 1].lower) ||
+                                    one_of(words[i - 1].lower, {"once", "whenever"}));
     bool bare_object = content && i >= 2 && is_modal(words[i - 2].lower) && !is_verb_like(words[i - 1].lower);
     bool after_preposition = content && i >= 1 && is_preposition(words[i - 1].lower);
     if (!starts_phrase && !proper && !bare_subject && !bare_object && !after_preposition) {
@@ -235,9 +247,7 @@ std::vector<Head> antecedent_heads(std::string_view text, const std::vector<Word
       const auto& next = words[j];
       if (is_preposition_or_conjunction(next.lower) || is_verb_like(next.lower) || is_determiner(next.lower)) break;
       // A participle after the head, then a preposition, is a clause: "the systems listed in".
-      if (j > first && j + 1 < until && next.lower.size() > 4 && next.lower.ends_with("ed") &&
-          !next.lower.ends_with("eed") && is_preposition(words[j + 1].lower))
-        break;
+      if (j > first && j + 1 < until && ends_in_ed(next.lower) && is_preposition(words[j + 1].lower)) break;
       head = j;
       auto gap = text.substr(next.end, j + 1 < words.size() ? words[j + 1].begin - next.end : 0);
       ++j;
@@ -261,11 +271,15 @@ bool is_expletive_it(const std::vector<Word>& words, std::size_t i) {
          expletive_complement(words[k + 1].lower);
 }
 
-// The first word of the sentence that holds word `i`.
+// The first word of the sentence (as sentences_of splits them) that holds word `i`.
 std::size_t sentence_start(std::string_view text, const std::vector<Word>& words, std::size_t i) {
-  while (i > 0 && text.substr(words[i - 1].end, words[i].begin - words[i - 1].end).find_first_of(".!?") ==
-                      std::string_view::npos)
-    --i;
+  std::size_t begin = 0;
+  for (auto sentence : sentences_of(text)) {
+    auto at = static_cast<std::size_t>(sentence.data() - text.data());
+    if (at > words[i].begin) break;
+    begin = at;
+  }
+  while (i > 0 && words[i - 1].begin >= begin) --i;
   return i;
 }
 
@@ -275,9 +289,8 @@ std::size_t sentence_start(std::string_view text, const std::vector<Word>& words
 // noun of its sentence that agrees with it: "Where fax is provided, it shall be possible to
 // ..." reads as the fax until "possible".
 std::optional<std::vector<std::string>> unclear_antecedents(std::string_view text, const std::vector<Word>& words,
-                                                            std::size_t i) {
+                                                            std::size_t i, bool expletive) {
   const auto& w = words[i].lower;
-  bool expletive = is_expletive_it(words, i);
   bool wants_plural = one_of(w, {"they", "them", "their", "theirs"});
   bool personal = one_of(w, {"he", "him", "his", "she", "her"});
   // A possessive never stands for the noun whose phrase holds it: in "the end of its route",
@@ -287,10 +300,9 @@ std::optional<std::vector<std::string>> unclear_antecedents(std::string_view tex
   std::vector<std::string> agreeing;
   for (const auto& h : antecedent_heads(text, words, expletive ? sentence_start(text, words, i) : 0, i)) {
     if (h.index == holder) continue;
-    bool agrees = h.person;
-    if (!personal)  // "it" and "its" never stand for a person ("the operator"); "they" may
-      agrees = (wants_plural || !h.person) &&
-               (h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural);
+    bool same_number = h.number == GrammaticalNumber::either || (h.number == GrammaticalNumber::plural) == wants_plural;
+    // "it" and "its" never stand for a person ("the operator"); "they" may.
+    bool agrees = personal ? h.person : same_number && (wants_plural || !h.person);
     const auto& head = words[h.index];
     if (agrees && std::none_of(agreeing.begin(), agreeing.end(), [&](const std::string& a) { return to_lower(a) == head.lower; }))
       agreeing.emplace_back(text.substr(head.begin, head.end - head.begin));
@@ -354,12 +366,14 @@ std::vector<Ambiguity> find_ambiguities(std::string_view requirement) {
       add(i, i, pronoun);
       continue;
     }
-    if (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"}))
-      if (auto nouns = unclear_antecedents(requirement, words, i)) {
+    if (one_of(w, {"it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her"})) {
+      bool expletive = is_expletive_it(words, i);
+      if (auto nouns = unclear_antecedents(requirement, words, i, expletive)) {
         add(i, i, pronoun, pronoun_advice(requirement.substr(words[i].begin, words[i].end - words[i].begin), *nouns,
-                                          is_expletive_it(words, i)));
+                                          expletive));
         continue;
       }
+    }
     // Passive without an actor: "shall be stored" with no "by ..." after it.
     if (w == "be" && i > 0 && is_modal(words[i - 1].lower) && i + 1 < words.size() && is_participle(words[i + 1].lower) &&
         std::none_of(words.begin() + static_cast<std::ptrdiff_t>(i), words.end(), [](const Word& x) { return x.lower == "by"; })) {

@@ -77,27 +77,6 @@ std::optional<std::pair<std::string, std::string_view>> leading_id(std::string_v
   return std::pair{std::string(id), trim(rest.substr(sep))};
 }
 
-// Sentence ends: . ! ? followed by a space and an upper-case letter or a digit, except after
-// common abbreviations ("e.g.", "i.e.", "etc.").
-std::vector<std::string_view> sentences_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    char c = text[i];
-    if ((c != '.' && c != '!' && c != '?') || text[i + 1] != ' ') continue;
-    auto next = static_cast<unsigned char>(text[i + 2]);
-    if (!std::isupper(next) && !std::isdigit(next)) continue;
-    auto before = to_lower(text.substr(start, i + 1 - start));
-    if (before.ends_with("e.g.") || before.ends_with("i.e.") || before.ends_with("etc.") || before.ends_with("vs.") ||
-        before.ends_with("approx.") || before.ends_with("no."))
-      continue;
-    out.push_back(trim(text.substr(start, i + 1 - start)));
-    start = i + 2;
-  }
-  out.push_back(trim(text.substr(start)));
-  return out;
-}
-
 bool table_separator(std::string_view line) {
   return line.starts_with("|") && line.find('-') != std::string_view::npos &&
          line.find_first_not_of("|-: \t") == std::string_view::npos;

@@ -143,6 +143,25 @@ std::vector<Quantity> quantities_in(std::string_view text) {
   return out;
 }
 
+std::vector<std::string_view> sentences_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    char c = text[i];
+    if ((c != '.' && c != '!' && c != '?') || text[i + 1] != ' ') continue;
+    auto next = static_cast<unsigned char>(text[i + 2]);
+    if (!std::isupper(next) && !std::isdigit(next)) continue;
+    auto before = to_lower(text.substr(start, i + 1 - start));
+    if (before.ends_with("e.g.") || before.ends_with("i.e.") || before.ends_with("etc.") || before.ends_with("vs.") ||
+        before.ends_with("approx.") || before.ends_with("no."))
+      continue;
+    out.push_back(trim(text.substr(start, i + 1 - start)));
+    start = i + 2;
+  }
+  out.push_back(trim(text.substr(start)));
+  return out;
+}
+
 bool is_participle(std::string_view w) {
   if (w.size() > 4 && (w.ends_with("ed") || w.ends_with("en"))) return true;
   static constexpr std::array<std::string_view, 32> irregular = {"sent", "kept", "built", "shown", "held", "made", "done", "given", "set", "put", "read", "run",

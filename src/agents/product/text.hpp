@@ -19,6 +19,11 @@ std::vector<Word> words_of(std::string_view text);
 
 std::string to_lower(std::string_view text);
 std::string_view trim(std::string_view text);
+
+// The sentences of a paragraph, as views into it: a sentence ends at . ! or ? followed by a
+// space and an upper-case letter or a digit, except after common abbreviations ("e.g.", "i.e.",
+// "etc.").
+std::vector<std::string_view> sentences_of(std::string_view text);
 bool starts_with_word(std::string_view text, std::string_view word);
 
 // A light suffix stripper (plurals, -ing, -ed, -ly): "users"/"user", "encrypted"/"encrypt".

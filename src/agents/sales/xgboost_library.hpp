@@ -1,7 +1,7 @@
 #pragma once
 // XGBoost's C API, opened at its first use rather than linked: loading and relocating the
-// library (and its OpenMP and dmlc) cost about 12 ms of CPU and 6 MiB of memory at every start
-// of every command, and most starts never train or score with a model (docs/performance.md).
+// library (and its OpenMP and dmlc) cost every start of every command about 6 ms of CPU and
+// 4 MiB of memory here, and most starts never train or score with a model (docs/performance.md).
 #include <xgboost/c_api.h>
 
 namespace de::agents::sales {
