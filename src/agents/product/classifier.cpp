@@ -152,7 +152,7 @@ struct Example {
 // PROMISE classes would otherwise never win), examples visited in a seeded order: the same
 // data always gives the same model. Trained over all buckets, kept for the buckets seen only
 // (some thousands of 2^18: half a megabyte instead of a dozen).
-RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::size_t classes) {
+RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::size_t classes, double first_rate) {
   RequirementClassifier::Softmax model;
   model.classes = classes;
   model.bias.assign(classes, 0.0f);
@@ -174,7 +174,7 @@ RequirementClassifier::Softmax train(const std::vector<Example>& examples, std::
   for (int epoch = 0; epoch < epochs; ++epoch) {
     // Fisher-Yates with the engine's raw output: std::shuffle's algorithm is not specified.
     for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[random() % (i + 1)]);
-    const double rate = 0.1 / (1.0 + 0.2 * epoch);
+    const double rate = first_rate / (1.0 + 0.2 * epoch);
     for (auto index : order) {
       const auto& e = examples[index];
       auto p = softmax(model.bias, e.features, dense_row);
@@ -203,7 +203,7 @@ std::size_t category_index(std::string_view code) {
 
 }  // namespace
 
-RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement> training) {
+RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement> training, LearningRates rates) {
   std::vector<Example> kinds, categories;
   for (const auto& row : training) {
     auto features = requirement_features(row.text);
@@ -211,8 +211,8 @@ RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement
     kinds.push_back({features, functional ? 0u : 1u});
     if (!functional) categories.push_back({std::move(features), category_index(row.label)});
   }
-  kind_ = train(kinds, 2);
-  category_ = train(categories, nfr_categories.size());
+  kind_ = train(kinds, 2, rates.kind);
+  category_ = train(categories, nfr_categories.size(), rates.category);
 }
 
 Classification RequirementClassifier::classify(std::string_view text) const {
