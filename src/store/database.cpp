@@ -730,6 +730,13 @@ std::int64_t Database::new_transaction_id() {
   });
 }
 
+std::int64_t Database::last_drawn_event_id() {
+  return read([](Connection& conn) {
+    // A sequence is not transactional: it shows every id given out, also to a transaction still running.
+    return conn.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_id_seq", {}).rows.at(0).integer(0);
+  });
+}
+
 std::int64_t Database::last_event_id() {
   return read([](Connection& conn) {
     auto result = conn.query("SELECT COALESCE(MAX(id), 0) FROM events", {});

@@ -197,6 +197,8 @@ class Database {
   void wait_until_flushed(std::int64_t wal_end);
   // A transaction id above every one assigned so far (PostgreSQL; it spends one).
   std::int64_t new_transaction_id();
+  // PostgreSQL: the last event id any transaction has drawn, committed or not (0 if none).
+  std::int64_t last_drawn_event_id();
   std::int64_t last_event_id();
   std::optional<model::Event> event(std::int64_t id);
 

@@ -826,6 +826,60 @@ TEST_P(Store, AnEventReadFromTheLogIsGivenOutOnlyOnceItsCommitIsFlushed) {
   EXPECT_GE(lsn("current_wal_flush"), committed) << "an event was given out before its commit was on disk";
 }
 
+// A node's own events, right after the cursor without a gap, are given out from the sequence
+// alone; another node's event among them, or a rolled-back id, sends the cursor back to the log.
+TEST_P(Store, TheCursorTakesItsOwnEventsWithoutReadingTheLogOnlyWhenNothingElseCanBeThere) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite's cursor reads the log in its one writer's order";
+  auto base = de::testing::TestDatabase::postgres_url();
+  auto other = store::open_postgres(base.substr(0, base.rfind('/') + 1) + database->cleanup);
+  auto own = [&](int count) {
+    db().write_sync([&](store::Tx& tx) {
+      for (int i = 0; i < count; ++i) tx.emit("own.test", boost::json::object{{"i", i}});
+    });
+    std::vector<std::int64_t> ids;
+    for (const auto& row : other->query("SELECT id FROM events WHERE topic = 'own.test' ORDER BY id", {}).rows)
+      ids.push_back(row.integer(0));
+    return ids;
+  };
+  auto after = [](const std::vector<std::int64_t>& ids, std::int64_t cursor) {
+    std::vector<std::int64_t> out;
+    for (auto id : ids)
+      if (id > cursor) out.push_back(id);
+    return out;
+  };
+  store::EventCursor cursor(db().last_event_id());
+  auto mine = own(3);
+  auto events = cursor.next(db(), 100, after(mine, cursor.position()));
+  ASSERT_EQ(events.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[i].id, mine[i]);
+    EXPECT_EQ(events[i].topic, "") << "read from the log (which gives a known event its topic)";
+  }
+  EXPECT_EQ(cursor.position(), mine.back());
+
+  // Another node's event between this node's: read from the log, in order, with its data.
+  other->execute_script("INSERT INTO events (topic, data, created_at) VALUES ('other.test', '{\"n\":1}', 1)");
+  mine = own(2);
+  auto known = after(mine, cursor.position());
+  events = cursor.next(db(), 100, known);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].topic, "other.test");
+  EXPECT_EQ(boost::json::serialize(events[0].data()), R"({"n":1})");
+  EXPECT_EQ(events[1].id, known[0]);
+  EXPECT_EQ(events[1].topic, "own.test");
+  EXPECT_EQ(events[2].id, known[1]);
+
+  // An id drawn by a transaction that rolled back: a gap, final once that transaction has ended.
+  other->execute_script("BEGIN; INSERT INTO events (topic, data, created_at) VALUES ('lost.test', '{}', 1); ROLLBACK");
+  mine = own(1);
+  known = after(mine, cursor.position());
+  std::vector<model::Event> got;
+  for (int round = 0; round < 3 && got.empty(); ++round) got = cursor.next(db(), 100, known);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, known[0]);
+  EXPECT_EQ(cursor.position(), known[0]);
+}
+
 // Large transactions (a batch of a backlog): on PostgreSQL the counts' changes fill the
 // session's temporary table past the size at which the fold empties it whole (migration 32).
 TEST_P(Store, CountsStayEqualToARecountAcrossLargeTransactions) {
