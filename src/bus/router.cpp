@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <utility>
 
 #include "core/json.hpp"
 #include "store/notifications.hpp"
@@ -43,7 +44,7 @@ MessageRouter::MessageRouter(store::Database& database, Source source, std::chro
   tail_->thread = std::thread([this] { tail(); });
   tail_->notifications = database.on_events_committed([t = tail_.get()] {
     std::lock_guard lock(t->mutex);
-    t->woken = true;
+    t->woken = t->others_wrote = true;
     t->wake.notify_one();
   });
 }
@@ -81,14 +82,25 @@ std::vector<model::Event> MessageRouter::next_page() {
   constexpr std::size_t page = 1000;
   auto& t = *tail_;
   std::vector<std::int64_t> known;
+  bool others_wrote;
   {
     std::lock_guard lock(t.mutex);
     for (const auto& e : t.own) {
       if (known.size() == page) break;
       if (e.id > t.reader.position()) known.push_back(e.id);
     }
+    others_wrote = std::exchange(t.others_wrote, false);
   }
-  auto events = t.reader.next(t.db, page, known);  // the known ones without data or wire text
+  auto now = std::chrono::steady_clock::now();
+  if (now - t.log_read >= t.poll) others_wrote = true;
+  // Only this node committed since the last read: its own events, when they follow the cursor
+  // without a gap, are all there is to give out (a page of the log cost PostgreSQL about 0.4 ms
+  // after each of this node's commits).
+  auto events = others_wrote ? std::vector<model::Event>() : t.reader.take_own(known);
+  if (events.empty()) {
+    events = t.reader.next(t.db, page, known);  // the known ones without data or wire text
+    t.log_read = now;
+  }
   std::vector<std::size_t> lost;  // known when asked for, gone from `own` since (its limit)
   {
     std::lock_guard lock(t.mutex);

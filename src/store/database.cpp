@@ -102,8 +102,66 @@ Tx::Emitted Tx::emit(std::string topic, std::shared_ptr<const model::Task> task,
 }
 
 std::int64_t Tx::id_of(const model::Event& emitted) {
-  if (emitted.id == 0) connection.flush();
+  if (emitted.id == 0) flush();
   return emitted.id;
+}
+
+void Tx::flush() {
+  do {
+    send_events();
+    connection.flush();  // the callbacks may emit events again
+  } while (!unsent_.empty());
+}
+
+namespace {
+// Elements of a PostgreSQL array literal being built ({"a","b \"c\"",NULL} or {1,NULL}), each
+// after a comma but the first; the caller closes it.
+void add_text(std::string& array, std::string_view value) {
+  array += array.size() > 1 ? ",\"" : "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') array += '\\';
+    array += c;
+  }
+  array += '"';
+}
+
+void add_number(std::string& array, std::optional<std::int64_t> value) {
+  if (array.size() > 1) array += ',';
+  array += value ? std::to_string(*value) : "NULL";
+}
+}  // namespace
+
+// The events appended since the last flush, as one statement: its ids are drawn in the rows'
+// order (a WITH ORDINALITY scan), so the ids that come back, sorted, number them in order. A
+// statement per event paid PostgreSQL's work per statement (bind, executor start and end) three
+// times per task in load (b) and eight times per workflow execution in (a), on the writer's
+// one backend, which bounds a node (docs/performance.md, PostgreSQL).
+void Tx::send_events() {
+  if (unsent_.empty()) return;
+  std::string topics = "{", data = "{", data_from = "{", same_as = "{", created_at = "{";
+  for (const auto& row : std::exchange(unsent_, {})) {
+    add_text(topics, row.topic);
+    add_text(data, row.data);
+    add_number(data_from, row.data_from);
+    add_number(same_as, row.same_as ? std::optional<std::int64_t>(*row.same_as + 1) : std::nullopt);  // ordinality
+    add_number(created_at, row.created_at);
+  }
+  for (auto* array : {&topics, &data, &data_from, &same_as, &created_at}) *array += '}';
+  connection.send(
+      "WITH r AS MATERIALIZED (SELECT nextval('events_id_seq') AS id, u.* FROM unnest(?::text[], ?::text[], ?::int8[], "
+      "?::int8[], ?::int8[]) WITH ORDINALITY AS u(topic, data, data_from, same_as, created_at, n)) "
+      "INSERT INTO events (id, topic, data, data_from, created_at) OVERRIDING SYSTEM VALUE "
+      "SELECT r.id, r.topic, r.data::jsonb, COALESCE(r.data_from, s.id), r.created_at FROM r LEFT JOIN r s ON s.n = r.same_as "
+      "RETURNING id",
+      {std::string_view(topics), std::string_view(data), std::string_view(data_from), std::string_view(same_as),
+       std::string_view(created_at)},
+      [this](const Result& r) {
+        std::vector<std::int64_t> ids;
+        ids.reserve(r.rows.size());
+        for (const auto& row : r.rows) ids.push_back(row.integer(0));
+        std::sort(ids.begin(), ids.end());
+        for (auto id : ids) number_next(id);
+      });
 }
 
 Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<Emitted> same_data_as) {
@@ -111,33 +169,34 @@ Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<
   std::optional<std::int64_t> data_from;
   if (same_data_as) {
     data_from = at(same_data_as->position).id;
-    // Not known, and not the row sent last (see below): flushed for it first. (The callbacks
-    // that flush runs may emit events of their own: this event's place is taken after it.)
-    if (data_from == 0 && same_data_as->position + 1 != appended()) data_from = id_of(at(same_data_as->position));
+    // Not known, and sent already (not among the rows still to send, see below): flushed for it
+    // first. (The callbacks that flush runs may emit events of their own: this event's place is
+    // taken after it.)
+    if (data_from == 0 && appended() - same_data_as->position > unsent_.size())
+      data_from = id_of(at(same_data_as->position));
   }
   Emitted emitted{appended()};
   // In place before its row is sent: the answer may come back while it is being sent.
   auto& stored = (triggering_ ? triggered_ : events_).emplace_back(std::move(event));
-  Param topic = std::string_view(stored.topic), data = same_data_as ? std::string_view("null") : text;
+  auto data = same_data_as ? std::string_view("null") : text;
   if (connection.dialect() == Dialect::sqlite) {
     // SQLite runs it now: RETURNING would buffer the row in an ephemeral table, the last rowid
     // costs nothing.
     stored.id = connection
                     .query("INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?)",
-                           {topic, data, nullable(data_from), stored.created_at})
+                           {std::string_view(stored.topic), data, nullable(data_from), stored.created_at})
                     .inserted_rowid;
     stored.wire = std::make_shared<const std::string>(model::to_wire(stored, text));
   } else {
+    // Sent with the others at the next flush (send_events). An event it shares data with is
+    // among them (the newest unnumbered ones), or numbered by now (see above).
+    EventRow row{stored.topic, std::string(data), data_from, std::nullopt, stored.created_at};
+    if (data_from == 0) {
+      row.data_from.reset();
+      row.same_as = unsent_.size() - (appended() - 1 - same_data_as->position);
+    }
+    unsent_.push_back(std::move(row));
     unnumbered_texts_.emplace_back(text);
-    auto number = [this](const Result& r) { number_next(r.rows.at(0).integer(0)); };
-    if (data_from == 0)  // the row just sent, whose id is on its way back: the session's sequence
-      connection.send(   // knows it (the CTE runs before this row's own id is drawn)
-          "WITH previous AS MATERIALIZED (SELECT currval('events_id_seq') AS id) INSERT INTO events "
-          "(topic, data, data_from, created_at) SELECT ?, ?, previous.id, ? FROM previous RETURNING id",
-          {topic, data, stored.created_at}, number);
-    else
-      connection.send("INSERT INTO events (topic, data, data_from, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-                      {topic, data, nullable(data_from), stored.created_at}, number);
   }
   if (!triggering_ && triggers_ && !triggers_->empty()) run_triggers();
   return emitted;
@@ -159,6 +218,7 @@ void Tx::drop_events_from(std::size_t count) {
   unanswered_reads_.clear();  // their callbacks were discarded with what was sent
   events_.resize(count);
   unnumbered_texts_.clear();
+  unsent_.clear();
 }
 
 void Tx::run_triggers() {
@@ -411,7 +471,7 @@ void Database::run_writer() {
       }
       // A statement a job sent without waiting fails here, for a job the rerun will find.
       if (!failed_job) try {
-          tx->connection.flush();
+          tx->flush();
         } catch (...) {
           failed_job = std::current_exception();
         }
@@ -623,7 +683,7 @@ std::exception_ptr Database::run_isolated(std::vector<Pending>& batch, Committed
       auto outcomes_before = tx->outcomes_;
       try {
         batch[i].job(*tx);
-        conn.flush();
+        tx->flush();
       } catch (...) {
         c.errors[i] = std::current_exception();
         conn.discard_sent();
@@ -727,13 +787,6 @@ void Database::wait_until_flushed(std::int64_t wal_end) {
 std::int64_t Database::new_transaction_id() {
   return read([](Connection& conn) {
     return conn.query("SELECT pg_current_xact_id()::text::bigint", {}).rows.at(0).integer(0);
-  });
-}
-
-std::int64_t Database::last_drawn_event_id() {
-  return read([](Connection& conn) {
-    // A sequence is not transactional: it shows every id given out, also to a transaction still running.
-    return conn.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_id_seq", {}).rows.at(0).integer(0);
   });
 }
 

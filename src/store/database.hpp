@@ -60,6 +60,9 @@ class Tx {
   // The id of an event emitted in this transaction (a trigger's), flushing what was sent if
   // it is not known yet.
   std::int64_t id_of(const model::Event& emitted);
+  // Sends what waits to be sent (PostgreSQL: the event rows, see append) and every answer's
+  // follow-ups, until nothing is left unanswered.
+  void flush();
   // Runs `action` as the job's own code: now, or, when a trigger's flush of the statements
   // sent before it (Connection::send) brought it here, once the triggers are done, so that the
   // events it emits run their triggers too. For what a statement's callback emits.
@@ -112,6 +115,15 @@ class Tx {
   // The data text of the last events appended whose ids have not come back yet (PostgreSQL),
   // oldest first, for their wire text once they do.
   std::deque<std::string> unnumbered_texts_;
+  // PostgreSQL: the newest of those, not sent yet: one INSERT for all of them at the next flush.
+  struct EventRow {
+    std::string topic, data;
+    std::optional<std::int64_t> data_from;  // an event of an earlier statement
+    std::optional<std::size_t> same_as;     // or the row at this place among these
+    std::int64_t created_at;
+  };
+  std::vector<EventRow> unsent_;
+  void send_events();
   std::vector<std::function<void()>> postponed_;  // as_job's, while triggers run
   std::set<std::string, std::less<>> unanswered_reads_;
 };
@@ -197,8 +209,6 @@ class Database {
   void wait_until_flushed(std::int64_t wal_end);
   // A transaction id above every one assigned so far (PostgreSQL; it spends one).
   std::int64_t new_transaction_id();
-  // PostgreSQL: the last event id any transaction has drawn, committed or not (0 if none).
-  std::int64_t last_drawn_event_id();
   std::int64_t last_event_id();
   std::optional<model::Event> event(std::int64_t id);
 

@@ -19,6 +19,12 @@ class EventCursor {
   // moves past them. Those whose ids are in `known` (ascending) come without their data and
   // wire text (Database::events_with_horizon).
   std::vector<model::Event> next(Database& db, std::size_t limit, std::span<const std::int64_t> known = {});
+  // The caller's own committed and durable events (`known`, ascending, as for next) when they
+  // follow the cursor without a gap, without reading the log: those ids are the caller's, so no
+  // other event can hold one, and the cursor moves past them. Empty, the cursor unmoved,
+  // otherwise. An event another writer committed beyond them is left for the next read of the
+  // log (next), which the caller makes when that writer announces its commit.
+  std::vector<model::Event> take_own(std::span<const std::int64_t> known);
   // The last event returned (or the starting point).
   std::int64_t position() const { return cursor_; }
   // The last read was cut by `limit` and made progress: read again at once.
