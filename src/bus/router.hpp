@@ -69,8 +69,9 @@ class MessageRouter {
     bool woken = false, stopping = false;
     // Another node may have committed since the last read of the log (it notified): the next
     // read reads it, even when this node's own events alone would do (EventCursor::take_own).
-    // So does every read a poll interval after the last (a notification can be lost).
-    bool others_wrote = true;
+    // So does every read a poll interval after the last (a notification can be lost), the first
+    // one included.
+    bool others_wrote = false;
     std::chrono::steady_clock::time_point log_read{};
     // This node's committed events the log has not given back yet, oldest first: the log leaves
     // their data out and they are published from here. Past `own_limit` the oldest go, and

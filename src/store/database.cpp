@@ -165,15 +165,20 @@ void Tx::send_events() {
 }
 
 Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<Emitted> same_data_as) {
-  // A row that refers to another's data holds JSON null (see Database::events_since).
+  // A row that refers to another's data holds JSON null (see Database::events_since): by its id,
+  // or (PostgreSQL) by its place among the rows still to send with this one (send_events).
   std::optional<std::int64_t> data_from;
+  std::optional<std::size_t> same_as;
   if (same_data_as) {
-    data_from = at(same_data_as->position).id;
-    // Not known, and sent already (not among the rows still to send, see below): flushed for it
-    // first. (The callbacks that flush runs may emit events of their own: this event's place is
-    // taken after it.)
-    if (data_from == 0 && appended() - same_data_as->position > unsent_.size())
-      data_from = id_of(at(same_data_as->position));
+    auto back = appended() - same_data_as->position;  // how many events ago it was appended
+    if (at(same_data_as->position).id == 0 && back <= unsent_.size()) {
+      same_as = unsent_.size() - back;
+    } else {
+      // Sent, its id on its way back: flushed for it first (by its place: the callbacks that
+      // flush runs may emit events of their own, moving it; this event's place is taken after).
+      if (at(same_data_as->position).id == 0) flush();
+      data_from = at(same_data_as->position).id;
+    }
   }
   Emitted emitted{appended()};
   // In place before its row is sent: the answer may come back while it is being sent.
@@ -188,14 +193,8 @@ Tx::Emitted Tx::append(model::Event event, std::string_view text, std::optional<
                     .inserted_rowid;
     stored.wire = std::make_shared<const std::string>(model::to_wire(stored, text));
   } else {
-    // Sent with the others at the next flush (send_events). An event it shares data with is
-    // among them (the newest unnumbered ones), or numbered by now (see above).
-    EventRow row{stored.topic, std::string(data), data_from, std::nullopt, stored.created_at};
-    if (data_from == 0) {
-      row.data_from.reset();
-      row.same_as = unsent_.size() - (appended() - 1 - same_data_as->position);
-    }
-    unsent_.push_back(std::move(row));
+    // Sent with the others at the next flush (send_events).
+    unsent_.push_back({stored.topic, std::string(data), data_from, same_as, stored.created_at});
     unnumbered_texts_.emplace_back(text);
   }
   if (!triggering_ && triggers_ && !triggers_->empty()) run_triggers();

@@ -185,8 +185,12 @@ void promise(const std::string& dir) {
     separator = "; ";
   }
   auto all = select_rates(rows);
-  std::cout << ". Chosen on all " << projects.size() << " projects (the product's defaults): kind " << all.kind
-            << ", category " << all.category << ".\n";
+  LearningRates shipped;
+  std::cout << ". Chosen on all " << projects.size() << " projects: kind " << all.kind << ", category " << all.category
+            << (all.kind == shipped.kind && all.category == shipped.category
+                    ? " (the product's defaults).\n"
+                    : "; the product's defaults (LearningRates) differ, kind " + fixed(shipped.kind) + ", category " +
+                          fixed(shipped.category) + ": change them.\n");
   report("Functional vs non-functional", {"F", "NFR"}, nested.kinds);
   confusion({"F", "NFR"}, nested.kinds);
   std::vector<std::string> codes(nfr_codes.begin(), nfr_codes.end());
