@@ -113,23 +113,6 @@ void Tx::flush() {
   } while (!unsent_.empty());
 }
 
-namespace {
-// Elements of a PostgreSQL array literal being built ({"a","b \"c\"",NULL} or {1,NULL}), each
-// after a comma but the first; the caller closes it.
-void add_text(std::string& array, std::string_view value) {
-  array += array.size() > 1 ? ",\"" : "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') array += '\\';
-    array += c;
-  }
-  array += '"';
-}
-
-void add_number(std::string& array, std::optional<std::int64_t> value) {
-  if (array.size() > 1) array += ',';
-  array += value ? std::to_string(*value) : "NULL";
-}
-}  // namespace
 
 // The events appended since the last flush, as one statement: its ids are drawn in the rows'
 // order (a WITH ORDINALITY scan), so the ids that come back, sorted, number them in order. A
@@ -140,11 +123,11 @@ void Tx::send_events() {
   if (unsent_.empty()) return;
   std::string topics = "{", data = "{", data_from = "{", same_as = "{", created_at = "{";
   for (const auto& row : std::exchange(unsent_, {})) {
-    add_text(topics, row.topic);
-    add_text(data, row.data);
-    add_number(data_from, row.data_from);
-    add_number(same_as, row.same_as ? std::optional<std::int64_t>(*row.same_as + 1) : std::nullopt);  // ordinality
-    add_number(created_at, row.created_at);
+    append_array_element(topics, std::string_view(row.topic));
+    append_array_element(data, std::string_view(row.data));
+    append_array_element(data_from, nullable(row.data_from));
+    append_array_element(same_as, row.same_as ? Param(std::int64_t(*row.same_as + 1)) : Param(nullptr));  // ordinality
+    append_array_element(created_at, row.created_at);
   }
   for (auto* array : {&topics, &data, &data_from, &same_as, &created_at}) *array += '}';
   connection.send(

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "core/error.hpp"
@@ -35,22 +36,12 @@ std::string to_numbered_placeholders(std::string_view sql) {
 struct Values {
   explicit Values(std::span<const Param> params) : storage(params.size()), pointers(params.size()) {
     for (std::size_t i = 0; i < params.size(); ++i) {
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::nullptr_t>) {
-              pointers[i] = nullptr;
-            } else {
-              if constexpr (std::is_same_v<T, std::string_view>) storage[i].assign(v);
-              else storage[i] = std::to_string(v);
-              pointers[i] = storage[i].c_str();
-            }
-          },
-          params[i]);
+      storage[i] = param_text(params[i]);
+      pointers[i] = storage[i] ? storage[i]->c_str() : nullptr;
     }
   }
   int count() const { return int(pointers.size()); }
-  std::vector<std::string> storage;
+  std::vector<std::optional<std::string>> storage;
   std::vector<const char*> pointers;
 };
 
@@ -74,6 +65,7 @@ class PostgresConnection final : public Connection {
   Dialect dialect() const override { return Dialect::postgres; }
 
   Result query(std::string_view sql, std::span<const Param> params) override {
+    send_held();
     if (!sent_.empty()) {  // in the pipeline after what was sent before it: one round trip for all
       Result result;
       send(sql, params, [&result](const Result& r) { result = r; });
@@ -99,6 +91,7 @@ class PostgresConnection final : public Connection {
   }
 
   void execute_script(std::string_view sql) override {
+    send_held();
     std::string text(sql);
     // One statement (COMMIT) after statements whose answers send nothing more: in the pipeline.
     if (!sent_.empty() && sql.find(';') == std::string_view::npos &&
@@ -112,6 +105,7 @@ class PostgresConnection final : public Connection {
   }
 
   void send(std::string_view sql, std::span<const Param> params, Then then) override {
+    send_held();
     if (sent_.empty() && !PQenterPipelineMode(conn_)) lost();
     Values values(params);
     if (sql.starts_with(plan_each_time)) {
@@ -133,15 +127,72 @@ class PostgresConnection final : public Connection {
     if (sent_.size() >= max_in_flight) flush();
   }
 
-  void flush() override {
-    while (!sent_.empty())  // what the callbacks send too
-      if (auto error = end_pipeline(true)) std::rethrow_exception(error);
+  void send_row(const RowStatement& statement, std::span<const Param> row,
+                std::function<void(bool changed)> changed) override {
+    auto key = param_text(row[statement.key]).value_or("");
+    if (held_.statement && (held_.statement != &statement || held_.keys.contains(key) ||
+                            held_.rows.size() >= max_held_rows))
+      send_held();
+    held_.statement = &statement;
+    held_.keys.insert(std::move(key));
+    auto& values = held_.rows.emplace_back();
+    values.reserve(row.size());
+    for (const auto& value : row) values.push_back(param_text(value));
+    held_.changed.push_back(std::move(changed));
   }
 
-  void discard_sent() override { end_pipeline(false); }
+  void flush() override {
+    send_held();
+    while (!sent_.empty()) {  // what the callbacks send too
+      if (auto error = end_pipeline(true)) std::rethrow_exception(error);
+      send_held();
+    }
+  }
+
+  void discard_sent() override {
+    held_ = {};
+    end_pipeline(false);
+  }
 
  private:
   static constexpr std::size_t max_in_flight = 256;
+  static constexpr std::size_t max_held_rows = 500;
+
+  // Rows of one RowStatement held by send_row, not sent yet.
+  struct Held {
+    const RowStatement* statement = nullptr;
+    std::vector<std::vector<std::optional<std::string>>> rows;
+    std::vector<std::function<void(bool)>> changed;
+    std::unordered_set<std::string> keys;
+  };
+
+  // Sends the rows held: a lone row as its statement's `one`, several as `many`.
+  void send_held() {
+    if (!held_.statement) return;
+    auto held = std::exchange(held_, {});
+    auto& statement = *held.statement;
+    std::vector<std::string> arrays;
+    std::vector<Param> params;
+    if (held.rows.size() == 1) {
+      for (const auto& value : held.rows[0]) params.push_back(value ? Param(std::string_view(*value)) : Param(nullptr));
+    } else {
+      arrays.assign(held.rows[0].size(), "{");
+      for (const auto& values : held.rows)
+        for (std::size_t i = 0; i < values.size(); ++i)
+          append_array_element(arrays[i], values[i] ? Param(std::string_view(*values[i])) : Param(nullptr));
+      for (auto& array : arrays) params.emplace_back(std::string_view(array += '}'));
+    }
+    Then then;
+    if (std::any_of(held.changed.begin(), held.changed.end(), [](const auto& f) { return bool(f); }))
+      then = [changed = std::move(held.changed), one = held.rows.size() == 1, ordinals = statement.ordinals](const Result& r) {
+        std::vector<char> hit(changed.size(), one ? r.affected == 1 : !ordinals);
+        if (!one && ordinals)
+          for (const auto& row : r.rows) hit.at(std::size_t(row.integer(0) - 1)) = true;
+        for (std::size_t i = 0; i < changed.size(); ++i)
+          if (changed[i]) changed[i](hit[i]);
+      };
+    send(held.rows.size() == 1 ? statement.one : statement.many, params, std::move(then));
+  }
 
   // The name of `sql`'s prepared statement, and whether it is new (still to be prepared). A
   // failed preparation breaks the transaction, whose failure the caller hears of and whose
@@ -199,6 +250,7 @@ class PostgresConnection final : public Connection {
     std::string message = PQerrorMessage(conn_);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     sent_.clear();
+    held_ = {};
     PQreset(conn_);
     statements_.clear();
     return std::make_exception_ptr(core::Error(core::ErrorKind::unavailable, "PostgreSQL connection lost: " + message));
@@ -242,6 +294,7 @@ class PostgresConnection final : public Connection {
   PGconn* conn_;
   std::unordered_map<std::string, std::string> statements_;
   std::vector<Then> sent_;  // sent in pipeline mode, answers not read yet
+  Held held_;
 };
 
 }  // namespace

@@ -271,15 +271,39 @@ std::map<std::string, std::int64_t> count_by_status(Connection& c) {
 
 // ---- tasks ------------------------------------------------------------------------------
 namespace tasks {
+namespace {
+// A batch's new tasks and finished ones each in one statement on PostgreSQL (Connection::
+// send_row): the writer's one backend, which bounds a node, paid its work per statement (bind,
+// executor start and end) twice per task in load (b) (docs/performance.md, PostgreSQL).
+constexpr std::string_view task_insert_columns =
+    "INSERT INTO tasks (id, title, description, type, status, priority, priority_rank, "
+    "assigned_agent, created_by, input_data, attempts, max_attempts, timeout_ms, "
+    "idempotency_key, request_hash, created_at, updated_at, pinned_agent, workflow_execution_id, "
+    "lease_owner, lease_expires_at, started_at) ";
+const std::string task_insert_one = std::string(task_insert_columns) + "VALUES (" + placeholders(22) + ")";
+const std::string task_insert_many =
+    std::string(task_insert_columns) +
+    "SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int4[], ?::uuid[], "
+    "?::uuid[], ?::jsonb[], ?::int4[], ?::int4[], ?::int8[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::uuid[], "
+    "?::uuid[], ?::text[], ?::int8[], ?::int8[])";
+const Connection::RowStatement task_insert{task_insert_one, task_insert_many};
+
+const Connection::RowStatement task_finish{
+    "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL, "
+    "available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+    "UPDATE tasks SET status = u.status, output_data = u.output_data, error = u.error, lease_owner = NULL, "
+    "lease_expires_at = NULL, available_at = u.available_at, completed_at = u.completed_at, updated_at = u.updated_at "
+    "FROM unnest(?::text[], ?::jsonb[], ?::text[], ?::int8[], ?::int8[], ?::int8[], ?::uuid[], ?::text[]) "
+    "WITH ORDINALITY AS u(status, output_data, error, available_at, completed_at, updated_at, id, lease, n) "
+    "WHERE tasks.id = u.id AND tasks.status = 'running' AND tasks.lease_owner = u.lease RETURNING u.n",
+    6, true};
+}  // namespace
+
 void insert(Connection& c, const model::Task& t, const std::optional<std::string>& idempotency_key,
             const std::optional<std::string>& request_hash, const std::optional<Lease>& lease) {
   auto input = to_text(t.input_data);
-  c.send(
-      "INSERT INTO tasks (id, title, description, type, status, priority, priority_rank, "
-      "assigned_agent, created_by, input_data, attempts, max_attempts, timeout_ms, "
-      "idempotency_key, request_hash, created_at, updated_at, pinned_agent, workflow_execution_id, "
-      "lease_owner, lease_expires_at, started_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  c.send_row(
+      task_insert,
       {std::string_view(t.id), std::string_view(t.title), std::string_view(t.description),
        std::string_view(t.type), std::string_view(t.status), std::string_view(t.priority),
        std::int64_t(model::priority_rank(t.priority)), nullable(t.assigned_agent),
@@ -470,15 +494,12 @@ void finish(Connection& c, const model::Task& done, const std::string& lease, st
             std::function<void()> recorded) {
   std::optional<std::string> output_text;
   if (done.output_data) output_text = to_text(*done.output_data);
-  c.send(
-      "UPDATE tasks SET status = ?, output_data = ?, error = ?, lease_owner = NULL, "
-      "lease_expires_at = NULL, available_at = ?, completed_at = ?, updated_at = ? WHERE id = ? "
-      "AND status = 'running' AND lease_owner = ?",
-      {std::string_view(done.status), nullable(output_text), nullable(done.error), available_at,
-       nullable(done.completed_at), done.updated_at, std::string_view(done.id), std::string_view(lease)},
-      [recorded = std::move(recorded)](const Result& r) {
-        if (r.affected == 1) recorded();
-      });
+  c.send_row(task_finish,
+             {std::string_view(done.status), nullable(output_text), nullable(done.error), available_at,
+              nullable(done.completed_at), done.updated_at, std::string_view(done.id), std::string_view(lease)},
+             [recorded = std::move(recorded)](bool changed) {
+               if (changed) recorded();
+             });
 }
 }  // namespace tasks
 

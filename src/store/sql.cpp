@@ -31,6 +31,32 @@ std::vector<Param> text_params(std::span<const std::string> texts) {
   return out;
 }
 
+std::optional<std::string> param_text(const Param& value) {
+  return std::visit(
+      [](const auto& v) -> std::optional<std::string> {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::nullptr_t>) return std::nullopt;
+        else if constexpr (std::is_same_v<T, std::string_view>) return std::string(v);
+        else return std::to_string(v);
+      },
+      value);
+}
+
+void append_array_element(std::string& array, const Param& value) {
+  if (array.size() > 1) array += ',';
+  auto text = param_text(value);
+  if (!text) {
+    array += "NULL";
+    return;
+  }
+  array += '"';
+  for (char c : *text) {
+    if (c == '"' || c == '\\') array += '\\';
+    array += c;
+  }
+  array += '"';
+}
+
 std::string insert_sql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail) {
   auto row = "(" + placeholders(width) + ")";
   std::string sql(head);

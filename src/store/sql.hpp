@@ -34,6 +34,12 @@ std::vector<Param> text_params(std::span<const std::string> texts);
 // then `tail` (an ON CONFLICT clause, say): one statement for many rows.
 std::string insert_sql(std::string_view head, std::size_t width, std::size_t rows, std::string_view tail = {});
 
+// A parameter as PostgreSQL takes it in text: nothing for NULL.
+std::optional<std::string> param_text(const Param& value);
+// Appends `value` to a PostgreSQL array literal being built: "{", then the elements, each
+// quoted (NULL bare); the caller closes it with "}".
+void append_array_element(std::string& array, const Param& value);
+
 // One result row, every column as text (NULL as nullopt), parsed on access.
 class Row {
  public:
@@ -79,6 +85,30 @@ class Connection {
   }
   void send(std::string_view sql, std::initializer_list<Param> params, Then then = {}) {
     send(sql, std::span<const Param>(params.begin(), params.size()), std::move(then));
+  }
+  // One row of a statement written for one row (`one`) and for many (`many`), so that a batch
+  // whose jobs each write a row sends one statement for all of them: PostgreSQL holds the row
+  // while the next ones sent are rows of the same statement, and sends them together (as `one`
+  // if alone) before anything else is sent or waited for. `many` takes one parameter per value
+  // of `one`, in the same order: an array of that value in every row, read with unnest(...)
+  // WITH ORDINALITY; it returns the ordinals of the rows it changed if `ordinals`, or nothing
+  // (every row changed once it succeeded). A row whose value at `key` is among the rows held
+  // goes in the next statement: two changes of one row stay in their order. `changed` (if any)
+  // hears whether the row was changed, like a callback of send. SQLite runs `one` now.
+  struct RowStatement {
+    std::string_view one, many;
+    std::size_t key = 0;
+    bool ordinals = false;
+  };
+  virtual void send_row(const RowStatement& statement, std::span<const Param> row,
+                        std::function<void(bool changed)> changed = {}) {
+    Then then;
+    if (changed) then = [changed = std::move(changed)](const Result& r) { changed(r.affected == 1); };
+    send(statement.one, row, std::move(then));
+  }
+  void send_row(const RowStatement& statement, std::initializer_list<Param> row,
+                std::function<void(bool changed)> changed = {}) {
+    send_row(statement, std::span<const Param>(row.begin(), row.size()), std::move(changed));
   }
   // Waits for every statement sent (and those their callbacks send): results handed on, the
   // first failure thrown.

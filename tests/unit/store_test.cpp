@@ -433,6 +433,63 @@ TEST_P(Store, EventDataComesBackAsWritten) {
   EXPECT_LT(all[0].id, all[1].id);
 }
 
+// A batch's new and finished tasks go to PostgreSQL as one statement each (Connection::
+// send_row): every row written as alone, a read in between sees the rows sent before it, and
+// each finish hears in its order whether it changed its task (a second finish of one task
+// comes after the first, so it finds the task finished).
+TEST_P(Store, TasksWrittenTogetherChangeWhatEachWouldAlone) {
+  auto now = core::now_ms();
+  std::vector<model::Task> made;
+  std::vector<std::int64_t> seen;
+  db().write_sync([&](store::Tx& tx) {
+    for (int i = 0; i < 12; ++i) {
+      auto t = make_task("together");
+      t.title = i % 2 ? "quoted \"title\" with \\ and {braces}, NULL" : "NULL";
+      t.input_data = {{"i", i}, {"s", "a\"b\\c"}};
+      t.status = "running", t.started_at = now;
+      store::tasks::insert(tx.connection, t, i % 3 ? std::optional<std::string>("key-" + std::to_string(i)) : std::nullopt,
+                           std::nullopt, store::tasks::Lease{"lease", now + 30000});
+      made.push_back(t);
+      if (i == 5)
+        seen.push_back(tx.connection.query("SELECT count(*) FROM tasks WHERE type = 'together'").rows.at(0).integer(0));
+    }
+  });
+  EXPECT_EQ(seen, std::vector<std::int64_t>{6});
+  // First the even tasks through their lease and the odd ones through another; then all of
+  // them through their lease, which only the odd ones still hold.
+  std::vector<std::string> heard, expected;
+  db().write_sync([&](store::Tx& tx) {
+    for (int pass = 1; pass <= 2; ++pass)
+      for (std::size_t i = 0; i < made.size(); ++i) {
+        auto done = store::tasks::with_outcome(made[i], i % 2 ? "failed" : "completed", boost::json::value{{"i", i}},
+                                               std::nullopt, now + 5);
+        auto lease = pass == 1 && i % 2 ? "another lease" : "lease";
+        store::tasks::finish(tx.connection, done, lease, now, [&heard, i, pass] { heard.push_back(fmt::format("{} {}", pass, i)); });
+      }
+  });
+  for (int pass = 1; pass <= 2; ++pass)
+    for (std::size_t i = pass - 1; i < made.size(); i += 2) expected.push_back(fmt::format("{} {}", pass, i));
+  EXPECT_EQ(heard, expected);
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    auto [found, stored] = db().read([&](store::Connection& c) {
+      return std::pair(store::tasks::find(c, made[i].id),
+                       c.query("SELECT idempotency_key, lease_owner FROM tasks WHERE id = ?", {std::string_view(made[i].id)}).rows);
+    });
+    ASSERT_TRUE(found) << i;
+    EXPECT_EQ(found->title, made[i].title);
+    EXPECT_EQ(found->input_data, made[i].input_data);
+    EXPECT_EQ(found->status, i % 2 ? "failed" : "completed");
+    EXPECT_EQ(core::to_text(*found->output_data), fmt::format(R"({{"i":{}}})", i));
+    EXPECT_EQ(found->completed_at, now + 5);
+    EXPECT_EQ(stored.at(0).optional_text(0), i % 3 ? std::optional<std::string>("key-" + std::to_string(i)) : std::nullopt);
+    EXPECT_TRUE(stored.at(0).is_null(1)) << "the lease ends with the task";
+  }
+  auto counts = db().read([](store::Connection& c) { return store::tasks::count_by_status(c); });
+  EXPECT_EQ(counts["completed"], 6);
+  EXPECT_EQ(counts["failed"], 6);
+  EXPECT_EQ(counts.count("running"), 0u);
+}
+
 TEST_P(Store, ConcurrentWritersShareCommits) {
   constexpr int writers = 8, per_writer = 50;
   std::vector<std::thread> threads;
