@@ -346,13 +346,19 @@ class AssistantExecutor final : public hub::Executor, public std::enable_shared_
       cancelled_[task.id] = cancelled;
     }
     asio::co_spawn(services_.io, run(task, cancelled),
-                   [self = shared_from_this(), id = task.id, done = std::move(done)](std::exception_ptr error, hub::Outcome outcome) {
+                   [self = shared_from_this(), id = task.id, cancelled, done = std::move(done)](std::exception_ptr error,
+                                                                                                  hub::Outcome outcome) {
                      {
+                       // Another run of the task may have started since (its lease taken over).
                        std::lock_guard lock(self->mutex_);
-                       self->cancelled_.erase(id);
+                       if (auto it = self->cancelled_.find(id); it != self->cancelled_.end() && it->second == cancelled)
+                         self->cancelled_.erase(it);
                      }
                      if (!error) {
-                       self->forget_run(id);
+                       // A run stopped from outside (its lease taken over, its agent stopped, a
+                       // timeout) keeps its steps for the next attempt; a task cancelled for good
+                       // loses them at the next start (assistant_runs::remove_finished).
+                       if (!*cancelled) self->forget_run(id);
                        return done(std::move(outcome));
                      }
                      try {

@@ -361,8 +361,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     for (auto& [task_id, r] : running)
       if (r.agent_id == agent_id) ids.push_back(task_id);
     for (const auto& task_id : ids) {
-      if (auto slot = agents.find(agent_id); slot != agents.end() && slot->second.executor)
-        slot->second.executor->cancel(task_id);
+      stop_run(task_id);
       auto r = release(task_id);
       auto now = core::now_ms();
       auto done = store::tasks::with_outcome(std::move(r->task), "queued", std::nullopt,
@@ -655,12 +654,20 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     auto now = Clock::now();
     while (!deadlines.empty() && deadlines.begin()->first <= now) {
       auto id = deadlines.begin()->second;
+      stop_run(id);
       const auto& r = running.at(id);
-      if (auto s = agents.find(r.agent_id); s != agents.end() && s->second.executor) s->second.executor->cancel(id);
       auto lease = r.lease;  // complete() releases `r`, deadline included
       complete(id, lease, Outcome::failure("timed out after " + std::to_string(r.task.timeout_ms) + " ms", true));
     }
     arm_deadline_timer();
+  }
+
+  // Tells the executor running `id` on this node (if any) to stop.
+  void stop_run(const std::string& id) {
+    auto it = running.find(id);
+    if (it == running.end()) return;
+    if (auto slot = agents.find(it->second.agent_id); slot != agents.end() && slot->second.executor)
+      slot->second.executor->cancel(id);
   }
 
   // Frees the slot of a running task (cancelled, stopped, expired or finished).
@@ -728,10 +735,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
 
   void on_cancelled(const std::string& id) {
     unqueue(id);
-    auto it = running.find(id);
-    if (it == running.end()) return;
-    if (auto slot = agents.find(it->second.agent_id); slot != agents.end() && slot->second.executor)
-      slot->second.executor->cancel(id);
+    stop_run(id);
     release(id);
     pump();
   }
@@ -765,7 +769,12 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
     try {
       auto now = core::now_ms();
       auto expired = db.read([&](store::Connection& c) { return store::tasks::expired_leases(c, now, 1000); });
-      for (const auto& id : expired) release(id);
+      // A lease of this node's that ran out (renewals held up) may be taken over by any node:
+      // the run here stops, so that the task never runs twice at once.
+      for (const auto& id : expired) {
+        stop_run(id);
+        release(id);
+      }
       if (!expired.empty())
         db.write([self = shared_from_this(), expired, now](store::Tx& tx) { self->take_over(tx, expired, now); }, nullptr);
       // Tasks queued by other nodes, or whose event was missed, join the in-memory queue.

@@ -1,6 +1,9 @@
 """An assistant run survives kill -9 (docs/ai.md, "Tool-using agents"): a tool call waiting for a
 person's approval is still waiting after the restart, the approval given then lets the run go
 on from its kept steps, and neither the model call before the crash nor the tool runs twice."""
+import signal
+import time
+
 import pytest
 
 from support.helpers import wait_for
@@ -43,3 +46,39 @@ def test_an_approval_waiting_at_a_kill_9_still_decides_the_run_after_the_restart
     calls = server.sql("SELECT count(*) FROM ai_calls WHERE agent_id = ?", (agent["id"],))
     assert calls[0][0] == 2, "the model call made before the crash was not made again"
     assert server.sql("SELECT count(*) FROM assistant_runs")[0][0] == 0, "the finished run's kept state is gone"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_run_whose_lease_ran_out_while_the_server_stood_still_goes_on_once_from_its_steps(server_factory, backend):
+    """The server frozen (SIGSTOP) for longer than the task's lease while the run waits for an
+    approval: a lease it finds run out on waking stops that run, and the task runs again from
+    the kept steps; never two runs at once, nothing asked of the model twice, the tool once."""
+    server = server_factory(backend, env={"DE_TASK_LEASE_SECONDS": str(LEASE_SECONDS)})
+    admin = server.admin()
+    r = admin.post("/api/v1/agents", {"name": "frozen", "type": "assistant",
+                                      "config": {"tools": [{"name": "echo", "requires_approval": True}]}})
+    assert r.status == 201, r
+    agent = r.body
+    r = admin.post("/api/v1/tasks", {"type": "assistant.run", "assigned_agent": agent["id"],
+                                     "input_data": {"prompt": 'Echo this: {"order": 78}'}})
+    assert r.status == 201, r
+    task_id = r.body["id"]
+    approval = wait_for(lambda: next((a for a in admin.get("/api/v1/tool-approvals?status=waiting").body["items"]
+                                      if a["task_id"] == task_id), None), message="a waiting approval")
+
+    # On waking, the server either renews the lease before it reads it as run out (nobody else
+    # took it) or stops the run and takes the task over; a lease later, either has happened.
+    server.process.send_signal(signal.SIGSTOP)
+    time.sleep(LEASE_SECONDS + 1)
+    server.process.send_signal(signal.SIGCONT)
+    time.sleep(LEASE_SECONDS + 1)
+    r = admin.post(f"/api/v1/tool-approvals/{approval['id']}/approve", {"approved": True, "comment": "after the freeze"})
+    assert r.status == 200, r
+
+    done = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{task_id}").body)["status"] in ("completed", "failed") and t,
+                    timeout=LEASE_SECONDS + 30, message="the run to finish")
+    assert done["status"] == "completed", done
+    assert [s["type"] for s in done["output_data"]["steps"]] == ["model", "approval", "tool", "model"], done["output_data"]
+    assert len(server.sql("SELECT id FROM tasks WHERE type = 'echo'")) == 1, "the tool ran once"
+    assert server.sql("SELECT count(*) FROM ai_calls WHERE agent_id = ?", (agent["id"],))[0][0] == 2, \
+        "the model call made before the freeze was not made again"
