@@ -1,6 +1,7 @@
-"""An assistant run survives kill -9 (docs/ai.md, "Tool-using agents"): a tool call waiting for a
-person's approval is still waiting after the restart, the approval given then lets the run go
-on from its kept steps, and neither the model call before the crash nor the tool runs twice."""
+"""An assistant run survives kill -9 and a server that stands still past its lease (docs/ai.md,
+"Tool-using agents"): a tool call waiting for a person's approval is still waiting afterwards,
+the approval given then lets the run go on from its kept steps, and neither the model call
+made before nor the tool runs twice."""
 import signal
 import time
 
@@ -11,60 +12,60 @@ from support.helpers import wait_for
 LEASE_SECONDS = 3
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_an_approval_waiting_at_a_kill_9_still_decides_the_run_after_the_restart(server_factory, backend):
-    server = server_factory(backend, env={"DE_TASK_LEASE_SECONDS": str(LEASE_SECONDS)})
+def start_guarded_run(server, order):
+    """An assistant whose echo tool needs approval, asked to echo `order`; returns the admin
+    client, the agent, the task's id and the approval it waits for."""
     admin = server.admin()
     r = admin.post("/api/v1/agents", {"name": "guarded", "type": "assistant",
                                       "config": {"tools": [{"name": "echo", "requires_approval": True}]}})
     assert r.status == 201, r
     agent = r.body
     r = admin.post("/api/v1/tasks", {"type": "assistant.run", "assigned_agent": agent["id"],
-                                     "input_data": {"prompt": 'Echo this: {"order": 77}'}})
+                                     "input_data": {"prompt": f'Echo this: {{"order": {order}}}'}})
     assert r.status == 201, r
     task_id = r.body["id"]
     approval = wait_for(lambda: next((a for a in admin.get("/api/v1/tool-approvals?status=waiting").body["items"]
                                       if a["task_id"] == task_id), None), message="a waiting approval")
+    return admin, agent, task_id, approval
+
+
+def approve_and_check_the_run(server, admin, agent, task_id, approval, order, comment):
+    """Approves the call, waits for the run, and checks it went on once from its kept steps."""
+    r = admin.post(f"/api/v1/tool-approvals/{approval['id']}/approve", {"approved": True, "comment": comment})
+    assert r.status == 200, r
+    # SQLite takes a task back at start-up; PostgreSQL once its lease has run out.
+    done = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{task_id}").body)["status"] in ("completed", "failed") and t,
+                    timeout=LEASE_SECONDS + 30, message="the run to finish")
+    assert done["status"] == "completed", done
+    steps = done["output_data"]["steps"]
+    assert [s["type"] for s in steps] == ["model", "approval", "tool", "model"], steps
+    assert steps[2]["approval"]["comment"] == comment and steps[2]["result"]["output"] == {"order": order}
+    assert len(server.sql("SELECT id FROM tasks WHERE type = 'echo'")) == 1, "the tool ran once"
+    calls = server.sql("SELECT count(*) FROM ai_calls WHERE agent_id = ?", (agent["id"],))
+    assert calls[0][0] == 2, "the model call made before was not made again"
+    assert server.sql("SELECT count(*) FROM assistant_runs")[0][0] == 0, "the finished run's kept state is gone"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_an_approval_waiting_at_a_kill_9_still_decides_the_run_after_the_restart(server_factory, backend):
+    server = server_factory(backend, env={"DE_TASK_LEASE_SECONDS": str(LEASE_SECONDS)})
+    _, agent, task_id, approval = start_guarded_run(server, 77)
 
     server.kill9()
     server.start()
     admin = server.admin(fresh=True)
     waiting = admin.get("/api/v1/tool-approvals?status=waiting").body["items"]
     assert [a["id"] for a in waiting if a["task_id"] == task_id] == [approval["id"]], "the same approval still waits"
-    r = admin.post(f"/api/v1/tool-approvals/{approval['id']}/approve", {"approved": True, "comment": "after the crash"})
-    assert r.status == 200, r
-
-    # SQLite takes the task back at start-up; PostgreSQL once its lease has run out.
-    done = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{task_id}").body)["status"] in ("completed", "failed") and t,
-                    timeout=LEASE_SECONDS + 30, message="the run to finish")
-    assert done["status"] == "completed", done
-    steps = done["output_data"]["steps"]
-    assert [s["type"] for s in steps] == ["model", "approval", "tool", "model"], steps
-    assert steps[2]["approval"]["comment"] == "after the crash" and steps[2]["result"]["output"] == {"order": 77}
-    echo_tasks = [row for row in server.sql("SELECT id FROM tasks WHERE type = 'echo'")]
-    assert len(echo_tasks) == 1, "the tool ran once"
-    calls = server.sql("SELECT count(*) FROM ai_calls WHERE agent_id = ?", (agent["id"],))
-    assert calls[0][0] == 2, "the model call made before the crash was not made again"
-    assert server.sql("SELECT count(*) FROM assistant_runs")[0][0] == 0, "the finished run's kept state is gone"
+    approve_and_check_the_run(server, admin, agent, task_id, approval, 77, "after the crash")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_run_whose_lease_ran_out_while_the_server_stood_still_goes_on_once_from_its_steps(server_factory, backend):
-    """The server frozen (SIGSTOP) for longer than the task's lease while the run waits for an
-    approval: a lease it finds run out on waking stops that run, and the task runs again from
-    the kept steps; never two runs at once, nothing asked of the model twice, the tool once."""
+    """The server frozen (SIGSTOP) for longer than the task's lease while the run waits: a
+    lease it finds run out on waking stops that run before the task runs again (before, the
+    tool ran twice)."""
     server = server_factory(backend, env={"DE_TASK_LEASE_SECONDS": str(LEASE_SECONDS)})
-    admin = server.admin()
-    r = admin.post("/api/v1/agents", {"name": "frozen", "type": "assistant",
-                                      "config": {"tools": [{"name": "echo", "requires_approval": True}]}})
-    assert r.status == 201, r
-    agent = r.body
-    r = admin.post("/api/v1/tasks", {"type": "assistant.run", "assigned_agent": agent["id"],
-                                     "input_data": {"prompt": 'Echo this: {"order": 78}'}})
-    assert r.status == 201, r
-    task_id = r.body["id"]
-    approval = wait_for(lambda: next((a for a in admin.get("/api/v1/tool-approvals?status=waiting").body["items"]
-                                      if a["task_id"] == task_id), None), message="a waiting approval")
+    admin, agent, task_id, approval = start_guarded_run(server, 78)
 
     # On waking, the server either renews the lease before it reads it as run out (nobody else
     # took it) or stops the run and takes the task over; a lease later, either has happened.
@@ -72,13 +73,4 @@ def test_a_run_whose_lease_ran_out_while_the_server_stood_still_goes_on_once_fro
     time.sleep(LEASE_SECONDS + 1)
     server.process.send_signal(signal.SIGCONT)
     time.sleep(LEASE_SECONDS + 1)
-    r = admin.post(f"/api/v1/tool-approvals/{approval['id']}/approve", {"approved": True, "comment": "after the freeze"})
-    assert r.status == 200, r
-
-    done = wait_for(lambda: (t := admin.get(f"/api/v1/tasks/{task_id}").body)["status"] in ("completed", "failed") and t,
-                    timeout=LEASE_SECONDS + 30, message="the run to finish")
-    assert done["status"] == "completed", done
-    assert [s["type"] for s in done["output_data"]["steps"]] == ["model", "approval", "tool", "model"], done["output_data"]
-    assert len(server.sql("SELECT id FROM tasks WHERE type = 'echo'")) == 1, "the tool ran once"
-    assert server.sql("SELECT count(*) FROM ai_calls WHERE agent_id = ?", (agent["id"],))[0][0] == 2, \
-        "the model call made before the freeze was not made again"
+    approve_and_check_the_run(server, admin, agent, task_id, approval, 78, "after the freeze")
