@@ -736,8 +736,7 @@ struct OrchestrationHub::Impl : std::enable_shared_from_this<Impl> {
   void on_cancelled(const std::string& id) {
     unqueue(id);
     stop_run(id);
-    release(id);
-    pump();
+    if (release(id)) pump();
   }
 
   // ---- periodic: lease renewal and reaping, queue rescan -------------------------------------

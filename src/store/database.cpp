@@ -113,7 +113,6 @@ void Tx::flush() {
   } while (!unsent_.empty());
 }
 
-
 // The events appended since the last flush, as one statement: its ids are drawn in the rows'
 // order (a WITH ORDINALITY scan), so the ids that come back, sorted, number them in order. A
 // statement per event paid PostgreSQL's work per statement (bind, executor start and end) three

@@ -131,13 +131,15 @@ class PostgresConnection final : public Connection {
                 std::function<void(bool changed)> changed) override {
     auto key = param_text(row[statement.key]).value_or("");
     if (held_.statement && (held_.statement != &statement || held_.keys.contains(key) ||
-                            held_.rows.size() >= max_held_rows))
+                            held_.keys.size() >= max_held_rows))
       send_held();
-    held_.statement = &statement;
+    if (!held_.statement) {
+      held_.statement = &statement;
+      held_.arrays.assign(row.size(), "{");
+      for (const auto& value : row) held_.first.push_back(param_text(value));
+    }
     held_.keys.insert(std::move(key));
-    auto& values = held_.rows.emplace_back();
-    values.reserve(row.size());
-    for (const auto& value : row) values.push_back(param_text(value));
+    for (std::size_t i = 0; i < row.size(); ++i) append_array_element(held_.arrays[i], row[i]);
     held_.changed.push_back(std::move(changed));
   }
 
@@ -158,40 +160,37 @@ class PostgresConnection final : public Connection {
   static constexpr std::size_t max_in_flight = 256;
   static constexpr std::size_t max_held_rows = 500;
 
-  // Rows of one RowStatement held by send_row, not sent yet.
+  // Rows of one RowStatement held by send_row, not sent yet: each value appended to its
+  // column's array as it comes, and the first row's values kept in case it stays alone.
   struct Held {
     const RowStatement* statement = nullptr;
-    std::vector<std::vector<std::optional<std::string>>> rows;
+    std::vector<std::optional<std::string>> first;
+    std::vector<std::string> arrays;
     std::vector<std::function<void(bool)>> changed;
-    std::unordered_set<std::string> keys;
+    std::unordered_set<std::string> keys;  // one per row (rows with the same key are not held together)
   };
 
   // Sends the rows held: a lone row as its statement's `one`, several as `many`.
   void send_held() {
     if (!held_.statement) return;
     auto held = std::exchange(held_, {});
-    auto& statement = *held.statement;
-    std::vector<std::string> arrays;
+    bool one = held.changed.size() == 1;
     std::vector<Param> params;
-    if (held.rows.size() == 1) {
-      for (const auto& value : held.rows[0]) params.push_back(value ? Param(std::string_view(*value)) : Param(nullptr));
+    if (one) {
+      for (const auto& value : held.first) params.push_back(value ? Param(std::string_view(*value)) : Param(nullptr));
     } else {
-      arrays.assign(held.rows[0].size(), "{");
-      for (const auto& values : held.rows)
-        for (std::size_t i = 0; i < values.size(); ++i)
-          append_array_element(arrays[i], values[i] ? Param(std::string_view(*values[i])) : Param(nullptr));
-      for (auto& array : arrays) params.emplace_back(std::string_view(array += '}'));
+      for (auto& array : held.arrays) params.emplace_back(std::string_view(array += '}'));
     }
     Then then;
     if (std::any_of(held.changed.begin(), held.changed.end(), [](const auto& f) { return bool(f); }))
-      then = [changed = std::move(held.changed), one = held.rows.size() == 1, ordinals = statement.ordinals](const Result& r) {
+      then = [changed = std::move(held.changed), one, ordinals = held.statement->ordinals](const Result& r) {
         std::vector<char> hit(changed.size(), one ? r.affected == 1 : !ordinals);
         if (!one && ordinals)
           for (const auto& row : r.rows) hit.at(std::size_t(row.integer(0) - 1)) = true;
         for (std::size_t i = 0; i < changed.size(); ++i)
           if (changed[i]) changed[i](hit[i]);
       };
-    send(held.rows.size() == 1 ? statement.one : statement.many, params, std::move(then));
+    send(one ? held.statement->one : held.statement->many, params, std::move(then));
   }
 
   // The name of `sql`'s prepared statement, and whether it is new (still to be prepared). A
