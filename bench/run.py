@@ -74,12 +74,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_json(method, url, body=None, token=None):
+def http_json(method, url, body=None, token=None, timeout=30):
     request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode())
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
 
 

@@ -126,7 +126,7 @@ json::object saved_json(store::Connection& c, const Saved& s) {
 // Analysed on the CPU pool (up to 1 MiB of text), then prioritised (perhaps asking a model).
 asio::awaitable<json::object> prioritized(Context& ctx, const product::PrioritizeRequest& request) {
   auto items = co_await on_cpu(ctx, [&request] { return product::RequirementAnalyzer::shared().analyze(request.requirements); });
-  co_return co_await agents::prioritize_requirements(ctx.ai, items, request.given);
+  co_return co_await agents::prioritize_requirements(ctx.ai, std::move(items), request.given);
 }
 
 json::object& find_item(json::array& items, const std::string& item_id) {
@@ -142,10 +142,10 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             auto body = json_body(request);
             // Splitting, classifying and comparing up to 1 MiB of text is CPU work: off the I/O threads.
-            auto text = co_await on_cpu(ctx, [&body] {
-              const auto& analyzer = product::RequirementAnalyzer::shared();
-              return core::to_text(product::analysis_json(analyzer.analyze(product::read_analysis_request(body))));
-            });
+            auto items = co_await on_cpu(
+                ctx, [&body] { return product::RequirementAnalyzer::shared().analyze(product::read_analysis_request(body)); });
+            auto model_error = co_await agents::classify_with_model(ctx.ai, items);
+            auto text = co_await on_cpu(ctx, [&] { return core::to_text(agents::analysis_answer(items, model_error)); });
             co_return Response::json_text(200, std::move(text));
           });
 

@@ -2,14 +2,17 @@
 finds the requirements of a document or takes a list, classifies them, flags ambiguities with
 spans and rewrites, writes user stories with Given/When/Then criteria, flags duplicates and
 conflicts; bad input is a problem naming the field; the product_manager agent runs the same
-analysis as the task product.analyze_requirements."""
+analysis as the task product.analyze_requirements. With a model configured, the model classifies
+and the classifier's answers stand where it fails."""
+import secrets
+
 import pytest
 
 from support.helpers import assert_problem, wait_for
 
 ANALYZE = "/api/v1/requirements/analyze"
-ITEM_FIELDS = {"id", "text", "kind", "category", "confidence", "ambiguities", "user_story", "acceptance_criteria",
-               "duplicates", "conflicts"}
+ITEM_FIELDS = {"id", "text", "kind", "category", "confidence", "classified_by", "ambiguities", "user_story",
+               "acceptance_criteria", "duplicates", "conflicts"}
 CATEGORIES = {"availability", "fault tolerance", "legal", "look and feel", "maintainability", "operational",
               "performance", "portability", "scalability", "security", "usability"}
 
@@ -37,6 +40,7 @@ def check_item(item):
     assert (item["category"] is None) == (item["kind"] == "functional"), item
     assert item["category"] is None or item["category"] in CATEGORIES
     assert 0 < item["confidence"] <= 1
+    assert item["classified_by"] == {"method": "classifier"}, item  # no model configured here
     for a in item["ambiguities"]:
         # Spans are code points of the item's text.
         assert item["text"][a["start"]:a["end"]] == a["text"], a
@@ -134,3 +138,51 @@ def test_the_product_manager_agent_runs_the_same_analysis_as_a_task(srv):
     failed = wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
         srv.admin.get(f"/api/v1/tasks/{bad.body['id']}").body), timeout=15, message="the bad task to fail")
     assert failed["status"] == "failed" and "text" in failed["error"], failed
+
+
+MODEL_ENV = {"DE_OPENAI_API_KEY": "sk-env-openai-0123456789", "DE_AI_MAX_ATTEMPTS": "1"}
+TWO = "1. The system shall respond to a search within 2 seconds.\n2. The system shall encrypt every stored password.\n"
+
+
+def test_with_a_model_configured_the_model_classifies_and_the_classifier_keeps_its_figure(server_factory, llm_standin):
+    """The stand-in answers a schema'd call with a value built from the schema: one item, the
+    first id it was given (the schema names only those), "functional", category "none"."""
+    server = server_factory(env={**MODEL_ENV, "DE_OPENAI_BASE_URL": llm_standin + "/v1", "DE_AI_PROVIDERS": "openai,offline"})
+    admin = server.admin()
+    r = admin.post(ANALYZE, {"text": TWO})
+    assert r.status == 200, r
+    first, second = r.body["items"]
+    assert first["classified_by"]["method"] == "model" and first["classified_by"]["model"].startswith("openai/"), first
+    assert first["classified_by"]["reason"] == "stand-in"
+    assert first["kind"] == "functional" and first["category"] is None, first
+    # The classifier reads a response time as performance: its probability of "functional" is low.
+    assert 0 < first["confidence"] < 0.5, first
+    # The story is written for the kind the model chose: no "not testable" note of a quality requirement.
+    assert not any("Not testable" in c for c in first["acceptance_criteria"]), first
+    assert second["classified_by"] == {"method": "classifier"}, second
+    assert (second["kind"], second["category"]) == ("non_functional", "security"), second
+    assert r.body["summary"]["classified_by_model"] == 1 and r.body["summary"]["functional"] == 1, r.body["summary"]
+    assert "model_error" not in r.body
+
+    # The agent's task asks the model the same way.
+    agent = admin.post("/api/v1/agents", {"name": f"pm-{secrets.token_hex(4)}", "type": "product_manager"})
+    assert agent.status == 201, agent
+    task = admin.post("/api/v1/tasks", {"type": "product.analyze_requirements", "input_data": {"text": TWO}})
+    assert task.status == 201, task
+    done = wait_for(lambda: (lambda t: t if t["status"] in ("completed", "failed") else None)(
+        admin.get(f"/api/v1/tasks/{task.body['id']}").body), timeout=15, message="the analysis task to finish")
+    assert done["status"] == "completed", done
+    assert [i["classified_by"]["method"] for i in done["output_data"]["items"]] == ["model", "classifier"], done
+    wait_for(lambda: sum(row["requests"] for row in admin.get("/api/v1/ai/usage?group_by=provider").body["items"]) >= 2,
+             message="the model calls recorded")
+
+
+def test_when_the_model_fails_the_classifier_answers_and_the_error_is_said(server_factory, llm_standin):
+    server = server_factory(env={**MODEL_ENV, "DE_OPENAI_BASE_URL": llm_standin + "/v1", "DE_AI_PROVIDERS": "openai",
+                                 "DE_OPENAI_MODEL": "server-error"})
+    r = server.admin().post(ANALYZE, {"text": TWO})
+    assert r.status == 200, r
+    assert [i["classified_by"] for i in r.body["items"]] == [{"method": "classifier"}] * 2, r.body
+    assert [i["kind"] for i in r.body["items"]] == ["non_functional"] * 2, r.body
+    assert r.body["summary"]["classified_by_model"] == 0
+    assert "openai" in r.body["model_error"], r.body

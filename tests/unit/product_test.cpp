@@ -218,6 +218,38 @@ TEST(ProductStory, AQualityWithoutAMeasureIsNotTestable) {
   EXPECT_NE(story.acceptance_criteria.back().find("Not testable as written"), std::string::npos);
 }
 
+TEST(ProductStory, AThingAsTheSubjectOfAQualityIsNoActorAndCouldIsAModal) {
+  auto page = story_of(parts_of("The checkout page should load within 2 seconds."), false);
+  EXPECT_TRUE(page.user_story.starts_with(
+      "As a user (the requirement names no actor: confirm the role), I want the checkout page to load"))
+      << page.user_story;
+  // A person stays the actor of a quality requirement, and a functional one keeps its subject.
+  EXPECT_EQ(story_of(parts_of("Novice users shall learn the main screen in 10 minutes."), false).user_story.substr(0, 19),
+            "As a novice user, I");
+  EXPECT_EQ(story_of(parts_of("The realtor shall add a property listing."), true).user_story.substr(0, 16), "As a realtor, I ");
+
+  auto optional = parts_of("Store managers could print the monthly sales report.");
+  EXPECT_EQ(optional.modal, "could");
+  EXPECT_EQ(optional.actor, "store manager");
+  EXPECT_EQ(optional.action, "print the monthly sales report");
+  // Another modal comes first: "could" in a clause is not the requirement's.
+  auto notified = parts_of("Users who could not log in shall be notified by e-mail.");
+  EXPECT_EQ(notified.modal, "shall");
+  EXPECT_EQ(notified.subject, "Users who could not log in");
+}
+
+TEST(ProductText, AFigureKeepsItsThousandsAndCountsPeople) {
+  auto q = quantities_in("The system must let 20,000 customers and 1,250,000 visitors in, 300 users at once, 5,000 records.");
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(q[0].text, "20,000 customers");
+  EXPECT_EQ(q[0].unit, "person");
+  EXPECT_EQ(q[1].text, "1,250,000 visitors");
+  EXPECT_EQ(q[2].unit, "user");
+  EXPECT_EQ(q[3].text, "5,000 records");
+  // A list of figures is not a thousands separator.
+  EXPECT_EQ(quantities_in("after 2, 3 seconds").at(0).text, "3 seconds");
+}
+
 TEST(ProductRelations, NearDuplicatesAndConflicts) {
   std::vector<std::string> texts = {"The system shall lock an account after 3 failed login attempts.",
                                     "The system shall lock an account after 5 failed login attempts.",
@@ -254,6 +286,32 @@ TEST(ProductClassifier, TrainsDeterministicallyFromTheEmbeddedFile) {
   auto security = shared.classify("Only authorized users shall access the patient records, after logging in with a password.");
   EXPECT_FALSE(security.functional);
   EXPECT_EQ(nfr_categories[security.category], "security");
+}
+
+TEST(ProductClassifier, AClassChosenByAModelKeepsTheClassifiersProbabilityAndItsStory) {
+  auto items = RequirementAnalyzer::shared().analyze({{"R1", "The system shall respond to a search within 2 seconds."}});
+  auto& item = items.at(0);
+  const auto before = item.classification;
+  ASSERT_FALSE(before.functional);
+  EXPECT_NEAR(before.kind_confidence, 1 - before.functional_probability, 1e-12);
+  EXPECT_EQ(before.category_confidence, before.category_probabilities[before.category]);
+
+  classify_by_model(item, true, before.category, {"openai/gpt-test", "it describes a search"});
+  const auto& after = item.classification;
+  EXPECT_TRUE(after.functional);
+  EXPECT_EQ(after.confidence(), before.functional_probability);  // the classifier's figure for the model's class
+  EXPECT_EQ(item.story.user_story, story_of(parts_of(item.requirement.text), true).user_story);
+  ASSERT_TRUE(item.classified_by_model);
+  EXPECT_EQ(item.classified_by_model->model, "openai/gpt-test");
+
+  std::size_t security = 9;
+  ASSERT_EQ(nfr_categories[security], "security");
+  classify_by_model(item, false, security, {"openai/gpt-test", "?"});
+  EXPECT_EQ(item.classification.confidence(), (1 - before.functional_probability) * before.category_probabilities[security]);
+  auto answer = analysis_json(items);
+  const auto& by = answer.at("items").as_array().at(0).at("classified_by").as_object();
+  EXPECT_EQ(by.at("method").as_string(), "model");
+  EXPECT_EQ(answer.at("summary").at("classified_by_model").to_number<int>(), 1);
 }
 
 TEST(ProductAnalyzer, RequestErrorsNameTheField) {

@@ -888,9 +888,12 @@ try {
   await scenario('requirements saved, prioritised and edited; a stakeholder on the grid gets an update draft', async () => {
     await goTo('Requirements');
     await page.getByRole('heading', { name: 'Requirements', level: 1 }).waitFor();
-    await page.getByLabel('Title').fill('E2E shop');
-    await page.getByLabel('Requirements document').fill(
-      '1. The system must let 20,000 customers check out at the same time.\n2. Store managers could print the monthly sales report.\n3. The checkout page should load fast.\n');
+    // The document uploaded as a Markdown file: its text fills the field, its name the title.
+    const shop = '# Shop\n\n1. The system must let 20,000 customers check out at the same time.\n2. Store managers could print the monthly sales report.\n3. The checkout page should load fast.\n';
+    await page.getByLabel('Or upload a file (.txt, .md)').setInputFiles({ name: 'E2E shop.md', mimeType: 'text/markdown', buffer: Buffer.from(shop) });
+    await page.waitForFunction((text) => document.getElementById('req-document').value === text, shop);
+    const title = await page.getByLabel('Title').inputValue();
+    if (title !== 'E2E shop') throw new Error(`the title from the uploaded file's name is ${JSON.stringify(title)}`);
     await page.getByRole('button', { name: 'Save analysis' }).click();
     const first = page.getByRole('article', { name: 'Requirement R1' });
     await first.getByText(/RICE [\d.]+ · Must/).waitFor();

@@ -44,6 +44,13 @@ std::vector<AnalyzedRequirement> RequirementAnalyzer::analyze(std::vector<Requir
   return out;
 }
 
+void classify_by_model(AnalyzedRequirement& item, bool functional, std::size_t category, ModelClassification by) {
+  bool kind_changed = functional != item.classification.functional;
+  item.classification.choose(functional, category);
+  if (kind_changed) item.story = story_of(parts_of(item.requirement.text), functional);
+  item.classified_by_model = std::move(by);
+}
+
 std::vector<RequirementText> read_analysis_request(const json::object& body) {
   core::ObjectReader r(body);
   std::vector<RequirementText> requirements;
@@ -101,11 +108,16 @@ json::array string_array(const std::vector<std::string>& values) {
   return out;
 }
 
+json::object classified_by_json(const AnalyzedRequirement& item) {
+  if (!item.classified_by_model) return {{"method", "classifier"}};
+  return {{"method", "model"}, {"model", item.classified_by_model->model}, {"reason", item.classified_by_model->reason}};
+}
+
 }  // namespace
 
 json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
   json::array out;
-  std::size_t functional = 0, ambiguous = 0, duplicates = 0, conflicts = 0;
+  std::size_t functional = 0, ambiguous = 0, duplicates = 0, conflicts = 0, by_model = 0;
   std::map<std::string, std::size_t> by_category, by_ambiguity;
   for (const auto& item : items) {
     const auto& text = item.requirement.text;
@@ -121,6 +133,7 @@ json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
       ++by_ambiguity[std::string(a.type)];
     }
     functional += c.functional;
+    by_model += item.classified_by_model.has_value();
     if (!c.functional) ++by_category[std::string(nfr_categories[c.category])];
     ambiguous += !item.ambiguities.empty();
     duplicates += item.duplicates.size();
@@ -130,9 +143,9 @@ json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
         {"text", text},
         {"kind", c.functional ? "functional" : "non_functional"},
         {"category", c.functional ? json::value(nullptr) : json::value(nfr_categories[c.category])},
-        // The kind's probability; for a non-functional one times its category's. Four digits:
-        // more would be noise, and the same figure survives a task's stored output.
-        {"confidence", std::round((c.functional ? c.kind_confidence : c.kind_confidence * c.category_confidence) * 1e4) / 1e4},
+        // Four digits: more would be noise, and the same figure survives a task's stored output.
+        {"confidence", std::round(c.confidence() * 1e4) / 1e4},
+        {"classified_by", classified_by_json(item)},
         {"ambiguities", std::move(ambiguities)},
         {"user_story", item.story.user_story},
         {"acceptance_criteria", string_array(item.story.acceptance_criteria)},
@@ -147,6 +160,7 @@ json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
            {{"total", items.size()},
             {"functional", functional},
             {"non_functional", items.size() - functional},
+            {"classified_by_model", by_model},
             {"by_category", std::move(categories)},
             {"with_ambiguities", ambiguous},
             {"ambiguities_by_type", std::move(ambiguity_types)},

@@ -6,6 +6,7 @@
 // deterministic; the route and the agent task share it.
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,9 +21,16 @@ namespace de::product {
 inline constexpr std::size_t max_document_bytes = 1024 * 1024;
 inline constexpr std::size_t max_requirements = 10000;
 
+// Who chose a requirement's kind and category when a model did: "provider/model" and its reason.
+struct ModelClassification {
+  std::string model;
+  std::string reason;
+};
+
 struct AnalyzedRequirement {
   RequirementText requirement;
   Classification classification;
+  std::optional<ModelClassification> classified_by_model;  // none: the built-in classifier
   std::vector<Ambiguity> ambiguities;
   Story story;
   std::vector<std::string> duplicates, conflicts;  // ids of the other requirements
@@ -40,6 +48,10 @@ class RequirementAnalyzer {
  private:
   RequirementClassifier classifier_;
 };
+
+// A model's kind and category for an analysed requirement: the confidence stays the
+// classifier's probability of that class, and the user story is written again for the kind.
+void classify_by_model(AnalyzedRequirement& item, bool functional, std::size_t category, ModelClassification by);
 
 // The requirements a request body asks to analyse: {"text"} (a document, split here) or
 // {"requirements":[{"id","text"}]}, exactly one; throws a validation error naming the field.

@@ -36,6 +36,15 @@ struct Classification {
   double kind_confidence = 0;      // probability of the chosen kind
   std::size_t category = 0;        // index into nfr_categories (meaningful for non-functional)
   double category_confidence = 0;  // probability of that category among the NFR classes
+  // Every class's probability, so that a class chosen elsewhere (by a model) still gets the
+  // classifier's figure for it.
+  double functional_probability = 0;
+  std::array<double, nfr_categories.size()> category_probabilities{};
+
+  // Chooses the kind and category and takes their confidences from the probabilities.
+  void choose(bool is_functional, std::size_t category_index);
+  // The kind's probability; for a non-functional requirement times its category's.
+  double confidence() const { return functional ? kind_confidence : kind_confidence * category_confidence; }
 };
 
 // The first step size of each model's stochastic gradient descent. Small steps keep the

@@ -187,7 +187,7 @@ struct Rules {
       whys.push_back(fmt::format("conflicts with {} (-0.2 each)", fmt::join(item.conflicts, ", ")));
     }
     const auto& c = item.classification;
-    double class_probability = c.functional ? c.kind_confidence : c.kind_confidence * c.category_confidence;
+    double class_probability = c.confidence();
     if (class_probability < 0.6) {
       confidence -= 0.1;
       whys.push_back(fmt::format("its class is uncertain ({:.2f}), and so are the estimates that rest on it (-0.1)", class_probability));
@@ -425,7 +425,7 @@ PrioritizeRequest read_prioritize_request(const json::object& body) {
     auto id = item.string("id", true, 200);
     auto text = item.string("text", true, max_document_bytes);
     const auto* given = item.object("priority", false);
-    for (const char* derived : {"kind", "category", "confidence", "ambiguities", "user_story", "acceptance_criteria",
+    for (const char* derived : {"kind", "category", "confidence", "classified_by", "ambiguities", "user_story", "acceptance_criteria",
                                 "duplicates", "conflicts"})
       item.any(derived, false);
     if (text && trim(*text).empty()) item.error("text", "must not be empty");

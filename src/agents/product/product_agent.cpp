@@ -18,12 +18,13 @@ namespace json = boost::json;
 
 // Runs a coroutine to its end on this worker thread (its own io_context: the AI call and the
 // store's write resume here), as the agent's steps are plain calls.
-json::object run_here(asio::awaitable<json::object> work) {
+template <class T>
+T run_here(asio::awaitable<T> work) {
   asio::io_context local;
   auto guard = asio::make_work_guard(local);
-  std::optional<json::object> result;
+  std::optional<T> result;
   std::exception_ptr error;
-  asio::co_spawn(local, std::move(work), [&](std::exception_ptr e, json::object value) {
+  asio::co_spawn(local, std::move(work), [&](std::exception_ptr e, T value) {
     error = e;
     if (!e) result = std::move(value);
     guard.reset();
@@ -50,15 +51,16 @@ class ProductAgent final : public BaseAgent {
   }
 
   boost::json::value execute_business_logic(const model::Task& task, const boost::json::value&) override {
-    if (task.type == "product.analyze_requirements") {
-      auto requirements = product::read_analysis_request(task.input_data);
-      return product::analysis_json(product::RequirementAnalyzer::shared().analyze(std::move(requirements)));
-    }
     auto* ai = services_ ? services_->ai : nullptr;
+    if (task.type == "product.analyze_requirements") {
+      auto items = product::RequirementAnalyzer::shared().analyze(product::read_analysis_request(task.input_data));
+      auto model_error = run_here(classify_with_model(ai, items));
+      return analysis_answer(items, model_error);
+    }
     if (task.type == "product.prioritize") {
       auto request = product::read_prioritize_request(task.input_data);
       auto items = product::RequirementAnalyzer::shared().analyze(request.requirements);
-      return run_here(prioritize_requirements(ai, items, request.given));
+      return run_here(prioritize_requirements(ai, std::move(items), request.given));
     }
     if (task.type == "product.send_stakeholder_update")
       return run_here(send_stakeholder_update(*services_, read_send_request(task.input_data)));

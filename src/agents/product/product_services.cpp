@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -79,6 +80,60 @@ void apply_model(std::vector<product::Priority>& priorities, const std::vector<p
   }
 }
 
+// A model classifies at most this many requirements of a document, in calls of `chunk`: a
+// 1,000-requirement document would otherwise hold its request for minutes. The rest keep the
+// classifier's answer, and the summary counts those the model classified.
+constexpr std::size_t most_classified_by_model = 400;
+constexpr std::size_t classification_chunk = 40;
+
+constexpr const char* classification_instructions =
+    "You classify software requirements. kind: \"functional\" when the requirement states something the system "
+    "does (a behaviour, a function, a service to a user or another system); \"non_functional\" when it states a "
+    "quality of the system or a constraint on it. category, for a non-functional requirement (\"none\" for a "
+    "functional one), one of the PROMISE NFR classes: availability (when the system is up and can be used), fault "
+    "tolerance (it keeps working or recovers when something fails), legal (laws, regulations, standards, licences "
+    "it must comply with), look and feel (the appearance and style of its user interface), maintainability (how "
+    "easily it is corrected, changed, extended and tested), operational (the environment it runs in and how it is "
+    "run: platforms, hardware, other systems, administration), performance (speed, response time, throughput, "
+    "resource use), portability (moving it to other platforms or environments), scalability (growing users, data "
+    "or load while keeping its service), security (protection against unauthorised access, use and change; "
+    "privacy), usability (how easily people learn and use it). Give one short sentence of reasoning for each.";
+
+// The JSON Schema a model's classification must meet: only the ids it was given.
+json::value classification_schema(std::span<const product::AnalyzedRequirement> chunk) {
+  json::array ids, categories{"none"};
+  for (const auto& a : chunk) ids.emplace_back(a.requirement.id);
+  for (auto name : product::nfr_categories) categories.emplace_back(name);
+  json::object item{{"type", "object"},
+                    {"required", {"id", "kind", "category", "reasoning"}},
+                    {"properties",
+                     {{"id", {{"type", "string"}, {"enum", std::move(ids)}}},
+                      {"kind", {{"type", "string"}, {"enum", {"functional", "non_functional"}}}},
+                      {"category", {{"type", "string"}, {"enum", std::move(categories)}}},
+                      {"reasoning", {{"type", "string"}}}}}};
+  return json::object{{"type", "object"},
+                      {"required", {"items"}},
+                      {"properties", {{"items", {{"type", "array"}, {"items", std::move(item)}}}}}};
+}
+
+// Applies a model's answer to the chunk it was asked about; items it left out keep the classifier's.
+void apply_classification(std::span<product::AnalyzedRequirement> chunk, const ai::ChatResponse& reply) {
+  auto model = reply.provider + "/" + reply.model;
+  for (const auto& answer : reply.json->at("items").as_array()) {
+    const auto& a = answer.as_object();
+    auto at = std::find_if(chunk.begin(), chunk.end(), [&](const product::AnalyzedRequirement& r) {
+      return !r.classified_by_model && r.requirement.id == a.at("id").as_string();
+    });
+    if (at == chunk.end()) continue;  // answered twice
+    bool functional = a.at("kind").as_string() == "functional";
+    auto named = std::find(product::nfr_categories.begin(), product::nfr_categories.end(), a.at("category").as_string());
+    // A non-functional answer without a class keeps the classifier's class.
+    auto category = named != product::nfr_categories.end() ? std::size_t(named - product::nfr_categories.begin())
+                                                            : at->classification.category;
+    product::classify_by_model(*at, functional, category, {model, std::string(a.at("reasoning").as_string())});
+  }
+}
+
 ai::ChatRequest single_prompt(std::string system, std::string user, std::int64_t max_tokens) {
   ai::ChatRequest request;
   request.messages.push_back({ai::Role::system, std::move(system), {}, {}, {}});
@@ -135,11 +190,42 @@ bool has_model(const ai::AiService* ai) {
                      [](const ai::ProviderStatus& p) { return p.configured && p.name != "offline"; });
 }
 
-asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, const std::vector<product::AnalyzedRequirement>& items,
+asio::awaitable<std::string> classify_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items) {
+  if (!has_model(ai)) co_return std::string();
+  auto limit = std::min(items.size(), most_classified_by_model);
+  for (std::size_t first = 0; first < limit; first += classification_chunk) {
+    std::span<product::AnalyzedRequirement> chunk(items.data() + first, std::min(classification_chunk, limit - first));
+    std::string listed;
+    for (const auto& a : chunk) listed += fmt::format("- id {}: {}\n", a.requirement.id, a.requirement.text);
+    auto chat = single_prompt(classification_instructions, "Classify each requirement.\n" + listed,
+                              std::int64_t(200 + 80 * chunk.size()));
+    chat.json_schema = classification_schema(chunk);
+    ai::CallOptions options;
+    options.labels.prompt_name = "product.analyze_requirements";
+    std::optional<ai::ChatResponse> reply;
+    try {
+      reply = co_await ai::ask(*ai, chat, options);
+    } catch (const std::exception& e) {
+      // The rest would most likely fail alike: the classifier's answers stand.
+      co_return std::string(e.what());
+    }
+    // The offline provider's structured answer is built from the request's words, not a judgement.
+    if (reply->provider != "offline" && reply->json) apply_classification(chunk, *reply);
+  }
+  co_return std::string();
+}
+
+json::object analysis_answer(const std::vector<product::AnalyzedRequirement>& items, const std::string& model_error) {
+  auto out = product::analysis_json(items);
+  if (!model_error.empty()) out["model_error"] = model_error;
+  return out;
+}
+
+asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, std::vector<product::AnalyzedRequirement> items,
                                                       const std::vector<product::PriorityValues>& given) {
+  auto model_error = co_await classify_with_model(ai, items);
   auto priorities = product::prioritize(items);
-  std::string model_error;
-  if (has_model(ai)) {
+  if (has_model(ai) && model_error.empty()) {
     auto chat = single_prompt("You are a product manager who prioritises requirements with RICE and MoSCoW.",
                               estimates_prompt(items, priorities), 4096);
     chat.json_schema = estimates_schema();

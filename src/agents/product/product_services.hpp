@@ -34,12 +34,21 @@ struct ProductServices {
 // estimates or wording are worth asking for.
 bool has_model(const ai::AiService* ai);
 
-// Prioritises analysed requirements: the rules, then a model's estimates when a real model
-// answers (validated by a JSON Schema; a failed call leaves the rules' values and says why in
-// `model_error`), then the person's values (`given`, one per item). The answer of
-// prioritized_json.
+// Asks a real model for the kind and PROMISE class of each analysed requirement (the first 400,
+// 40 to a call, answers checked by a JSON Schema naming the ids it was given) and takes its
+// answers over the classifier's. Answers the error of a failed call (the classifier's answers
+// then stand), empty otherwise; without a real model it does nothing.
+boost::asio::awaitable<std::string> classify_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items);
+
+// analysis_json, with `model_error` when a call to the model failed.
+boost::json::object analysis_answer(const std::vector<product::AnalyzedRequirement>& items, const std::string& model_error);
+
+// Prioritises analysed requirements, classified by a model first when one is configured: the
+// rules, then a model's estimates when a real model answers (validated by a JSON Schema; a
+// failed call leaves the rules' values and says why in `model_error`), then the person's
+// values (`given`, one per item). The answer of prioritized_json.
 boost::asio::awaitable<boost::json::object> prioritize_requirements(ai::AiService* ai,
-                                                                     const std::vector<product::AnalyzedRequirement>& items,
+                                                                     std::vector<product::AnalyzedRequirement> items,
                                                                      const std::vector<product::PriorityValues>& given);
 
 // {"stakeholder_ids"?, "since"?, "priorities"?}: whom to write to (default: everyone), from

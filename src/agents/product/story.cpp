@@ -129,6 +129,9 @@ RequirementParts parts_of(std::string_view requirement) {
       modal = phrase;
     }
   }
+  // "could" (MoSCoW's optional) is the modal only when no other is there: "Users who could not
+  // log in shall be notified" is about the users.
+  if (modal_at == std::string::npos && (modal_at = find_word(lower, "could")) != std::string::npos) modal = "could";
   if (modal_at == std::string::npos) {
     parts.action = text;
     return parts;
@@ -181,7 +184,17 @@ RequirementParts parts_of(std::string_view requirement) {
   return parts;
 }
 
-Story story_of(const RequirementParts& parts, bool functional) {
+Story story_of(const RequirementParts& requirement, bool functional) {
+  // A quality requirement's subject is mostly a thing ("The checkout page shall load within 2
+  // seconds"): an actor there only when it names a person.
+  RequirementParts parts = requirement;
+  if (parts.actor_is_subject && !functional) {
+    auto subject_words = words_of(parts.subject);
+    if (subject_words.empty() || !names_a_person(subject_words.back().lower)) {
+      parts.actor.clear();
+      parts.actor_is_subject = false;
+    }
+  }
   Story story;
   const bool actor_known = !parts.actor.empty();
   const std::string actor = actor_known ? parts.actor : "user (the requirement names no actor: confirm the role)";

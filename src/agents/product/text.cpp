@@ -122,22 +122,27 @@ bool names_a_person(std::string_view w) {
 }
 
 std::vector<Quantity> quantities_in(std::string_view text) {
-  static constexpr std::array<std::string_view, 25> units = {
+  static constexpr std::array<std::string_view, 26> units = {
       "second", "sec", "s", "ms", "millisecond", "minute", "min", "hour", "hr", "day", "week", "month", "year",
-      "percent", "user", "transaction", "request", "record", "mb", "gb", "kb", "tb", "byte", "time", "km/h"};
+      "percent", "user", "person", "transaction", "request", "record", "mb", "gb", "kb", "tb", "byte", "time", "km/h"};
   std::vector<Quantity> out;
   auto words = words_of(text);
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (!words[i].number) continue;
-    auto end = words[i].end;
+    auto begin = words[i].begin, end = words[i].end;
+    // "20,000": the thousands before the separator belong to the figure.
+    while (begin >= 2 && text[begin - 1] == ',' && std::isdigit(static_cast<unsigned char>(text[begin - 2])))
+      for (begin -= 1; begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]));) --begin;
     if (words[i].lower.find('/') != std::string::npos) {  // a rate such as "24/7"
       out.push_back({words[i].lower, "/"});
     } else if (end < text.size() && text[end] == '%') {
-      out.push_back({std::string(text.substr(words[i].begin, end + 1 - words[i].begin)), "%"});
+      out.push_back({std::string(text.substr(begin, end + 1 - begin)), "%"});
     } else if (i + 1 < words.size()) {
       auto unit = stem(words[i + 1].lower);
+      // A number of people ("20,000 customers"), whatever their role.
+      if (unit != "user" && names_a_person(words[i + 1].lower)) unit = "person";
       if (std::find(units.begin(), units.end(), unit) != units.end())
-        out.push_back({std::string(text.substr(words[i].begin, words[i + 1].end - words[i].begin)), unit});
+        out.push_back({std::string(text.substr(begin, words[i + 1].end - begin)), unit});
     }
   }
   return out;

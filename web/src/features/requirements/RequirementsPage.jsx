@@ -1,4 +1,4 @@
-// Paste a requirements document (plain text or Markdown) and see what the analyser makes of
+// Paste or upload a requirements document (plain text or Markdown) and see what the analyser makes of
 // it (docs/product.md): each requirement's class and confidence, its ambiguities highlighted
 // in the text with the reason and a rewrite, its user story and acceptance criteria, its
 // duplicates and conflicts, and its priority (RICE and MoSCoW with the reasoning). Saved
@@ -10,7 +10,9 @@ import { api, problemOf } from '../../services/api.js';
 import { allowed } from '../auth/authSlice.js';
 import { ErrorBanner, Field, PageHeader } from '../../components/ui.jsx';
 import { Icon } from '../../components/icons.jsx';
-import { highlightPieces, impactSteps, kindLabel, moscowLabels, percent, priorityChanges, riceScore, typeLabel } from './requirements.js';
+import {
+  highlightPieces, impactSteps, kindLabel, moscowLabels, percent, priorityChanges, readDocumentFile, riceScore, typeLabel,
+} from './requirements.js';
 
 function HighlightedText({ item }) {
   return (
@@ -119,6 +121,12 @@ function Requirement({ item, onSave }) {
         </span>
       </div>
       <HighlightedText item={item} />
+      {item.classified_by?.method === 'model' && (
+        <p className="req-model muted">
+          Classified by {item.classified_by.model}: {item.classified_by.reason} (the built-in classifier gives this class{' '}
+          {percent(item.confidence)})
+        </p>
+      )}
       {item.ambiguities.length > 0 && (
         <ul className="req-findings" aria-label={`Ambiguities of ${item.id}`}>
           {item.ambiguities.map((a, i) => (
@@ -223,6 +231,20 @@ export default function RequirementsPage() {
     setAnalysis(data);
   };
 
+  const upload = async (event) => {
+    const file = event.target.files?.[0];
+    event.target.value = '';  // the same file chosen again is read again
+    if (!file) return;
+    const read = await readDocumentFile(file);
+    if (read.error) {
+      setProblem({ message: read.error, fields: { text: read.error } });
+      return;
+    }
+    setProblem(null);
+    setText(read.text);
+    if (!title) setTitle(file.name.replace(/\.[^.]*$/, ''));
+  };
+
   const prioritise = async () => {
     const data = await run(() => api.post('/requirements/prioritize', { text }));
     setAnalysis(data);
@@ -279,6 +301,10 @@ export default function RequirementsPage() {
           hint="Plain text or Markdown: numbered lists, “shall” sentences, tables; up to 1 MiB.">
           {(props) => <textarea {...props} rows={10} value={text} onChange={(e) => setText(e.target.value)} />}
         </Field>
+        <p className="req-upload">
+          <label htmlFor="req-file">Or upload a file (.txt, .md)</label>{' '}
+          <input id="req-file" type="file" accept=".txt,.md,.markdown,text/plain,text/markdown" onChange={upload} />
+        </p>
         <button type="submit" className="button" disabled={busy}>
           <Icon name="sparkle" size={16} /> {busy ? 'Analysing…' : 'Analyse'}
         </button>{' '}
@@ -296,8 +322,12 @@ export default function RequirementsPage() {
         <p className="req-summary" role="status">
           {summary.total} requirements: {summary.functional} functional, {summary.non_functional} non-functional;{' '}
           {summary.with_ambiguities} with ambiguities; {summary.duplicate_pairs} duplicate and {summary.conflict_pairs} conflicting pairs
-          {summary.by_moscow && `; ${Object.entries(summary.by_moscow).map(([k, n]) => `${n} ${moscowLabels[k]}`).join(', ')}`}.
+          {summary.by_moscow && `; ${Object.entries(summary.by_moscow).map(([k, n]) => `${n} ${moscowLabels[k]}`).join(', ')}`}
+          {summary.classified_by_model > 0 && `; ${summary.classified_by_model} classified by the configured model`}.
         </p>
+      )}
+      {analysis?.model_error && (
+        <p className="muted" role="note">The model could not help ({analysis.model_error}); the built-in analysis is shown.</p>
       )}
       {analysis?.items.map((item) => (
         <Requirement key={`${saved?.id ?? ''}-${saved?.version ?? ''}-${item.id}`} item={item}

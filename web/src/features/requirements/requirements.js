@@ -50,3 +50,17 @@ export function priorityChanges(form, stored) {
   else if (form.moscow !== stored.moscow) values.moscow = form.moscow;
   return { values, errors };
 }
+
+export const maxDocumentBytes = 1024 * 1024;
+
+// An uploaded document's text, or why it cannot be analysed: plain text or Markdown in UTF-8,
+// up to the server's 1 MiB. A PDF or Word file reads as binary (NUL bytes, invalid UTF-8).
+export async function readDocumentFile(file) {
+  if (file.size > maxDocumentBytes) return { error: `${file.name} is over 1 MiB: split it or paste a part` };
+  const text = await file.text();
+  if (text.includes('\u0000') || text.includes('\uFFFD')) {
+    return { error: `${file.name} is not plain text or Markdown: save it as text first` };
+  }
+  if (!text.trim()) return { error: `${file.name} is empty` };
+  return { text };
+}

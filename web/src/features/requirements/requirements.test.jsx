@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Provider } from 'react-redux';
 import { MemoryRouter } from 'react-router-dom';
 import RequirementsPage from './RequirementsPage.jsx';
@@ -59,6 +59,46 @@ describe('RequirementsPage', () => {
     expect(within(card).getByText("Replace 'fast' with a measurable criterion.")).toBeTruthy();
     expect(within(card).getByText('Conflicts with R2.')).toBeTruthy();
     expect(screen.getByRole('status').textContent).toMatch(/1 requirements: 0 functional, 1 non-functional/);
+  });
+
+  it('says which requirements a configured model classified, with its reason, and when the model failed', async () => {
+    const byModel = { ...item, id: 'R2', kind: 'functional', category: null, confidence: 0.12,
+      classified_by: { method: 'model', model: 'openai/gpt-4o-mini', reason: 'It describes a behaviour.' } };
+    mockApi({
+      'POST /requirements/analyze': () => [200, {
+        items: [{ ...item, classified_by: { method: 'classifier' } }, byModel],
+        summary: { total: 2, functional: 1, non_functional: 1, classified_by_model: 1, with_ambiguities: 2, duplicate_pairs: 0, conflict_pairs: 1 },
+        model_error: 'openai: 429 rate limited',
+      }],
+    });
+    renderPage();
+    fireEvent.change(screen.getByLabelText('Requirements document'), { target: { value: '1. a\n2. b' } });
+    fireEvent.click(screen.getByRole('button', { name: /Analyse/ }));
+    const card = await screen.findByRole('article', { name: 'Requirement R2' });
+    expect(card.querySelector('.req-model').textContent).toBe(
+      'Classified by openai/gpt-4o-mini: It describes a behaviour. (the built-in classifier gives this class 12%)');
+    expect(screen.getByRole('article', { name: 'Requirement R1' }).querySelector('.req-model')).toBeNull();
+    expect(screen.getByRole('status').textContent).toMatch(/; 1 classified by the configured model\.$/);
+    expect(screen.getByRole('note').textContent).toMatch(/^The model could not help \(openai: 429 rate limited\)/);
+  });
+
+  it('reads an uploaded text file into the document and refuses a binary one next to the field', async () => {
+    const calls = mockApi({
+      'POST /requirements/analyze': () => [200, { items: [item], summary: { total: 1, functional: 0, non_functional: 1, with_ambiguities: 1, duplicate_pairs: 0, conflict_pairs: 1 } }],
+    });
+    renderPage();
+    const input = screen.getByLabelText('Or upload a file (.txt, .md)');
+    const markdown = new File(['# Café\n\n1. The Café page should load fast.\n'], 'cafe.md', { type: 'text/markdown' });
+    fireEvent.change(input, { target: { files: [markdown] } });
+    await waitFor(() => expect(screen.getByLabelText('Requirements document').value).toBe('# Café\n\n1. The Café page should load fast.\n'));
+    fireEvent.click(screen.getByRole('button', { name: /Analyse/ }));
+    await screen.findByRole('article', { name: 'Requirement R1' });
+    expect(calls.at(-1).body).toEqual({ text: '# Café\n\n1. The Café page should load fast.\n' });
+
+    const pdf = new File([new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0xfe])], 'spec.pdf', { type: 'application/pdf' });
+    fireEvent.change(input, { target: { files: [pdf] } });
+    expect(await screen.findByText('spec.pdf is not plain text or Markdown: save it as text first')).toBeTruthy();
+    expect(screen.getByLabelText('Requirements document').value).toBe('# Café\n\n1. The Café page should load fast.\n');
   });
 
   it('shows the server\'s message for the text next to the field', async () => {
