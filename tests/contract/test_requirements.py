@@ -11,7 +11,7 @@ import pytest
 from support.helpers import assert_problem, wait_for
 
 ANALYZE = "/api/v1/requirements/analyze"
-ITEM_FIELDS = {"id", "text", "kind", "category", "confidence", "classified_by", "ambiguities", "user_story",
+ITEM_FIELDS = {"id", "text", "kind", "category", "confidence", "classified_by", "ambiguities", "rewrite", "user_story",
                "acceptance_criteria", "duplicates", "conflicts"}
 CATEGORIES = {"availability", "fault tolerance", "legal", "look and feel", "maintainability", "operational",
               "performance", "portability", "scalability", "security", "usability"}
@@ -40,7 +40,8 @@ def check_item(item):
     assert (item["category"] is None) == (item["kind"] == "functional"), item
     assert item["category"] is None or item["category"] in CATEGORIES
     assert 0 < item["confidence"] <= 1
-    assert item["classified_by"] == {"method": "classifier"}, item  # no model configured here
+    # No model configured here: the classifier decides and nothing is rewritten.
+    assert item["classified_by"] == {"method": "classifier"} and item["rewrite"] is None, item
     for a in item["ambiguities"]:
         # Spans are code points of the item's text.
         assert item["text"][a["start"]:a["end"]] == a["text"], a
@@ -141,12 +142,14 @@ def test_the_product_manager_agent_runs_the_same_analysis_as_a_task(srv):
 
 
 MODEL_ENV = {"DE_OPENAI_API_KEY": "sk-env-openai-0123456789", "DE_AI_MAX_ATTEMPTS": "1"}
-TWO = "1. The system shall respond to a search within 2 seconds.\n2. The system shall encrypt every stored password.\n"
+TWO = "1. The system should respond to a search quickly.\n2. The system shall encrypt every stored password.\n"
 
 
-def test_with_a_model_configured_the_model_classifies_and_the_classifier_keeps_its_figure(server_factory, llm_standin):
+def test_with_a_model_configured_the_model_classifies_and_rewrites_and_the_classifier_keeps_its_figure(server_factory,
+                                                                                                      llm_standin):
     """The stand-in answers a schema'd call with a value built from the schema: one item, the
-    first id it was given (the schema names only those), "functional", category "none"."""
+    first id it was given (the schema names only those), "functional", category "none",
+    reasoning and rewrite "stand-in"."""
     server = server_factory(env={**MODEL_ENV, "DE_OPENAI_BASE_URL": llm_standin + "/v1", "DE_AI_PROVIDERS": "openai,offline"})
     admin = server.admin()
     r = admin.post(ANALYZE, {"text": TWO})
@@ -154,12 +157,13 @@ def test_with_a_model_configured_the_model_classifies_and_the_classifier_keeps_i
     first, second = r.body["items"]
     assert first["classified_by"]["method"] == "model" and first["classified_by"]["model"].startswith("openai/"), first
     assert first["classified_by"]["reason"] == "stand-in"
+    assert [a["text"] for a in first["ambiguities"]][:2] == ["should", "quickly"] and first["rewrite"] == "stand-in", first
     assert first["kind"] == "functional" and first["category"] is None, first
     # The classifier reads a response time as performance: its probability of "functional" is low.
     assert 0 < first["confidence"] < 0.5, first
     # The story is written for the kind the model chose: no "not testable" note of a quality requirement.
     assert not any("Not testable" in c for c in first["acceptance_criteria"]), first
-    assert second["classified_by"] == {"method": "classifier"}, second
+    assert second["classified_by"] == {"method": "classifier"} and second["rewrite"] is None, second
     assert (second["kind"], second["category"]) == ("non_functional", "security"), second
     assert r.body["summary"]["classified_by_model"] == 1 and r.body["summary"]["functional"] == 1, r.body["summary"]
     assert "model_error" not in r.body

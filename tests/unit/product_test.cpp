@@ -289,29 +289,39 @@ TEST(ProductClassifier, TrainsDeterministicallyFromTheEmbeddedFile) {
 }
 
 TEST(ProductClassifier, AClassChosenByAModelKeepsTheClassifiersProbabilityAndItsStory) {
-  auto items = RequirementAnalyzer::shared().analyze({{"R1", "The system shall respond to a search within 2 seconds."}});
+  auto items = RequirementAnalyzer::shared().analyze({{"R1", "The system shall respond to a search within 2 seconds."},
+                                                      {"R2", "The reports should be easy to read."}});
   auto& item = items.at(0);
   const auto before = item.classification;
   ASSERT_FALSE(before.functional);
   EXPECT_NEAR(before.kind_confidence, 1 - before.functional_probability, 1e-12);
   EXPECT_EQ(before.category_confidence, before.category_probabilities[before.category]);
 
-  classify_by_model(item, true, before.category, {"openai/gpt-test", "it describes a search"});
+  ASSERT_TRUE(item.ambiguities.empty());
+  apply_model_review(item, true, before.category, {"openai/gpt-test", "it describes a search", "a rewrite"});
   const auto& after = item.classification;
   EXPECT_TRUE(after.functional);
   EXPECT_EQ(after.confidence(), before.functional_probability);  // the classifier's figure for the model's class
   EXPECT_EQ(item.story.user_story, story_of(parts_of(item.requirement.text), true).user_story);
-  ASSERT_TRUE(item.classified_by_model);
-  EXPECT_EQ(item.classified_by_model->model, "openai/gpt-test");
+  ASSERT_TRUE(item.reviewed_by_model);
+  EXPECT_EQ(item.reviewed_by_model->model, "openai/gpt-test");
+  EXPECT_EQ(item.reviewed_by_model->rewrite, "");  // the rules found nothing ambiguous to rewrite
 
   std::size_t security = 9;
   ASSERT_EQ(nfr_categories[security], "security");
-  classify_by_model(item, false, security, {"openai/gpt-test", "?"});
+  apply_model_review(item, false, security, {"openai/gpt-test", "?", ""});
   EXPECT_EQ(item.classification.confidence(), (1 - before.functional_probability) * before.category_probabilities[security]);
+
+  auto& ambiguous = items.at(1);
+  ASSERT_FALSE(ambiguous.ambiguities.empty());
+  apply_model_review(ambiguous, false, ambiguous.classification.category,
+                     {"openai/gpt-test", "readability", "The reports shall [to be agreed: a readability measure]."});
   auto answer = analysis_json(items);
-  const auto& by = answer.at("items").as_array().at(0).at("classified_by").as_object();
-  EXPECT_EQ(by.at("method").as_string(), "model");
-  EXPECT_EQ(answer.at("summary").at("classified_by_model").to_number<int>(), 1);
+  const auto& first = answer.at("items").as_array().at(0).as_object();
+  EXPECT_EQ(first.at("classified_by").at("method").as_string(), "model");
+  EXPECT_TRUE(first.at("rewrite").is_null());
+  EXPECT_EQ(answer.at("items").as_array().at(1).at("rewrite").as_string(), "The reports shall [to be agreed: a readability measure].");
+  EXPECT_EQ(answer.at("summary").at("classified_by_model").to_number<int>(), 2);
 }
 
 TEST(ProductAnalyzer, RequestErrorsNameTheField) {

@@ -44,11 +44,13 @@ std::vector<AnalyzedRequirement> RequirementAnalyzer::analyze(std::vector<Requir
   return out;
 }
 
-void classify_by_model(AnalyzedRequirement& item, bool functional, std::size_t category, ModelClassification by) {
+void apply_model_review(AnalyzedRequirement& item, bool functional, std::size_t category, ModelReview review) {
   bool kind_changed = functional != item.classification.functional;
   item.classification.choose(functional, category);
   if (kind_changed) item.story = story_of(parts_of(item.requirement.text), functional);
-  item.classified_by_model = std::move(by);
+  // A rewrite of a requirement the rules found clear is not asked for.
+  if (item.ambiguities.empty()) review.rewrite.clear();
+  item.reviewed_by_model = std::move(review);
 }
 
 std::vector<RequirementText> read_analysis_request(const json::object& body) {
@@ -109,8 +111,13 @@ json::array string_array(const std::vector<std::string>& values) {
 }
 
 json::object classified_by_json(const AnalyzedRequirement& item) {
-  if (!item.classified_by_model) return {{"method", "classifier"}};
-  return {{"method", "model"}, {"model", item.classified_by_model->model}, {"reason", item.classified_by_model->reason}};
+  if (!item.reviewed_by_model) return {{"method", "classifier"}};
+  return {{"method", "model"}, {"model", item.reviewed_by_model->model}, {"reason", item.reviewed_by_model->reason}};
+}
+
+json::value rewrite_json(const AnalyzedRequirement& item) {
+  if (!item.reviewed_by_model || item.reviewed_by_model->rewrite.empty()) return nullptr;
+  return json::value(item.reviewed_by_model->rewrite);
 }
 
 }  // namespace
@@ -133,7 +140,7 @@ json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
       ++by_ambiguity[std::string(a.type)];
     }
     functional += c.functional;
-    by_model += item.classified_by_model.has_value();
+    by_model += item.reviewed_by_model.has_value();
     if (!c.functional) ++by_category[std::string(nfr_categories[c.category])];
     ambiguous += !item.ambiguities.empty();
     duplicates += item.duplicates.size();
@@ -147,6 +154,7 @@ json::object analysis_json(const std::vector<AnalyzedRequirement>& items) {
         {"confidence", std::round(c.confidence() * 1e4) / 1e4},
         {"classified_by", classified_by_json(item)},
         {"ambiguities", std::move(ambiguities)},
+        {"rewrite", rewrite_json(item)},
         {"user_story", item.story.user_story},
         {"acceptance_criteria", string_array(item.story.acceptance_criteria)},
         {"duplicates", string_array(item.duplicates)},

@@ -21,16 +21,18 @@ namespace de::product {
 inline constexpr std::size_t max_document_bytes = 1024 * 1024;
 inline constexpr std::size_t max_requirements = 10000;
 
-// Who chose a requirement's kind and category when a model did: "provider/model" and its reason.
-struct ModelClassification {
+// What a model said of a requirement: "provider/model", the reason for the class it chose, and
+// the requirement rewritten without its ambiguities (empty when it had none).
+struct ModelReview {
   std::string model;
   std::string reason;
+  std::string rewrite;
 };
 
 struct AnalyzedRequirement {
   RequirementText requirement;
   Classification classification;
-  std::optional<ModelClassification> classified_by_model;  // none: the built-in classifier
+  std::optional<ModelReview> reviewed_by_model;  // none: the built-in classifier chose the class
   std::vector<Ambiguity> ambiguities;
   Story story;
   std::vector<std::string> duplicates, conflicts;  // ids of the other requirements
@@ -49,9 +51,9 @@ class RequirementAnalyzer {
   RequirementClassifier classifier_;
 };
 
-// A model's kind and category for an analysed requirement: the confidence stays the
-// classifier's probability of that class, and the user story is written again for the kind.
-void classify_by_model(AnalyzedRequirement& item, bool functional, std::size_t category, ModelClassification by);
+// A model's kind and category for an analysed requirement, and its rewrite: the confidence stays
+// the classifier's probability of that class, and the user story is written again for the kind.
+void apply_model_review(AnalyzedRequirement& item, bool functional, std::size_t category, ModelReview review);
 
 // The requirements a request body asks to analyse: {"text"} (a document, split here) or
 // {"requirements":[{"id","text"}]}, exactly one; throws a validation error naming the field.

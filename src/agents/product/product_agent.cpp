@@ -54,7 +54,7 @@ class ProductAgent final : public BaseAgent {
     auto* ai = services_ ? services_->ai : nullptr;
     if (task.type == "product.analyze_requirements") {
       auto items = product::RequirementAnalyzer::shared().analyze(product::read_analysis_request(task.input_data));
-      auto model_error = run_here(classify_with_model(ai, items));
+      auto model_error = run_here(review_with_model(ai, items));
       return analysis_answer(items, model_error);
     }
     if (task.type == "product.prioritize") {

@@ -80,13 +80,13 @@ void apply_model(std::vector<product::Priority>& priorities, const std::vector<p
   }
 }
 
-// A model classifies at most this many requirements of a document, in calls of `chunk`: a
+// A model reviews at most this many requirements of a document, in calls of `review_chunk`: a
 // 1,000-requirement document would otherwise hold its request for minutes. The rest keep the
 // classifier's answer, and the summary counts those the model classified.
-constexpr std::size_t most_classified_by_model = 400;
-constexpr std::size_t classification_chunk = 40;
+constexpr std::size_t most_reviewed_by_model = 400;
+constexpr std::size_t review_chunk = 40;
 
-constexpr const char* classification_instructions =
+constexpr const char* review_instructions =
     "You classify software requirements. kind: \"functional\" when the requirement states something the system "
     "does (a behaviour, a function, a service to a user or another system); \"non_functional\" when it states a "
     "quality of the system or a constraint on it. category, for a non-functional requirement (\"none\" for a "
@@ -97,32 +97,48 @@ constexpr const char* classification_instructions =
     "run: platforms, hardware, other systems, administration), performance (speed, response time, throughput, "
     "resource use), portability (moving it to other platforms or environments), scalability (growing users, data "
     "or load while keeping its service), security (protection against unauthorised access, use and change; "
-    "privacy), usability (how easily people learn and use it). Give one short sentence of reasoning for each.";
+    "privacy), usability (how easily people learn and use it). Give one short sentence of reasoning for each. "
+    "rewrite: for a requirement listed with ambiguous words, the requirement rewritten so that each is "
+    "resolved, keeping its meaning; where a figure or a name must come from the stakeholders write "
+    "[to be agreed: what] rather than inventing one. An empty string for a requirement listed without any.";
 
-// The JSON Schema a model's classification must meet: only the ids it was given.
-json::value classification_schema(std::span<const product::AnalyzedRequirement> chunk) {
+// The requirements of one call, each with the words the rules found ambiguous.
+std::string review_prompt(std::span<const product::AnalyzedRequirement> chunk) {
+  std::string out = "Classify each requirement, and rewrite those with ambiguous words.\n";
+  for (const auto& a : chunk) {
+    out += fmt::format("- id {}: {}", a.requirement.id, a.requirement.text);
+    std::vector<std::string> words;
+    for (const auto& f : a.ambiguities) words.push_back(fmt::format("\"{}\" ({})", f.text, f.reason));
+    out += words.empty() ? "\n" : fmt::format("\n  ambiguous: {}\n", fmt::join(words, "; "));
+  }
+  return out;
+}
+
+// The JSON Schema a model's review must meet: only the ids it was given.
+json::value review_schema(std::span<const product::AnalyzedRequirement> chunk) {
   json::array ids, categories{"none"};
   for (const auto& a : chunk) ids.emplace_back(a.requirement.id);
   for (auto name : product::nfr_categories) categories.emplace_back(name);
   json::object item{{"type", "object"},
-                    {"required", {"id", "kind", "category", "reasoning"}},
+                    {"required", {"id", "kind", "category", "reasoning", "rewrite"}},
                     {"properties",
                      {{"id", {{"type", "string"}, {"enum", std::move(ids)}}},
                       {"kind", {{"type", "string"}, {"enum", {"functional", "non_functional"}}}},
                       {"category", {{"type", "string"}, {"enum", std::move(categories)}}},
-                      {"reasoning", {{"type", "string"}}}}}};
+                      {"reasoning", {{"type", "string"}}},
+                      {"rewrite", {{"type", "string"}}}}}};
   return json::object{{"type", "object"},
                       {"required", {"items"}},
                       {"properties", {{"items", {{"type", "array"}, {"items", std::move(item)}}}}}};
 }
 
 // Applies a model's answer to the chunk it was asked about; items it left out keep the classifier's.
-void apply_classification(std::span<product::AnalyzedRequirement> chunk, const ai::ChatResponse& reply) {
+void apply_review(std::span<product::AnalyzedRequirement> chunk, const ai::ChatResponse& reply) {
   auto model = reply.provider + "/" + reply.model;
   for (const auto& answer : reply.json->at("items").as_array()) {
     const auto& a = answer.as_object();
     auto at = std::find_if(chunk.begin(), chunk.end(), [&](const product::AnalyzedRequirement& r) {
-      return !r.classified_by_model && r.requirement.id == a.at("id").as_string();
+      return !r.reviewed_by_model && r.requirement.id == a.at("id").as_string();
     });
     if (at == chunk.end()) continue;  // answered twice
     bool functional = a.at("kind").as_string() == "functional";
@@ -130,7 +146,8 @@ void apply_classification(std::span<product::AnalyzedRequirement> chunk, const a
     // A non-functional answer without a class keeps the classifier's class.
     auto category = named != product::nfr_categories.end() ? std::size_t(named - product::nfr_categories.begin())
                                                             : at->classification.category;
-    product::classify_by_model(*at, functional, category, {model, std::string(a.at("reasoning").as_string())});
+    product::apply_model_review(*at, functional, category,
+                                {model, std::string(a.at("reasoning").as_string()), std::string(a.at("rewrite").as_string())});
   }
 }
 
@@ -190,16 +207,13 @@ bool has_model(const ai::AiService* ai) {
                      [](const ai::ProviderStatus& p) { return p.configured && p.name != "offline"; });
 }
 
-asio::awaitable<std::string> classify_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items) {
+asio::awaitable<std::string> review_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items) {
   if (!has_model(ai)) co_return std::string();
-  auto limit = std::min(items.size(), most_classified_by_model);
-  for (std::size_t first = 0; first < limit; first += classification_chunk) {
-    std::span<product::AnalyzedRequirement> chunk(items.data() + first, std::min(classification_chunk, limit - first));
-    std::string listed;
-    for (const auto& a : chunk) listed += fmt::format("- id {}: {}\n", a.requirement.id, a.requirement.text);
-    auto chat = single_prompt(classification_instructions, "Classify each requirement.\n" + listed,
-                              std::int64_t(200 + 80 * chunk.size()));
-    chat.json_schema = classification_schema(chunk);
+  auto limit = std::min(items.size(), most_reviewed_by_model);
+  for (std::size_t first = 0; first < limit; first += review_chunk) {
+    std::span<product::AnalyzedRequirement> chunk(items.data() + first, std::min(review_chunk, limit - first));
+    auto chat = single_prompt(review_instructions, review_prompt(chunk), std::int64_t(200 + 160 * chunk.size()));
+    chat.json_schema = review_schema(chunk);
     ai::CallOptions options;
     options.labels.prompt_name = "product.analyze_requirements";
     std::optional<ai::ChatResponse> reply;
@@ -210,7 +224,7 @@ asio::awaitable<std::string> classify_with_model(ai::AiService* ai, std::vector<
       co_return std::string(e.what());
     }
     // The offline provider's structured answer is built from the request's words, not a judgement.
-    if (reply->provider != "offline" && reply->json) apply_classification(chunk, *reply);
+    if (reply->provider != "offline" && reply->json) apply_review(chunk, *reply);
   }
   co_return std::string();
 }
@@ -223,7 +237,7 @@ json::object analysis_answer(const std::vector<product::AnalyzedRequirement>& it
 
 asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, std::vector<product::AnalyzedRequirement> items,
                                                       const std::vector<product::PriorityValues>& given) {
-  auto model_error = co_await classify_with_model(ai, items);
+  auto model_error = co_await review_with_model(ai, items);
   auto priorities = product::prioritize(items);
   if (has_model(ai) && model_error.empty()) {
     auto chat = single_prompt("You are a product manager who prioritises requirements with RICE and MoSCoW.",

@@ -34,11 +34,12 @@ struct ProductServices {
 // estimates or wording are worth asking for.
 bool has_model(const ai::AiService* ai);
 
-// Asks a real model for the kind and PROMISE class of each analysed requirement (the first 400,
-// 40 to a call, answers checked by a JSON Schema naming the ids it was given) and takes its
-// answers over the classifier's. Answers the error of a failed call (the classifier's answers
-// then stand), empty otherwise; without a real model it does nothing.
-boost::asio::awaitable<std::string> classify_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items);
+// Asks a real model for the kind and PROMISE class of each analysed requirement, and for a
+// rewrite of those with ambiguities (the first 400, 40 to a call, answers checked by a JSON
+// Schema naming the ids it was given), and takes its classes over the classifier's. Answers the
+// error of a failed call (the classifier's answers then stand), empty otherwise; without a real
+// model it does nothing.
+boost::asio::awaitable<std::string> review_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items);
 
 // analysis_json, with `model_error` when a call to the model failed.
 boost::json::object analysis_answer(const std::vector<product::AnalyzedRequirement>& items, const std::string& model_error);

@@ -136,6 +136,7 @@ function Requirement({ item, onSave }) {
           ))}
         </ul>
       )}
+      {item.rewrite && <p className="req-rewrite">Rewritten by {item.classified_by.model}: <em>{item.rewrite}</em></p>}
       <p className="req-story">{item.user_story}</p>
       <ul className="req-criteria" aria-label={`Acceptance criteria of ${item.id}`}>
         {item.acceptance_criteria.map((c, i) => (

@@ -63,7 +63,8 @@ describe('RequirementsPage', () => {
 
   it('says which requirements a configured model classified, with its reason, and when the model failed', async () => {
     const byModel = { ...item, id: 'R2', kind: 'functional', category: null, confidence: 0.12,
-      classified_by: { method: 'model', model: 'openai/gpt-4o-mini', reason: 'It describes a behaviour.' } };
+      classified_by: { method: 'model', model: 'openai/gpt-4o-mini', reason: 'It describes a behaviour.' },
+      rewrite: 'The Café page shall load within [to be agreed: seconds].' };
     mockApi({
       'POST /requirements/analyze': () => [200, {
         items: [{ ...item, classified_by: { method: 'classifier' } }, byModel],
@@ -77,7 +78,11 @@ describe('RequirementsPage', () => {
     const card = await screen.findByRole('article', { name: 'Requirement R2' });
     expect(card.querySelector('.req-model').textContent).toBe(
       'Classified by openai/gpt-4o-mini: It describes a behaviour. (the built-in classifier gives this class 12%)');
-    expect(screen.getByRole('article', { name: 'Requirement R1' }).querySelector('.req-model')).toBeNull();
+    expect(card.querySelector('.req-rewrite').textContent).toBe(
+      'Rewritten by openai/gpt-4o-mini: The Café page shall load within [to be agreed: seconds].');
+    const r1 = screen.getByRole('article', { name: 'Requirement R1' });
+    expect(r1.querySelector('.req-model')).toBeNull();
+    expect(r1.querySelector('.req-rewrite')).toBeNull();
     expect(screen.getByRole('status').textContent).toMatch(/; 1 classified by the configured model\.$/);
     expect(screen.getByRole('note').textContent).toMatch(/^The model could not help \(openai: 429 rate limited\)/);
   });
