@@ -28,7 +28,7 @@ DOCUMENT = """# Order service requirements
 | ID | Requirement |
 |----|-------------|
 | NFR-1 | The system shall answer 95% of search requests within 2 seconds. |
-| NFR-2 | Only authorized staff shall be able to view payment details. |
+| NFR-2 | Only authorized staff shall have access to payment details. |
 
 The interface should be user-friendly and fast if possible. This overview is not a requirement.
 """

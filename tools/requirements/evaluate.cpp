@@ -4,6 +4,7 @@
 // (--errors: also every ReqEval pronoun judged wrongly, with the finding's suggestion).
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <future>
 #include <iomanip>
@@ -108,7 +109,7 @@ void confusion(const std::vector<std::string>& classes, const Pairs& pairs) {
   }
 }
 
-// The first step sizes the selection chooses from (LearningRates), for each model.
+// The first step sizes the selection chooses from (TrainingChoices), for each model.
 constexpr std::array<double, 4> rate_grid = {0.003, 0.01, 0.03, 0.1};
 
 std::set<std::string> projects_of(const std::vector<LabelledRequirement>& rows) {
@@ -121,6 +122,7 @@ std::set<std::string> projects_of(const std::vector<LabelledRequirement>& rows) 
 // the kind of every requirement, the class of the gold non-functional ones.
 struct Predictions {
   Pairs kinds, categories;
+  std::vector<std::pair<bool, double>> functional;  // is it functional; the classifier's P(functional)
 };
 
 void classify_project(const RequirementClassifier& classifier, const std::vector<LabelledRequirement>& rows,
@@ -129,6 +131,7 @@ void classify_project(const RequirementClassifier& classifier, const std::vector
     if (r.project != held_out) continue;
     auto c = classifier.classify(r.text);
     out.kinds.emplace_back(r.label == "F" ? "F" : "NFR", c.functional ? "F" : "NFR");
+    out.functional.emplace_back(r.label == "F", c.functional_probability);
     if (r.label != "F") out.categories.emplace_back(r.label, std::string(nfr_codes[c.category]));
   }
 }
@@ -140,25 +143,43 @@ std::vector<LabelledRequirement> without_project(const std::vector<LabelledRequi
   return out;
 }
 
-Predictions leave_one_project_out(const std::vector<LabelledRequirement>& rows, LearningRates rates) {
+Predictions leave_one_project_out(const std::vector<LabelledRequirement>& rows, TrainingChoices choices) {
   Predictions out;
   for (const auto& held_out : projects_of(rows))
-    classify_project(RequirementClassifier(without_project(rows, held_out), rates), rows, held_out, out);
+    classify_project(RequirementClassifier(without_project(rows, held_out), choices), rows, held_out, out);
   return out;
 }
 
+// The threshold on P(functional), from 0.2 to 0.8 in steps of 0.025, with the best macro-F1 of
+// the kinds over `functional`; of equal ones the nearest to 0.5.
+double select_threshold(const std::vector<std::pair<bool, double>>& functional) {
+  double best = 0.5, best_f = -1;
+  for (int step = 0; step <= 24; ++step) {
+    double t = 0.2 + 0.025 * step;
+    Pairs kinds;
+    for (auto [gold, p] : functional) kinds.emplace_back(gold ? "F" : "NFR", p >= t ? "F" : "NFR");
+    double f = macro_f1(kinds);
+    if (f > best_f + 1e-12 || (f > best_f - 1e-12 && std::abs(t - 0.5) < std::abs(best - 0.5))) best_f = f, best = t;
+  }
+  return best;
+}
+
 // The grid's rate with the best leave-one-project-out macro-F1 on `rows`, for each model (the
-// rates are tried on two threads).
-LearningRates select_rates(const std::vector<LabelledRequirement>& rows) {
+// rates are tried on two threads), and the threshold that is best on the kind model's
+// predictions at its chosen rate.
+TrainingChoices select_choices(const std::vector<LabelledRequirement>& rows) {
   std::vector<std::future<Predictions>> runs;
   for (double rate : rate_grid)
-    runs.push_back(std::async(std::launch::async, [&rows, rate] { return leave_one_project_out(rows, {rate, rate}); }));
-  LearningRates best;
+    runs.push_back(std::async(std::launch::async, [&rows, rate] { return leave_one_project_out(rows, {rate, rate, 0.5}); }));
+  TrainingChoices best;
   double best_kind = -1, best_category = -1;
   for (std::size_t i = 0; i < rate_grid.size(); ++i) {
     auto p = runs[i].get();
-    if (double f = macro_f1(p.kinds); f > best_kind) best_kind = f, best.kind = rate_grid[i];
-    if (double f = macro_f1(p.categories); f > best_category) best_category = f, best.category = rate_grid[i];
+    if (double f = macro_f1(p.kinds); f > best_kind) {
+      best_kind = f, best.kind_rate = rate_grid[i];
+      best.functional_threshold = select_threshold(p.functional);
+    }
+    if (double f = macro_f1(p.categories); f > best_category) best_category = f, best.category_rate = rate_grid[i];
   }
   return best;
 }
@@ -171,11 +192,13 @@ void promise(const std::string& dir) {
   auto projects = projects_of(rows);
   Predictions nested;
   std::map<std::pair<double, double>, std::size_t> chosen;
+  std::map<double, std::size_t> thresholds;
   for (const auto& held_out : projects) {
     auto training = without_project(rows, held_out);
-    auto rates = select_rates(training);
-    ++chosen[{rates.kind, rates.category}];
-    classify_project(RequirementClassifier(training, rates), rows, held_out, nested);
+    auto choices = select_choices(training);
+    ++chosen[{choices.kind_rate, choices.category_rate}];
+    ++thresholds[choices.functional_threshold];
+    classify_project(RequirementClassifier(training, choices), rows, held_out, nested);
   }
   std::cout << "## PROMISE NFR, nested leave-one-project-out (" << projects.size() << " folds, " << rows.size()
             << " requirements)\n\nLearning rates chosen inside the folds:";
@@ -184,13 +207,22 @@ void promise(const std::string& dir) {
     std::cout << separator << "kind " << rates.first << " and category " << rates.second << " in " << folds << " folds";
     separator = "; ";
   }
-  auto all = select_rates(rows);
-  LearningRates shipped;
-  std::cout << ". Chosen on all " << projects.size() << " projects: kind " << all.kind << ", category " << all.category
-            << (all.kind == shipped.kind && all.category == shipped.category
+  std::cout << ". Thresholds on P(functional) chosen inside the folds:";
+  separator = " ";
+  for (const auto& [threshold, folds] : thresholds) {
+    std::cout << separator << threshold << " in " << folds << " folds";
+    separator = "; ";
+  }
+  auto all = select_choices(rows);
+  TrainingChoices shipped;
+  std::cout << ". Chosen on all " << projects.size() << " projects: kind " << all.kind_rate << ", category "
+            << all.category_rate << ", threshold " << all.functional_threshold
+            << (all.kind_rate == shipped.kind_rate && all.category_rate == shipped.category_rate &&
+                        std::abs(all.functional_threshold - shipped.functional_threshold) < 1e-9
                     ? " (the product's defaults).\n"
-                    : "; the product's defaults (LearningRates) differ, kind " + fixed(shipped.kind) + ", category " +
-                          fixed(shipped.category) + ": change them.\n");
+                    : "; the product's defaults (TrainingChoices) differ, kind " + fixed(shipped.kind_rate) +
+                          ", category " + fixed(shipped.category_rate) + ", threshold " +
+                          fixed(shipped.functional_threshold) + ": change them.\n");
   report("Functional vs non-functional", {"F", "NFR"}, nested.kinds);
   confusion({"F", "NFR"}, nested.kinds);
   std::vector<std::string> codes(nfr_codes.begin(), nfr_codes.end());

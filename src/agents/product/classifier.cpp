@@ -83,6 +83,13 @@ std::vector<std::uint32_t> requirement_features(std::string_view text) {
   for (const auto& w : words)
     stems.push_back(w.number ? std::string("<num>") : names_the_system(w.lower) ? std::string("<system>") : stem(w.lower));
 
+  // "Only authorised staff shall ...": a restriction on who may act, a quality (security) more
+  // often than a behaviour.
+  for (std::size_t i = 0; i < words.size() && !is_modal(words[i].lower); ++i)
+    if (words[i].lower == "only") {
+      add(out, "cue", "restriction");
+      break;
+    }
   for (std::size_t i = 0; i < stems.size(); ++i) {
     add(out, "w", stems[i]);
     if (i + 1 < stems.size()) add(out, "b", stems[i] + ' ' + stems[i + 1]);
@@ -203,7 +210,8 @@ std::size_t category_index(std::string_view code) {
 
 }  // namespace
 
-RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement> training, LearningRates rates) {
+RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement> training, TrainingChoices choices)
+    : functional_threshold_(choices.functional_threshold) {
   std::vector<Example> kinds, categories;
   for (const auto& row : training) {
     auto features = requirement_features(row.text);
@@ -211,8 +219,8 @@ RequirementClassifier::RequirementClassifier(std::span<const LabelledRequirement
     kinds.push_back({features, functional ? 0u : 1u});
     if (!functional) categories.push_back({std::move(features), category_index(row.label)});
   }
-  kind_ = train(kinds, 2, rates.kind);
-  category_ = train(categories, nfr_categories.size(), rates.category);
+  kind_ = train(kinds, 2, choices.kind_rate);
+  category_ = train(categories, nfr_categories.size(), choices.category_rate);
 }
 
 Classification RequirementClassifier::classify(std::string_view text) const {
@@ -222,7 +230,8 @@ Classification RequirementClassifier::classify(std::string_view text) const {
   Classification out;
   out.functional_probability = kind[0];
   std::copy(category.begin(), category.end(), out.category_probabilities.begin());
-  out.choose(kind[0] >= kind[1], std::size_t(std::max_element(category.begin(), category.end()) - category.begin()));
+  out.choose(kind[0] >= functional_threshold_,
+             std::size_t(std::max_element(category.begin(), category.end()) - category.begin()));
   return out;
 }
 
