@@ -151,6 +151,24 @@ void apply_review(std::span<product::AnalyzedRequirement> chunk, const ai::ChatR
   }
 }
 
+// A real model's structured answer to `chat`, labelled `prompt_name` in the usage records; none
+// when the call failed (`error` says why) or when the fallback reached the built-in provider,
+// whose structured answer is built from the request's words, not judged.
+asio::awaitable<std::optional<ai::ChatResponse>> ask_model(ai::AiService& ai, const ai::ChatRequest& chat,
+                                                           const char* prompt_name, std::string& error) {
+  ai::CallOptions options;
+  options.labels.prompt_name = prompt_name;
+  std::optional<ai::ChatResponse> reply;
+  try {
+    reply = co_await ai::ask(ai, chat, options);
+  } catch (const std::exception& e) {
+    error = e.what();
+    co_return std::nullopt;
+  }
+  if (reply->provider == "offline" || !reply->json) co_return std::nullopt;
+  co_return reply;
+}
+
 ai::ChatRequest single_prompt(std::string system, std::string user, std::int64_t max_tokens) {
   ai::ChatRequest request;
   request.messages.push_back({ai::Role::system, std::move(system), {}, {}, {}});
@@ -214,17 +232,10 @@ asio::awaitable<std::string> review_with_model(ai::AiService* ai, std::vector<pr
     std::span<product::AnalyzedRequirement> chunk(items.data() + first, std::min(review_chunk, limit - first));
     auto chat = single_prompt(review_instructions, review_prompt(chunk), std::int64_t(200 + 160 * chunk.size()));
     chat.json_schema = review_schema(chunk);
-    ai::CallOptions options;
-    options.labels.prompt_name = "product.analyze_requirements";
-    std::optional<ai::ChatResponse> reply;
-    try {
-      reply = co_await ai::ask(*ai, chat, options);
-    } catch (const std::exception& e) {
-      // The rest would most likely fail alike: the classifier's answers stand.
-      co_return std::string(e.what());
-    }
-    // The offline provider's structured answer is built from the request's words, not a judgement.
-    if (reply->provider != "offline" && reply->json) apply_review(chunk, *reply);
+    std::string error;
+    auto reply = co_await ask_model(*ai, chat, "product.analyze_requirements", error);
+    if (!error.empty()) co_return error;  // the rest would most likely fail alike: the classifier's answers stand
+    if (reply) apply_review(chunk, *reply);
   }
   co_return std::string();
 }
@@ -243,17 +254,7 @@ asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, std::ve
     auto chat = single_prompt("You are a product manager who prioritises requirements with RICE and MoSCoW.",
                               estimates_prompt(items, priorities), 4096);
     chat.json_schema = estimates_schema();
-    ai::CallOptions options;
-    options.labels.prompt_name = "product.prioritize";
-    std::optional<ai::ChatResponse> reply;
-    try {
-      reply = co_await ai::ask(*ai, chat, options);
-    } catch (const std::exception& e) {
-      model_error = e.what();
-    }
-    // The offline provider's structured answer is built from the request's words, not estimated:
-    // the rules stand then.
-    if (reply && reply->provider != "offline" && reply->json) apply_model(priorities, items, *reply);
+    if (auto reply = co_await ask_model(*ai, chat, "product.prioritize", model_error)) apply_model(priorities, items, *reply);
   }
   for (std::size_t i = 0; i < priorities.size(); ++i)
     if (!given[i].empty()) product::apply_values(priorities[i], given[i], "a person", true);
@@ -328,7 +329,7 @@ asio::awaitable<json::object> draft_stakeholder_updates(store::Database& db, ai:
   }
 
   std::vector<store::stakeholder_updates::Update> updates;
-  bool ask_model = has_model(ai);
+  bool use_model = has_model(ai);
   for (auto& p : planned) {
     store::stakeholder_updates::Update u;
     u.id = core::new_id();
@@ -338,7 +339,7 @@ asio::awaitable<json::object> draft_stakeholder_updates(store::Database& db, ai:
     u.body = p.draft.body;
     u.event_ids = p.draft.event_ids;
     u.created_by = created_by;
-    if (ask_model) {
+    if (use_model) {
       auto system = fmt::format("You write a short update for {}, {}. Tone: {}. Use only the facts given; add none.",
                                 p.stakeholder.name, p.stakeholder.role, product::tone_of(p.draft.quadrant));
       auto chat = single_prompt(std::move(system), p.draft.body, 800);
