@@ -142,8 +142,9 @@ void add_requirement_routes(Context& ctx, http::Router& router) {
           [&ctx](Request& request, const auth::Principal&) -> asio::awaitable<Response> {
             auto body = json_body(request);
             // Splitting, classifying and comparing up to 1 MiB of text is CPU work: off the I/O threads.
-            auto items = co_await on_cpu(
-                ctx, [&body] { return product::RequirementAnalyzer::shared().analyze(product::read_analysis_request(body)); });
+            auto items = co_await on_cpu(ctx, [&body] {
+              return product::RequirementAnalyzer::shared().analyze(product::read_analysis_request(body));
+            });
             auto model_error = co_await agents::review_with_model(ctx.ai, items);
             auto text = co_await on_cpu(ctx, [&] { return core::to_text(agents::analysis_answer(items, model_error)); });
             co_return Response::json_text(200, std::move(text));

@@ -425,8 +425,8 @@ PrioritizeRequest read_prioritize_request(const json::object& body) {
     auto id = item.string("id", true, 200);
     auto text = item.string("text", true, max_document_bytes);
     const auto* given = item.object("priority", false);
-    for (const char* derived : {"kind", "category", "confidence", "classified_by", "ambiguities", "rewrite", "user_story", "acceptance_criteria",
-                                "duplicates", "conflicts"})
+    for (const char* derived : {"kind", "category", "confidence", "classified_by", "ambiguities", "rewrite",
+                                "user_story", "acceptance_criteria", "duplicates", "conflicts"})
       item.any(derived, false);
     if (text && trim(*text).empty()) item.error("text", "must not be empty");
     if (id && !ids.insert(*id).second) item.error("id", "is not unique: '" + *id + "' is used before");

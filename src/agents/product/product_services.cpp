@@ -146,8 +146,8 @@ void apply_review(std::span<product::AnalyzedRequirement> chunk, const ai::ChatR
     // A non-functional answer without a class keeps the classifier's class.
     auto category = named != product::nfr_categories.end() ? std::size_t(named - product::nfr_categories.begin())
                                                             : at->classification.category;
-    product::apply_model_review(*at, functional, category,
-                                {model, std::string(a.at("reasoning").as_string()), std::string(a.at("rewrite").as_string())});
+    product::ModelReview review{model, std::string(a.at("reasoning").as_string()), std::string(a.at("rewrite").as_string())};
+    product::apply_model_review(*at, functional, category, std::move(review));
   }
 }
 
@@ -254,7 +254,8 @@ asio::awaitable<json::object> prioritize_requirements(ai::AiService* ai, std::ve
     auto chat = single_prompt("You are a product manager who prioritises requirements with RICE and MoSCoW.",
                               estimates_prompt(items, priorities), 4096);
     chat.json_schema = estimates_schema();
-    if (auto reply = co_await ask_model(*ai, chat, "product.prioritize", model_error)) apply_model(priorities, items, *reply);
+    if (auto reply = co_await ask_model(*ai, chat, "product.prioritize", model_error))
+      apply_model(priorities, items, *reply);
   }
   for (std::size_t i = 0; i < priorities.size(); ++i)
     if (!given[i].empty()) product::apply_values(priorities[i], given[i], "a person", true);

@@ -39,10 +39,12 @@ bool has_model(const ai::AiService* ai);
 // Schema naming the ids it was given), and takes its classes over the classifier's. Answers the
 // error of a failed call (the classifier's answers then stand), empty otherwise; without a real
 // model it does nothing.
-boost::asio::awaitable<std::string> review_with_model(ai::AiService* ai, std::vector<product::AnalyzedRequirement>& items);
+boost::asio::awaitable<std::string> review_with_model(ai::AiService* ai,
+                                                      std::vector<product::AnalyzedRequirement>& items);
 
 // analysis_json, with `model_error` when a call to the model failed.
-boost::json::object analysis_answer(const std::vector<product::AnalyzedRequirement>& items, const std::string& model_error);
+boost::json::object analysis_answer(const std::vector<product::AnalyzedRequirement>& items,
+                                    const std::string& model_error);
 
 // Prioritises analysed requirements, classified by a model first when one is configured: the
 // rules, then a model's estimates when a real model answers (validated by a JSON Schema; a
