@@ -238,6 +238,18 @@ TEST(ProductStory, AThingAsTheSubjectOfAQualityIsNoActorAndCouldIsAModal) {
   EXPECT_EQ(notified.subject, "Users who could not log in");
 }
 
+TEST(ProductStory, TheVerbAgreesWithTheSubjectsHeadNoun) {
+  auto then_of = [](const char* text) { return story_of(parts_of(text), true).acceptance_criteria.front(); };
+  EXPECT_NE(then_of("Users who could not log in shall be notified by e-mail.")
+                .find("then users who could not log in are notified by e-mail."),
+            std::string::npos);
+  EXPECT_NE(then_of("The list of users shall be sorted by name.").find("then the list of users is sorted by name."),
+            std::string::npos);
+  EXPECT_NE(then_of("Reports shall be generated every night.").find("then reports are generated every night."),
+            std::string::npos);
+  EXPECT_NE(then_of("The status shall be shown.").find("then the status is shown."), std::string::npos);
+}
+
 TEST(ProductText, AFigureKeepsItsThousandsAndCountsPeople) {
   auto q = quantities_in("The system must let 20,000 customers and 1,250,000 visitors in, 300 users at once, 5,000 records.");
   ASSERT_EQ(q.size(), 4u);

@@ -79,8 +79,21 @@ std::string with_article(const std::string& noun) {
   return (vowel ? "an " : "a ") + noun;
 }
 
+// The phrase's head noun decides, the last word before a relative clause or a preposition:
+// "users who could not log in" are plural, "the list of users" is singular.
 bool plural(std::string_view noun_phrase) {
-  return noun_phrase.size() > 3 && noun_phrase.ends_with("s") && !noun_phrase.ends_with("ss") && !noun_phrase.ends_with("us");
+  static constexpr std::array<std::string_view, 11> head_ends = {"who", "that", "which", "whose", "of", "in",
+                                                                 "on",  "for",  "with",  "from",  "at"};
+  auto words = words_of(noun_phrase);
+  std::size_t head = words.size();
+  for (std::size_t i = 1; i < words.size(); ++i)
+    if (std::find(head_ends.begin(), head_ends.end(), words[i].lower) != head_ends.end()) {
+      head = i;
+      break;
+    }
+  if (head == 0) return false;
+  const auto& noun = words[head - 1];
+  return number_of_noun(noun_phrase.substr(noun.begin, noun.end - noun.begin)) == GrammaticalNumber::plural;
 }
 
 std::string lower_first(std::string_view s) {
