@@ -30,7 +30,9 @@ CODES = {"A": "availability", "FT": "fault tolerance", "L": "legal", "LF": "look
 
 
 def macro(pairs, classes):
-    """Per-class precision, recall and F1 over (gold, predicted) pairs, and their unweighted mean."""
+    """Per-class precision, recall and F1 over (gold, predicted) pairs, and their unweighted mean
+    over every class (as de-requirements-eval's tables: a class without a requirement the model
+    classified counts 0)."""
     rows = {}
     for c in classes:
         tp = sum(g == c and p == c for g, p in pairs)
@@ -40,9 +42,7 @@ def macro(pairs, classes):
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         rows[c] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3), "support": tp + fn}
-    present = [c for c in classes if rows[c]["support"]]
-    rows["macro"] = {k: round(sum(rows[c][k] for c in present) / len(present), 3) if present else 0.0
-                     for k in ("precision", "recall", "f1")}
+    rows["macro"] = {k: round(sum(rows[c][k] for c in classes) / len(classes), 3) for k in ("precision", "recall", "f1")}
     return rows
 
 

@@ -287,7 +287,7 @@ TEST(ProductClassifier, TrainsDeterministicallyFromTheEmbeddedFile) {
   for (auto text : {"The system shall display the balance of the account.", "The product shall be available 24/7."}) {
     auto x = a.classify(text), y = b.classify(text);
     EXPECT_EQ(x.functional, y.functional);
-    EXPECT_EQ(x.kind_confidence, y.kind_confidence);
+    EXPECT_EQ(x.kind_confidence(), y.kind_confidence());
     EXPECT_EQ(x.category, y.category);
   }
   const auto& shared = RequirementAnalyzer::shared().classifier();
@@ -306,8 +306,8 @@ TEST(ProductClassifier, AClassChosenByAModelKeepsTheClassifiersProbabilityAndIts
   auto& item = items.at(0);
   const auto before = item.classification;
   ASSERT_FALSE(before.functional);
-  EXPECT_NEAR(before.kind_confidence, 1 - before.functional_probability, 1e-12);
-  EXPECT_EQ(before.category_confidence, before.category_probabilities[before.category]);
+  EXPECT_NEAR(before.kind_confidence(), 1 - before.functional_probability, 1e-12);
+  EXPECT_EQ(before.category_confidence(), before.category_probabilities[before.category]);
 
   ASSERT_TRUE(item.ambiguities.empty());
   apply_model_review(item, true, before.category, {"openai/gpt-test", "it describes a search", "a rewrite"});

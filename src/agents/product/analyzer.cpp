@@ -46,7 +46,8 @@ std::vector<AnalyzedRequirement> RequirementAnalyzer::analyze(std::vector<Requir
 
 void apply_model_review(AnalyzedRequirement& item, bool functional, std::size_t category, ModelReview review) {
   bool kind_changed = functional != item.classification.functional;
-  item.classification.choose(functional, category);
+  item.classification.functional = functional;
+  item.classification.category = category;
   if (kind_changed) item.story = story_of(parts_of(item.requirement.text), functional);
   // A rewrite of a requirement the rules found clear is not asked for.
   if (item.ambiguities.empty()) review.rewrite.clear();

@@ -230,16 +230,9 @@ Classification RequirementClassifier::classify(std::string_view text) const {
   Classification out;
   out.functional_probability = kind[0];
   std::copy(category.begin(), category.end(), out.category_probabilities.begin());
-  out.choose(kind[0] >= functional_threshold_,
-             std::size_t(std::max_element(category.begin(), category.end()) - category.begin()));
+  out.functional = kind[0] >= functional_threshold_;
+  out.category = std::size_t(std::max_element(category.begin(), category.end()) - category.begin());
   return out;
-}
-
-void Classification::choose(bool is_functional, std::size_t category_index) {
-  functional = is_functional;
-  kind_confidence = functional ? functional_probability : 1 - functional_probability;
-  category = category_index;
-  category_confidence = category_probabilities.at(category);
 }
 
 std::vector<LabelledRequirement> parse_labelled_csv(std::string_view csv) {

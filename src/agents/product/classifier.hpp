@@ -31,20 +31,19 @@ std::vector<LabelledRequirement> parse_labelled_csv(std::string_view csv);
 // The embedded copy of PROMISE NFR (src/agents/product/data/promise_nfr.csv).
 std::string_view promise_training_csv();
 
+// The kind and category chosen, and every class's probability, so that a class chosen elsewhere
+// (by a model) still gets the classifier's figure for it.
 struct Classification {
   bool functional = true;
-  double kind_confidence = 0;      // probability of the chosen kind
-  std::size_t category = 0;        // index into nfr_categories (meaningful for non-functional)
-  double category_confidence = 0;  // probability of that category among the NFR classes
-  // Every class's probability, so that a class chosen elsewhere (by a model) still gets the
-  // classifier's figure for it.
+  std::size_t category = 0;  // index into nfr_categories (meaningful for non-functional)
   double functional_probability = 0;
   std::array<double, nfr_categories.size()> category_probabilities{};
 
-  // Chooses the kind and category and takes their confidences from the probabilities.
-  void choose(bool is_functional, std::size_t category_index);
-  // The kind's probability; for a non-functional requirement times its category's.
-  double confidence() const { return functional ? kind_confidence : kind_confidence * category_confidence; }
+  // The probability of the chosen kind, of the chosen category among the NFR classes, and the
+  // kind's times (for a non-functional requirement) the category's.
+  double kind_confidence() const { return functional ? functional_probability : 1 - functional_probability; }
+  double category_confidence() const { return category_probabilities.at(category); }
+  double confidence() const { return functional ? kind_confidence() : kind_confidence() * category_confidence(); }
 };
 
 // What leave-one-project-out on PROMISE NFR chooses (de-requirements-eval; its reported figures

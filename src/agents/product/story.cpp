@@ -197,22 +197,18 @@ RequirementParts parts_of(std::string_view requirement) {
   return parts;
 }
 
-Story story_of(const RequirementParts& requirement, bool functional) {
+Story story_of(const RequirementParts& parts, bool functional) {
+  // A subject of no words ("--", quotes alone) reads as no subject.
+  const auto subject_words = words_of(parts.subject);
   // A quality requirement's subject is mostly a thing ("The checkout page shall load within 2
   // seconds"): an actor there only when it names a person.
-  RequirementParts parts = requirement;
-  if (parts.actor_is_subject && !functional) {
-    auto subject_words = words_of(parts.subject);
-    if (subject_words.empty() || !names_a_person(subject_words.back().lower)) {
-      parts.actor.clear();
-      parts.actor_is_subject = false;
-    }
-  }
+  const bool actor_is_subject = parts.actor_is_subject && (functional || (!subject_words.empty() &&
+                                                                          names_a_person(subject_words.back().lower)));
+  const std::string role = parts.actor_is_subject && !actor_is_subject ? std::string() : parts.actor;
   Story story;
-  const bool actor_known = !parts.actor.empty();
-  const std::string actor = actor_known ? parts.actor : "user (the requirement names no actor: confirm the role)";
+  const bool actor_known = !role.empty();
+  const std::string actor = actor_known ? role : "user (the requirement names no actor: confirm the role)";
   const std::string subject = parts.subject.empty() ? "the system" : lower_first(parts.subject);
-  const bool actor_is_subject = parts.actor_is_subject;
 
   std::string want;
   if (parts.modal.empty()) {
@@ -232,10 +228,8 @@ Story story_of(const RequirementParts& requirement, bool functional) {
         "Not testable as written: the statement has no modal verb (shall/must), so the required behaviour is unclear.");
     return story;
   }
-  // A subject of no words ("--", quotes alone) reads as no subject.
-  const auto subject_words = words_of(parts.subject);
   const bool machine_subject = subject_words.empty() || (!actor_is_subject && machine(subject_words.back().lower));
-  std::string given = actor_is_subject  ? "Given " + with_article(parts.actor)
+  std::string given = actor_is_subject  ? "Given " + with_article(role)
                       : machine_subject ? "Given " + subject + " is in operation"
                                         : "Given the system under specification is in operation";
   std::string when;
@@ -246,18 +240,19 @@ Story story_of(const RequirementParts& requirement, bool functional) {
       if (condition.starts_with(word)) condition = condition.substr(word.size());
     when = "when " + condition;
   } else if (actor_known) {
-    when = "when the " + parts.actor + (parts.negated ? " attempts to " : " chooses to ") + parts.action;
+    when = "when the " + role + (parts.negated ? " attempts to " : " chooses to ") + parts.action;
   } else {
     when = "when the behaviour is exercised";
   }
   if (actor_known && !actor_is_subject) {
-    then = "then " + subject + (parts.negated ? " does not let the " : " lets the ") + parts.actor + " " + parts.action;
+    then = "then " + subject + (parts.negated ? " does not let the " : " lets the ") + role + " " + parts.action;
   } else {
-    auto doer = actor_is_subject ? "the " + parts.actor : subject;
+    auto doer = actor_is_subject ? "the " + role : subject;
     // "then reports are generated", "then the system stores ...": the verb agrees with the doer.
-    auto predicate = plural(doer) ? (parts.action.starts_with("be ") ? "are" + parts.action.substr(2) : parts.action)
-                                  : third_person(parts.action);
-    then = "then " + doer + (parts.negated ? (plural(doer) ? " do not " : " does not ") + parts.action : " " + predicate);
+    const bool many = plural(doer);
+    auto predicate = many ? (parts.action.starts_with("be ") ? "are" + parts.action.substr(2) : parts.action)
+                          : third_person(parts.action);
+    then = "then " + doer + (parts.negated ? (many ? " do not " : " does not ") + parts.action : " " + predicate);
   }
   story.acceptance_criteria.push_back(given + ", " + when + ", " + then + ".");
   for (const auto& q : parts.quantities)

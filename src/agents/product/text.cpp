@@ -131,8 +131,11 @@ std::vector<Quantity> quantities_in(std::string_view text) {
     if (!words[i].number) continue;
     auto begin = words[i].begin, end = words[i].end;
     // "20,000": the thousands before the separator belong to the figure.
-    while (begin >= 2 && text[begin - 1] == ',' && std::isdigit(static_cast<unsigned char>(text[begin - 2])))
-      for (begin -= 1; begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]));) --begin;
+    auto digit_at = [&text](std::size_t i) { return std::isdigit(static_cast<unsigned char>(text[i])) != 0; };
+    while (begin >= 2 && text[begin - 1] == ',' && digit_at(begin - 2)) {
+      begin -= 2;
+      while (begin > 0 && digit_at(begin - 1)) --begin;
+    }
     if (words[i].lower.find('/') != std::string::npos) {  // a rate such as "24/7"
       out.push_back({words[i].lower, "/"});
     } else if (end < text.size() && text[end] == '%') {
