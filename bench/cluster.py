@@ -82,8 +82,10 @@ def machine_busy_seconds():
 class Postgres:
     def __init__(self, url):
         self.url = url
-        backend = int(rows(url, "SELECT pg_backend_pid()")[0][0])
-        self.postmaster = parent_of(backend)
+        # The checkpointer lives as long as the postmaster (a psql session's backend is gone
+        # once psql has its answer, maybe before its /proc entry is read).
+        checkpointer = int(rows(url, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")[0][0])
+        self.postmaster = parent_of(checkpointer)
         try:
             psql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;")
             rows(url, "SELECT count(*) FROM pg_stat_statements")
