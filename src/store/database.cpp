@@ -133,7 +133,7 @@ void Tx::send_events() {
       "WITH r AS MATERIALIZED (SELECT nextval('events_id_seq') AS id, u.* FROM unnest(?::text[], ?::text[], ?::int8[], "
       "?::int8[], ?::int8[]) WITH ORDINALITY AS u(topic, data, data_from, same_as, created_at, n)) "
       "INSERT INTO events (id, topic, data, data_from, created_at) OVERRIDING SYSTEM VALUE "
-      "SELECT r.id, r.topic, r.data::jsonb, COALESCE(r.data_from, s.id), r.created_at FROM r LEFT JOIN r s ON s.n = r.same_as "
+      "SELECT r.id, r.topic, r.data::json, COALESCE(r.data_from, s.id), r.created_at FROM r LEFT JOIN r s ON s.n = r.same_as "
       "RETURNING id",
       {std::string_view(topics), std::string_view(data), std::string_view(data_from), std::string_view(same_as),
        std::string_view(created_at)},
