@@ -123,9 +123,18 @@ model::Execution from_row(const Row& r) {
   return e;
 }
 
-void insert_step(Connection& c, const std::string& execution_id, const model::StepState& s) {
-  c.send("INSERT INTO workflow_steps (execution_id, step_id, type, status) VALUES (?, ?, ?, ?)",
-          {std::string_view(execution_id), std::string_view(s.step_id), std::string_view(s.type), std::string_view(s.status)});
+// An execution's steps in one statement: a statement per step cost the writer's PostgreSQL
+// backend its work per statement once more per step (docs/performance.md, PostgreSQL).
+void insert_steps(Connection& c, const std::string& execution_id, const std::vector<model::StepState>& steps) {
+  if (steps.empty()) return;
+  std::string sql = "INSERT INTO workflow_steps (execution_id, step_id, type, status) VALUES ";
+  std::vector<Param> params;
+  params.reserve(steps.size() * 4);
+  for (const auto& s : steps) {
+    sql += params.empty() ? "(?, ?, ?, ?)" : ", (?, ?, ?, ?)";
+    for (const auto* value : {&execution_id, &s.step_id, &s.type, &s.status}) params.emplace_back(std::string_view(*value));
+  }
+  c.send(sql, params);
 }
 }  // namespace
 
@@ -137,7 +146,7 @@ void insert(Connection& c, const model::Execution& e) {
       {std::string_view(e.id), std::string_view(e.workflow_id), std::string_view(e.status), std::string_view(input),
        std::string_view(definition), std::string_view(e.trigger_type), nullable(e.created_by), nullable(e.started_at),
        e.created_at, nullable(e.parent_execution_id), nullable(e.parent_step_id)});
-  for (const auto& s : e.steps) insert_step(c, e.id, s);
+  insert_steps(c, e.id, e.steps);
 }
 
 void update(Connection& c, const model::Execution& e) {
