@@ -316,7 +316,7 @@ model::Task tool_task(const model::Task& parent, const std::string& type, const 
   t.input_data = arguments.is_object() ? arguments.get_object() : json::object();
   t.created_by = parent.created_by;
   t.max_attempts = 1;
-  t.created_at = t.updated_at = core::now_ms();
+  t.created_at = t.updated_at = core::id_time_ms(t.id);
   return t;
 }
 

@@ -406,7 +406,7 @@ NewModel new_model(const json::object& body, const auth::Principal& who) {
   m.task.max_attempts = 1;
   m.task.timeout_ms = 30 * 60 * 1000;
   m.task.created_by = who.user_id;
-  m.task.created_at = m.task.updated_at = m.record.created_at;
+  m.task.created_at = m.task.updated_at = core::id_time_ms(m.task.id);
   m.record.task_id = m.task.id;
   return m;
 }

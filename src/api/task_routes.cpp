@@ -26,7 +26,7 @@ model::Task make_task(const model::NewTask& in, const auth::Principal& who) {
   t.created_by = who.user_id;
   if (in.max_attempts) t.max_attempts = *in.max_attempts;
   if (in.timeout_ms) t.timeout_ms = *in.timeout_ms;
-  t.created_at = t.updated_at = core::now_ms();
+  t.created_at = t.updated_at = core::id_time_ms(t.id);
   return t;
 }
 

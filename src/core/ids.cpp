@@ -50,6 +50,15 @@ std::string new_id() {
   return out;
 }
 
+std::int64_t id_time_ms(std::string_view id) {
+  std::int64_t ms = 0;
+  for (char c : id.substr(0, 13)) {
+    if (c == '-') continue;
+    ms = ms * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  }
+  return ms;
+}
+
 bool is_uuid(std::string_view text) {
   if (text.size() != 36) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -163,7 +163,7 @@ struct WorkflowEngine::Impl : std::enable_shared_from_this<Impl> {
         t.workflow_execution_id = e.id;
         t.max_attempts = step.max_attempts;
         if (step.timeout_ms) t.timeout_ms = step.timeout_ms;
-        t.created_at = t.updated_at = now;
+        t.created_at = t.updated_at = core::id_time_ms(t.id);
         if (t.pinned_agent && !store::agents::find(tx.connection, *t.pinned_agent))
           throw core::Error(core::ErrorKind::validation, "no agent has the id " + *t.pinned_agent);
         hub.submit(tx, t);

@@ -27,6 +27,17 @@ TEST(Ids, AreVersion7UuidsThatSortByCreation) {
   EXPECT_EQ(seen.size(), 10000u);
 }
 
+TEST(Ids, TellTheMillisecondTheyWereMadeIn) {
+  auto before = now_ms();
+  auto id = new_id();
+  auto after = now_ms();
+  EXPECT_GE(id_time_ms(id), before);
+  // Ahead of the clock only after more than 4,096 ids in a millisecond (the test above makes
+  // 10,000 in a row): a few milliseconds at most.
+  EXPECT_LE(id_time_ms(id), after + 50);
+  EXPECT_EQ(id_time_ms("01a20ce4-61b4-7003-b6ba-9486d2112aa4"), 0x01a20ce461b4);
+}
+
 TEST(Ids, RecognisesUuids) {
   EXPECT_TRUE(is_uuid("01a20ce4-61b4-7003-b6ba-9486d2112aa4"));
   EXPECT_FALSE(is_uuid("01a20ce4-61b4-7003-b6ba-9486d2112aa"));
