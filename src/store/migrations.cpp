@@ -267,8 +267,8 @@ CREATE CONSTRAINT TRIGGER tasks_counts_fold AFTER INSERT OR UPDATE OF status, st
 // them: 16 % of the writer backend's CPU in load (b) (perf, 2026-12-06). A statement trigger
 // sees the statement's rows before (-1) and after (+1) the change as transition tables; a row
 // whose counted columns did not change adds nothing, so a lease renewal adds no row. For a
-// one-row statement it costs more than the row trigger did (pgbench, 2026-12-06: about 30 us a
-// statement, against about 40 us less per task in statements of 100). The fold of migration 32
+// one-row statement it costs more than the row trigger did (pgbench, 2026-12-06, eight one-row
+// statements a transaction, three alternating rounds: 20-40 us a statement). The fold of migration 32
 // is unchanged, and still queued by the transaction's first counted change: the pending
 // setting is set once a statement has added a delta (the fold trigger's WHEN ran for that
 // statement's rows before it).
